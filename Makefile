@@ -1,0 +1,48 @@
+# The two commands from README.md. Each one installs the Debian packages it
+# is missing, configures CMake into build/ and builds, then runs. The real
+# build is CMakeLists.txt; this file only sequences the steps.
+BUILD_DIR := build
+# Debian's interpreter: its python3-pytest and python3-jsonschema are the ones
+# installed, whatever python3 comes first on PATH.
+PYTHON := /usr/bin/python3
+JOBS := $(shell nproc 2>/dev/null || echo 2)
+
+.PHONY: all build test conformance vectors bench clean distclean
+
+all: build
+
+$(BUILD_DIR)/CMakeCache.txt:
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+build-deps-%:
+	@scripts/install-deps.sh $*
+
+build: build-deps-build $(BUILD_DIR)/CMakeCache.txt
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+# The project's own tests: C unit tests (ctest) and end-to-end tests (pytest).
+test: build-deps-test $(BUILD_DIR)/CMakeCache.txt
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+	ctest --test-dir $(BUILD_DIR) --output-on-failure
+	$(PYTHON) -m pytest suites
+
+# The conformance run a vendor's CI calls.
+conformance: build-deps-conformance $(BUILD_DIR)/CMakeCache.txt
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+	$(BUILD_DIR)/kxconform vectors
+
+# Regenerates the generated vector files from vectors/gen/ (Python standard library only).
+vectors:
+	$(PYTHON) vectors/gen/generate.py --out vectors
+
+bench: build
+	@echo "make bench: no benchmark is defined yet (issue: benchmarks and robustness); nothing was measured."
+
+# Removes the harness's build products; keeps the cached wolfSSL build.
+clean:
+	-cmake --build $(BUILD_DIR) --target clean
+	rm -rf reports/*.json reports/*.xml reports/*.html captures/*.pcapng captures/*.keylog
+
+# Removes everything built, including the cached wolfSSL.
+distclean:
+	rm -rf $(BUILD_DIR)

@@ -1,0 +1,66 @@
+/* enrolment_kdf.c - Km and Kpsa from the enrolment key (TS-0003 enrolment
+ * derivations, spec README last section): HMAC-SHA-256 keyed with Ke over a
+ * fixed label followed by the UTF-8, NFKC-normalised identifier, with no
+ * separator or terminator. */
+#include "enrolment_kdf.h"
+
+#include "core/nfkc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char km_label[] = "oneM2M Enrolment Key to Master Credential derivation";
+static const char kpsa_label[] = "oneM2M Enrolment Key to Provisioned Secure Connection Key derivation";
+
+int kx_enrolment_target_from_name(const char *name, enum kx_enrolment_target *target)
+{
+	if (strcmp(name, "Km") == 0)
+		*target = KX_ENROLMENT_KM;
+	else if (strcmp(name, "Kpsa") == 0)
+		*target = KX_ENROLMENT_KPSA;
+	else
+		return -1;
+	return 0;
+}
+
+int kx_enrolment_variant_from_name(const char *name, enum kx_enrolment_variant *variant)
+{
+	if (strcmp(name, "reference") == 0)
+		*variant = KX_ENROLMENT_REFERENCE;
+	else if (strcmp(name, "missing-nfkc") == 0)
+		*variant = KX_ENROLMENT_MISSING_NFKC;
+	else
+		return -1;
+	return 0;
+}
+
+int kx_enrolment_derive(const struct kx_backend *backend, enum kx_enrolment_target target, const uint8_t *ke,
+			size_t ke_len, const char *identifier, size_t identifier_len,
+			enum kx_enrolment_variant variant, uint8_t out[KX_ENROLMENT_KEY_LEN], char *err,
+			size_t errlen)
+{
+	const char *label = target == KX_ENROLMENT_KM ? km_label : kpsa_label;
+	size_t label_len = strlen(label);
+	uint8_t *normalized = NULL;
+	size_t normalized_len = 0;
+	if (kx_nfkc(identifier, identifier_len, &normalized, &normalized_len) != 0) {
+		snprintf(err, errlen, "identifier is not well-formed UTF-8");
+		return -1;
+	}
+	const uint8_t *id = variant == KX_ENROLMENT_MISSING_NFKC ? (const uint8_t *)identifier : normalized;
+	size_t id_len = variant == KX_ENROLMENT_MISSING_NFKC ? identifier_len : normalized_len;
+
+	uint8_t *msg = malloc(label_len + id_len + 1);
+	int ret = -1;
+	if (msg == NULL) {
+		snprintf(err, errlen, "out of memory");
+	} else {
+		memcpy(msg, label, label_len);
+		memcpy(msg + label_len, id, id_len);
+		ret = backend->hmac(KX_SHA256, ke, ke_len, msg, label_len + id_len, out, err, errlen);
+	}
+	free(msg);
+	free(normalized);
+	return ret;
+}

@@ -1,0 +1,81 @@
+/* main.c - a driver: one backend-neutral main linked once per TLS backend.
+ *
+ * It speaks the JSON-lines protocol of docs/driver-protocol.md on stdin and
+ * stdout: a hello line first, then one response line per request line, in
+ * order. It reports what its library computed and never judges it; the runner
+ * (kxconform) does. Diagnostics go to stderr, never stdout. */
+#include "backend.h"
+#include "core/json_io.h"
+#include "driver/ops.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define KX_PROTOCOL_VERSION 1
+
+static int write_line(json_t *message)
+{
+	char *line = kx_json_line(message);
+	if (line == NULL)
+		return -1;
+	int ok = fputs(line, stdout) >= 0 && fputc('\n', stdout) != EOF && fflush(stdout) == 0;
+	free(line);
+	return ok ? 0 : -1;
+}
+
+static json_t *hello(const struct kx_backend *backend)
+{
+	return json_pack("{s:s, s:i, s:s, s:s, s:o}", "type", "hello", "protocol", KX_PROTOCOL_VERSION, "driver",
+			 backend->name, "implementation", backend->library_version(), "capabilities",
+			 kx_driver_capabilities(backend));
+}
+
+/* A request that is not a JSON object still gets an answer, so the runner
+ * learns what was wrong instead of waiting. */
+static json_t *malformed(const char *why)
+{
+	return json_pack("{s:n, s:b, s:s+}", "id", "ok", 0, "error", "malformed request: ", why);
+}
+
+int main(int argc, char **argv)
+{
+	const struct kx_backend *backend = kx_backend();
+	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		printf("usage: %s\n\nA kxconform driver for %s (%s). It reads JSON-lines requests on stdin\n"
+		       "and answers on stdout; see docs/driver-protocol.md. It is started by kxconform.\n",
+		       argv[0], backend->name, backend->library_version());
+		return 0;
+	}
+	json_t *greeting = hello(backend);
+	int status = write_line(greeting);
+	json_decref(greeting);
+
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	while (status == 0 && (n = getline(&line, &cap, stdin)) >= 0) {
+		if (n == 0 || (n == 1 && line[0] == '\n'))
+			continue;
+		json_error_t error;
+		json_t *request = json_loadb(line, (size_t)n, 0, &error);
+		json_t *response;
+		if (request == NULL)
+			response = malformed(error.text);
+		else if (!json_is_object(request))
+			response = malformed("not a JSON object");
+		else if (json_is_string(json_object_get(request, "op")) &&
+			 strcmp(json_string_value(json_object_get(request, "op")), "bye") == 0)
+			response = NULL;
+		else
+			response = kx_driver_answer(backend, request);
+		json_decref(request);
+		if (response == NULL)
+			break;
+		status = write_line(response);
+		json_decref(response);
+	}
+	free(line);
+	return status == 0 ? 0 : 1;
+}

@@ -1,0 +1,325 @@
+/* driver_proc.c - starting a driver, pipelining JSON-lines requests to it and
+ * reading its answers with poll(), so that thousands of derivations cost one
+ * pipe round trip's latency, not thousands. Anything a driver does wrong
+ * (exits, is killed, stalls, writes something that is not a response) becomes
+ * an error text on the requests it still owed. */
+#include "runner/driver_proc.h"
+
+#include "core/json_io.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define KX_PROTOCOL_VERSION 1
+#define MAX_LINE (16 * 1024 * 1024)
+
+/* Records the first reason the driver stopped answering; later ones are consequences. */
+static void set_failure(struct kx_driver_proc *proc, const char *why)
+{
+	if (proc->failure[0] == '\0')
+		snprintf(proc->failure, sizeof proc->failure, "%s", why);
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+/* Reaps the process if it has exited (or waits up to wait_ms for it) and
+ * describes how it ended; kills it when it outlives the wait. */
+static void reap(struct kx_driver_proc *proc, int wait_ms, char *how, size_t howlen)
+{
+	snprintf(how, howlen, "still running");
+	if (proc->pid <= 0)
+		return;
+	int status = 0;
+	pid_t done = 0;
+	for (int waited = 0; (done = waitpid(proc->pid, &status, WNOHANG)) == 0 && waited < wait_ms; waited += 5) {
+		struct timespec pause = {0, 5 * 1000 * 1000};
+		nanosleep(&pause, NULL);
+	}
+	if (done == 0) {
+		kill(proc->pid, SIGKILL);
+		done = waitpid(proc->pid, &status, 0);
+		snprintf(how, howlen, "killed after it stopped answering");
+	} else if (done > 0 && WIFSIGNALED(status)) {
+		snprintf(how, howlen, "killed by signal %d (%s)", WTERMSIG(status), strsignal(WTERMSIG(status)));
+	} else if (done > 0 && WIFEXITED(status)) {
+		snprintf(how, howlen, "exited with status %d", WEXITSTATUS(status));
+	}
+	proc->pid = -1;
+}
+
+/* Reads what is available into the buffer; returns bytes read, 0 on EOF, -1 on error. */
+static ssize_t fill(struct kx_driver_proc *proc)
+{
+	if (proc->buf_cap - proc->buf_len < 65536) {
+		size_t cap = proc->buf_cap ? proc->buf_cap * 2 : 131072;
+		char *bigger = realloc(proc->buf, cap);
+		if (bigger == NULL)
+			return -1;
+		proc->buf = bigger;
+		proc->buf_cap = cap;
+	}
+	ssize_t n;
+	do
+		n = read(proc->from_driver, proc->buf + proc->buf_len, proc->buf_cap - proc->buf_len);
+	while (n < 0 && errno == EINTR);
+	if (n > 0)
+		proc->buf_len += (size_t)n;
+	return n;
+}
+
+/* Takes one complete line out of the buffer as a parsed JSON value (NULL with
+ * *got_line set when the line is not JSON); returns 0 when no line is complete. */
+static int take_line(struct kx_driver_proc *proc, json_t **value, char *bad, size_t badlen)
+{
+	char *newline = memchr(proc->buf, '\n', proc->buf_len);
+	if (newline == NULL)
+		return 0;
+	size_t len = (size_t)(newline - proc->buf);
+	json_error_t error;
+	*value = json_loadb(proc->buf, len, 0, &error);
+	if (*value == NULL)
+		snprintf(bad, badlen, "%.*s", (int)(len < 80 ? len : 80), proc->buf);
+	memmove(proc->buf, newline + 1, proc->buf_len - len - 1);
+	proc->buf_len -= len + 1;
+	return 1;
+}
+
+/* Marks the driver as failed after its output ended or went wrong. */
+static void lost(struct kx_driver_proc *proc, const char *what)
+{
+	char how[128];
+	close_fd(&proc->to_driver);
+	close_fd(&proc->from_driver);
+	reap(proc, 200, how, sizeof how);
+	char text[256];
+	snprintf(text, sizeof text, "%s; driver %s", what, how);
+	set_failure(proc, text);
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Waits for one line within timeout_ms; returns it parsed, or NULL with the failure recorded. */
+static json_t *read_message(struct kx_driver_proc *proc, int timeout_ms)
+{
+	long long deadline = now_ms() + timeout_ms;
+	for (;;) {
+		json_t *value = NULL;
+		char bad[96];
+		if (take_line(proc, &value, bad, sizeof bad)) {
+			if (value == NULL)
+				lost(proc, "it wrote a line that is not JSON");
+			return value;
+		}
+		long long left = deadline - now_ms();
+		struct pollfd pfd = {.fd = proc->from_driver, .events = POLLIN};
+		int ready = left > 0 ? poll(&pfd, 1, (int)left) : 0;
+		if (ready == 0) {
+			lost(proc, "no answer in time");
+			return NULL;
+		}
+		if (ready < 0 && errno == EINTR)
+			continue;
+		if (ready < 0 || fill(proc) <= 0) {
+			lost(proc, "it closed its output");
+			return NULL;
+		}
+	}
+}
+
+int kx_driver_start(struct kx_driver_proc *proc, const char *name, const char *path, int timeout_ms, char *err,
+		    size_t errlen)
+{
+	memset(proc, 0, sizeof *proc);
+	proc->pid = -1;
+	proc->to_driver = proc->from_driver = -1;
+	snprintf(proc->name, sizeof proc->name, "%s", name);
+	snprintf(proc->path, sizeof proc->path, "%s", path);
+	if (access(path, X_OK) != 0) {
+		snprintf(err, errlen, "driver %s: %s is not an executable file", name, path);
+		return -1;
+	}
+	int in[2], out[2];
+	if (pipe(in) != 0)
+		goto fail_errno;
+	if (pipe(out) != 0) {
+		close(in[0]);
+		close(in[1]);
+		goto fail_errno;
+	}
+	proc->pid = fork();
+	if (proc->pid == 0) {
+		dup2(in[0], STDIN_FILENO);
+		dup2(out[1], STDOUT_FILENO);
+		close(in[0]);
+		close(in[1]);
+		close(out[0]);
+		close(out[1]);
+		execl(path, path, (char *)NULL);
+		fprintf(stderr, "kxconform: cannot run driver %s: %s\n", path, strerror(errno));
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	proc->to_driver = in[1];
+	proc->from_driver = out[0];
+	fcntl(proc->to_driver, F_SETFD, FD_CLOEXEC);
+	fcntl(proc->from_driver, F_SETFD, FD_CLOEXEC);
+	if (proc->pid < 0) {
+		close_fd(&proc->to_driver);
+		close_fd(&proc->from_driver);
+		goto fail_errno;
+	}
+	fcntl(proc->to_driver, F_SETFL, O_NONBLOCK);
+
+	proc->hello = read_message(proc, timeout_ms);
+	json_t *protocol = json_object_get(proc->hello, "protocol");
+	const char *type = kx_json_get_string(proc->hello, "type");
+	if (proc->hello == NULL) {
+		snprintf(err, errlen, "driver %s (%s) sent no hello: %s", name, path, proc->failure);
+	} else if (type == NULL || strcmp(type, "hello") != 0 || !json_is_integer(protocol)) {
+		snprintf(err, errlen, "driver %s (%s): first line is not a hello message", name, path);
+	} else if (json_integer_value(protocol) != KX_PROTOCOL_VERSION) {
+		snprintf(err, errlen, "driver %s (%s) speaks protocol %lld; this kxconform speaks %d", name, path,
+			 (long long)json_integer_value(protocol), KX_PROTOCOL_VERSION);
+	} else {
+		return 0;
+	}
+	kx_driver_stop(proc);
+	return -1;
+
+fail_errno:
+	snprintf(err, errlen, "driver %s: cannot start %s: %s", name, path, strerror(errno));
+	proc->pid = -1;
+	return -1;
+}
+
+static json_t *synthetic_error(size_t id, const char *why)
+{
+	return json_pack("{s:I, s:b, s:s}", "id", (json_int_t)id, "ok", 0, "error", why);
+}
+
+/* Serialises the requests, numbered by index, as one block of lines. */
+static char *serialise(json_t **requests, size_t n, size_t *len)
+{
+	size_t cap = 4096, used = 0;
+	char *block = malloc(cap);
+	for (size_t i = 0; block != NULL && i < n; i++) {
+		json_object_set_new(requests[i], "id", json_integer((json_int_t)i));
+		char *line = kx_json_line(requests[i]);
+		size_t line_len = line != NULL ? strlen(line) : 0;
+		while (block != NULL && used + line_len + 1 > cap) {
+			char *bigger = realloc(block, cap *= 2);
+			if (bigger == NULL)
+				free(block);
+			block = bigger;
+		}
+		if (block != NULL && line != NULL) {
+			memcpy(block + used, line, line_len);
+			block[used + line_len] = '\n';
+			used += line_len + 1;
+		}
+		free(line);
+	}
+	*len = used;
+	return block;
+}
+
+size_t kx_driver_call(struct kx_driver_proc *proc, json_t **requests, size_t n, json_t **responses,
+		      int idle_timeout_ms)
+{
+	for (size_t i = 0; i < n; i++)
+		responses[i] = NULL;
+	size_t block_len = 0, sent = 0, answered = 0, next = 0;
+	char *block = proc->failure[0] == '\0' ? serialise(requests, n, &block_len) : NULL;
+	if (block == NULL)
+		set_failure(proc, "out of memory");
+
+	while (proc->failure[0] == '\0' && next < n) {
+		json_t *value = NULL;
+		char bad[96];
+		if (take_line(proc, &value, bad, sizeof bad)) {
+			json_t *id = json_object_get(value, "id");
+			if (value == NULL || !json_is_integer(id) || json_integer_value(id) != (json_int_t)next ||
+			    !json_is_boolean(json_object_get(value, "ok"))) {
+				json_decref(value);
+				lost(proc, "it answered out of order or with something that is not a response");
+				break;
+			}
+			responses[next++] = value;
+			answered++;
+			continue;
+		}
+		struct pollfd pfd[2] = {{.fd = proc->from_driver, .events = POLLIN},
+					{.fd = sent < block_len ? proc->to_driver : -1, .events = POLLOUT}};
+		int ready = poll(pfd, 2, idle_timeout_ms);
+		if (ready < 0 && errno == EINTR)
+			continue;
+		if (ready <= 0) {
+			lost(proc, ready == 0 ? "no answer in time" : "poll failed");
+			break;
+		}
+		if (pfd[1].revents & (POLLOUT | POLLERR | POLLHUP)) {
+			ssize_t w = write(proc->to_driver, block + sent, block_len - sent);
+			if (w > 0)
+				sent += (size_t)w;
+			else if (w < 0 && errno != EAGAIN && errno != EINTR) {
+				lost(proc, "it closed its input");
+				break;
+			}
+		}
+		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+			ssize_t r = fill(proc);
+			if (r <= 0 || proc->buf_len > MAX_LINE) {
+				lost(proc, r <= 0 ? "it closed its output" : "it wrote an over-long line");
+				break;
+			}
+		}
+	}
+	free(block);
+	for (size_t i = 0; i < n; i++)
+		if (responses[i] == NULL)
+			responses[i] = synthetic_error(i, proc->failure[0] ? proc->failure : "not answered");
+	return answered;
+}
+
+const char *kx_driver_implementation(const struct kx_driver_proc *proc)
+{
+	const char *text = kx_json_get_string(proc->hello, "implementation");
+	return text != NULL ? text : "unknown";
+}
+
+void kx_driver_stop(struct kx_driver_proc *proc)
+{
+	if (proc->to_driver >= 0) {
+		static const char bye[] = "{\"op\":\"bye\"}\n";
+		ssize_t ignored = write(proc->to_driver, bye, sizeof bye - 1);
+		(void)ignored;
+	}
+	close_fd(&proc->to_driver);
+	close_fd(&proc->from_driver);
+	char how[128];
+	reap(proc, 1000, how, sizeof how);
+	json_decref(proc->hello);
+	proc->hello = NULL;
+	free(proc->buf);
+	proc->buf = NULL;
+	proc->buf_len = proc->buf_cap = 0;
+}

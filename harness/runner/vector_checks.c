@@ -1,0 +1,354 @@
+/* vector_checks.c - one table entry per vector file kind: the request a test
+ * becomes and the outputs its answer must match.
+ *
+ * Judging follows Wycheproof's results: a valid or acceptable test passes when
+ * the driver's reference computation gives exactly the test's outputs. An
+ * invalid test records a known mistake: it passes when the reference
+ * computation does NOT give its outputs and the harness's model of the named
+ * mistake (the request's "variant") does, which is what lets the harness name
+ * that mistake in a vendor's output later. */
+#include "runner/vector_checks.h"
+
+#include "core/hex.h"
+#include "core/json_io.h"
+#include "core/keyid.h"
+#include "core/nfkc.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* One output: a member of the driver's response (index >= 0 picks an array
+ * element) that must equal a member of the test. */
+struct field {
+	const char *response_key;
+	int index;
+	const char *test_key;
+};
+
+#define MAX_FIELDS 5
+
+struct kx_vector_kind {
+	const char *schema;
+	const char *op;
+	/* Copies the kind's inputs from group and test into request; -1 with reason if malformed. */
+	int (*inputs)(json_t *group, json_t *test, json_t *request, char *reason, size_t len);
+	struct field outputs[MAX_FIELDS];
+	/* Optional check without a backend (see kx_vector_check_core). */
+	int (*core)(const struct kx_vector_test *test, char *reason, size_t len);
+	/* Replaces the generic request and verdict when set (key identifiers). */
+	int (*requests)(const struct kx_vector_test *test, json_t **requests, char *reason, size_t len);
+	int (*verify)(const struct kx_vector_test *test, json_t **responses, int n, char *reason, size_t len);
+};
+
+static int failf(char *reason, size_t len, const char *fmt, ...)
+{
+	va_list args;
+	va_start(args, fmt);
+	vsnprintf(reason, len, fmt, args);
+	va_end(args);
+	return -1;
+}
+
+/* Copies string members from src to dst, renaming src_key to dst_key; -1 if one is missing. */
+static int copy_strings(json_t *src, json_t *dst, const char *const *pairs, size_t n_pairs, char *reason,
+			size_t len)
+{
+	for (size_t i = 0; i < n_pairs; i += 2) {
+		json_t *value = json_object_get(src, pairs[i]);
+		if (!json_is_string(value))
+			return failf(reason, len, "no string \"%s\"", pairs[i]);
+		json_object_set(dst, pairs[i + 1], value);
+	}
+	return 0;
+}
+
+/* The byte length of a hex string member, for a request's "length"; -1 if absent or odd. */
+static long long hex_len(json_t *obj, const char *key)
+{
+	const char *hex = kx_json_get_string(obj, key);
+	if (hex == NULL || strlen(hex) % 2 != 0 || !kx_is_hex(hex, strlen(hex)))
+		return -1;
+	return (long long)strlen(hex) / 2;
+}
+
+static int set_length(json_t *request, long long length, const char *what, char *reason, size_t len)
+{
+	if (length < 1)
+		return failf(reason, len, "\"%s\" is missing, empty or not hex", what);
+	json_object_set_new(request, "length", json_integer(length));
+	return 0;
+}
+
+static int prf_inputs(json_t *group, json_t *test, json_t *request, char *reason, size_t len)
+{
+	static const char *const from_group[] = {"hash", "hash"};
+	static const char *const from_test[] = {"secret", "secret", "label", "label", "seed", "seed"};
+	if (copy_strings(group, request, from_group, 2, reason, len) != 0 ||
+	    copy_strings(test, request, from_test, 6, reason, len) != 0)
+		return -1;
+	return set_length(request, hex_len(test, "output"), "output", reason, len);
+}
+
+static int hkdf_inputs(json_t *group, json_t *test, json_t *request, char *reason, size_t len)
+{
+	static const char *const from_group[] = {"hash", "hash"};
+	static const char *const from_test[] = {"ikm", "ikm", "salt", "salt", "info", "info"};
+	if (copy_strings(group, request, from_group, 2, reason, len) != 0 ||
+	    copy_strings(test, request, from_test, 6, reason, len) != 0)
+		return -1;
+	json_t *size = json_object_get(test, "size");
+	return set_length(request, json_is_integer(size) ? json_integer_value(size) : -1, "size", reason, len);
+}
+
+static int exporter_inputs(json_t *group, json_t *test, json_t *request, char *reason, size_t len)
+{
+	static const char *const from_group[] = {"hash", "hash", "label", "label"};
+	static const char *const from_test[] = {"masterSecret", "master_secret", "clientRandom", "client_random",
+						"serverRandom", "server_random"};
+	if (copy_strings(group, request, from_group, 4, reason, len) != 0 ||
+	    copy_strings(test, request, from_test, 6, reason, len) != 0)
+		return -1;
+	json_t *length = json_object_get(test, "length");
+	return set_length(request, json_is_integer(length) ? json_integer_value(length) : -1, "length", reason,
+			  len);
+}
+
+static int e2e_inputs(json_t *group, json_t *test, json_t *request, char *reason, size_t len)
+{
+	static const char *const from_group[] = {"hash", "hash"};
+	static const char *const from_test[] = {"kpsa", "kpsa"};
+	static const char *const salt[] = {"salt", "salt"};
+	static const char *const enrolee[] = {"enroleeBId", "enrolee_b_id"};
+	if (copy_strings(group, request, from_group, 2, reason, len) != 0 ||
+	    copy_strings(test, request, from_test, 2, reason, len) != 0)
+		return -1;
+	/* With an Enrolee-B-ID the driver must normalise it into the salt itself. */
+	if (json_object_get(test, "enroleeBId") != NULL)
+		return copy_strings(test, request, enrolee, 2, reason, len);
+	return copy_strings(test, request, salt, 2, reason, len);
+}
+
+static int enrolment_inputs(json_t *group, json_t *test, json_t *request, char *reason, size_t len)
+{
+	static const char *const from_group[] = {"derivation", "derivation"};
+	static const char *const from_test[] = {"ke", "ke", "identifier", "identifier"};
+	if (copy_strings(group, request, from_group, 2, reason, len) != 0)
+		return -1;
+	return copy_strings(test, request, from_test, 4, reason, len);
+}
+
+/* NFKC of the text member text_key, in hex, must equal the hex member hex_key. */
+static int nfkc_matches(json_t *test, const char *text_key, const char *hex_key, char *reason, size_t len)
+{
+	const char *text = kx_json_get_string(test, text_key);
+	const char *expected = kx_json_get_string(test, hex_key);
+	if (text == NULL)
+		return 0;
+	if (expected == NULL)
+		return failf(reason, len, "no string \"%s\"", hex_key);
+	uint8_t *normalized = NULL;
+	size_t n = 0;
+	if (kx_nfkc(text, strlen(text), &normalized, &n) != 0)
+		return failf(reason, len, "\"%s\" is not well-formed UTF-8", text_key);
+	char *hex = malloc(2 * n + 1);
+	int ok = hex != NULL;
+	if (ok) {
+		kx_hex_encode(normalized, n, hex, 0);
+		ok = strcasecmp(hex, expected) == 0;
+		if (!ok)
+			failf(reason, len, "NFKC of \"%s\" (libunistring) is %s, the test says %s", text_key, hex,
+			      expected);
+	}
+	free(hex);
+	free(normalized);
+	return ok ? 1 : -1;
+}
+
+static int e2e_core(const struct kx_vector_test *test, char *reason, size_t len)
+{
+	return nfkc_matches(test->test, "enroleeBId", "salt", reason, len);
+}
+
+static int enrolment_core(const struct kx_vector_test *test, char *reason, size_t len)
+{
+	return nfkc_matches(test->test, "identifier", "normalizedIdentifier", reason, len);
+}
+
+static int keyid_core(const struct kx_vector_test *test, char *reason, size_t len)
+{
+	const char *keyid = kx_json_get_string(test->test, "keyId");
+	const char *id_hex = kx_json_get_string(test->test, "keyIdBytes");
+	uint8_t id[KX_KEY_ID_LEN];
+	size_t id_len = 0;
+	if (keyid == NULL || id_hex == NULL ||
+	    kx_hex_decode(id_hex, strlen(id_hex), id, sizeof id, &id_len) != 0 || id_len != sizeof id)
+		return failf(reason, len, "needs a string \"keyId\" and 16 bytes of hex \"keyIdBytes\"");
+	struct kx_keyid parsed;
+	enum kx_keyid_error error = kx_keyid_classify(keyid, strlen(keyid), id, &parsed);
+	const char *want_error = kx_json_get_string(test->test, "error");
+	const char *want_reading = kx_json_get_string(test->test, "reading");
+	const char *got = error == KX_KEYID_OK ? kx_keyid_reading_name(parsed.reading) : kx_keyid_error_name(error);
+	const char *want = want_error != NULL ? want_error : want_reading;
+	if (want == NULL)
+		return failf(reason, len, "has neither \"reading\" nor \"error\"");
+	if (strcmp(got, want) != 0)
+		return failf(reason, len, "the harness classifies \"%s\" as %s, the test says %s", keyid, got, want);
+	return 1;
+}
+
+static int keyid_requests(const struct kx_vector_test *test, json_t **requests, char *reason, size_t len)
+{
+	/* Only readings can be built; an invalid identifier is the classifier's business. */
+	if (kx_json_get_string(test->test, "reading") == NULL)
+		return 0;
+	static const char *const fields[] = {"keyIdBytes", "key_id", "fqdn", "fqdn", "reading", "reading"};
+	requests[0] = json_pack("{s:s}", "op", "keyid");
+	if (copy_strings(test->test, requests[0], fields, 6, reason, len) != 0) {
+		json_decref(requests[0]);
+		return -1;
+	}
+	return 1;
+}
+
+static int keyid_verify(const struct kx_vector_test *test, json_t **responses, int n, char *reason, size_t len)
+{
+	(void)n;
+	if (!json_is_true(json_object_get(responses[0], "ok")))
+		return failf(reason, len, "driver error: %s", kx_json_get_string(responses[0], "error"));
+	const char *built = kx_json_get_string(responses[0], "keyid");
+	const char *expected = kx_json_get_string(test->test, "keyId");
+	const char *reading = kx_json_get_string(test->test, "reading");
+	const char *id_hex = kx_json_get_string(test->test, "keyIdBytes");
+	uint8_t id[KX_KEY_ID_LEN];
+	size_t id_len = 0;
+	if (built == NULL)
+		return failf(reason, len, "the driver's answer has no \"keyid\"");
+	kx_hex_decode(id_hex, strlen(id_hex), id, sizeof id, &id_len);
+	struct kx_keyid parsed;
+	enum kx_keyid_error error = kx_keyid_classify(built, strlen(built), id, &parsed);
+	if (error != KX_KEYID_OK)
+		return failf(reason, len, "the driver built \"%s\": %s", built, kx_keyid_error_name(error));
+	if (strcmp(kx_keyid_reading_name(parsed.reading), reading) != 0)
+		return failf(reason, len, "asked for reading %s, the driver built \"%s\", which reads as %s",
+			     reading, built, kx_keyid_reading_name(parsed.reading));
+	/* A reading allows several spellings (hex case, base64url padding), so the
+	 * classification above, which checked the reading and the bytes, decides;
+	 * what is left is the domain name. */
+	const char *expected_at = strrchr(expected, '@');
+	if (expected_at == NULL || strcmp(parsed.fqdn, expected_at + 1) != 0)
+		return failf(reason, len, "the driver built \"%s\", the test says \"%s\"", built, expected);
+	return 0;
+}
+
+static const struct kx_vector_kind kinds[] = {
+	{.schema = "tls12_prf_test_schema.json",
+	 .op = "prf",
+	 .inputs = prf_inputs,
+	 .outputs = {{"out", -1, "output"}}},
+	{.schema = "hkdf_test_schema.json",
+	 .op = "hkdf",
+	 .inputs = hkdf_inputs,
+	 .outputs = {{"prk", -1, "prk"}, {"okm", -1, "okm"}}},
+	{.schema = "onem2m_exporter_test_schema.json",
+	 .op = "exporter",
+	 .inputs = exporter_inputs,
+	 .outputs = {{"out", -1, "output"}, {"key_id", -1, "keyId"}, {"key", -1, "key"}}},
+	{.schema = "e2e_derivation_test_schema.json",
+	 .op = "e2e",
+	 .inputs = e2e_inputs,
+	 .outputs = {{"master", -1, "ke2eMaster"}, {"t", 0, "t1"}, {"t", 1, "t2"}, {"t", 2, "t3"}, {"t", 3, "t4"}},
+	 .core = e2e_core},
+	{.schema = "enrolment_derivation_test_schema.json",
+	 .op = "enrolment",
+	 .inputs = enrolment_inputs,
+	 .outputs = {{"out", -1, "output"}},
+	 .core = enrolment_core},
+	{.schema = "keyid_test_schema.json",
+	 .core = keyid_core,
+	 .requests = keyid_requests,
+	 .verify = keyid_verify},
+};
+
+const struct kx_vector_kind *kx_vector_kind_for(const char *schema)
+{
+	for (size_t i = 0; schema != NULL && i < sizeof kinds / sizeof kinds[0]; i++)
+		if (strcmp(kinds[i].schema, schema) == 0)
+			return &kinds[i];
+	return NULL;
+}
+
+int kx_vector_check_core(const struct kx_vector_kind *kind, const struct kx_vector_test *test, char *reason,
+			 size_t len)
+{
+	return kind->core != NULL ? kind->core(test, reason, len) : 0;
+}
+
+int kx_vector_requests(const struct kx_vector_kind *kind, const struct kx_vector_test *test,
+		       json_t *requests[KX_MAX_REQUESTS_PER_TEST], char *reason, size_t len)
+{
+	if (kind->requests != NULL)
+		return kind->requests(test, requests, reason, len);
+	const char *variant = kx_json_get_string(test->test, "variant");
+	int invalid = strcmp(test->result, "invalid") == 0;
+	if (invalid && variant == NULL)
+		return failf(reason, len, "an invalid test needs a \"variant\" naming the mistake");
+	requests[0] = json_pack("{s:s, s:s}", "op", kind->op, "variant", "reference");
+	if (kind->inputs(test->group, test->test, requests[0], reason, len) != 0) {
+		json_decref(requests[0]);
+		return -1;
+	}
+	if (!invalid)
+		return 1;
+	requests[1] = json_deep_copy(requests[0]);
+	json_object_set_new(requests[1], "variant", json_string(variant));
+	return 2;
+}
+
+/* Compares every output field; returns 1 if all match, else 0 with the first difference in reason. */
+static int outputs_match(const struct kx_vector_kind *kind, json_t *response, json_t *test, char *reason,
+			 size_t len)
+{
+	for (int i = 0; i < MAX_FIELDS && kind->outputs[i].response_key != NULL; i++) {
+		const struct field *f = &kind->outputs[i];
+		json_t *value = json_object_get(response, f->response_key);
+		if (f->index >= 0)
+			value = json_array_get(value, (size_t)f->index);
+		const char *got = json_string_value(value);
+		const char *want = kx_json_get_string(test, f->test_key);
+		if (want == NULL) {
+			failf(reason, len, "the test has no string \"%s\"", f->test_key);
+			return 0;
+		}
+		if (got == NULL || strcasecmp(got, want) != 0) {
+			failf(reason, len, "%s is %s, expected %s", f->test_key, got != NULL ? got : "missing", want);
+			return 0;
+		}
+	}
+	return 1;
+}
+
+int kx_vector_verify(const struct kx_vector_kind *kind, const struct kx_vector_test *test, json_t **responses,
+		     int n, char *reason, size_t len)
+{
+	if (kind->verify != NULL)
+		return kind->verify(test, responses, n, reason, len);
+	for (int i = 0; i < n; i++)
+		if (!json_is_true(json_object_get(responses[i], "ok")))
+			return failf(reason, len, "driver error%s: %s", i > 0 ? " (variant)" : "",
+				     kx_json_get_string(responses[i], "error"));
+	char diff[384];
+	int reference_matches = outputs_match(kind, responses[0], test->test, diff, sizeof diff);
+	if (strcmp(test->result, "invalid") != 0)
+		return reference_matches ? 0 : failf(reason, len, "%s", diff);
+
+	const char *variant = kx_json_get_string(test->test, "variant");
+	if (reference_matches)
+		return failf(reason, len, "the reference computation gives the outputs of the mistake %s", variant);
+	if (n < 2 || !outputs_match(kind, responses[1], test->test, diff, sizeof diff))
+		return failf(reason, len, "the harness's model of %s does not reproduce the test: %s", variant,
+			     n < 2 ? "no answer" : diff);
+	return 0;
+}

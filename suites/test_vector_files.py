@@ -1,0 +1,265 @@
+"""Checks on the committed test vectors (docs/vectors.md):
+
+(a) every vectors/*.json validates against the JSON Schema its `schema` field
+    names, and that schema exists;
+(b) numberOfTests, tcIds, flags and notes are consistent;
+(c) the committed files are exactly what vectors/gen/generate.py produces;
+(d) corrupted copies are caught by (a), (b) and (c).
+
+Run with: /usr/bin/python3 -m pytest suites
+"""
+import copy
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+VECTORS = ROOT / "vectors"
+SCHEMAS = VECTORS / "schemas"
+GENERATOR = VECTORS / "gen" / "generate.py"
+
+EXPECTED_FILES = {
+    "tls12_prf_test.json": "tls12_prf_test_schema.json",
+    "onem2m_exporter_test.json": "onem2m_exporter_test_schema.json",
+    "keyid_test.json": "keyid_test_schema.json",
+    "e2e_derivation_test.json": "e2e_derivation_test_schema.json",
+    "enrolment_derivation_test.json": "enrolment_derivation_test_schema.json",
+    "hkdf_test.json": "hkdf_test_schema.json",
+}
+
+VECTOR_FILES = sorted(VECTORS.glob("*.json"))
+
+
+def load(path):
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def schema_errors(data, schema_dir=SCHEMAS):
+    """Messages of every schema violation; a missing schema is one violation."""
+    name = data.get("schema") if isinstance(data, dict) else None
+    if not isinstance(name, str) or "/" in name or not (schema_dir / name).is_file():
+        return ["schema %r does not exist in %s" % (name, schema_dir)]
+    schema = load(schema_dir / name)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    return ["%s: %s" % ("/".join(map(str, e.absolute_path)), e.message) for e in validator.iter_errors(data)]
+
+
+def consistency_errors(data):
+    """numberOfTests, tcIds, flags vs notes: the rules a JSON Schema cannot state."""
+    errors = []
+    tests = [t for g in data["testGroups"] for t in g["tests"]]
+    if data["numberOfTests"] != len(tests):
+        errors.append("numberOfTests %d but %d tests" % (data["numberOfTests"], len(tests)))
+    ids = [t["tcId"] for t in tests]
+    if len(set(ids)) != len(ids):
+        errors.append("duplicate tcIds")
+    if sorted(ids) != list(range(1, len(ids) + 1)):
+        errors.append("tcIds do not count from 1 to the number of tests")
+    used = {flag for t in tests for flag in t["flags"]}
+    for flag in sorted(used - set(data["notes"])):
+        errors.append("flag %s not defined in notes" % flag)
+    for flag in sorted(set(data["notes"]) - used):
+        errors.append("note %s never used" % flag)
+    return errors
+
+
+def run_check(directory):
+    return subprocess.run([sys.executable, str(GENERATOR), "--check", str(directory)],
+                          capture_output=True, text=True, timeout=60)
+
+
+# ---- (a) schemas ---------------------------------------------------------
+
+
+def test_all_vector_files_present():
+    names = {p.name for p in VECTOR_FILES}
+    assert len(VECTOR_FILES) >= 6, names
+    missing = set(EXPECTED_FILES) - names
+    assert not missing, "vector files missing: %s" % sorted(missing)
+
+
+@pytest.mark.parametrize("path", VECTOR_FILES, ids=lambda p: p.name)
+def test_named_schema_exists(path):
+    name = load(path).get("schema")
+    assert isinstance(name, str) and (SCHEMAS / name).is_file(), \
+        "%s names schema %r, which is not in vectors/schemas" % (path.name, name)
+    if path.name in EXPECTED_FILES:
+        assert name == EXPECTED_FILES[path.name]
+
+
+@pytest.mark.parametrize("path", VECTOR_FILES, ids=lambda p: p.name)
+def test_validates_against_schema(path):
+    errors = schema_errors(load(path))
+    assert not errors, "\n".join(errors[:20])
+
+
+@pytest.mark.parametrize("path", sorted(SCHEMAS.glob("*.json")), ids=lambda p: p.name)
+def test_schema_is_draft_2020_12(path):
+    schema = load(path)
+    assert schema.get("$schema") == "https://json-schema.org/draft/2020-12/schema"
+    jsonschema.Draft202012Validator.check_schema(schema)
+
+
+# ---- (b) consistency -----------------------------------------------------
+
+
+@pytest.mark.parametrize("path", VECTOR_FILES, ids=lambda p: p.name)
+def test_counts_ids_flags_and_notes(path):
+    errors = consistency_errors(load(path))
+    assert not errors, "\n".join(errors)
+
+
+# ---- (c) the generator reproduces the committed files --------------------
+
+
+def test_generator_check_passes():
+    proc = run_check(VECTORS)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+# ---- (d) negative tests: the checks above can fail -----------------------
+
+
+def _first_test(data, predicate=lambda t: True):
+    for group in data["testGroups"]:
+        for test in group["tests"]:
+            if predicate(test):
+                return test
+    raise AssertionError("no test matches")
+
+
+def _upper_hex(data):
+    test = _first_test(data, lambda t: "output" in t)
+    test["output"] = test["output"].upper()
+
+
+def _drop_variant(data):
+    test = _first_test(data, lambda t: t["result"] == "invalid")
+    del test["variant"]
+
+
+def _extra_property(data):
+    _first_test(data)["extra"] = 1
+
+
+def _short_key_id(data):
+    test = _first_test(data)
+    test["keyId"] = test["keyId"][:-2]
+
+
+def _bad_bug_type(data):
+    next(iter(data["notes"].values()))["bugType"] = "SOMETHING_ELSE"
+
+
+def _reading_on_invalid(data):
+    test = _first_test(data, lambda t: t["result"] == "invalid")
+    test["reading"] = "reference"
+
+
+def _acceptable_reference(data):
+    test = _first_test(data, lambda t: t["result"] == "acceptable")
+    test["reading"] = "reference"
+
+
+def _wrong_e2e_length(data):
+    group = next(g for g in data["testGroups"] if g["hash"] == "SHA-512")
+    group["tests"][0]["t1"] = group["tests"][0]["t1"][:64]
+
+
+def _variant_without_flag(data):
+    test = _first_test(data, lambda t: t["result"] == "invalid")
+    test["flags"] = []
+
+
+CORRUPTIONS = [
+    ("tls12_prf_test.json", _upper_hex),
+    ("onem2m_exporter_test.json", _drop_variant),
+    ("onem2m_exporter_test.json", _short_key_id),
+    ("hkdf_test.json", _extra_property),
+    ("hkdf_test.json", _bad_bug_type),
+    ("keyid_test.json", _reading_on_invalid),
+    ("keyid_test.json", _acceptable_reference),
+    ("e2e_derivation_test.json", _wrong_e2e_length),
+    ("enrolment_derivation_test.json", _variant_without_flag),
+]
+
+
+@pytest.mark.parametrize("name,corrupt", CORRUPTIONS, ids=lambda x: getattr(x, "__name__", x))
+def test_corrupted_copy_fails_schema(tmp_path, name, corrupt):
+    data = load(VECTORS / name)
+    assert not schema_errors(data)
+    bad = copy.deepcopy(data)
+    corrupt(bad)
+    path = tmp_path / name
+    path.write_text(json.dumps(bad, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    assert schema_errors(load(path)), "corruption %s was not caught" % corrupt.__name__
+
+
+def test_unknown_schema_name_is_caught():
+    data = load(VECTORS / "hkdf_test.json")
+    data["schema"] = "no_such_schema.json"
+    assert schema_errors(data)
+
+
+def test_consistency_errors_are_caught():
+    data = load(VECTORS / "keyid_test.json")
+    bad = copy.deepcopy(data)
+    bad["numberOfTests"] += 1
+    assert consistency_errors(bad)
+    bad = copy.deepcopy(data)
+    bad["testGroups"][0]["tests"][1]["tcId"] = bad["testGroups"][0]["tests"][0]["tcId"]
+    assert consistency_errors(bad)
+    bad = copy.deepcopy(data)
+    bad["testGroups"][0]["tests"][0]["flags"].append("UndefinedFlag")
+    assert consistency_errors(bad)
+    bad = copy.deepcopy(data)
+    bad["notes"]["UnusedFlag"] = {"bugType": "BASIC", "description": "never used"}
+    assert consistency_errors(bad)
+
+
+ANCHOR_EDITS = [
+    ("prf.py", '"e3f229ba727be17b', '"e3f229ba727be17c'),
+    ("prf.py", '"7b0c18e9ced410ed', '"7b0c18e9ced410ee'),
+    ("hkdf.py", '"077709362c2e32df', '"077709362c2e32de'),
+    ("hkdf.py", '"8da4e775a563c18f', '"8da4e775a563c180'),
+    ("keyid.py", '"RkYxNUQ4NEUzRTM4', '"RkYxNUQ4NEUzRTM5'),
+]
+
+
+@pytest.mark.parametrize("module,old,new", ANCHOR_EDITS, ids=lambda x: x if x.endswith(".py") else None)
+def test_generator_stops_on_wrong_anchor(tmp_path, module, old, new):
+    gen = tmp_path / "gen"
+    shutil.copytree(GENERATOR.parent, gen, ignore=shutil.ignore_patterns("__pycache__"))
+    source = (gen / module).read_text(encoding="utf-8")
+    assert source.count(old) == 1
+    (gen / module).write_text(source.replace(old, new), encoding="utf-8")
+    proc = subprocess.run([sys.executable, str(gen / "generate.py"), "--check", str(VECTORS)],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "does not match" in proc.stderr and new.strip('"') in proc.stderr
+
+
+def test_check_reports_changed_file(tmp_path):
+    for path in VECTOR_FILES:
+        shutil.copy(path, tmp_path / path.name)
+    assert run_check(tmp_path).returncode == 0
+    target = tmp_path / "onem2m_exporter_test.json"
+    data = load(target)
+    test = _first_test(data)
+    test["key"] = ("00" if test["key"][:2] != "00" else "11") + test["key"][2:]
+    target.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    (tmp_path / "hkdf_test.json").unlink()
+    proc = run_check(tmp_path)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 1, out
+    assert "onem2m_exporter_test.json" in out
+    assert "hkdf_test.json" in out
+    for name in set(EXPECTED_FILES) - {"onem2m_exporter_test.json", "hkdf_test.json"}:
+        assert name not in out, out

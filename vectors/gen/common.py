@@ -1,0 +1,113 @@
+"""Shared plumbing of the vector generator: hashes, deterministic inputs,
+anchor checks, the Wycheproof file layout and JSON rendering.
+
+Nothing here computes a derivation; each derivation has its own module.
+"""
+import hashlib
+import json
+
+GENERATOR_VERSION = "1.0.0"
+
+HASHES = {
+    "SHA-256": hashlib.sha256,
+    "SHA-384": hashlib.sha384,
+    "SHA-512": hashlib.sha512,
+}
+
+BUG_TYPES = ("BASIC", "EDGE_CASE", "WRONG_PRIMITIVE", "MODIFIED_PARAMETER", "MISSING_STEP")
+
+
+def hash_len(hash_name):
+    return HASHES[hash_name]().digest_size
+
+
+def block_len(hash_name):
+    return HASHES[hash_name]().block_size
+
+
+def det_bytes(name, n):
+    """n bytes that depend only on name: SHA-256 in counter mode."""
+    out = b""
+    counter = 0
+    while len(out) < n:
+        out += hashlib.sha256(("%s|%d" % (name, counter)).encode("utf-8")).digest()
+        counter += 1
+    return out[:n]
+
+
+class AnchorMismatch(Exception):
+    """A known answer computed by others is not reproduced: stop."""
+
+
+def check_anchor(name, expected, computed):
+    if expected != computed:
+        raise AnchorMismatch(
+            "anchor %s does not match\n  published: %s\n  computed:  %s" % (name, expected, computed))
+
+
+class VectorFile:
+    """Collects groups and tests; numbers them and checks flags on finish()."""
+
+    def __init__(self, filename, algorithm, schema, header, notes):
+        for flag, note in notes.items():
+            if note["bugType"] not in BUG_TYPES:
+                raise ValueError("%s: flag %s has bugType %s" % (filename, flag, note["bugType"]))
+        self.filename = filename
+        self.algorithm = algorithm
+        self.schema = schema
+        self.header = list(header)
+        self.notes = notes
+        self.groups = []
+
+    def group(self, group_type, **params):
+        group = {"type": group_type}
+        group.update(params)
+        group["tests"] = []
+        self.groups.append(group)
+        return group
+
+    def add(self, group, comment, flags, result, fields, extra=None):
+        """fields: inputs and outputs in order; extra: variant/reading/error."""
+        for flag in flags:
+            if flag not in self.notes:
+                raise ValueError("%s: flag %s not in notes" % (self.filename, flag))
+        if result not in ("valid", "acceptable", "invalid"):
+            raise ValueError(result)
+        test = {"tcId": 0, "comment": comment, "flags": list(flags)}
+        test.update(fields)
+        if extra:
+            test.update(extra)
+        test["result"] = result
+        group["tests"].append(test)
+        return test
+
+    def finish(self):
+        used = []
+        tc_id = 0
+        for group in self.groups:
+            for test in group["tests"]:
+                tc_id += 1
+                test["tcId"] = tc_id
+                for flag in test["flags"]:
+                    if flag not in used:
+                        used.append(flag)
+        unused = [flag for flag in self.notes if flag not in used]
+        if unused:
+            raise ValueError("%s: notes never used: %s" % (self.filename, ", ".join(unused)))
+        return {
+            "algorithm": self.algorithm,
+            "schema": self.schema,
+            "generatorVersion": GENERATOR_VERSION,
+            "numberOfTests": tc_id,
+            "header": self.header,
+            "notes": self.notes,
+            "testGroups": self.groups,
+        }
+
+
+def note(bug_type, description):
+    return {"bugType": bug_type, "description": description}
+
+
+def render(obj):
+    return json.dumps(obj, indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,155 @@
+"""TS-0003 clause 10.3.6 end-to-end key derivation, its named mistakes, and
+e2e_derivation_test.json."""
+import hmac
+import unicodedata
+
+import hkdf
+from common import HASHES, VectorFile, block_len, det_bytes, hash_len, note
+
+LABELS = [b"E2E Message Authentication Key", b"E2E Message Confidentiality Key",
+          b"E2E Attribute Authenticity Key", b"E2E Attribute Confidentiality Key"]
+
+TR0038_KPSA = bytes.fromhex("1a2b3c4d5e6f7a8b")  # TR-0038 A.3 example PSK
+
+
+def _hmac(hash_name, key, msg):
+    return hmac.new(key, msg, HASHES[hash_name]).digest()
+
+
+def master(hash_name, salt, kpsa):
+    """Ke2e_master = HMAC-Hash(Salt, Kpsa): the salt is the HMAC key."""
+    return _hmac(hash_name, salt, kpsa)
+
+
+def expand(hash_name, ke2e_master, terminator=b""):
+    """Clause 10.3.6.1 as written: T(i) = HMAC-Hash(Ke2e_master, T(i-1) | label_i | i)."""
+    blocks = []
+    prev = b""
+    for i, label in enumerate(LABELS, 1):
+        prev = _hmac(hash_name, ke2e_master, prev + label + terminator + bytes([i]))
+        blocks.append(prev)
+    return blocks
+
+
+def derive(hash_name, salt, kpsa):
+    m = master(hash_name, salt, kpsa)
+    return m, expand(hash_name, m)
+
+
+def variant_hkdf_single_info(hash_name, salt, kpsa):
+    m = master(hash_name, salt, kpsa)
+    hl = hash_len(hash_name)
+    okm = hkdf.expand(hash_name, m, LABELS[0], 4 * hl)
+    return m, [okm[i * hl:(i + 1) * hl] for i in range(4)]
+
+
+def variant_hkdf_per_key(hash_name, salt, kpsa):
+    m = master(hash_name, salt, kpsa)
+    return m, [_hmac(hash_name, m, label + b"\x01") for label in LABELS]
+
+
+def variant_label_trailing_nul(hash_name, salt, kpsa):
+    m = master(hash_name, salt, kpsa)
+    return m, expand(hash_name, m, terminator=b"\x00")
+
+
+def variant_extract_swapped(hash_name, salt, kpsa):
+    m = _hmac(hash_name, kpsa, salt)
+    return m, expand(hash_name, m)
+
+
+VARIANTS = [
+    ("hkdf-single-info", "HkdfSingleInfo", variant_hkdf_single_info,
+     "one HKDF-Expand with info 'E2E Message Authentication Key', cut into four"),
+    ("hkdf-per-key", "HkdfExpandPerKey", variant_hkdf_per_key,
+     "an independent one-block HKDF-Expand per key"),
+    ("label-trailing-nul", "LabelTrailingNul", variant_label_trailing_nul,
+     "each label followed by a NUL byte"),
+    ("extract-swapped", "ExtractArgsSwapped", variant_extract_swapped,
+     "Ke2e_master = HMAC-Hash(Kpsa, Salt)"),
+]
+
+NOTES = {
+    "Pseudorandom": note("BASIC", "Ordinary inputs derived deterministically from SHA-256 of the test name."),
+    "Tr0038Psk": note("BASIC", "Kpsa is the TR-0038 A.3 example pre-shared key 1a2b3c4d5e6f7a8b."),
+    "EmptySalt": note("EDGE_CASE", "Empty salt: HMAC with an empty key."),
+    "LongSalt": note("EDGE_CASE", "Salt longer than the hash block (64 bytes for SHA-256, 128 for SHA-512): "
+                                  "HMAC hashes the key first."),
+    "LongKpsa": note("EDGE_CASE", "Kpsa longer than the hash block."),
+    "EnroleeBIdSalt": note("BASIC", "The salt is the UTF-8 NFKC form of the Enrolee-B-ID given in enroleeBId "
+                                    "(spec point 5)."),
+    "EnroleeBIdNfkc": note("EDGE_CASE", "NFKC changes the Enrolee-B-ID's bytes; the salt is the normalised "
+                                        "form."),
+    "HkdfSingleInfo": note("WRONG_PRIMITIVE", "One RFC 5869 HKDF-Expand of Ke2e_master with info 'E2E Message "
+                                              "Authentication Key' and length 4 * HashLen, cut into four."),
+    "HkdfExpandPerKey": note("WRONG_PRIMITIVE", "An independent one-block HKDF-Expand per key: "
+                                                "T(i) = HMAC-Hash(Ke2e_master, label_i | 0x01)."),
+    "LabelTrailingNul": note("MODIFIED_PARAMETER", "Each label followed by one 0x00 byte."),
+    "ExtractArgsSwapped": note("MODIFIED_PARAMETER", "Ke2e_master = HMAC-Hash(Kpsa, Salt) (spec point 3); "
+                                                     "expansion as the reference."),
+}
+
+
+def _fields(kpsa, salt, enrolee, m, blocks):
+    fields = {"kpsa": kpsa.hex(), "salt": salt.hex()}
+    if enrolee is not None:
+        fields["enroleeBId"] = enrolee
+    fields["ke2eMaster"] = m.hex()
+    for i, block in enumerate(blocks, 1):
+        fields["t%d" % i] = block.hex()
+    return fields
+
+
+def build():
+    vf = VectorFile(
+        "e2e_derivation_test.json", "ONEM2M-E2E-DERIVATION", "e2e_derivation_test_schema.json",
+        ["TS-0003 clause 10.3.6: Ke2e_master = HMAC-Hash(Salt, Kpsa); clause 10.3.6.1 as written: "
+         "T(i) = HMAC-Hash(Ke2e_master, T(i-1) | label_i | i), i one byte, T(0) empty.",
+         "Labels in order: 'E2E Message Authentication Key', 'E2E Message Confidentiality Key', "
+         "'E2E Attribute Authenticity Key', 'E2E Attribute Confidentiality Key' (ASCII, no terminator).",
+         "When enroleeBId is present the salt is its UTF-8 NFKC form (spec point 5).",
+         "Invalid tests carry the outputs of the mistake their variant names.",
+         "Generated by vectors/gen (Python hmac/hashlib/unicodedata)."],
+        NOTES)
+    for hash_name in ("SHA-256", "SHA-512"):
+        group = vf.group("E2eDerivationTest", hash=hash_name)
+        bl, hl = block_len(hash_name), hash_len(hash_name)
+
+        def d(tag, n):
+            return det_bytes("e2e|%s|%s" % (hash_name, tag), n)
+
+        def valid(comment, flags, kpsa, salt, enrolee=None):
+            if enrolee is not None:
+                assert salt == unicodedata.normalize("NFKC", enrolee).encode("utf-8")
+            vf.add(group, comment, flags, "valid", _fields(kpsa, salt, enrolee, *derive(hash_name, salt, kpsa)))
+
+        valid("TR-0038 Kpsa, 32-byte salt", ["Tr0038Psk"], TR0038_KPSA, d("tr-salt", 32))
+        valid("TR-0038 Kpsa, empty salt", ["Tr0038Psk", "EmptySalt"], TR0038_KPSA, b"")
+        valid("32-byte Kpsa, 32-byte salt", ["Pseudorandom"], d("k32", 32), d("s32", 32))
+        valid("16-byte Kpsa, 16-byte salt", ["Pseudorandom"], d("k16", 16), d("s16", 16))
+        valid("64-byte Kpsa, HashLen-byte salt", ["Pseudorandom"], d("k64", 64), d("shl", hl))
+        valid("salt of exactly one hash block", ["Pseudorandom"], d("kb", 32), d("sb", bl))
+        valid("empty salt", ["EmptySalt"], d("ke", 32), b"")
+        valid("salt one byte longer than the hash block", ["LongSalt"], d("kl1", 32), d("sl1", bl + 1))
+        valid("200-byte salt", ["LongSalt"], d("kl2", 32), d("sl2", 200))
+        valid("200-byte Kpsa", ["LongKpsa"], d("klong", 200), d("slong", 32))
+        for enrolee, flags in (("mn-cse-123456", ["EnroleeBIdSalt", "Tr0038Psk"]),
+                               ("CAE-sensor01", ["EnroleeBIdSalt"]),
+                               ("\uff4d\uff4e\uff0d\uff43\uff53\uff45\uff0d\uff11\uff12\uff13\uff14\uff15\uff16",
+                                ["EnroleeBIdSalt", "EnroleeBIdNfkc", "Tr0038Psk"]),
+                               ("capteur-e\u0301te\u0301", ["EnroleeBIdSalt", "EnroleeBIdNfkc"])):
+            salt = unicodedata.normalize("NFKC", enrolee).encode("utf-8")
+            if "EnroleeBIdNfkc" in flags:
+                assert salt != enrolee.encode("utf-8")
+            kpsa = TR0038_KPSA if "Tr0038Psk" in flags else d("enr-" + enrolee, 32)
+            valid("salt from Enrolee-B-ID '%s'" % enrolee, flags, kpsa, salt, enrolee)
+
+        for name, flag, func, what in VARIANTS:
+            cases = [(TR0038_KPSA, d("%s-s0" % name, 32), ["Tr0038Psk"]),
+                     (d("%s-k1" % name, 32), d("%s-s1" % name, 32), ["Pseudorandom"])]
+            for kpsa, salt, more in cases:
+                got = func(hash_name, salt, kpsa)
+                ref = derive(hash_name, salt, kpsa)
+                assert got[1] != ref[1], name
+                vf.add(group, what, [flag] + more, "invalid", _fields(kpsa, salt, None, *got), {"variant": name})
+    return vf.filename, vf.finish()
