@@ -46,9 +46,9 @@ def enc_unpadded(b):
 
 # ---- strict decoders: bytes, or None when the string is not that reading --
 
-_STD = re.compile(r"^[A-Za-z0-9+/]*$")
-_URL = re.compile(r"^[A-Za-z0-9_-]*$")
-_HEX = re.compile(r"^[0-9A-Fa-f]*$")
+_STD = re.compile(r"\A[A-Za-z0-9+/]*\Z")
+_URL = re.compile(r"\A[A-Za-z0-9_-]*\Z")
+_HEX = re.compile(r"\A[0-9A-Fa-f]*\Z")
 
 
 def _b64(s, url, padded, n):
@@ -119,6 +119,12 @@ def fqdn_valid(fqdn):
         if label[0] == "-" or label[-1] == "-":
             return False
     return not all(c in "0123456789" for c in labels[-1])
+
+
+def _set_low_bit(char):
+    """The standard-alphabet character whose 6-bit value is char's with its lowest bit set."""
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+    return alphabet[alphabet.index(char) | 1]
 
 
 def classify(key_id, id_bytes):
@@ -344,6 +350,9 @@ def build():
         ("base64 of a 32-character string that is not hex", enc_reference(not_hex.encode("ascii"))),
         ("base64 of the hex string without padding (43 characters)", enc_tr0038(tr).rstrip("=")),
         ("standard and URL-safe alphabets mixed ('+' and '_')", mixed),
+        ("31 hex digits and a newline", enc_hexbinary(tr)[:-1] + "\n"),
+        ("base64 of 31 hex digits and a newline", enc_reference((enc_hexbinary(tr)[:-1] + "\n").encode("ascii"))),
+        ("non-canonical: an unused bit of the last character set", tr_ref[:-3] + _set_low_bit(tr_ref[-3]) + "=="),
     ]
     for comment, relative in bad_encodings:
         add("bad encoding: " + comment, tr, relative + "@" + trf, ("error", "bad-encoding"))

@@ -1,0 +1,288 @@
+"""End-to-end tests of `kxconform vectors`: every vector file is checked on
+both reference backends, a corrupted or malformed file is named by file and
+tcId without stopping the other files, and a driver that crashes, hangs,
+speaks garbage or another protocol version fails cleanly."""
+import json
+import re
+import shutil
+import stat
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+BACKENDS = ("openssl", "wolfssl")
+
+
+def run(kxconform, *args, timeout=60):
+    return subprocess.run([str(kxconform), "vectors", *map(str, args)], capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def file_line(output, name):
+    """The per-file summary line of a run, e.g. '  keyid_test.json  73 tests  core 73/73  openssl 26/26 ...'."""
+    for line in output.splitlines():
+        if line.startswith("  %s " % name):
+            return line
+    raise AssertionError("no summary line for %s in:\n%s" % (name, output))
+
+
+@pytest.fixture
+def vectors_copy(tmp_path, vectors_dir):
+    target = tmp_path / "vectors"
+    target.mkdir()
+    for path in vectors_dir.glob("*.json"):
+        shutil.copy(path, target / path.name)
+    return target
+
+
+def edit(path, change):
+    data = json.loads(path.read_text(encoding="utf-8"))
+    change(data)
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
+
+
+def first_test(data, result=None, **where):
+    for group in data["testGroups"]:
+        for test in group["tests"]:
+            if (result is None or test["result"] == result) and all(test.get(k) == v for k, v in where.items()):
+                return test
+    raise AssertionError("no such test")
+
+
+def flip_hex(text):
+    return ("1" if text[0] == "0" else "0") + text[1:]
+
+
+def test_every_file_every_test_on_both_backends(kxconform, vectors_dir):
+    result = run(kxconform)
+    assert result.returncode == 0, result.stdout + result.stderr
+    files = sorted(vectors_dir.glob("*.json"))
+    assert len(files) >= 6
+    total = 0
+    for path in files:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        line = file_line(result.stdout, path.name)
+        assert re.search(r"\b%d tests\b" % data["numberOfTests"], line), line
+        total += data["numberOfTests"]
+        driver_counts = set()
+        for backend in BACKENDS:
+            match = re.search(r"\b%s (\d+)/(\d+)\b" % backend, line)
+            assert match, "%s not checked on %s: %s" % (path.name, backend, line)
+            passed, checked = map(int, match.groups())
+            assert passed == checked and checked > 0, line
+            driver_counts.add(checked)
+        assert len(driver_counts) == 1, "backends checked different numbers of tests: " + line
+    assert "kxconform vectors: %d tests;" % total in result.stdout
+    assert "0 failed, 0 malformed" in result.stdout
+    for backend in BACKENDS:
+        assert backend in result.stdout.splitlines()[0]
+
+
+def test_corrupted_output_names_file_and_tcid_on_each_backend(kxconform, vectors_copy):
+    path = vectors_copy / "e2e_derivation_test.json"
+    target = {}
+
+    def corrupt(data):
+        test = first_test(data, "valid")
+        test["t3"] = flip_hex(test["t3"])
+        target["id"] = test["tcId"]
+
+    edit(path, corrupt)
+    result = run(kxconform, "--vectors", vectors_copy)
+    assert result.returncode == 1
+    for backend in BACKENDS:
+        assert "FAIL e2e_derivation_test.json tcId %d [%s]: t3 is" % (target["id"], backend) in result.stdout
+    # The other files are still checked and pass.
+    assert re.search(r"openssl (\d+)/\1", file_line(result.stdout, "tls12_prf_test.json"))
+
+
+def test_invalid_test_whose_variant_does_not_match_fails(kxconform, vectors_copy):
+    path = vectors_copy / "onem2m_exporter_test.json"
+    target = {}
+
+    def relabel(data):
+        test = first_test(data, "invalid", variant="split-swapped")
+        test["variant"] = "randoms-swapped"
+        target["id"] = test["tcId"]
+
+    edit(path, relabel)
+    result = run(kxconform, "--vectors", path)
+    assert result.returncode == 1
+    assert ("FAIL onem2m_exporter_test.json tcId %d [openssl]: the harness's model of randoms-swapped does not "
+            "reproduce" % target["id"]) in result.stdout
+
+
+def test_invalid_test_carrying_reference_outputs_fails(kxconform, vectors_copy):
+    """An 'invalid' test whose outputs are the reference ones would hide the mistake it names."""
+    path = vectors_copy / "onem2m_exporter_test.json"
+    target = {}
+
+    def make_reference(data):
+        # split-swapped keeps the correct exporter output; the reference split is computable here.
+        test = first_test(data, "invalid", variant="split-swapped")
+        test["keyId"], test["key"] = test["output"][:32], test["output"][32:]
+        target["id"] = test["tcId"]
+
+    edit(path, make_reference)
+    result = run(kxconform, "--vectors", path)
+    assert result.returncode == 1
+    assert "tcId %d [wolfssl]: the reference computation gives the outputs of the mistake split-swapped" \
+        % target["id"] in result.stdout
+
+
+def test_keyid_expectation_checked_by_core_classifier(kxconform, vectors_copy):
+    path = vectors_copy / "keyid_test.json"
+    target = {}
+
+    def misclassify(data):
+        test = first_test(data, "acceptable", reading="hexbinary")
+        test["reading"] = "unpadded"
+        target["id"] = test["tcId"]
+
+    edit(path, misclassify)
+    result = run(kxconform, "--vectors", path)
+    assert result.returncode == 1
+    assert "FAIL keyid_test.json tcId %d [core]: the harness classifies" % target["id"] in result.stdout
+
+
+def test_malformed_file_does_not_stop_the_others(kxconform, vectors_copy):
+    (vectors_copy / "aaa_broken.json").write_text('{"algorithm": "TLS12-PRF", "testGroups": [', encoding="utf-8")
+    result = run(kxconform, "--vectors", vectors_copy)
+    assert result.returncode == 1
+    assert re.search(r"ERROR .*aaa_broken\.json: not readable as JSON", result.stdout), result.stdout
+    for name in ("hkdf_test.json", "tls12_prf_test.json", "keyid_test.json"):
+        file_line(result.stdout, name)
+    assert "1 malformed" in result.stdout
+
+
+def test_malformed_test_is_named_and_the_rest_checked(kxconform, vectors_copy):
+    path = vectors_copy / "tls12_prf_test.json"
+    target = {}
+
+    def drop_secret(data):
+        test = data["testGroups"][0]["tests"][1]
+        del test["secret"]
+        target["id"] = test["tcId"]
+
+    edit(path, drop_secret)
+    result = run(kxconform, "--vectors", path)
+    assert result.returncode == 1
+    assert 'ERROR tls12_prf_test.json tcId %d: no string "secret"' % target["id"] in result.stdout
+    data = json.loads(path.read_text(encoding="utf-8"))
+    remaining = data["numberOfTests"] - 1
+    assert "openssl %d/%d" % (remaining, remaining) in file_line(result.stdout, "tls12_prf_test.json")
+
+
+def test_shared_layout_problems_are_named(kxconform, vectors_copy):
+    path = vectors_copy / "hkdf_test.json"
+
+    def damage(data):
+        data["numberOfTests"] += 1
+        data["testGroups"][0]["tests"][0]["flags"].append("NoSuchFlag")
+        data["testGroups"][0]["tests"][2]["tcId"] = data["testGroups"][0]["tests"][1]["tcId"]
+
+    edit(path, damage)
+    result = run(kxconform, "--vectors", path)
+    assert result.returncode == 1
+    assert 'flag "NoSuchFlag" is not defined in notes' in result.stdout
+    assert "tcId used twice" in result.stdout
+    assert "numberOfTests says" in result.stdout
+
+
+def test_unknown_schema_is_an_error(kxconform, vectors_copy):
+    path = vectors_copy / "hkdf_test.json"
+    edit(path, lambda data: data.update(schema="sha3_test_schema.json"))
+    result = run(kxconform, "--vectors", path)
+    assert result.returncode == 1
+    assert 'unknown schema "sha3_test_schema.json"' in result.stdout
+
+
+def test_missing_vectors_is_a_setup_error(kxconform, tmp_path):
+    result = run(kxconform, "--vectors", tmp_path / "nowhere")
+    assert result.returncode == 2
+    assert "nowhere" in result.stderr
+
+
+def fake_driver(tmp_path, name, body):
+    """A driver written in Python that misbehaves as body says."""
+    path = tmp_path / name
+    path.write_text("#!%s\n" % sys.executable + textwrap.dedent(body), encoding="utf-8")
+    path.chmod(path.stat().st_mode | stat.S_IXUSR)
+    return path
+
+
+HELLO = 'import sys, json, time\nprint(json.dumps({"type": "hello", "protocol": 1, "driver": "fake"}), flush=True)\n'
+
+
+def test_crashing_driver_fails_its_tests_and_the_run_goes_on(kxconform, vectors_dir, tmp_path):
+    driver = fake_driver(tmp_path, "crash", HELLO + "sys.stdin.readline()\nimport os\nos.abort()\n")
+    result = run(kxconform, "--driver", "fake=%s" % driver, "--driver",
+                 "openssl=%s" % (kxconform.parent / "kx-driver-openssl"), "--vectors", vectors_dir)
+    assert result.returncode == 1
+    assert re.search(r"FAIL \S+ tcId \d+ \[fake\]: driver error: .*killed by signal 6", result.stdout), result.stdout
+    # The healthy driver still checked everything.
+    assert re.search(r"openssl (\d+)/\1 passed", result.stdout.splitlines()[-1])
+
+
+def test_hanging_driver_times_out(kxconform, vectors_dir, tmp_path):
+    driver = fake_driver(tmp_path, "hang", HELLO + "time.sleep(60)\n")
+    result = run(kxconform, "--driver", "fake=%s" % driver, "--timeout", "300", "--vectors",
+                 vectors_dir / "hkdf_test.json", timeout=20)
+    assert result.returncode == 1
+    assert "no answer in time" in result.stdout
+
+
+def test_garbage_writing_driver_is_named(kxconform, vectors_dir, tmp_path):
+    driver = fake_driver(tmp_path, "garbage", HELLO + "sys.stdin.readline()\nprint('Segmentation fault?', flush=True)\n"
+                         "time.sleep(5)\n")
+    result = run(kxconform, "--driver", "fake=%s" % driver, "--vectors", vectors_dir / "hkdf_test.json")
+    assert result.returncode == 1
+    assert "not a response" in result.stdout
+
+
+def test_other_protocol_version_is_a_setup_error(kxconform, vectors_dir, tmp_path):
+    driver = fake_driver(tmp_path, "future", 'import json\nprint(json.dumps({"type": "hello", "protocol": 2}))\n')
+    result = run(kxconform, "--driver", "fake=%s" % driver, "--vectors", vectors_dir)
+    assert result.returncode == 2
+    assert "speaks protocol 2" in result.stderr
+
+
+def test_missing_driver_is_a_setup_error(kxconform, vectors_dir, tmp_path):
+    result = run(kxconform, "--driver", "fake=%s" % (tmp_path / "absent"), "--vectors", vectors_dir)
+    assert result.returncode == 2
+    assert "is not an executable file" in result.stderr
+
+
+def test_driver_answers_bad_requests_with_errors(kxconform):
+    """A driver never dies on a bad request: it answers ok=false with a reason."""
+    requests = [
+        "not json",
+        json.dumps([1, 2]),
+        json.dumps({"id": 1, "op": "nonsense"}),
+        json.dumps({"id": 2, "op": "prf", "hash": "SHA-256", "secret": "zz", "label": "x", "seed": "", "length": 4}),
+        json.dumps({"id": 3, "op": "prf", "hash": "MD5", "secret": "", "label": "x", "seed": "", "length": 4}),
+        json.dumps({"id": 4, "op": "prf", "hash": "SHA-256", "secret": "", "label": "x", "seed": "",
+                    "length": 1 << 40}),
+        json.dumps({"id": 5, "op": "exporter", "hash": "SHA-256", "master_secret": "00", "client_random": "",
+                    "server_random": "", "label": "x", "length": 48}),
+        json.dumps({"id": 6, "op": "keyid", "key_id": "00" * 16, "fqdn": "bad..fqdn"}),
+        json.dumps({"id": 7, "op": "e2e", "hash": "SHA-256", "kpsa": "00", "enrolee_b_id": "a", "variant": "x"}),
+        json.dumps({"id": 8, "op": "hmac", "hash": "SHA-256", "key": "", "data": ""}),
+    ]
+    for backend in BACKENDS:
+        driver = kxconform.parent / ("kx-driver-%s" % backend)
+        out = subprocess.run([str(driver)], input="\n".join(requests) + "\n", capture_output=True, text=True,
+                             timeout=10)
+        assert out.returncode == 0, out.stderr
+        lines = [json.loads(line) for line in out.stdout.splitlines()]
+        hello, answers = lines[0], lines[1:]
+        assert hello["type"] == "hello" and hello["protocol"] == 1 and hello["driver"] == backend
+        assert len(answers) == len(requests)
+        assert [a["ok"] for a in answers] == [False] * 9 + [True]
+        assert answers[-1]["out"] == "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad"
+        assert "malformed request" in answers[0]["error"]
+        assert 'unknown operation "nonsense"' in answers[2]["error"]
+        assert "MD5" in answers[4]["error"]
+        assert "must be 48 bytes" in answers[6]["error"]
