@@ -110,7 +110,7 @@ def test_invalid_test_whose_variant_does_not_match_fails(kxconform, vectors_copy
     edit(path, relabel)
     result = run(kxconform, "--vectors", path)
     assert result.returncode == 1
-    assert ("FAIL onem2m_exporter_test.json tcId %d [openssl]: the harness's model of randoms-swapped does not "
+    assert ("FAIL onem2m_exporter_test.json tcId %d [openssl]: the driver's model of randoms-swapped does not "
             "reproduce" % target["id"]) in result.stdout
 
 
@@ -128,7 +128,7 @@ def test_invalid_test_carrying_reference_outputs_fails(kxconform, vectors_copy):
     edit(path, make_reference)
     result = run(kxconform, "--vectors", path)
     assert result.returncode == 1
-    assert "tcId %d [wolfssl]: the reference computation gives the outputs of the mistake split-swapped" \
+    assert "tcId %d [wolfssl]: the answer to the reference request is the known mistake split-swapped" \
         % target["id"] in result.stdout
 
 
@@ -239,7 +239,7 @@ def test_garbage_writing_driver_is_named(kxconform, vectors_dir, tmp_path):
                          "time.sleep(5)\n")
     result = run(kxconform, "--driver", "fake=%s" % driver, "--vectors", vectors_dir / "hkdf_test.json")
     assert result.returncode == 1
-    assert "not a response" in result.stdout
+    assert "not a JSON response: \"Segmentation fault?\"" in result.stdout
 
 
 def test_other_protocol_version_is_a_setup_error(kxconform, vectors_dir, tmp_path):
@@ -286,3 +286,49 @@ def test_driver_answers_bad_requests_with_errors(kxconform):
         assert 'unknown operation "nonsense"' in answers[2]["error"]
         assert "MD5" in answers[4]["error"]
         assert "must be 48 bytes" in answers[6]["error"]
+
+
+VENDOR_E2E = HELLO.replace('"driver": "fake"', '"driver": "vendor", "capabilities": {"variants": {"e2e": ["reference"]}}') + '''
+import hashlib, hmac, unicodedata
+LABEL = b"E2E Message Authentication Key"
+for line in sys.stdin:
+    req = json.loads(line)
+    if req.get("op") == "bye":
+        break
+    h = getattr(hashlib, req["hash"].replace("-", "").lower())
+    if "enrolee_b_id" in req:
+        salt = unicodedata.normalize("NFKC", req["enrolee_b_id"]).encode()
+    else:
+        salt = bytes.fromhex(req["salt"])
+    master = hmac.new(salt, bytes.fromhex(req["kpsa"]), h).digest()
+    # The mistake: one RFC 5869 HKDF-Expand with the first label only.
+    okm, block, i = b"", b"", 1
+    while len(okm) < 4 * len(master):
+        block = hmac.new(master, block + LABEL + bytes([i]), h).digest()
+        okm += block
+        i += 1
+    n = len(master)
+    t = [okm[k * n:(k + 1) * n].hex() for k in range(4)]
+    print(json.dumps({"id": req["id"], "ok": True, "master": master.hex(), "t": t}), flush=True)
+'''
+
+
+def test_vendor_mistake_is_named(kxconform, vectors_dir, tmp_path):
+    """A vendor driver that implements T(1)..T(4) as one HKDF-Expand is told so by name."""
+    driver = fake_driver(tmp_path, "vendor", VENDOR_E2E)
+    path = vectors_dir / "e2e_derivation_test.json"
+    result = run(kxconform, "--driver", "vendor=%s" % driver, "--vectors", path)
+    assert result.returncode == 1
+    data = json.loads(path.read_text(encoding="utf-8"))
+    tests = [t for g in data["testGroups"] for t in g["tests"]]
+    named = [t["tcId"] for t in tests if t.get("variant") == "hkdf-single-info"]
+    other_invalid = [t["tcId"] for t in tests if t["result"] == "invalid" and t.get("variant") != "hkdf-single-info"]
+    valid = [t["tcId"] for t in tests if t["result"] == "valid"]
+    assert named and other_invalid and valid
+    for tc_id in named:
+        assert ("FAIL e2e_derivation_test.json tcId %d [vendor]: the answer to the reference request is the known "
+                "mistake hkdf-single-info" % tc_id) in result.stdout
+    for tc_id in valid:
+        assert re.search(r"FAIL e2e_derivation_test.json tcId %d \[vendor\]: t2 is" % tc_id, result.stdout)
+    for tc_id in other_invalid:
+        assert "tcId %d [vendor]" % tc_id not in result.stdout

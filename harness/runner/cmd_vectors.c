@@ -4,6 +4,8 @@
  * by file and tcId that does not stop the other files; a mismatch is printed
  * with file, tcId, driver and reason. */
 #include "runner/commands.h"
+
+#include "core/json_io.h"
 #include "runner/driver_proc.h"
 #include "runner/vector_checks.h"
 #include "runner/vector_file.h"
@@ -232,8 +234,13 @@ static void check_file(const char *path, struct kx_driver_proc *drivers, size_t 
 			if (count[t] == 0)
 				continue;
 			tally.checked[d]++;
-			if (kx_vector_verify(kind, &file.tests[t], responses + first[t], count[t], reason,
-					     sizeof reason) != 0) {
+			/* A second request asks for a known mistake; only drivers that model it answer it. */
+			int n = count[t];
+			json_t *mistake = n > 1 ? requests[first[t] + 1] : NULL;
+			if (mistake != NULL && !kx_driver_supports_variant(&drivers[d], kx_json_get_string(mistake, "op"),
+									kx_json_get_string(mistake, "variant")))
+				n = 1;
+			if (kx_vector_verify(kind, &file.tests[t], responses + first[t], n, reason, sizeof reason) != 0) {
 				printf("FAIL %s tcId %lld [%s]: %s\n", file.name, file.tests[t].tc_id, drivers[d].name,
 				       reason);
 				tally.failed[d]++;

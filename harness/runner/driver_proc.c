@@ -80,11 +80,11 @@ static ssize_t fill(struct kx_driver_proc *proc)
 	return n;
 }
 
-/* Takes one complete line out of the buffer as a parsed JSON value (NULL with
- * *got_line set when the line is not JSON); returns 0 when no line is complete. */
+/* Takes one complete line out of the buffer as a parsed JSON value (NULL, with
+ * its start in bad, when the line is not JSON); returns 0 when no line is complete. */
 static int take_line(struct kx_driver_proc *proc, json_t **value, char *bad, size_t badlen)
 {
-	char *newline = memchr(proc->buf, '\n', proc->buf_len);
+	char *newline = proc->buf_len > 0 ? memchr(proc->buf, '\n', proc->buf_len) : NULL;
 	if (newline == NULL)
 		return 0;
 	size_t len = (size_t)(newline - proc->buf);
@@ -109,6 +109,14 @@ static void lost(struct kx_driver_proc *proc, const char *what)
 	set_failure(proc, text);
 }
 
+/* Marks the driver as failed after it wrote a line that is not JSON, quoting its start. */
+static void lost_line(struct kx_driver_proc *proc, const char *start)
+{
+	char what[160];
+	snprintf(what, sizeof what, "it wrote a line that is not a JSON response: \"%s\"", start);
+	lost(proc, what);
+}
+
 static long long now_ms(void)
 {
 	struct timespec ts;
@@ -125,7 +133,7 @@ static json_t *read_message(struct kx_driver_proc *proc, int timeout_ms)
 		char bad[96];
 		if (take_line(proc, &value, bad, sizeof bad)) {
 			if (value == NULL)
-				lost(proc, "it wrote a line that is not JSON");
+				lost_line(proc, bad);
 			return value;
 		}
 		long long left = deadline - now_ms();
@@ -257,7 +265,11 @@ size_t kx_driver_call(struct kx_driver_proc *proc, json_t **requests, size_t n, 
 		char bad[96];
 		if (take_line(proc, &value, bad, sizeof bad)) {
 			json_t *id = json_object_get(value, "id");
-			if (value == NULL || !json_is_integer(id) || json_integer_value(id) != (json_int_t)next ||
+			if (value == NULL) {
+				lost_line(proc, bad);
+				break;
+			}
+			if (!json_is_integer(id) || json_integer_value(id) != (json_int_t)next ||
 			    !json_is_boolean(json_object_get(value, "ok"))) {
 				json_decref(value);
 				lost(proc, "it answered out of order or with something that is not a response");
@@ -304,6 +316,19 @@ const char *kx_driver_implementation(const struct kx_driver_proc *proc)
 {
 	const char *text = kx_json_get_string(proc->hello, "implementation");
 	return text != NULL ? text : "unknown";
+}
+
+int kx_driver_supports_variant(const struct kx_driver_proc *proc, const char *op, const char *variant)
+{
+	json_t *variants = json_object_get(json_object_get(json_object_get(proc->hello, "capabilities"), "variants"), op);
+	size_t i;
+	json_t *name;
+	json_array_foreach(variants, i, name)
+	{
+		if (json_is_string(name) && strcmp(json_string_value(name), variant) == 0)
+			return 1;
+	}
+	return 0;
 }
 
 void kx_driver_stop(struct kx_driver_proc *proc)

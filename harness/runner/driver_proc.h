@@ -36,6 +36,9 @@ size_t kx_driver_call(struct kx_driver_proc *proc, json_t **requests, size_t n, 
 /* The implementation text from the hello, or "unknown". */
 const char *kx_driver_implementation(const struct kx_driver_proc *proc);
 
+/* Returns 1 if the hello lists variant among capabilities.variants[op], else 0. */
+int kx_driver_supports_variant(const struct kx_driver_proc *proc, const char *op, const char *variant);
+
 /* Says bye, closes the pipes, waits briefly, kills if needed and releases everything. */
 void kx_driver_stop(struct kx_driver_proc *proc);
 

@@ -28,7 +28,9 @@ int kx_vector_check_core(const struct kx_vector_kind *kind, const struct kx_vect
 int kx_vector_requests(const struct kx_vector_kind *kind, const struct kx_vector_test *test,
 		       json_t *requests[KX_MAX_REQUESTS_PER_TEST], char *reason, size_t len);
 
-/* Judges one driver's responses to those requests; 0 if the test passes, -1 with reason. */
+/* Judges one driver's responses to those requests; 0 if the test passes, -1 with
+ * reason. For an invalid test, n is 1 when the driver does not model the test's
+ * variant: its reference answer is then only required to differ from the mistake. */
 int kx_vector_verify(const struct kx_vector_kind *kind, const struct kx_vector_test *test, json_t **responses,
 		     int n, char *reason, size_t len);
 
