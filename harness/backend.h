@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "core/hash.h"
+#include "session.h"
 
 struct kx_backend {
 	const char *name; /* "openssl", "wolfssl" */
@@ -40,6 +41,38 @@ struct kx_backend {
 	/* Returns 1 if the library, as built, can negotiate the IANA cipher suite
 	 * over TLS 1.2 (dtls = 0) or DTLS 1.2 (dtls = 1), 0 if not. */
 	int (*suite_available)(uint16_t iana_id, int dtls);
+
+	/* Sessions: one end-point of one handshake over memory, the runner as the wire. */
+
+	/* Creates an end-point; NULL with err when the configuration cannot be applied
+	 * (a missing certificate file, an unknown suite). */
+	struct kx_session *(*session_new)(const struct kx_endpoint_config *config, char *err, size_t errlen);
+
+	/* Delivers the peer's chunks (none for a client's first step), advances the
+	 * handshake as far as it goes, and appends what the library sends to out
+	 * (one chunk per datagram for DTLS). On KX_STEP_FAILED, failure says why and
+	 * out holds any alert the library sent. */
+	enum kx_step_state (*session_step)(struct kx_session *session, const struct kx_chunks *in,
+					   struct kx_chunks *out, struct kx_failure *failure);
+
+	/* Fills info about the completed handshake; 0, or -1 with err. */
+	int (*session_info)(struct kx_session *session, struct kx_session_info *info, char *err, size_t errlen);
+
+	/* RFC 5705 export without context from the completed handshake; 0, or -1 with err. */
+	int (*session_export)(struct kx_session *session, const char *label, uint8_t *out, size_t len, char *err,
+			      size_t errlen);
+
+	/* Encrypts application data into records appended to out; 0, or -1 with err. */
+	int (*session_send)(struct kx_session *session, const uint8_t *data, size_t len, struct kx_chunks *out,
+			    char *err, size_t errlen);
+
+	/* Decrypts the application data in the peer's chunks into buf (capacity cap),
+	 * setting *len; 0, or -1 with err. */
+	int (*session_receive)(struct kx_session *session, const struct kx_chunks *in, uint8_t *buf, size_t cap,
+			       size_t *len, char *err, size_t errlen);
+
+	/* Releases the end-point. */
+	void (*session_free)(struct kx_session *session);
 };
 
 /* The backend this program was linked with. */

@@ -1,0 +1,57 @@
+/* chunks.c - growable list of owned byte strings. */
+#include "chunks.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int kx_chunks_append(struct kx_chunks *chunks, const uint8_t *data, size_t len)
+{
+	if (chunks->n == chunks->cap) {
+		size_t cap = chunks->cap ? chunks->cap * 2 : 8;
+		struct kx_chunk *items = realloc(chunks->items, cap * sizeof *items);
+		if (items == NULL)
+			return -1;
+		chunks->items = items;
+		chunks->cap = cap;
+	}
+	uint8_t *copy = malloc(len ? len : 1);
+	if (copy == NULL)
+		return -1;
+	if (len > 0)
+		memcpy(copy, data, len);
+	chunks->items[chunks->n].data = copy;
+	chunks->items[chunks->n].len = len;
+	chunks->n++;
+	return 0;
+}
+
+int kx_chunks_extend_last(struct kx_chunks *chunks, const uint8_t *data, size_t len)
+{
+	if (chunks->n == 0)
+		return kx_chunks_append(chunks, data, len);
+	struct kx_chunk *last = &chunks->items[chunks->n - 1];
+	uint8_t *grown = realloc(last->data, last->len + len + 1);
+	if (grown == NULL)
+		return -1;
+	if (len > 0)
+		memcpy(grown + last->len, data, len);
+	last->data = grown;
+	last->len += len;
+	return 0;
+}
+
+size_t kx_chunks_total(const struct kx_chunks *chunks)
+{
+	size_t total = 0;
+	for (size_t i = 0; i < chunks->n; i++)
+		total += chunks->items[i].len;
+	return total;
+}
+
+void kx_chunks_clear(struct kx_chunks *chunks)
+{
+	for (size_t i = 0; i < chunks->n; i++)
+		free(chunks->items[i].data);
+	free(chunks->items);
+	memset(chunks, 0, sizeof *chunks);
+}
