@@ -26,10 +26,13 @@ test: build-deps-test $(BUILD_DIR)/CMakeCache.txt
 	ctest --test-dir $(BUILD_DIR) --output-on-failure
 	$(PYTHON) -m pytest suites
 
-# The conformance run a vendor's CI calls.
+# The conformance run a vendor's CI calls: the vectors, then the scenario
+# matrix; both run even when the first fails, and the worse status is returned.
 conformance: build-deps-conformance $(BUILD_DIR)/CMakeCache.txt
 	cmake --build $(BUILD_DIR) -j $(JOBS)
-	$(BUILD_DIR)/kxconform vectors
+	@$(BUILD_DIR)/kxconform vectors; vectors=$$?; \
+	$(BUILD_DIR)/kxconform run; run=$$?; \
+	exit $$(( vectors > run ? vectors : run ))
 
 # Regenerates the generated vector files from vectors/gen/ (Python standard library only).
 vectors:

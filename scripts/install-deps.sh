@@ -10,6 +10,7 @@ build_packages=(
   "gcc:the C11 compiler"
   "make:drives the two top-level commands"
   "pkg-config:finds jansson and cmocka for CMake"
+  "openssl:the command-line tool that generates the test PKI (scripts/make-pki.sh)"
   "libssl-dev:OpenSSL 3, the first reference backend"
   "libjansson-dev:JSON for vectors, the driver protocol and reports"
   "libunistring-dev:NFKC normalisation of identifiers (TS-0003 10.3.6)"

@@ -77,5 +77,6 @@ int main(int argc, char **argv)
 		json_decref(response);
 	}
 	free(line);
+	kx_sessions_close_all(backend);
 	return status == 0 ? 0 : 1;
 }

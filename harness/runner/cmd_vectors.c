@@ -6,7 +6,7 @@
 #include "runner/commands.h"
 
 #include "core/json_io.h"
-#include "runner/driver_proc.h"
+#include "runner/driver_pool.h"
 #include "runner/vector_checks.h"
 #include "runner/vector_file.h"
 
@@ -20,7 +20,7 @@
 #define KX_DEFAULT_VECTORS "vectors"
 #endif
 
-#define MAX_DRIVERS 8
+#define MAX_DRIVERS KX_MAX_DRIVERS
 #define MAX_PATHS 64
 
 struct options {
@@ -68,8 +68,7 @@ static int parse_options(int argc, char **argv, struct options *opt)
 		} else if (strcmp(arg, "--vectors") == 0 && value != NULL && opt->n_paths < MAX_PATHS) {
 			opt->paths[opt->n_paths++] = value;
 			i++;
-		} else if (strcmp(arg, "--driver") == 0 && value != NULL && strchr(value, '=') != NULL &&
-			   opt->n_drivers < MAX_DRIVERS) {
+		} else if (strcmp(arg, "--driver") == 0 && value != NULL && opt->n_drivers < MAX_DRIVERS) {
 			opt->driver_specs[opt->n_drivers++] = value;
 			i++;
 		} else if (strcmp(arg, "--timeout") == 0 && value != NULL && atoi(value) > 0) {
@@ -139,39 +138,6 @@ fail:
 		free(files[i]);
 	free(files);
 	return -1;
-}
-
-static int start_drivers(const struct options *opt, struct kx_driver_proc *drivers, size_t *n_drivers)
-{
-	char self[4096], path[4200], err[512];
-	const char *specs[MAX_DRIVERS];
-	char defaults[2][4300];
-	size_t n = opt->n_drivers;
-	memcpy(specs, opt->driver_specs, n * sizeof *specs);
-	if (n == 0) {
-		if (kx_self_dir(self, sizeof self) != 0) {
-			fprintf(stderr, "kxconform vectors: cannot find the directory of kxconform\n");
-			return -1;
-		}
-		snprintf(defaults[0], sizeof defaults[0], "openssl=%s/kx-driver-openssl", self);
-		snprintf(defaults[1], sizeof defaults[1], "wolfssl=%s/kx-driver-wolfssl", self);
-		specs[n++] = defaults[0];
-		specs[n++] = defaults[1];
-	}
-	for (size_t i = 0; i < n; i++) {
-		const char *eq = strchr(specs[i], '=');
-		char name[64];
-		snprintf(name, sizeof name, "%.*s", (int)(eq - specs[i]), specs[i]);
-		snprintf(path, sizeof path, "%s", eq + 1);
-		if (kx_driver_start(&drivers[i], name, path, opt->timeout_ms, err, sizeof err) != 0) {
-			fprintf(stderr, "kxconform vectors: %s\n", err);
-			for (size_t j = 0; j < i; j++)
-				kx_driver_stop(&drivers[j]);
-			return -1;
-		}
-	}
-	*n_drivers = n;
-	return 0;
 }
 
 /* Checks one file on every driver, printing each failure; adds to the tally. */
@@ -287,14 +253,19 @@ int kx_cmd_vectors(int argc, char **argv)
 		free(files);
 		return KX_EXIT_USAGE;
 	}
-	struct kx_driver_proc drivers[MAX_DRIVERS];
-	size_t n_drivers = 0;
-	if (start_drivers(&opt, drivers, &n_drivers) != 0) {
+	struct kx_driver_pool pool;
+	char err[600];
+	if (kx_pool_init(&pool, opt.driver_specs, opt.n_drivers, opt.timeout_ms, err, sizeof err) != 0 ||
+	    kx_pool_start_all(&pool, err, sizeof err) != 0) {
+		fprintf(stderr, "kxconform vectors: %s\n", err);
+		kx_pool_stop(&pool);
 		for (int i = 0; i < n_files; i++)
 			free(files[i]);
 		free(files);
 		return KX_EXIT_USAGE;
 	}
+	struct kx_driver_proc *drivers = pool.procs;
+	size_t n_drivers = pool.n;
 
 	printf("kxconform vectors: %d file%s on", n_files, n_files == 1 ? "" : "s");
 	for (size_t d = 0; d < n_drivers; d++)
@@ -319,8 +290,8 @@ int kx_cmd_vectors(int argc, char **argv)
 		failed += total.failed[d];
 		if (drivers[d].failure[0] != '\0')
 			printf(" (%s: %s)", drivers[d].name, drivers[d].failure);
-		kx_driver_stop(&drivers[d]);
 	}
+	kx_pool_stop(&pool);
 	printf(" %zu failed, %zu malformed\n", failed, total.malformed);
 	return failed == 0 && total.malformed == 0 ? KX_EXIT_OK : KX_EXIT_FAILED;
 }

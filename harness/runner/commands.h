@@ -10,6 +10,9 @@ enum { KX_EXIT_OK = 0, KX_EXIT_FAILED = 1, KX_EXIT_USAGE = 2 };
 /* `kxconform vectors`: checks every vector file on every driver; returns an exit status. */
 int kx_cmd_vectors(int argc, char **argv);
 
+/* `kxconform run`: runs the cases of a scenario suite; returns an exit status. */
+int kx_cmd_run(int argc, char **argv);
+
 /* Writes the directory holding the running kxconform executable into dir; 0 or -1. */
 int kx_self_dir(char *dir, size_t len);
 

@@ -18,6 +18,7 @@ static void usage(FILE *out)
 		     "\n"
 		     "Commands:\n"
 		     "  vectors    check every test vector (vectors/*.json) on every driver\n"
+		     "  run        run the scenario cases (suites/*.json) between every pair of drivers\n"
 		     "\n"
 		     "Run `kxconform COMMAND --help` for a command's options.\n"
 		     "\n"
@@ -52,6 +53,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "vectors") == 0)
 		return kx_cmd_vectors(argc - 1, argv + 1);
+	if (strcmp(argv[1], "run") == 0)
+		return kx_cmd_run(argc - 1, argv + 1);
 	fprintf(stderr, "kxconform: unknown command \"%s\"\n\n", argv[1]);
 	usage(stderr);
 	return KX_EXIT_USAGE;

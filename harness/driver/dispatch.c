@@ -1,0 +1,102 @@
+/* dispatch.c - routes a request to its operation and describes the driver in
+ * its hello: operations, the mistakes it can model, the suites its library
+ * negotiates, and the roles and transports it plays. */
+#include "driver/ops.h"
+
+#include "core/keyid.h"
+#include "derive/e2e_kdf.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static json_t *string_array(const char *const *names, size_t n)
+{
+	json_t *array = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(array, json_string(names[i]));
+	return array;
+}
+
+static json_t *operation_names(void)
+{
+	json_t *array = json_array();
+	for (size_t i = 0; i < kx_n_derive_operations; i++)
+		json_array_append_new(array, json_string(kx_derive_operations[i].name));
+	for (size_t i = 0; i < kx_n_session_operations; i++)
+		json_array_append_new(array, json_string(kx_session_operations[i].name));
+	return array;
+}
+
+/* The suites a scenario may ask for that the library can negotiate. */
+static json_t *suites(const struct kx_backend *backend, int dtls)
+{
+	static const uint16_t known[] = {0x00AE, 0xC0A8, 0xC023, 0xC0AE, 0xC02B, 0x00A8,
+					 0xC02C, 0x00A9, 0xC009, 0x008C};
+	json_t *array = json_array();
+	for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+		if (backend->suite_available(known[i], dtls)) {
+			char name[8];
+			snprintf(name, sizeof name, "0x%04X", known[i]);
+			json_array_append_new(array, json_string(name));
+		}
+	return array;
+}
+
+json_t *kx_driver_capabilities(const struct kx_backend *backend)
+{
+	const char *e2e_variants[KX_E2E_VARIANT_COUNT];
+	for (int i = 0; i < KX_E2E_VARIANT_COUNT; i++)
+		e2e_variants[i] = kx_e2e_variant_name((enum kx_e2e_variant)i);
+	const char *readings[KX_READING_COUNT];
+	for (int i = 0; i < KX_READING_COUNT; i++)
+		readings[i] = kx_keyid_reading_name((enum kx_keyid_reading)i);
+	static const char *const exporter_variants[] = {"reference", "randoms-swapped", "split-swapped"};
+	static const char *const enrolment_variants[] = {"reference", "missing-nfkc"};
+	static const char *const scenarios[] = {"escertke", "bootstrap", "connection", "psk", "e2e"};
+	static const char *const roles[] = {"client", "server"};
+	static const char *const transports[] = {"tls", "dtls"};
+
+	return json_pack("{s:o, s:{s:o, s:o, s:o, s:o}, s:{s:o, s:o}, s:o, s:o, s:o}", "operations",
+			 operation_names(), "variants", "exporter", string_array(exporter_variants, 3), "e2e",
+			 string_array(e2e_variants, KX_E2E_VARIANT_COUNT), "enrolment",
+			 string_array(enrolment_variants, 2), "keyid", string_array(readings, KX_READING_COUNT),
+			 "suites", "tls", suites(backend, 0), "dtls", suites(backend, 1), "scenarios",
+			 string_array(scenarios, 5), "roles", string_array(roles, 2), "transports",
+			 string_array(transports, 2));
+}
+
+static const struct kx_operation *find(const char *op)
+{
+	for (size_t i = 0; i < kx_n_derive_operations; i++)
+		if (strcmp(kx_derive_operations[i].name, op) == 0)
+			return &kx_derive_operations[i];
+	for (size_t i = 0; i < kx_n_session_operations; i++)
+		if (strcmp(kx_session_operations[i].name, op) == 0)
+			return &kx_session_operations[i];
+	return NULL;
+}
+
+json_t *kx_driver_answer(const struct kx_backend *backend, json_t *request)
+{
+	struct kx_request req = {.json = request, .response = json_object(), .err = ""};
+	json_t *id = json_object_get(request, "id");
+	json_object_set(req.response, "id", id != NULL ? id : json_null());
+
+	const char *op = json_string_value(json_object_get(request, "op"));
+	const struct kx_operation *operation = op != NULL ? find(op) : NULL;
+	int ret;
+	if (op == NULL)
+		ret = kx_req_fail(&req, "missing or non-string \"op\"");
+	else if (operation == NULL)
+		ret = kx_req_fail(&req, "unknown operation \"%s\"", op);
+	else
+		ret = operation->handle(backend, &req);
+
+	json_object_set_new(req.response, "ok", json_boolean(ret == 0));
+	if (ret != 0) {
+		/* Library texts are not always UTF-8; a response must still go out. */
+		json_t *text = json_string(req.err[0] ? req.err : "failed");
+		json_object_set_new(req.response, "error", text != NULL ? text : json_string("failed (unprintable error text)"));
+	}
+	return req.response;
+}

@@ -1,0 +1,56 @@
+/* request.h - reading a driver request's parameters and filling its response,
+ * with one error text per request (docs/driver-protocol.md). */
+#ifndef KX_DRIVER_REQUEST_H
+#define KX_DRIVER_REQUEST_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "backend.h"
+#include "core/chunks.h"
+
+struct kx_request {
+	json_t *json;     /* the request (borrowed) */
+	json_t *response; /* the response being filled (owned by the dispatcher) */
+	char err[512];    /* why the request failed */
+};
+
+/* One operation a driver answers: 0 on success, -1 with req->err set. */
+struct kx_operation {
+	const char *name;
+	int (*handle)(const struct kx_backend *backend, struct kx_request *req);
+};
+
+/* Sets req->err from a printf format; returns -1. */
+int kx_req_fail(struct kx_request *req, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* A required string member, or NULL with req->err set. */
+const char *kx_req_string(struct kx_request *req, const char *key);
+
+/* A required hex member as malloc'd bytes; 0, or -1 with req->err set. */
+int kx_req_hex(struct kx_request *req, const char *key, uint8_t **out, size_t *len);
+
+/* A required hex member of exactly want bytes copied into buf; 0 or -1. */
+int kx_req_fixed_hex(struct kx_request *req, const char *key, uint8_t *buf, size_t want);
+
+/* The "hash" member as a hash; 0 or -1. */
+int kx_req_hash(struct kx_request *req, enum kx_hash *hash);
+
+/* The "length" member, 1..65536; 0 or -1. */
+int kx_req_length(struct kx_request *req, size_t *len);
+
+/* The optional "variant" member, "reference" when absent. */
+const char *kx_req_variant(struct kx_request *req);
+
+/* Sets a lower-case hex member of the response; 0, or -1 with req->err set. */
+int kx_req_set_hex(struct kx_request *req, const char *key, const uint8_t *buf, size_t len);
+
+/* Reads a member holding an array of standard base64 strings into chunks; 0 or -1.
+ * An absent member gives no chunks. */
+int kx_req_flight(struct kx_request *req, const char *key, struct kx_chunks *chunks);
+
+/* Sets a response member to an array of standard base64 strings, one per chunk; 0 or -1. */
+int kx_req_set_flight(struct kx_request *req, const char *key, const struct kx_chunks *chunks);
+
+#endif

@@ -1,0 +1,29 @@
+/* case_run.h - plays one case of a suite and judges it: opens a session on
+ * each end's driver, relays the handshake, cross-checks what both ends
+ * exported (against each other, against the exporter recomputed by another
+ * driver from the session secrets, the split and the key identifier), and
+ * for the e2e scenario derives Kpsa and T(1)..T(4) on both ends. */
+#ifndef KX_CASE_RUN_H
+#define KX_CASE_RUN_H
+
+#include <jansson.h>
+
+#include "runner/driver_pool.h"
+#include "runner/relay.h"
+#include "runner/suite.h"
+
+/* Results a case can have (report.json "result"). */
+#define KX_RESULT_PASS "pass"
+#define KX_RESULT_FAIL "fail"
+#define KX_RESULT_ERROR "error"
+#define KX_RESULT_NOT_IMPLEMENTED "not-implemented"
+#define KX_RESULT_SKIP "skip"
+
+/* Runs the case and returns its result object (new reference): id, scenario,
+ * pairing, expected and actual result, whether the expectation was met, the
+ * diagnosis, flights, what each end reported and the cross-checks. When
+ * relay_out is not NULL the relay (flights included) is left in it for the
+ * caller, who then frees it with kx_relay_free. */
+json_t *kx_case_run(struct kx_driver_pool *pool, const struct kx_case *c, struct kx_relay *relay_out);
+
+#endif

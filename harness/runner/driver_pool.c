@@ -1,0 +1,99 @@
+/* driver_pool.c - drivers by name. A driver that failed (crashed, hung,
+ * spoke garbage) has already failed the requests it owed; the next request
+ * for it starts a fresh process, so one bad case does not sink the run. */
+#include "runner/driver_pool.h"
+
+#include "runner/commands.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int kx_pool_init(struct kx_driver_pool *pool, const char *const *specs, size_t n_specs, int timeout_ms, char *err,
+		 size_t errlen)
+{
+	memset(pool, 0, sizeof *pool);
+	pool->timeout_ms = timeout_ms;
+	if (n_specs == 0) {
+		char self[4000];
+		if (kx_self_dir(self, sizeof self) != 0) {
+			snprintf(err, errlen, "cannot find the directory of kxconform");
+			return -1;
+		}
+		static const char *const defaults[] = {"openssl", "wolfssl"};
+		for (size_t i = 0; i < 2; i++) {
+			snprintf(pool->names[i], sizeof pool->names[i], "%s", defaults[i]);
+			snprintf(pool->paths[i], sizeof pool->paths[i], "%s/kx-driver-%s", self, defaults[i]);
+		}
+		pool->n = 2;
+		return 0;
+	}
+	for (size_t i = 0; i < n_specs; i++) {
+		const char *eq = strchr(specs[i], '=');
+		if (eq == NULL || eq == specs[i] || eq[1] == '\0' || i == KX_MAX_DRIVERS ||
+		    (size_t)(eq - specs[i]) >= sizeof pool->names[0]) {
+			snprintf(err, errlen, "bad driver \"%s\": expected NAME=PATH (at most %d drivers)", specs[i],
+				 KX_MAX_DRIVERS);
+			return -1;
+		}
+		snprintf(pool->names[i], sizeof pool->names[i], "%.*s", (int)(eq - specs[i]), specs[i]);
+		if (kx_pool_index(pool, pool->names[i]) >= 0) {
+			snprintf(err, errlen, "driver name \"%s\" given twice", pool->names[i]);
+			return -1;
+		}
+		snprintf(pool->paths[i], sizeof pool->paths[i], "%s", eq + 1);
+		pool->n = i + 1;
+	}
+	return 0;
+}
+
+int kx_pool_index(const struct kx_driver_pool *pool, const char *name)
+{
+	for (size_t i = 0; i < pool->n; i++)
+		if (strcmp(pool->names[i], name) == 0)
+			return (int)i;
+	return -1;
+}
+
+struct kx_driver_proc *kx_pool_proc(struct kx_driver_pool *pool, size_t i, char *err, size_t errlen)
+{
+	if (pool->running[i] && pool->procs[i].failure[0] != '\0') {
+		kx_driver_stop(&pool->procs[i]);
+		pool->running[i] = 0;
+	}
+	if (!pool->running[i]) {
+		if (kx_driver_start(&pool->procs[i], pool->names[i], pool->paths[i], pool->timeout_ms, err, errlen) != 0)
+			return NULL;
+		pool->running[i] = 1;
+	}
+	return &pool->procs[i];
+}
+
+int kx_pool_start_all(struct kx_driver_pool *pool, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < pool->n; i++)
+		if (kx_pool_proc(pool, i, err, errlen) == NULL)
+			return -1;
+	return 0;
+}
+
+json_t *kx_pool_call(struct kx_driver_pool *pool, size_t i, json_t *request)
+{
+	char err[512];
+	json_t *response = NULL;
+	struct kx_driver_proc *proc = kx_pool_proc(pool, i, err, sizeof err);
+	if (proc == NULL)
+		response = json_pack("{s:b, s:s}", "ok", 0, "error", err);
+	else
+		kx_driver_call(proc, &request, 1, &response, pool->timeout_ms);
+	json_decref(request);
+	return response;
+}
+
+void kx_pool_stop(struct kx_driver_pool *pool)
+{
+	for (size_t i = 0; i < pool->n; i++)
+		if (pool->running[i]) {
+			kx_driver_stop(&pool->procs[i]);
+			pool->running[i] = 0;
+		}
+}

@@ -1,0 +1,45 @@
+/* driver_pool.h - the drivers of a run by name: which executables, started
+ * on first use, restarted after a crash, asked one request at a time or in
+ * pipelined batches. */
+#ifndef KX_DRIVER_POOL_H
+#define KX_DRIVER_POOL_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "runner/driver_proc.h"
+
+#define KX_MAX_DRIVERS 8
+
+struct kx_driver_pool {
+	size_t n;
+	char names[KX_MAX_DRIVERS][64];
+	char paths[KX_MAX_DRIVERS][4096];
+	struct kx_driver_proc procs[KX_MAX_DRIVERS];
+	int running[KX_MAX_DRIVERS];
+	int timeout_ms;
+};
+
+/* Fills the pool from "NAME=PATH" specs, or with the openssl and wolfssl
+ * drivers beside kxconform when there are none; 0, or -1 with err. */
+int kx_pool_init(struct kx_driver_pool *pool, const char *const *specs, size_t n_specs, int timeout_ms, char *err,
+		 size_t errlen);
+
+/* Index of a driver by name, or -1. */
+int kx_pool_index(const struct kx_driver_pool *pool, const char *name);
+
+/* The running process of driver i, started (or restarted after a failure)
+ * now if needed; NULL with err when it cannot be started. */
+struct kx_driver_proc *kx_pool_proc(struct kx_driver_pool *pool, size_t i, char *err, size_t errlen);
+
+/* Starts every driver; 0, or -1 with err naming the first that failed. */
+int kx_pool_start_all(struct kx_driver_pool *pool, char *err, size_t errlen);
+
+/* Sends one request to driver i and returns its response (new reference; a
+ * synthetic {"ok": false, "error": ...} when the driver failed). Takes the request. */
+json_t *kx_pool_call(struct kx_driver_pool *pool, size_t i, json_t *request);
+
+/* Stops every running driver. */
+void kx_pool_stop(struct kx_driver_pool *pool);
+
+#endif

@@ -1,0 +1,446 @@
+/* relay.c - steps two sessions against each other through their drivers.
+ *
+ * The initiator speaks first with no input; from then on each end is given
+ * the other's last flight. The relay ends when both ends report "done", when
+ * one reports "failed" (its last output, usually an alert, is still delivered
+ * so that the peer can report what it received), when neither end has
+ * anything to send (a stall, which is what a dropped or truncated flight
+ * causes on a reliable wire), or when a driver fails. For ESCertKE the flights
+ * 1..4 are wrapped in NOTIFY request/response primitives, parsed back as the
+ * receiving end's oneM2M layer would, and checked against Table 8.7.2.2-1. */
+#include "runner/relay.h"
+
+#include "core/chunks_json.h"
+#include "core/json_io.h"
+#include "core/notify.h"
+#include "core/tls_records.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+static const struct {
+	enum kx_fault_kind kind;
+	const char *name;
+} fault_names[] = {
+	{KX_FAULT_DROP, "drop"},         {KX_FAULT_TRUNCATE, "truncate"}, {KX_FAULT_FLIP_BIT, "flip-bit"},
+	{KX_FAULT_REORDER, "reorder"},   {KX_FAULT_REPLAY, "replay"},     {KX_FAULT_DUPLICATE, "duplicate"},
+};
+
+int kx_fault_from_name(const char *name, enum kx_fault_kind *kind)
+{
+	for (size_t i = 0; i < sizeof fault_names / sizeof fault_names[0]; i++)
+		if (strcmp(fault_names[i].name, name) == 0) {
+			*kind = fault_names[i].kind;
+			return 0;
+		}
+	return -1;
+}
+
+static void appendf(char *buf, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void appendf(char *buf, size_t cap, const char *fmt, ...)
+{
+	size_t used = strlen(buf);
+	if (used + 1 >= cap)
+		return;
+	va_list args;
+	va_start(args, fmt);
+	vsnprintf(buf + used, cap - used, fmt, args);
+	va_end(args);
+}
+
+static uint64_t now_us(void)
+{
+	struct timeval tv;
+	gettimeofday(&tv, NULL);
+	return (uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec;
+}
+
+static const char *end_name(int initiator)
+{
+	return initiator ? "initiator" : "terminator";
+}
+
+/* Appends copies of from's chunks to `to` (which may be from itself). */
+static void copy_chunks(struct kx_chunks *to, const struct kx_chunks *from)
+{
+	size_t n = from->n;
+	for (size_t i = 0; i < n; i++)
+		kx_chunks_append(to, from->items[i].data, from->items[i].len);
+}
+
+/* Concatenates chunks into one malloc'd buffer (a TLS stream or an ESCertKE message). */
+static uint8_t *flatten(const struct kx_chunks *chunks, size_t *len)
+{
+	*len = kx_chunks_total(chunks);
+	uint8_t *buf = malloc(*len ? *len : 1);
+	size_t at = 0;
+	for (size_t i = 0; buf != NULL && i < chunks->n; i++) {
+		memcpy(buf + at, chunks->items[i].data, chunks->items[i].len);
+		at += chunks->items[i].len;
+	}
+	return buf;
+}
+
+/* Steps one end with in; fills out and the end's result. Returns 0, or -1 when
+ * the driver itself failed (the diagnosis then says how). */
+static int step(struct kx_relay *relay, int initiator, const struct kx_chunks *in, struct kx_chunks *out)
+{
+	struct kx_end_result *end = initiator ? &relay->initiator_result : &relay->terminator_result;
+	size_t driver = initiator ? relay->initiator : relay->terminator;
+	json_t *flight = kx_chunks_to_json(in);
+	json_t *request = json_pack("{s:s, s:s, s:o}", "op", "step", "session",
+				    initiator ? relay->initiator_session : relay->terminator_session, "flight",
+				    flight != NULL ? flight : json_array());
+	json_t *response = kx_pool_call(relay->pool, driver, request);
+	char err[256] = "";
+	const char *state = kx_json_get_string(response, "state");
+	int ok = json_is_true(json_object_get(response, "ok")) && state != NULL &&
+		 kx_chunks_from_json(json_object_get(response, "flight"), out, err, sizeof err) == 0;
+	if (!ok) {
+		snprintf(relay->diagnosis, sizeof relay->diagnosis, "the %s's driver (%s) failed: %s",
+			 end_name(initiator), relay->pool->names[driver],
+			 err[0] ? err : kx_json_get_string(response, "error") ? kx_json_get_string(response, "error")
+									    : "no state in its answer");
+		relay->outcome = KX_RELAY_ERROR;
+		json_decref(response);
+		return -1;
+	}
+	end->state = strcmp(state, "done") == 0     ? KX_END_DONE
+		     : strcmp(state, "failed") == 0 ? KX_END_FAILED
+						    : KX_END_HANDSHAKING;
+	const char *error = kx_json_get_string(response, "error");
+	const char *sent = kx_json_get_string(response, "alert_sent");
+	const char *received = kx_json_get_string(response, "alert_received");
+	if (error != NULL)
+		snprintf(end->error, sizeof end->error, "%s", error);
+	if (sent != NULL)
+		snprintf(end->alert_sent, sizeof end->alert_sent, "%s", sent);
+	if (received != NULL)
+		snprintf(end->alert_received, sizeof end->alert_received, "%s", received);
+	json_decref(response);
+	return 0;
+}
+
+/* Splits a TLS stream into its records' byte ranges; returns how many (at most max). */
+static size_t tls_record_spans(const uint8_t *buf, size_t len, size_t *starts, size_t *lens, size_t max)
+{
+	size_t n = 0, at = 0;
+	while (at + 5 <= len && n < max) {
+		size_t record = 5 + ((size_t)buf[at + 3] << 8 | buf[at + 4]);
+		if (at + record > len)
+			break;
+		starts[n] = at;
+		lens[n++] = record;
+		at += record;
+	}
+	return n;
+}
+
+/* Damages a flight as the fault says, describing what was done in record->fault. */
+static void apply_fault(struct kx_relay *relay, struct kx_flight_record *record, struct kx_chunks *chunks)
+{
+	size_t len;
+	uint8_t *bytes = flatten(chunks, &len);
+	if (bytes == NULL)
+		return;
+	switch (relay->fault.kind) {
+	case KX_FAULT_DROP:
+		kx_chunks_clear(chunks);
+		snprintf(record->fault, sizeof record->fault, "dropped by the runner");
+		break;
+	case KX_FAULT_TRUNCATE:
+		if (relay->dtls && chunks->n > 0) {
+			struct kx_chunk *last = &chunks->items[chunks->n - 1];
+			snprintf(record->fault, sizeof record->fault, "last datagram truncated by the runner from %zu to %zu bytes",
+				 last->len, last->len / 2);
+			last->len /= 2;
+		} else {
+			kx_chunks_clear(chunks);
+			kx_chunks_append(chunks, bytes, len / 2);
+			snprintf(record->fault, sizeof record->fault, "truncated by the runner from %zu to %zu bytes", len,
+				 len / 2);
+		}
+		break;
+	case KX_FAULT_FLIP_BIT: {
+		/* The middle byte of the whole flight, located in its chunk. */
+		size_t target = len / 2, at = 0;
+		for (size_t i = 0; i < chunks->n; i++) {
+			if (target < at + chunks->items[i].len) {
+				chunks->items[i].data[target - at] ^= 0x01;
+				break;
+			}
+			at += chunks->items[i].len;
+		}
+		snprintf(record->fault, sizeof record->fault, "bit 0 of byte %zu (of %zu) inverted by the runner", target,
+			 len);
+		break;
+	}
+	case KX_FAULT_REORDER: {
+		struct kx_chunks reordered = {0};
+		if (relay->dtls) {
+			for (size_t i = chunks->n; i-- > 0;)
+				kx_chunks_append(&reordered, chunks->items[i].data, chunks->items[i].len);
+			snprintf(record->fault, sizeof record->fault, "its %zu datagrams reversed by the runner", chunks->n);
+		} else {
+			size_t starts[64], lens[64];
+			size_t n = tls_record_spans(bytes, len, starts, lens, 64);
+			for (size_t i = n; i-- > 0;)
+				kx_chunks_extend_last(&reordered, bytes + starts[i], lens[i]);
+			snprintf(record->fault, sizeof record->fault, "its %zu records reversed by the runner", n);
+		}
+		kx_chunks_clear(chunks);
+		*chunks = reordered;
+		break;
+	}
+	case KX_FAULT_DUPLICATE:
+		copy_chunks(chunks, chunks);
+		snprintf(record->fault, sizeof record->fault, "delivered twice in a row by the runner");
+		break;
+	case KX_FAULT_REPLAY:
+		snprintf(record->fault, sizeof record->fault,
+			 "delivered, then replayed by the runner ahead of the next flight to the same end");
+		break;
+	case KX_FAULT_NONE:
+		break;
+	}
+	free(bytes);
+}
+
+/* Names the TLS items of a flight as its sender wrote them. */
+static void summarise(struct kx_relay *relay, struct kx_flight_record *record, const struct kx_chunks *sent,
+		      struct kx_tls_direction *direction)
+{
+	struct kx_tls_flight flight = {0};
+	char err[200] = "";
+	size_t len;
+	uint8_t *bytes = flatten(sent, &len);
+	int parsed = bytes == NULL ? -1
+		     : relay->dtls ? kx_dtls_parse_datagrams(sent, direction, &flight, err, sizeof err)
+				   : kx_tls_parse_stream(bytes, len, direction, &flight, err, sizeof err);
+	if (parsed == 0)
+		kx_tls_flight_summary(&flight, record->summary, sizeof record->summary);
+	else
+		snprintf(record->summary, sizeof record->summary, "not parseable as %s records: %s",
+			 relay->dtls ? "DTLS" : "TLS", err);
+	kx_tls_flight_free(&flight);
+	free(bytes);
+}
+
+/* ESCertKE: carries message `number` in its NOTIFY primitive, parses it back
+ * as the receiving end's oneM2M layer and replaces chunks with the message it
+ * holds. Returns 0, or -1 when the receiving end must reject it (diagnosis set). */
+static int carry_in_notify(struct kx_relay *relay, struct kx_flight_record *record, struct kx_chunks *chunks,
+			   struct kx_notify *message1_request, struct kx_tls_direction *escertke_direction)
+{
+	int request = record->number % 2 == 1;
+	struct kx_notify primitive = {.is_response = !request,
+				      .op = KX_NOTIFY_OP,
+				      .rsc = KX_NOTIFY_RSC_OK};
+	const char *from = record->from_initiator ? relay->initiator_id : relay->terminator_id;
+	if (record->number == 3 && relay->message3_from[0] != '\0')
+		from = relay->message3_from;
+	snprintf(primitive.from, sizeof primitive.from, "%s", from);
+	snprintf(primitive.to, sizeof primitive.to, "%s",
+		 record->from_initiator ? relay->terminator_id : relay->initiator_id);
+	/* One request identifier per NOTIFY exchange: messages 1/2 and 3/4. */
+	snprintf(primitive.rqi, sizeof primitive.rqi, "%.100s-notify%d", relay->initiator_session,
+		 (record->number + 1) / 2);
+	primitive.message = flatten(chunks, &primitive.message_len);
+	record->primitive = kx_notify_build(&primitive);
+	free(primitive.message);
+
+	struct kx_notify received = {0};
+	char err[400];
+	const char *text = record->primitive != NULL ? record->primitive : "";
+	int ret = kx_notify_parse(text, strlen(text), !request, &received, err, sizeof err);
+	if (ret == 0 && record->number == 1) {
+		/* Kept for correlating message 3: the originator and request, not the bytes. */
+		*message1_request = received;
+		message1_request->message = NULL;
+		message1_request->message_len = 0;
+	} else if (ret == 0 && record->number == 3 &&
+		   kx_notify_correlates(message1_request, &received, err, sizeof err) != 0) {
+		ret = -1;
+	}
+	if (ret != 0) {
+		snprintf(relay->diagnosis, sizeof relay->diagnosis,
+			 "the %s rejected the NOTIFY %s carrying ESCertKE message %d: %s", end_name(!record->from_initiator),
+			 request ? "request" : "response", record->number, err);
+		snprintf(relay->rejected_by, sizeof relay->rejected_by, "%s", end_name(!record->from_initiator));
+		relay->outcome = KX_RELAY_FAILED;
+		kx_notify_free(&received);
+		return -1;
+	}
+	/* What the receiving end's TLS gets is exactly what eckm held. */
+	kx_chunks_clear(chunks);
+	kx_chunks_append(chunks, received.message, received.message_len);
+
+	struct kx_tls_flight flight = {0};
+	char deviation[400] = "";
+	if (kx_escertke_parse(received.message, received.message_len, escertke_direction, &flight, deviation,
+			      sizeof deviation) != 0 ||
+	    kx_escertke_check(record->number, &flight, deviation, sizeof deviation) != 0)
+		appendf(relay->deviations, sizeof relay->deviations, "%sESCertKE message %d: %s",
+			relay->deviations[0] ? "; " : "", record->number, deviation);
+	kx_tls_flight_free(&flight);
+	kx_notify_free(&received);
+	return 0;
+}
+
+/* Records a flight leaving `from_initiator`'s end; returns the record, or NULL if the log is full. */
+static struct kx_flight_record *record_flight(struct kx_relay *relay, int from_initiator, const struct kx_chunks *sent,
+					      struct kx_tls_direction *direction)
+{
+	if (relay->n_flights == KX_MAX_FLIGHTS) {
+		snprintf(relay->diagnosis, sizeof relay->diagnosis,
+			 "the handshake did not finish within %d flights", KX_MAX_FLIGHTS);
+		relay->outcome = KX_RELAY_FAILED;
+		return NULL;
+	}
+	struct kx_flight_record *record = &relay->flights[relay->n_flights++];
+	memset(record, 0, sizeof *record);
+	record->number = (int)relay->n_flights;
+	record->from_initiator = from_initiator;
+	record->at_us = now_us();
+	record->written = kx_chunks_total(sent);
+	summarise(relay, record, sent, direction);
+	return record;
+}
+
+/* " after flight N was <what the runner did>" for the last damaged flight, or "". */
+static void fault_context(const struct kx_relay *relay, char *out, size_t len)
+{
+	out[0] = '\0';
+	for (size_t i = 0; i < relay->n_flights; i++)
+		if (relay->flights[i].fault[0] != '\0')
+			snprintf(out, len, " after flight %d was %s", relay->flights[i].number, relay->flights[i].fault);
+}
+
+static void describe_failure(struct kx_relay *relay, int initiator)
+{
+	const struct kx_end_result *end = initiator ? &relay->initiator_result : &relay->terminator_result;
+	char cause[300];
+	fault_context(relay, cause, sizeof cause);
+	snprintf(relay->rejected_by, sizeof relay->rejected_by, "%s", end_name(initiator));
+	snprintf(relay->diagnosis, sizeof relay->diagnosis, "the %s (%s) failed the handshake%s: %s%s%s%s%s",
+		 end_name(initiator), relay->pool->names[initiator ? relay->initiator : relay->terminator], cause,
+		 end->error[0] ? end->error : "no error text", end->alert_sent[0] ? "; alert sent: " : "",
+		 end->alert_sent, end->alert_received[0] ? "; alert received: " : "", end->alert_received);
+}
+
+/* Says which damaged flight preceded a stall, so the cause has a name. */
+static void describe_stall(struct kx_relay *relay, int waiting_initiator)
+{
+	char cause[300];
+	fault_context(relay, cause, sizeof cause);
+	snprintf(relay->diagnosis, sizeof relay->diagnosis,
+		 "the handshake stalled%s: the %s has nothing to send and the %s has not finished%s", cause,
+		 end_name(!waiting_initiator), end_name(waiting_initiator),
+		 relay->dtls ? " (DTLS discards records that fail authentication without an alert, RFC 6347 "
+			       "4.1.2.7, so a wrong key or a damaged record shows as silence)"
+			     : "");
+	relay->outcome = KX_RELAY_STALLED;
+}
+
+void kx_relay_run(struct kx_relay *relay)
+{
+	struct kx_tls_direction directions[2] = {{0}, {0}}; /* [1]: from the initiator */
+	struct kx_tls_direction escertke_directions[2] = {{0}, {0}};
+	struct kx_notify message1_request = {0};
+	struct kx_chunks pending = {0}, replay = {0};
+	int replay_to_initiator = -1;
+	relay->outcome = KX_RELAY_DONE;
+	relay->initiator_result.state = relay->terminator_result.state = KX_END_HANDSHAKING;
+
+	struct kx_chunks none = {0};
+	int sender_is_initiator = 1;
+	if (step(relay, 1, &none, &pending) != 0)
+		goto out;
+	for (;;) {
+		struct kx_end_result *sender = sender_is_initiator ? &relay->initiator_result : &relay->terminator_result;
+		struct kx_end_result *receiver = sender_is_initiator ? &relay->terminator_result : &relay->initiator_result;
+		if (pending.n == 0) {
+			if (sender->state == KX_END_FAILED) {
+				describe_failure(relay, sender_is_initiator);
+				relay->outcome = KX_RELAY_FAILED;
+			} else if (!(relay->initiator_result.state == KX_END_DONE &&
+				     relay->terminator_result.state == KX_END_DONE)) {
+				describe_stall(relay, sender_is_initiator);
+			}
+			break;
+		}
+		struct kx_flight_record *record =
+			record_flight(relay, sender_is_initiator, &pending, &directions[sender_is_initiator]);
+		if (record == NULL)
+			break;
+		if (relay->fault.kind != KX_FAULT_NONE && relay->fault.flight == record->number) {
+			if (relay->fault.kind == KX_FAULT_REPLAY) {
+				copy_chunks(&replay, &pending);
+				replay_to_initiator = !sender_is_initiator;
+			}
+			apply_fault(relay, record, &pending);
+		}
+		if (relay->escertke && record->number > 4)
+			appendf(relay->deviations, sizeof relay->deviations,
+				"%sflight %d: ESCertKE has four messages, this handshake needed more",
+				relay->deviations[0] ? "; " : "", record->number);
+		if (relay->escertke && record->number <= 4 && pending.n > 0) {
+			record->escertke_message = record->number;
+			if (carry_in_notify(relay, record, &pending, &message1_request,
+					    &escertke_directions[sender_is_initiator]) != 0) {
+				copy_chunks(&record->chunks, &pending);
+				break;
+			}
+		}
+		/* A replayed flight goes again ahead of the next one to the same end. */
+		if (replay.n > 0 && replay_to_initiator == !sender_is_initiator && record->fault[0] == '\0') {
+			struct kx_chunks both = {0};
+			copy_chunks(&both, &replay);
+			copy_chunks(&both, &pending);
+			kx_chunks_clear(&pending);
+			pending = both;
+			kx_chunks_clear(&replay);
+			snprintf(record->fault, sizeof record->fault, "preceded by the runner's replay of flight %d",
+				 relay->fault.flight);
+		}
+		copy_chunks(&record->chunks, &pending);
+		if (sender->state == KX_END_FAILED) {
+			/* The failing end's last words (an alert) reach its peer, then it is over. */
+			struct kx_chunks ignored = {0};
+			if (step(relay, !sender_is_initiator, &pending, &ignored) == 0)
+				describe_failure(relay, sender_is_initiator);
+			kx_chunks_clear(&ignored);
+			relay->outcome = relay->outcome == KX_RELAY_ERROR ? KX_RELAY_ERROR : KX_RELAY_FAILED;
+			break;
+		}
+		if (receiver->state == KX_END_DONE && relay->fault.kind == KX_FAULT_NONE) {
+			/* A finished end has nothing to read in a handshake; more is a deviation of the sender. */
+			appendf(relay->deviations, sizeof relay->deviations, "%sflight %d arrived after the %s finished",
+				relay->deviations[0] ? "; " : "", record->number, end_name(!sender_is_initiator));
+		}
+		struct kx_chunks reply = {0};
+		int stepped = step(relay, !sender_is_initiator, &pending, &reply);
+		kx_chunks_clear(&pending);
+		pending = reply;
+		if (stepped != 0)
+			break;
+		sender_is_initiator = !sender_is_initiator;
+	}
+out:
+	kx_chunks_clear(&pending);
+	kx_chunks_clear(&replay);
+	kx_notify_free(&message1_request);
+}
+
+void kx_relay_free(struct kx_relay *relay)
+{
+	for (size_t i = 0; i < relay->n_flights; i++) {
+		kx_chunks_clear(&relay->flights[i].chunks);
+		free(relay->flights[i].primitive);
+	}
+	relay->n_flights = 0;
+}

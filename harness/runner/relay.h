@@ -1,0 +1,90 @@
+/* relay.h - the runner as the wire between two end-points: it steps each
+ * driver's session with the other's last flight, records every flight, can
+ * damage one flight on purpose, and for ESCertKE carries the messages in
+ * NOTIFY primitives (TS-0001 11.4.3) checked against Table 8.7.2.2-1. */
+#ifndef KX_RELAY_H
+#define KX_RELAY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/chunks.h"
+#include "runner/driver_pool.h"
+
+#define KX_MAX_FLIGHTS 24
+
+enum kx_fault_kind {
+	KX_FAULT_NONE,
+	KX_FAULT_DROP,      /* the flight never arrives */
+	KX_FAULT_TRUNCATE,  /* only its first half arrives */
+	KX_FAULT_FLIP_BIT,  /* one bit in its middle byte is inverted */
+	KX_FAULT_REORDER,   /* its records (TLS) or datagrams (DTLS) arrive in reverse order */
+	KX_FAULT_REPLAY,    /* it arrives again, ahead of the next flight to the same end */
+	KX_FAULT_DUPLICATE, /* it arrives twice in a row */
+};
+
+struct kx_fault {
+	enum kx_fault_kind kind;
+	int flight; /* 1-based number of the flight to damage */
+};
+
+/* Parses a fault name ("drop", "flip-bit", ...); 0, or -1 if unknown. */
+int kx_fault_from_name(const char *name, enum kx_fault_kind *kind);
+
+struct kx_flight_record {
+	int number;         /* 1-based, in relay order */
+	int from_initiator; /* 1: initiator -> terminator */
+	uint64_t at_us;     /* wall-clock time it was relayed, microseconds since the epoch */
+	struct kx_chunks chunks; /* the bytes delivered (after any fault) */
+	size_t written;     /* bytes the sender wrote */
+	char summary[256];  /* its TLS items: "ServerHello, Certificate, ..." */
+	char fault[200];    /* what the runner did to it; empty if nothing */
+	int escertke_message; /* 1..4 for ESCertKE, else 0 */
+	char *primitive;      /* ESCertKE: the NOTIFY primitive (JSON text) that carried it */
+};
+
+enum kx_end_state { KX_END_HANDSHAKING, KX_END_DONE, KX_END_FAILED };
+
+struct kx_end_result {
+	enum kx_end_state state;
+	char error[512];        /* the library's text when it failed */
+	char alert_sent[40];    /* alert description names, empty if none */
+	char alert_received[40];
+};
+
+enum kx_relay_outcome {
+	KX_RELAY_DONE,     /* both ends finished the handshake */
+	KX_RELAY_FAILED,   /* an end (or the ESCertKE transport) refused */
+	KX_RELAY_STALLED,  /* no end had anything to send, not both finished */
+	KX_RELAY_ERROR,    /* a driver failed (crash, timeout, protocol error) */
+};
+
+struct kx_relay {
+	/* Inputs. */
+	struct kx_driver_pool *pool;
+	size_t initiator, terminator;          /* driver indexes in the pool */
+	char initiator_session[224], terminator_session[224];
+	int dtls;
+	struct kx_fault fault;
+	int escertke;                          /* carry flights 1..4 in NOTIFY primitives */
+	char initiator_id[256], terminator_id[256];
+	char message3_from[256];               /* ESCertKE: a From for message 3 other than the initiator's */
+
+	/* Outputs. */
+	struct kx_flight_record flights[KX_MAX_FLIGHTS];
+	size_t n_flights;
+	struct kx_end_result initiator_result, terminator_result;
+	enum kx_relay_outcome outcome;
+	char rejected_by[16];     /* "initiator", "terminator" or "" */
+	char diagnosis[1024];     /* why it did not finish, in words */
+	char deviations[1024];    /* Table 8.7.2.2-1 or NOTIFY deviations, "; "-separated */
+};
+
+/* Plays the handshake to its end; fills the outputs. Never fails itself:
+ * every problem is an outcome with a diagnosis. */
+void kx_relay_run(struct kx_relay *relay);
+
+/* Frees the recorded flights. */
+void kx_relay_free(struct kx_relay *relay);
+
+#endif

@@ -1,0 +1,210 @@
+"""End-to-end tests of `kxconform run`: the whole scenario matrix on both
+reference backends, checked from its report so that a pairing, a scenario,
+a variant or a cross-check that went missing fails a test."""
+import base64
+import json
+import re
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from conftest import ROOT, built
+
+SUITE = ROOT / "suites" / "onem2m.json"
+BACKENDS = ("openssl", "wolfssl")
+
+
+def run(kxconform, *args, timeout=300):
+    return subprocess.run([str(kxconform), "run", *map(str, args)], capture_output=True, text=True, timeout=timeout)
+
+
+def expected_case_ids(suite, drivers):
+    """Every case id the suite defines for these drivers, derived here independently of the runner."""
+    ids = set()
+    for scenario in suite["scenarios"]:
+        for transport in scenario["transports"]:
+            for initiator in drivers:
+                for terminator in drivers:
+                    base = "%s.%s.%s-%s" % (scenario["name"], transport, initiator, terminator)
+                    ids.add(base)
+                    for negative in scenario.get("negative", []):
+                        if transport in negative.get("transports", [transport]):
+                            ids.add("%s.%s" % (base, negative["name"]))
+                    for fault in scenario.get("faults", []):
+                        if transport in fault.get("transports", [transport]):
+                            ids.add("%s.fault-%s-flight%d" % (base, fault["fault"], fault["flight"]))
+    return ids
+
+
+@pytest.fixture(scope="module")
+def full_run(kxconform, tmp_path_factory):
+    """One run of the whole matrix, shared by the tests that read its report."""
+    out = tmp_path_factory.mktemp("run")
+    result = run(kxconform, "--output", out)
+    report = json.loads((out / "reports" / "report.json").read_text(encoding="utf-8"))
+    return result, report
+
+
+def test_run_meets_every_expectation(full_run):
+    result, report = full_run
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr
+    summary = report["summary"]
+    assert summary["unmet"] == 0
+    assert summary["cases"] == len(report["cases"])
+    assert "0 did not" in result.stdout
+
+
+def test_no_pairing_scenario_or_variant_is_missing(full_run):
+    _, report = full_run
+    suite = json.loads(SUITE.read_text(encoding="utf-8"))
+    ids = [case["id"] for case in report["cases"]]
+    assert len(ids) == len(set(ids))
+    assert set(ids) == expected_case_ids(suite, BACKENDS)
+    for scenario in suite["scenarios"]:
+        for transport in scenario["transports"]:
+            for initiator in BACKENDS:
+                for terminator in BACKENDS:
+                    assert "%s.%s.%s-%s" % (scenario["name"], transport, initiator, terminator) in ids
+
+
+def test_positive_cases_pass_with_every_cross_check(full_run):
+    _, report = full_run
+    positives = [c for c in report["cases"] if c["kind"] == "positive"]
+    assert positives
+    for case in positives:
+        assert case["result"] == "pass", (case["id"], case["diagnosis"])
+        assert case["outcome"] == "completed"
+        for end in ("initiator_report", "terminator_report"):
+            info = case[end]
+            assert info["version"] == ("DTLSv1.2" if case["transport"] == "dtls" else "TLSv1.2")
+            assert info["suite"] == case["suite"]
+            assert re.fullmatch(r"CLIENT_RANDOM [0-9a-f]{64} [0-9a-f]{96}", info["keylog"])
+        if case["scenario"] == "psk":
+            assert case["terminator_report"]["psk_identity"] == "AE123456789012-Lock@in.provider.com"
+            continue
+        exported = case["exported"]
+        assert exported["initiator"] == exported["terminator"] == exported["recomputed"]
+        assert len(exported["initiator"]) == 96
+        assert exported["recomputed_by"] != case["initiator"]
+        assert exported["key_id"] == exported["initiator"][:32]
+        assert exported["key"] == exported["initiator"][32:]
+        if case["scenario"] in ("connection", "bootstrap", "e2e"):
+            keyid = case["key_identifier"]
+            reference = base64.b64encode(bytes.fromhex(exported["key_id"])).decode() + "@" + keyid["fqdn"]
+            assert keyid["readings"]["reference"] == reference
+            assert keyid["initiator"] == reference and keyid["initiator_reading"] == "reference"
+        if case["scenario"] == "e2e":
+            e2e = case["e2e"]
+            assert e2e["initiator"] == e2e["terminator"] == e2e["recomputed"]
+            for hash_name, size in (("SHA-256", 64), ("SHA-512", 128)):
+                keys = e2e["initiator"][hash_name]
+                assert len(keys["ke2e_master"]) == size and [len(t) for t in keys["t"]] == [size] * 4
+
+
+def test_negative_and_fault_cases_fail_for_a_named_reason(full_run):
+    _, report = full_run
+    suite = json.loads(SUITE.read_text(encoding="utf-8"))
+    rejected_by = {(s["name"], n["name"]): n["rejected_by"] for s in suite["scenarios"] for n in s.get("negative", [])}
+    others = [c for c in report["cases"] if c["kind"] != "positive"]
+    assert others
+    for case in others:
+        assert case["expected"] == "fail"
+        assert case["met"], (case["id"], case["diagnosis"])
+        if case["result"] == "skip":
+            # Only a misbehaving peer a library cannot play may be skipped, and it says why.
+            assert case["kind"] == "negative" and "cannot open the session" in case["diagnosis"]
+            continue
+        assert case["result"] == "fail" and case["diagnosis"], case["id"]
+        if case["kind"] == "fault":
+            assert "by the runner" in case["diagnosis"], (case["id"], case["diagnosis"])
+        else:
+            expected = rejected_by[(case["scenario"], case["variant"]["name"])]
+            if expected != "either":
+                assert case["rejected_by"] == expected, (case["id"], case["diagnosis"])
+
+
+def test_escertke_travels_in_notify_primitives(full_run):
+    _, report = full_run
+    cases = [c for c in report["cases"] if c["scenario"] == "escertke" and c["kind"] == "positive"]
+    assert len(cases) == 4
+    for case in cases:
+        flights = case["flights"]
+        assert [f["escertke_message"] for f in flights] == [1, 2, 3, 4]
+        primitives = [json.loads(f["primitive"]) for f in flights]
+        assert [next(iter(p)) for p in primitives] == ["m2m:rqp", "m2m:rsp", "m2m:rqp", "m2m:rsp"]
+        requests = [primitives[0]["m2m:rqp"], primitives[2]["m2m:rqp"]]
+        responses = [primitives[1]["m2m:rsp"], primitives[3]["m2m:rsp"]]
+        for request, response in zip(requests, responses):
+            assert request["op"] == 5 and response["rsc"] == 2000 and request["rqi"] == response["rqi"]
+        assert requests[0]["fr"] == requests[1]["fr"] == "CAE123456789012-Lock"
+        assert requests[0]["rqi"] != requests[1]["rqi"]
+        for flight, primitive in zip(flights, primitives):
+            seci = next(iter(primitive.values()))["pc"]["m2m:seci"]
+            assert seci["sit"] == 6
+            assert len(base64.b64decode(seci["eckm"], validate=True)) == flight["delivered"]
+        assert flights[3]["items"] == "ChangeCipherSpec, Finished"
+
+
+def test_filter_and_list_select_cases(kxconform):
+    listed = run(kxconform, "--list", "--filter", "psk.dtls.*")
+    assert listed.returncode == 0
+    ids = listed.stdout.split()
+    assert ids and all(i.startswith("psk.dtls.") for i in ids)
+    assert "psk.dtls.openssl-wolfssl" in ids and "psk.dtls.wolfssl-openssl.wrong-psk" in ids
+
+
+def test_crashing_driver_fails_only_its_cases(kxconform, tmp_path):
+    fake = tmp_path / "crash"
+    fake.write_text("#!%s\n" % sys.executable + textwrap.dedent('''
+        import json, os, sys
+        caps = {"scenarios": ["psk"], "roles": ["client", "server"], "transports": ["tls"],
+                "suites": {"tls": ["0x00AE"]}}
+        print(json.dumps({"type": "hello", "protocol": 1, "driver": "crash", "capabilities": caps}), flush=True)
+        for line in sys.stdin:
+            request = json.loads(line)
+            if request.get("op") == "step":
+                os.abort()
+            print(json.dumps({"id": request["id"], "ok": True}), flush=True)
+        '''), encoding="utf-8")
+    fake.chmod(0o755)
+    openssl = built("kx-driver-openssl")
+    result = run(kxconform, "--driver", "crash=%s" % fake, "--driver", "openssl=%s" % openssl,
+                 "--filter", "psk.tls.*", "--output", tmp_path)
+    assert result.returncode == 1
+    report = json.loads((tmp_path / "reports" / "report.json").read_text(encoding="utf-8"))
+    by_id = {c["id"]: c for c in report["cases"]}
+    assert by_id["psk.tls.openssl-openssl"]["result"] == "pass"
+    crashed = by_id["psk.tls.crash-openssl"]
+    assert crashed["result"] == "error" and not crashed["met"]
+    assert "killed by signal 6" in crashed["diagnosis"]
+    # The crashed driver was restarted for the next case rather than sinking the run.
+    assert by_id["psk.tls.openssl-crash"]["result"] == "error"
+    assert "killed by signal 6" in by_id["psk.tls.openssl-crash"]["diagnosis"]
+
+
+def test_missing_capability_is_not_implemented_never_passed(kxconform, tmp_path):
+    fake = tmp_path / "derive-only"
+    fake.write_text("#!%s\n" % sys.executable + textwrap.dedent('''
+        import json, sys
+        print(json.dumps({"type": "hello", "protocol": 1, "driver": "derive-only", "capabilities": {}}), flush=True)
+        for line in sys.stdin:
+            request = json.loads(line)
+            print(json.dumps({"id": request["id"], "ok": False, "error": "not supported"}), flush=True)
+        '''), encoding="utf-8")
+    fake.chmod(0o755)
+    result = run(kxconform, "--driver", "vendor=%s" % fake, "--filter", "connection.tls.*", "--output", tmp_path)
+    assert result.returncode == 1
+    report = json.loads((tmp_path / "reports" / "report.json").read_text(encoding="utf-8"))
+    positive = [c for c in report["cases"] if c["kind"] == "positive"]
+    assert positive and all(c["result"] == "not-implemented" and not c["met"] for c in positive)
+    assert "does not list scenario connection" in positive[0]["diagnosis"]
+
+
+def test_unreadable_suite_is_a_setup_error(kxconform, tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"scenarios": [{"name": "x", "run": "nonsense"}]}', encoding="utf-8")
+    result = run(kxconform, "--suite", bad, "--output", tmp_path)
+    assert result.returncode == 2
+    assert "bad.json" in result.stderr and "run" in result.stderr
