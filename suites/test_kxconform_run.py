@@ -208,3 +208,70 @@ def test_unreadable_suite_is_a_setup_error(kxconform, tmp_path):
     result = run(kxconform, "--suite", bad, "--output", tmp_path)
     assert result.returncode == 2
     assert "bad.json" in result.stderr and "run" in result.stderr
+
+
+def generator():
+    """The vectors' generator (vectors/gen, Python standard library only), an implementation
+    that shares no code with the harness."""
+    sys.path.insert(0, str(ROOT / "vectors" / "gen"))
+    import e2e
+    import enrolment
+    import exporter
+    return e2e, enrolment, exporter
+
+
+def test_exports_and_e2e_keys_agree_with_the_vectors_generator(full_run):
+    e2e, enrolment, exporter = generator()
+    _, report = full_run
+    checked = 0
+    for case in report["cases"]:
+        if case["result"] != "pass" or "exported" not in case:
+            continue
+        info = case["initiator_report"]
+        output = exporter.export("SHA-256", bytes.fromhex(info["master_secret"]), case["exported"]["label"],
+                                 bytes.fromhex(info["client_random"]), bytes.fromhex(info["server_random"]))
+        assert output.hex() == case["exported"]["initiator"], case["id"]
+        if case["scenario"] == "e2e":
+            derived = case["e2e"]
+            ke = bytes.fromhex(derived["ke"])
+            assert ke == output[16:]
+            kpsa = enrolment.derive("Kpsa", ke, derived["enrolee_b_id"])
+            assert kpsa.hex() == derived["initiator"]["kpsa"], case["id"]
+            salt = enrolment.normalize(derived["enrolee_b_id"])
+            for hash_name in ("SHA-256", "SHA-512"):
+                master, blocks = e2e.derive(hash_name, salt, kpsa)
+                assert master.hex() == derived["initiator"][hash_name]["ke2e_master"], case["id"]
+                assert [b.hex() for b in blocks] == derived["initiator"][hash_name]["t"], case["id"]
+        checked += 1
+    assert checked >= 24
+
+
+def test_case_time_limit_ends_a_slow_handshake(kxconform, tmp_path):
+    slow = tmp_path / "slow"
+    slow.write_text("#!%s\n" % sys.executable + textwrap.dedent('''
+        import json, sys, time
+        caps = {"scenarios": ["psk"], "roles": ["client", "server"], "transports": ["tls"],
+                "suites": {"tls": ["0x00AE"]}}
+        print(json.dumps({"type": "hello", "protocol": 1, "driver": "slow", "capabilities": caps}), flush=True)
+        for line in sys.stdin:
+            request = json.loads(line)
+            answer = {"id": request["id"], "ok": True}
+            if request.get("op") == "step":
+                time.sleep(0.15)  # always busy, never done
+                answer.update(state="handshaking", flight=["AAAA"])
+            print(json.dumps(answer), flush=True)
+        '''), encoding="utf-8")
+    slow.chmod(0o755)
+    suite = json.loads(SUITE.read_text(encoding="utf-8"))
+    suite["defaults"]["timeout_ms"] = 400
+    suite["scenarios"] = [s for s in suite["scenarios"] if s["name"] == "psk"]
+    suite_path = tmp_path / "suite.json"
+    suite_path.write_text(json.dumps(suite), encoding="utf-8")
+    result = run(kxconform, "--suite", suite_path, "--driver", "slow=%s" % slow, "--filter", "psk.tls.slow-slow",
+                 "--output", tmp_path, timeout=60)
+    assert result.returncode == 1
+    report = json.loads((tmp_path / "reports" / "report.json").read_text(encoding="utf-8"))
+    case = report["cases"][0]
+    assert case["result"] == "error"
+    assert "did not end within the case's 400 ms limit" in case["diagnosis"]
+    assert case["duration_ms"] < 2000

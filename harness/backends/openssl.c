@@ -321,7 +321,7 @@ static int verify_peer_name(int preverify_ok, X509_STORE_CTX *store)
 		snprintf(have + strlen(have), sizeof have - strlen(have), "%s%s", i ? ", " : "", names[i]);
 	}
 	snprintf(s->verify_note, sizeof s->verify_note,
-		 "peer certificate subjectAltName does not match the expected name %s (it has: %s)",
+		 "peer certificate subjectAltName does not match the expected name %.120s (it has: %.200s)",
 		 s->config.expected_peer_name, n ? have : "none");
 	X509_STORE_CTX_set_error(store, X509_V_ERR_HOSTNAME_MISMATCH);
 	return 0;
@@ -470,7 +470,7 @@ static void describe_failure(struct kx_session *s, int ssl_error, struct kx_fail
 		snprintf(text, sizeof text, "SSL_do_handshake: SSL_get_error %d", ssl_error);
 	ERR_clear_error();
 	long verify = SSL_get_verify_result(s->ssl);
-	snprintf(failure->text, sizeof failure->text, "%s%s%s%s%s", text,
+	snprintf(failure->text, sizeof failure->text, "%.160s%s%.60s%s%.270s", text,
 		 verify != X509_V_OK ? "; certificate: " : "",
 		 verify != X509_V_OK ? X509_verify_cert_error_string(verify) : "", s->verify_note[0] ? "; " : "",
 		 s->verify_note);

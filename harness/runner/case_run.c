@@ -491,6 +491,7 @@ json_t *kx_case_run(struct kx_driver_pool *pool, const struct kx_case *c, struct
 	relay->terminator = c->terminator;
 	relay->dtls = strcmp(c->transport, "dtls") == 0;
 	relay->fault = c->fault;
+	relay->timeout_ms = c->timeout_ms;
 	relay->escertke = strcmp(c->run, "escertke") == 0;
 	snprintf(relay->initiator_session, sizeof relay->initiator_session, "%s/initiator", c->id);
 	snprintf(relay->terminator_session, sizeof relay->terminator_session, "%s/terminator", c->id);

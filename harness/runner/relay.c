@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <time.h>
 
 static const struct {
 	enum kx_fault_kind kind;
@@ -50,6 +51,14 @@ static void appendf(char *buf, size_t cap, const char *fmt, ...)
 	va_start(args, fmt);
 	vsnprintf(buf + used, cap - used, fmt, args);
 	va_end(args);
+}
+
+/* Monotonic milliseconds, for the case's time limit. */
+static long long monotonic_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static uint64_t now_us(void)
@@ -358,9 +367,17 @@ void kx_relay_run(struct kx_relay *relay)
 
 	struct kx_chunks none = {0};
 	int sender_is_initiator = 1;
+	long long deadline = relay->timeout_ms > 0 ? monotonic_ms() + relay->timeout_ms : 0;
 	if (step(relay, 1, &none, &pending) != 0)
 		goto out;
 	for (;;) {
+		if (deadline != 0 && monotonic_ms() > deadline) {
+			snprintf(relay->diagnosis, sizeof relay->diagnosis,
+				 "the handshake did not end within the case's %d ms limit (%zu flights relayed)",
+				 relay->timeout_ms, relay->n_flights);
+			relay->outcome = KX_RELAY_ERROR;
+			break;
+		}
 		struct kx_end_result *sender = sender_is_initiator ? &relay->initiator_result : &relay->terminator_result;
 		struct kx_end_result *receiver = sender_is_initiator ? &relay->terminator_result : &relay->initiator_result;
 		if (pending.n == 0) {

@@ -56,7 +56,7 @@ enum kx_relay_outcome {
 	KX_RELAY_DONE,     /* both ends finished the handshake */
 	KX_RELAY_FAILED,   /* an end (or the ESCertKE transport) refused */
 	KX_RELAY_STALLED,  /* no end had anything to send, not both finished */
-	KX_RELAY_ERROR,    /* a driver failed (crash, timeout, protocol error) */
+	KX_RELAY_ERROR,    /* a driver failed (crash, timeout, protocol error) or the case ran out of time */
 };
 
 struct kx_relay {
@@ -69,6 +69,7 @@ struct kx_relay {
 	int escertke;                          /* carry flights 1..4 in NOTIFY primitives */
 	char initiator_id[256], terminator_id[256];
 	char message3_from[256];               /* ESCertKE: a From for message 3 other than the initiator's */
+	int timeout_ms;                        /* the whole handshake's limit; 0: none */
 
 	/* Outputs. */
 	struct kx_flight_record flights[KX_MAX_FLIGHTS];

@@ -127,6 +127,9 @@ static int add_case(struct kx_suite *suite, json_t *scenario, const char *transp
 		kx_fault_from_name(fault, &c->fault.kind);
 		snprintf(c->id + n, sizeof c->id - (size_t)n, ".fault-%s-flight%d", fault, c->fault.flight);
 	}
+	json_t *timeout = json_object_get(json_object_get(suite->root, "defaults"), "timeout_ms");
+	c->timeout_ms = json_is_integer(timeout) && json_integer_value(timeout) > 0 ? (int)json_integer_value(timeout)
+										      : 5000;
 	c->initiator_config = end_config(suite->root, scenario, "initiator", variant, transport, c->suite, pki_dir);
 	c->terminator_config = end_config(suite->root, scenario, "terminator", variant, transport, c->suite, pki_dir);
 	suite->n_cases++;

@@ -23,6 +23,7 @@ struct kx_case {
 	json_t *variant;       /* the negative or fault entry (borrowed), NULL for a positive case */
 	struct kx_fault fault;
 	json_t *initiator_config, *terminator_config; /* complete driver "config" objects (owned) */
+	int timeout_ms;        /* the handshake's time limit (suite "defaults"."timeout_ms", else 5000) */
 };
 
 struct kx_suite {
