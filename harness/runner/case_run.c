@@ -350,6 +350,8 @@ static void add_flights(json_t *result, const struct kx_relay *relay)
 					   f->summary);
 		if (f->fault[0] != '\0')
 			json_object_set_new(flight, "fault", json_string(f->fault));
+		if (f->application_data)
+			json_object_set_new(flight, "application_data", json_string(f->text));
 		if (f->escertke_message > 0) {
 			json_object_set_new(flight, "escertke_message", json_integer(f->escertke_message));
 			json_object_set_new(flight, "notify",
@@ -525,7 +527,6 @@ json_t *kx_case_run(struct kx_driver_pool *pool, const struct kx_case *c, struct
 	json_object_set_new(result, "outcome", json_string(outcome_name(relay->outcome)));
 	if (relay->rejected_by[0] != '\0')
 		json_object_set_new(result, "rejected_by", json_string(relay->rejected_by));
-	add_flights(result, relay);
 	if (c->kind != KX_CASE_POSITIVE) {
 		met = judge_refusal(c, relay, &v);
 	} else if (relay->outcome != KX_RELAY_DONE) {
@@ -535,8 +536,11 @@ json_t *kx_case_run(struct kx_driver_pool *pool, const struct kx_case *c, struct
 			failf(&v, "%s", relay->deviations);
 	} else {
 		check_completed(pool, c, relay, result, &v);
+		if (kx_relay_exchange_application_data(relay) != 0)
+			failf(&v, "%s", relay->diagnosis);
 		met = strcmp(v.result, KX_RESULT_PASS) == 0;
 	}
+	add_flights(result, relay);
 	close_end(pool, c->initiator, relay->initiator_session);
 	close_end(pool, c->terminator, relay->terminator_session);
 done:

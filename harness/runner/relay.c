@@ -453,6 +453,61 @@ out:
 	kx_notify_free(&message1_request);
 }
 
+/* One end sends text; the other receives it. Returns 0, or -1 with the diagnosis. */
+static int send_text(struct kx_relay *relay, int from_initiator, const char *text)
+{
+	size_t from = from_initiator ? relay->initiator : relay->terminator;
+	size_t to = from_initiator ? relay->terminator : relay->initiator;
+	json_t *sent = kx_pool_call(relay->pool, from,
+				    json_pack("{s:s, s:s, s:s}", "op", "send", "session",
+					      from_initiator ? relay->initiator_session : relay->terminator_session,
+					      "data", text));
+	struct kx_chunks records = {0};
+	char err[256] = "";
+	int ret = -1;
+	if (!json_is_true(json_object_get(sent, "ok")) ||
+	    kx_chunks_from_json(json_object_get(sent, "flight"), &records, err, sizeof err) != 0) {
+		snprintf(relay->diagnosis, sizeof relay->diagnosis, "the %s could not send application data: %s",
+			 end_name(from_initiator), err[0] ? err : kx_json_get_string(sent, "error"));
+	} else if (relay->n_flights < KX_MAX_FLIGHTS) {
+		struct kx_flight_record *record = &relay->flights[relay->n_flights++];
+		memset(record, 0, sizeof *record);
+		record->number = (int)relay->n_flights;
+		record->from_initiator = from_initiator;
+		record->at_us = now_us();
+		record->written = kx_chunks_total(&records);
+		record->application_data = 1;
+		snprintf(record->summary, sizeof record->summary, "ApplicationData");
+		snprintf(record->text, sizeof record->text, "%s", text);
+		copy_chunks(&record->chunks, &records);
+		json_t *got = kx_pool_call(relay->pool, to,
+					   json_pack("{s:s, s:s, s:o}", "op", "receive", "session",
+						     from_initiator ? relay->terminator_session : relay->initiator_session,
+						     "flight", kx_chunks_to_json(&records)));
+		const char *data = kx_json_get_string(got, "data");
+		if (!json_is_true(json_object_get(got, "ok")))
+			snprintf(relay->diagnosis, sizeof relay->diagnosis, "the %s could not read application data: %s",
+				 end_name(!from_initiator), kx_json_get_string(got, "error"));
+		else if (data == NULL || strcmp(data, text) != 0)
+			snprintf(relay->diagnosis, sizeof relay->diagnosis,
+				 "the %s read \"%.100s\" where the %s sent \"%s\"", end_name(!from_initiator),
+				 data != NULL ? data : "", end_name(from_initiator), text);
+		else
+			ret = 0;
+		json_decref(got);
+	}
+	kx_chunks_clear(&records);
+	json_decref(sent);
+	return ret;
+}
+
+int kx_relay_exchange_application_data(struct kx_relay *relay)
+{
+	if (send_text(relay, 1, KX_APP_TEXT_FROM_INITIATOR) != 0)
+		return -1;
+	return send_text(relay, 0, KX_APP_TEXT_FROM_TERMINATOR);
+}
+
 void kx_relay_free(struct kx_relay *relay)
 {
 	for (size_t i = 0; i < relay->n_flights; i++) {

@@ -40,6 +40,8 @@ struct kx_flight_record {
 	char summary[256];  /* its TLS items: "ServerHello, Certificate, ..." */
 	char fault[200];    /* what the runner did to it; empty if nothing */
 	int escertke_message; /* 1..4 for ESCertKE, else 0 */
+	int application_data; /* 1: records of application data after the handshake */
+	char text[128];       /* application data: the text that was sent */
 	char *primitive;      /* ESCertKE: the NOTIFY primitive (JSON text) that carried it */
 };
 
@@ -84,6 +86,15 @@ struct kx_relay {
 /* Plays the handshake to its end; fills the outputs. Never fails itself:
  * every problem is an outcome with a diagnosis. */
 void kx_relay_run(struct kx_relay *relay);
+
+/* Text each end sends after the handshake, so that decryption is visible in a capture. */
+#define KX_APP_TEXT_FROM_INITIATOR "kxconform application data from the initiator"
+#define KX_APP_TEXT_FROM_TERMINATOR "kxconform application data from the terminator"
+
+/* After a completed handshake, has each end send its known text to the other
+ * and checks that it arrives; records both flights. Returns 0, or -1 with the
+ * problem in diagnosis. */
+int kx_relay_exchange_application_data(struct kx_relay *relay);
 
 /* Frees the recorded flights. */
 void kx_relay_free(struct kx_relay *relay);
