@@ -186,7 +186,7 @@ static int hex_equal(json_t *a, const char *key, const char *b)
 /* The key identifier of the export in every reading of spec point 1, and the
  * one the initiator's driver builds, classified. */
 static void check_key_identifier(struct kx_driver_pool *pool, const struct kx_case *c, const uint8_t id[KX_KEY_ID_LEN],
-				 const char *id_hex, json_t *result, struct verdict *v)
+				 const char *id_hex, const char *claimed_reading, json_t *result, struct verdict *v)
 {
 	const char *fqdn = kx_json_get_string(json_object_get(c->scenario, "export"), "fqdn");
 	if (fqdn == NULL)
@@ -215,6 +215,12 @@ static void check_key_identifier(struct kx_driver_pool *pool, const struct kx_ca
 							     : kx_keyid_error_name(error)));
 	if (error != KX_KEYID_OK)
 		failf(v, "the initiator's key identifier \"%s\" is malformed: %s", built, kx_keyid_error_name(error));
+	else if (parsed.reading != KX_READING_REFERENCE && claimed_reading != NULL &&
+		 strcmp(claimed_reading, kx_keyid_reading_name(parsed.reading)) == 0)
+		json_object_set_new(keyid, "note",
+				    json_sprintf("the %s reading, as the expectations file claims; not the reference "
+						 "(base64 of the 16 bytes, spec point 1)",
+						 claimed_reading));
 	else if (parsed.reading != KX_READING_REFERENCE)
 		failf(v, "the initiator's key identifier \"%s\" is the %s reading, not the reference (base64 of the 16 bytes)",
 		      built, kx_keyid_reading_name(parsed.reading));
@@ -226,8 +232,8 @@ static void check_key_identifier(struct kx_driver_pool *pool, const struct kx_ca
 /* Exported keying material: equal on both ends, equal to the PRF recomputed by
  * another driver from the session secrets, split as TS-0003 10.3.1 says, and
  * its key identifier. Leaves the 32-byte key in key_out; 0 if there was one. */
-static int check_export(struct kx_driver_pool *pool, const struct kx_case *c, json_t *ini, json_t *ter, json_t *result,
-			struct verdict *v, uint8_t key_out[KX_KEY_LEN])
+static int check_export(struct kx_driver_pool *pool, const struct kx_case *c, json_t *ini, json_t *ter,
+			const char *claimed_reading, json_t *result, struct verdict *v, uint8_t key_out[KX_KEY_LEN])
 {
 	json_t *spec = json_object_get(c->scenario, "export");
 	const char *label = kx_json_get_string(spec, "label");
@@ -275,7 +281,7 @@ static int check_export(struct kx_driver_pool *pool, const struct kx_case *c, js
 			failf(v, "driver %s splits the export differently from the runner", pool->names[r]);
 	}
 	json_decref(again);
-	check_key_identifier(pool, c, id, id_hex, result, v);
+	check_key_identifier(pool, c, id, id_hex, claimed_reading, result, v);
 	return 0;
 }
 
@@ -407,8 +413,8 @@ static json_t *end_info(struct kx_driver_pool *pool, size_t driver, const char *
 }
 
 /* Judges a completed handshake of a positive case. */
-static void check_completed(struct kx_driver_pool *pool, const struct kx_case *c, struct kx_relay *relay, json_t *result,
-			    struct verdict *v)
+static void check_completed(struct kx_driver_pool *pool, const struct kx_case *c, struct kx_relay *relay,
+			    const char *claimed_reading, json_t *result, struct verdict *v)
 {
 	json_t *ini = end_info(pool, c->initiator, relay->initiator_session, c);
 	json_t *ter = end_info(pool, c->terminator, relay->terminator_session, c);
@@ -421,7 +427,7 @@ static void check_completed(struct kx_driver_pool *pool, const struct kx_case *c
 		check_identities(ini, ter, c, v);
 		uint8_t key[KX_KEY_LEN];
 		if (json_object_get(c->scenario, "export") != NULL &&
-		    check_export(pool, c, ini, ter, result, v, key) == 0 && strcmp(c->run, "e2e") == 0)
+		    check_export(pool, c, ini, ter, claimed_reading, result, v, key) == 0 && strcmp(c->run, "e2e") == 0)
 			check_e2e(pool, c, key, result, v);
 	}
 	if (relay->deviations[0] != '\0')
@@ -458,14 +464,13 @@ static int judge_refusal(const struct kx_case *c, const struct kx_relay *relay, 
 	return 0;
 }
 
-json_t *kx_case_run(struct kx_driver_pool *pool, const struct kx_case *c, struct kx_relay *relay_out)
+json_t *kx_case_result_new(const struct kx_driver_pool *pool, const struct kx_case *c)
 {
-	double started = now_ms();
 	static const char *const kinds[] = {"positive", "negative", "fault"};
+	const char *clauses = kx_json_get_string(c->scenario, "clauses");
 	json_t *result = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id", c->id, "scenario",
-				   kx_json_get_string(c->scenario, "name"), "clauses",
-				   kx_json_get_string(c->scenario, "clauses") ? kx_json_get_string(c->scenario, "clauses") : "",
-				   "initiator", pool->names[c->initiator], "terminator", pool->names[c->terminator], "transport",
+				   kx_json_get_string(c->scenario, "name"), "clauses", clauses ? clauses : "", "initiator",
+				   pool->names[c->initiator], "terminator", pool->names[c->terminator], "transport",
 				   c->transport, "suite", c->suite, "kind", kinds[c->kind], "expected",
 				   c->kind == KX_CASE_POSITIVE ? "pass" : "fail");
 	if (c->variant != NULL) {
@@ -476,6 +481,14 @@ json_t *kx_case_run(struct kx_driver_pool *pool, const struct kx_case *c, struct
 								       : kx_json_get_string(c->variant, "name"),
 					      "why", why != NULL ? why : ""));
 	}
+	return result;
+}
+
+json_t *kx_case_run(struct kx_driver_pool *pool, const struct kx_case *c, const char *claimed_reading,
+		    struct kx_relay *relay_out)
+{
+	double started = now_ms();
+	json_t *result = kx_case_result_new(pool, c);
 	struct verdict v = {.result = KX_RESULT_PASS, .diagnosis = ""};
 	int met = 0;
 	char why[600];
@@ -535,7 +548,7 @@ json_t *kx_case_run(struct kx_driver_pool *pool, const struct kx_case *c, struct
 		if (relay->deviations[0] != '\0')
 			failf(&v, "%s", relay->deviations);
 	} else {
-		check_completed(pool, c, relay, result, &v);
+		check_completed(pool, c, relay, claimed_reading, result, &v);
 		if (kx_relay_exchange_application_data(relay) != 0)
 			failf(&v, "%s", relay->diagnosis);
 		met = strcmp(v.result, KX_RESULT_PASS) == 0;

@@ -19,11 +19,18 @@
 #define KX_RESULT_NOT_IMPLEMENTED "not-implemented"
 #define KX_RESULT_SKIP "skip"
 
-/* Runs the case and returns its result object (new reference): id, scenario,
- * pairing, expected and actual result, whether the expectation was met, the
- * diagnosis, flights, what each end reported and the cross-checks. When
- * relay_out is not NULL the relay (flights included) is left in it for the
- * caller, who then frees it with kx_relay_free. */
-json_t *kx_case_run(struct kx_driver_pool *pool, const struct kx_case *c, struct kx_relay *relay_out);
+/* The result object of a case before it runs: id, scenario, pairing, kind,
+ * variant and expectation (new reference). */
+json_t *kx_case_result_new(const struct kx_driver_pool *pool, const struct kx_case *c);
+
+/* Runs the case and returns its result object (new reference): the members of
+ * kx_case_result_new plus the result, whether the expectation was met, the
+ * diagnosis, flights, what each end reported and the cross-checks. A key
+ * identifier in claimed_reading (a reading name, or NULL for the reference
+ * only) is accepted and reported as not the reference. When relay_out is not
+ * NULL the relay (flights included) is left in it for the caller, who then
+ * frees it with kx_relay_free. */
+json_t *kx_case_run(struct kx_driver_pool *pool, const struct kx_case *c, const char *claimed_reading,
+		    struct kx_relay *relay_out);
 
 #endif

@@ -1,19 +1,23 @@
-/* cmd_run.c - `kxconform run`: every case of a suite, one after another, on
- * the pool's drivers; a line per case as it finishes, a summary with every
- * unmet expectation and its diagnosis, and reports/report.json. */
+/* cmd_run.c - `kxconform run`: the cases of a suite on the pool's drivers,
+ * spread over --jobs worker threads (each with its own driver processes),
+ * filtered, sharded and judged against an optional expectations file; a
+ * progress line per case (or one updating line on a terminal), a summary
+ * with every unmet expectation and its diagnosis, and the reports. */
 #include "runner/case_run.h"
 #include "runner/commands.h"
 #include "runner/driver_pool.h"
+#include "runner/expectations.h"
+#include "runner/report.h"
 #include "runner/suite.h"
 
 #include "core/json_io.h"
 
-#include <errno.h>
 #include <fnmatch.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,23 +30,28 @@
 #endif
 
 #define MAX_FILTERS 16
+#define MAX_JOBS 64
 
 struct options {
 	const char *suite;
 	const char *pki;
 	const char *output;
+	const char *expect;
 	const char *filters[MAX_FILTERS];
 	size_t n_filters;
 	const char *driver_specs[KX_MAX_DRIVERS];
 	size_t n_drivers;
 	int list;
 	int timeout_ms;
+	int jobs;
+	unsigned shard, shards; /* run slice `shard` (1-based) of `shards`; 0/0: all */
 };
 
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: kxconform run [--suite FILE] [--filter GLOB]... [--list] [--output DIR]\n"
+		"usage: kxconform run [--suite FILE] [--filter GLOB]... [--list] [--jobs N]\n"
+		"                     [--shard K/N] [--expect FILE] [--output DIR]\n"
 		"                     [--driver NAME=PATH]... [--pki DIR] [--timeout MS]\n"
 		"\n"
 		"Runs every case of a scenario suite between every ordered pair of drivers:\n"
@@ -53,7 +62,12 @@ static void usage(FILE *out)
 		"  --filter GLOB       only cases whose id matches (fnmatch; repeatable), e.g.\n"
 		"                      'psk.*' or '*.openssl-wolfssl*'\n"
 		"  --list              print the ids of the cases a run would execute, and stop\n"
-		"  --output DIR        where reports/ is written (default: the current directory)\n"
+		"  --jobs N            cases run in parallel (default: the number of cores)\n"
+		"  --shard K/N         run only the K-th of N stable slices of the cases (for\n"
+		"                      spreading a matrix over CI jobs; join them with `kxconform merge`)\n"
+		"  --expect FILE       expectations: disabled cases, expected failures, the key\n"
+		"                      identifier reading your deployment claims (docs/reports.md)\n"
+		"  --output DIR        where reports/ and captures/ are written (default: .)\n"
 		"  --driver NAME=PATH  a driver executable (repeatable); default: the openssl and\n"
 		"                      wolfssl drivers beside kxconform\n"
 		"  --pki DIR           the test PKI (default: pki/ beside kxconform)\n"
@@ -61,8 +75,19 @@ static void usage(FILE *out)
 		"\n"
 		"Case ids read SCENARIO.TRANSPORT.INITIATOR-TERMINATOR[.VARIANT].\n"
 		"Exit status: 0 every case met its expectation; 1 a case did not; 2 usage or\n"
-		"set-up error (unreadable suite, a driver that cannot start).\n",
+		"set-up error (unreadable suite or expectations, a driver that cannot start).\n",
 		KX_DEFAULT_SUITE);
+}
+
+static int parse_shard(const char *text, struct options *opt)
+{
+	unsigned k = 0, n = 0;
+	char tail;
+	if (sscanf(text, "%u/%u%c", &k, &n, &tail) != 2 || n == 0 || k == 0 || k > n)
+		return -1;
+	opt->shard = k;
+	opt->shards = n;
+	return 0;
 }
 
 static int parse_options(int argc, char **argv, struct options *opt)
@@ -71,6 +96,8 @@ static int parse_options(int argc, char **argv, struct options *opt)
 	opt->suite = KX_DEFAULT_SUITE;
 	opt->output = ".";
 	opt->timeout_ms = 5000;
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	opt->jobs = cores > 0 ? (int)cores : 1;
 	for (int i = 1; i < argc; i++) {
 		const char *arg = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
 		if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
@@ -86,20 +113,29 @@ static int parse_options(int argc, char **argv, struct options *opt)
 			return -1;
 		}
 		i++;
+		int ok = 1;
 		if (strcmp(arg, "--suite") == 0)
 			opt->suite = value;
 		else if (strcmp(arg, "--pki") == 0)
 			opt->pki = value;
 		else if (strcmp(arg, "--output") == 0)
 			opt->output = value;
+		else if (strcmp(arg, "--expect") == 0)
+			opt->expect = value;
 		else if (strcmp(arg, "--filter") == 0 && opt->n_filters < MAX_FILTERS)
 			opt->filters[opt->n_filters++] = value;
 		else if (strcmp(arg, "--driver") == 0 && opt->n_drivers < KX_MAX_DRIVERS)
 			opt->driver_specs[opt->n_drivers++] = value;
-		else if (strcmp(arg, "--timeout") == 0 && atoi(value) > 0)
-			opt->timeout_ms = atoi(value);
-		else {
-			fprintf(stderr, "kxconform run: bad option \"%s\"\n\n", arg);
+		else if (strcmp(arg, "--timeout") == 0)
+			ok = (opt->timeout_ms = atoi(value)) > 0;
+		else if (strcmp(arg, "--jobs") == 0)
+			ok = (opt->jobs = atoi(value)) > 0 && opt->jobs <= MAX_JOBS;
+		else if (strcmp(arg, "--shard") == 0)
+			ok = parse_shard(value, opt) == 0;
+		else
+			ok = 0;
+		if (!ok) {
+			fprintf(stderr, "kxconform run: bad option %s %s\n\n", arg, value);
 			usage(stderr);
 			return -1;
 		}
@@ -107,8 +143,20 @@ static int parse_options(int argc, char **argv, struct options *opt)
 	return 0;
 }
 
+/* FNV-1a: a shard depends on the case id alone, so slices stay stable when
+ * other cases are added. */
+static uint32_t id_hash(const char *id)
+{
+	uint32_t h = 2166136261u;
+	for (; *id; id++)
+		h = (h ^ (uint8_t)*id) * 16777619u;
+	return h;
+}
+
 static int selected(const struct options *opt, const char *id)
 {
+	if (opt->shards > 0 && id_hash(id) % opt->shards != opt->shard - 1)
+		return 0;
 	if (opt->n_filters == 0)
 		return 1;
 	for (size_t i = 0; i < opt->n_filters; i++)
@@ -124,18 +172,101 @@ static double now_ms(void)
 	return (double)tv.tv_sec * 1000.0 + (double)tv.tv_usec / 1000.0;
 }
 
-/* Creates dir and its reports/ subdirectory; 0, or -1 with err. */
-static int make_report_dir(const char *dir, char *path, size_t len, char *err, size_t errlen)
+/* Shared by the worker threads; everything below `lock` is guarded by it. */
+struct run {
+	const struct options *opt;
+	const struct kx_suite *suite;
+	const struct kx_expectations *expect;
+	const size_t *cases; /* indexes into suite->cases, in suite order */
+	size_t n;
+	json_t **results;
+	int tty;
+	pthread_mutex_t lock;
+	size_t next, done, unmet;
+	char setup_error[600];
+};
+
+/* Applies the expectations file to a finished case: an expected failure that
+ * happened is met ("xfail"), one that did not happen is not ("xpass"). */
+static void apply_expected_failure(json_t *result, const char *reason)
 {
-	snprintf(path, len, "%s/reports", dir);
-	if ((mkdir(dir, 0777) != 0 && errno != EEXIST) || (mkdir(path, 0777) != 0 && errno != EEXIST)) {
-		snprintf(err, errlen, "cannot create %.900s: %s", path, strerror(errno));
-		return -1;
+	int met = json_is_true(json_object_get(result, "met"));
+	json_object_set_new(result, "expectation", json_string(met ? "xpass" : "xfail"));
+	json_object_set_new(result, "expectation_reason", json_string(reason));
+	json_object_set_new(result, "met", json_boolean(!met));
+	if (met) {
+		const char *diagnosis = kx_json_get_string(result, "diagnosis");
+		json_object_set_new(result, "diagnosis",
+				    json_sprintf("the expectations file says this case fails (%s), but it met the "
+						 "suite's expectation%s%s",
+						 reason, diagnosis && *diagnosis ? ": " : "", diagnosis ? diagnosis : ""));
 	}
-	return 0;
 }
 
-static json_t *run_header(const struct kx_driver_pool *pool, const char *suite_path, time_t started)
+static json_t *disabled_result(const struct kx_driver_pool *pool, const struct kx_case *c, const char *reason)
+{
+	json_t *result = kx_case_result_new(pool, c);
+	json_object_set_new(result, "result", json_string(KX_RESULT_SKIP));
+	json_object_set_new(result, "met", json_true());
+	json_object_set_new(result, "expectation", json_string("disabled"));
+	json_object_set_new(result, "diagnosis", json_sprintf("disabled by the expectations file: %s", reason));
+	json_object_set_new(result, "duration_ms", json_real(0));
+	return result;
+}
+
+static void progress(struct run *run, const char *id, json_t *result)
+{
+	int met = json_is_true(json_object_get(result, "met"));
+	run->done++;
+	run->unmet += !met;
+	if (run->tty) {
+		printf("\r\033[K[%zu/%zu] %zu unmet  %s", run->done, run->n, run->unmet, id);
+		if (!met)
+			printf("\r\033[KFAIL %s: %s\n", id, kx_json_get_string(result, "diagnosis"));
+	} else {
+		printf("[%zu/%zu] %-4s %-15s %s%s%s\n", run->done, run->n, met ? "ok" : "FAIL",
+		       kx_json_get_string(result, "result"), id, met ? "" : ": ",
+		       met ? "" : kx_json_get_string(result, "diagnosis"));
+	}
+	fflush(stdout);
+}
+
+static void *worker(void *arg)
+{
+	struct run *run = arg;
+	struct kx_driver_pool pool;
+	char err[600];
+	if (kx_pool_init(&pool, run->opt->driver_specs, run->opt->n_drivers, run->opt->timeout_ms, err, sizeof err) != 0 ||
+	    kx_pool_start_all(&pool, err, sizeof err) != 0) {
+		pthread_mutex_lock(&run->lock);
+		snprintf(run->setup_error, sizeof run->setup_error, "%s", err);
+		pthread_mutex_unlock(&run->lock);
+		kx_pool_stop(&pool);
+		return NULL;
+	}
+	for (;;) {
+		pthread_mutex_lock(&run->lock);
+		size_t i = run->setup_error[0] == '\0' ? run->next++ : run->n;
+		pthread_mutex_unlock(&run->lock);
+		if (i >= run->n)
+			break;
+		const struct kx_case *c = &run->suite->cases[run->cases[i]];
+		const char *disabled = kx_expectations_disabled(run->expect, c->id);
+		json_t *result = disabled != NULL ? disabled_result(&pool, c, disabled)
+						  : kx_case_run(&pool, c, run->expect->claimed_reading, NULL);
+		const char *xfail = disabled == NULL ? kx_expectations_failure(run->expect, c->id) : NULL;
+		if (xfail != NULL)
+			apply_expected_failure(result, xfail);
+		pthread_mutex_lock(&run->lock);
+		run->results[i] = result;
+		progress(run, c->id, result);
+		pthread_mutex_unlock(&run->lock);
+	}
+	kx_pool_stop(&pool);
+	return NULL;
+}
+
+static json_t *run_header(const struct kx_driver_pool *pool, const struct options *opt, time_t started)
 {
 	char when[32], host[256] = "";
 	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&started));
@@ -144,8 +275,30 @@ static json_t *run_header(const struct kx_driver_pool *pool, const char *suite_p
 	for (size_t i = 0; i < pool->n; i++)
 		json_array_append_new(drivers, json_pack("{s:s, s:s, s:s}", "name", pool->names[i], "path", pool->paths[i],
 							 "implementation", kx_driver_implementation(&pool->procs[i])));
-	return json_pack("{s:s, s:s, s:s, s:s, s:o}", "harness", "kxconform " KX_VERSION, "suite", suite_path, "started",
-			 when, "host", host, "drivers", drivers);
+	json_t *header = json_pack("{s:s, s:s, s:s, s:s, s:i, s:o}", "harness", "kxconform " KX_VERSION, "suite",
+				   opt->suite, "started", when, "host", host, "jobs", opt->jobs, "drivers", drivers);
+	if (opt->shards > 0)
+		json_object_set_new(header, "shard", json_sprintf("%u/%u", opt->shard, opt->shards));
+	if (opt->expect != NULL)
+		json_object_set_new(header, "expectations", json_string(opt->expect));
+	return header;
+}
+
+/* The closing summary: counts, every unmet case with its diagnosis, and where the files are. */
+static void print_summary(json_t *report, const struct kx_report_counts *n, const char *output)
+{
+	printf("\nkxconform run: %zu cases, %zu met their expectation, %zu did not "
+	       "(results: %zu pass, %zu fail, %zu error, %zu not-implemented, %zu skip)\n",
+	       n->cases, n->cases - n->unmet, n->unmet, n->pass, n->fail, n->error, n->not_implemented, n->skip);
+	size_t i;
+	json_t *c;
+	json_array_foreach(json_object_get(report, "cases"), i, c)
+	{
+		if (!json_is_true(json_object_get(c, "met")))
+			printf("  unmet: %s [%s]: %s\n", kx_json_get_string(c, "id"), kx_json_get_string(c, "result"),
+			       kx_json_get_string(c, "diagnosis"));
+	}
+	printf("report: %s/reports/report.json\n", output);
 }
 
 int kx_cmd_run(int argc, char **argv)
@@ -155,12 +308,14 @@ int kx_cmd_run(int argc, char **argv)
 		return KX_EXIT_USAGE;
 	char err[1024], pki[4096];
 	struct kx_driver_pool pool;
-	if (kx_pool_init(&pool, opt.driver_specs, opt.n_drivers, opt.timeout_ms, err, sizeof err) != 0) {
+	struct kx_expectations expect;
+	if (kx_pool_init(&pool, opt.driver_specs, opt.n_drivers, opt.timeout_ms, err, sizeof err) != 0 ||
+	    kx_expectations_load(opt.expect, &expect, err, sizeof err) != 0) {
 		fprintf(stderr, "kxconform run: %s\n", err);
 		return KX_EXIT_USAGE;
 	}
 	if (opt.pki == NULL) {
-		char self[4000];
+		char self[4000] = ".";
 		kx_self_dir(self, sizeof self);
 		snprintf(pki, sizeof pki, "%s/pki", self);
 	} else {
@@ -170,70 +325,72 @@ int kx_cmd_run(int argc, char **argv)
 	if (kx_suite_load(opt.suite, pki, &pool, &suite, err, sizeof err) != 0) {
 		fprintf(stderr, "kxconform run: %s\n", err);
 		kx_suite_free(&suite);
+		kx_expectations_free(&expect);
 		return KX_EXIT_USAGE;
 	}
+	size_t *cases = calloc(suite.n_cases + 1, sizeof *cases), n = 0;
+	for (size_t i = 0; cases != NULL && i < suite.n_cases; i++)
+		if (selected(&opt, suite.cases[i].id))
+			cases[n++] = i;
 	if (opt.list) {
-		for (size_t i = 0; i < suite.n_cases; i++)
-			if (selected(&opt, suite.cases[i].id))
-				printf("%s\n", suite.cases[i].id);
+		for (size_t i = 0; i < n; i++)
+			printf("%s\n", suite.cases[cases[i]].id);
+		free(cases);
 		kx_suite_free(&suite);
+		kx_expectations_free(&expect);
 		return KX_EXIT_OK;
 	}
-	char reports[4200];
-	if (make_report_dir(opt.output, reports, sizeof reports, err, sizeof err) != 0 ||
-	    kx_pool_start_all(&pool, err, sizeof err) != 0) {
+	/* One pool started here says early and once what is wrong with a driver. */
+	if (kx_pool_start_all(&pool, err, sizeof err) != 0) {
 		fprintf(stderr, "kxconform run: %s\n", err);
 		kx_pool_stop(&pool);
+		free(cases);
 		kx_suite_free(&suite);
+		kx_expectations_free(&expect);
 		return KX_EXIT_USAGE;
 	}
-
 	time_t started = time(NULL);
 	double t0 = now_ms();
-	json_t *report = run_header(&pool, opt.suite, started);
-	json_t *cases = json_array();
-	size_t total = 0, unmet = 0, counts[5] = {0};
-	static const char *const results[] = {KX_RESULT_PASS, KX_RESULT_FAIL, KX_RESULT_ERROR, KX_RESULT_NOT_IMPLEMENTED,
-					      KX_RESULT_SKIP};
-	for (size_t i = 0; i < suite.n_cases; i++)
-		total += selected(&opt, suite.cases[i].id);
-	size_t done = 0;
-	for (size_t i = 0; i < suite.n_cases; i++) {
-		if (!selected(&opt, suite.cases[i].id))
-			continue;
-		json_t *result = kx_case_run(&pool, &suite.cases[i], NULL);
-		const char *r = kx_json_get_string(result, "result");
-		int met = json_is_true(json_object_get(result, "met"));
-		unmet += !met;
-		for (size_t k = 0; k < 5; k++)
-			counts[k] += strcmp(r, results[k]) == 0;
-		printf("[%zu/%zu] %-4s %-15s %s%s%s\n", ++done, total, met ? "ok" : "FAIL", r, suite.cases[i].id,
-		       met ? "" : ": ", met ? "" : kx_json_get_string(result, "diagnosis"));
-		fflush(stdout);
-		json_array_append_new(cases, result);
-	}
+	json_t *report = run_header(&pool, &opt, started);
 	kx_pool_stop(&pool);
 
-	json_object_set_new(report, "duration_ms", json_real(now_ms() - t0));
-	json_object_set_new(report, "summary",
-			    json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "cases", (json_int_t)total, "unmet",
-				      (json_int_t)unmet, "pass", (json_int_t)counts[0], "fail", (json_int_t)counts[1],
-				      "error", (json_int_t)counts[2], "not-implemented", (json_int_t)counts[3], "skip",
-				      (json_int_t)counts[4]));
-	json_object_set_new(report, "cases", cases);
-	char path[4300];
-	snprintf(path, sizeof path, "%s/report.json", reports);
-	int written = json_dump_file(report, path, JSON_INDENT(1) | JSON_ENSURE_ASCII) == 0;
-	json_decref(report);
-	kx_suite_free(&suite);
+	struct run run = {.opt = &opt, .suite = &suite, .expect = &expect, .cases = cases, .n = n,
+			  .results = calloc(n + 1, sizeof(json_t *)), .tty = isatty(STDOUT_FILENO)};
+	pthread_mutex_init(&run.lock, NULL);
+	int jobs = opt.jobs < (int)n ? opt.jobs : (int)(n > 0 ? n : 1);
+	printf("kxconform run: %zu cases on %d job%s\n", n, jobs, jobs == 1 ? "" : "s");
+	fflush(stdout);
+	pthread_t threads[MAX_JOBS];
+	for (int j = 0; j < jobs; j++)
+		pthread_create(&threads[j], NULL, worker, &run);
+	for (int j = 0; j < jobs; j++)
+		pthread_join(threads[j], NULL);
+	pthread_mutex_destroy(&run.lock);
+	if (run.tty)
+		printf("\r\033[K");
 
-	printf("\nkxconform run: %zu cases, %zu met their expectation, %zu did not "
-	       "(results: %zu pass, %zu fail, %zu error, %zu not-implemented, %zu skip)\n",
-	       total, total - unmet, unmet, counts[0], counts[1], counts[2], counts[3], counts[4]);
-	if (!written) {
-		fprintf(stderr, "kxconform run: cannot write %s\n", path);
-		return KX_EXIT_USAGE;
+	json_t *results = json_array();
+	for (size_t i = 0; i < n; i++)
+		if (run.results[i] != NULL)
+			json_array_append_new(results, run.results[i]);
+	free(run.results);
+	json_object_set_new(report, "duration_ms", json_real(now_ms() - t0));
+	json_object_set_new(report, "cases", results);
+	struct kx_report_counts counts;
+	kx_report_summarize(report, &counts);
+	int status = counts.unmet == 0 && counts.cases == n ? KX_EXIT_OK : KX_EXIT_FAILED;
+	if (run.setup_error[0] != '\0') {
+		fprintf(stderr, "kxconform run: %s\n", run.setup_error);
+		status = KX_EXIT_USAGE;
 	}
-	printf("report: %s\n", path);
-	return unmet == 0 ? KX_EXIT_OK : KX_EXIT_FAILED;
+	if (kx_report_write_all(report, opt.output, err, sizeof err) != 0) {
+		fprintf(stderr, "kxconform run: %s\n", err);
+		status = KX_EXIT_USAGE;
+	}
+	print_summary(report, &counts, opt.output);
+	json_decref(report);
+	free(cases);
+	kx_suite_free(&suite);
+	kx_expectations_free(&expect);
+	return status;
 }

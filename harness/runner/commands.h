@@ -13,6 +13,9 @@ int kx_cmd_vectors(int argc, char **argv);
 /* `kxconform run`: runs the cases of a scenario suite; returns an exit status. */
 int kx_cmd_run(int argc, char **argv);
 
+/* `kxconform merge`: joins the reports of a sharded run; returns an exit status. */
+int kx_cmd_merge(int argc, char **argv);
+
 /* Writes the directory holding the running kxconform executable into dir; 0 or -1. */
 int kx_self_dir(char *dir, size_t len);
 

@@ -19,6 +19,7 @@ static void usage(FILE *out)
 		     "Commands:\n"
 		     "  vectors    check every test vector (vectors/*.json) on every driver\n"
 		     "  run        run the scenario cases (suites/*.json) between every pair of drivers\n"
+		     "  merge      join the reports of a sharded run into one\n"
 		     "\n"
 		     "Run `kxconform COMMAND --help` for a command's options.\n"
 		     "\n"
@@ -55,6 +56,8 @@ int main(int argc, char **argv)
 		return kx_cmd_vectors(argc - 1, argv + 1);
 	if (strcmp(argv[1], "run") == 0)
 		return kx_cmd_run(argc - 1, argv + 1);
+	if (strcmp(argv[1], "merge") == 0)
+		return kx_cmd_merge(argc - 1, argv + 1);
 	fprintf(stderr, "kxconform: unknown command \"%s\"\n\n", argv[1]);
 	usage(stderr);
 	return KX_EXIT_USAGE;

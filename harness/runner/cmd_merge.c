@@ -1,0 +1,109 @@
+/* cmd_merge.c - `kxconform merge`: joins the report.json files of a sharded
+ * run (--shard K/N on several CI jobs) into one report, with its JUnit and
+ * HTML views. A case that appears twice, or a report of another version, is
+ * an error: a merge never hides a conflict. */
+#include "runner/commands.h"
+#include "runner/report.h"
+
+#include "core/json_io.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: kxconform merge [--output DIR] REPORT.json...\n"
+		     "\n"
+		     "Joins the reports of a sharded run into DIR/reports/ (default: .): report.json,\n"
+		     "junit.xml and index.html, with the summary recomputed.\n"
+		     "\n"
+		     "Exit status: 0 every merged case met its expectation; 1 one did not; 2 a report\n"
+		     "is unreadable, of another version, or repeats a case.\n");
+}
+
+/* Appends the cases of one report; 0, or -1 with err. */
+static int add_report(json_t *merged, const char *path, char *err, size_t errlen)
+{
+	json_error_t error;
+	json_t *report = json_load_file(path, 0, &error);
+	json_t *version = json_object_get(report, "report_version");
+	if (report == NULL || !json_is_array(json_object_get(report, "cases"))) {
+		snprintf(err, errlen, "%s: not a kxconform report: %s", path, report ? "no cases" : error.text);
+		json_decref(report);
+		return -1;
+	}
+	if (!json_is_integer(version) || json_integer_value(version) != KX_REPORT_VERSION) {
+		snprintf(err, errlen, "%s: report version %lld, this kxconform merges version %d", path,
+			 json_is_integer(version) ? (long long)json_integer_value(version) : -1LL, KX_REPORT_VERSION);
+		json_decref(report);
+		return -1;
+	}
+	json_t *cases = json_object_get(merged, "cases");
+	if (cases == NULL) {
+		/* The first report gives the header. */
+		json_object_update(merged, report);
+		json_object_set_new(merged, "cases", json_array());
+		json_object_set_new(merged, "merged_from", json_array());
+		json_object_del(merged, "shard");
+		cases = json_object_get(merged, "cases");
+	}
+	size_t i, k;
+	json_t *c, *seen;
+	json_array_foreach(json_object_get(report, "cases"), i, c)
+	{
+		const char *id = kx_json_get_string(c, "id");
+		json_array_foreach(cases, k, seen)
+		{
+			if (id == NULL || strcmp(id, kx_json_get_string(seen, "id")) == 0) {
+				snprintf(err, errlen, "%s: case %s is already in an earlier report", path, id ? id : "(no id)");
+				json_decref(report);
+				return -1;
+			}
+		}
+		json_array_append(cases, c);
+	}
+	json_array_append_new(json_object_get(merged, "merged_from"), json_string(path));
+	json_decref(report);
+	return 0;
+}
+
+int kx_cmd_merge(int argc, char **argv)
+{
+	const char *output = ".";
+	json_t *merged = json_object();
+	char err[1024];
+	int files = 0;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			usage(stdout);
+			json_decref(merged);
+			return KX_EXIT_OK;
+		}
+		if (strcmp(argv[i], "--output") == 0 && i + 1 < argc) {
+			output = argv[++i];
+			continue;
+		}
+		if (add_report(merged, argv[i], err, sizeof err) != 0) {
+			fprintf(stderr, "kxconform merge: %s\n", err);
+			json_decref(merged);
+			return KX_EXIT_USAGE;
+		}
+		files++;
+	}
+	if (files == 0) {
+		usage(stderr);
+		json_decref(merged);
+		return KX_EXIT_USAGE;
+	}
+	struct kx_report_counts n;
+	kx_report_summarize(merged, &n);
+	int status = n.unmet == 0 ? KX_EXIT_OK : KX_EXIT_FAILED;
+	if (kx_report_write_all(merged, output, err, sizeof err) != 0) {
+		fprintf(stderr, "kxconform merge: %s\n", err);
+		status = KX_EXIT_USAGE;
+	}
+	printf("kxconform merge: %d reports, %zu cases, %zu met their expectation, %zu did not; %s/reports/\n", files,
+	       n.cases, n.cases - n.unmet, n.unmet, output);
+	json_decref(merged);
+	return status;
+}

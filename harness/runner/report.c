@@ -1,0 +1,52 @@
+/* report.c - summary and files of a run's report. The JSON is the source of
+ * truth; the JUnit and HTML files are views of it (report_junit.c,
+ * report_html.c), so a merged report gives the same three files. */
+#include "runner/report.h"
+
+#include "core/json_io.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+void kx_report_summarize(json_t *report, struct kx_report_counts *counts)
+{
+	memset(counts, 0, sizeof *counts);
+	size_t i;
+	json_t *c;
+	json_array_foreach(json_object_get(report, "cases"), i, c)
+	{
+		const char *result = kx_json_get_string(c, "result");
+		result = result != NULL ? result : "";
+		counts->cases++;
+		counts->unmet += !json_is_true(json_object_get(c, "met"));
+		counts->pass += strcmp(result, "pass") == 0;
+		counts->fail += strcmp(result, "fail") == 0;
+		counts->error += strcmp(result, "error") == 0;
+		counts->not_implemented += strcmp(result, "not-implemented") == 0;
+		counts->skip += strcmp(result, "skip") == 0;
+	}
+	json_object_set_new(report, "summary",
+			    json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "cases", (json_int_t)counts->cases, "unmet",
+				      (json_int_t)counts->unmet, "pass", (json_int_t)counts->pass, "fail",
+				      (json_int_t)counts->fail, "error", (json_int_t)counts->error, "not-implemented",
+				      (json_int_t)counts->not_implemented, "skip", (json_int_t)counts->skip));
+}
+
+int kx_report_write_all(json_t *report, const char *dir, char *err, size_t errlen)
+{
+	char reports[4200], path[4300];
+	snprintf(reports, sizeof reports, "%s/reports", dir);
+	if ((mkdir(dir, 0777) != 0 && errno != EEXIST) || (mkdir(reports, 0777) != 0 && errno != EEXIST)) {
+		snprintf(err, errlen, "cannot create %.3000s: %s", reports, strerror(errno));
+		return -1;
+	}
+	json_object_set_new(report, "report_version", json_integer(KX_REPORT_VERSION));
+	snprintf(path, sizeof path, "%s/report.json", reports);
+	if (json_dump_file(report, path, JSON_INDENT(1) | JSON_ENSURE_ASCII) != 0) {
+		snprintf(err, errlen, "cannot write %.3000s", path);
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,24 @@
+/* report.h - the run's report as one JSON object (docs/reports.md): a
+ * header, the case results, and a summary computed from them; written as
+ * reports/report.json, reports/junit.xml and reports/index.html. */
+#ifndef KX_REPORT_H
+#define KX_REPORT_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#define KX_REPORT_VERSION 1
+
+/* Counts over the cases of a report. */
+struct kx_report_counts {
+	size_t cases, unmet, pass, fail, error, not_implemented, skip;
+};
+
+/* Recomputes report["summary"] from report["cases"] and fills counts. */
+void kx_report_summarize(json_t *report, struct kx_report_counts *counts);
+
+/* Creates DIR/reports and writes report.json, junit.xml and index.html there;
+ * 0, or -1 with err naming the file that could not be written. */
+int kx_report_write_all(json_t *report, const char *dir, char *err, size_t errlen);
+
+#endif
