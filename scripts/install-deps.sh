@@ -24,9 +24,13 @@ build_packages=(
 test_packages=(
   "python3:runs the vector generator and the end-to-end tests"
   "python3-pytest:drives the end-to-end tests in suites/"
-  "python3-jsonschema:validates vector files against vectors/schemas/"
+  "python3-jsonschema:validates vector files and reports against their JSON Schemas"
+  "tshark:checks that every capture decrypts with no set-up (the tests check the check)"
+  "chromium:loads the HTML report in a headless browser in a test"
 )
-conformance_packages=()
+conformance_packages=(
+  "tshark:checks that every capture decrypts with no set-up"
+)
 
 case "${1:-}" in
   build) wanted=("${build_packages[@]}") ;;
