@@ -7,7 +7,7 @@ BUILD_DIR := build
 PYTHON := /usr/bin/python3
 JOBS := $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all build test conformance vectors bench clean distclean
+.PHONY: all build test conformance vectors bench fuzz clean distclean
 
 all: build
 
@@ -40,6 +40,15 @@ vectors:
 
 bench: build
 	@echo "make bench: no benchmark is defined yet (issue: benchmarks and robustness); nothing was measured."
+
+# Fuzzing with clang's libFuzzer (fuzz/README.md): configures build-fuzz/ with
+# CC=clang -DKX_FUZZ=ON, builds every fuzz target, replays the regressions and
+# runs each target for FUZZ_SECONDS (default 30) on a copy of its corpus.
+# FUZZ_TARGETS="notify keyid" runs only those. Exit status 2: clang or
+# libFuzzer is missing (it names the Debian packages).
+FUZZ_SECONDS ?= 30
+fuzz: build-deps-build
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_TARGETS="$(FUZZ_TARGETS)" JOBS=$(JOBS) fuzz/run-libfuzzer.sh
 
 # Removes the harness's build products; keeps the cached wolfSSL build.
 clean:

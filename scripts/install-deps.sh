@@ -15,6 +15,8 @@ build_packages=(
   "libjansson-dev:JSON for vectors, the driver protocol and reports"
   "libunistring-dev:NFKC normalisation of identifiers (TS-0003 10.3.6)"
   "libcmocka-dev:the C unit tests"
+  "libcurl4-openssl-dev:the HTTP client of kxconform http (TS-0009 binding); plain http:// only"
+  "libmicrohttpd-dev:the HTTP server of kxconform http listen (TS-0009 binding)"
   "autoconf:builds Debian's wolfssl source package (wolfSSL with PSK)"
   "automake:builds Debian's wolfssl source package"
   "libtool:builds Debian's wolfssl source package"

@@ -3,6 +3,8 @@
  * filtered, sharded and judged against an optional expectations file; a
  * progress line per case (or one updating line on a terminal), a summary
  * with every unmet expectation and its diagnosis, and the reports. */
+#include "runner/capture.h"
+#include "runner/capture_check.h"
 #include "runner/case_run.h"
 #include "runner/commands.h"
 #include "runner/driver_pool.h"
@@ -252,8 +254,17 @@ static void *worker(void *arg)
 			break;
 		const struct kx_case *c = &run->suite->cases[run->cases[i]];
 		const char *disabled = kx_expectations_disabled(run->expect, c->id);
-		json_t *result = disabled != NULL ? disabled_result(&pool, c, disabled)
-						  : kx_case_run(&pool, c, run->expect->claimed_reading, NULL);
+		json_t *result;
+		if (disabled != NULL) {
+			result = disabled_result(&pool, c, disabled);
+		} else {
+			/* Every case that ran gets a capture, failed ones included. */
+			struct kx_relay relay;
+			result = kx_case_run(&pool, c, run->expect->claimed_reading, &relay);
+			if (kx_capture_case(run->opt->output, i, c->id, &relay, result, err, sizeof err) != 0)
+				fprintf(stderr, "kxconform run: capture of %s: %s\n", c->id, err);
+			kx_relay_free(&relay);
+		}
 		const char *xfail = disabled == NULL ? kx_expectations_failure(run->expect, c->id) : NULL;
 		if (xfail != NULL)
 			apply_expected_failure(result, xfail);
@@ -298,7 +309,9 @@ static void print_summary(json_t *report, const struct kx_report_counts *n, cons
 			printf("  unmet: %s [%s]: %s\n", kx_json_get_string(c, "id"), kx_json_get_string(c, "result"),
 			       kx_json_get_string(c, "diagnosis"));
 	}
-	printf("report: %s/reports/report.json\n", output);
+	printf("reports: %s/reports/ (report.json, junit.xml, index.html)\n"
+	       "captures: %s/captures/ (<case-id>.pcapng and .keylog; open a .pcapng in Wireshark as it is)\n",
+	       output, output);
 }
 
 int kx_cmd_run(int argc, char **argv)
@@ -349,6 +362,14 @@ int kx_cmd_run(int argc, char **argv)
 		kx_expectations_free(&expect);
 		return KX_EXIT_USAGE;
 	}
+	if (kx_capture_begin(opt.output, err, sizeof err) != 0) {
+		fprintf(stderr, "kxconform run: %s\n", err);
+		kx_pool_stop(&pool);
+		free(cases);
+		kx_suite_free(&suite);
+		kx_expectations_free(&expect);
+		return KX_EXIT_USAGE;
+	}
 	time_t started = time(NULL);
 	double t0 = now_ms();
 	json_t *report = run_header(&pool, &opt, started);
@@ -374,6 +395,12 @@ int kx_cmd_run(int argc, char **argv)
 		if (run.results[i] != NULL)
 			json_array_append_new(results, run.results[i]);
 	free(run.results);
+	/* One tshark process per batch file checks every capture; it may fail cases. */
+	int undecrypted = kx_capture_check(opt.output, results, err, sizeof err);
+	if (undecrypted < 0)
+		printf("capture check not run: %s\n", err);
+	else
+		printf("%s%s\n", err, undecrypted > 0 ? " (failed captures are listed below)" : "");
 	json_object_set_new(report, "duration_ms", json_real(now_ms() - t0));
 	json_object_set_new(report, "cases", results);
 	struct kx_report_counts counts;

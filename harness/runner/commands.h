@@ -16,6 +16,15 @@ int kx_cmd_run(int argc, char **argv);
 /* `kxconform merge`: joins the reports of a sharded run; returns an exit status. */
 int kx_cmd_merge(int argc, char **argv);
 
+/* `kxconform http`: ESCertKE over the oneM2M HTTP binding with a vendor end-point; returns an exit status. */
+int kx_cmd_http(int argc, char **argv);
+
+/* `kxconform live`: the harness against a vendor's end-point over a socket; returns an exit status. */
+int kx_cmd_live(int argc, char **argv);
+
+/* `kxconform verify`: checks a vendor's claims offline from a capture and key log; returns an exit status. */
+int kx_cmd_verify(int argc, char **argv);
+
 /* Writes the directory holding the running kxconform executable into dir; 0 or -1. */
 int kx_self_dir(char *dir, size_t len);
 

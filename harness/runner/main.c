@@ -20,6 +20,9 @@ static void usage(FILE *out)
 		     "  vectors    check every test vector (vectors/*.json) on every driver\n"
 		     "  run        run the scenario cases (suites/*.json) between every pair of drivers\n"
 		     "  merge      join the reports of a sharded run into one\n"
+		     "  http       ESCertKE over the oneM2M HTTP binding with a vendor end-point\n"
+		     "  live       the harness against a vendor's end-point over TCP or UDP, checking its claims\n"
+		     "  verify     check a vendor's claims offline, from a capture and its key log\n"
 		     "\n"
 		     "Run `kxconform COMMAND --help` for a command's options.\n"
 		     "\n"
@@ -58,6 +61,12 @@ int main(int argc, char **argv)
 		return kx_cmd_run(argc - 1, argv + 1);
 	if (strcmp(argv[1], "merge") == 0)
 		return kx_cmd_merge(argc - 1, argv + 1);
+	if (strcmp(argv[1], "http") == 0)
+		return kx_cmd_http(argc - 1, argv + 1);
+	if (strcmp(argv[1], "live") == 0)
+		return kx_cmd_live(argc - 1, argv + 1);
+	if (strcmp(argv[1], "verify") == 0)
+		return kx_cmd_verify(argc - 1, argv + 1);
 	fprintf(stderr, "kxconform: unknown command \"%s\"\n\n", argv[1]);
 	usage(stderr);
 	return KX_EXIT_USAGE;

@@ -2,6 +2,8 @@
  * truth; the JUnit and HTML files are views of it (report_junit.c,
  * report_html.c), so a merged report gives the same three files. */
 #include "runner/report.h"
+#include "runner/report_html.h"
+#include "runner/report_junit.h"
 
 #include "core/json_io.h"
 
@@ -48,5 +50,9 @@ int kx_report_write_all(json_t *report, const char *dir, char *err, size_t errle
 		snprintf(err, errlen, "cannot write %.3000s", path);
 		return -1;
 	}
-	return 0;
+	snprintf(path, sizeof path, "%s/junit.xml", reports);
+	if (kx_report_write_junit(report, path, err, errlen) != 0)
+		return -1;
+	snprintf(path, sizeof path, "%s/index.html", reports);
+	return kx_report_write_html(report, path, err, errlen);
 }

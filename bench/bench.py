@@ -1,0 +1,560 @@
+#!/usr/bin/python3
+"""make bench: measures kxconform against the TLS libraries' own limit and
+records the figures, with the machine they ran on, in bench/RESULTS.md.
+
+  bench.py [--build DIR] [--results FILE] [--min-seconds S] [--vector-tests N]
+
+What is measured (issue 7, "Benchmarks"; bench/README.md says why each way):
+  1. raw handshakes/s per library: build/bench/kx-bench-raw-{openssl,wolfssl}
+     (two sessions of one backend over memory, export included) for PSK
+     0x00AE and ECDHE-ECDSA P-256 0xC023 with mutual certificates;
+  2. harness cases/s per pairing, --jobs 1 and the default, positive cases of
+     the suite's "psk" and "connection" scenarios repeated in a generated suite
+     file so that each measurement lasts at least --min-seconds, and the ratio
+     to the raw rate of the slower library for the same suite (target >= 0.5);
+  3. vector checks/s per driver over a generated set of about --vector-tests
+     tests (the e2e and PRF files' tests repeated; target >= 100,000/s);
+  4. wall time and the runner's own peak RSS of the commands of `make
+     conformance`, with the cases run and the tshark processes started
+     (targets <= 15 s on 2 cores, <= 64 MB).
+
+Everything is written in a temporary directory that is removed afterwards;
+nothing in the repository changes except RESULTS.md, where only the part
+between the "measured" markers is replaced and one row is added to the
+history table (the hand-written analysis around them is kept).
+
+Exit status: 0 when every benchmark ran (a missed target is reported, not a
+failure); 1 when one could not run (a missing executable, a run whose cases
+did not all pass, a crash); 2 for bad options. Standard library only.
+"""
+import argparse
+import datetime
+import json
+import math
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DRIVERS = ("openssl", "wolfssl")
+PAIRINGS = ("openssl-openssl", "wolfssl-wolfssl", "openssl-wolfssl", "wolfssl-openssl")
+# Suite name in the tables -> (scenario of suites/onem2m.json, raw_handshake suite, IANA id).
+SUITES = {
+    "PSK": ("psk", "psk", "0x00AE"),
+    "ECDHE-ECDSA": ("connection", "ecdsa", "0xC023"),
+}
+TARGET_RATIO = 0.5
+TARGET_VECTORS_PER_S = 100_000
+TARGET_WALL_S = 15.0
+TARGET_RSS_MB = 64.0
+MEASURED_BEGIN = "<!-- bench.py: measured results begin (replaced by every `make bench`) -->"
+MEASURED_END = "<!-- bench.py: measured results end -->"
+HISTORY_BEGIN = "<!-- bench.py: history rows (one appended by every `make bench`) -->"
+HISTORY_END = "<!-- bench.py: history end -->"
+
+
+class BenchError(Exception):
+    """A benchmark that could not run: make bench then exits 1."""
+
+
+def say(text):
+    print(text, flush=True)
+
+
+def run(cmd, cwd=None, env=None, stdout_path=None, timeout=600):
+    """Runs cmd; returns (exit status, wall seconds, stdout text, stderr text)."""
+    start = time.monotonic()
+    if stdout_path is None:
+        proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+        out = proc.stdout
+    else:
+        # Per-case progress lines of long runs go to a file, not into memory.
+        with open(stdout_path, "w") as sink:
+            proc = subprocess.run(cmd, cwd=cwd, env=env, stdout=sink, stderr=subprocess.PIPE, text=True,
+                                  timeout=timeout)
+        with open(stdout_path) as f:
+            out = f.read()
+    return proc.returncode, time.monotonic() - start, out, proc.stderr
+
+
+# ---------------------------------------------------------------- the machine
+
+def first_line(cmd):
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
+        return (proc.stdout or proc.stderr).strip().splitlines()[0]
+    except (OSError, IndexError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def driver_hello(path):
+    """The hello line a driver sends first: the library version it was built with."""
+    try:
+        proc = subprocess.run([path], input='{"op":"bye"}\n', capture_output=True, text=True, timeout=30)
+        return json.loads(proc.stdout.splitlines()[0]).get("implementation", "unknown")
+    except (OSError, IndexError, ValueError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def machine(build):
+    cpu = "unknown"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    mem_kb = 0
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemTotal:"):
+                mem_kb = int(line.split()[1])
+    pretty = "unknown"
+    try:
+        with open("/etc/os-release") as f:
+            for line in f:
+                if line.startswith("PRETTY_NAME="):
+                    pretty = line.split("=", 1)[1].strip().strip('"')
+    except OSError:
+        pass
+
+    def deb(package):
+        return first_line(["dpkg-query", "-W", "-f=${Version}", package])
+
+    dirty = first_line(["sh", "-c", f"git -C {ROOT} status --porcelain | wc -l"])
+    return {
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "nproc": first_line(["nproc"]),
+        "cpu": cpu,
+        "memory": f"{mem_kb / 1024 / 1024:.1f} GiB",
+        "os": f"{pretty}, Linux {platform.release()}",
+        "openssl": driver_hello(os.path.join(build, "kx-driver-openssl")),
+        "wolfssl": driver_hello(os.path.join(build, "kx-driver-wolfssl")),
+        "jansson": deb("libjansson4"),
+        "tshark": deb("tshark"),
+        "gcc": first_line(["gcc", "-dumpfullversion"]),
+        "commit": first_line(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"]) + f" ({dirty} paths changed in the working tree)",
+        "load_before": "%.2f %.2f %.2f" % os.getloadavg(),
+    }
+
+
+# ------------------------------------------------------------ 1. raw handshakes
+
+def raw_rates(build, seconds):
+    """{(driver, raw suite): handshakes/s}."""
+    rates = {}
+    for driver in DRIVERS:
+        exe = os.path.join(build, "bench", f"kx-bench-raw-{driver}")
+        for _, (_, raw_suite, _) in SUITES.items():
+            status, _, out, err = run([exe, raw_suite, str(seconds)])
+            m = re.search(r"handshakes=(\d+) seconds=([\d.]+) cpu_seconds=([\d.]+) rate=([\d.]+)", out)
+            if status != 0 or m is None:
+                raise BenchError(f"{exe} {raw_suite} failed (status {status}): {err.strip() or out.strip()}")
+            rates[(driver, raw_suite)] = {"n": int(m.group(1)), "seconds": float(m.group(2)),
+                                          "cpu": float(m.group(3)), "rate": float(m.group(4))}
+            say(f"  raw {driver:8s} {raw_suite:6s} {float(m.group(4)):9.1f} handshakes/s "
+                f"({m.group(1)} in {m.group(2)} s)")
+    return rates
+
+
+# ------------------------------------------------------------- 2. case rate
+
+def capture_modes(kxconform):
+    """[(label, extra run arguments)]: captures on and off when `run --help` offers a switch."""
+    _, _, text, _ = run([kxconform, "run", "--help"])
+    off = re.search(r"(--no-captures?)\b", text)
+    on = re.search(r"(--captures?)\b(?![ =][A-Z])", text)
+    if off:
+        return [("captures on", []), ("captures off", [off.group(1)])], f"`{off.group(1)}` turns captures off"
+    if on:
+        return [("captures on", [on.group(1)]), ("captures off", [])], f"`{on.group(1)}` turns captures on"
+    return [("", [])], None
+
+
+def write_suite(path, scenario, copies):
+    """A suite file whose only scenario is `scenario` (TLS, positive cases only), `copies` times.
+
+    The copies keep the scenario's name: drivers list the scenarios they play
+    in their hello, so a renamed copy would be refused as not implemented.
+    The runner accepts repeated case ids; each repetition is a full case."""
+    with open(os.path.join(ROOT, "suites", "onem2m.json")) as f:
+        suite = json.load(f)
+    base = next(s for s in suite["scenarios"] if s["name"] == scenario)
+    one = {k: v for k, v in base.items() if k not in ("negative", "faults")}
+    one["transports"] = ["tls"]
+    suite["scenarios"] = [one] * copies
+    with open(path, "w") as f:
+        json.dump(suite, f)
+
+
+def run_cases(kxconform, tmp, scenario, copies, pairing, jobs, extra):
+    """Runs `copies` cases of one pairing; returns (cases, wall seconds)."""
+    suite = os.path.join(tmp, f"suite-{scenario}-{copies}.json")
+    if not os.path.exists(suite):
+        write_suite(suite, scenario, copies)
+    out = os.path.join(tmp, "run-out")
+    shutil.rmtree(out, ignore_errors=True)
+    cmd = [kxconform, "run", "--suite", suite, "--filter", f"{scenario}.tls.{pairing}", "--output", out] + extra
+    if jobs is not None:
+        cmd += ["--jobs", str(jobs)]
+    status, wall, text, err = run(cmd, stdout_path=os.path.join(tmp, "run-stdout.txt"))
+    m = re.search(r"kxconform run: (\d+) cases, (\d+) met their expectation", text)
+    if status != 0 or m is None or int(m.group(1)) != copies or int(m.group(2)) != copies:
+        tail = (err.strip() or text.strip()).splitlines()[-3:]
+        raise BenchError(f"{' '.join(cmd)}: status {status}, expected {copies} cases met: {' / '.join(tail)}")
+    return copies, wall
+
+
+def case_rates(kxconform, tmp, min_seconds, nproc):
+    """{(suite label, pairing, jobs label, capture label): {...}} and the capture note."""
+    modes, capture_note = capture_modes(kxconform)
+    results = {}
+    job_settings = [("1", 1), (f"default ({nproc})", None)]
+    for label, (scenario, _, _) in SUITES.items():
+        # A short run estimates the rate, so each real run can be sized to last min_seconds.
+        n, wall = run_cases(kxconform, tmp, scenario, 40, "openssl-openssl", 1, modes[0][1])
+        estimate = n / wall
+        for capture_label, extra in modes:
+            for jobs_label, jobs in job_settings:
+                for pairing in PAIRINGS:
+                    copies = max(20, math.ceil(estimate * (min_seconds * 1.3) * (nproc if jobs is None else 1)))
+                    n, wall = run_cases(kxconform, tmp, scenario, copies, pairing, jobs, extra)
+                    if wall < min_seconds:
+                        copies = math.ceil(copies * min_seconds * 1.25 / wall)
+                        n, wall = run_cases(kxconform, tmp, scenario, copies, pairing, jobs, extra)
+                    rate = n / wall
+                    estimate = rate / (nproc if jobs is None else 1)
+                    results[(label, pairing, jobs_label, capture_label)] = {"cases": n, "seconds": wall, "rate": rate}
+                    say(f"  cases {label:11s} {pairing:15s} jobs {jobs_label:11s} {capture_label:12s} "
+                        f"{rate:8.1f} cases/s ({n} in {wall:.2f} s)")
+    return results, capture_note, [m[0] for m in modes]
+
+
+# ------------------------------------------------------------ 3. vector rate
+
+def write_vectors(directory, total):
+    """The e2e and PRF files' tests repeated to about `total` tests; returns (tests, derivation requests)."""
+    os.makedirs(directory, exist_ok=True)
+    tests = requests = 0
+    for name in ("e2e_derivation_test", "tls12_prf_test"):
+        with open(os.path.join(ROOT, "vectors", f"{name}.json")) as f:
+            data = json.load(f)
+        per_copy = sum(len(g["tests"]) for g in data["testGroups"])
+        copies = max(1, total // 2 // per_copy)
+        groups, tc = [], 0
+        for _ in range(copies):
+            for group in data["testGroups"]:
+                new = {k: v for k, v in group.items() if k != "tests"}
+                new["tests"] = []
+                for test in group["tests"]:
+                    tc += 1
+                    new["tests"].append(dict(test, tcId=tc))
+                    # An invalid test also asks for the named mistake: two derivations.
+                    requests += 2 if test["result"] == "invalid" else 1
+                groups.append(new)
+        data["testGroups"] = groups
+        data["numberOfTests"] = tc
+        tests += tc
+        with open(os.path.join(directory, f"{name}.json"), "w") as f:
+            json.dump(data, f)
+    return tests, requests
+
+
+def vector_rates(build, tmp, total):
+    directory = os.path.join(tmp, "vectors")
+    tests, requests = write_vectors(directory, total)
+    kxconform = os.path.join(build, "kxconform")
+    results = {}
+    for driver in DRIVERS:
+        spec = f"{driver}={os.path.join(build, 'kx-driver-' + driver)}"
+        status, wall, out, err = run([kxconform, "vectors", "--vectors", directory, "--driver", spec])
+        m = re.search(rf" {driver} (\d+)/(\d+) passed;", out)
+        if status != 0 or m is None or m.group(1) != m.group(2) or int(m.group(2)) != tests:
+            raise BenchError(f"kxconform vectors on {driver}: status {status}: "
+                             f"{(err.strip() or out.strip()).splitlines()[-1:]}")
+        results[driver] = {"tests": tests, "requests": requests, "seconds": wall, "rate": tests / wall,
+                           "request_rate": requests / wall}
+        say(f"  vectors {driver:8s} {tests / wall:9.0f} tests/s ({requests / wall:.0f} derivations/s; "
+            f"{tests} tests in {wall:.2f} s)")
+    return results
+
+
+# ---------------------------------------------------- 4. make conformance
+
+def conformance(build, tmp):
+    """The commands of `make conformance` on a built tree, in a scratch directory."""
+    kxconform = os.path.join(build, "kxconform")
+    peak = os.path.join(build, "bench", "kx-bench-peak-rss")
+    work = os.path.join(tmp, "conformance")
+    wrap = os.path.join(tmp, "wrap")
+    os.makedirs(work)
+    os.makedirs(wrap)
+    log = os.path.join(tmp, "tshark.log")
+    real = shutil.which("tshark")
+    # Counts every tshark started through PATH or $KX_TSHARK, then becomes the real one.
+    with open(os.path.join(wrap, "tshark"), "w") as f:
+        f.write("#!/bin/sh\n# Logs one line per tshark process the runner starts, then runs the real tshark.\n"
+                f"echo \"$$ $*\" >> '{log}'\n"
+                + (f"exec '{real}' \"$@\"\n" if real else "echo 'tshark is not installed' >&2\nexit 127\n"))
+    os.chmod(os.path.join(wrap, "tshark"), 0o755)
+    env = dict(os.environ, PATH=wrap + os.pathsep + os.environ.get("PATH", ""),
+               KX_TSHARK=os.path.join(wrap, "tshark"))
+
+    # What make adds before the runs on a built tree: the package check and a no-op build.
+    status_d, deps, _, _ = run([os.path.join(ROOT, "scripts", "install-deps.sh"), "conformance"])
+    status_b, nobuild, _, err_b = run(["cmake", "--build", build, "-j", str(os.cpu_count() or 2)])
+    make_steps = deps + nobuild if status_d == 0 and status_b == 0 else None
+
+    steps = {}
+    for name, args in (("vectors", ["vectors"]), ("run", ["run"])):
+        rss_file = os.path.join(tmp, f"rss-{name}.txt")
+        status, wall, out, err = run([peak, rss_file, kxconform] + args, cwd=work, env=env,
+                                     stdout_path=os.path.join(tmp, f"conformance-{name}.txt"))
+        try:
+            with open(rss_file) as f:
+                rss = dict(kv.split("=") for kv in f.read().split())
+        except (OSError, ValueError):
+            raise BenchError(f"kx-bench-peak-rss could not measure kxconform {name}: {err.strip()}")
+        steps[name] = {"status": status, "wall": wall, "self_kb": int(rss["self_hwm_kb"]),
+                       "tree_kb": int(rss["tree_maxrss_kb"]), "out": out}
+    m = re.search(r"kxconform run: (\d+) cases, (\d+) met their expectation", steps["run"]["out"])
+    v = re.search(r"kxconform vectors: (\d+) tests;", steps["vectors"]["out"])
+    if m is None or v is None:
+        raise BenchError("the conformance commands did not print their summaries")
+    tshark = 0
+    if os.path.exists(log):
+        with open(log) as f:
+            tshark = sum(1 for _ in f)
+    result = {
+        "vectors_wall": steps["vectors"]["wall"], "run_wall": steps["run"]["wall"],
+        "wall": steps["vectors"]["wall"] + steps["run"]["wall"],
+        "make_steps": make_steps, "make_steps_note": None if make_steps is not None else
+        f"install-deps status {status_d}, cmake --build status {status_b}: {err_b.strip()[-200:]}",
+        "rss_run_mb": steps["run"]["self_kb"] / 1024, "rss_vectors_mb": steps["vectors"]["self_kb"] / 1024,
+        "rss_tree_mb": max(s["tree_kb"] for s in steps.values()) / 1024,
+        "cases": int(m.group(1)), "met": int(m.group(2)), "vector_tests": int(v.group(1)),
+        "status": max(steps["vectors"]["status"], steps["run"]["status"]), "tshark": tshark,
+    }
+    say(f"  conformance: {result['wall']:.2f} s ({result['vectors_wall']:.2f} vectors + {result['run_wall']:.2f} run"
+        + (f"; make's own steps {make_steps:.2f} s" if make_steps is not None else "") + f"), "
+        f"{result['cases']} cases ({result['met']} met), {result['vector_tests']} vector tests, "
+        f"{tshark} tshark processes, runner peak RSS {result['rss_run_mb']:.1f} MB "
+        f"(vectors {result['rss_vectors_mb']:.1f} MB; largest process of the tree {result['rss_tree_mb']:.1f} MB)")
+    return result
+
+
+# ------------------------------------------------------------------ report
+
+def verdict(ok):
+    return "met" if ok else "**MISSED**"
+
+
+def render(info, raw, cases, capture_note, capture_labels, vectors, conf, min_seconds):
+    lines = []
+    add = lines.append
+    add(MEASURED_BEGIN)
+    add("")
+    add(f"Measured {info['date']} by `make bench` (bench/bench.py).")
+    add("")
+    add("| machine | |")
+    add("|---|---|")
+    for key, name in (("nproc", "`nproc`"), ("cpu", "CPU"), ("memory", "memory"), ("os", "OS"),
+                      ("openssl", "OpenSSL (driver hello)"), ("wolfssl", "wolfSSL (driver hello)"),
+                      ("jansson", "jansson"), ("tshark", "tshark"), ("gcc", "gcc"), ("commit", "commit"),
+                      ("load_before", "load average before"), ("load_after", "load average after")):
+        add(f"| {name} | {info[key]} |")
+    add("")
+    add("The load average is there because this machine is shared: other work running at the same time")
+    add("lowers every rate below, the harness's more than the raw loop's (it needs both cores).")
+    add("")
+
+    add("### 1. Raw in-process handshakes (one core, export included)")
+    add("")
+    add("| library | PSK 0x00AE | ECDHE-ECDSA P-256 0xC023, mutual certificates |")
+    add("|---|---:|---:|")
+    for driver in DRIVERS:
+        add(f"| {driver} | {raw[(driver, 'psk')]['rate']:.0f}/s | {raw[(driver, 'ecdsa')]['rate']:.0f}/s |")
+    add("")
+
+    add(f"### 2. Harness case rate (positive TLS cases, one pairing at a time, each run >= {min_seconds:g} s)")
+    add("")
+    if capture_note is None:
+        add("`kxconform run --help` offers no capture option: the captures cannot be switched off, so only")
+        add("one figure per configuration exists (whatever the runner does about captures is in it). When an")
+        add("option appears, bench.py measures both settings.")
+    else:
+        add(f"Captures: {capture_note}; both settings are measured.")
+    add("")
+    for label, (scenario, raw_suite, iana) in SUITES.items():
+        slower = min(raw[(d, raw_suite)]["rate"] for d in DRIVERS)
+        slower_name = min(DRIVERS, key=lambda d: raw[(d, raw_suite)]["rate"])
+        add(f"**{label} ({iana}, scenario `{scenario}`)**: raw rate of the slower library ({slower_name}) "
+            f"{slower:.0f}/s; target ratio >= {TARGET_RATIO}.")
+        add("")
+        head = "| pairing | jobs |" + "".join(f" {c or 'cases'}/s | ratio |" for c in capture_labels)
+        add(head)
+        add("|---|---|" + "---:|---:|" * len(capture_labels))
+        for jobs_label in sorted({k[2] for k in cases}, key=lambda j: (j != "1", j)):
+            for pairing in PAIRINGS:
+                row = f"| {pairing} | {jobs_label} |"
+                for c in capture_labels:
+                    r = cases[(label, pairing, jobs_label, c)]["rate"]
+                    row += f" {r:.0f} | {r / slower:.2f} {'' if r / slower >= TARGET_RATIO else '(missed)'} |"
+                add(row)
+        add("")
+
+    add(f"### 3. Vector checking rate (target >= {TARGET_VECTORS_PER_S:,} per second per backend)")
+    add("")
+    any_v = next(iter(vectors.values()))
+    add(f"`kxconform vectors` with one driver over {any_v['tests']:,} tests (the e2e and PRF files' tests")
+    add(f"repeated in two files; {any_v['requests']:,} derivations, an invalid test asking for the reference and")
+    add("the named mistake). Wall time of the whole command: loading, requests, driver, verdicts.")
+    add("")
+    add("| driver | seconds | tests/s | derivations/s | target |")
+    add("|---|---:|---:|---:|---|")
+    for driver in DRIVERS:
+        r = vectors[driver]
+        add(f"| {driver} | {r['seconds']:.2f} | {r['rate']:,.0f} | {r['request_rate']:,.0f} | "
+            f"{verdict(r['rate'] >= TARGET_VECTORS_PER_S)} |")
+    add("")
+
+    add("### 4. `make conformance` on a built tree")
+    add("")
+    add("`kxconform vectors` then `kxconform run` with their defaults, in a scratch directory, with a `tshark`")
+    add("wrapper first on PATH and in `$KX_TSHARK` that counts its starts. Peak RSS is the runner's own")
+    add("VmHWM (kx-bench-peak-rss reads it at exit), not its drivers'.")
+    add("")
+    add("| | value | target |")
+    add("|---|---:|---|")
+    add(f"| wall time of the two commands | {conf['wall']:.2f} s (vectors {conf['vectors_wall']:.2f}, run "
+        f"{conf['run_wall']:.2f}) | <= {TARGET_WALL_S:g} s: {verdict(conf['wall'] <= TARGET_WALL_S)} |")
+    if conf["make_steps"] is not None:
+        total = conf["wall"] + conf["make_steps"]
+        add(f"| with make's own steps (package check, no-op build) | {total:.2f} s | <= {TARGET_WALL_S:g} s: "
+            f"{verdict(total <= TARGET_WALL_S)} |")
+    else:
+        add(f"| make's own steps | not measured: {conf['make_steps_note']} | |")
+    add(f"| runner peak RSS, `kxconform run` | {conf['rss_run_mb']:.1f} MB | <= {TARGET_RSS_MB:g} MB: "
+        f"{verdict(conf['rss_run_mb'] <= TARGET_RSS_MB)} |")
+    add(f"| runner peak RSS, `kxconform vectors` | {conf['rss_vectors_mb']:.1f} MB | |")
+    add(f"| largest single process of either command (drivers, tshark included) | {conf['rss_tree_mb']:.1f} MB | |")
+    add(f"| cases run (met) | {conf['cases']} ({conf['met']}) | |")
+    add(f"| vector tests | {conf['vector_tests']} | |")
+    add(f"| tshark processes started | {conf['tshark']} | |")
+    add(f"| exit status | {conf['status']} | |")
+    add("")
+    add(MEASURED_END)
+    return "\n".join(lines)
+
+
+def history_row(info, raw, cases, vectors, conf):
+    def best(label, jobs_label):
+        return max(v["rate"] for k, v in cases.items() if k[0] == label and k[2] == jobs_label)
+
+    def worst(label, jobs_label):
+        return min(v["rate"] for k, v in cases.items() if k[0] == label and k[2] == jobs_label)
+
+    cells = [info["date"], info["commit"].split()[0], info["load_before"].split()[0]]
+    for label, (_, raw_suite, _) in SUITES.items():
+        slower = min(raw[(d, raw_suite)]["rate"] for d in DRIVERS)
+        dflt = next(k[2] for k in cases if k[2] != "1")
+        cells.append(f"{slower:.0f}")
+        cells.append(f"{worst(label, '1') / slower:.2f}-{best(label, '1') / slower:.2f}")
+        cells.append(f"{worst(label, dflt) / slower:.2f}-{best(label, dflt) / slower:.2f}")
+    cells.append(" / ".join(f"{vectors[d]['rate']:,.0f}" for d in DRIVERS))
+    cells.append(f"{conf['wall']:.2f} s, {conf['rss_run_mb']:.1f} MB, {conf['tshark']} tshark")
+    return "| " + " | ".join(cells) + " |"
+
+
+HISTORY_HEAD = ("| date | commit | load | raw PSK (slower) | PSK ratio jobs 1 | PSK ratio default | "
+                "raw ECDSA (slower) | ECDSA ratio jobs 1 | ECDSA ratio default | vectors/s openssl / wolfssl | "
+                "conformance |\n|---|---|---:|---:|---|---|---:|---|---|---|---|")
+
+
+def update_results(path, measured, row):
+    """Replaces the measured block and appends the history row, keeping everything else."""
+    try:
+        with open(path) as f:
+            text = f.read()
+    except FileNotFoundError:
+        text = ("# Benchmark results\n\n" + MEASURED_BEGIN + "\n" + MEASURED_END + "\n\n## History\n\n"
+                + HISTORY_HEAD + "\n" + HISTORY_BEGIN + "\n" + HISTORY_END + "\n")
+    if MEASURED_BEGIN not in text or MEASURED_END not in text:
+        text += "\n" + MEASURED_BEGIN + "\n" + MEASURED_END + "\n"
+    if HISTORY_BEGIN not in text or HISTORY_END not in text:
+        text += "\n## History\n\n" + HISTORY_HEAD + "\n" + HISTORY_BEGIN + "\n" + HISTORY_END + "\n"
+    start, end = text.index(MEASURED_BEGIN), text.index(MEASURED_END) + len(MEASURED_END)
+    text = text[:start] + measured + text[end:]
+    at = text.index(HISTORY_END)
+    text = text[:at] + row + "\n" + text[at:]
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--build", default=os.path.join(ROOT, "build"))
+    parser.add_argument("--results", default=os.path.join(ROOT, "bench", "RESULTS.md"))
+    parser.add_argument("--min-seconds", type=float, default=2.0, help="shortest harness case-rate run")
+    parser.add_argument("--raw-seconds", type=float, default=1.5, help="length of each raw handshake loop")
+    parser.add_argument("--vector-tests", type=int, default=100_000, help="size of the generated vector set")
+    args = parser.parse_args()
+    build = os.path.abspath(args.build)
+    needed = [os.path.join(build, p) for p in ("kxconform", "kx-driver-openssl", "kx-driver-wolfssl",
+                                                 "bench/kx-bench-raw-openssl", "bench/kx-bench-raw-wolfssl",
+                                                 "bench/kx-bench-peak-rss")]
+    missing = [p for p in needed if not os.access(p, os.X_OK)]
+    if missing:
+        say("make bench: cannot run, missing: " + ", ".join(missing))
+        return 1
+    started = time.monotonic()
+    info = machine(build)
+    nproc = int(info["nproc"]) if info["nproc"].isdigit() else (os.cpu_count() or 1)
+    say(f"make bench on {info['nproc']} x {info['cpu']}, {info['memory']}, {info['os']}; "
+        f"{info['openssl']}, {info['wolfssl']}; load {info['load_before']}")
+    tmp = tempfile.mkdtemp(prefix="kxbench-")
+    try:
+        say("1. raw in-process handshakes")
+        raw = raw_rates(build, args.raw_seconds)
+        say("2. harness case rate")
+        cases, capture_note, capture_labels = case_rates(os.path.join(build, "kxconform"), tmp,
+                                                         args.min_seconds, nproc)
+        say("3. vector checking rate")
+        vectors = vector_rates(build, tmp, args.vector_tests)
+        say("4. make conformance on a built tree")
+        conf = conformance(build, tmp)
+    except (BenchError, subprocess.SubprocessError, OSError) as e:
+        say(f"make bench: a benchmark could not run: {e}")
+        return 1
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    info["load_after"] = "%.2f %.2f %.2f" % os.getloadavg()
+
+    measured = render(info, raw, cases, capture_note, capture_labels, vectors, conf, args.min_seconds)
+    update_results(args.results, measured, history_row(info, raw, cases, vectors, conf))
+
+    say("")
+    say("Summary (targets: ratio >= 0.5, vectors >= 100,000/s, conformance <= 15 s and <= 64 MB):")
+    for label, (_, raw_suite, _) in SUITES.items():
+        slower = min(raw[(d, raw_suite)]["rate"] for d in DRIVERS)
+        for jobs_label in sorted({k[2] for k in cases}, key=lambda j: (j != "1", j)):
+            ratios = [cases[k]["rate"] / slower for k in cases if k[0] == label and k[2] == jobs_label]
+            say(f"  {label:11s} jobs {jobs_label:11s} ratio to the slower library's raw rate "
+                f"({slower:.0f}/s): {min(ratios):.2f}..{max(ratios):.2f} "
+                f"{verdict(min(ratios) >= TARGET_RATIO).replace('*', '')}")
+    for driver in DRIVERS:
+        say(f"  vectors {driver:8s} {vectors[driver]['rate']:,.0f} tests/s "
+            f"{verdict(vectors[driver]['rate'] >= TARGET_VECTORS_PER_S).replace('*', '')}")
+    say(f"  conformance {conf['wall']:.2f} s {verdict(conf['wall'] <= TARGET_WALL_S).replace('*', '')}, "
+        f"runner {conf['rss_run_mb']:.1f} MB {verdict(conf['rss_run_mb'] <= TARGET_RSS_MB).replace('*', '')}, "
+        f"{conf['cases']} cases, {conf['tshark']} tshark processes")
+    say(f"make bench: {time.monotonic() - started:.0f} s; recorded in {os.path.relpath(args.results, ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# run-libfuzzer.sh - what `make fuzz` runs (fuzz/README.md).
+#
+# Configures build-fuzz/ with clang and -DKX_FUZZ=ON, builds the fuzz targets
+# (libFuzzer + AddressSanitizer + UndefinedBehaviorSanitizer), replays each
+# target's regressions, then fuzzes each target for FUZZ_SECONDS on a working
+# copy of its corpus (build-fuzz/fuzz-corpus/<name>, seeded from fuzz/corpus/
+# and kept between runs, so longer runs build on earlier ones). Prints one line
+# per target: executions, corpus growth, and any crash file.
+#
+# Environment: FUZZ_SECONDS (default 30), FUZZ_TARGETS (default: all),
+# JOBS (build parallelism). Exit status: 0 nothing found, 1 a crash, an
+# invariant failure or a regression, 2 set-up error (clang or libFuzzer missing).
+set -uo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+build="$root/build-fuzz"
+seconds=${FUZZ_SECONDS:-30}
+jobs=${JOBS:-2}
+all_targets=(base64 hex fqdn nfkc keyid notify chunks_json tls_records dtls_records keylog pcap_read vector_file
+  driver_dispatch driver_call)
+read -r -a targets <<<"${FUZZ_TARGETS:-}"
+[ ${#targets[@]} -eq 0 ] && targets=("${all_targets[@]}")
+
+# clang with its libFuzzer runtime: try to link the smallest fuzz target, which
+# is the check that matters (clang alone is not enough without libclang-rt).
+probe=$(mktemp -d)
+trap 'rm -rf "$probe"' EXIT
+printf '#include <stddef.h>\n#include <stdint.h>\nint LLVMFuzzerTestOneInput(const uint8_t *d, size_t n);\nint LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) { (void)d; (void)n; return 0; }\n' >"$probe/probe.c"
+if ! command -v clang >/dev/null 2>&1 ||
+  ! clang -fsanitize=fuzzer,address,undefined "$probe/probe.c" -o "$probe/probe" >"$probe/log" 2>&1; then
+  echo "make fuzz: clang with libFuzzer is needed and is missing or cannot link a fuzz target." >&2
+  echo "Install the Debian packages:" >&2
+  echo "  clang-14             the C compiler with -fsanitize=fuzzer (provides /usr/bin/clang via clang)" >&2
+  echo "  clang                the clang command itself" >&2
+  echo "  libclang-rt-14-dev   the libFuzzer, AddressSanitizer and UBSan runtimes" >&2
+  echo "e.g.: sudo apt-get install clang clang-14 libclang-rt-14-dev" >&2
+  [ -s "$probe/log" ] && sed 's/^/  clang: /' "$probe/log" | head -5 >&2
+  exit 2
+fi
+
+# Configure once; build-fuzz/ ignores itself, so git status stays clean.
+if ! grep -q '^KX_FUZZ:BOOL=ON' "$build/CMakeCache.txt" 2>/dev/null; then
+  CC=clang cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKX_FUZZ=ON >"$build.configure.log" 2>&1 ||
+    { cat "$build.configure.log" >&2; echo "make fuzz: configuring build-fuzz/ failed" >&2; exit 2; }
+  rm -f "$build.configure.log"
+fi
+printf '*\n' >"$build/.gitignore"
+cmake --build "$build" --target fuzz_targets kx_pki -j "$jobs" >"$build/build.log" 2>&1 ||
+  { tail -40 "$build/build.log" >&2; echo "make fuzz: building the fuzz targets failed (build-fuzz/build.log)" >&2; exit 2; }
+
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:symbolize=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+status=0
+echo "make fuzz: ${#targets[@]} targets, ${seconds} s each (libFuzzer, ASan + UBSan, clang $(clang -dumpversion))"
+
+for name in "${targets[@]}"; do
+  exe="$build/fuzz_$name"
+  corpus="$build/fuzz-corpus/$name"
+  artifacts="$build/fuzz-artifacts/$name"
+  log="$build/fuzz-logs/$name.log"
+  if [ ! -x "$exe" ]; then
+    echo "fuzz_$name: no such target" >&2
+    status=1
+    continue
+  fi
+  mkdir -p "$corpus" "$artifacts" "$(dirname "$log")"
+  cp -n "$root/fuzz/corpus/$name/"* "$corpus/" 2>/dev/null
+  before=$(find "$corpus" -type f | wc -l)
+
+  # Regressions: each reproducer once; those listed in OPEN are reported, not failed.
+  regress_note=""
+  regress_dir="$root/fuzz/regressions/$name"
+  if [ -d "$regress_dir" ]; then
+    for repro in "$regress_dir"/*; do
+      base=$(basename "$repro")
+      [ -f "$repro" ] && [ "$base" != OPEN ] && [ "${base#README}" = "$base" ] || continue
+      is_open=0
+      # OPEN: one reproducer name a line, then an optional comment (as standalone.c reads it).
+      awk -v n="$base" '$1 == n { found = 1 } END { exit !found }' "$regress_dir/OPEN" 2>/dev/null && is_open=1
+      if (cd "$build" && KX_FUZZ_STRICT=1 "$exe" "$repro" >"$log.repro" 2>&1); then
+        [ $is_open -eq 1 ] && regress_note+=" [open $base: did not fail; fixed? remove it from OPEN]"
+      elif [ $is_open -eq 1 ]; then
+        regress_note+=" [open $base: still fails]"
+      else
+        regress_note+=" [REGRESSION $base fails again: $log.repro]"
+        status=1
+      fi
+    done
+  fi
+
+  # Fork mode with ignore_crashes: one finding does not end the run, so the
+  # time bound is spent finding others; each crash still lands in artifacts/.
+  dict=()
+  case $name in
+    notify | chunks_json | vector_file | driver_dispatch | driver_call) dict=(-dict="$root/fuzz/json.dict") ;;
+  esac
+  crashes_before=$(find "$artifacts" -type f | wc -l)
+  (cd "$build" && "$exe" -fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
+    -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 "${dict[@]}" \
+    -artifact_prefix="$artifacts/" "$corpus" >"$log" 2>&1)
+  after=$(find "$corpus" -type f | wc -l)
+  # Fork mode's progress lines read "#EXECS: cov: C ft: F corp: N exec/s E oom/timeout/crash: a/b/c time: Ts".
+  last=$(grep -E '^#[0-9]+: cov:' "$log" | tail -1)
+  execs=$(sed -E 's/^#([0-9]+):.*/\1/' <<<"$last")
+  cov=$(sed -E 's/.* cov: ([0-9]+).*/\1/' <<<"$last")
+  found=$(($(find "$artifacts" -type f | wc -l) - crashes_before))
+  line="fuzz_$name: ${execs:-0} executions in ${seconds} s, coverage ${cov:-?}, corpus $before -> $after"
+  if [ "$found" -gt 0 ]; then
+    line+=", $found NEW CRASH FILE(S):$(ls -t "$artifacts" | head -n "$found" | sed "s|^| ${artifacts#"$root"/}/|" | tr -d '\n')"
+    status=1
+  else
+    line+=", no crash"
+  fi
+  echo "$line$regress_note (log: ${log#"$root"/})"
+done
+exit $status

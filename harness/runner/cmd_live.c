@@ -1,0 +1,1146 @@
+/* cmd_live.c - `kxconform live`: the harness plays one end of a scenario
+ * against a vendor's end-point over a real socket, then checks what the
+ * vendor claims to have exported and derived.
+ *
+ * The runner still never links a TLS library: the harness's end is a session
+ * in a reference driver (openssl or wolfssl, the user's pick) and the runner
+ * is the wire between that session and the socket. Each flight the session
+ * writes goes to the socket; whatever the socket delivers (TCP: what is
+ * available, the session buffers partial records; UDP: one datagram at a
+ * time) is given to the session's next step. Over DTLS the runner also plays
+ * the retransmission timer, which a session in memory never runs.
+ *
+ * A run is one case with the matrix's conventions: the id
+ * live.SCENARIO.TRANSPORT.INITIATOR-TERMINATOR, the end-point configuration
+ * of the suite's scenario entry, the same cross-checks of the harness's own
+ * end (negotiated version and suite, SNI, PSK identity, the export against
+ * the PRF recomputed by both reference drivers), a report and a capture. The
+ * vendor's claims are judged by claims.c. Exit status: 0 every check and
+ * claim agreed, 1 something did not, 2 a usage or set-up error (nothing to
+ * talk to). */
+#include "runner/capture.h"
+#include "runner/claims.h"
+#include "runner/commands.h"
+#include "runner/driver_pool.h"
+#include "runner/net_peer.h"
+#include "runner/relay.h"
+#include "runner/report.h"
+#include "runner/suite.h"
+
+#include "core/chunks_json.h"
+#include "core/json_io.h"
+#include "core/tls_records.h"
+
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef KX_DEFAULT_SUITE
+#define KX_DEFAULT_SUITE "suites/onem2m.json"
+#endif
+#ifndef KX_VERSION
+#define KX_VERSION "unknown"
+#endif
+
+#define MAX_CLAIM_ARGS 32
+/* DTLS retransmission (RFC 6347 4.2.4.1): 1 s, doubling, a few times. */
+#define RETRANSMIT_FIRST_MS 1000
+#define RETRANSMIT_MAX 4
+/* A launched vendor's UDP port may not be bound yet; how soon to try again. */
+#define NOT_LISTENING_RETRY_MS 100
+/* The vendor output kept in the report. */
+#define REPORT_OUTPUT_MAX 65536
+#define APP_TEXT "kxconform live: application data from the harness\n"
+
+struct options {
+	const char *role, *transport, *scenario, *backend, *connect, *listen, *launch;
+	const char *label, *fqdn, *enrolee_b_id, *keyid_reading, *suite, *pki, *output, *vendor_name;
+	const char *claims_file;
+	const char *claim_args[MAX_CLAIM_ARGS];
+	size_t n_claim_args;
+	const char *pattern_args[KX_MAX_CLAIM_PATTERNS];
+	size_t n_pattern_args;
+	int timeout_ms, claim_wait_ms, allow_remote;
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: kxconform live --role client|server (--connect HOST:PORT | --listen HOST:PORT)\n"
+		"                      [--transport tls|dtls] [--scenario NAME] [--backend openssl|wolfssl]\n"
+		"                      [--launch CMD] [--claim-pattern NAME=REGEX]... [--claim NAME=VALUE]...\n"
+		"                      [--claims FILE] [--label LABEL] [--fqdn FQDN] [--enrolee-b-id ID]\n"
+		"                      [--keyid-reading READING] [--output DIR] [--timeout MS] [--claim-wait MS]\n"
+		"\n"
+		"Plays one end of a scenario against a vendor's end-point over TCP (TLS) or UDP\n"
+		"(DTLS), then checks what the vendor claims to have exported and derived against\n"
+		"what the harness's end exported and the reference drivers recompute, naming the\n"
+		"known mistake behind a wrong claim. docs/vendor-guide.md has worked examples.\n"
+		"\n"
+		"  --role ROLE            the harness's role: client (then --connect) or server (then --listen);\n"
+		"                         the vendor plays the other\n"
+		"  --transport T          tls (default) or dtls\n"
+		"  --scenario NAME        connection (default), bootstrap, psk or e2e: the end-point's\n"
+		"                         credentials, label and FQDN come from the suite's entry\n"
+		"  --backend NAME         the harness's TLS library: openssl (default) or wolfssl\n"
+		"  --connect HOST:PORT    where the vendor's server is (loopback unless --allow-remote)\n"
+		"  --listen HOST:PORT     where the harness's server listens; port 0 picks a free one\n"
+		"  --launch CMD           start the vendor program (/bin/sh -c CMD) with its input kept open\n"
+		"                         and its output read for claims; ended when the run ends. In CMD,\n"
+		"                         {port}, {host} and {pki} stand for the port, the host and the PKI\n"
+		"  --claim-pattern N=RE   POSIX extended regex whose first group, in the vendor program's\n"
+		"                         output, is claim N; e.g. export='Keying material: ([0-9A-F]+)'\n"
+		"  --claim N=VALUE        a claim; N is export, key_id, key (hex), keyid (RelativeKeyID@FQDN),\n"
+		"                         t1, t2, t3, t4 or ke2e_master (hex)\n"
+		"  --claims FILE          claims as a JSON object {\"export\": \"...\", ...}\n"
+		"  --label LABEL          the exporter label (default: the scenario's)\n"
+		"  --fqdn FQDN            the key identifier's FQDN (default: the scenario's)\n"
+		"  --enrolee-b-id ID      the E2E salt for t1..t4 and ke2e_master (default: the scenario's)\n"
+		"  --keyid-reading R      accept key identifiers in reading R (tr0038-example, hexbinary,\n"
+		"                         base64url, unpadded), reported as not the reference\n"
+		"  --vendor-name NAME     the vendor's name in the case id and reports (default: vendor)\n"
+		"  --output DIR           where reports/ and captures/ are written (default: .)\n"
+		"  --timeout MS           limit for reaching the vendor and for the handshake (default 10000)\n"
+		"  --claim-wait MS        how long the vendor's output may take to match the patterns\n"
+		"                         after the handshake (default 5000)\n"
+		"  --allow-remote         allow an address that is not loopback\n"
+		"  --suite FILE, --pki DIR  the scenario suite and the test PKI (defaults: the build's)\n"
+		"\n"
+		"Exit status: 0 the handshake and every claim agreed; 1 something disagreed or the\n"
+		"handshake did not complete; 2 usage or set-up error (no vendor to talk to).\n");
+}
+
+static int parse_options(int argc, char **argv, struct options *opt)
+{
+	memset(opt, 0, sizeof *opt);
+	opt->transport = "tls";
+	opt->scenario = "connection";
+	opt->backend = "openssl";
+	opt->suite = KX_DEFAULT_SUITE;
+	opt->output = ".";
+	opt->vendor_name = "vendor";
+	opt->timeout_ms = 10000;
+	opt->claim_wait_ms = 5000;
+	for (int i = 1; i < argc; i++) {
+		const char *arg = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
+		if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+			usage(stdout);
+			exit(KX_EXIT_OK);
+		} else if (strcmp(arg, "--allow-remote") == 0) {
+			opt->allow_remote = 1;
+			continue;
+		}
+		if (value == NULL) {
+			fprintf(stderr, "kxconform live: %s needs a value\n\n", arg);
+			usage(stderr);
+			return -1;
+		}
+		i++;
+		int ok = 1;
+		const char **text[] = {&opt->role,	   &opt->transport, &opt->scenario,    &opt->backend,
+				       &opt->connect,	   &opt->listen,    &opt->launch,      &opt->label,
+				       &opt->fqdn,	   &opt->enrolee_b_id, &opt->keyid_reading, &opt->suite,
+				       &opt->pki,	   &opt->output,    &opt->vendor_name, &opt->claims_file};
+		static const char *const names[] = {"--role",	      "--transport",	 "--scenario",	 "--backend",
+						    "--connect",      "--listen",	 "--launch",	 "--label",
+						    "--fqdn",	      "--enrolee-b-id",	 "--keyid-reading", "--suite",
+						    "--pki",	      "--output",	 "--vendor-name", "--claims"};
+		size_t k = 0;
+		while (k < sizeof names / sizeof names[0] && strcmp(names[k], arg) != 0)
+			k++;
+		if (k < sizeof names / sizeof names[0])
+			*text[k] = value;
+		else if (strcmp(arg, "--claim") == 0 && opt->n_claim_args < MAX_CLAIM_ARGS)
+			opt->claim_args[opt->n_claim_args++] = value;
+		else if (strcmp(arg, "--claim-pattern") == 0 && opt->n_pattern_args < KX_MAX_CLAIM_PATTERNS)
+			opt->pattern_args[opt->n_pattern_args++] = value;
+		else if (strcmp(arg, "--timeout") == 0)
+			ok = (opt->timeout_ms = atoi(value)) > 0 && opt->timeout_ms <= 600000;
+		else if (strcmp(arg, "--claim-wait") == 0)
+			ok = (opt->claim_wait_ms = atoi(value)) >= 0 && opt->claim_wait_ms <= 600000;
+		else
+			ok = 0;
+		if (!ok) {
+			fprintf(stderr, "kxconform live: bad option %s %s\n\n", arg, value);
+			usage(stderr);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Checks the combinations the parser cannot; prints the problem and returns -1. */
+static int check_options(const struct options *opt)
+{
+	const char *problem = NULL;
+	if (opt->role == NULL || (strcmp(opt->role, "client") != 0 && strcmp(opt->role, "server") != 0))
+		problem = "--role must be client or server (the harness's role; the vendor plays the other)";
+	else if (strcmp(opt->transport, "tls") != 0 && strcmp(opt->transport, "dtls") != 0)
+		problem = "--transport must be tls or dtls";
+	else if (strcmp(opt->backend, "openssl") != 0 && strcmp(opt->backend, "wolfssl") != 0)
+		problem = "--backend must be openssl or wolfssl";
+	else if (strcmp(opt->scenario, "connection") != 0 && strcmp(opt->scenario, "bootstrap") != 0 &&
+		 strcmp(opt->scenario, "psk") != 0 && strcmp(opt->scenario, "e2e") != 0)
+		problem = "--scenario must be connection, bootstrap, psk or e2e (the (D)TLS frameworks; ESCertKE "
+			  "travels in NOTIFY primitives: kxconform http)";
+	else if (strcmp(opt->role, "client") == 0 && (opt->connect == NULL || opt->listen != NULL))
+		problem = "the harness as client needs --connect HOST:PORT (and no --listen)";
+	else if (strcmp(opt->role, "server") == 0 && (opt->listen == NULL || opt->connect != NULL))
+		problem = "the harness as server needs --listen HOST:PORT (and no --connect)";
+	else if (opt->n_pattern_args > 0 && opt->launch == NULL)
+		problem = "--claim-pattern reads the output of the program --launch starts; give --launch";
+	else if (strspn(opt->vendor_name, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(opt->vendor_name) ||
+		 opt->vendor_name[0] == '\0')
+		problem = "--vendor-name must be lower-case letters, digits and '-' (it is part of the case id)";
+	if (problem != NULL) {
+		fprintf(stderr, "kxconform live: %s\n", problem);
+		return -1;
+	}
+	return 0;
+}
+
+/* Replaces {port}, {host} and {pki} in the vendor's command; a malloc'd string. */
+static char *expand_command(const char *command, const char *host, unsigned port, const char *pki)
+{
+	char port_text[16];
+	snprintf(port_text, sizeof port_text, "%u", port);
+	size_t cap = strlen(command) + 1;
+	for (const char *p = command; (p = strchr(p, '{')) != NULL; p++)
+		cap += strlen(pki) + strlen(host) + sizeof port_text;
+	char *out = malloc(cap);
+	if (out == NULL)
+		return NULL;
+	size_t n = 0;
+	for (const char *p = command; *p;) {
+		const char *with = strncmp(p, "{port}", 6) == 0	  ? port_text
+				   : strncmp(p, "{host}", 6) == 0 ? host
+				   : strncmp(p, "{pki}", 5) == 0  ? pki
+								  : NULL;
+		if (with != NULL) {
+			memcpy(out + n, with, strlen(with));
+			n += strlen(with);
+			p += strncmp(p, "{pki}", 5) == 0 ? 5 : 6;
+		} else {
+			out[n++] = *p++;
+		}
+	}
+	out[n] = '\0';
+	return out;
+}
+
+/* Everything about one live run. */
+struct live {
+	const struct options *opt;
+	struct kx_driver_pool pool;
+	size_t harness, other;  /* driver indexes: the harness's end, the other library */
+	int client, dtls;
+	char session[256];
+	char id[192];
+	struct kx_net_conn conn;
+	struct kx_vendor vendor;
+	int launched;
+	struct kx_claims claims;
+	struct kx_relay relay;  /* the flights, as the matrix records them (initiator = client) */
+	struct kx_tls_direction directions[2];
+	struct kx_chunks pending;   /* what the vendor sent since the harness last wrote */
+	struct kx_chunks last_sent; /* the harness's last handshake flight, for DTLS retransmission */
+	long long last_sent_at;
+	int retransmit_ms, retransmits;
+	int heard;                  /* the vendor has sent something */
+	int not_listening;          /* DTLS: the last send met a closed port (ICMP port unreachable) */
+	int socket_closed;
+	json_t *info;               /* the harness end's session info */
+	json_t *received;           /* application data the vendor sent, as read */
+};
+
+static struct kx_end_result *own_result(struct live *l)
+{
+	return l->client ? &l->relay.initiator_result : &l->relay.terminator_result;
+}
+
+static void diagnose(struct live *l, enum kx_relay_outcome outcome, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Ends the handshake with a diagnosis (the first one stays). */
+static void diagnose(struct live *l, enum kx_relay_outcome outcome, const char *fmt, ...)
+{
+	if (l->relay.diagnosis[0] != '\0')
+		return;
+	va_list args;
+	va_start(args, fmt);
+	vsnprintf(l->relay.diagnosis, sizeof l->relay.diagnosis, fmt, args);
+	va_end(args);
+	l->relay.outcome = outcome;
+}
+
+static uint64_t now_us(void)
+{
+	struct timeval tv;
+	gettimeofday(&tv, NULL);
+	return (uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec;
+}
+
+/* Concatenates chunks (a TLS stream); malloc'd. */
+static uint8_t *flatten(const struct kx_chunks *chunks, size_t *len)
+{
+	*len = kx_chunks_total(chunks);
+	uint8_t *buf = malloc(*len ? *len : 1);
+	size_t at = 0;
+	for (size_t i = 0; buf != NULL && i < chunks->n; i++) {
+		memcpy(buf + at, chunks->items[i].data, chunks->items[i].len);
+		at += chunks->items[i].len;
+	}
+	return buf;
+}
+
+/* Records a flight as the matrix does; from_harness says who wrote it. */
+static void record(struct live *l, int from_harness, const struct kx_chunks *chunks, const char *note,
+		   const char *app_text)
+{
+	if (l->relay.n_flights == KX_MAX_FLIGHTS)
+		return;
+	struct kx_flight_record *r = &l->relay.flights[l->relay.n_flights++];
+	memset(r, 0, sizeof *r);
+	r->number = (int)l->relay.n_flights;
+	r->from_initiator = from_harness ? l->client : !l->client;
+	r->at_us = now_us();
+	r->written = kx_chunks_total(chunks);
+	for (size_t i = 0; i < chunks->n; i++)
+		kx_chunks_append(&r->chunks, chunks->items[i].data, chunks->items[i].len);
+	if (app_text != NULL) {
+		r->application_data = 1;
+		snprintf(r->summary, sizeof r->summary, "ApplicationData");
+		snprintf(r->text, sizeof r->text, "%s", app_text);
+	} else {
+		struct kx_tls_flight flight = {0};
+		char err[200] = "";
+		size_t len;
+		uint8_t *bytes = flatten(chunks, &len);
+		int parsed = bytes == NULL ? -1
+			     : l->dtls ? kx_dtls_parse_datagrams(chunks, &l->directions[r->from_initiator], &flight, err,
+								 sizeof err)
+				       : kx_tls_parse_stream(bytes, len, &l->directions[r->from_initiator], &flight, err,
+							     sizeof err);
+		if (parsed == 0)
+			kx_tls_flight_summary(&flight, r->summary, sizeof r->summary);
+		else
+			snprintf(r->summary, sizeof r->summary, "not parseable as %s records: %.150s",
+				 l->dtls ? "DTLS" : "TLS", err);
+		kx_tls_flight_free(&flight);
+		free(bytes);
+	}
+	if (note != NULL) {
+		size_t used = strlen(r->summary);
+		snprintf(r->summary + used, sizeof r->summary - used, " (%s)", note);
+	}
+}
+
+/* What the vendor sent since the harness last wrote becomes one recorded flight. */
+static void flush_vendor_flight(struct live *l)
+{
+	if (l->pending.n > 0)
+		record(l, 0, &l->pending, NULL, NULL);
+	kx_chunks_clear(&l->pending);
+}
+
+static const char *last_flight_text(const struct live *l, char *buf, size_t len)
+{
+	if (l->relay.n_flights == 0)
+		return "before any flight";
+	const struct kx_flight_record *f = &l->relay.flights[l->relay.n_flights - 1];
+	snprintf(buf, len, "after flight %d from the %s (%s)", f->number,
+		 f->from_initiator == l->client ? "harness" : "vendor", f->summary);
+	return buf;
+}
+
+/* " The vendor program exited with status 1; its last output: ..." or "". */
+static void vendor_context(struct live *l, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	if (!l->launched)
+		return;
+	kx_vendor_read(&l->vendor);
+	char status[64], tail[600];
+	kx_vendor_status(&l->vendor, status, sizeof status);
+	kx_vendor_tail(&l->vendor, 4, tail, sizeof tail);
+	snprintf(buf, len, "; the vendor program %s%s%s", status, tail[0] ? "; its last output: " : "", tail);
+}
+
+/* Steps the harness's session with in; fills out. 0, or -1 when its driver failed. */
+static int step(struct live *l, const struct kx_chunks *in, struct kx_chunks *out)
+{
+	json_t *flight = kx_chunks_to_json(in);
+	json_t *answer = kx_pool_call(&l->pool, l->harness,
+				      json_pack("{s:s, s:s, s:o}", "op", "step", "session", l->session, "flight",
+						flight != NULL ? flight : json_array()));
+	const char *state = kx_json_get_string(answer, "state");
+	char err[256] = "";
+	if (!json_is_true(json_object_get(answer, "ok")) || state == NULL ||
+	    kx_chunks_from_json(json_object_get(answer, "flight"), out, err, sizeof err) != 0) {
+		const char *why = kx_json_get_string(answer, "error");
+		diagnose(l, KX_RELAY_ERROR, "the harness's driver (%s) failed: %s", l->pool.names[l->harness],
+			 err[0] ? err : why != NULL ? why : "no state in its answer");
+		json_decref(answer);
+		return -1;
+	}
+	struct kx_end_result *end = own_result(l);
+	end->state = strcmp(state, "done") == 0 ? KX_END_DONE : strcmp(state, "failed") == 0 ? KX_END_FAILED
+											     : KX_END_HANDSHAKING;
+	const char *error = kx_json_get_string(answer, "error");
+	const char *sent = kx_json_get_string(answer, "alert_sent");
+	const char *received = kx_json_get_string(answer, "alert_received");
+	if (error != NULL)
+		snprintf(end->error, sizeof end->error, "%s", error);
+	if (sent != NULL)
+		snprintf(end->alert_sent, sizeof end->alert_sent, "%s", sent);
+	if (received != NULL)
+		snprintf(end->alert_received, sizeof end->alert_received, "%s", received);
+	json_decref(answer);
+	return 0;
+}
+
+/* Sends a flight of the harness's end and (if recorded) records it. 0, or -1 with the diagnosis. */
+static int send_flight(struct live *l, const struct kx_chunks *out, const char *note, int recorded)
+{
+	char err[300];
+	flush_vendor_flight(l);
+	if (recorded)
+		record(l, 1, out, note, NULL);
+	int rc = kx_net_send(&l->conn, out, err, sizeof err);
+	/* A launched vendor may not have bound its UDP port yet: the timer sends again, soon. */
+	int not_listening = rc == -2 && l->dtls && !l->heard && l->launched && !l->vendor.exited;
+	if (not_listening)
+		rc = 0;
+	if (rc != 0) {
+		char context[800];
+		vendor_context(l, context, sizeof context);
+		diagnose(l, KX_RELAY_ERROR, "cannot send to the vendor: %s%s", err, context);
+		return -1;
+	}
+	kx_chunks_clear(&l->last_sent);
+	for (size_t i = 0; i < out->n; i++)
+		kx_chunks_append(&l->last_sent, out->items[i].data, out->items[i].len);
+	l->last_sent_at = kx_net_now_ms();
+	l->retransmit_ms = RETRANSMIT_FIRST_MS;
+	if (not_listening) {
+		l->last_sent_at -= RETRANSMIT_FIRST_MS - NOT_LISTENING_RETRY_MS;
+		l->not_listening = 1;
+	}
+	return 0;
+}
+
+/* The harness's end refused the handshake (its library said why). */
+static void describe_own_failure(struct live *l)
+{
+	const struct kx_end_result *end = own_result(l);
+	char where[400];
+	/* An alert from the vendor means the vendor refused first. */
+	int vendor_refused = end->alert_received[0] != '\0' && end->alert_sent[0] == '\0';
+	snprintf(l->relay.rejected_by, sizeof l->relay.rejected_by, "%s", vendor_refused ? "vendor" : "harness");
+	diagnose(l, KX_RELAY_FAILED, "%s %s: %s%s%s%s%s",
+		 vendor_refused ? "the vendor refused the handshake" : "the harness's end refused the handshake",
+		 last_flight_text(l, where, sizeof where), end->error[0] ? end->error : "no error text",
+		 end->alert_sent[0] ? "; alert sent: " : "", end->alert_sent,
+		 end->alert_received[0] ? "; alert received: " : "", end->alert_received);
+}
+
+/* Gives the session what arrived and sends what it answers. 0 to go on, -1 when the handshake is over. */
+static int feed(struct live *l, const struct kx_chunks *in)
+{
+	for (size_t i = 0; i < in->n; i++) {
+		if (l->dtls || l->pending.n == 0)
+			kx_chunks_append(&l->pending, in->items[i].data, in->items[i].len);
+		else
+			kx_chunks_extend_last(&l->pending, in->items[i].data, in->items[i].len);
+	}
+	struct kx_chunks out = {0};
+	int ret = step(l, in, &out);
+	if (ret == 0 && out.n > 0)
+		ret = send_flight(l, &out, NULL, 1);
+	kx_chunks_clear(&out);
+	if (ret == 0 && own_result(l)->state == KX_END_FAILED) {
+		flush_vendor_flight(l);
+		describe_own_failure(l);
+		ret = -1;
+	}
+	return ret;
+}
+
+/* Plays the handshake over the socket until the harness's end is done, fails, or time runs out. */
+static void handshake(struct live *l, const struct kx_chunks *first)
+{
+	long long deadline = kx_net_now_ms() + l->opt->timeout_ms;
+	l->relay.outcome = KX_RELAY_DONE;
+	own_result(l)->state = KX_END_HANDSHAKING;
+	if (l->client) {
+		struct kx_chunks none = {0}, out = {0};
+		int ret = step(l, &none, &out);
+		if (ret == 0)
+			ret = send_flight(l, &out, NULL, 1);
+		kx_chunks_clear(&out);
+		if (ret != 0)
+			return;
+	} else if (first->n > 0) {
+		l->heard = 1;
+		if (feed(l, first) != 0)
+			return;
+	}
+	char context[800], where[400], err[300];
+	while (own_result(l)->state == KX_END_HANDSHAKING) {
+		long long now = kx_net_now_ms();
+		if (now >= deadline) {
+			vendor_context(l, context, sizeof context);
+			diagnose(l, KX_RELAY_STALLED, "the handshake did not complete within %d ms: nothing more came from the "
+						      "vendor %s%s",
+				 l->opt->timeout_ms, last_flight_text(l, where, sizeof where), context);
+			return;
+		}
+		long long wait = deadline - now;
+		if (l->dtls && l->last_sent.n > 0 && l->retransmits < RETRANSMIT_MAX) {
+			long long due = l->last_sent_at + l->retransmit_ms - now;
+			wait = due < wait ? (due > 0 ? due : 0) : wait;
+		}
+		struct pollfd fds[2] = {{l->conn.fd, POLLIN, 0}, {kx_vendor_fd(&l->vendor), POLLIN, 0}};
+		poll(fds, fds[1].fd >= 0 ? 2 : 1, (int)wait);
+		kx_vendor_read(&l->vendor);
+		struct kx_chunks in = {0};
+		int rc = (fds[0].revents & (POLLIN | POLLERR | POLLHUP)) ? kx_net_recv(&l->conn, &in, err, sizeof err) : 0;
+		if (rc == -2 && l->dtls && !l->heard && l->launched && !l->vendor.exited) {
+			/* Its port is not bound yet (ICMP port unreachable): send again soon, not after a second. */
+			l->last_sent_at = kx_net_now_ms() - l->retransmit_ms + NOT_LISTENING_RETRY_MS;
+			l->not_listening = 1;
+			rc = 0;
+		} else if (rc < 0) {
+			kx_chunks_clear(&in);
+			flush_vendor_flight(l);
+			vendor_context(l, context, sizeof context);
+			if (rc == -2 && !l->dtls)
+				snprintf(l->relay.rejected_by, sizeof l->relay.rejected_by, "vendor");
+			diagnose(l, rc == -2 && !l->dtls ? KX_RELAY_FAILED : KX_RELAY_ERROR, "%s during the handshake, %s%s",
+				 err, last_flight_text(l, where, sizeof where), context);
+			return;
+		}
+		if (rc == 1) {
+			l->heard = 1;
+			int over = feed(l, &in);
+			kx_chunks_clear(&in);
+			if (over)
+				return;
+			continue;
+		}
+		if (l->launched && l->vendor.exited) {
+			flush_vendor_flight(l);
+			vendor_context(l, context, sizeof context);
+			diagnose(l, KX_RELAY_ERROR, "the vendor program ended during the handshake, %s%s",
+				 last_flight_text(l, where, sizeof where), context);
+			return;
+		}
+		if (l->dtls && l->last_sent.n > 0 && l->retransmits < RETRANSMIT_MAX &&
+		    kx_net_now_ms() >= l->last_sent_at + l->retransmit_ms) {
+			/* The session never runs a timer in memory; the wire does it for it. Sends to a port
+			 * nobody listened on yet are not recorded: they never reached the vendor. */
+			char note[96];
+			int waited = l->retransmit_ms, retransmits = l->retransmits, refused = l->not_listening;
+			snprintf(note, sizeof note, "sent again by the harness after %d ms without an answer", waited);
+			struct kx_chunks again = {0};
+			for (size_t i = 0; i < l->last_sent.n; i++)
+				kx_chunks_append(&again, l->last_sent.items[i].data, l->last_sent.items[i].len);
+			l->not_listening = 0;
+			int ret = send_flight(l, &again, refused ? NULL : note, !refused);
+			kx_chunks_clear(&again);
+			if (ret != 0)
+				return;
+			if (!refused) {
+				l->retransmits = retransmits + 1;
+				l->retransmit_ms = waited * 2;
+			}
+		}
+	}
+	flush_vendor_flight(l);
+}
+
+/* After the handshake: one record of application data from the harness, so that the capture
+ * shows decryption working. 0, or -1 (recorded in the diagnosis only as a note). */
+static void send_application_data(struct live *l)
+{
+	json_t *answer = kx_pool_call(&l->pool, l->harness,
+				      json_pack("{s:s, s:s, s:s}", "op", "send", "session", l->session, "data", APP_TEXT));
+	struct kx_chunks records = {0};
+	char err[300] = "";
+	if (json_is_true(json_object_get(answer, "ok")) &&
+	    kx_chunks_from_json(json_object_get(answer, "flight"), &records, err, sizeof err) == 0) {
+		record(l, 1, &records, NULL, "kxconform live: application data from the harness");
+		if (kx_net_send(&l->conn, &records, err, sizeof err) != 0)
+			l->socket_closed = 1;
+	}
+	kx_chunks_clear(&records);
+	json_decref(answer);
+}
+
+/* Application data from the vendor after the handshake, decrypted by the session and recorded. */
+static void receive_application_data(struct live *l, const struct kx_chunks *in)
+{
+	json_t *flight = kx_chunks_to_json(in);
+	json_t *answer = kx_pool_call(&l->pool, l->harness,
+				      json_pack("{s:s, s:s, s:o}", "op", "receive", "session", l->session, "flight",
+						flight != NULL ? flight : json_array()));
+	const char *data = kx_json_get_string(answer, "data");
+	char text[128];
+	if (json_is_true(json_object_get(answer, "ok")) && data != NULL) {
+		snprintf(text, sizeof text, "%s", data);
+		json_array_append_new(l->received, json_string(data));
+	} else {
+		const char *why = kx_json_get_string(answer, "error");
+		snprintf(text, sizeof text, "(not read: %.100s)", why != NULL ? why : "no error text");
+	}
+	record(l, 0, in, NULL, text);
+	json_decref(answer);
+}
+
+/* Waits for the vendor program's output to match every claim pattern (or to end, or the limit),
+ * reading what the vendor sends meanwhile. */
+static void wait_for_claims(struct live *l)
+{
+	long long until = kx_net_now_ms() + l->opt->claim_wait_ms;
+	while (l->launched && kx_claims_match(&l->claims, l->vendor.text) > 0) {
+		long long left = until - kx_net_now_ms();
+		if (left <= 0 || (l->vendor.exited && kx_vendor_fd(&l->vendor) < 0))
+			break;
+		struct pollfd fds[2] = {{kx_vendor_fd(&l->vendor), POLLIN, 0}, {l->socket_closed ? -1 : l->conn.fd, POLLIN, 0}};
+		poll(fds, 2, (int)(left < 100 ? left : 100));
+		kx_vendor_read(&l->vendor);
+		if (fds[1].fd >= 0 && (fds[1].revents & (POLLIN | POLLERR | POLLHUP))) {
+			struct kx_chunks in = {0};
+			char err[300];
+			int rc = kx_net_recv(&l->conn, &in, err, sizeof err);
+			if (rc == 1)
+				receive_application_data(l, &in);
+			else if (rc < 0)
+				l->socket_closed = 1;
+			kx_chunks_clear(&in);
+		}
+	}
+}
+
+/* ---- judging ----------------------------------------------------------------------- */
+
+struct verdict {
+	const char *result;
+	char diagnosis[4096];
+};
+
+static void failf(struct verdict *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void failf(struct verdict *v, const char *fmt, ...)
+{
+	char text[1400];
+	va_list args;
+	va_start(args, fmt);
+	vsnprintf(text, sizeof text, fmt, args);
+	va_end(args);
+	size_t used = strlen(v->diagnosis);
+	snprintf(v->diagnosis + used, sizeof v->diagnosis - used, "%s%s", used ? "; " : "", text);
+	if (strcmp(v->result, "error") != 0)
+		v->result = "fail";
+}
+
+/* The checks of the harness's own end that the matrix makes too. */
+static void check_session(struct live *l, json_t *scenario, json_t *config, const char *suite, struct verdict *v)
+{
+	const char *version = kx_json_get_string(l->info, "version");
+	const char *want = l->dtls ? "DTLSv1.2" : "TLSv1.2";
+	if (version == NULL || strcmp(version, want) != 0)
+		failf(v, "negotiated %s, TS-0003 requires %s", version ? version : "no version", want);
+	const char *got = kx_json_get_string(l->info, "suite");
+	if (got == NULL || strcasecmp(got, suite) != 0)
+		failf(v, "negotiated suite %s, the scenario asks for %s", got ? got : "none", suite);
+	if (!l->client) {
+		/* The vendor is the client: it must send SNI (TS-0003) and, for PSK, the expected identity. */
+		const char *sni = kx_json_get_string(json_object_get(scenario, "initiator"), "sni");
+		const char *received = kx_json_get_string(l->info, "sni");
+		if (sni != NULL && (received == NULL || strcmp(received, sni) != 0))
+			failf(v, "the vendor (client) was to send SNI %s; the harness received \"%s\"", sni,
+			      received ? received : "");
+		const char *identity = kx_json_get_string(scenario, "expect_psk_identity");
+		const char *used = kx_json_get_string(l->info, "psk_identity");
+		if (identity != NULL && (used == NULL || strcmp(used, identity) != 0))
+			failf(v, "the vendor (client) used PSK identity \"%s\", the scenario's is %s", used ? used : "",
+			      identity);
+	}
+	const char *expected = kx_json_get_string(config, "expected_peer_name");
+	if (expected != NULL) {
+		int found = 0;
+		size_t i;
+		json_t *name;
+		json_array_foreach(json_object_get(l->info, "peer_names"), i, name)
+		{
+			const char *text = json_string_value(name);
+			const char *colon = text != NULL ? strchr(text, ':') : NULL;
+			found |= colon != NULL && strcmp(colon + 1, expected) == 0;
+		}
+		if (!found)
+			failf(v, "the harness accepted a vendor certificate without the subjectAltName %s", expected);
+	}
+}
+
+static void add_flights(json_t *result, const struct kx_relay *relay)
+{
+	json_t *flights = json_array();
+	for (size_t i = 0; i < relay->n_flights; i++) {
+		const struct kx_flight_record *f = &relay->flights[i];
+		json_t *flight = json_pack("{s:i, s:s, s:s, s:I, s:I, s:I, s:i, s:s}", "number", f->number, "from",
+					   f->from_initiator ? "initiator" : "terminator", "to",
+					   f->from_initiator ? "terminator" : "initiator", "at_us", (json_int_t)f->at_us,
+					   "written", (json_int_t)f->written, "delivered",
+					   (json_int_t)kx_chunks_total(&f->chunks), "datagrams", (int)f->chunks.n, "items",
+					   f->summary);
+		if (f->application_data)
+			json_object_set_new(flight, "application_data", json_string(f->text));
+		json_array_append_new(flights, flight);
+	}
+	json_object_set_new(result, "flights", flights);
+}
+
+static const char *outcome_name(enum kx_relay_outcome outcome)
+{
+	switch (outcome) {
+	case KX_RELAY_DONE:
+		return "completed";
+	case KX_RELAY_FAILED:
+		return "refused";
+	case KX_RELAY_STALLED:
+		return "stalled";
+	case KX_RELAY_ERROR:
+		return "driver-error";
+	}
+	return "unknown";
+}
+
+/* Judges the run: the harness's own checks, then the claims. */
+static void judge(struct live *l, json_t *scenario, json_t *config, const char *suite, const char *label,
+		  const char *fqdn, const char *enrolee_b_id, json_t *result, struct verdict *v)
+{
+	check_session(l, scenario, config, suite, v);
+	const char *exported = kx_json_get_string(json_object_get(l->info, "exported"), label);
+	struct kx_claims_context ctx = {
+		.pool = &l->pool,
+		.recomputers = {l->other, l->harness},
+		.n_recomputers = 2,
+		.prf_hash = kx_claims_prf_hash((unsigned)strtoul(suite, NULL, 16)),
+		.master_secret = kx_json_get_string(l->info, "master_secret"),
+		.client_random = kx_json_get_string(l->info, "client_random"),
+		.server_random = kx_json_get_string(l->info, "server_random"),
+		.label = label,
+		.fqdn = fqdn,
+		.enrolee_b_id = enrolee_b_id,
+		.keyid_reading = l->opt->keyid_reading,
+		.own_export = exported,
+	};
+	char own[128], err[1200];
+	snprintf(own, sizeof own, "the harness's %s end", l->pool.names[l->harness]);
+	ctx.own_name = own;
+	if (exported == NULL || ctx.master_secret == NULL || ctx.client_random == NULL || ctx.server_random == NULL) {
+		v->result = "error";
+		failf(v, "the harness's end reported no export for %s or no session secrets", label);
+		return;
+	}
+	size_t disagreed = 0;
+	json_t *checked = kx_claims_check(&ctx, &l->claims, &disagreed, err, sizeof err);
+	if (checked == NULL) {
+		v->result = "error";
+		failf(v, "%s", err);
+		return;
+	}
+	json_t *reference = json_object_get(checked, "reference");
+	json_t *export_spec = json_object_get(scenario, "export");
+	json_t *exp = json_pack("{s:s, s:i, s:s, s:O, s:O, s:O, s:O}", "label", label, "length", 48,
+				l->client ? "initiator" : "terminator", json_object_get(reference, "harness_export"),
+				"key_id", json_object_get(reference, "key_id"), "key", json_object_get(reference, "key"),
+				"recomputed_by", json_object_get(reference, "recomputed_by"), "recomputed",
+				json_object_get(reference, "export"));
+	if (kx_json_get_string(export_spec, "key_id") != NULL)
+		json_object_set(exp, "key_id_name", json_object_get(export_spec, "key_id"));
+	if (kx_json_get_string(export_spec, "key") != NULL)
+		json_object_set(exp, "key_name", json_object_get(export_spec, "key"));
+	json_object_set_new(result, "exported", exp);
+	if (json_object_get(reference, "key_identifier") != NULL)
+		json_object_set(result, "key_identifier", json_object_get(reference, "key_identifier"));
+	if (json_object_get(reference, "e2e") != NULL)
+		json_object_set(result, "e2e", json_object_get(reference, "e2e"));
+	json_object_set(result, "claims", json_object_get(checked, "claims"));
+	size_t i;
+	json_t *entry;
+	json_array_foreach(json_object_get(checked, "claims"), i, entry)
+	{
+		const char *verdict = kx_json_get_string(entry, "verdict");
+		if (strcmp(verdict, "agree") == 0 || strcmp(verdict, "accepted") == 0)
+			continue;
+		const char *mistake = kx_json_get_string(entry, "mistake");
+		failf(v, "claim %s %s: %s%s%s", kx_json_get_string(entry, "name"),
+		      strcmp(verdict, "malformed") == 0 ? "is malformed" : "disagrees", mistake ? mistake : "",
+		      mistake ? " (" : "", kx_json_get_string(entry, "explanation"));
+		if (mistake != NULL) {
+			size_t used = strlen(v->diagnosis);
+			snprintf(v->diagnosis + used, sizeof v->diagnosis - used, ")");
+		}
+	}
+	for (size_t p = 0; p < l->claims.n_patterns; p++)
+		if (!l->claims.patterns[p].matched)
+			failf(v, "the vendor program's output never matched the pattern for claim %s ('%s')",
+			      kx_claim_name(l->claims.patterns[p].id), l->claims.patterns[p].text);
+	if (json_array_size(json_object_get(checked, "claims")) == 0 && l->claims.n_patterns == 0)
+		json_object_set_new(result, "note",
+				    json_string("no claims were given: only the handshake and the harness's own export "
+						"were checked"));
+	printf("  exported %s: %s (%s), recomputed by %s and %s: equal\n", label, exported, own,
+	       l->pool.names[l->other], l->pool.names[l->harness]);
+	kx_claims_print(stdout, checked);
+	json_decref(checked);
+}
+
+/* ---- set-up --------------------------------------------------------------------------- */
+
+/* The scenario's case on the chosen backend, from the suite (the matrix's own expansion). */
+static const struct kx_case *find_case(const struct kx_suite *suite, const struct options *opt)
+{
+	char id[192];
+	snprintf(id, sizeof id, "%s.%s.%s-%s", opt->scenario, opt->transport, opt->backend, opt->backend);
+	for (size_t i = 0; i < suite->n_cases; i++)
+		if (strcmp(suite->cases[i].id, id) == 0)
+			return &suite->cases[i];
+	return NULL;
+}
+
+/* Reaches the vendor: connects (retrying while a launched vendor is not listening yet) or waits
+ * for it to connect. 0, or -1 with err. */
+static int reach_vendor(struct live *l, const struct kx_net_addr *addr, struct kx_net_conn *listener,
+			struct kx_chunks *first, char *err, size_t errlen)
+{
+	long long deadline = kx_net_now_ms() + l->opt->timeout_ms;
+	char why[300] = "";
+	for (;;) {
+		long long left = deadline - kx_net_now_ms();
+		int rc = l->client ? kx_net_connect(&l->conn, addr, l->dtls, (int)(left < 200 ? left : 200), why, sizeof why)
+				   : kx_net_accept(listener, &l->conn, (int)(left < 100 ? left : 100), first, why, sizeof why);
+		if (rc == 1)
+			return 0;
+		if (rc < 0) {
+			snprintf(err, errlen, "%s", why);
+			return -1;
+		}
+		kx_vendor_read(&l->vendor);
+		char context[800];
+		if (l->launched && l->vendor.exited) {
+			vendor_context(l, context, sizeof context);
+			snprintf(err, errlen, "the vendor program ended before %s%s",
+				 l->client ? "accepting a connection" : "connecting", context);
+			return -1;
+		}
+		if (l->client && !l->launched) {
+			snprintf(err, errlen, "cannot reach the vendor: %s", why);
+			return -1;
+		}
+		if (kx_net_now_ms() >= deadline) {
+			vendor_context(l, context, sizeof context);
+			snprintf(err, errlen, "%s within %d ms%s%s%s",
+				 l->client ? "the vendor did not accept a connection" : "no vendor connected",
+				 l->opt->timeout_ms, why[0] ? " (" : "", why, why[0] ? ")" : "");
+			size_t used = strlen(err);
+			snprintf(err + used, errlen - used, "%s", context);
+			return -1;
+		}
+		if (l->client) {
+			struct timespec pause = {0, 50 * 1000000L};
+			nanosleep(&pause, NULL);
+		}
+	}
+}
+
+/* The vendor's output as JSON text: bytes that are not printable ASCII become '?', so that an
+ * output in another encoding cannot make the report unwritable. */
+static json_t *printable(const char *text, size_t len)
+{
+	char *copy = malloc(len + 1);
+	if (copy == NULL)
+		return json_string("");
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)text[i];
+		copy[i] = (ch >= 0x20 && ch < 0x7F) || ch == '\n' || ch == '\t' ? (char)ch : '?';
+	}
+	copy[len] = '\0';
+	json_t *out = json_string(copy);
+	free(copy);
+	return out != NULL ? out : json_string("");
+}
+
+static json_t *report_header(const struct live *l, time_t started)
+{
+	char when[32], host[256] = "";
+	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&started));
+	gethostname(host, sizeof host - 1);
+	json_t *drivers = json_array();
+	for (size_t i = 0; i < l->pool.n; i++)
+		json_array_append_new(drivers, json_pack("{s:s, s:s, s:s}", "name", l->pool.names[i], "path",
+							 l->pool.paths[i], "implementation",
+							 kx_driver_implementation(&l->pool.procs[i])));
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:o}", "harness", "kxconform " KX_VERSION, "mode", "live",
+			 "suite", l->opt->suite, "started", when, "host", host, "jobs", 1, "drivers", drivers);
+}
+
+/* Reports, capture and the closing lines; returns the exit status. */
+static int finish(struct live *l, json_t *result, time_t started)
+{
+	char err[1200];
+	int status = strcmp(kx_json_get_string(result, "result"), "pass") == 0 ? KX_EXIT_OK : KX_EXIT_FAILED;
+	if (kx_capture_begin(l->opt->output, err, sizeof err) != 0 ||
+	    kx_capture_case(l->opt->output, 0, l->id, &l->relay, result, err, sizeof err) != 0)
+		fprintf(stderr, "kxconform live: capture: %s\n", err);
+	json_t *report = report_header(l, started);
+	json_object_set_new(report, "cases", json_pack("[O]", result));
+	struct kx_report_counts counts;
+	kx_report_summarize(report, &counts);
+	if (kx_report_write_all(report, l->opt->output, err, sizeof err) != 0) {
+		fprintf(stderr, "kxconform live: %s\n", err);
+		status = KX_EXIT_USAGE;
+	}
+	json_decref(report);
+	const char *diagnosis = kx_json_get_string(result, "diagnosis");
+	printf("kxconform live: %s %s%s%s\n", l->id, kx_json_get_string(result, "result"),
+	       diagnosis && *diagnosis ? ": " : "", diagnosis ? diagnosis : "");
+	const char *capture = kx_json_get_string(json_object_get(result, "capture"), "pcapng");
+	printf("reports: %s/reports/%s%s\n", l->opt->output, capture ? "; capture: " : "", capture ? capture : "");
+	return status;
+}
+
+int kx_cmd_live(int argc, char **argv)
+{
+	struct options opt;
+	if (parse_options(argc, argv, &opt) != 0 || check_options(&opt) != 0)
+		return KX_EXIT_USAGE;
+	time_t started = time(NULL);
+	struct timeval t0;
+	gettimeofday(&t0, NULL);
+	struct live *l = calloc(1, sizeof *l);
+	if (l == NULL)
+		return KX_EXIT_USAGE;
+	l->opt = &opt;
+	l->client = strcmp(opt.role, "client") == 0;
+	l->dtls = strcmp(opt.transport, "dtls") == 0;
+	l->relay.dtls = l->dtls;
+	kx_net_init(&l->conn);
+	kx_vendor_init(&l->vendor);
+	l->received = json_array();
+	int status = KX_EXIT_USAGE;
+	char err[1400], pki[4096];
+	struct kx_suite suite = {0};
+	struct kx_net_conn listener;
+	kx_net_init(&listener);
+	struct kx_chunks first = {0};
+	char *command = NULL;
+	json_t *result = NULL;
+
+	/* Claims first: a malformed one is a usage error before anything starts. */
+	int ok = opt.claims_file == NULL || kx_claims_load_file(&l->claims, opt.claims_file, err, sizeof err) == 0;
+	for (size_t i = 0; ok && i < opt.n_claim_args; i++)
+		ok = kx_claims_parse_arg(&l->claims, opt.claim_args[i], err, sizeof err) == 0;
+	for (size_t i = 0; ok && i < opt.n_pattern_args; i++)
+		ok = kx_claims_add_pattern(&l->claims, opt.pattern_args[i], err, sizeof err) == 0;
+	for (size_t i = 0; ok && i < l->claims.n_patterns; i++)
+		if (l->claims.values[l->claims.patterns[i].id] != NULL) {
+			snprintf(err, sizeof err, "claim %s is given and has a pattern: one or the other",
+				 kx_claim_name(l->claims.patterns[i].id));
+			ok = 0;
+		}
+	if (ok && opt.keyid_reading != NULL) {
+		static const char *const readings[] = {"tr0038-example", "hexbinary", "base64url", "unpadded"};
+		ok = 0;
+		for (size_t i = 0; i < sizeof readings / sizeof readings[0]; i++)
+			ok |= strcmp(opt.keyid_reading, readings[i]) == 0;
+		if (!ok)
+			snprintf(err, sizeof err, "--keyid-reading must be tr0038-example, hexbinary, base64url or unpadded");
+	}
+	if (!ok || kx_claims_validate(&l->claims, err, sizeof err) != 0)
+		goto setup_error;
+
+	if (opt.pki == NULL) {
+		char self[4000] = ".";
+		kx_self_dir(self, sizeof self);
+		snprintf(pki, sizeof pki, "%s/pki", self);
+	} else {
+		snprintf(pki, sizeof pki, "%s", opt.pki);
+	}
+	if (kx_pool_init(&l->pool, NULL, 0, 5000, err, sizeof err) != 0 ||
+	    kx_suite_load(opt.suite, pki, &l->pool, &suite, err, sizeof err) != 0)
+		goto setup_error;
+	l->harness = (size_t)kx_pool_index(&l->pool, opt.backend);
+	l->other = (size_t)kx_pool_index(&l->pool, strcmp(opt.backend, "openssl") == 0 ? "wolfssl" : "openssl");
+	const struct kx_case *c = find_case(&suite, &opt);
+	if (c == NULL) {
+		snprintf(err, sizeof err, "%s: scenario %s has no %s case", opt.suite, opt.scenario, opt.transport);
+		goto setup_error;
+	}
+	json_t *scenario = c->scenario;
+	json_t *config = l->client ? c->initiator_config : c->terminator_config;
+	json_t *export_spec = json_object_get(scenario, "export");
+	const char *label = opt.label != NULL ? opt.label : kx_json_get_string(export_spec, "label");
+	const char *fqdn = opt.fqdn != NULL ? opt.fqdn : kx_json_get_string(export_spec, "fqdn");
+	const char *enrolee_b_id = opt.enrolee_b_id != NULL
+					   ? opt.enrolee_b_id
+					   : kx_json_get_string(json_object_get(scenario, "e2e"), "enrolee_b_id");
+	if (label == NULL) {
+		snprintf(err, sizeof err,
+			 "scenario %s exports no keying material in %s; name the exporter label with --label", opt.scenario,
+			 opt.suite);
+		goto setup_error;
+	}
+	if (kx_claims_need_fqdn(&l->claims) && fqdn == NULL) {
+		snprintf(err, sizeof err, "claim keyid needs the key identifier's FQDN: --fqdn (scenario %s has none)",
+			 opt.scenario);
+		goto setup_error;
+	}
+	if (kx_claims_need_e2e(&l->claims) && enrolee_b_id == NULL) {
+		snprintf(err, sizeof err,
+			 "claims of E2E keys need the Enrolee-B-ID (the salt of TS-0003 10.3.6): --enrolee-b-id");
+		goto setup_error;
+	}
+	snprintf(l->id, sizeof l->id, "live.%s.%s.%s-%s", opt.scenario, opt.transport,
+		 l->client ? opt.backend : opt.vendor_name, l->client ? opt.vendor_name : opt.backend);
+	snprintf(l->session, sizeof l->session, "%s/harness", l->id);
+	if (kx_pool_start_all(&l->pool, err, sizeof err) != 0)
+		goto setup_error;
+
+	/* The wire: a listening socket before the vendor starts, so that it can connect at once. */
+	struct kx_net_addr addr;
+	if (kx_net_resolve(l->client ? opt.connect : opt.listen, l->dtls, opt.allow_remote, &addr, err, sizeof err) != 0 ||
+	    (!l->client && kx_net_listen(&listener, &addr, l->dtls, err, sizeof err) != 0))
+		goto setup_error;
+	const struct kx_net_addr *where = l->client ? &addr : &listener.local;
+	printf("kxconform live: %s: the harness (%s, %s) %s the vendor %s %s %s\n", l->id, opt.backend, opt.role,
+	       l->client ? "connects to" : "waits for", l->client ? "at" : "on", l->dtls ? "udp" : "tcp", where->text);
+	fflush(stdout);
+	if (opt.launch != NULL) {
+		char host[sizeof where->text];
+		memcpy(host, where->text, sizeof host);
+		host[sizeof host - 1] = '\0';
+		char *colon = strrchr(host, ':');
+		if (colon != NULL)
+			*colon = '\0';
+		if (host[0] == '[') {
+			memmove(host, host + 1, strlen(host));
+			host[strlen(host) - 1] = '\0';
+		}
+		unsigned port = (unsigned)strtoul(strrchr(where->text, ':') + 1, NULL, 10);
+		command = expand_command(opt.launch, host, port, pki);
+		if (command == NULL || kx_vendor_launch(&l->vendor, command, err, sizeof err) != 0)
+			goto setup_error;
+		l->launched = 1;
+	}
+	if (reach_vendor(l, &addr, &listener, &first, err, sizeof err) != 0)
+		goto setup_error;
+	kx_net_close(&listener);
+
+	/* The harness's end of the session, then the handshake over the socket. */
+	json_t *opened = kx_pool_call(&l->pool, l->harness,
+				      json_pack("{s:s, s:s, s:O}", "op", "open", "session", l->session, "config", config));
+	if (!json_is_true(json_object_get(opened, "ok"))) {
+		snprintf(err, sizeof err, "the %s driver cannot open the harness's end: %s", opt.backend,
+			 kx_json_get_string(opened, "error") ? kx_json_get_string(opened, "error") : "no error text");
+		json_decref(opened);
+		goto setup_error;
+	}
+	json_decref(opened);
+	handshake(l, &first);
+	if (own_result(l)->state == KX_END_DONE && l->relay.outcome == KX_RELAY_DONE) {
+		json_t *request = json_pack("{s:s, s:s, s:[{s:s, s:i}]}", "op", "info", "session", l->session, "export",
+					    "label", label, "length", 48);
+		l->info = kx_pool_call(&l->pool, l->harness, request);
+		send_application_data(l);
+		wait_for_claims(l);
+	}
+	kx_vendor_stop(&l->vendor);
+	if (l->launched)
+		kx_claims_match(&l->claims, l->vendor.text);
+	json_decref(kx_pool_call(&l->pool, l->harness, json_pack("{s:s, s:s}", "op", "close", "session", l->session)));
+	kx_net_close(&l->conn);
+
+	/* The case, as the matrix reports one. */
+	const char *clauses = kx_json_get_string(scenario, "clauses");
+	const char *harness_name = opt.backend, *vendor_name = opt.vendor_name;
+	result = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id", l->id, "scenario", opt.scenario,
+			   "clauses", clauses ? clauses : "", "initiator", l->client ? harness_name : vendor_name,
+			   "terminator", l->client ? vendor_name : harness_name, "transport", opt.transport, "suite",
+			   c->suite, "kind", "positive", "expected", "pass", "mode", "live");
+	char status_text[64];
+	kx_vendor_status(&l->vendor, status_text, sizeof status_text);
+	json_t *vendor = json_pack("{s:s, s:s, s:s}", "role", l->client ? "server" : "client", "address",
+				   l->conn.peer.text, "program", l->launched ? status_text : "not launched by kxconform");
+	if (command != NULL)
+		json_object_set_new(vendor, "command", json_string(command));
+	if (l->launched) {
+		size_t keep = l->vendor.len > REPORT_OUTPUT_MAX ? REPORT_OUTPUT_MAX : l->vendor.len;
+		json_object_set_new(vendor, "output", printable(l->vendor.text, keep));
+		json_object_set_new(vendor, "output_truncated", json_boolean(keep < l->vendor.len || l->vendor.truncated));
+	}
+	json_object_set(vendor, "application_data", l->received);
+	json_object_set_new(result, "vendor", vendor);
+	json_object_set_new(result, "harness",
+			    json_pack("{s:s, s:s, s:s, s:O}", "backend", opt.backend, "role", opt.role, "implementation",
+				      kx_driver_implementation(&l->pool.procs[l->harness]), "config", config));
+	json_object_set_new(result, "outcome", json_string(outcome_name(l->relay.outcome)));
+	if (l->relay.rejected_by[0] != '\0')
+		json_object_set_new(result, "rejected_by", json_string(l->relay.rejected_by));
+
+	struct verdict v = {.result = "pass", .diagnosis = ""};
+	if (l->relay.outcome != KX_RELAY_DONE) {
+		v.result = l->relay.outcome == KX_RELAY_FAILED ? "fail" : "error";
+		snprintf(v.diagnosis, sizeof v.diagnosis, "%s", l->relay.diagnosis);
+	} else if (!json_is_true(json_object_get(l->info, "ok"))) {
+		v.result = "error";
+		snprintf(v.diagnosis, sizeof v.diagnosis, "the harness's end could not report its session: %s",
+			 kx_json_get_string(l->info, "error"));
+	} else {
+		json_object_set(result, l->client ? "initiator_report" : "terminator_report", l->info);
+		printf("  handshake completed: %s, %s %s, %zu flights\n", kx_json_get_string(l->info, "version"),
+		       kx_json_get_string(l->info, "suite"), kx_json_get_string(l->info, "suite_name"), l->relay.n_flights);
+		judge(l, scenario, config, c->suite, label, fqdn, enrolee_b_id, result, &v);
+	}
+	if (l->relay.outcome != KX_RELAY_DONE)
+		printf("  handshake %s: %s\n", outcome_name(l->relay.outcome), l->relay.diagnosis);
+	add_flights(result, &l->relay);
+	struct timeval t1;
+	gettimeofday(&t1, NULL);
+	json_object_set_new(result, "result", json_string(v.result));
+	json_object_set_new(result, "met", json_boolean(strcmp(v.result, "pass") == 0));
+	json_object_set_new(result, "diagnosis", json_string(v.diagnosis));
+	json_object_set_new(result, "duration_ms", json_real((double)(t1.tv_sec - t0.tv_sec) * 1000.0 +
+							     (double)(t1.tv_usec - t0.tv_usec) / 1000.0));
+	status = finish(l, result, started);
+	goto out;
+
+setup_error:
+	fprintf(stderr, "kxconform live: %s\n", err);
+	status = KX_EXIT_USAGE;
+out:
+	kx_vendor_free(&l->vendor);
+	kx_net_close(&listener);
+	kx_net_close(&l->conn);
+	kx_pool_stop(&l->pool);
+	kx_suite_free(&suite);
+	kx_claims_free(&l->claims);
+	kx_relay_free(&l->relay);
+	kx_chunks_clear(&first);
+	kx_chunks_clear(&l->pending);
+	kx_chunks_clear(&l->last_sent);
+	json_decref(l->info);
+	json_decref(l->received);
+	json_decref(result);
+	free(command);
+	free(l);
+	return status;
+}

@@ -1,0 +1,312 @@
+"""End-to-end tests of the three reports a run writes (docs/reports.md):
+report.json against its JSON Schema, junit.xml as a CI reads it (one
+testcase per case, counts equal to the JSON's, a failure exactly where an
+expectation was not met), and index.html in a real headless browser (Debian's
+Chromium: it loads with no console message and shows the summary). A run with
+a case forced to fail must exit 1 and name the case and the reason in all
+three. Only the browser tests may skip, and only when Chromium is absent."""
+import html.parser
+import json
+import re
+import shutil
+import subprocess
+import tempfile
+import xml.etree.ElementTree as ET
+
+import jsonschema
+import pytest
+
+from conftest import ROOT
+
+SCHEMA = ROOT / "docs" / "report.schema.json"
+SUITE = ROOT / "suites" / "onem2m.json"
+CHROMIUM = shutil.which("chromium")
+needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (Debian package "
+                                    "`chromium`; `make test` installs it): the browser checks of index.html did not run")
+
+# A reason with markup, quotes and characters XML 1.0 cannot carry: every report must escape it.
+HOSTILE_WHY = 'the AE holds another key <blink>&amp;</blink> "quoted" \'single\' \u0001\u001f\u007f\u0085 end'
+
+
+def run(kxconform, *args, timeout=300):
+    return subprocess.run([str(kxconform), "run", *map(str, args)], capture_output=True, text=True, timeout=timeout)
+
+
+def load_reports(out):
+    reports = out / "reports"
+    report = json.loads((reports / "report.json").read_text(encoding="utf-8"))
+    junit = ET.parse(reports / "junit.xml").getroot()
+    page = (reports / "index.html").read_text(encoding="utf-8")
+    return report, junit, page
+
+
+@pytest.fixture(scope="module")
+def validator():
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema)
+
+
+@pytest.fixture(scope="module")
+def full_run(kxconform, tmp_path_factory):
+    """The whole matrix, every expectation met."""
+    out = tmp_path_factory.mktemp("full")
+    result = run(kxconform, "--output", out)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr
+    return (out, *load_reports(out))
+
+
+@pytest.fixture(scope="module")
+def forced_run(kxconform, tmp_path_factory):
+    """The PSK scenario over TLS with one negative case the terminator refuses made to
+    expect the initiator to refuse instead, its reason full of characters to escape, and
+    an expectations file that disables a case, expects one failure that happens (xfail)
+    and one that does not (xpass). Returns (out, process, report, junit, page, variant)."""
+    out = tmp_path_factory.mktemp("forced")
+    suite = json.loads(SUITE.read_text(encoding="utf-8"))
+    suite["scenarios"] = [s for s in suite["scenarios"] if s["name"] == "psk"]
+    negative = next(n for n in suite["scenarios"][0]["negative"] if n["rejected_by"] == "terminator")
+    negative["rejected_by"] = "initiator"
+    negative["why"] = HOSTILE_WHY
+    variant = negative["name"]
+    suite_path = out / "suite.json"
+    suite_path.write_text(json.dumps(suite), encoding="utf-8")
+    expect = out / "expect.json"
+    expect.write_text(json.dumps({
+        "disabled": {"psk.tls.wolfssl-wolfssl": "disabled by the test"},
+        "expected_failures": {"psk.tls.wolfssl-openssl." + variant: "the test expects this one to fail",
+                              "psk.tls.openssl-wolfssl": "the test claims a failure that does not happen"},
+    }), encoding="utf-8")
+    result = run(kxconform, "--suite", suite_path, "--filter", "psk.tls.*", "--expect", expect, "--output", out)
+    return (out, result, *load_reports(out), variant)
+
+
+def case_ids(report):
+    return [c["id"] for c in report["cases"]]
+
+
+def xml_safe(text):
+    """text as the reports must show it: what XML 1.0 and HTML cannot carry is U+FFFD."""
+    return re.sub("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]", "\ufffd", text)
+
+
+# --- report.json -----------------------------------------------------------
+
+
+def test_report_json_is_valid_against_its_schema(full_run, forced_run, validator):
+    for report in (full_run[1], forced_run[2]):
+        errors = sorted(validator.iter_errors(report), key=lambda e: list(e.path))
+        assert not errors, ["%s: %s" % ("/".join(map(str, e.path)), e.message) for e in errors[:10]]
+        assert report["report_version"] == 1
+        assert report["summary"]["cases"] == len(report["cases"])
+        assert report["summary"]["unmet"] == sum(not c["met"] for c in report["cases"])
+
+
+def test_schema_is_strict_where_the_harness_writes(full_run, validator):
+    report = full_run[1]
+    case = next(c for c in report["cases"] if c["kind"] == "negative" and c["met"])
+    assert case["result"] == "fail" and case["expected"] == "fail"
+
+    def broken(change):
+        copy = json.loads(json.dumps(report))
+        change(copy)
+        return not validator.is_valid(copy)
+
+    assert broken(lambda r: r.pop("report_version"))
+    assert broken(lambda r: r.update(report_version=2))
+    assert broken(lambda r: r["cases"][0].pop("met"))
+    assert broken(lambda r: r["cases"][0].update(unknown_member=1))
+    assert broken(lambda r: r["cases"][0].update(result="passed"))
+    assert broken(lambda r: r["summary"].pop("not-implemented"))
+    assert broken(lambda r: r["cases"][0]["flights"][0].update(from_="initiator"))
+    # A positive case that passed is met; one that failed cannot claim to be.
+    positive = next(i for i, c in enumerate(report["cases"]) if c["kind"] == "positive")
+    assert broken(lambda r: r["cases"][positive].update(result="fail"))
+    # What a driver says about its own session is its business.
+    assert not broken(lambda r: r["cases"][positive]["initiator_report"].update(vendor_extra={"x": 1}))
+
+
+# --- junit.xml -------------------------------------------------------------
+
+
+def check_junit(report, junit):
+    """Everything a CI reads in junit.xml agrees with report.json."""
+    assert junit.tag == "testsuites"
+    cases = {c["id"]: c for c in report["cases"]}
+    testcases = list(junit.iter("testcase"))
+    assert sorted(t.get("name") for t in testcases) == sorted(cases), "one testcase per case"
+    unmet = {i for i, c in cases.items() if not c["met"]}
+    errors = {i for i in unmet if cases[i]["result"] == "error"}
+    skipped = {i for i, c in cases.items() if c["met"] and c["result"] in ("skip", "not-implemented")}
+    assert int(junit.get("tests")) == report["summary"]["cases"] == len(testcases)
+    assert int(junit.get("failures")) + int(junit.get("errors")) == report["summary"]["unmet"]
+    assert int(junit.get("errors")) == len(errors) and int(junit.get("skipped")) == len(skipped)
+
+    scenarios = list(dict.fromkeys(c["scenario"] for c in report["cases"]))
+    suites = junit.findall("testsuite")
+    assert [s.get("name") for s in suites] == scenarios
+    for suite in suites:
+        mine = [c for c in report["cases"] if c["scenario"] == suite.get("name")]
+        names = [t.get("name") for t in suite.findall("testcase")]
+        assert names == [c["id"] for c in mine]
+        assert int(suite.get("tests")) == len(mine)
+        assert int(suite.get("failures")) == sum(not c["met"] and c["result"] != "error" for c in mine)
+        assert int(suite.get("errors")) == sum(not c["met"] and c["result"] == "error" for c in mine)
+        assert int(suite.get("skipped")) == sum(c["id"] in skipped for c in mine)
+        assert float(suite.get("time")) >= 0
+
+    for testcase in testcases:
+        case = cases[testcase.get("name")]
+        assert testcase.get("classname") == "kxconform.%s.%s" % (case["scenario"], case["transport"])
+        assert float(testcase.get("time")) == pytest.approx(case["duration_ms"] / 1000, abs=0.001)
+        failure, error, skip = (testcase.find(tag) for tag in ("failure", "error", "skipped"))
+        red = failure if failure is not None else error
+        if case["met"]:
+            assert red is None, case["id"]
+        else:
+            assert red is not None, case["id"]
+            assert (red.tag == "error") == (case["result"] == "error")
+            assert red.get("message") == xml_safe(case["diagnosis"]) or not case["diagnosis"]
+            assert case["id"] in red.text
+        assert (skip is not None) == (case["id"] in skipped)
+        if case["met"] and case["diagnosis"] and skip is None:
+            # A refusal the suite expected passes, and says who refused.
+            assert xml_safe(case["diagnosis"]) in testcase.find("system-out").text
+
+
+def test_junit_has_one_testcase_per_case_and_the_json_counts(full_run):
+    _, report, junit, _ = full_run
+    check_junit(report, junit)
+    assert report["summary"]["unmet"] == 0 and junit.find(".//failure") is None
+    properties = {p.get("name"): p.get("value") for p in junit.find("testsuite/properties")}
+    for driver in report["drivers"]:
+        assert properties["driver." + driver["name"]] == driver["implementation"]
+
+
+# --- index.html ------------------------------------------------------------
+
+
+class Page(html.parser.HTMLParser):
+    """The elements, attributes and text of a page, for checks that need no browser."""
+
+    def __init__(self, text):
+        super().__init__(convert_charrefs=True)
+        self.tags, self.ids, self.details, self.text = [], {}, {}, []
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        self.tags.append((tag, attrs))
+        if "id" in attrs:
+            assert attrs["id"] not in self.ids, "duplicate id %s" % attrs["id"]
+            self.ids[attrs["id"]] = tag
+        if tag == "details" and "case" in attrs.get("class", ""):
+            self.details[attrs["id"]] = attrs
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def test_html_is_self_contained_with_a_section_per_case(full_run):
+    _, report, _, text = full_run
+    page = Page(text)
+    for tag, attrs in page.tags:
+        assert tag not in ("img", "iframe", "object", "embed", "base"), tag
+        assert not (tag == "script" and "src" in attrs)
+        assert not (tag == "link" and attrs.get("rel") != "icon"), attrs
+        for name in ("src", "href", "action"):
+            value = attrs.get(name) or ""
+            # Only fragments, relative paths (report.json, ../captures/) and data: URLs.
+            assert value.startswith("data:") or not re.match(r"(?i)([a-z][a-z0-9+.-]*:|//)", value), attrs
+    assert list(page.details) == case_ids(report)
+    for case in report["cases"]:
+        attrs = page.details[case["id"]]
+        assert ("open" in attrs) == (not case["met"])
+    assert page.ids.get("summary-table") == "table"
+    capture_links = [a["href"] for t, a in page.tags if t == "a" and a.get("href", "").startswith("../captures/")]
+    assert "../captures/%s.pcapng" % report["cases"][0]["id"] in capture_links
+    words = "".join(page.text)
+    for driver in report["drivers"]:
+        assert driver["implementation"] in words
+
+
+def chromium(page, tmp_path, *extra):
+    """Loads page in headless Chromium; returns the dumped DOM (or the screenshot run's
+    stdout) and every console message it logged (all of them: the report logs nothing)."""
+    profile = tempfile.mkdtemp(prefix="chromium-profile-", dir=tmp_path)
+    result = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                             "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                             "--disable-sync", "--user-data-dir=%s" % profile, "--enable-logging=stderr", "--v=0",
+                             *extra, page.as_uri()],
+                            capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, result.stderr[-3000:]
+    console = [line for line in result.stderr.splitlines() if "CONSOLE" in line or "Uncaught" in line]
+    return result.stdout, console
+
+
+@needs_chromium
+def test_console_messages_are_seen(tmp_path):
+    """The console check below means something: a broken page is caught."""
+    bad = tmp_path / "bad.html"
+    bad.write_text("<!DOCTYPE html><title>bad</title><script>console.error('seen-error'); nosuchfunction();"
+                   "</script>", encoding="utf-8")
+    _, console = chromium(bad, tmp_path, "--dump-dom")
+    assert any("seen-error" in line for line in console)
+    assert any("Uncaught" in line for line in console)
+
+
+@needs_chromium
+@pytest.mark.parametrize("which", ["full", "forced"])
+def test_html_loads_in_chromium_without_console_messages(which, full_run, forced_run, tmp_path):
+    out, report = (full_run[0], full_run[1]) if which == "full" else (forced_run[0], forced_run[2])
+    dom, console = chromium(out / "reports" / "index.html", tmp_path, "--dump-dom")
+    assert console == [], console
+    assert 'id="summary-table"' in dom and "<h2>Summary</h2>" in dom
+    for case in report["cases"]:
+        assert 'id="%s"' % case["id"] in dom
+    # The inline script ran to its end: it wrote the count of shown cases.
+    total = len(report["cases"])
+    assert "%d of %d cases shown" % (total, total) in dom
+
+
+# --- a case forced to fail -------------------------------------------------
+
+
+def test_forced_failure_exits_1_and_is_named_in_all_three_reports(forced_run, validator):
+    out, result, report, junit, text, variant = forced_run
+    assert result.returncode == 1, result.stdout[-3000:] + result.stderr
+    cases = {c["id"]: c for c in report["cases"]}
+    forced = "psk.tls.openssl-openssl." + variant
+    reason = "expected the initiator to refuse"
+    case = cases[forced]
+    assert case["result"] == "fail" and case["rejected_by"] == "terminator" and not case["met"]
+    assert reason in case["diagnosis"] and HOSTILE_WHY in case["diagnosis"]
+    assert "unmet: %s" % forced in result.stdout
+
+    # The expectations file: a disabled case is a met skip, an expected failure that
+    # happens is met, one that does not is not.
+    assert cases["psk.tls.wolfssl-wolfssl"]["expectation"] == "disabled"
+    assert cases["psk.tls.wolfssl-openssl." + variant]["expectation"] == "xfail"
+    assert cases["psk.tls.openssl-wolfssl"]["expectation"] == "xpass"
+    unmet = {i for i, c in cases.items() if not c["met"]}
+    assert unmet == {"psk.tls.openssl-openssl." + variant, "psk.tls.openssl-wolfssl." + variant,
+                     "psk.tls.wolfssl-wolfssl." + variant, "psk.tls.openssl-wolfssl"}
+
+    # junit.xml: a failure carrying the reason, the hostile text escaped (it parsed).
+    check_junit(report, junit)
+    testcase = next(t for t in junit.iter("testcase") if t.get("name") == forced)
+    failure = testcase.find("failure")
+    assert reason in failure.get("message") and reason in failure.text
+    assert "<blink>&amp;</blink> \"quoted\" 'single' \ufffd\ufffd\ufffd\ufffd end" in failure.get("message")
+    assert junit.find(".//testcase[@name='psk.tls.wolfssl-wolfssl']/skipped") is not None
+
+    # index.html: the case open, in the unmet list and its matrix cell, the reason as text, never as markup.
+    page = Page(text)
+    assert "open" in page.details[forced]
+    assert "blink" not in [tag for tag, _ in page.tags]
+    words = "".join(page.text)
+    assert reason in words and "<blink>&amp;</blink>" in words
+    assert "\u0001" not in text and "\u0085" not in text
+    links = [a.get("href") for tag, a in page.tags if tag == "a"]
+    assert links.count("#" + forced) >= 2  # the list of unmet cases and the pairing matrix
+    assert "4 of %d cases did not meet their expectation" % len(cases) in words
