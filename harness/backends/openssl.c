@@ -52,7 +52,11 @@ static int openssl_hmac(enum kx_hash hash, const uint8_t *key, size_t key_len, c
 {
 	/* EVP_MAC rejects a NULL key even when its length is 0; RFC 2104 allows an empty key. */
 	static const uint8_t empty[1];
-	EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	/* Fetched once: an implicit fetch per call costs more than the HMAC itself
+	 * (OpenSSL 3 "Performance" in crypto(7)). The driver is single-threaded. */
+	static EVP_MAC *mac;
+	if (mac == NULL)
+		mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
 	EVP_MAC_CTX *ctx = mac != NULL ? EVP_MAC_CTX_new(mac) : NULL;
 	OSSL_PARAM params[] = {
 		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)digest_name(hash), 0),
@@ -63,7 +67,6 @@ static int openssl_hmac(enum kx_hash hash, const uint8_t *key, size_t key_len, c
 		 EVP_MAC_update(ctx, msg, msg_len) == 1 &&
 		 EVP_MAC_final(ctx, out, &out_len, kx_hash_len(hash)) == 1 && out_len == kx_hash_len(hash);
 	EVP_MAC_CTX_free(ctx);
-	EVP_MAC_free(mac);
 	return ok ? 0 : fail("EVP_MAC HMAC", err, errlen);
 }
 
@@ -71,11 +74,23 @@ static int openssl_hmac(enum kx_hash hash, const uint8_t *key, size_t key_len, c
 static int derive(const char *kdf_name, OSSL_PARAM *params, uint8_t *out, size_t out_len, char *err,
 		  size_t errlen)
 {
-	EVP_KDF *kdf = EVP_KDF_fetch(NULL, kdf_name, NULL);
+	/* Fetched once per KDF name, as for HMAC above. */
+	static struct {
+		const char *name;
+		EVP_KDF *kdf;
+	} cache[4];
+	EVP_KDF *kdf = NULL;
+	for (size_t i = 0; i < sizeof cache / sizeof cache[0] && kdf == NULL; i++) {
+		if (cache[i].name == NULL) {
+			cache[i].kdf = EVP_KDF_fetch(NULL, kdf_name, NULL);
+			cache[i].name = cache[i].kdf != NULL ? kdf_name : NULL;
+		}
+		if (cache[i].name != NULL && strcmp(cache[i].name, kdf_name) == 0)
+			kdf = cache[i].kdf;
+	}
 	EVP_KDF_CTX *ctx = kdf != NULL ? EVP_KDF_CTX_new(kdf) : NULL;
 	int ok = ctx != NULL && EVP_KDF_derive(ctx, out, out_len, params) == 1;
 	EVP_KDF_CTX_free(ctx);
-	EVP_KDF_free(kdf);
 	if (!ok) {
 		char what[64];
 		snprintf(what, sizeof what, "EVP_KDF %s", kdf_name);
@@ -408,6 +423,10 @@ static int configure(struct kx_session *s, char *err, size_t errlen)
 		verify = SSL_VERIFY_PEER;
 	SSL_CTX_set_verify(s->ctx, verify, verify_peer_name);
 
+	/* ECDHE on P-256 only: left to the defaults, OpenSSL pairs agree on X25519
+	 * and a wolfSSL client talking to OpenSSL on P-521 (its first offer). */
+	if (SSL_CTX_set1_groups_list(s->ctx, "P-256") != 1)
+		return fail("SSL_CTX_set1_groups_list", err, errlen);
 	SSL_CTX_set_info_callback(s->ctx, alert_seen);
 	if (!c->session_tickets)
 		SSL_CTX_set_options(s->ctx, SSL_OP_NO_TICKET);

@@ -568,6 +568,11 @@ static int configure(struct kx_session *s, char *err, size_t errlen)
 		return -1;
 	}
 
+	/* ECDHE on P-256 only (see the OpenSSL backend). */
+	if (wolfSSL_CTX_UseSupportedCurve(s->ctx, WOLFSSL_ECC_SECP256R1) != WOLFSSL_SUCCESS) {
+		snprintf(err, errlen, "wolfSSL backend: wolfSSL_CTX_UseSupportedCurve(secp256r1) failed");
+		return -1;
+	}
 	if (c->cert_file[0] != '\0' &&
 	    load_file(c->cert_file, "certificate chain",
 		      wolfSSL_CTX_use_certificate_chain_file(s->ctx, c->cert_file), err, errlen) != 0)

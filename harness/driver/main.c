@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define KX_PROTOCOL_VERSION 1
 
@@ -20,7 +21,7 @@ static int write_line(json_t *message)
 	char *line = kx_json_line(message);
 	if (line == NULL)
 		return -1;
-	int ok = fputs(line, stdout) >= 0 && fputc('\n', stdout) != EOF && fflush(stdout) == 0;
+	int ok = fputs(line, stdout) >= 0 && fputc('\n', stdout) != EOF;
 	free(line);
 	return ok ? 0 : -1;
 }
@@ -48,18 +49,59 @@ int main(int argc, char **argv)
 		       argv[0], backend->name, backend->library_version());
 		return 0;
 	}
+	static char out_buf[65536]; /* before any output, as setvbuf requires */
+	setvbuf(stdout, out_buf, _IOFBF, sizeof out_buf);
 	json_t *greeting = hello(backend);
 	int status = write_line(greeting);
 	json_decref(greeting);
 
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
-	while (status == 0 && (n = getline(&line, &cap, stdin)) >= 0) {
-		if (n == 0 || (n == 1 && line[0] == '\n'))
+	/* Requests are read with read() into our own buffer, so the driver knows
+	 * when no complete request is waiting: only then are the answers flushed.
+	 * A pipelined batch costs one write per 64 KiB, a single request is
+	 * answered at once. */
+	if (status == 0 && fflush(stdout) != 0)
+		status = -1;
+	size_t cap = 65536, len = 0, pos = 0;
+	char *line = malloc(cap);
+	int eof = 0;
+	while (status == 0 && line != NULL) {
+		char *nl = memchr(line + pos, '\n', len - pos);
+		size_t n;
+		if (nl != NULL) {
+			n = (size_t)(nl - (line + pos)) + 1;
+		} else if (eof) {
+			if (len == pos)
+				break;
+			n = len - pos;
+		} else {
+			if (fflush(stdout) != 0) {
+				status = -1;
+				break;
+			}
+			memmove(line, line + pos, len - pos);
+			len -= pos;
+			pos = 0;
+			if (cap - len < 4096) {
+				char *bigger = realloc(line, cap * 2);
+				if (bigger == NULL)
+					break;
+				line = bigger;
+				cap *= 2;
+			}
+			ssize_t got = read(STDIN_FILENO, line + len, cap - len);
+			if (got < 0)
+				break;
+			if (got == 0)
+				eof = 1;
+			len += (size_t)got;
+			continue;
+		}
+		char *start = line + pos;
+		pos += n;
+		if (n == 1 && start[0] == '\n')
 			continue;
 		json_error_t error;
-		json_t *request = json_loadb(line, (size_t)n, 0, &error);
+		json_t *request = json_loadb(start, n, 0, &error);
 		json_t *response;
 		if (request == NULL)
 			response = malformed(error.text);
@@ -76,6 +118,8 @@ int main(int argc, char **argv)
 		status = write_line(response);
 		json_decref(response);
 	}
+	if (fflush(stdout) != 0)
+		status = -1;
 	free(line);
 	kx_sessions_close_all(backend);
 	return status == 0 ? 0 : 1;

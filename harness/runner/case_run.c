@@ -385,39 +385,28 @@ static const char *outcome_name(enum kx_relay_outcome outcome)
 	return "unknown";
 }
 
-/* Opens the session of one end; 0, or -1 with the driver's reason in why. */
-static int open_end(struct kx_driver_pool *pool, size_t driver, const char *session, json_t *config, char *why,
-		    size_t len)
-{
-	json_t *response = call(pool, driver, json_pack("{s:s, s:s, s:O}", "op", "open", "session", session, "config", config));
-	int opened = ok(response);
-	if (!opened)
-		snprintf(why, len, "%s", error_of(response));
-	json_decref(response);
-	return opened ? 0 : -1;
-}
-
 static void close_end(struct kx_driver_pool *pool, size_t driver, const char *session)
 {
 	json_decref(call(pool, driver, json_pack("{s:s, s:s}", "op", "close", "session", session)));
 }
 
-/* Session info with the scenario's export. */
-static json_t *end_info(struct kx_driver_pool *pool, size_t driver, const char *session, const struct kx_case *c)
+/* The request for session info with the scenario's export. */
+static json_t *info_request(const char *session, const struct kx_case *c)
 {
 	json_t *request = json_pack("{s:s, s:s}", "op", "info", "session", session);
 	const char *label = kx_json_get_string(json_object_get(c->scenario, "export"), "label");
 	if (label != NULL)
 		json_object_set_new(request, "export", json_pack("[{s:s, s:i}]", "label", label, "length", KX_EXPORT_LEN));
-	return call(pool, driver, request);
+	return request;
 }
 
 /* Judges a completed handshake of a positive case. */
 static void check_completed(struct kx_driver_pool *pool, const struct kx_case *c, struct kx_relay *relay,
 			    const char *claimed_reading, json_t *result, struct verdict *v)
 {
-	json_t *ini = end_info(pool, c->initiator, relay->initiator_session, c);
-	json_t *ter = end_info(pool, c->terminator, relay->terminator_session, c);
+	json_t *ini, *ter;
+	kx_pool_call_pair(pool, c->initiator, info_request(relay->initiator_session, c), c->terminator,
+			  info_request(relay->terminator_session, c), &ini, &ter);
 	json_object_set(result, "initiator_report", ini);
 	json_object_set(result, "terminator_report", ter);
 	if (!ok(ini) || !ok(ter)) {
@@ -520,20 +509,36 @@ json_t *kx_case_run(struct kx_driver_pool *pool, const struct kx_case *c, const 
 
 	/* A negative case's misbehaving peer may be impossible on a library (TLS 1.1
 	 * compiled out): that case cannot test the other end there, so it is skipped. */
-	if (open_end(pool, c->initiator, relay->initiator_session, c->initiator_config, why, sizeof why) != 0) {
-		v.result = c->kind == KX_CASE_NEGATIVE && json_object_get(c->variant, "initiator") ? KX_RESULT_SKIP
-												    : KX_RESULT_ERROR;
-		snprintf(v.diagnosis, sizeof v.diagnosis, "the initiator's driver (%s) cannot open the session: %s",
-			 pool->names[c->initiator], why);
-		goto done;
-	}
-	if (open_end(pool, c->terminator, relay->terminator_session, c->terminator_config, why, sizeof why) != 0) {
-		v.result = c->kind == KX_CASE_NEGATIVE && json_object_get(c->variant, "terminator") ? KX_RESULT_SKIP
-												     : KX_RESULT_ERROR;
-		snprintf(v.diagnosis, sizeof v.diagnosis, "the terminator's driver (%s) cannot open the session: %s",
-			 pool->names[c->terminator], why);
-		close_end(pool, c->initiator, relay->initiator_session);
-		goto done;
+	{
+		json_t *ri, *rt;
+		kx_pool_call_pair(pool, c->initiator,
+				  json_pack("{s:s, s:s, s:O}", "op", "open", "session", relay->initiator_session, "config",
+					    c->initiator_config),
+				  c->terminator,
+				  json_pack("{s:s, s:s, s:O}", "op", "open", "session", relay->terminator_session, "config",
+					    c->terminator_config),
+				  &ri, &rt);
+		int oki = ok(ri), okt = ok(rt);
+		if (!oki || !okt) {
+			int ini_failed = !oki;
+			snprintf(why, sizeof why, "%s", error_of(ini_failed ? ri : rt));
+			v.result = c->kind == KX_CASE_NEGATIVE &&
+						   json_object_get(c->variant, ini_failed ? "initiator" : "terminator")
+					   ? KX_RESULT_SKIP
+					   : KX_RESULT_ERROR;
+			snprintf(v.diagnosis, sizeof v.diagnosis, "the %s's driver (%s) cannot open the session: %s",
+				 ini_failed ? "initiator" : "terminator",
+				 pool->names[ini_failed ? c->initiator : c->terminator], why);
+			if (oki)
+				close_end(pool, c->initiator, relay->initiator_session);
+			if (okt)
+				close_end(pool, c->terminator, relay->terminator_session);
+			json_decref(ri);
+			json_decref(rt);
+			goto done;
+		}
+		json_decref(ri);
+		json_decref(rt);
 	}
 
 	kx_relay_run(relay);
@@ -554,8 +559,15 @@ json_t *kx_case_run(struct kx_driver_pool *pool, const struct kx_case *c, const 
 		met = strcmp(v.result, KX_RESULT_PASS) == 0;
 	}
 	add_flights(result, relay);
-	close_end(pool, c->initiator, relay->initiator_session);
-	close_end(pool, c->terminator, relay->terminator_session);
+	{
+		json_t *ri, *rt;
+		kx_pool_call_pair(pool, c->initiator,
+				  json_pack("{s:s, s:s}", "op", "close", "session", relay->initiator_session),
+				  c->terminator,
+				  json_pack("{s:s, s:s}", "op", "close", "session", relay->terminator_session), &ri, &rt);
+		json_decref(ri);
+		json_decref(rt);
+	}
 done:
 	if (relay_out == NULL)
 		kx_relay_free(relay);

@@ -97,3 +97,35 @@ void kx_pool_stop(struct kx_driver_pool *pool)
 			pool->running[i] = 0;
 		}
 }
+
+void kx_pool_call_pair(struct kx_driver_pool *pool, size_t a, json_t *request_a, size_t b, json_t *request_b,
+		       json_t **response_a, json_t **response_b)
+{
+	char err[512];
+	if (a == b) {
+		json_t *requests[2] = {request_a, request_b}, *responses[2];
+		struct kx_driver_proc *proc = kx_pool_proc(pool, a, err, sizeof err);
+		if (proc == NULL) {
+			responses[0] = json_pack("{s:b, s:s}", "ok", 0, "error", err);
+			responses[1] = json_pack("{s:b, s:s}", "ok", 0, "error", err);
+		} else {
+			kx_driver_call(proc, requests, 2, responses, pool->timeout_ms);
+		}
+		*response_a = responses[0];
+		*response_b = responses[1];
+	} else {
+		struct kx_driver_proc *pa = kx_pool_proc(pool, a, err, sizeof err);
+		int sent_a = pa != NULL && kx_driver_send_one(pa, request_a, pool->timeout_ms) == 0;
+		char err_b[512];
+		struct kx_driver_proc *pb = kx_pool_proc(pool, b, err_b, sizeof err_b);
+		int sent_b = pb != NULL && kx_driver_send_one(pb, request_b, pool->timeout_ms) == 0;
+		*response_a = pa != NULL ? kx_driver_receive_one(pa, pool->timeout_ms)
+					 : json_pack("{s:b, s:s}", "ok", 0, "error", err);
+		*response_b = pb != NULL ? kx_driver_receive_one(pb, pool->timeout_ms)
+					 : json_pack("{s:b, s:s}", "ok", 0, "error", err_b);
+		(void)sent_a;
+		(void)sent_b;
+	}
+	json_decref(request_a);
+	json_decref(request_b);
+}

@@ -39,6 +39,11 @@ int kx_pool_start_all(struct kx_driver_pool *pool, char *err, size_t errlen);
  * synthetic {"ok": false, "error": ...} when the driver failed). Takes the request. */
 json_t *kx_pool_call(struct kx_driver_pool *pool, size_t i, json_t *request);
 
+/* Two independent requests, to drivers a and b (possibly the same), both
+ * written before either answer is read. Takes both requests. */
+void kx_pool_call_pair(struct kx_driver_pool *pool, size_t a, json_t *request_a, size_t b, json_t *request_b,
+		       json_t **response_a, json_t **response_b);
+
 /* Stops every running driver. */
 void kx_pool_stop(struct kx_driver_pool *pool);
 

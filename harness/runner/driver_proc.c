@@ -63,6 +63,12 @@ static void reap(struct kx_driver_proc *proc, int wait_ms, char *how, size_t how
 /* Reads what is available into the buffer; returns bytes read, 0 on EOF, -1 on error. */
 static ssize_t fill(struct kx_driver_proc *proc)
 {
+	/* Consumed lines are dropped here, once per read, not once per line. */
+	if (proc->buf_start > 0) {
+		memmove(proc->buf, proc->buf + proc->buf_start, proc->buf_len - proc->buf_start);
+		proc->buf_len -= proc->buf_start;
+		proc->buf_start = 0;
+	}
 	if (proc->buf_cap - proc->buf_len < 65536) {
 		size_t cap = proc->buf_cap ? proc->buf_cap * 2 : 131072;
 		char *bigger = realloc(proc->buf, cap);
@@ -84,16 +90,19 @@ static ssize_t fill(struct kx_driver_proc *proc)
  * its start in bad, when the line is not JSON); returns 0 when no line is complete. */
 static int take_line(struct kx_driver_proc *proc, json_t **value, char *bad, size_t badlen)
 {
-	char *newline = proc->buf_len > 0 ? memchr(proc->buf, '\n', proc->buf_len) : NULL;
+	char *start = proc->buf + proc->buf_start;
+	size_t avail = proc->buf_len - proc->buf_start;
+	char *newline = avail > 0 ? memchr(start, '\n', avail) : NULL;
 	if (newline == NULL)
 		return 0;
-	size_t len = (size_t)(newline - proc->buf);
+	size_t len = (size_t)(newline - start);
 	json_error_t error;
-	*value = json_loadb(proc->buf, len, 0, &error);
+	*value = json_loadb(start, len, 0, &error);
 	if (*value == NULL)
-		snprintf(bad, badlen, "%.*s", (int)(len < 80 ? len : 80), proc->buf);
-	memmove(proc->buf, newline + 1, proc->buf_len - len - 1);
-	proc->buf_len -= len + 1;
+		snprintf(bad, badlen, "%.*s", (int)(len < 80 ? len : 80), start);
+	proc->buf_start += len + 1;
+	if (proc->buf_start == proc->buf_len)
+		proc->buf_start = proc->buf_len = 0;
 	return 1;
 }
 
@@ -299,7 +308,7 @@ size_t kx_driver_call(struct kx_driver_proc *proc, json_t **requests, size_t n, 
 		}
 		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) {
 			ssize_t r = fill(proc);
-			if (r <= 0 || proc->buf_len > MAX_LINE) {
+			if (r <= 0 || proc->buf_len - proc->buf_start > MAX_LINE) {
 				lost(proc, r <= 0 ? "it closed its output" : "it wrote an over-long line");
 				break;
 			}
@@ -310,6 +319,44 @@ size_t kx_driver_call(struct kx_driver_proc *proc, json_t **requests, size_t n, 
 		if (responses[i] == NULL)
 			responses[i] = synthetic_error(i, proc->failure[0] ? proc->failure : "not answered");
 	return answered;
+}
+
+int kx_driver_send_one(struct kx_driver_proc *proc, json_t *request, int timeout_ms)
+{
+	size_t len = 0, sent = 0;
+	char *block = proc->failure[0] == '\0' ? serialise(&request, 1, &len) : NULL;
+	while (block != NULL && sent < len) {
+		struct pollfd pfd = {.fd = proc->to_driver, .events = POLLOUT};
+		int ready = poll(&pfd, 1, timeout_ms);
+		if (ready < 0 && errno == EINTR)
+			continue;
+		if (ready <= 0) {
+			lost(proc, "no answer in time");
+			break;
+		}
+		ssize_t w = write(proc->to_driver, block + sent, len - sent);
+		if (w > 0)
+			sent += (size_t)w;
+		else if (w < 0 && errno != EAGAIN && errno != EINTR) {
+			lost(proc, "it closed its input");
+			break;
+		}
+	}
+	free(block);
+	return sent == len && len > 0 ? 0 : -1;
+}
+
+json_t *kx_driver_receive_one(struct kx_driver_proc *proc, int timeout_ms)
+{
+	json_t *value = proc->failure[0] == '\0' ? read_message(proc, timeout_ms) : NULL;
+	json_t *id = json_object_get(value, "id");
+	if (value != NULL && (!json_is_integer(id) || json_integer_value(id) != 0 ||
+			      !json_is_boolean(json_object_get(value, "ok")))) {
+		json_decref(value);
+		value = NULL;
+		lost(proc, "it answered out of order or with something that is not a response");
+	}
+	return value != NULL ? value : synthetic_error(0, proc->failure[0] ? proc->failure : "not answered");
 }
 
 const char *kx_driver_implementation(const struct kx_driver_proc *proc)
@@ -346,5 +393,5 @@ void kx_driver_stop(struct kx_driver_proc *proc)
 	proc->hello = NULL;
 	free(proc->buf);
 	proc->buf = NULL;
-	proc->buf_len = proc->buf_cap = 0;
+	proc->buf_start = proc->buf_len = proc->buf_cap = 0;
 }

@@ -17,7 +17,7 @@ struct kx_driver_proc {
 	int from_driver;    /* read end of its stdout, -1 when closed */
 	json_t *hello;      /* its hello message */
 	char *buf;          /* bytes read but not yet consumed as lines */
-	size_t buf_len, buf_cap;
+	size_t buf_start, buf_len, buf_cap; /* unconsumed bytes are buf[buf_start..buf_len) */
 	char failure[256];  /* why it stopped answering, empty while healthy */
 };
 
@@ -32,6 +32,12 @@ int kx_driver_start(struct kx_driver_proc *proc, const char *name, const char *p
  * synthetic {"ok": false, "error": cause}. Returns the number of real answers. */
 size_t kx_driver_call(struct kx_driver_proc *proc, json_t **requests, size_t n, json_t **responses,
 		      int idle_timeout_ms);
+
+/* One request (id 0) written without waiting for its answer; 0, or -1 with the failure recorded. */
+int kx_driver_send_one(struct kx_driver_proc *proc, json_t *request, int timeout_ms);
+
+/* The answer to the request kx_driver_send_one wrote (a synthetic error if none came). */
+json_t *kx_driver_receive_one(struct kx_driver_proc *proc, int timeout_ms);
 
 /* The implementation text from the hello, or "unknown". */
 const char *kx_driver_implementation(const struct kx_driver_proc *proc);

@@ -453,59 +453,85 @@ out:
 	kx_notify_free(&message1_request);
 }
 
-/* One end sends text; the other receives it. Returns 0, or -1 with the diagnosis. */
-static int send_text(struct kx_relay *relay, int from_initiator, const char *text)
+/* Records an application-data flight; the chunks are copied. */
+static void record_text(struct kx_relay *relay, int from_initiator, const char *text, const struct kx_chunks *records)
 {
-	size_t from = from_initiator ? relay->initiator : relay->terminator;
-	size_t to = from_initiator ? relay->terminator : relay->initiator;
-	json_t *sent = kx_pool_call(relay->pool, from,
-				    json_pack("{s:s, s:s, s:s}", "op", "send", "session",
-					      from_initiator ? relay->initiator_session : relay->terminator_session,
-					      "data", text));
-	struct kx_chunks records = {0};
-	char err[256] = "";
-	int ret = -1;
-	if (!json_is_true(json_object_get(sent, "ok")) ||
-	    kx_chunks_from_json(json_object_get(sent, "flight"), &records, err, sizeof err) != 0) {
-		snprintf(relay->diagnosis, sizeof relay->diagnosis, "the %s could not send application data: %s",
-			 end_name(from_initiator), err[0] ? err : kx_json_get_string(sent, "error"));
-	} else if (relay->n_flights < KX_MAX_FLIGHTS) {
-		struct kx_flight_record *record = &relay->flights[relay->n_flights++];
-		memset(record, 0, sizeof *record);
-		record->number = (int)relay->n_flights;
-		record->from_initiator = from_initiator;
-		record->at_us = now_us();
-		record->written = kx_chunks_total(&records);
-		record->application_data = 1;
-		snprintf(record->summary, sizeof record->summary, "ApplicationData");
-		snprintf(record->text, sizeof record->text, "%s", text);
-		copy_chunks(&record->chunks, &records);
-		json_t *got = kx_pool_call(relay->pool, to,
-					   json_pack("{s:s, s:s, s:o}", "op", "receive", "session",
-						     from_initiator ? relay->terminator_session : relay->initiator_session,
-						     "flight", kx_chunks_to_json(&records)));
-		const char *data = kx_json_get_string(got, "data");
-		if (!json_is_true(json_object_get(got, "ok")))
-			snprintf(relay->diagnosis, sizeof relay->diagnosis, "the %s could not read application data: %s",
-				 end_name(!from_initiator), kx_json_get_string(got, "error"));
-		else if (data == NULL || strcmp(data, text) != 0)
-			snprintf(relay->diagnosis, sizeof relay->diagnosis,
-				 "the %s read \"%.100s\" where the %s sent \"%s\"", end_name(!from_initiator),
-				 data != NULL ? data : "", end_name(from_initiator), text);
-		else
-			ret = 0;
-		json_decref(got);
-	}
-	kx_chunks_clear(&records);
-	json_decref(sent);
-	return ret;
+	if (relay->n_flights >= KX_MAX_FLIGHTS)
+		return;
+	struct kx_flight_record *record = &relay->flights[relay->n_flights++];
+	memset(record, 0, sizeof *record);
+	record->number = (int)relay->n_flights;
+	record->from_initiator = from_initiator;
+	record->at_us = now_us();
+	record->written = kx_chunks_total(records);
+	record->application_data = 1;
+	snprintf(record->summary, sizeof record->summary, "ApplicationData");
+	snprintf(record->text, sizeof record->text, "%s", text);
+	copy_chunks(&record->chunks, records);
 }
 
+static json_t *send_request(const char *session, const char *text)
+{
+	return json_pack("{s:s, s:s, s:s}", "op", "send", "session", session, "data", text);
+}
+
+/* Checks what `to` read against what `from` sent; 0, or -1 with the diagnosis. */
+static int check_received(struct kx_relay *relay, int from_initiator, const char *text, json_t *got)
+{
+	const char *data = kx_json_get_string(got, "data");
+	if (!json_is_true(json_object_get(got, "ok")))
+		snprintf(relay->diagnosis, sizeof relay->diagnosis, "the %s could not read application data: %s",
+			 end_name(!from_initiator), kx_json_get_string(got, "error"));
+	else if (data == NULL || strcmp(data, text) != 0)
+		snprintf(relay->diagnosis, sizeof relay->diagnosis, "the %s read \"%.100s\" where the %s sent \"%s\"",
+			 end_name(!from_initiator), data != NULL ? data : "", end_name(from_initiator), text);
+	else
+		return 0;
+	return -1;
+}
+
+/* Both ends send their text at once, then both receive the other's: two
+ * round trips instead of four (the ends are independent after the handshake). */
 int kx_relay_exchange_application_data(struct kx_relay *relay)
 {
-	if (send_text(relay, 1, KX_APP_TEXT_FROM_INITIATOR) != 0)
-		return -1;
-	return send_text(relay, 0, KX_APP_TEXT_FROM_TERMINATOR);
+	json_t *sent_i, *sent_t;
+	kx_pool_call_pair(relay->pool, relay->initiator, send_request(relay->initiator_session, KX_APP_TEXT_FROM_INITIATOR),
+			  relay->terminator, send_request(relay->terminator_session, KX_APP_TEXT_FROM_TERMINATOR),
+			  &sent_i, &sent_t);
+	struct kx_chunks from_i = {0}, from_t = {0};
+	char err[256] = "";
+	int ret = -1;
+	json_t *sent[2] = {sent_i, sent_t};
+	struct kx_chunks *records[2] = {&from_i, &from_t};
+	for (int e = 0; e < 2; e++)
+		if (!json_is_true(json_object_get(sent[e], "ok")) ||
+		    kx_chunks_from_json(json_object_get(sent[e], "flight"), records[e], err, sizeof err) != 0) {
+			snprintf(relay->diagnosis, sizeof relay->diagnosis, "the %s could not send application data: %s",
+				 end_name(e == 0), err[0] ? err : kx_json_get_string(sent[e], "error"));
+			goto out;
+		}
+	record_text(relay, 1, KX_APP_TEXT_FROM_INITIATOR, &from_i);
+	record_text(relay, 0, KX_APP_TEXT_FROM_TERMINATOR, &from_t);
+	json_t *got_t, *got_i;
+	kx_pool_call_pair(relay->pool, relay->terminator,
+			  json_pack("{s:s, s:s, s:o}", "op", "receive", "session", relay->terminator_session, "flight",
+				    kx_chunks_to_json(&from_i)),
+			  relay->initiator,
+			  json_pack("{s:s, s:s, s:o}", "op", "receive", "session", relay->initiator_session, "flight",
+				    kx_chunks_to_json(&from_t)),
+			  &got_t, &got_i);
+	ret = check_received(relay, 1, KX_APP_TEXT_FROM_INITIATOR, got_t) == 0 &&
+			      check_received(relay, 0, KX_APP_TEXT_FROM_TERMINATOR, got_i) == 0
+		      ? 0
+		      : -1;
+	json_decref(got_t);
+	json_decref(got_i);
+out:
+	kx_chunks_clear(&from_i);
+	kx_chunks_clear(&from_t);
+	json_decref(sent_i);
+	json_decref(sent_t);
+	return ret;
 }
 
 void kx_relay_free(struct kx_relay *relay)
