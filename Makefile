@@ -7,7 +7,7 @@ BUILD_DIR := build
 PYTHON := /usr/bin/python3
 JOBS := $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all build test conformance vectors bench fuzz clean distclean
+.PHONY: all build test conformance check-sanitize vectors bench fuzz clean distclean
 
 all: build
 
@@ -34,12 +34,17 @@ conformance: build-deps-conformance $(BUILD_DIR)/CMakeCache.txt
 	$(BUILD_DIR)/kxconform run; run=$$?; \
 	exit $$(( vectors > run ? vectors : run ))
 
+# The whole harness under ASan+UBSan in build-sanitize/: unit tests, vectors,
+# the full matrix and the end-to-end tests, failing on any sanitizer finding.
+check-sanitize: build-deps-test
+	scripts/check-sanitize.sh
+
 # Regenerates the generated vector files from vectors/gen/ (Python standard library only).
 vectors:
 	$(PYTHON) vectors/gen/generate.py --out vectors
 
 bench: build
-	@echo "make bench: no benchmark is defined yet (issue: benchmarks and robustness); nothing was measured."
+	$(PYTHON) bench/bench.py --build $(BUILD_DIR) --results bench/RESULTS.md
 
 # Fuzzing with clang's libFuzzer (fuzz/README.md): configures build-fuzz/ with
 # CC=clang -DKX_FUZZ=ON, builds every fuzz target, replays the regressions and
@@ -57,4 +62,4 @@ clean:
 
 # Removes everything built, including the cached wolfSSL.
 distclean:
-	rm -rf $(BUILD_DIR)
+	rm -rf $(BUILD_DIR) build-sanitize build-fuzz

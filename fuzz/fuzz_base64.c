@@ -35,17 +35,18 @@ static void check_decode(const char *text, size_t len, enum kx_b64_alphabet a, e
 	again = malloc(kx_base64_encoded_len(got, p) + 1);
 	FUZZ_CHECK(again != NULL, "out of memory");
 	again_len = kx_base64_encode(out, got, again, a, p);
-	FUZZ_CHECK(again_len == len && memcmp(again, text, len) == 0,
-		   "a decoded string (alphabet %d, padding %d, %zu chars) re-encodes differently: not canonical", a,
-		   p, len);
+	FUZZ_CHECK(
+	    again_len == len && memcmp(again, text, len) == 0,
+	    "a decoded string (alphabet %d, padding %d, %zu chars) re-encodes differently: not canonical", a,
+	    p, len);
 	/* The exact capacity is enough; one byte less must be refused. */
 	if (got > 0) {
 		size_t got2 = 0;
 
 		FUZZ_CHECK(kx_base64_decode(text, len, out, got, &got2, a, p) == 0 && got2 == got,
-			   "decoding into exactly %zu bytes failed", got);
+		           "decoding into exactly %zu bytes failed", got);
 		FUZZ_CHECK(kx_base64_decode(text, len, out, got - 1, &got2, a, p) != 0,
-			   "decoding %zu bytes into %zu succeeded", got, got - 1);
+		           "decoding %zu bytes into %zu succeeded", got, got - 1);
 	}
 	free(again);
 	free(out);
@@ -61,20 +62,20 @@ static void check_encode(const uint8_t *data, size_t size, enum kx_b64_alphabet 
 
 	FUZZ_CHECK(padded != NULL && unpadded != NULL && back != NULL, "out of memory");
 	FUZZ_CHECK(kx_base64_encode(data, size, padded, a, KX_B64_PADDED) == padded_len,
-		   "encode and encoded_len disagree (padded, %zu bytes)", size);
+	           "encode and encoded_len disagree (padded, %zu bytes)", size);
 	FUZZ_CHECK(kx_base64_encode(data, size, unpadded, a, KX_B64_UNPADDED) == unpadded_len,
-		   "encode and encoded_len disagree (unpadded, %zu bytes)", size);
+	           "encode and encoded_len disagree (unpadded, %zu bytes)", size);
 	FUZZ_CHECK(padded[padded_len] == '\0' && unpadded[unpadded_len] == '\0', "encode did not terminate");
 	FUZZ_CHECK(padded_len % 4 == 0, "padded length %zu is not a multiple of 4", padded_len);
-	FUZZ_CHECK(memcmp(padded, unpadded, unpadded_len) == 0 && strspn(padded + unpadded_len, "=") ==
-							       padded_len - unpadded_len,
-		   "padded and unpadded encodings differ beyond the padding");
-	FUZZ_CHECK(kx_base64_decode(padded, padded_len, back, size, &got, a, KX_B64_PADDED) == 0 && got == size &&
-		       (size == 0 || memcmp(back, data, size) == 0),
-		   "decode(encode(x)) != x (padded, alphabet %d, %zu bytes)", a, size);
+	FUZZ_CHECK(memcmp(padded, unpadded, unpadded_len) == 0 &&
+	               strspn(padded + unpadded_len, "=") == padded_len - unpadded_len,
+	           "padded and unpadded encodings differ beyond the padding");
+	FUZZ_CHECK(kx_base64_decode(padded, padded_len, back, size, &got, a, KX_B64_PADDED) == 0 &&
+	               got == size && (size == 0 || memcmp(back, data, size) == 0),
+	           "decode(encode(x)) != x (padded, alphabet %d, %zu bytes)", a, size);
 	FUZZ_CHECK(kx_base64_decode(unpadded, unpadded_len, back, size, &got, a, KX_B64_UNPADDED) == 0 &&
-		       got == size && (size == 0 || memcmp(back, data, size) == 0),
-		   "decode(encode(x)) != x (unpadded, alphabet %d, %zu bytes)", a, size);
+	               got == size && (size == 0 || memcmp(back, data, size) == 0),
+	           "decode(encode(x)) != x (unpadded, alphabet %d, %zu bytes)", a, size);
 	free(padded);
 	free(unpadded);
 	free(back);

@@ -53,7 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t answered;
 
 	FUZZ_CHECK(ftruncate(input_fd, 0) == 0 && pwrite(input_fd, data, size, 0) == (ssize_t)size,
-		   "cannot write the input");
+	           "cannot write the input");
 	memset(&proc, 0, sizeof proc);
 	snprintf(proc.name, sizeof proc.name, "fuzz");
 	proc.pid = -1;
@@ -62,7 +62,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	proc.from_driver = open(input_path, O_RDONLY);
 	FUZZ_CHECK(proc.to_driver >= 0 && proc.from_driver >= 0, "cannot open the fake pipes");
 	for (size_t i = 0; i < N_REQUESTS; i++)
-		requests[i] = json_pack("{s:s, s:s, s:s, s:s}", "op", "hmac", "hash", "SHA-256", "key", "00", "data", "01");
+		requests[i] = json_pack("{s:s, s:s, s:s, s:s}", "op", "hmac", "hash", "SHA-256", "key", "00",
+		                        "data", "01");
 
 	answered = kx_driver_call(&proc, requests, N_REQUESTS, responses, 1000);
 
@@ -74,19 +75,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (responses[i] == NULL && proc.failure[0] != '\0' && kx_fuzz_step_around("F1"))
 			continue;
 		FUZZ_CHECK(json_is_object(responses[i]), "answer %zu is not an object", i);
-		FUZZ_CHECK(json_is_integer(id) && json_integer_value(id) == (json_int_t)i, "answer %zu has another id", i);
-		FUZZ_CHECK(json_is_boolean(json_object_get(responses[i], "ok")), "answer %zu has no \"ok\"", i);
+		FUZZ_CHECK(json_is_integer(id) && json_integer_value(id) == (json_int_t)i,
+		           "answer %zu has another id", i);
+		FUZZ_CHECK(json_is_boolean(json_object_get(responses[i], "ok")), "answer %zu has no \"ok\"",
+		           i);
 		/* The runner numbers its requests; the driver sees each id once. */
 		FUZZ_CHECK(json_integer_value(json_object_get(requests[i], "id")) == (json_int_t)i,
-			   "request %zu went out with another id", i);
+		           "request %zu went out with another id", i);
 	}
-	FUZZ_CHECK(answered == N_REQUESTS || proc.failure[0] != '\0', "%zu of %d answered, yet no failure recorded",
-		   answered, N_REQUESTS);
+	FUZZ_CHECK(answered == N_REQUESTS || proc.failure[0] != '\0',
+	           "%zu of %d answered, yet no failure recorded", answered, N_REQUESTS);
 	for (size_t i = 0; i < N_REQUESTS; i++) {
 		json_decref(requests[i]);
 		json_decref(responses[i]);
 	}
 	kx_driver_stop(&proc);
-	FUZZ_CHECK(proc.to_driver == -1 && proc.from_driver == -1 && proc.buf == NULL, "kx_driver_stop left something open");
+	FUZZ_CHECK(proc.to_driver == -1 && proc.from_driver == -1 && proc.buf == NULL,
+	           "kx_driver_stop left something open");
 	return 0;
 }

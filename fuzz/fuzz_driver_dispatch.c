@@ -62,7 +62,7 @@ static void check_answer(json_t *request, json_t *answer, const char *op)
 
 	FUZZ_CHECK(json_is_object(answer), "the answer is not an object");
 	FUZZ_CHECK(json_equal(json_object_get(answer, "id"), id != NULL ? id : json_null()),
-		   "the answer does not repeat the request's id");
+	           "the answer does not repeat the request's id");
 	FUZZ_CHECK(json_is_boolean(ok), "the answer has no \"ok\" boolean");
 	if (!json_is_true(ok)) {
 		const char *error = kx_json_get_string(answer, "error");
@@ -77,12 +77,13 @@ static void check_answer(json_t *request, json_t *answer, const char *op)
 		struct kx_chunks chunks = {0};
 		char err[128];
 
-		FUZZ_CHECK(state != NULL && (strcmp(state, "handshaking") == 0 || strcmp(state, "done") == 0 ||
-					     strcmp(state, "failed") == 0),
-			   "a step answer has state %s", state != NULL ? state : "(none)");
-		FUZZ_CHECK(json_is_array(json_object_get(answer, "flight")) &&
-			       kx_chunks_from_json(json_object_get(answer, "flight"), &chunks, err, sizeof err) == 0,
-			   "a step answer's flight does not read back");
+		FUZZ_CHECK(state != NULL && (strcmp(state, "handshaking") == 0 ||
+		                             strcmp(state, "done") == 0 || strcmp(state, "failed") == 0),
+		           "a step answer has state %s", state != NULL ? state : "(none)");
+		FUZZ_CHECK(
+		    json_is_array(json_object_get(answer, "flight")) &&
+		        kx_chunks_from_json(json_object_get(answer, "flight"), &chunks, err, sizeof err) == 0,
+		    "a step answer's flight does not read back");
 		kx_chunks_clear(&chunks);
 	}
 }

@@ -57,15 +57,15 @@ static void check_fragments(const struct kx_tls_flight *f, const uint8_t *payloa
 		frag_offset = be24(h + 6);
 		frag_len = be24(h + 9);
 		FUZZ_CHECK(frag_len <= len - p - 12 && frag_offset + frag_len <= length,
-			   "the parser accepted a fragment outside its record or message");
+		           "the parser accepted a fragment outside its record or message");
 		item = message(f, (uint16_t)be16(h + 4));
 		FUZZ_CHECK(item != NULL, "no message for message_seq %u", (unsigned)be16(h + 4));
 		FUZZ_CHECK(item->handshake_type == h[0] && item->length == length,
-			   "message_seq %u: a fragment says type %u length %u, the message %u %zu", (unsigned)be16(h + 4),
-			   h[0], (unsigned)length, item->handshake_type, item->length);
+		           "message_seq %u: a fragment says type %u length %u, the message %u %zu",
+		           (unsigned)be16(h + 4), h[0], (unsigned)length, item->handshake_type, item->length);
 		FUZZ_CHECK(memcmp(item->body + frag_offset, h + 12, frag_len) == 0,
-			   "message_seq %u: bytes %u..%u differ from a fragment", (unsigned)be16(h + 4),
-			   (unsigned)frag_offset, (unsigned)(frag_offset + frag_len));
+		           "message_seq %u: bytes %u..%u differ from a fragment", (unsigned)be16(h + 4),
+		           (unsigned)frag_offset, (unsigned)(frag_offset + frag_len));
 		counts[item - f->items]++;
 		p += 12 + frag_len;
 	}
@@ -82,7 +82,8 @@ static void check(const struct kx_chunks *datagrams, int ccs)
 	if (rc != 0) {
 		FUZZ_CHECK(rc == -1 && err[0] != '\0', "a refused flight has no reason");
 		FUZZ_CHECK(dir.ccs_sent == ccs, "a refused flight changed the direction state");
-		FUZZ_CHECK(f.n_items == 0 && f.n_records == 0 && f.items == NULL, "a refused flight left items");
+		FUZZ_CHECK(f.n_items == 0 && f.n_records == 0 && f.items == NULL,
+		           "a refused flight left items");
 		return;
 	}
 	FUZZ_CHECK(f.dtls && !f.bare, "a DTLS flight is not marked DTLS");
@@ -96,37 +97,40 @@ static void check(const struct kx_chunks *datagrams, int ccs)
 			const struct kx_tls_record *rec = &f.records[r];
 			const uint8_t *h = bytes + pos;
 
-			FUZZ_CHECK(rec->offset == pos, "datagram %zu: record %zu at %zu, expected %zu", d, r, rec->offset,
-				   pos);
-			FUZZ_CHECK(datagrams->items[d].len - pos >= 13u + rec->length, "record %zu overruns datagram %zu",
-				   r, d);
-			FUZZ_CHECK(h[0] == rec->content_type && be16(h + 1) == rec->version && be16(h + 3) == rec->epoch &&
-				       be16(h + 11) == rec->length &&
-				       rec->sequence == ((uint64_t)be16(h + 5) << 32 | (uint64_t)be16(h + 7) << 16 | be16(h + 9)),
-				   "record %zu's header is not what datagram %zu says", r, d);
-			FUZZ_CHECK(rec->version == 0xFEFD || rec->version == 0xFEFF, "record %zu has version 0x%04x", r,
-				   rec->version);
+			FUZZ_CHECK(rec->offset == pos, "datagram %zu: record %zu at %zu, expected %zu", d, r,
+			           rec->offset, pos);
+			FUZZ_CHECK(datagrams->items[d].len - pos >= 13u + rec->length,
+			           "record %zu overruns datagram %zu", r, d);
+			FUZZ_CHECK(h[0] == rec->content_type && be16(h + 1) == rec->version &&
+			               be16(h + 3) == rec->epoch && be16(h + 11) == rec->length &&
+			               rec->sequence == ((uint64_t)be16(h + 5) << 32 |
+			                                 (uint64_t)be16(h + 7) << 16 | be16(h + 9)),
+			           "record %zu's header is not what datagram %zu says", r, d);
+			FUZZ_CHECK(rec->version == 0xFEFD || rec->version == 0xFEFF,
+			           "record %zu has version 0x%04x", r, rec->version);
 			if (rec->content_type == KX_CT_HANDSHAKE && rec->epoch == 0)
 				check_fragments(&f, h + 13, rec->length, counts);
 			pos += 13u + rec->length;
 		}
-		FUZZ_CHECK(pos == datagrams->items[d].len, "datagram %zu: records cover %zu of %zu bytes", d, pos,
-			   datagrams->items[d].len);
+		FUZZ_CHECK(pos == datagrams->items[d].len, "datagram %zu: records cover %zu of %zu bytes", d,
+		           pos, datagrams->items[d].len);
 	}
 	FUZZ_CHECK(r == f.n_records, "%zu records belong to no datagram", f.n_records - r);
 	for (size_t i = 0; i < f.n_items; i++) {
 		const struct kx_tls_item *item = &f.items[i];
 
-		FUZZ_CHECK(item->body != NULL && item->datagram < datagrams->n, "item %zu is inconsistent", i);
+		FUZZ_CHECK(item->body != NULL && item->datagram < datagrams->n, "item %zu is inconsistent",
+		           i);
 		if (item->content_type == KX_CT_HANDSHAKE && !item->encrypted)
-			FUZZ_CHECK(item->n_records == counts[i], "message %zu counts %zu fragments, the input has %zu", i,
-				   item->n_records, counts[i]);
+			FUZZ_CHECK(item->n_records == counts[i],
+			           "message %zu counts %zu fragments, the input has %zu", i, item->n_records,
+			           counts[i]);
 		if (item->msg == KX_MSG_CHANGE_CIPHER_SPEC)
 			FUZZ_CHECK(dir.ccs_sent, "a ChangeCipherSpec left the direction unchanged");
 		FUZZ_CHECK(kx_tls_item_name(item, name, sizeof name) > 0, "item %zu has no name", i);
 	}
 	FUZZ_CHECK(kx_tls_flight_summary(&f, summary, sizeof summary) >= (int)strlen(summary),
-		   "the summary is longer than it says");
+	           "the summary is longer than it says");
 	for (int m = 1; m <= 4; m++) {
 		int c = kx_escertke_check(m, &f, err, sizeof err);
 

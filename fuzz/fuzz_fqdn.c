@@ -58,7 +58,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t id[KX_KEY_ID_LEN];
 	char fqdn[KX_FQDN_MAX + 1], keyid[KX_KEYID_MAX];
 
-	FUZZ_CHECK(valid == expected, "kx_fqdn_valid says %d, the rules say %d (%zu bytes)", valid, expected, size);
+	FUZZ_CHECK(valid == expected, "kx_fqdn_valid says %d, the rules say %d (%zu bytes)", valid, expected,
+	           size);
 	if (!valid)
 		return 0;
 	memcpy(fqdn, data, size);
@@ -72,9 +73,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		FUZZ_CHECK(n > 0 && (size_t)n < sizeof keyid, "a valid FQDN did not build in reading %d", r);
 		e = kx_keyid_classify(keyid, (size_t)n, id, &parsed);
-		FUZZ_CHECK(e == KX_KEYID_OK, "\"%s\" (reading %d) classifies as %s", keyid, r, kx_keyid_error_name(e));
+		FUZZ_CHECK(e == KX_KEYID_OK, "\"%s\" (reading %d) classifies as %s", keyid, r,
+		           kx_keyid_error_name(e));
 		FUZZ_CHECK(strcmp(parsed.fqdn, fqdn) == 0 && memcmp(parsed.id, id, sizeof id) == 0,
-			   "\"%s\" classifies to another name or identifier", keyid);
+		           "\"%s\" classifies to another name or identifier", keyid);
 	}
 	return 0;
 }

@@ -28,8 +28,8 @@ static void check_decode(const char *text, size_t len)
 
 	FUZZ_CHECK(out != NULL && again != NULL, "out of memory");
 	ok = kx_hex_decode(text, len, out, len / 2, &got) == 0;
-	FUZZ_CHECK(ok == (len % 2 == 0 && kx_is_hex(text, len)), "decode says %d, length %zu and kx_is_hex say %d",
-		   ok, len, kx_is_hex(text, len));
+	FUZZ_CHECK(ok == (len % 2 == 0 && kx_is_hex(text, len)),
+	           "decode says %d, length %zu and kx_is_hex say %d", ok, len, kx_is_hex(text, len));
 	if (!ok) {
 		FUZZ_CHECK(got == 0, "a failed decode set *outlen to %zu", got);
 	} else {
@@ -39,7 +39,7 @@ static void check_decode(const char *text, size_t len)
 			FUZZ_CHECK(again[i] == lower(text[i]), "re-encoding differs at digit %zu", i);
 		if (got > 0)
 			FUZZ_CHECK(kx_hex_decode(text, len, out, got - 1, &got) != 0,
-				   "decoding %zu bytes into %zu succeeded", len / 2, len / 2 - 1);
+			           "decoding %zu bytes into %zu succeeded", len / 2, len / 2 - 1);
 	}
 	free(out);
 	free(again);
@@ -54,14 +54,15 @@ static void check_encode(const uint8_t *data, size_t size)
 	FUZZ_CHECK(text != NULL && back != NULL, "out of memory");
 	for (int upper = 0; upper < 2; upper++) {
 		FUZZ_CHECK(kx_hex_encode(data, size, text, upper) == 2 * size && text[2 * size] == '\0',
-			   "encoding %zu bytes did not give %zu digits", size, 2 * size);
+		           "encoding %zu bytes did not give %zu digits", size, 2 * size);
 		FUZZ_CHECK(kx_is_hex(text, 2 * size), "the encoder wrote a non-hex digit");
 		for (size_t i = 0; i < 2 * size; i++)
-			FUZZ_CHECK(upper ? !(text[i] >= 'a' && text[i] <= 'f') : !(text[i] >= 'A' && text[i] <= 'F'),
-				   "digit %zu is in the wrong case", i);
+			FUZZ_CHECK(upper ? !(text[i] >= 'a' && text[i] <= 'f')
+			                 : !(text[i] >= 'A' && text[i] <= 'F'),
+			           "digit %zu is in the wrong case", i);
 		FUZZ_CHECK(kx_hex_decode(text, 2 * size, back, size, &got) == 0 && got == size &&
-			       (size == 0 || memcmp(back, data, size) == 0),
-			   "decode(encode(x)) != x (upper %d, %zu bytes)", upper, size);
+		               (size == 0 || memcmp(back, data, size) == 0),
+		           "decode(encode(x)) != x (upper %d, %zu bytes)", upper, size);
 	}
 	free(text);
 	free(back);

@@ -68,14 +68,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int ascii = 1;
 
 	FUZZ_CHECK(ok == well_formed(data, size), "kx_nfkc says %d, well-formedness says %d", ok,
-		   well_formed(data, size));
+	           well_formed(data, size));
 	if (!ok) {
 		FUZZ_CHECK(out == NULL && outlen == 0, "a failed normalisation left output behind");
 		return 0;
 	}
 	FUZZ_CHECK(out != NULL && out[outlen] == '\0', "the output is not NUL-terminated");
 	FUZZ_CHECK(well_formed(out, outlen), "the output is not well-formed UTF-8");
-	FUZZ_CHECK(kx_nfkc((const char *)out, outlen, &twice, &twice_len) == 0, "normalising the output failed");
+	FUZZ_CHECK(kx_nfkc((const char *)out, outlen, &twice, &twice_len) == 0,
+	           "normalising the output failed");
 	FUZZ_CHECK(twice_len == outlen && memcmp(twice, out, outlen) == 0, "NFKC is not idempotent here");
 	for (size_t i = 0; i < size; i++)
 		ascii = ascii && data[i] < 0x80;

@@ -27,11 +27,11 @@ static int terminated(const char *field, size_t cap)
 static void check_same(const struct kx_notify *a, const struct kx_notify *b)
 {
 	FUZZ_CHECK(a->is_response == b->is_response && a->op == b->op && a->rsc == b->rsc,
-		   "the rebuilt primitive is of another kind");
+	           "the rebuilt primitive is of another kind");
 	FUZZ_CHECK(strcmp(a->from, b->from) == 0 && strcmp(a->to, b->to) == 0 && strcmp(a->rqi, b->rqi) == 0,
-		   "the rebuilt primitive has other identifiers");
+	           "the rebuilt primitive has other identifiers");
 	FUZZ_CHECK(a->message_len == b->message_len && memcmp(a->message, b->message, a->message_len) == 0,
-		   "the rebuilt primitive carries other message bytes");
+	           "the rebuilt primitive carries other message bytes");
 }
 
 static void check(const char *text, size_t len, int expect_response)
@@ -42,22 +42,24 @@ static void check(const char *text, size_t len, int expect_response)
 	char *built;
 
 	FUZZ_CHECK(kx_notify_parse(text, len, expect_response, &again, tiny, sizeof tiny) == rc,
-		   "a 4-byte error buffer changed the result");
+	           "a 4-byte error buffer changed the result");
 	kx_notify_free(&again);
 	FUZZ_CHECK(kx_notify_parse(text, len, expect_response, &again, NULL, 0) == rc,
-		   "no error buffer changed the result");
+	           "no error buffer changed the result");
 	kx_notify_free(&again);
 	if (rc != 0) {
 		FUZZ_CHECK(rc == -1 && err[0] != '\0', "a refused primitive has no reason");
-		FUZZ_CHECK(p.message == NULL && p.message_len == 0 && p.rqi[0] == '\0', "a refused primitive left data");
+		FUZZ_CHECK(p.message == NULL && p.message_len == 0 && p.rqi[0] == '\0',
+		           "a refused primitive left data");
 		return;
 	}
 	FUZZ_CHECK(p.is_response == expect_response, "asked for %d, got is_response %d", expect_response,
-		   p.is_response);
-	FUZZ_CHECK(expect_response ? p.rsc == KX_NOTIFY_RSC_OK : p.op == KX_NOTIFY_OP, "op %d rsc %d", p.op, p.rsc);
+	           p.is_response);
+	FUZZ_CHECK(expect_response ? p.rsc == KX_NOTIFY_RSC_OK : p.op == KX_NOTIFY_OP, "op %d rsc %d", p.op,
+	           p.rsc);
 	FUZZ_CHECK(terminated(p.from, sizeof p.from) && terminated(p.to, sizeof p.to) &&
-		       terminated(p.rqi, sizeof p.rqi),
-		   "an identifier fills its field without a NUL");
+	               terminated(p.rqi, sizeof p.rqi),
+	           "an identifier fills its field without a NUL");
 	FUZZ_CHECK(p.rqi[0] != '\0', "a parsed primitive has an empty rqi");
 	if (!expect_response)
 		FUZZ_CHECK(p.from[0] != '\0' && p.to[0] != '\0', "a parsed request lacks fr or to");
@@ -66,7 +68,7 @@ static void check(const char *text, size_t len, int expect_response)
 	built = kx_notify_build(&p);
 	FUZZ_CHECK(built != NULL, "a parsed primitive does not rebuild");
 	FUZZ_CHECK(kx_notify_parse(built, strlen(built), expect_response, &again, err, sizeof err) == 0,
-		   "the rebuilt primitive does not parse: %s", err);
+	           "the rebuilt primitive does not parse: %s", err);
 	check_same(&p, &again);
 	kx_notify_free(&again);
 	free(built);
@@ -75,20 +77,21 @@ static void check(const char *text, size_t len, int expect_response)
 		struct kx_notify response = p;
 
 		FUZZ_CHECK(kx_notify_correlates(&p, &p, err, sizeof err) != 0,
-			   "a request correlates with itself (same rqi)");
+		           "a request correlates with itself (same rqi)");
 		/* The answer TS-0001 8.1.3 describes: same rqi, To the request's From. */
 		response.is_response = 1;
 		response.op = 0;
 		response.rsc = KX_NOTIFY_RSC_OK;
 		memcpy(response.to, p.from, sizeof response.to);
 		memcpy(response.from, p.to, sizeof response.from);
-		FUZZ_CHECK(kx_notify_answers(&p, &response, err, sizeof err) == 0, "the request's own answer is refused: %s",
-			   err);
-		FUZZ_CHECK(kx_notify_answers(&response, &p, err, sizeof err) != 0, "a request answers a response");
+		FUZZ_CHECK(kx_notify_answers(&p, &response, err, sizeof err) == 0,
+		           "the request's own answer is refused: %s", err);
+		FUZZ_CHECK(kx_notify_answers(&response, &p, err, sizeof err) != 0,
+		           "a request answers a response");
 		built = kx_notify_build(&response);
 		FUZZ_CHECK(built != NULL, "the answer does not build");
 		FUZZ_CHECK(kx_notify_parse(built, strlen(built), 1, &again, err, sizeof err) == 0,
-			   "the answer does not parse: %s", err);
+		           "the answer does not parse: %s", err);
 		check_same(&response, &again);
 		kx_notify_free(&again);
 		free(built);

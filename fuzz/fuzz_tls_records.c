@@ -35,11 +35,13 @@ static void check_names(const struct kx_tls_flight *f)
 	int full = kx_tls_flight_summary(f, summary, sizeof summary);
 	int cut = kx_tls_flight_summary(f, small, sizeof small);
 
-	FUZZ_CHECK(full >= 0 && cut == full, "the summary's length depends on the buffer (%d, %d)", full, cut);
+	FUZZ_CHECK(full >= 0 && cut == full, "the summary's length depends on the buffer (%d, %d)", full,
+	           cut);
 	FUZZ_CHECK(strlen(small) < sizeof small, "the summary overran a short buffer");
 	if ((size_t)full < sizeof summary)
 		FUZZ_CHECK(strlen(summary) == (size_t)full, "the summary's length is not what it wrote");
-	FUZZ_CHECK(strncmp(summary, small, strlen(small)) == 0, "the short summary is not a prefix of the long one");
+	FUZZ_CHECK(strncmp(summary, small, strlen(small)) == 0,
+	           "the short summary is not a prefix of the long one");
 	for (size_t i = 0; i < f->n_items; i++) {
 		int n = kx_tls_item_name(&f->items[i], name, sizeof name);
 
@@ -55,11 +57,12 @@ static void check_escertke(const struct kx_tls_flight *f)
 		int rc = kx_escertke_check(m, f, err, sizeof err);
 
 		FUZZ_CHECK(rc == 0 || rc == -1, "check returned %d", rc);
-		FUZZ_CHECK((rc == 0) == (err[0] == '\0'), "message %d: result %d with text \"%s\"", m, rc, err);
+		FUZZ_CHECK((rc == 0) == (err[0] == '\0'), "message %d: result %d with text \"%s\"", m, rc,
+		           err);
 		if (m == 0 || m == 5)
 			FUZZ_CHECK(rc == -1, "ESCertKE message %d does not exist but passed", m);
 		FUZZ_CHECK(kx_escertke_check(m, f, tiny, sizeof tiny) == rc && strlen(tiny) < sizeof tiny,
-			   "a short error buffer changed the result");
+		           "a short error buffer changed the result");
 		FUZZ_CHECK(kx_escertke_check(m, f, NULL, 0) == rc, "no error buffer changed the result");
 	}
 }
@@ -79,7 +82,7 @@ static void check_stream(const uint8_t *buf, size_t len, int ccs)
 		FUZZ_CHECK(rc == -1 && err[0] != '\0', "a refused flight has no reason");
 		FUZZ_CHECK(dir.ccs_sent == ccs, "a refused flight changed the direction state");
 		FUZZ_CHECK(f.n_items == 0 && f.n_records == 0 && f.items == NULL && f.records == NULL,
-			   "a refused flight left items");
+		           "a refused flight left items");
 		return;
 	}
 	FUZZ_CHECK(!f.dtls && !f.bare, "a TLS stream read as DTLS or bare");
@@ -89,10 +92,12 @@ static void check_stream(const uint8_t *buf, size_t len, int ccs)
 	for (size_t r = 0; r < f.n_records; r++) {
 		const struct kx_tls_record *rec = &f.records[r];
 
-		FUZZ_CHECK(rec->offset == pos, "record %zu is at %zu, the previous one ended at %zu", r, rec->offset, pos);
+		FUZZ_CHECK(rec->offset == pos, "record %zu is at %zu, the previous one ended at %zu", r,
+		           rec->offset, pos);
 		FUZZ_CHECK(len - pos >= 5u + rec->length, "record %zu runs past the input", r);
-		FUZZ_CHECK(buf[pos] == rec->content_type && (uint16_t)(buf[pos + 1] << 8 | buf[pos + 2]) == rec->version,
-			   "record %zu's header is not what the input says", r);
+		FUZZ_CHECK(buf[pos] == rec->content_type &&
+		               (uint16_t)(buf[pos + 1] << 8 | buf[pos + 2]) == rec->version,
+		           "record %zu's header is not what the input says", r);
 		/* Handshake payloads before this record's direction changed cipher spec. */
 		if (rec->content_type == KX_CT_HANDSHAKE && !ccs && !saw_ccs) {
 			memcpy(hs + hs_len, buf + pos + 5, rec->length);
@@ -107,13 +112,14 @@ static void check_stream(const uint8_t *buf, size_t len, int ccs)
 	for (size_t i = 0; i < f.n_items; i++) {
 		const struct kx_tls_item *item = &f.items[i];
 
-		FUZZ_CHECK(item->record < f.n_records, "item %zu points at record %zu of %zu", i, item->record,
-			   f.n_records);
+		FUZZ_CHECK(item->record < f.n_records, "item %zu points at record %zu of %zu", i,
+		           item->record, f.n_records);
 		FUZZ_CHECK(item->n_records >= 1 && item->record + item->n_records <= f.n_records,
-			   "item %zu spans records %zu+%zu of %zu", i, item->record, item->n_records, f.n_records);
+		           "item %zu spans records %zu+%zu of %zu", i, item->record, item->n_records,
+		           f.n_records);
 		FUZZ_CHECK(f.records[item->record].content_type == item->content_type,
-			   "item %zu is of content type %u, its record of %u", i, item->content_type,
-			   f.records[item->record].content_type);
+		           "item %zu is of content type %u, its record of %u", i, item->content_type,
+		           f.records[item->record].content_type);
 		FUZZ_CHECK(item->body != NULL, "item %zu has no body", i);
 		FUZZ_CHECK(item->offset < len, "item %zu is at %zu of %zu bytes", i, item->offset, len);
 		if (item->content_type == KX_CT_HANDSHAKE && !item->encrypted) {
@@ -128,16 +134,16 @@ static void check_stream(const uint8_t *buf, size_t len, int ccs)
 		}
 		if (item->msg == KX_MSG_ALERT && !item->encrypted)
 			FUZZ_CHECK(item->length == 2 && item->alert_level == item->body[0] &&
-				       item->alert_description == item->body[1],
-				   "alert %zu does not hold its level and description", i);
+			               item->alert_description == item->body[1],
+			           "alert %zu does not hold its level and description", i);
 		if (item->msg == KX_MSG_CHANGE_CIPHER_SPEC)
 			FUZZ_CHECK(dir.ccs_sent, "a ChangeCipherSpec left the direction unchanged");
 		if (item->encrypted && item->msg == KX_MSG_FINISHED)
 			FUZZ_CHECK(ccs || i > 0, "the first item is encrypted in a fresh direction");
 	}
 	FUZZ_CHECK(msg_len == hs_len && memcmp(msgs, hs, hs_len) == 0,
-		   "the handshake messages (%zu bytes) are not the handshake records' payloads (%zu bytes)", msg_len,
-		   hs_len);
+	           "the handshake messages (%zu bytes) are not the handshake records' payloads (%zu bytes)",
+	           msg_len, hs_len);
 	FUZZ_CHECK(ccs == 0 || dir.ccs_sent == 1, "a direction forgot its ChangeCipherSpec");
 	check_names(&f);
 	check_escertke(&f);
@@ -154,17 +160,20 @@ static void check_bare(const uint8_t *buf, size_t len)
 	size_t pos = 0;
 
 	if (kx_tls_parse_bare(buf, len, &f, err, sizeof err) != 0) {
-		FUZZ_CHECK(err[0] != '\0' && f.n_items == 0 && f.items == NULL, "a refused bare flight is inconsistent");
+		FUZZ_CHECK(err[0] != '\0' && f.n_items == 0 && f.items == NULL,
+		           "a refused bare flight is inconsistent");
 		return;
 	}
 	FUZZ_CHECK(f.bare && f.n_records == 0, "a bare flight has records");
 	for (size_t i = 0; i < f.n_items; i++) {
 		const struct kx_tls_item *item = &f.items[i];
 
-		FUZZ_CHECK(item->offset == pos && buf[pos] == item->handshake_type && be24(buf + pos + 1) == item->length,
-			   "bare message %zu is not the header at %zu", i, pos);
+		FUZZ_CHECK(item->offset == pos && buf[pos] == item->handshake_type &&
+		               be24(buf + pos + 1) == item->length,
+		           "bare message %zu is not the header at %zu", i, pos);
 		FUZZ_CHECK(item->msg != KX_MSG_UNKNOWN_HANDSHAKE, "a bare flight holds an unknown type");
-		FUZZ_CHECK(memcmp(item->body, buf + pos + 4, item->length) == 0, "bare message %zu's body differs", i);
+		FUZZ_CHECK(memcmp(item->body, buf + pos + 4, item->length) == 0,
+		           "bare message %zu's body differs", i);
 		pos += 4 + item->length;
 	}
 	FUZZ_CHECK(pos == len && len > 0, "bare messages cover %zu of %zu bytes", pos, len);
@@ -181,8 +190,9 @@ static void check_escertke_parse(const uint8_t *buf, size_t len)
 	int rc = kx_escertke_parse(buf, len, &dir, &f, err, sizeof err);
 
 	if (stream_rc == 0) {
-		FUZZ_CHECK(rc == 0 && !f.bare && f.n_items == stream.n_items && f.n_records == stream.n_records,
-			   "kx_escertke_parse did not take the record reading");
+		FUZZ_CHECK(rc == 0 && !f.bare && f.n_items == stream.n_items &&
+		               f.n_records == stream.n_records,
+		           "kx_escertke_parse did not take the record reading");
 		FUZZ_CHECK(dir.ccs_sent == stream_dir.ccs_sent, "the two readings leave different states");
 	} else if (rc == 0) {
 		FUZZ_CHECK(f.bare, "records that do not read were read as records");

@@ -85,9 +85,10 @@ static json_t *through_the_pipe(json_t *request, json_int_t id)
 }
 
 static void drive(const struct kx_backend *backend, json_t *capabilities, const struct kx_vector_kind *kind,
-		  const struct kx_vector_test *test, json_int_t *next_id)
+                  const struct kx_vector_test *test, json_int_t *next_id)
 {
-	json_t *requests[KX_MAX_REQUESTS_PER_TEST] = {NULL, NULL}, *responses[KX_MAX_REQUESTS_PER_TEST] = {NULL, NULL};
+	json_t *requests[KX_MAX_REQUESTS_PER_TEST] = {NULL, NULL},
+	       *responses[KX_MAX_REQUESTS_PER_TEST] = {NULL, NULL};
 	char reason[512] = "";
 	int n = kx_vector_requests(kind, test, requests, reason, sizeof reason), rc;
 
@@ -101,19 +102,21 @@ static void drive(const struct kx_backend *backend, json_t *capabilities, const 
 
 		FUZZ_CHECK(json_is_string(json_object_get(received, "op")), "request %d has no \"op\"", i);
 		responses[i] = kx_driver_answer(backend, received);
-		FUZZ_CHECK(json_is_object(responses[i]) && json_is_boolean(json_object_get(responses[i], "ok")),
-			   "an answer without \"ok\"");
-		FUZZ_CHECK(json_integer_value(json_object_get(responses[i], "id")) == *next_id, "an answer with another id");
+		FUZZ_CHECK(json_is_object(responses[i]) &&
+		               json_is_boolean(json_object_get(responses[i], "ok")),
+		           "an answer without \"ok\"");
+		FUZZ_CHECK(json_integer_value(json_object_get(responses[i], "id")) == *next_id,
+		           "an answer with another id");
 		(*next_id)++;
 		json_decref(received);
 	}
 	/* The runner asks for a known mistake only from drivers that model it. */
 	if (n > 1 && !supports(capabilities, kx_json_get_string(requests[1], "op"),
-			       kx_json_get_string(requests[1], "variant")))
+	                       kx_json_get_string(requests[1], "variant")))
 		n = 1;
 	/* F2: a key identifier test with a reading but no "keyId" crashes the verdict. */
-	if (kind == kx_vector_kind_for("keyid_test_schema.json") && kx_json_get_string(test->test, "keyId") == NULL &&
-	    kx_fuzz_step_around("F2"))
+	if (kind == kx_vector_kind_for("keyid_test_schema.json") &&
+	    kx_json_get_string(test->test, "keyId") == NULL && kx_fuzz_step_around("F2"))
 		n = 0;
 	rc = n > 0 ? kx_vector_verify(kind, test, responses, n, reason, sizeof reason) : 0;
 	FUZZ_CHECK(rc == 0 || (rc == -1 && reason[0] != '\0'), "verdict %d with reason \"%s\"", rc, reason);
@@ -132,31 +135,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	json_int_t next_id = 0;
 	char reason[512];
 
-	FUZZ_CHECK(ftruncate(fd, 0) == 0 && pwrite(fd, data, size, 0) == (ssize_t)size, "cannot write the input");
+	FUZZ_CHECK(ftruncate(fd, 0) == 0 && pwrite(fd, data, size, 0) == (ssize_t)size,
+	           "cannot write the input");
 	if (kx_vector_file_load(path, &file) != 0) {
 		FUZZ_CHECK(file.error[0] != '\0', "a file that does not load has no reason");
 		kx_vector_file_free(&file);
 		return 0;
 	}
 	FUZZ_CHECK(json_is_object(file.root) && file.schema != NULL &&
-		       strcmp(file.schema, json_string_value(json_object_get(file.root, "schema"))) == 0,
-		   "a loaded file has no schema");
+	               strcmp(file.schema, json_string_value(json_object_get(file.root, "schema"))) == 0,
+	           "a loaded file has no schema");
 	FUZZ_CHECK(strcmp(file.name, strrchr(path, '/') + 1) == 0, "the file's name is not its base name");
 	for (size_t i = 0; i < file.n_tests; i++) {
 		const struct kx_vector_test *t = &file.tests[i];
 
 		FUZZ_CHECK(t->tc_id >= 1 && json_is_object(t->test) && json_is_object(t->group),
-			   "test %zu is kept without a positive tcId or an object", i);
+		           "test %zu is kept without a positive tcId or an object", i);
 		FUZZ_CHECK(strcmp(t->result, "valid") == 0 || strcmp(t->result, "invalid") == 0 ||
-			       strcmp(t->result, "acceptable") == 0,
-			   "test %zu is kept with result \"%s\"", i, t->result);
+		               strcmp(t->result, "acceptable") == 0,
+		           "test %zu is kept with result \"%s\"", i, t->result);
 		for (size_t j = 0; j < i; j++)
 			FUZZ_CHECK(file.tests[j].tc_id != t->tc_id, "tcId %lld is kept twice", t->tc_id);
 	}
 	for (size_t i = 0; i < file.n_problems; i++)
 		FUZZ_CHECK(memchr(file.problems[i].text, '\0', sizeof file.problems[i].text) != NULL &&
-			       file.problems[i].text[0] != '\0',
-			   "problem %zu has no text", i);
+		               file.problems[i].text[0] != '\0',
+		           "problem %zu has no text", i);
 
 	kind = kx_vector_kind_for(file.schema);
 	capabilities = kx_driver_capabilities(backend);

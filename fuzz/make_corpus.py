@@ -140,6 +140,21 @@ def handshake(client, server, transport, suite, client_extra, server_extra, mtu=
     return flights, answers, info
 
 
+def http_text(primitive):
+    """The fuzz_http_binding input for a NOTIFY primitive as TS-0009 maps it:
+    the request line or status, the X-M2M header fields, then the content."""
+    content = json.dumps(primitive["pc"], separators=(",", ":"))
+    if "op" in primitive:
+        to = primitive["to"]
+        target = "/_/" + to[2:] if to.startswith("//") else "/~" + to if to.startswith("/") else "/" + to
+        head = [f"POST {target}", f"X-M2M-Origin: {primitive['fr']}"]
+    else:
+        head = ["HTTP 200", f"X-M2M-RSC: {primitive['rsc']}"]
+    head += [f"X-M2M-RI: {primitive['rqi']}", f"X-M2M-RVI: {primitive.get('rvi', '3')}",
+             "Content-Type: application/json"]
+    return "\r\n".join(head) + "\r\n\r\n" + content
+
+
 def dtls_input(chunks):
     """The dtls_records target's format: each datagram behind its 2-byte length."""
     return b"".join(len(c).to_bytes(2, "big") + c for c in chunks)
@@ -290,7 +305,7 @@ def main():
 
     corpora = {name: Corpus(name) for name in (
         "base64", "hex", "fqdn", "nfkc", "keyid", "notify", "chunks_json", "tls_records", "dtls_records",
-        "vector_file", "driver_dispatch", "driver_call", "keylog", "pcap_read")}
+        "vector_file", "driver_dispatch", "driver_call", "keylog", "pcap_read", "http_binding")}
     vectors = {}
     for name in sorted(os.listdir(os.path.join(ROOT, "vectors"))):
         if name.endswith(".json"):
@@ -354,12 +369,22 @@ def main():
             n = flight["escertke_message"]
             corpora["notify"].add(f"{short}-message{n}-{flight['notify']}.json", flight["primitive"])
             body = next(iter(json.loads(flight["primitive"]).values()))
+            if short.count(".") == 0:
+                corpora["http_binding"].add(f"{short}-message{n}-{flight['notify']}.http", http_text(body))
             eckm = body["pc"]["m2m:seci"]["eckm"]
             # The negative cases add only the flights that differ from a success.
             if short.count(".") == 0 or n == 3:
                 corpora["tls_records"].add(f"escertke-{short}-message{n}", base64.b64decode(eckm))
             if n in (1, 4) and short.count(".") == 0:
                 corpora["base64"].add(f"eckm-{short}-message{n}", eckm)
+
+    # The binding's refusals, from a real request with one thing changed.
+    request = next(v for k, v in corpora["http_binding"].files.items() if k.endswith("request.http")).decode()
+    corpora["http_binding"].add("refused-get.http", request.replace("POST ", "GET ", 1))
+    corpora["http_binding"].add("refused-create-ty.http",
+                                request.replace("Content-Type: application/json", "Content-Type: application/json;ty=4"))
+    corpora["http_binding"].add("refused-no-origin.http", request.replace("X-M2M-Origin", "X-M2M-Orig", 1))
+    corpora["http_binding"].add("refused-absolute-to.http", request.replace("POST /~/", "POST /_/sp.example/", 1))
 
     # Sessions through the drivers: TLS and DTLS flights, answers, request scripts.
     sessions = {

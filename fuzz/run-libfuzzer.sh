@@ -17,8 +17,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 build="$root/build-fuzz"
 seconds=${FUZZ_SECONDS:-30}
 jobs=${JOBS:-2}
-all_targets=(base64 hex fqdn nfkc keyid notify chunks_json tls_records dtls_records keylog pcap_read vector_file
-  driver_dispatch driver_call)
+all_targets=(base64 hex fqdn nfkc keyid notify chunks_json tls_records dtls_records keylog pcap_read http_binding
+  vector_file driver_dispatch driver_call)
 read -r -a targets <<<"${FUZZ_TARGETS:-}"
 [ ${#targets[@]} -eq 0 ] && targets=("${all_targets[@]}")
 
@@ -49,8 +49,9 @@ printf '*\n' >"$build/.gitignore"
 cmake --build "$build" --target fuzz_targets kx_pki -j "$jobs" >"$build/build.log" 2>&1 ||
   { tail -40 "$build/build.log" >&2; echo "make fuzz: building the fuzz targets failed (build-fuzz/build.log)" >&2; exit 2; }
 
+# halt_on_error and print_stacktrace are the targets' defaults (fuzz/sanitizer_options.c).
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:symbolize=1}
-export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+explore_ubsan="suppressions=$root/fuzz/known-open.supp"
 status=0
 echo "make fuzz: ${#targets[@]} targets, ${seconds} s each (libFuzzer, ASan + UBSan, clang $(clang -dumpversion))"
 
@@ -78,12 +79,12 @@ for name in "${targets[@]}"; do
       is_open=0
       # OPEN: one reproducer name a line, then an optional comment (as standalone.c reads it).
       awk -v n="$base" '$1 == n { found = 1 } END { exit !found }' "$regress_dir/OPEN" 2>/dev/null && is_open=1
-      if (cd "$build" && KX_FUZZ_STRICT=1 "$exe" "$repro" >"$log.repro" 2>&1); then
+      if (cd "$build" && KX_FUZZ_STRICT=1 UBSAN_OPTIONS="${UBSAN_OPTIONS:-}" timeout 60 "$exe" "$repro" >"$log.$base" 2>&1); then
         [ $is_open -eq 1 ] && regress_note+=" [open $base: did not fail; fixed? remove it from OPEN]"
       elif [ $is_open -eq 1 ]; then
         regress_note+=" [open $base: still fails]"
       else
-        regress_note+=" [REGRESSION $base fails again: $log.repro]"
+        regress_note+=" [REGRESSION $base fails again: ${log#"$root"/}.$base]"
         status=1
       fi
     done
@@ -93,25 +94,48 @@ for name in "${targets[@]}"; do
   # time bound is spent finding others; each crash still lands in artifacts/.
   dict=()
   case $name in
-    notify | chunks_json | vector_file | driver_dispatch | driver_call) dict=(-dict="$root/fuzz/json.dict") ;;
+    notify | chunks_json | http_binding | vector_file | driver_dispatch | driver_call) dict=(-dict="$root/fuzz/json.dict") ;;
   esac
-  crashes_before=$(find "$artifacts" -type f | wc -l)
-  (cd "$build" && "$exe" -fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
-    -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 "${dict[@]}" \
-    -artifact_prefix="$artifacts/" "$corpus" >"$log" 2>&1)
+  touch "$log.start"
+  (cd "$build" && UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}$explore_ubsan" "$exe" -fork=1 -ignore_crashes=1 \
+    -ignore_timeouts=1 -ignore_ooms=1 -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+    "${dict[@]}" -artifact_prefix="$artifacts/" "$corpus" >"$log" 2>&1)
   after=$(find "$corpus" -type f | wc -l)
   # Fork mode's progress lines read "#EXECS: cov: C ft: F corp: N exec/s E oom/timeout/crash: a/b/c time: Ts".
   last=$(grep -E '^#[0-9]+: cov:' "$log" | tail -1)
   execs=$(sed -E 's/^#([0-9]+):.*/\1/' <<<"$last")
   cov=$(sed -E 's/.* cov: ([0-9]+).*/\1/' <<<"$last")
-  found=$(($(find "$artifacts" -type f | wc -l) - crashes_before))
   line="fuzz_$name: ${execs:-0} executions in ${seconds} s, coverage ${cov:-?}, corpus $before -> $after"
-  if [ "$found" -gt 0 ]; then
-    line+=", $found NEW CRASH FILE(S):$(ls -t "$artifacts" | head -n "$found" | sed "s|^| ${artifacts#"$root"/}/|" | tr -d '\n')"
+  # Crashes grouped by what failed (one file of each kind shown): a replay of each new
+  # file gives its invariant or sanitizer summary line, addresses and pids removed.
+  mapfile -t new_files < <(find "$artifacts" -type f -newer "$log.start" | sort)
+  if [ ${#new_files[@]} -gt 0 ]; then
+    declare -A example=() count=()
+    for f in "${new_files[@]}"; do
+      case $(basename "$f") in
+        timeout-*) sig="timeout: an input ran longer than 10 s" ;;
+        oom-*) sig="out of memory: an input used more than 2048 MB" ;;
+        *)
+          out=$(cd "$build" && UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}$explore_ubsan" timeout 60 "$exe" "$f" 2>&1)
+          sig=$(grep -m1 'invariant broken' <<<"$out" || grep -m1 '^SUMMARY:' <<<"$out" || echo "no reproduction on replay")
+          sig=$(sed -E 's/0x[0-9a-f]+//g; s/==[0-9]+==//g; s|'"$root"'/||g' <<<"$sig")
+          ;;
+      esac
+      count[$sig]=$((${count[$sig]:-0} + 1))
+      [ -n "${example[$sig]:-}" ] || example[$sig]=${f#"$root"/}
+    done
+    line+=", ${#new_files[@]} CRASH FILE(S) of ${#count[@]} kind(s)"
+    details=""
+    for sig in "${!count[@]}"; do
+      details+=$'\n'"    ${count[$sig]} x $sig (e.g. ${example[$sig]})"
+    done
+    unset example count
     status=1
   else
     line+=", no crash"
+    details=""
   fi
-  echo "$line$regress_note (log: ${log#"$root"/})"
+  rm -f "$log.start"
+  echo "$line$regress_note (log: ${log#"$root"/})$details"
 done
 exit $status

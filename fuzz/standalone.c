@@ -58,7 +58,7 @@ struct inputs {
 
 static const char *program = "fuzz";
 static char failure_file[256];
-static char current[512];          /* description of the input being run */
+static char current[512];           /* description of the input being run */
 static const uint8_t *current_data; /* and its bytes */
 static size_t current_len;
 
@@ -273,7 +273,8 @@ static int replay_regressions(const char *dir, size_t *replayed, size_t *open_bu
 		return 1;
 	}
 	for (size_t i = 0; i < in.n; i++) {
-		const char *base = strrchr(in.items[i].name, '/') ? strrchr(in.items[i].name, '/') + 1 : in.items[i].name;
+		const char *base =
+		    strrchr(in.items[i].name, '/') ? strrchr(in.items[i].name, '/') + 1 : in.items[i].name;
 		int open_bug = listed_open(dir, base), status = 0;
 		pid_t pid;
 
@@ -297,8 +298,8 @@ static int replay_regressions(const char *dir, size_t *replayed, size_t *open_bu
 			(*open_bugs)++;
 			printf("%s: KNOWN OPEN %s: %s\n", program, in.items[i].name,
 			       failed ? "still fails (reported, not fixed yet; see fuzz/README.md)"
-				      : "did not fail in this build: fixed, or it needs a sanitizer build "
-					"(make fuzz); if fixed, remove it from OPEN");
+			              : "did not fail in this build: fixed, or it needs a sanitizer build "
+			                "(make fuzz); if fixed, remove it from OPEN");
 		} else if (failed) {
 			printf("%s: REGRESSION %s fails again\n", program, in.items[i].name);
 			failures++;
@@ -330,12 +331,43 @@ static size_t below(size_t n)
  * extremes, the protocol's words, key identifier and FQDN separators,
  * non-ASCII UTF-8, and TLS/DTLS record and alert headers. */
 static const char *const tokens[] = {
-    "\"",        "null",          "true",     "false",   "0",        "-1",          "65536",
-    "65537",     "4294967296",    "1e999",    "\\u0000", "\\ud800",  "[]",          "{}",
-    "[",         "]",             "{",        "}",       ":",        ",",           "\"op\"",
-    "\"step\"",  "\"open\"",      "\"relay\"", "\"flight\"", "\"id\"", "\"session\"", "==",
-    "@",         "..",            "\xc3\xa9", "\xef\xbc\xa0", "\xed\xa0\x80", "\x16\x03\x03", "\xfe\xfd",
-    "\x14\x03\x03\x00\x01\x01",   "\x15\x03\x03\x00\x02\x02\x28",
+    "\"",
+    "null",
+    "true",
+    "false",
+    "0",
+    "-1",
+    "65536",
+    "65537",
+    "4294967296",
+    "1e999",
+    "\\u0000",
+    "\\ud800",
+    "[]",
+    "{}",
+    "[",
+    "]",
+    "{",
+    "}",
+    ":",
+    ",",
+    "\"op\"",
+    "\"step\"",
+    "\"open\"",
+    "\"relay\"",
+    "\"flight\"",
+    "\"id\"",
+    "\"session\"",
+    "==",
+    "@",
+    "..",
+    "\xc3\xa9",
+    "\xef\xbc\xa0",
+    "\xed\xa0\x80",
+    "\x16\x03\x03",
+    "\xfe\xfd",
+    "\x14\x03\x03\x00\x01\x01",
+    "\x15\x03\x03\x00\x02\x02\x28",
 };
 
 static size_t insert_bytes(uint8_t *buf, size_t len, size_t cap, size_t at, const uint8_t *bytes, size_t n)
@@ -350,9 +382,10 @@ static size_t insert_bytes(uint8_t *buf, size_t len, size_t cap, size_t at, cons
 /* Applies one random change to buf (len bytes, capacity cap); returns the new length. */
 static size_t mutate_once(uint8_t *buf, size_t len, size_t cap, const struct inputs *corpus)
 {
-	static const uint8_t interesting[] = {0x00, 0x01, 0x7f, 0x80, 0xff, '"', '\\', '0', '9',
-					      '\n', '@', '.', '=', '-', '_', '+', '/', '{', '['};
-	static const uint16_t lengths[] = {0, 1, 2, 0x7f, 0x80, 0xff, 0x100, 0x3fff, 0x4000, 0x4800, 0x4801, 0xffff};
+	static const uint8_t interesting[] = {0x00, 0x01, 0x7f, 0x80, 0xff, '"', '\\', '0', '9', '\n',
+	                                      '@',  '.',  '=',  '-',  '_',  '+', '/',  '{', '['};
+	static const uint16_t lengths[] = {0,     1,      2,      0x7f,   0x80,   0xff,
+	                                   0x100, 0x3fff, 0x4000, 0x4800, 0x4801, 0xffff};
 	size_t at = below(len + 1), n;
 	uint8_t bytes[8];
 
@@ -436,10 +469,10 @@ static size_t mutate_once(uint8_t *buf, size_t len, size_t cap, const struct inp
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: %s [-n MUTATIONS] [-s SEED] [-r REGRESSIONS_DIR]... [PATH]...\n"
-		"Replays the regressions and the corpus (files or directories), then MUTATIONS\n"
-		"(default 2000) deterministic mutations of the corpus. See fuzz/README.md.\n",
-		program);
+	        "usage: %s [-n MUTATIONS] [-s SEED] [-r REGRESSIONS_DIR]... [PATH]...\n"
+	        "Replays the regressions and the corpus (files or directories), then MUTATIONS\n"
+	        "(default 2000) deterministic mutations of the corpus. See fuzz/README.md.\n",
+	        program);
 }
 
 static double seconds_since(const struct timespec *start)
@@ -516,14 +549,15 @@ int main(int argc, char **argv)
 			memcpy(buf, base->data, len);
 		for (size_t r = 0; r < rounds; r++)
 			len = mutate_once(buf, len, max_len, &corpus);
-		snprintf(current, sizeof current, "mutation %zu (seed %llu) of %s", m + 1, (unsigned long long)seed,
-			 base != NULL ? base->name : "the empty input");
+		snprintf(current, sizeof current, "mutation %zu (seed %llu) of %s", m + 1,
+		         (unsigned long long)seed, base != NULL ? base->name : "the empty input");
 		run_one(buf, len);
 	}
 	free(buf);
 
-	printf("%s: %zu corpus files, %zu mutations, %zu regressions (%zu known open): %s in %.2f s\n", program,
-	       corpus.n, mutations, replayed, open_bugs, failures ? "FAILED" : "ok", seconds_since(&start));
+	printf("%s: %zu corpus files, %zu mutations, %zu regressions (%zu known open): %s in %.2f s\n",
+	       program, corpus.n, mutations, replayed, open_bugs, failures ? "FAILED" : "ok",
+	       seconds_since(&start));
 	free_inputs(&corpus);
 	return failures ? 1 : 0;
 }

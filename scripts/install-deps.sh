@@ -29,6 +29,7 @@ test_packages=(
   "python3-jsonschema:validates vector files and reports against their JSON Schemas"
   "tshark:checks that every capture decrypts with no set-up (the tests check the check)"
   "chromium:loads the HTML report in a headless browser in a test"
+  "gnutls-bin:gnutls-serv and gnutls-cli play the vendor in the kxconform live tests"
 )
 conformance_packages=(
   "tshark:checks that every capture decrypts with no set-up"

@@ -73,7 +73,8 @@ static int add_entry(struct kx_keylog *log, struct kx_keylog_entry *entry)
 }
 
 /* One line without its terminator; 0, or -1 with err. */
-static int parse_line(struct kx_keylog *log, const char *s, const char *end, size_t line, char *err, size_t errlen)
+static int parse_line(struct kx_keylog *log, const char *s, const char *end, size_t line, char *err,
+                      size_t errlen)
 {
 	if (end > s && end[-1] == '\r')
 		end--;
@@ -86,40 +87,50 @@ static int parse_line(struct kx_keylog *log, const char *s, const char *end, siz
 	size_t lens[3];
 	size_t n = split_fields(first, end, starts, lens, 3);
 	if (n != 3)
-		return fail(err, errlen,
-			    "line %zu: %zu field%s, a key log line has three (LABEL <client random> <secret>); "
-			    "is the file cut short?",
-			    line, n, n == 1 ? "" : "s");
+		return fail(
+		    err, errlen,
+		    "line %zu: %zu field%s, a key log line has three (LABEL <client random> <secret>); "
+		    "is the file cut short?",
+		    line, n, n == 1 ? "" : "s");
 	struct kx_keylog_entry entry;
 	memset(&entry, 0, sizeof entry);
 	entry.line = line;
 	if (lens[0] >= sizeof entry.label)
-		return fail(err, errlen, "line %zu: label longer than %zu characters", line, sizeof entry.label - 1);
+		return fail(err, errlen, "line %zu: label longer than %zu characters", line,
+		            sizeof entry.label - 1);
 	for (size_t i = 0; i < lens[0]; i++)
 		if (!label_char(starts[0][i]))
-			return fail(err, errlen, "line %zu: label \"%.*s\" is not upper-case letters, digits and '_'",
-				    line, (int)lens[0], starts[0]);
+			return fail(err, errlen,
+			            "line %zu: label \"%.*s\" is not upper-case letters, digits and '_'",
+			            line, (int)lens[0], starts[0]);
 	memcpy(entry.label, starts[0], lens[0]);
 
 	size_t got = 0;
 	if (strcmp(entry.label, "RSA") == 0) {
 		uint8_t prefix[8];
-		if (kx_hex_decode(starts[1], lens[1], prefix, sizeof prefix, &got) != 0 || got != sizeof prefix)
-			return fail(err, errlen, "line %zu: RSA needs 16 hex digits of encrypted pre-master secret", line);
+		if (kx_hex_decode(starts[1], lens[1], prefix, sizeof prefix, &got) != 0 ||
+		    got != sizeof prefix)
+			return fail(err, errlen,
+			            "line %zu: RSA needs 16 hex digits of encrypted pre-master secret", line);
 		return 0; /* accepted, not stored: see the top of this file */
 	}
 	if (lens[1] != 2 * KX_KEYLOG_RANDOM_LEN ||
 	    kx_hex_decode(starts[1], lens[1], entry.client_random, sizeof entry.client_random, &got) != 0)
-		return fail(err, errlen, "line %zu: the client random must be 64 hex digits, found \"%.*s\" (%zu characters)",
-			    line, lens[1] > 80 ? 80 : (int)lens[1], starts[1], lens[1]);
+		return fail(
+		    err, errlen,
+		    "line %zu: the client random must be 64 hex digits, found \"%.*s\" (%zu characters)",
+		    line, lens[1] > 80 ? 80 : (int)lens[1], starts[1], lens[1]);
 	if (kx_hex_decode(starts[2], lens[2], entry.secret, sizeof entry.secret, &entry.secret_len) != 0 ||
 	    entry.secret_len == 0)
-		return fail(err, errlen, "line %zu: the secret must be 2 to %d hex digits, found %zu characters%s", line,
-			    2 * KX_KEYLOG_SECRET_MAX, lens[2], kx_is_hex(starts[2], lens[2]) ? "" : " that are not all hex");
+		return fail(err, errlen,
+		            "line %zu: the secret must be 2 to %d hex digits, found %zu characters%s", line,
+		            2 * KX_KEYLOG_SECRET_MAX, lens[2],
+		            kx_is_hex(starts[2], lens[2]) ? "" : " that are not all hex");
 	if (strcmp(entry.label, "CLIENT_RANDOM") == 0 && entry.secret_len != KX_KEYLOG_MASTER_SECRET_LEN)
 		return fail(err, errlen,
-			    "line %zu: CLIENT_RANDOM needs a 48-byte master secret (96 hex digits), found %zu digits%s", line,
-			    lens[2], lens[2] < 96 ? "; is the file cut short?" : "");
+		            "line %zu: CLIENT_RANDOM needs a 48-byte master secret (96 hex digits), found "
+		            "%zu digits%s",
+		            line, lens[2], lens[2] < 96 ? "; is the file cut short?" : "");
 	if (add_entry(log, &entry) != 0)
 		return fail(err, errlen, "line %zu: out of memory", line);
 	return 0;
@@ -133,9 +144,16 @@ int kx_keylog_parse(struct kx_keylog *log, const char *text, size_t len, char *e
 		const char *nl = memchr(s, '\n', (size_t)(end - s));
 		const char *stop = nl != NULL ? nl : end;
 		if (memchr(s, '\0', (size_t)(stop - s)) != NULL)
-			return fail(err, errlen, "line %zu: a NUL byte; this is not a key log (text) file", line);
-		if (parse_line(log, s, stop, line, err, errlen) != 0)
+			return fail(err, errlen, "line %zu: a NUL byte; this is not a key log (text) file",
+			            line);
+		if (parse_line(log, s, stop, line, err, errlen) != 0) {
+			/* A last line without its newline is what a file cut short looks like. */
+			size_t used = strlen(err);
+			if (nl == NULL && strstr(err, "cut short") == NULL && used < errlen)
+				snprintf(err + used, errlen - used,
+				         " (the last line has no newline: is the file cut short?)");
 			return -1;
+		}
 		s = nl != NULL ? nl + 1 : end;
 		line++;
 	}
@@ -154,7 +172,7 @@ int kx_keylog_load(struct kx_keylog *log, const char *path, char *err, size_t er
 		if (len == cap) {
 			if (cap >= KEYLOG_FILE_MAX) {
 				ret = fail(err, errlen, "%s: larger than %u MiB; not a key log", path,
-					   KEYLOG_FILE_MAX / (1024u * 1024u));
+				           KEYLOG_FILE_MAX / (1024u * 1024u));
 				break;
 			}
 			cap = cap ? cap * 2 : 4096;
@@ -184,7 +202,7 @@ int kx_keylog_load(struct kx_keylog *log, const char *path, char *err, size_t er
 }
 
 const struct kx_keylog_entry *kx_keylog_find(const struct kx_keylog *log, const char *label,
-					     const uint8_t client_random[KX_KEYLOG_RANDOM_LEN])
+                                             const uint8_t client_random[KX_KEYLOG_RANDOM_LEN])
 {
 	for (size_t i = 0; i < log->n; i++)
 		if ((label == NULL || strcmp(log->entries[i].label, label) == 0) &&

@@ -41,7 +41,7 @@ int kx_keylog_load(struct kx_keylog *log, const char *path, char *err, size_t er
 
 /* The first entry with this label (NULL: any label) and client random, or NULL. */
 const struct kx_keylog_entry *kx_keylog_find(const struct kx_keylog *log, const char *label,
-					     const uint8_t client_random[KX_KEYLOG_RANDOM_LEN]);
+                                             const uint8_t client_random[KX_KEYLOG_RANDOM_LEN]);
 
 /* Frees the entries and leaves an empty log. */
 void kx_keylog_free(struct kx_keylog *log);

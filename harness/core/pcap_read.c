@@ -53,7 +53,7 @@ static uint16_t rd16(const uint8_t *p, int big)
 static uint32_t rd32(const uint8_t *p, int big)
 {
 	return big ? (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]
-		   : (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
+	           : (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
 }
 
 static uint16_t be16(const uint8_t *p)
@@ -66,7 +66,8 @@ static uint32_t be32(const uint8_t *p)
 	return rd32(p, 1);
 }
 
-static int add_packet(struct kx_pcap *cap, uint32_t linktype, const uint8_t *data, size_t len, size_t orig_len)
+static int add_packet(struct kx_pcap *cap, uint32_t linktype, const uint8_t *data, size_t len,
+                      size_t orig_len)
 {
 	if (cap->n_packets == cap->cap_packets) {
 		size_t n = cap->cap_packets ? cap->cap_packets * 2 : 256;
@@ -90,7 +91,8 @@ static int parse_pcap(struct kx_pcap *cap, int big, char *err, size_t errlen)
 	const uint8_t *b = cap->buf;
 	size_t len = cap->buf_len;
 	if (len < 24)
-		return fail(err, errlen, "a pcap file header is 24 bytes, the file has %zu: it is cut short", len);
+		return fail(err, errlen, "a pcap file header is 24 bytes, the file has %zu: it is cut short",
+		            len);
 	/* The upper bits of the link type field may carry FCS information. */
 	uint32_t linktype = rd32(b + 20, big) & 0xFFFFu;
 	size_t pos = 24;
@@ -98,13 +100,15 @@ static int parse_pcap(struct kx_pcap *cap, int big, char *err, size_t errlen)
 		size_t number = cap->n_packets + 1;
 		if (len - pos < 16)
 			return fail(err, errlen,
-				    "packet %zu at offset %zu: its record header has %zu of 16 bytes: the file is cut short",
-				    number, pos, len - pos);
+			            "packet %zu at offset %zu: its record header has %zu of 16 bytes: the "
+			            "file is cut short",
+			            number, pos, len - pos);
 		uint32_t incl = rd32(b + pos + 8, big), orig = rd32(b + pos + 12, big);
 		if (incl > len - pos - 16)
 			return fail(err, errlen,
-				    "packet %zu at offset %zu declares %u captured bytes, %zu remain: the file is cut short",
-				    number, pos, (unsigned)incl, len - pos - 16);
+			            "packet %zu at offset %zu declares %u captured bytes, %zu remain: the "
+			            "file is cut short",
+			            number, pos, (unsigned)incl, len - pos - 16);
 		if (add_packet(cap, linktype, b + pos + 16, incl, orig) != 0)
 			return fail(err, errlen, "out of memory");
 		pos += 16 + (size_t)incl;
@@ -136,46 +140,54 @@ static int add_secrets(struct kx_pcap *cap, const uint8_t *data, size_t len)
 }
 
 /* One pcapng block's body (between its two length fields). */
-static int pcapng_block(struct kx_pcap *cap, struct section *s, uint32_t type, const uint8_t *body, size_t body_len,
-			size_t pos, char *err, size_t errlen)
+static int pcapng_block(struct kx_pcap *cap, struct section *s, uint32_t type, const uint8_t *body,
+                        size_t body_len, size_t pos, char *err, size_t errlen)
 {
 	int big = s->big;
 	switch (type) {
 	case PCAPNG_IDB:
 		if (body_len < 8)
-			return fail(err, errlen, "Interface Description Block at offset %zu is %zu bytes, too short", pos,
-				    body_len + 12);
+			return fail(err, errlen,
+			            "Interface Description Block at offset %zu is %zu bytes, too short", pos,
+			            body_len + 12);
 		if (s->n_interfaces == sizeof s->linktypes / sizeof s->linktypes[0])
 			return fail(err, errlen, "section %zu describes more than %zu interfaces", s->index,
-				    sizeof s->linktypes / sizeof s->linktypes[0]);
+			            sizeof s->linktypes / sizeof s->linktypes[0]);
 		s->linktypes[s->n_interfaces++] = rd16(body, big);
 		return 0;
 	case PCAPNG_EPB:
 	case PCAPNG_PB: {
 		if (body_len < 20)
-			return fail(err, errlen, "packet block at offset %zu is %zu bytes, too short", pos, body_len + 12);
+			return fail(err, errlen, "packet block at offset %zu is %zu bytes, too short", pos,
+			            body_len + 12);
 		uint32_t interface = type == PCAPNG_EPB ? rd32(body, big) : rd16(body, big);
 		uint32_t caplen = rd32(body + 12, big), orig = rd32(body + 16, big);
 		if (interface >= s->n_interfaces)
 			return fail(err, errlen,
-				    "packet block at offset %zu names interface %u; section %zu describes %zu before it",
-				    pos, (unsigned)interface, s->index, s->n_interfaces);
+			            "packet block at offset %zu names interface %u; section %zu describes "
+			            "%zu before it",
+			            pos, (unsigned)interface, s->index, s->n_interfaces);
 		if (caplen > body_len - 20)
-			return fail(err, errlen, "packet block at offset %zu declares %u captured bytes in a %zu-byte block",
-				    pos, (unsigned)caplen, body_len + 12);
+			return fail(
+			    err, errlen,
+			    "packet block at offset %zu declares %u captured bytes in a %zu-byte block", pos,
+			    (unsigned)caplen, body_len + 12);
 		return add_packet(cap, s->linktypes[interface], body + 20, caplen, orig) == 0
-			       ? 0
-			       : fail(err, errlen, "out of memory");
+		           ? 0
+		           : fail(err, errlen, "out of memory");
 	}
 	case PCAPNG_SPB: {
 		if (body_len < 4)
 			return fail(err, errlen, "Simple Packet Block at offset %zu is too short", pos);
 		if (s->n_interfaces == 0)
-			return fail(err, errlen, "Simple Packet Block at offset %zu before any interface is described", pos);
+			return fail(err, errlen,
+			            "Simple Packet Block at offset %zu before any interface is described",
+			            pos);
 		uint32_t orig = rd32(body, big);
 		size_t caplen = orig < body_len - 4 ? orig : body_len - 4;
-		return add_packet(cap, s->linktypes[0], body + 4, caplen, orig) == 0 ? 0
-										     : fail(err, errlen, "out of memory");
+		return add_packet(cap, s->linktypes[0], body + 4, caplen, orig) == 0
+		           ? 0
+		           : fail(err, errlen, "out of memory");
 	}
 	case PCAPNG_DSB: {
 		if (body_len < 8)
@@ -183,8 +195,9 @@ static int pcapng_block(struct kx_pcap *cap, struct section *s, uint32_t type, c
 		uint32_t secrets_type = rd32(body, big), secrets_len = rd32(body + 4, big);
 		if (secrets_len > body_len - 8)
 			return fail(err, errlen,
-				    "Decryption Secrets Block at offset %zu declares %u bytes of secrets in a %zu-byte block",
-				    pos, (unsigned)secrets_len, body_len + 12);
+			            "Decryption Secrets Block at offset %zu declares %u bytes of secrets in "
+			            "a %zu-byte block",
+			            pos, (unsigned)secrets_len, body_len + 12);
 		if (secrets_type == PCAPNG_SECRETS_TLS && add_secrets(cap, body + 8, secrets_len) != 0)
 			return fail(err, errlen, "out of memory");
 		return 0;
@@ -202,36 +215,45 @@ static int parse_pcapng(struct kx_pcap *cap, char *err, size_t errlen)
 	memset(&s, 0, sizeof s);
 	while (pos < len) {
 		if (len - pos < 12)
-			return fail(err, errlen, "block at offset %zu has %zu of at least 12 bytes: the file is cut short", pos,
-				    len - pos);
+			return fail(err, errlen,
+			            "block at offset %zu has %zu of at least 12 bytes: the file is cut short",
+			            pos, len - pos);
 		int shb = be32(b + pos) == PCAPNG_SHB; /* the same bytes in both orders */
 		if (shb) {
 			uint32_t magic = be32(b + pos + 8);
 			if (magic != 0x1A2B3C4Du && magic != 0x4D3C2B1Au)
-				return fail(err, errlen, "Section Header Block at offset %zu has no byte-order magic", pos);
+				return fail(err, errlen,
+				            "Section Header Block at offset %zu has no byte-order magic",
+				            pos);
 			memset(&s, 0, sizeof s);
 			s.big = magic == 0x1A2B3C4Du;
 			s.index = ++sections;
 		}
 		uint32_t type = rd32(b + pos, s.big), blen = rd32(b + pos + 4, s.big);
 		if (blen < 12 || blen % 4 != 0)
-			return fail(err, errlen, "block at offset %zu (type 0x%08x) has an impossible length of %u bytes", pos,
-				    (unsigned)type, (unsigned)blen);
+			return fail(err, errlen,
+			            "block at offset %zu (type 0x%08x) has an impossible length of %u bytes",
+			            pos, (unsigned)type, (unsigned)blen);
 		if (blen > len - pos)
 			return fail(err, errlen,
-				    "block at offset %zu (type 0x%08x) declares %u bytes, %zu remain: the file is cut short",
-				    pos, (unsigned)type, (unsigned)blen, len - pos);
+			            "block at offset %zu (type 0x%08x) declares %u bytes, %zu remain: the "
+			            "file is cut short",
+			            pos, (unsigned)type, (unsigned)blen, len - pos);
 		if (rd32(b + pos + blen - 4, s.big) != blen)
 			return fail(err, errlen,
-				    "block at offset %zu (type 0x%08x): its trailing length %u differs from its leading "
-				    "length %u: the file is corrupted",
-				    pos, (unsigned)type, (unsigned)rd32(b + pos + blen - 4, s.big), (unsigned)blen);
+			            "block at offset %zu (type 0x%08x): its trailing length %u differs from "
+			            "its leading "
+			            "length %u: the file is corrupted",
+			            pos, (unsigned)type, (unsigned)rd32(b + pos + blen - 4, s.big),
+			            (unsigned)blen);
 		if (shb) {
 			if (blen < 28)
-				return fail(err, errlen, "Section Header Block at offset %zu is too short", pos);
+				return fail(err, errlen, "Section Header Block at offset %zu is too short",
+				            pos);
 			if (rd16(b + pos + 12, s.big) != 1)
-				return fail(err, errlen, "section %zu at offset %zu has pcapng major version %u, not 1",
-					    s.index, pos, (unsigned)rd16(b + pos + 12, s.big));
+				return fail(err, errlen,
+				            "section %zu at offset %zu has pcapng major version %u, not 1",
+				            s.index, pos, (unsigned)rd16(b + pos + 12, s.big));
 		} else if (pcapng_block(cap, &s, type, b + pos + 8, blen - 12, pos, err, errlen) != 0) {
 			return -1;
 		}
@@ -260,7 +282,8 @@ int kx_pcap_parse(const uint8_t *data, size_t len, struct kx_pcap *cap, char *er
 		cap->pcapng = 1;
 		return parse_pcapng(cap, err, errlen);
 	}
-	return fail(err, errlen, "starts with 0x%08x: neither a pcap nor a pcapng file", (unsigned)be32(data));
+	return fail(err, errlen, "starts with 0x%08x: neither a pcap nor a pcapng file",
+	            (unsigned)be32(data));
 }
 
 int kx_pcap_load(const char *path, struct kx_pcap *cap, char *err, size_t errlen)
@@ -275,7 +298,8 @@ int kx_pcap_load(const char *path, struct kx_pcap *cap, char *err, size_t errlen
 	for (;;) {
 		if (len == size) {
 			if (size >= CAPTURE_FILE_MAX) {
-				ret = fail(err, errlen, "%s: larger than %u MiB", path, CAPTURE_FILE_MAX / (1024u * 1024u));
+				ret = fail(err, errlen, "%s: larger than %u MiB", path,
+				           CAPTURE_FILE_MAX / (1024u * 1024u));
 				break;
 			}
 			size = size ? size * 2 : 65536;
@@ -340,7 +364,8 @@ static int link_layer(const struct kx_pcap_packet *p, size_t *ip, char *err, siz
 			return fail(err, errlen, "Ethernet header truncated");
 		ethertype = be16(d + at);
 		/* Up to two VLAN tags (802.1Q, 802.1ad, the old QinQ value). */
-		for (int tags = 0; tags < 2 && (ethertype == 0x8100 || ethertype == 0x88A8 || ethertype == 0x9100);
+		for (int tags = 0;
+		     tags < 2 && (ethertype == 0x8100 || ethertype == 0x88A8 || ethertype == 0x9100);
 		     tags++) {
 			at += 4;
 			if (len < at + 2)
@@ -388,7 +413,8 @@ static int ipv6_transport(const uint8_t *d, size_t end, uint8_t *next, size_t *a
 		if (end < *at + 8)
 			return fail(err, errlen, "IPv6 extension header truncated");
 		if (h == 44) {
-			/* A fragment; only an atomic one (offset 0, no more fragments) holds a whole datagram. */
+			/* A fragment; only an atomic one (offset 0, no more fragments) holds a whole
+			 * datagram. */
 			if ((be16(d + *at + 2) & 0xFFF9u) != 0)
 				return fail(err, errlen, "IPv6 fragment");
 			hlen = 8;
@@ -422,7 +448,8 @@ int kx_pcap_decode(const struct kx_pcap_packet *packet, struct kx_pcap_l4 *out, 
 		if (ihl < 20 || total < ihl)
 			return fail(err, errlen, "malformed IPv4 header");
 		if (total > len - at)
-			return fail(err, errlen, "IPv4 packet captured short (%zu of %zu bytes)", len - at, total);
+			return fail(err, errlen, "IPv4 packet captured short (%zu of %zu bytes)", len - at,
+			            total);
 		if ((be16(d + at + 6) & 0x3FFFu) != 0)
 			return fail(err, errlen, "IPv4 fragment");
 		out->ip_version = 4;
@@ -451,7 +478,8 @@ int kx_pcap_decode(const struct kx_pcap_packet *packet, struct kx_pcap_l4 *out, 
 		return fail(err, errlen, "IP version %u", (unsigned)(d[at] >> 4));
 	}
 	if (out->proto == 6) {
-		if (end - at < 20 || (size_t)(d[at + 12] >> 4) * 4 < 20 || (size_t)(d[at + 12] >> 4) * 4 > end - at)
+		if (end - at < 20 || (size_t)(d[at + 12] >> 4) * 4 < 20 ||
+		    (size_t)(d[at + 12] >> 4) * 4 > end - at)
 			return fail(err, errlen, "TCP header truncated or malformed");
 		out->sport = be16(d + at);
 		out->dport = be16(d + at + 2);
@@ -542,7 +570,8 @@ static struct flow *lookup(struct flows *f, const uint8_t key[KEY_LEN])
 	return *slot != 0 ? &f->items[*slot - 1] : NULL;
 }
 
-static struct flow *new_flow(struct flows *f, const struct kx_pcap_l4 *l4, const uint8_t key[KEY_LEN], size_t packet)
+static struct flow *new_flow(struct flows *f, const struct kx_pcap_l4 *l4, const uint8_t key[KEY_LEN],
+                             size_t packet)
 {
 	if (f->n == f->cap) {
 		size_t cap = f->cap ? f->cap * 2 : 64;
@@ -595,7 +624,8 @@ static int collect_flows(const struct kx_pcap *cap, struct flows *f, struct kx_p
 		stats->packets++;
 		if (kx_pcap_decode(p, &l4, why, sizeof why) != 0) {
 			if (stats->undecoded++ == 0)
-				snprintf(stats->first_problem, sizeof stats->first_problem, "packet %zu: %.150s", p->number, why);
+				snprintf(stats->first_problem, sizeof stats->first_problem,
+				         "packet %zu: %.150s", p->number, why);
 			if (stats->unsupported_linktype == 0 && strncmp(why, "link type", 9) == 0)
 				stats->unsupported_linktype = p->linktype ? p->linktype : 0xFFFFFFFFu;
 			continue;
@@ -639,7 +669,7 @@ static struct flow *reverse_of(struct flows *f, const struct flow *flow)
 	size_t best_gap = (size_t)-1;
 	for (struct flow *r = lookup(f, key); r != NULL; r = r->prev ? &f->items[r->prev - 1] : NULL) {
 		size_t gap = r->first_packet > flow->first_packet ? r->first_packet - flow->first_packet
-								   : flow->first_packet - r->first_packet;
+		                                                  : flow->first_packet - r->first_packet;
 		if (gap < best_gap) {
 			best = r;
 			best_gap = gap;
@@ -759,6 +789,45 @@ static int read_hellos(const struct stream *s, struct kx_tls_flight *flight)
 	return -1;
 }
 
+/* When the records do not parse as a whole (a record coalesces the hello with the start of a
+ * message the capture lost), the first handshake message alone: its body from the payloads of
+ * the leading handshake records. Returns 1 with *body (malloc'd) and *len, else 0. */
+static int first_message(const struct stream *s, uint8_t type, uint8_t **body, size_t *len, size_t *offset)
+{
+	uint8_t head[4];
+	size_t have = 0, at = 0, need = 4, got = 0;
+	*body = NULL;
+	while (s->len - at >= 5 && s->data[at] == 22 && s->data[at + 1] == 3) {
+		size_t rlen = (size_t)s->data[at + 3] << 8 | s->data[at + 4];
+		if (rlen > s->len - at - 5)
+			break;
+		for (size_t i = 0; i < rlen; i++) {
+			uint8_t byte = s->data[at + 5 + i];
+			if (have < 4) {
+				head[have++] = byte;
+				if (have == 4) {
+					if (head[0] != type)
+						return 0;
+					need = (size_t)head[1] << 16 | (size_t)head[2] << 8 | head[3];
+					*offset = 0;
+					if ((*body = malloc(need ? need : 1)) == NULL)
+						return 0;
+				}
+			} else if (got < need) {
+				(*body)[got++] = byte;
+			}
+			if (have == 4 && got == need) {
+				*len = need;
+				return 1;
+			}
+		}
+		at += 5 + rlen;
+	}
+	free(*body);
+	*body = NULL;
+	return 0;
+}
+
 static const struct kx_tls_item *find_item(const struct kx_tls_flight *flight, enum kx_tls_msg msg)
 {
 	for (size_t i = 0; i < flight->n_items; i++)
@@ -798,7 +867,8 @@ static int read_server_hello(const uint8_t *b, size_t len, struct kx_pcap_handsh
 	return 0;
 }
 
-static int add_handshake(struct kx_pcap_handshake **list, size_t *n, size_t *cap, const struct kx_pcap_handshake *h)
+static int add_handshake(struct kx_pcap_handshake **list, size_t *n, size_t *cap,
+                         const struct kx_pcap_handshake *h)
 {
 	if (*n == *cap) {
 		size_t more_cap = *cap ? *cap * 2 : 8;
@@ -814,13 +884,37 @@ static int add_handshake(struct kx_pcap_handshake **list, size_t *n, size_t *cap
 
 static void name_ends(const struct flow *client, struct kx_pcap_handshake *h)
 {
-	endpoint_text(client->ends.ip_version, client->ends.src, client->ends.sport, h->client, sizeof h->client);
-	endpoint_text(client->ends.ip_version, client->ends.dst, client->ends.dport, h->server, sizeof h->server);
+	endpoint_text(client->ends.ip_version, client->ends.src, client->ends.sport, h->client,
+	              sizeof h->client);
+	endpoint_text(client->ends.ip_version, client->ends.dst, client->ends.dport, h->server,
+	              sizeof h->server);
+}
+
+/* The body of the stream's hello (ClientHello or ServerHello): through the record parser, else
+ * read directly; 0 with *body (pointing into *copy, which the caller frees), or -1. */
+static int hello_of(const struct stream *s, enum kx_tls_msg msg, const uint8_t **body, size_t *len,
+                    size_t *offset, uint8_t **copy)
+{
+	struct kx_tls_flight flight = {0};
+	const struct kx_tls_item *item = NULL;
+	*copy = NULL;
+	if (read_hellos(s, &flight) == 0 && (item = find_item(&flight, msg)) != NULL) {
+		*copy = malloc(item->length ? item->length : 1);
+		if (*copy != NULL)
+			memcpy(*copy, item->body, item->length);
+		*len = item->length;
+		*offset = item->offset;
+	}
+	kx_tls_flight_free(&flight);
+	if (*copy == NULL && !first_message(s, msg == KX_MSG_CLIENT_HELLO ? 1 : 2, copy, len, offset))
+		return -1;
+	*body = *copy;
+	return 0;
 }
 
 /* A TCP flow whose stream opens with a ClientHello, and its reverse. */
 static int tls_handshake(struct flows *f, struct flow *client, struct kx_pcap_handshake *h, int *found,
-			 struct kx_pcap_stats *stats)
+                         struct kx_pcap_stats *stats)
 {
 	*found = 0;
 	struct stream s;
@@ -829,21 +923,21 @@ static int tls_handshake(struct flows *f, struct flow *client, struct kx_pcap_ha
 		return -1;
 	}
 	stats->tcp_streams++;
-	struct kx_tls_flight flight = {0};
-	const struct kx_tls_item *hello = NULL;
-	if (s.len >= 6 && s.data[0] == 22 && s.data[1] == 3 && s.data[5] == 1 && read_hellos(&s, &flight) == 0)
-		hello = find_item(&flight, KX_MSG_CLIENT_HELLO);
-	if (hello == NULL || hello->length < 34) {
-		kx_tls_flight_free(&flight);
+	const uint8_t *body;
+	size_t len, offset;
+	uint8_t *copy = NULL;
+	if (s.len < 6 || s.data[0] != 22 || s.data[1] != 3 || s.data[5] != 1 ||
+	    hello_of(&s, KX_MSG_CLIENT_HELLO, &body, &len, &offset, &copy) != 0 || len < 34) {
+		free(copy);
 		free_stream(&s);
 		return 0;
 	}
 	stats->tls_streams++;
 	memset(h, 0, sizeof *h);
-	memcpy(h->client_random, hello->body + 2, 32);
-	h->client_hello_packet = packet_at(&s, hello->offset);
+	memcpy(h->client_random, body + 2, 32);
+	h->client_hello_packet = packet_at(&s, offset);
 	name_ends(client, h);
-	kx_tls_flight_free(&flight);
+	free(copy);
 	free_stream(&s);
 	*found = 1;
 
@@ -852,10 +946,11 @@ static int tls_handshake(struct flows *f, struct flow *client, struct kx_pcap_ha
 		free_stream(&s);
 		return server == NULL ? 0 : -1;
 	}
-	if (read_hellos(&s, &flight) == 0 && (hello = find_item(&flight, KX_MSG_SERVER_HELLO)) != NULL &&
-	    read_server_hello(hello->body, hello->length, h) == 0)
-		h->server_hello_packet = packet_at(&s, hello->offset);
-	kx_tls_flight_free(&flight);
+	copy = NULL;
+	if (hello_of(&s, KX_MSG_SERVER_HELLO, &body, &len, &offset, &copy) == 0 &&
+	    read_server_hello(body, len, h) == 0)
+		h->server_hello_packet = packet_at(&s, offset);
+	free(copy);
 	free_stream(&s);
 	return 0;
 }
@@ -863,8 +958,8 @@ static int tls_handshake(struct flows *f, struct flow *client, struct kx_pcap_ha
 /* ---- DTLS --------------------------------------------------------------------- */
 
 struct dtls_hello {
-	int server;         /* 0 ClientHello, 1 ServerHello */
-	size_t flow;        /* index in flows */
+	int server;  /* 0 ClientHello, 1 ServerHello */
+	size_t flow; /* index in flows */
 	size_t packet;
 	struct kx_pcap_handshake h; /* the random (and for a ServerHello the rest) */
 };
@@ -881,7 +976,7 @@ static int dtls_record_start(const uint8_t *d, size_t len)
 }
 
 static int add_hello(struct dtls_hello **out, size_t *n, size_t *cap, int server, size_t flow, size_t packet,
-		     const uint8_t *body, size_t len)
+                     const uint8_t *body, size_t len)
 {
 	if (*n == *cap) {
 		size_t more_cap = *cap ? *cap * 2 : 16;
@@ -907,7 +1002,8 @@ static int add_hello(struct dtls_hello **out, size_t *n, size_t *cap, int server
  * any path MTU), so only whole ones in epoch 0 are read; the rest of the datagram (a Certificate
  * fragment, encrypted records) is walked over, never parsed, so that one incomplete message
  * elsewhere in the datagram does not hide the hello. */
-static int datagram_hellos(const struct segment *seg, size_t flow, struct dtls_hello **out, size_t *n, size_t *cap)
+static int datagram_hellos(const struct segment *seg, size_t flow, struct dtls_hello **out, size_t *n,
+                           size_t *cap)
 {
 	const uint8_t *d = seg->data;
 	size_t at = 0;
@@ -919,13 +1015,18 @@ static int datagram_hellos(const struct segment *seg, size_t flow, struct dtls_h
 		if (d[at] == 22 && be16(d + at + 3) == 0) {
 			for (size_t p = 0; rlen - p >= 12;) {
 				uint8_t type = payload[p];
-				size_t length = (size_t)payload[p + 1] << 16 | (size_t)payload[p + 2] << 8 | payload[p + 3];
-				size_t offset = (size_t)payload[p + 6] << 16 | (size_t)payload[p + 7] << 8 | payload[p + 8];
-				size_t frag = (size_t)payload[p + 9] << 16 | (size_t)payload[p + 10] << 8 | payload[p + 11];
+				size_t length = (size_t)payload[p + 1] << 16 | (size_t)payload[p + 2] << 8 |
+				                payload[p + 3];
+				size_t offset = (size_t)payload[p + 6] << 16 | (size_t)payload[p + 7] << 8 |
+				                payload[p + 8];
+				size_t frag = (size_t)payload[p + 9] << 16 | (size_t)payload[p + 10] << 8 |
+				              payload[p + 11];
 				if (frag > rlen - p - 12)
 					break;
-				if ((type == 1 || type == 2) && offset == 0 && frag == length && length >= 38 &&
-				    add_hello(out, n, cap, type == 2, flow, seg->packet, payload + p + 12, length) != 0)
+				if ((type == 1 || type == 2) && offset == 0 && frag == length &&
+				    length >= 38 &&
+				    add_hello(out, n, cap, type == 2, flow, seg->packet, payload + p + 12,
+				              length) != 0)
 					return -1;
 				p += 12 + frag;
 			}
@@ -953,7 +1054,8 @@ static int dtls_hellos(struct flows *f, struct dtls_hello **out, size_t *n, stru
 				return -1;
 		}
 	}
-	qsort(*out, *n, sizeof **out, by_packet);
+	if (*n > 1)
+		qsort(*out, *n, sizeof **out, by_packet);
 	return 0;
 }
 
@@ -961,7 +1063,7 @@ static int dtls_hellos(struct flows *f, struct dtls_hello **out, size_t *n, stru
  * send its hello twice with the same random); each ServerHello goes to the latest handshake on
  * the reverse flow that has none yet. */
 static int dtls_handshakes(struct flows *f, struct kx_pcap_handshake **list, size_t *n, size_t *cap,
-			   struct kx_pcap_stats *stats)
+                           struct kx_pcap_stats *stats)
 {
 	struct dtls_hello *hellos;
 	size_t n_hellos;
@@ -977,7 +1079,7 @@ static int dtls_handshakes(struct flows *f, struct kx_pcap_handshake **list, siz
 			int seen = 0;
 			for (size_t k = first; k < *n; k++)
 				seen |= flow_of[k - first] == hello->flow &&
-					memcmp((*list)[k].client_random, hello->h.client_random, 32) == 0;
+				        memcmp((*list)[k].client_random, hello->h.client_random, 32) == 0;
 			if (seen)
 				continue;
 			struct kx_pcap_handshake h;
@@ -1014,11 +1116,13 @@ static int dtls_handshakes(struct flows *f, struct kx_pcap_handshake **list, siz
 static int by_client_hello(const void *a, const void *b)
 {
 	const struct kx_pcap_handshake *x = a, *y = b;
-	return x->client_hello_packet < y->client_hello_packet ? -1 : x->client_hello_packet > y->client_hello_packet;
+	return x->client_hello_packet < y->client_hello_packet
+	           ? -1
+	           : x->client_hello_packet > y->client_hello_packet;
 }
 
 int kx_pcap_find_handshakes(const struct kx_pcap *cap, struct kx_pcap_handshake **out, size_t *n,
-			    struct kx_pcap_stats *stats, char *err, size_t errlen)
+                            struct kx_pcap_stats *stats, char *err, size_t errlen)
 {
 	struct flows f;
 	memset(&f, 0, sizeof f);
@@ -1045,6 +1149,7 @@ int kx_pcap_find_handshakes(const struct kx_pcap *cap, struct kx_pcap_handshake 
 		*n = 0;
 		return fail(err, errlen, "out of memory");
 	}
-	qsort(*out, *n, sizeof **out, by_client_hello);
+	if (*n > 1)
+		qsort(*out, *n, sizeof **out, by_client_hello);
 	return 0;
 }

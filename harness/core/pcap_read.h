@@ -36,7 +36,7 @@
 #define KX_LINKTYPE_LINUX_SLL2 276
 
 struct kx_pcap_packet {
-	size_t number;       /* 1-based, in file order (Wireshark's frame number) */
+	size_t number; /* 1-based, in file order (Wireshark's frame number) */
 	uint32_t linktype;
 	const uint8_t *data; /* the captured bytes, inside kx_pcap.buf */
 	size_t len;          /* captured length */
@@ -44,14 +44,14 @@ struct kx_pcap_packet {
 };
 
 struct kx_pcap {
-	int pcapng;                     /* 1: pcapng, 0: classic pcap */
-	uint8_t *buf;                   /* the whole file */
+	int pcapng;   /* 1: pcapng, 0: classic pcap */
+	uint8_t *buf; /* the whole file */
 	size_t buf_len;
 	struct kx_pcap_packet *packets;
 	size_t n_packets, cap_packets;
-	char *secrets;                  /* the TLS key logs of every Decryption Secrets Block, as text */
+	char *secrets; /* the TLS key logs of every Decryption Secrets Block, as text */
 	size_t secrets_len;
-	size_t n_secrets_blocks;        /* TLS key log DSBs seen */
+	size_t n_secrets_blocks; /* TLS key log DSBs seen */
 };
 
 /* Reads the pcap or pcapng file at path; 0, or -1 with err naming the file and what is wrong. */
@@ -65,12 +65,12 @@ void kx_pcap_free(struct kx_pcap *cap);
 
 /* A packet's transport layer. */
 struct kx_pcap_l4 {
-	int ip_version;        /* 4 or 6 */
+	int ip_version;           /* 4 or 6 */
 	uint8_t src[16], dst[16]; /* IPv4 addresses in the first 4 bytes */
-	uint8_t proto;         /* 6 TCP, 17 UDP */
+	uint8_t proto;            /* 6 TCP, 17 UDP */
 	uint16_t sport, dport;
-	uint32_t seq;          /* TCP */
-	uint8_t tcp_flags;     /* TCP */
+	uint32_t seq;      /* TCP */
+	uint8_t tcp_flags; /* TCP */
 	const uint8_t *payload;
 	size_t len;
 };
@@ -82,13 +82,13 @@ int kx_pcap_decode(const struct kx_pcap_packet *packet, struct kx_pcap_l4 *out, 
 /* One handshake: a ClientHello, and the ServerHello that answered it if there was one. */
 struct kx_pcap_handshake {
 	int dtls;
-	char client[64], server[64];       /* "127.0.0.1:50000", "[::1]:4433" */
-	size_t client_hello_packet;        /* frame number */
-	size_t server_hello_packet;        /* 0: no ServerHello seen */
+	char client[64], server[64]; /* "127.0.0.1:50000", "[::1]:4433" */
+	size_t client_hello_packet;  /* frame number */
+	size_t server_hello_packet;  /* 0: no ServerHello seen */
 	uint8_t client_random[32], server_random[32];
-	uint16_t version;                  /* negotiated: ServerHello's, or its supported_versions */
-	uint16_t suite;                    /* negotiated cipher suite */
-	int extended_master_secret;        /* the ServerHello carried the RFC 7627 extension */
+	uint16_t version;           /* negotiated: ServerHello's, or its supported_versions */
+	uint16_t suite;             /* negotiated cipher suite */
+	int extended_master_secret; /* the ServerHello carried the RFC 7627 extension */
 };
 
 /* What was looked at, for the error that says no handshake was found. */
@@ -102,6 +102,6 @@ struct kx_pcap_stats {
 /* Finds every handshake in capture order; *out is malloc'd (free() it) with *n entries. 0, or
  * -1 with err when memory runs out. Finding none is not an error: stats says what was seen. */
 int kx_pcap_find_handshakes(const struct kx_pcap *cap, struct kx_pcap_handshake **out, size_t *n,
-			    struct kx_pcap_stats *stats, char *err, size_t errlen);
+                            struct kx_pcap_stats *stats, char *err, size_t errlen);
 
 #endif

@@ -376,9 +376,11 @@ static int judge(struct seen *s)
 /* Marks every checkable capture "not-run" with the reason. */
 static void not_run(struct seen *seen, size_t n, const char *reason)
 {
+	char text[1200];
+	snprintf(text, sizeof text, "not run: %s", reason);
 	for (size_t i = 0; i < n; i++)
 		if (seen[i].capture != NULL)
-			set_verdict(&seen[i], json_string("not-run"), reason);
+			set_verdict(&seen[i], json_string("not-run"), text);
 }
 
 int kx_capture_check(const char *dir, json_t *cases, char *err, size_t errlen)
@@ -416,8 +418,7 @@ int kx_capture_check(const char *dir, json_t *cases, char *err, size_t errlen)
 	const char *wanted = configured != NULL && configured[0] != '\0' ? configured : "tshark";
 	if (find_program(wanted, tshark, sizeof tshark) != 0) {
 		errf(err, errlen,
-		     "capture check not run: %s not found%s; install tshark (Debian: tshark) to check "
-		     "that the captures decrypt",
+		     "%s not found%s; install tshark (Debian: tshark) to check that the captures decrypt",
 		     wanted, configured != NULL && configured[0] != '\0' ? " ($KX_TSHARK)" : " on the PATH");
 		not_run(seen, n, err);
 		goto out;
@@ -444,7 +445,7 @@ int kx_capture_check(const char *dir, json_t *cases, char *err, size_t errlen)
 		int ran = run_tshark(tshark, batch, &out, why, sizeof why);
 		files++;
 		if (ran == 1) {
-			errf(err, errlen, "capture check not run: %s", why);
+			errf(err, errlen, "%s", why);
 			not_run(seen, n, err);
 			free(out.data);
 			goto out;

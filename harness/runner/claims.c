@@ -30,10 +30,10 @@
 #define CLAIM_TEXT_MAX 2048
 
 static const char *const claim_names[KX_CLAIM_COUNT] = {"export", "key_id", "key", "keyid",      "t1",
-							"t2",     "t3",     "t4",  "ke2e_master"};
+                                                        "t2",     "t3",     "t4",  "ke2e_master"};
 
 static const char *const onem2m_labels[] = {"EXPORTER-oneM2M-Bootstrap", "EXPORTER-oneM2M-Connection",
-					    "EXPORTER-oneM2M-ESCertKE"};
+                                            "EXPORTER-oneM2M-ESCertKE"};
 
 static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
@@ -69,13 +69,14 @@ static int is_e2e(enum kx_claim_id id)
 /* ---- reading claims ----------------------------------------------------------- */
 
 int kx_claims_set(struct kx_claims *c, enum kx_claim_id id, const char *value, size_t len, const char *source,
-		  char *err, size_t errlen)
+                  char *err, size_t errlen)
 {
 	if (c->values[id] != NULL)
-		return fail(err, errlen, "claim %s is given twice (%s and %s)", claim_names[id], c->sources[id], source);
+		return fail(err, errlen, "claim %s is given twice (%s and %s)", claim_names[id],
+		            c->sources[id], source);
 	if (len > CLAIM_TEXT_MAX)
-		return fail(err, errlen, "claim %s is %zu characters long; no claim is longer than %d", claim_names[id], len,
-			    CLAIM_TEXT_MAX);
+		return fail(err, errlen, "claim %s is %zu characters long; no claim is longer than %d",
+		            claim_names[id], len, CLAIM_TEXT_MAX);
 	char *text = malloc(len + 1);
 	if (text == NULL)
 		return fail(err, errlen, "out of memory");
@@ -108,9 +109,10 @@ int kx_claims_parse_arg(struct kx_claims *c, const char *arg, char *err, size_t 
 	enum kx_claim_id id;
 	if (eq == NULL || claim_from_name(arg, (size_t)(eq - arg), &id) != 0)
 		return fail(err, errlen,
-			    "bad claim \"%.200s\": expected NAME=VALUE with NAME one of export, key_id, key, keyid, t1, t2, "
-			    "t3, t4, ke2e_master",
-			    arg);
+		            "bad claim \"%.200s\": expected NAME=VALUE with NAME one of export, key_id, key, "
+		            "keyid, t1, t2, "
+		            "t3, t4, ke2e_master",
+		            arg);
 	return kx_claims_set(c, id, eq + 1, strlen(eq + 1), "--claim", err, errlen);
 }
 
@@ -119,7 +121,8 @@ int kx_claims_load_file(struct kx_claims *c, const char *path, char *err, size_t
 	json_error_t error;
 	json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &error);
 	if (root == NULL)
-		return fail(err, errlen, "%s: not readable as JSON: %s (line %d)", path, error.text, error.line);
+		return fail(err, errlen, "%s: not readable as JSON: %s (line %d)", path, error.text,
+		            error.line);
 	int ret = 0;
 	if (!json_is_object(root))
 		ret = fail(err, errlen, "%s: must be a JSON object {\"NAME\": \"VALUE\", ...}", path);
@@ -133,12 +136,13 @@ int kx_claims_load_file(struct kx_claims *c, const char *path, char *err, size_t
 			break;
 		if (claim_from_name(key, strlen(key), &id) != 0)
 			ret = fail(err, errlen,
-				   "%s: \"%s\" is not a claim (export, key_id, key, keyid, t1, t2, t3, t4, ke2e_master)", path,
-				   key);
+			           "%s: \"%s\" is not a claim (export, key_id, key, keyid, t1, t2, t3, t4, "
+			           "ke2e_master)",
+			           path, key);
 		else if (!json_is_string(value))
 			ret = fail(err, errlen, "%s: claim \"%s\" must be a string", path, key);
-		else if (kx_claims_set(c, id, json_string_value(value), json_string_length(value), "claims file", why,
-				       sizeof why) != 0)
+		else if (kx_claims_set(c, id, json_string_value(value), json_string_length(value),
+		                       "claims file", why, sizeof why) != 0)
 			ret = fail(err, errlen, "%s: %s", path, why);
 	}
 	json_decref(root);
@@ -151,9 +155,10 @@ int kx_claims_add_pattern(struct kx_claims *c, const char *arg, char *err, size_
 	enum kx_claim_id id;
 	if (eq == NULL || claim_from_name(arg, (size_t)(eq - arg), &id) != 0)
 		return fail(err, errlen,
-			    "bad claim pattern \"%.200s\": expected NAME=REGEX with NAME one of export, key_id, key, keyid, "
-			    "t1, t2, t3, t4, ke2e_master",
-			    arg);
+		            "bad claim pattern \"%.200s\": expected NAME=REGEX with NAME one of export, "
+		            "key_id, key, keyid, "
+		            "t1, t2, t3, t4, ke2e_master",
+		            arg);
 	if (c->n_patterns == KX_MAX_CLAIM_PATTERNS)
 		return fail(err, errlen, "at most %d claim patterns", KX_MAX_CLAIM_PATTERNS);
 	for (size_t i = 0; i < c->n_patterns; i++)
@@ -166,15 +171,17 @@ int kx_claims_add_pattern(struct kx_claims *c, const char *arg, char *err, size_
 	if (rc != 0) {
 		char why[200];
 		regerror(rc, &p->re, why, sizeof why);
-		return fail(err, errlen, "claim pattern for %s: \"%.200s\" is not a POSIX extended regular expression: %s",
-			    claim_names[id], eq + 1, why);
+		return fail(err, errlen,
+		            "claim pattern for %s: \"%.200s\" is not a POSIX extended regular expression: %s",
+		            claim_names[id], eq + 1, why);
 	}
 	if (p->re.re_nsub < 1) {
 		regfree(&p->re);
 		return fail(err, errlen,
-			    "claim pattern for %s: \"%.200s\" has no group; put the value in ( ), e.g. 'Keying material: "
-			    "([0-9A-Fa-f]+)'",
-			    claim_names[id], eq + 1);
+		            "claim pattern for %s: \"%.200s\" has no group; put the value in ( ), e.g. "
+		            "'Keying material: "
+		            "([0-9A-Fa-f]+)'",
+		            claim_names[id], eq + 1);
 	}
 	p->id = id;
 	snprintf(p->text, sizeof p->text, "%s", eq + 1);
@@ -190,8 +197,8 @@ size_t kx_claims_match(struct kx_claims *c, const char *text)
 		regmatch_t m[2];
 		char err[200];
 		if (!p->matched && regexec(&p->re, text, 2, m, 0) == 0 && m[1].rm_so >= 0 &&
-		    kx_claims_set(c, p->id, text + m[1].rm_so, (size_t)(m[1].rm_eo - m[1].rm_so), "vendor output", err,
-				  sizeof err) == 0)
+		    kx_claims_set(c, p->id, text + m[1].rm_so, (size_t)(m[1].rm_eo - m[1].rm_so),
+		                  "vendor output", err, sizeof err) == 0)
 			p->matched = 1;
 		unmatched += !p->matched;
 	}
@@ -207,34 +214,39 @@ int kx_claim_form(const struct kx_claims *c, enum kx_claim_id id, char *why, siz
 	if (id == KX_CLAIM_KEYID)
 		return len > 0 ? 0 : fail(why, whylen, "claim keyid is empty");
 	if (!kx_is_hex(v, len) || len % 2 != 0)
-		return fail(why, whylen, "claim %s is not hex: \"%.100s\"%s", claim_names[id], v, len > 100 ? "..." : "");
+		return fail(why, whylen, "claim %s is not hex: \"%.100s\"%s", claim_names[id], v,
+		            len > 100 ? "..." : "");
 	size_t bytes = len / 2;
+	const char *s = bytes == 1 ? "" : "s";
 	switch (id) {
 	case KX_CLAIM_EXPORT:
-		return bytes == KX_EXPORT_LEN ? 0
-					      : fail(why, whylen,
-						     "claim export is %zu bytes; the oneM2M exporter output is 48 bytes "
-						     "(TS-0003 10.3.1)",
-						     bytes);
+		return bytes == KX_EXPORT_LEN
+		           ? 0
+		           : fail(why, whylen,
+		                  "claim export is %zu byte%s; the oneM2M exporter output is 48 bytes "
+		                  "(TS-0003 10.3.1)",
+		                  bytes, s);
 	case KX_CLAIM_KEY_ID:
-		return bytes == KX_KEY_ID_LEN ? 0
-					      : fail(why, whylen,
-						     "claim key_id is %zu bytes; the key identifier is the 16 most "
-						     "significant bytes of the export (TS-0003 10.3.1)",
-						     bytes);
+		return bytes == KX_KEY_ID_LEN
+		           ? 0
+		           : fail(why, whylen,
+		                  "claim key_id is %zu byte%s; the key identifier is the 16 most "
+		                  "significant bytes of the export (TS-0003 10.3.1)",
+		                  bytes, s);
 	case KX_CLAIM_KEY:
-		return bytes == KX_KEY_LEN ? 0
-					   : fail(why, whylen,
-						  "claim key is %zu bytes; the key is the 32 least significant bytes of "
-						  "the export (TS-0003 10.3.1)",
-						  bytes);
+		return bytes == KX_KEY_LEN
+		           ? 0
+		           : fail(why, whylen,
+		                  "claim key is %zu byte%s; the key is the 32 least significant bytes of "
+		                  "the export (TS-0003 10.3.1)",
+		                  bytes, s);
 	default:
 		return bytes == 32 || bytes == 64
-			       ? 0
-			       : fail(why, whylen,
-				      "claim %s is %zu bytes; an E2E key is 32 bytes (HMAC-SHA-256) or 64 bytes "
-				      "(HMAC-SHA-512) (TS-0003 10.3.6)",
-				      claim_names[id], bytes);
+		           ? 0
+		           : fail(why, whylen,
+		                  "claim %s is %zu byte%s; an E2E key is 32 bytes (HMAC-SHA-256) or 64 bytes "
+		                  "(HMAC-SHA-512) (TS-0003 10.3.6)",
+		                  claim_names[id], bytes, s);
 	}
 }
 
@@ -278,10 +290,10 @@ const char *kx_claims_prf_hash(unsigned suite)
 {
 	/* TLS 1.2 suites whose PRF is SHA-384 (RFC 5288, 5289, 5487, 5489, 8442); every other suite a
 	 * oneM2M end-point can negotiate (CBC_SHA256, CCM, CCM_8, GCM_SHA256) uses SHA-256. */
-	static const unsigned sha384[] = {0x009D, 0x009F, 0x00A1, 0x00A3, 0x00A5, 0x00A7, 0x00A9, 0x00AB,
-					  0x00AD, 0x00AF, 0x00B1, 0x00B3, 0x00B5, 0x00B7, 0x00B9, 0xC024,
-					  0xC026, 0xC028, 0xC02A, 0xC02C, 0xC02E, 0xC030, 0xC032, 0xC038,
-					  0xC03B, 0xD002};
+	static const unsigned sha384[] = {0x009D, 0x009F, 0x00A1, 0x00A3, 0x00A5, 0x00A7, 0x00A9,
+	                                  0x00AB, 0x00AD, 0x00AF, 0x00B1, 0x00B3, 0x00B5, 0x00B7,
+	                                  0x00B9, 0xC024, 0xC026, 0xC028, 0xC02A, 0xC02C, 0xC02E,
+	                                  0xC030, 0xC032, 0xC038, 0xC03B, 0xD002};
 	for (size_t i = 0; i < sizeof sha384 / sizeof sha384[0]; i++)
 		if (sha384[i] == suite)
 			return "SHA-384";
@@ -328,7 +340,7 @@ static json_t *ask(struct checker *k, size_t driver, json_t *request)
 		return answer;
 	const char *why = kx_json_get_string(answer, "error");
 	snprintf(k->err, sizeof k->err, "driver %s failed to recompute: %s", driver_name(k, driver),
-		 why != NULL ? why : "no error text");
+	         why != NULL ? why : "no error text");
 	json_decref(answer);
 	return NULL;
 }
@@ -350,14 +362,15 @@ static int supports(struct checker *k, size_t driver, const char *op, const char
 	return proc != NULL && kx_driver_supports_variant(proc, op, variant);
 }
 
-static int exporter(struct checker *k, size_t driver, const char *label, const char *variant, uint8_t out[KX_EXPORT_LEN])
+static int exporter(struct checker *k, size_t driver, const char *label, const char *variant,
+                    uint8_t out[KX_EXPORT_LEN])
 {
 	const struct kx_claims_context *ctx = k->ctx;
 	json_t *answer = ask(k, driver,
-			     json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:s}", "op", "exporter", "hash", ctx->prf_hash,
-				       "master_secret", ctx->master_secret, "client_random", ctx->client_random,
-				       "server_random", ctx->server_random, "label", label, "length", KX_EXPORT_LEN,
-				       "variant", variant));
+	                     json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:s}", "op", "exporter", "hash",
+	                               ctx->prf_hash, "master_secret", ctx->master_secret, "client_random",
+	                               ctx->client_random, "server_random", ctx->server_random, "label",
+	                               label, "length", KX_EXPORT_LEN, "variant", variant));
 	int ret = answer != NULL ? answer_bytes(k, answer, "out", out, KX_EXPORT_LEN) : -1;
 	json_decref(answer);
 	return ret;
@@ -387,9 +400,10 @@ static int compute_exports(struct checker *k)
 			char a[97], b[97];
 			kx_hex_encode(ref->out, KX_EXPORT_LEN, a, 0);
 			kx_hex_encode(out, KX_EXPORT_LEN, b, 0);
-			return fail(k->err, sizeof k->err,
-				    "the reference drivers disagree on the exporter: %s computes %s, %s computes %s",
-				    driver_name(k, ctx->recomputers[0]), a, driver_name(k, ctx->recomputers[i]), b);
+			return fail(
+			    k->err, sizeof k->err,
+			    "the reference drivers disagree on the exporter: %s computes %s, %s computes %s",
+			    driver_name(k, ctx->recomputers[0]), a, driver_name(k, ctx->recomputers[i]), b);
 		}
 	}
 	uint8_t id[KX_KEY_ID_LEN], key[KX_KEY_LEN];
@@ -401,14 +415,16 @@ static int compute_exports(struct checker *k)
 		char ref_hex[97];
 		kx_hex_encode(ref->out, KX_EXPORT_LEN, ref_hex, 0);
 		json_object_set_new(k->reference, "harness_export",
-				    json_pack("{s:s, s:s}", "by", ctx->own_name ? ctx->own_name : "the harness",
-					      "value", ctx->own_export));
+		                    json_pack("{s:s, s:s}", "by",
+		                              ctx->own_name ? ctx->own_name : "the harness", "value",
+		                              ctx->own_export));
 		if (strcasecmp(ref_hex, ctx->own_export) != 0)
 			return fail(k->err, sizeof k->err,
-				    "%s exported %s, but the TLS 1.2 PRF of its session's secrets is %s (%s): the harness's "
-				    "reference is broken",
-				    ctx->own_name ? ctx->own_name : "the harness", ctx->own_export, ref_hex,
-				    driver_name(k, ctx->recomputers[0]));
+			            "%s exported %s, but the TLS 1.2 PRF of its session's secrets is %s "
+			            "(%s): the harness's "
+			            "reference is broken",
+			            ctx->own_name ? ctx->own_name : "the harness", ctx->own_export, ref_hex,
+			            driver_name(k, ctx->recomputers[0]));
 	}
 
 	/* The mistakes: the randoms swapped, another oneM2M label, both. */
@@ -419,19 +435,23 @@ static int compute_exports(struct checker *k)
 		if (l > 0 && strcmp(label, ctx->label) == 0)
 			continue;
 		for (int swapped = 0; swapped < 2; swapped++) {
-			if ((l == 0 && !swapped) || (swapped && !swapped_ok) || k->n_exports == EXPORT_CANDIDATES)
+			if ((l == 0 && !swapped) || (swapped && !swapped_ok) ||
+			    k->n_exports == EXPORT_CANDIDATES)
 				continue;
 			struct export_candidate *c = &k->exports[k->n_exports];
-			if (exporter(k, driver, label, swapped ? "randoms-swapped" : "reference", c->out) != 0)
+			if (exporter(k, driver, label, swapped ? "randoms-swapped" : "reference", c->out) !=
+			    0)
 				return -1;
-			snprintf(c->name, sizeof c->name, "%s%s%s", l > 0 ? "wrong-label" : "", l > 0 && swapped ? "+" : "",
-				 swapped ? "randoms-swapped" : "");
-			snprintf(c->explanation, sizeof c->explanation, "%s%s%s%s%s",
-				 l > 0 ? "exported with the label " : "", l > 0 ? label : "",
-				 l > 0 ? ", not the scenario's label" : "", l > 0 && swapped ? "; " : "",
-				 swapped ? "the PRF seed is server_random || client_random (the key-expansion order), "
-					   "not client_random || server_random (RFC 5705)"
-					 : "");
+			snprintf(c->name, sizeof c->name, "%s%s%s", l > 0 ? "wrong-label" : "",
+			         l > 0 && swapped ? "+" : "", swapped ? "randoms-swapped" : "");
+			snprintf(
+			    c->explanation, sizeof c->explanation, "%s%s%s%s%s",
+			    l > 0 ? "exported with the label " : "", l > 0 ? label : "",
+			    l > 0 ? ", not the scenario's label" : "", l > 0 && swapped ? "; " : "",
+			    swapped
+			        ? "the PRF seed is server_random || client_random (the key-expansion order), "
+			          "not client_random || server_random (RFC 5705)"
+			        : "");
 			k->n_exports++;
 		}
 	}
@@ -440,13 +460,13 @@ static int compute_exports(struct checker *k)
 
 /* Kpsa from Ke (TS-0003 enrolment derivation) on a driver; variant "reference" or "missing-nfkc". */
 static int kpsa_of(struct checker *k, size_t driver, const uint8_t ke[KX_KEY_LEN], const char *variant,
-		   uint8_t kpsa[KX_KEY_LEN])
+                   uint8_t kpsa[KX_KEY_LEN])
 {
 	char ke_hex[2 * KX_KEY_LEN + 1];
 	kx_hex_encode(ke, KX_KEY_LEN, ke_hex, 0);
 	json_t *answer = ask(k, driver,
-			     json_pack("{s:s, s:s, s:s, s:s, s:s}", "op", "enrolment", "derivation", "Kpsa", "ke", ke_hex,
-				       "identifier", k->ctx->enrolee_b_id, "variant", variant));
+	                     json_pack("{s:s, s:s, s:s, s:s, s:s}", "op", "enrolment", "derivation", "Kpsa",
+	                               "ke", ke_hex, "identifier", k->ctx->enrolee_b_id, "variant", variant));
 	int ret = answer != NULL ? answer_bytes(k, answer, "out", kpsa, KX_KEY_LEN) : -1;
 	json_decref(answer);
 	return ret;
@@ -454,12 +474,14 @@ static int kpsa_of(struct checker *k, size_t driver, const uint8_t ke[KX_KEY_LEN
 
 /* Ke2e_master and T(1)..T(4) from Kpsa on a driver. The salt is the Enrolee-B-ID (spec point 5):
  * NFKC-normalised by the driver, or its bytes as given when raw_salt (the missing-nfkc mistake). */
-static int e2e_of(struct checker *k, size_t driver, const char *hash, size_t hlen, const uint8_t kpsa[KX_KEY_LEN],
-		  const char *variant, int raw_salt, struct e2e_candidate *out)
+static int e2e_of(struct checker *k, size_t driver, const char *hash, size_t hlen,
+                  const uint8_t kpsa[KX_KEY_LEN], const char *variant, int raw_salt,
+                  struct e2e_candidate *out)
 {
 	char kpsa_hex[2 * KX_KEY_LEN + 1];
 	kx_hex_encode(kpsa, KX_KEY_LEN, kpsa_hex, 0);
-	json_t *request = json_pack("{s:s, s:s, s:s, s:s}", "op", "e2e", "hash", hash, "kpsa", kpsa_hex, "variant", variant);
+	json_t *request = json_pack("{s:s, s:s, s:s, s:s}", "op", "e2e", "hash", hash, "kpsa", kpsa_hex,
+	                            "variant", variant);
 	const char *id = k->ctx->enrolee_b_id;
 	if (raw_salt) {
 		char *salt = malloc(2 * strlen(id) + 1);
@@ -479,9 +501,10 @@ static int e2e_of(struct checker *k, size_t driver, const char *hash, size_t hle
 	for (size_t i = 0; ret == 0 && i < 4; i++) {
 		const char *hex = json_string_value(json_array_get(t, i));
 		size_t got = 0;
-		if (hex == NULL || kx_hex_decode(hex, strlen(hex), out->t[i], HASH_MAX, &got) != 0 || got != hlen)
-			ret = fail(k->err, sizeof k->err, "driver %s answered e2e without T(%zu)", driver_name(k, driver),
-				   i + 1);
+		if (hex == NULL || kx_hex_decode(hex, strlen(hex), out->t[i], HASH_MAX, &got) != 0 ||
+		    got != hlen)
+			ret = fail(k->err, sizeof k->err, "driver %s answered e2e without T(%zu)",
+			           driver_name(k, driver), i + 1);
 	}
 	json_decref(answer);
 	return ret;
@@ -491,14 +514,17 @@ static const struct {
 	const char *name;
 	const char *explanation;
 } e2e_variants[] = {
-	{"reference", ""},
-	{"hkdf-single-info", "T(1)..T(4) computed as one RFC 5869 HKDF-Expand with the single info \"E2E Message "
-			     "Authentication Key\", not with a label per block as clause 10.3.6.1 writes (spec point 2)"},
-	{"hkdf-per-key", "an independent one-block HKDF-Expand per key (counter always 1), not the chained blocks of "
-			 "clause 10.3.6.1 (spec point 2)"},
-	{"label-trailing-nul", "each label followed by a NUL byte (spec point 2)"},
-	{"extract-swapped", "Ke2e_master = HMAC-Hash(Kpsa, Salt): key and message swapped; clause 10.3.6 keys the HMAC "
-			    "with the salt, as RFC 5869 extract does (spec point 3)"},
+    {"reference", ""},
+    {"hkdf-single-info",
+     "T(1)..T(4) computed as one RFC 5869 HKDF-Expand with the single info \"E2E Message "
+     "Authentication Key\", not with a label per block as clause 10.3.6.1 writes (spec point 2)"},
+    {"hkdf-per-key",
+     "an independent one-block HKDF-Expand per key (counter always 1), not the chained blocks of "
+     "clause 10.3.6.1 (spec point 2)"},
+    {"label-trailing-nul", "each label followed by a NUL byte (spec point 2)"},
+    {"extract-swapped",
+     "Ke2e_master = HMAC-Hash(Kpsa, Salt): key and message swapped; clause 10.3.6 keys the HMAC "
+     "with the salt, as RFC 5869 extract does (spec point 3)"},
 };
 
 static void join(char *out, size_t len, const char *sep, const char *part)
@@ -525,13 +551,14 @@ static int compute_e2e(struct checker *k, int sha512)
 	size_t norm_len = 0;
 	size_t id_len = strlen(ctx->enrolee_b_id);
 	int nfkc_matters = kx_nfkc(ctx->enrolee_b_id, id_len, &norm, &norm_len) == 0 &&
-			   (norm_len != id_len || memcmp(norm, ctx->enrolee_b_id, id_len) != 0);
+	                   (norm_len != id_len || memcmp(norm, ctx->enrolee_b_id, id_len) != 0);
 	free(norm);
 
 	size_t driver = ctx->recomputers[0];
 	struct e2e_candidate *ref = &k->e2e[sha512][0];
 	uint8_t kpsa[KX_KEY_LEN];
-	if (kpsa_of(k, driver, kes[0], "reference", kpsa) != 0 || e2e_of(k, driver, hash, hlen, kpsa, "reference", 0, ref) != 0)
+	if (kpsa_of(k, driver, kes[0], "reference", kpsa) != 0 ||
+	    e2e_of(k, driver, hash, hlen, kpsa, "reference", 0, ref) != 0)
 		return -1;
 	snprintf(ref->name, sizeof ref->name, "reference");
 	k->n_e2e[sha512] = 1;
@@ -541,10 +568,14 @@ static int compute_e2e(struct checker *k, int sha512)
 		if (kpsa_of(k, ctx->recomputers[i], kes[0], "reference", kpsa2) != 0 ||
 		    e2e_of(k, ctx->recomputers[i], hash, hlen, kpsa2, "reference", 0, &other) != 0)
 			return -1;
-		if (memcmp(kpsa, kpsa2, sizeof kpsa) != 0 || memcmp(ref->master, other.master, hlen) != 0 ||
-		    memcmp(ref->t, other.t, sizeof ref->t) != 0)
-			return fail(k->err, sizeof k->err, "the reference drivers disagree on Kpsa or the %s E2E keys (%s, %s)",
-				    hash, driver_name(k, driver), driver_name(k, ctx->recomputers[i]));
+		int same =
+		    memcmp(kpsa, kpsa2, sizeof kpsa) == 0 && memcmp(ref->master, other.master, hlen) == 0;
+		for (size_t t = 0; t < 4; t++)
+			same &= memcmp(ref->t[t], other.t[t], hlen) == 0;
+		if (!same)
+			return fail(k->err, sizeof k->err,
+			            "the reference drivers disagree on Kpsa or the %s E2E keys (%s, %s)",
+			            hash, driver_name(k, driver), driver_name(k, ctx->recomputers[i]));
 	}
 
 	json_t *e2e = json_object_get(k->reference, "e2e");
@@ -568,10 +599,12 @@ static int compute_e2e(struct checker *k, int sha512)
 		for (int raw = 0; raw < 2; raw++) {
 			if (raw && (!nfkc_matters || !supports(k, driver, "enrolment", "missing-nfkc")))
 				continue;
-			if ((split || raw) && kpsa_of(k, driver, kes[split], raw ? "missing-nfkc" : "reference", kpsa) != 0)
+			if ((split || raw) &&
+			    kpsa_of(k, driver, kes[split], raw ? "missing-nfkc" : "reference", kpsa) != 0)
 				return -1;
 			for (size_t v = 0; v < sizeof e2e_variants / sizeof e2e_variants[0]; v++) {
-				if ((!split && !raw && v == 0) || (v > 0 && !supports(k, driver, "e2e", e2e_variants[v].name)) ||
+				if ((!split && !raw && v == 0) ||
+				    (v > 0 && !supports(k, driver, "e2e", e2e_variants[v].name)) ||
 				    k->n_e2e[sha512] == E2E_CANDIDATES)
 					continue;
 				struct e2e_candidate *c = &k->e2e[sha512][k->n_e2e[sha512]];
@@ -581,16 +614,19 @@ static int compute_e2e(struct checker *k, int sha512)
 				if (split) {
 					join(c->name, sizeof c->name, "+", "split-swapped");
 					join(c->explanation, sizeof c->explanation, "; ",
-					     "Ke taken from the first 32 bytes of the export (the split swapped, spec point 4)");
+					     "Ke taken from the first 32 bytes of the export (the split "
+					     "swapped, spec point 4)");
 				}
 				if (raw) {
 					join(c->name, sizeof c->name, "+", "missing-nfkc");
 					join(c->explanation, sizeof c->explanation, "; ",
-					     "the Enrolee-B-ID used without NFKC normalisation (TS-0003 10.3.6)");
+					     "the Enrolee-B-ID used without NFKC normalisation (TS-0003 "
+					     "10.3.6)");
 				}
 				if (v > 0) {
 					join(c->name, sizeof c->name, "+", e2e_variants[v].name);
-					join(c->explanation, sizeof c->explanation, "; ", e2e_variants[v].explanation);
+					join(c->explanation, sizeof c->explanation, "; ",
+					     e2e_variants[v].explanation);
 				}
 				k->n_e2e[sha512]++;
 			}
@@ -601,8 +637,9 @@ static int compute_e2e(struct checker *k, int sha512)
 /* ---- judging each claim ------------------------------------------------------------ */
 
 static const char *const split_explanation =
-	"the identifier taken from the last 16 bytes of the export and the key from the first 32; TS-0003 10.3.1 puts "
-	"the identifier in the 16 most significant (first) bytes (spec point 4)";
+    "the identifier taken from the last 16 bytes of the export and the key from the first 32; TS-0003 10.3.1 "
+    "puts "
+    "the identifier in the 16 most significant (first) bytes (spec point 4)";
 
 static void set_verdict(json_t *entry, const char *verdict, const char *mistake, const char *explanation)
 {
@@ -628,7 +665,7 @@ static void slice(enum kx_claim_id id, int swapped, size_t *offset, size_t *len)
 /* Finds the mistake that gives bytes in the place of claim id (export, key_id or key): a mistaken
  * export, the swapped split, or both; fills name and explanation and returns 1, or returns 0. */
 static int name_export_mistake(const struct checker *k, enum kx_claim_id id, const uint8_t *bytes, char *name,
-			       size_t name_len, char *explanation, size_t explanation_len)
+                               size_t name_len, char *explanation, size_t explanation_len)
 {
 	int splits = id == KX_CLAIM_EXPORT ? 1 : 2;
 	for (int swapped = 0; swapped < splits; swapped++)
@@ -653,7 +690,8 @@ static int name_export_mistake(const struct checker *k, enum kx_claim_id id, con
 	return 0;
 }
 
-static void check_bytes(const struct checker *k, const struct kx_claims *c, enum kx_claim_id id, json_t *entry)
+static void check_bytes(const struct checker *k, const struct kx_claims *c, enum kx_claim_id id,
+                        json_t *entry)
 {
 	uint8_t claimed[KX_EXPORT_LEN];
 	size_t got, offset, len;
@@ -670,21 +708,25 @@ static void check_bytes(const struct checker *k, const struct kx_claims *c, enum
 		set_verdict(entry, "disagree", name, explanation);
 	else
 		set_verdict(entry, "disagree", NULL,
-			    "no known mistake gives these bytes (checked: the split swapped, the randoms swapped, the "
-			    "other oneM2M labels); another master secret, label, length or PRF hash?");
+		            "no known mistake gives these bytes (checked: the split swapped, the randoms "
+		            "swapped, the "
+		            "other oneM2M labels); another master secret, label, length or PRF hash?");
 }
 
 static const char *reading_explanation(enum kx_keyid_reading reading)
 {
 	switch (reading) {
 	case KX_READING_TR0038_EXAMPLE:
-		return "base64 of the 32-character hex string of the identifier, as the TR-0038 A.4 example does, "
+		return "base64 of the 32-character hex string of the identifier, as the TR-0038 A.4 example "
+		       "does, "
 		       "not base64 of its 16 bytes (spec point 1)";
 	case KX_READING_HEXBINARY:
-		return "the hex string of the identifier (hexBinary, later TS-0003 releases), not base64 of its 16 "
+		return "the hex string of the identifier (hexBinary, later TS-0003 releases), not base64 of "
+		       "its 16 "
 		       "bytes (spec point 1)";
 	case KX_READING_BASE64URL:
-		return "the URL-safe base64 alphabet (RFC 4648 section 5), not the standard one (spec point 1)";
+		return "the URL-safe base64 alphabet (RFC 4648 section 5), not the standard one (spec point "
+		       "1)";
 	case KX_READING_UNPADDED:
 		return "standard base64 without its '=' padding (spec point 1)";
 	default:
@@ -704,7 +746,8 @@ static const char *keyid_error_explanation(enum kx_keyid_error error)
 	case KX_KEYID_BAD_FQDN:
 		return "the part after '@' is not a valid domain name";
 	case KX_KEYID_BAD_ENCODING:
-		return "the relative part is in none of the readings of spec point 1 (characters, padding or length)";
+		return "the relative part is in none of the readings of spec point 1 (characters, padding or "
+		       "length)";
 	default:
 		return "";
 	}
@@ -732,7 +775,8 @@ static void check_keyid(const struct checker *k, const struct kx_claims *c, json
 			join(name, sizeof name, "+", kx_keyid_reading_name(parsed.reading));
 			join(explanation, sizeof explanation, "; ", reading_explanation(parsed.reading));
 		}
-		if (name_export_mistake(k, KX_CLAIM_KEY_ID, parsed.id, mistake, sizeof mistake, why, sizeof why)) {
+		if (name_export_mistake(k, KX_CLAIM_KEY_ID, parsed.id, mistake, sizeof mistake, why,
+		                        sizeof why)) {
 			join(name, sizeof name, "+", mistake);
 			join(explanation, sizeof explanation, "; ", why);
 		} else {
@@ -740,9 +784,10 @@ static void check_keyid(const struct checker *k, const struct kx_claims *c, json
 			kx_hex_encode(parsed.id, sizeof parsed.id, hex, 0);
 			char text[300];
 			snprintf(text, sizeof text,
-				 "its relative part decodes to %s, which is not the key identifier and which no known mistake "
-				 "gives",
-				 hex);
+			         "its relative part decodes to %s, which is not the key identifier and which "
+			         "no known mistake "
+			         "gives",
+			         hex);
 			join(name, sizeof name, "+", "wrong-identifier");
 			join(explanation, sizeof explanation, "; ", text);
 		}
@@ -764,17 +809,19 @@ static void check_keyid(const struct checker *k, const struct kx_claims *c, json
 	if (name[0] == '\0') {
 		set_verdict(entry, "agree", NULL, NULL);
 	} else if (error == KX_KEYID_OK && ctx->keyid_reading != NULL &&
-		   strcmp(name, ctx->keyid_reading) == 0) {
-		char text[1400];
-		snprintf(text, sizeof text, "the %s reading, which the vendor declares; not the reference: %s", name,
-			 explanation);
+	           strcmp(name, ctx->keyid_reading) == 0) {
+		char text[1600];
+		snprintf(text, sizeof text,
+		         "the %.200s reading, which the vendor declares; not the reference: %s", name,
+		         explanation);
 		set_verdict(entry, "accepted", name, text);
 	} else {
 		set_verdict(entry, "disagree", name, explanation);
 	}
 }
 
-static void check_e2e_claim(const struct checker *k, const struct kx_claims *c, enum kx_claim_id id, json_t *entry)
+static void check_e2e_claim(const struct checker *k, const struct kx_claims *c, enum kx_claim_id id,
+                            json_t *entry)
 {
 	const char *value = c->values[id];
 	uint8_t claimed[HASH_MAX];
@@ -799,13 +846,14 @@ static void check_e2e_claim(const struct checker *k, const struct kx_claims *c, 
 			return;
 		}
 	}
-	set_verdict(entry, "disagree", NULL,
-		    "no known mistake gives these bytes (checked: the derivation variants of spec points 2 and 3, Ke "
-		    "from the swapped split, the Enrolee-B-ID without NFKC); another Kpsa or salt?");
+	set_verdict(
+	    entry, "disagree", NULL,
+	    "no known mistake gives these bytes (checked: the derivation variants of spec points 2 and 3, Ke "
+	    "from the swapped split, the Enrolee-B-ID without NFKC); another Kpsa or salt?");
 }
 
-json_t *kx_claims_check(const struct kx_claims_context *ctx, const struct kx_claims *c, size_t *disagreed, char *err,
-			size_t errlen)
+json_t *kx_claims_check(const struct kx_claims_context *ctx, const struct kx_claims *c, size_t *disagreed,
+                        char *err, size_t errlen)
 {
 	*disagreed = 0;
 	if (ctx->n_recomputers == 0) {
@@ -818,17 +866,20 @@ json_t *kx_claims_check(const struct kx_claims_context *ctx, const struct kx_cla
 		return NULL;
 	}
 	k->ctx = ctx;
-	k->reference = json_pack("{s:s, s:s, s:i}", "label", ctx->label, "prf_hash", ctx->prf_hash, "length", KX_EXPORT_LEN);
+	k->reference = json_pack("{s:s, s:s, s:i}", "label", ctx->label, "prf_hash", ctx->prf_hash, "length",
+	                         KX_EXPORT_LEN);
 	int need[2] = {0, 0};
 	for (int i = KX_CLAIM_T1; i <= KX_CLAIM_KE2E_MASTER; i++)
 		if (c->values[i] != NULL && kx_claim_form(c, (enum kx_claim_id)i, k->err, sizeof k->err) == 0)
 			need[strlen(c->values[i]) == 128] = 1;
 	int ret = compute_exports(k);
 	if (ret == 0 && c->values[KX_CLAIM_KEYID] != NULL && ctx->fqdn == NULL)
-		ret = fail(k->err, sizeof k->err, "claim keyid needs the FQDN of the key identifier (--fqdn)");
+		ret =
+		    fail(k->err, sizeof k->err, "claim keyid needs the FQDN of the key identifier (--fqdn)");
 	if (ret == 0 && (need[0] || need[1]) && ctx->enrolee_b_id == NULL)
-		ret = fail(k->err, sizeof k->err,
-			   "claims of E2E keys need the Enrolee-B-ID, the salt of TS-0003 10.3.6 (--enrolee-b-id)");
+		ret = fail(
+		    k->err, sizeof k->err,
+		    "claims of E2E keys need the Enrolee-B-ID, the salt of TS-0003 10.3.6 (--enrolee-b-id)");
 	for (int h = 0; ret == 0 && h < 2; h++)
 		if (need[h])
 			ret = compute_e2e(k, h);
@@ -840,10 +891,10 @@ json_t *kx_claims_check(const struct kx_claims_context *ctx, const struct kx_cla
 			char text[KX_KEYID_MAX];
 			if (kx_keyid_build(id, ctx->fqdn, (enum kx_keyid_reading)r, text, sizeof text) >= 0)
 				json_object_set_new(readings, kx_keyid_reading_name((enum kx_keyid_reading)r),
-						    json_string(text));
+				                    json_string(text));
 		}
 		json_object_set_new(k->reference, "key_identifier",
-				    json_pack("{s:s, s:o}", "fqdn", ctx->fqdn, "readings", readings));
+		                    json_pack("{s:s, s:o}", "fqdn", ctx->fqdn, "readings", readings));
 	}
 	if (ret != 0) {
 		fail(err, errlen, "%s", k->err);
@@ -858,8 +909,8 @@ json_t *kx_claims_check(const struct kx_claims_context *ctx, const struct kx_cla
 		enum kx_claim_id id = (enum kx_claim_id)i;
 		if (c->values[i] == NULL)
 			continue;
-		json_t *entry = json_pack("{s:s, s:s, s:s}", "name", claim_names[i], "source", c->sources[i], "claimed",
-					  c->values[i]);
+		json_t *entry = json_pack("{s:s, s:s, s:s}", "name", claim_names[i], "source", c->sources[i],
+		                          "claimed", c->values[i]);
 		char why[400];
 		if (kx_claim_form(c, id, why, sizeof why) != 0)
 			set_verdict(entry, "malformed", NULL, why);
@@ -875,8 +926,8 @@ json_t *kx_claims_check(const struct kx_claims_context *ctx, const struct kx_cla
 		*disagreed += !good;
 		json_array_append_new(list, entry);
 	}
-	json_t *result = json_pack("{s:o, s:o, s:I, s:I}", "reference", k->reference, "claims", list, "agreed",
-				   (json_int_t)agreed, "disagreed", (json_int_t)*disagreed);
+	json_t *result = json_pack("{s:o, s:o, s:I, s:I}", "reference", k->reference, "claims", list,
+	                           "agreed", (json_int_t)agreed, "disagreed", (json_int_t)*disagreed);
 	free(k);
 	return result;
 }
@@ -891,8 +942,10 @@ void kx_claims_print(FILE *out, json_t *checked)
 		const char *mistake = kx_json_get_string(entry, "mistake");
 		const char *explanation = kx_json_get_string(entry, "explanation");
 		int agree = strcmp(verdict, "agree") == 0, accepted = strcmp(verdict, "accepted") == 0;
-		const char *word = agree ? "agrees" : accepted ? "accepted" : strcmp(verdict, "malformed") == 0 ? "MALFORMED"
-												 : "DISAGREES";
+		const char *word = agree                               ? "agrees"
+		                   : accepted                          ? "accepted"
+		                   : strcmp(verdict, "malformed") == 0 ? "MALFORMED"
+		                                                       : "DISAGREES";
 		fprintf(out, "  %-12s %s", kx_json_get_string(entry, "name"), word);
 		if (mistake != NULL)
 			fprintf(out, "  %s", mistake);
@@ -901,7 +954,7 @@ void kx_claims_print(FILE *out, json_t *checked)
 		fprintf(out, "\n");
 		if (!agree && !accepted) {
 			fprintf(out, "      claimed (%s): %s\n", kx_json_get_string(entry, "source"),
-				kx_json_get_string(entry, "claimed"));
+			        kx_json_get_string(entry, "claimed"));
 			if (kx_json_get_string(entry, "expected") != NULL)
 				fprintf(out, "      reference: %s\n", kx_json_get_string(entry, "expected"));
 		}

@@ -61,7 +61,7 @@ const char *kx_claim_name(enum kx_claim_id id);
 /* Sets claim id from len bytes of text (hex claims lose spaces, tabs, newlines and ':'); a claim
  * given twice is an error. 0, or -1 with err. */
 int kx_claims_set(struct kx_claims *c, enum kx_claim_id id, const char *value, size_t len, const char *source,
-		  char *err, size_t errlen);
+                  char *err, size_t errlen);
 
 /* Sets a claim from "NAME=VALUE" (--claim); 0, or -1 with err naming what is wrong. */
 int kx_claims_parse_arg(struct kx_claims *c, const char *arg, char *err, size_t errlen);
@@ -96,15 +96,15 @@ struct kx_claims_context {
 	struct kx_driver_pool *pool;
 	size_t recomputers[KX_MAX_DRIVERS]; /* drivers that recompute the reference; they must agree */
 	size_t n_recomputers;
-	const char *prf_hash;               /* "SHA-256" or "SHA-384": the suite's PRF hash */
-	const char *master_secret;          /* hex, 48 bytes */
+	const char *prf_hash;                      /* "SHA-256" or "SHA-384": the suite's PRF hash */
+	const char *master_secret;                 /* hex, 48 bytes */
 	const char *client_random, *server_random; /* hex, 32 bytes each */
-	const char *label;                  /* the exporter label */
-	const char *fqdn;                   /* for the key identifier; NULL when unknown */
-	const char *enrolee_b_id;           /* the E2E salt (spec point 5); NULL when unknown */
-	const char *keyid_reading;          /* a non-reference reading the vendor declares, or NULL */
-	const char *own_export;             /* live: the harness end's export (hex); NULL offline */
-	const char *own_name;               /* who exported own_export, for messages */
+	const char *label;                         /* the exporter label */
+	const char *fqdn;                          /* for the key identifier; NULL when unknown */
+	const char *enrolee_b_id;                  /* the E2E salt (spec point 5); NULL when unknown */
+	const char *keyid_reading;                 /* a non-reference reading the vendor declares, or NULL */
+	const char *own_export;                    /* live: the harness end's export (hex); NULL offline */
+	const char *own_name;                      /* who exported own_export, for messages */
 };
 
 /* Recomputes the reference and checks every claim. Returns {"reference": {...}, "claims": [one
@@ -112,8 +112,8 @@ struct kx_claims_context {
  * malformed), mistake, explanation], "agreed": n, "disagreed": n} (new reference) and sets
  * *disagreed; NULL with err when the reference itself cannot be had (a driver failed, the
  * recomputations disagree, the harness's export differs from them). */
-json_t *kx_claims_check(const struct kx_claims_context *ctx, const struct kx_claims *c, size_t *disagreed, char *err,
-			size_t errlen);
+json_t *kx_claims_check(const struct kx_claims_context *ctx, const struct kx_claims *c, size_t *disagreed,
+                        char *err, size_t errlen);
 
 /* The PRF hash a TLS 1.2 cipher suite uses: "SHA-384" for the *_SHA384 suites, else "SHA-256". */
 const char *kx_claims_prf_hash(unsigned suite);

@@ -54,6 +54,8 @@
 #define RETRANSMIT_MAX 4
 /* A launched vendor's UDP port may not be bound yet; how soon to try again. */
 #define NOT_LISTENING_RETRY_MS 100
+/* How long the vendor may take to answer the harness's application data when no claim is awaited. */
+#define REPLY_WAIT_MS 300
 /* The vendor output kept in the report. */
 #define REPORT_OUTPUT_MAX 65536
 #define APP_TEXT "kxconform live: application data from the harness\n"
@@ -71,49 +73,50 @@ struct options {
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-		"usage: kxconform live --role client|server (--connect HOST:PORT | --listen HOST:PORT)\n"
-		"                      [--transport tls|dtls] [--scenario NAME] [--backend openssl|wolfssl]\n"
-		"                      [--launch CMD] [--claim-pattern NAME=REGEX]... [--claim NAME=VALUE]...\n"
-		"                      [--claims FILE] [--label LABEL] [--fqdn FQDN] [--enrolee-b-id ID]\n"
-		"                      [--keyid-reading READING] [--output DIR] [--timeout MS] [--claim-wait MS]\n"
-		"\n"
-		"Plays one end of a scenario against a vendor's end-point over TCP (TLS) or UDP\n"
-		"(DTLS), then checks what the vendor claims to have exported and derived against\n"
-		"what the harness's end exported and the reference drivers recompute, naming the\n"
-		"known mistake behind a wrong claim. docs/vendor-guide.md has worked examples.\n"
-		"\n"
-		"  --role ROLE            the harness's role: client (then --connect) or server (then --listen);\n"
-		"                         the vendor plays the other\n"
-		"  --transport T          tls (default) or dtls\n"
-		"  --scenario NAME        connection (default), bootstrap, psk or e2e: the end-point's\n"
-		"                         credentials, label and FQDN come from the suite's entry\n"
-		"  --backend NAME         the harness's TLS library: openssl (default) or wolfssl\n"
-		"  --connect HOST:PORT    where the vendor's server is (loopback unless --allow-remote)\n"
-		"  --listen HOST:PORT     where the harness's server listens; port 0 picks a free one\n"
-		"  --launch CMD           start the vendor program (/bin/sh -c CMD) with its input kept open\n"
-		"                         and its output read for claims; ended when the run ends. In CMD,\n"
-		"                         {port}, {host} and {pki} stand for the port, the host and the PKI\n"
-		"  --claim-pattern N=RE   POSIX extended regex whose first group, in the vendor program's\n"
-		"                         output, is claim N; e.g. export='Keying material: ([0-9A-F]+)'\n"
-		"  --claim N=VALUE        a claim; N is export, key_id, key (hex), keyid (RelativeKeyID@FQDN),\n"
-		"                         t1, t2, t3, t4 or ke2e_master (hex)\n"
-		"  --claims FILE          claims as a JSON object {\"export\": \"...\", ...}\n"
-		"  --label LABEL          the exporter label (default: the scenario's)\n"
-		"  --fqdn FQDN            the key identifier's FQDN (default: the scenario's)\n"
-		"  --enrolee-b-id ID      the E2E salt for t1..t4 and ke2e_master (default: the scenario's)\n"
-		"  --keyid-reading R      accept key identifiers in reading R (tr0038-example, hexbinary,\n"
-		"                         base64url, unpadded), reported as not the reference\n"
-		"  --vendor-name NAME     the vendor's name in the case id and reports (default: vendor)\n"
-		"  --output DIR           where reports/ and captures/ are written (default: .)\n"
-		"  --timeout MS           limit for reaching the vendor and for the handshake (default 10000)\n"
-		"  --claim-wait MS        how long the vendor's output may take to match the patterns\n"
-		"                         after the handshake (default 5000)\n"
-		"  --allow-remote         allow an address that is not loopback\n"
-		"  --suite FILE, --pki DIR  the scenario suite and the test PKI (defaults: the build's)\n"
-		"\n"
-		"Exit status: 0 the handshake and every claim agreed; 1 something disagreed or the\n"
-		"handshake did not complete; 2 usage or set-up error (no vendor to talk to).\n");
+	fprintf(
+	    out,
+	    "usage: kxconform live --role client|server (--connect HOST:PORT | --listen HOST:PORT)\n"
+	    "                      [--transport tls|dtls] [--scenario NAME] [--backend openssl|wolfssl]\n"
+	    "                      [--launch CMD] [--claim-pattern NAME=REGEX]... [--claim NAME=VALUE]...\n"
+	    "                      [--claims FILE] [--label LABEL] [--fqdn FQDN] [--enrolee-b-id ID]\n"
+	    "                      [--keyid-reading R] [--output DIR] [--timeout MS] [--claim-wait MS]\n"
+	    "\n"
+	    "Plays one end of a scenario against a vendor's end-point over TCP (TLS) or UDP\n"
+	    "(DTLS), then checks what the vendor claims to have exported and derived against\n"
+	    "what the harness's end exported and the reference drivers recompute, naming the\n"
+	    "known mistake behind a wrong claim. docs/vendor-guide.md has worked examples.\n"
+	    "\n"
+	    "  --role ROLE            the harness's role: client (then --connect) or server (then\n"
+	    "                         --listen); the vendor plays the other\n"
+	    "  --transport T          tls (default) or dtls\n"
+	    "  --scenario NAME        connection (default), bootstrap, psk or e2e: the end-point's\n"
+	    "                         credentials, label and FQDN come from the suite's entry\n"
+	    "  --backend NAME         the harness's TLS library: openssl (default) or wolfssl\n"
+	    "  --connect HOST:PORT    where the vendor's server is (loopback unless --allow-remote)\n"
+	    "  --listen HOST:PORT     where the harness's server listens; port 0 picks a free one\n"
+	    "  --launch CMD           start the vendor program (/bin/sh -c CMD) with its input kept open\n"
+	    "                         and its output read for claims; ended when the run ends. In CMD,\n"
+	    "                         {port}, {host} and {pki} stand for the port, the host and the PKI\n"
+	    "  --claim-pattern N=RE   POSIX extended regex whose first group, in the vendor program's\n"
+	    "                         output, is claim N; e.g. export='Keying material: ([0-9A-F]+)'\n"
+	    "  --claim N=VALUE        a claim; N is export, key_id, key (hex), keyid (RelativeKeyID@FQDN),\n"
+	    "                         t1, t2, t3, t4 or ke2e_master (hex)\n"
+	    "  --claims FILE          claims as a JSON object {\"export\": \"...\", ...}\n"
+	    "  --label LABEL          the exporter label (default: the scenario's)\n"
+	    "  --fqdn FQDN            the key identifier's FQDN (default: the scenario's)\n"
+	    "  --enrolee-b-id ID      the E2E salt for t1..t4 and ke2e_master (default: the scenario's)\n"
+	    "  --keyid-reading R      accept key identifiers in reading R (tr0038-example, hexbinary,\n"
+	    "                         base64url, unpadded), reported as not the reference\n"
+	    "  --vendor-name NAME     the vendor's name in the case id and reports (default: vendor)\n"
+	    "  --output DIR           where reports/ and captures/ are written (default: .)\n"
+	    "  --timeout MS           limit for reaching the vendor and for the handshake (default 10000)\n"
+	    "  --claim-wait MS        how long the vendor's output may take to match the patterns\n"
+	    "                         after the handshake (default 5000)\n"
+	    "  --allow-remote         allow an address that is not loopback\n"
+	    "  --suite FILE, --pki DIR  the scenario suite and the test PKI (defaults: the build's)\n"
+	    "\n"
+	    "Exit status: 0 the handshake and every claim agreed; 1 something disagreed or the\n"
+	    "handshake did not complete; 2 usage or set-up error (no vendor to talk to).\n");
 }
 
 static int parse_options(int argc, char **argv, struct options *opt)
@@ -143,14 +146,16 @@ static int parse_options(int argc, char **argv, struct options *opt)
 		}
 		i++;
 		int ok = 1;
-		const char **text[] = {&opt->role,	   &opt->transport, &opt->scenario,    &opt->backend,
-				       &opt->connect,	   &opt->listen,    &opt->launch,      &opt->label,
-				       &opt->fqdn,	   &opt->enrolee_b_id, &opt->keyid_reading, &opt->suite,
-				       &opt->pki,	   &opt->output,    &opt->vendor_name, &opt->claims_file};
-		static const char *const names[] = {"--role",	      "--transport",	 "--scenario",	 "--backend",
-						    "--connect",      "--listen",	 "--launch",	 "--label",
-						    "--fqdn",	      "--enrolee-b-id",	 "--keyid-reading", "--suite",
-						    "--pki",	      "--output",	 "--vendor-name", "--claims"};
+		const char **text[] = {
+		    &opt->role,    &opt->transport,    &opt->scenario,      &opt->backend,
+		    &opt->connect, &opt->listen,       &opt->launch,        &opt->label,
+		    &opt->fqdn,    &opt->enrolee_b_id, &opt->keyid_reading, &opt->suite,
+		    &opt->pki,     &opt->output,       &opt->vendor_name,   &opt->claims_file};
+		static const char *const names[] = {
+		    "--role",    "--transport",    "--scenario",      "--backend",
+		    "--connect", "--listen",       "--launch",        "--label",
+		    "--fqdn",    "--enrolee-b-id", "--keyid-reading", "--suite",
+		    "--pki",     "--output",       "--vendor-name",   "--claims"};
 		size_t k = 0;
 		while (k < sizeof names / sizeof names[0] && strcmp(names[k], arg) != 0)
 			k++;
@@ -186,18 +191,21 @@ static int check_options(const struct options *opt)
 	else if (strcmp(opt->backend, "openssl") != 0 && strcmp(opt->backend, "wolfssl") != 0)
 		problem = "--backend must be openssl or wolfssl";
 	else if (strcmp(opt->scenario, "connection") != 0 && strcmp(opt->scenario, "bootstrap") != 0 &&
-		 strcmp(opt->scenario, "psk") != 0 && strcmp(opt->scenario, "e2e") != 0)
-		problem = "--scenario must be connection, bootstrap, psk or e2e (the (D)TLS frameworks; ESCertKE "
-			  "travels in NOTIFY primitives: kxconform http)";
+	         strcmp(opt->scenario, "psk") != 0 && strcmp(opt->scenario, "e2e") != 0)
+		problem =
+		    "--scenario must be connection, bootstrap, psk or e2e (the (D)TLS frameworks; ESCertKE "
+		    "travels in NOTIFY primitives: kxconform http)";
 	else if (strcmp(opt->role, "client") == 0 && (opt->connect == NULL || opt->listen != NULL))
 		problem = "the harness as client needs --connect HOST:PORT (and no --listen)";
 	else if (strcmp(opt->role, "server") == 0 && (opt->listen == NULL || opt->connect != NULL))
 		problem = "the harness as server needs --listen HOST:PORT (and no --connect)";
 	else if (opt->n_pattern_args > 0 && opt->launch == NULL)
 		problem = "--claim-pattern reads the output of the program --launch starts; give --launch";
-	else if (strspn(opt->vendor_name, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(opt->vendor_name) ||
-		 opt->vendor_name[0] == '\0')
-		problem = "--vendor-name must be lower-case letters, digits and '-' (it is part of the case id)";
+	else if (strspn(opt->vendor_name, "abcdefghijklmnopqrstuvwxyz0123456789-") !=
+	             strlen(opt->vendor_name) ||
+	         opt->vendor_name[0] == '\0')
+		problem =
+		    "--vendor-name must be lower-case letters, digits and '-' (it is part of the case id)";
 	if (problem != NULL) {
 		fprintf(stderr, "kxconform live: %s\n", problem);
 		return -1;
@@ -218,10 +226,10 @@ static char *expand_command(const char *command, const char *host, unsigned port
 		return NULL;
 	size_t n = 0;
 	for (const char *p = command; *p;) {
-		const char *with = strncmp(p, "{port}", 6) == 0	  ? port_text
-				   : strncmp(p, "{host}", 6) == 0 ? host
-				   : strncmp(p, "{pki}", 5) == 0  ? pki
-								  : NULL;
+		const char *with = strncmp(p, "{port}", 6) == 0   ? port_text
+		                   : strncmp(p, "{host}", 6) == 0 ? host
+		                   : strncmp(p, "{pki}", 5) == 0  ? pki
+		                                                  : NULL;
 		if (with != NULL) {
 			memcpy(out + n, with, strlen(with));
 			n += strlen(with);
@@ -238,7 +246,7 @@ static char *expand_command(const char *command, const char *host, unsigned port
 struct live {
 	const struct options *opt;
 	struct kx_driver_pool pool;
-	size_t harness, other;  /* driver indexes: the harness's end, the other library */
+	size_t harness, other; /* driver indexes: the harness's end, the other library */
 	int client, dtls;
 	char session[256];
 	char id[192];
@@ -246,17 +254,18 @@ struct live {
 	struct kx_vendor vendor;
 	int launched;
 	struct kx_claims claims;
-	struct kx_relay relay;  /* the flights, as the matrix records them (initiator = client) */
+	struct kx_relay relay; /* the flights, as the matrix records them (initiator = client) */
 	struct kx_tls_direction directions[2];
 	struct kx_chunks pending;   /* what the vendor sent since the harness last wrote */
 	struct kx_chunks last_sent; /* the harness's last handshake flight, for DTLS retransmission */
 	long long last_sent_at;
 	int retransmit_ms, retransmits;
-	int heard;                  /* the vendor has sent something */
-	int not_listening;          /* DTLS: the last send met a closed port (ICMP port unreachable) */
+	int heard;         /* the vendor has sent something */
+	int not_listening; /* DTLS: the last send met a closed port (ICMP port unreachable) */
+	int not_reachable; /* DTLS: nothing listened at all, and nothing was launched to */
 	int socket_closed;
-	json_t *info;               /* the harness end's session info */
-	json_t *received;           /* application data the vendor sent, as read */
+	json_t *info;     /* the harness end's session info */
+	json_t *received; /* application data the vendor sent, as read */
 };
 
 static struct kx_end_result *own_result(struct live *l)
@@ -265,7 +274,7 @@ static struct kx_end_result *own_result(struct live *l)
 }
 
 static void diagnose(struct live *l, enum kx_relay_outcome outcome, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Ends the handshake with a diagnosis (the first one stays). */
 static void diagnose(struct live *l, enum kx_relay_outcome outcome, const char *fmt, ...)
@@ -301,7 +310,7 @@ static uint8_t *flatten(const struct kx_chunks *chunks, size_t *len)
 
 /* Records a flight as the matrix does; from_harness says who wrote it. */
 static void record(struct live *l, int from_harness, const struct kx_chunks *chunks, const char *note,
-		   const char *app_text)
+                   const char *app_text)
 {
 	if (l->relay.n_flights == KX_MAX_FLIGHTS)
 		return;
@@ -323,15 +332,15 @@ static void record(struct live *l, int from_harness, const struct kx_chunks *chu
 		size_t len;
 		uint8_t *bytes = flatten(chunks, &len);
 		int parsed = bytes == NULL ? -1
-			     : l->dtls ? kx_dtls_parse_datagrams(chunks, &l->directions[r->from_initiator], &flight, err,
-								 sizeof err)
-				       : kx_tls_parse_stream(bytes, len, &l->directions[r->from_initiator], &flight, err,
-							     sizeof err);
+		             : l->dtls ? kx_dtls_parse_datagrams(chunks, &l->directions[r->from_initiator],
+		                                                 &flight, err, sizeof err)
+		                       : kx_tls_parse_stream(bytes, len, &l->directions[r->from_initiator],
+		                                             &flight, err, sizeof err);
 		if (parsed == 0)
 			kx_tls_flight_summary(&flight, r->summary, sizeof r->summary);
 		else
 			snprintf(r->summary, sizeof r->summary, "not parseable as %s records: %.150s",
-				 l->dtls ? "DTLS" : "TLS", err);
+			         l->dtls ? "DTLS" : "TLS", err);
 		kx_tls_flight_free(&flight);
 		free(bytes);
 	}
@@ -355,7 +364,7 @@ static const char *last_flight_text(const struct live *l, char *buf, size_t len)
 		return "before any flight";
 	const struct kx_flight_record *f = &l->relay.flights[l->relay.n_flights - 1];
 	snprintf(buf, len, "after flight %d from the %s (%s)", f->number,
-		 f->from_initiator == l->client ? "harness" : "vendor", f->summary);
+	         f->from_initiator == l->client ? "harness" : "vendor", f->summary);
 	return buf;
 }
 
@@ -377,21 +386,24 @@ static int step(struct live *l, const struct kx_chunks *in, struct kx_chunks *ou
 {
 	json_t *flight = kx_chunks_to_json(in);
 	json_t *answer = kx_pool_call(&l->pool, l->harness,
-				      json_pack("{s:s, s:s, s:o}", "op", "step", "session", l->session, "flight",
-						flight != NULL ? flight : json_array()));
+	                              json_pack("{s:s, s:s, s:o}", "op", "step", "session", l->session,
+	                                        "flight", flight != NULL ? flight : json_array()));
 	const char *state = kx_json_get_string(answer, "state");
 	char err[256] = "";
 	if (!json_is_true(json_object_get(answer, "ok")) || state == NULL ||
 	    kx_chunks_from_json(json_object_get(answer, "flight"), out, err, sizeof err) != 0) {
 		const char *why = kx_json_get_string(answer, "error");
 		diagnose(l, KX_RELAY_ERROR, "the harness's driver (%s) failed: %s", l->pool.names[l->harness],
-			 err[0] ? err : why != NULL ? why : "no state in its answer");
+		         err[0]        ? err
+		         : why != NULL ? why
+		                       : "no state in its answer");
 		json_decref(answer);
 		return -1;
 	}
 	struct kx_end_result *end = own_result(l);
-	end->state = strcmp(state, "done") == 0 ? KX_END_DONE : strcmp(state, "failed") == 0 ? KX_END_FAILED
-											     : KX_END_HANDSHAKING;
+	end->state = strcmp(state, "done") == 0     ? KX_END_DONE
+	             : strcmp(state, "failed") == 0 ? KX_END_FAILED
+	                                            : KX_END_HANDSHAKING;
 	const char *error = kx_json_get_string(answer, "error");
 	const char *sent = kx_json_get_string(answer, "alert_sent");
 	const char *received = kx_json_get_string(answer, "alert_received");
@@ -442,12 +454,16 @@ static void describe_own_failure(struct live *l)
 	char where[400];
 	/* An alert from the vendor means the vendor refused first. */
 	int vendor_refused = end->alert_received[0] != '\0' && end->alert_sent[0] == '\0';
-	snprintf(l->relay.rejected_by, sizeof l->relay.rejected_by, "%s", vendor_refused ? "vendor" : "harness");
+	/* The matrix names the end by its role: the vendor's is the one the harness does not play. */
+	int initiator = vendor_refused ? !l->client : l->client;
+	snprintf(l->relay.rejected_by, sizeof l->relay.rejected_by, "%s",
+	         initiator ? "initiator" : "terminator");
 	diagnose(l, KX_RELAY_FAILED, "%s %s: %s%s%s%s%s",
-		 vendor_refused ? "the vendor refused the handshake" : "the harness's end refused the handshake",
-		 last_flight_text(l, where, sizeof where), end->error[0] ? end->error : "no error text",
-		 end->alert_sent[0] ? "; alert sent: " : "", end->alert_sent,
-		 end->alert_received[0] ? "; alert received: " : "", end->alert_received);
+	         vendor_refused ? "the vendor refused the handshake"
+	                        : "the harness's end refused the handshake",
+	         last_flight_text(l, where, sizeof where), end->error[0] ? end->error : "no error text",
+	         end->alert_sent[0] ? "; alert sent: " : "", end->alert_sent,
+	         end->alert_received[0] ? "; alert received: " : "", end->alert_received);
 }
 
 /* Gives the session what arrived and sends what it answers. 0 to go on, -1 when the handshake is over. */
@@ -496,9 +512,10 @@ static void handshake(struct live *l, const struct kx_chunks *first)
 		long long now = kx_net_now_ms();
 		if (now >= deadline) {
 			vendor_context(l, context, sizeof context);
-			diagnose(l, KX_RELAY_STALLED, "the handshake did not complete within %d ms: nothing more came from the "
-						      "vendor %s%s",
-				 l->opt->timeout_ms, last_flight_text(l, where, sizeof where), context);
+			diagnose(l, KX_RELAY_STALLED,
+			         "the handshake did not complete within %d ms: nothing more came from the "
+			         "vendor %s%s",
+			         l->opt->timeout_ms, last_flight_text(l, where, sizeof where), context);
 			return;
 		}
 		long long wait = deadline - now;
@@ -510,9 +527,12 @@ static void handshake(struct live *l, const struct kx_chunks *first)
 		poll(fds, fds[1].fd >= 0 ? 2 : 1, (int)wait);
 		kx_vendor_read(&l->vendor);
 		struct kx_chunks in = {0};
-		int rc = (fds[0].revents & (POLLIN | POLLERR | POLLHUP)) ? kx_net_recv(&l->conn, &in, err, sizeof err) : 0;
+		int rc = (fds[0].revents & (POLLIN | POLLERR | POLLHUP))
+		             ? kx_net_recv(&l->conn, &in, err, sizeof err)
+		             : 0;
 		if (rc == -2 && l->dtls && !l->heard && l->launched && !l->vendor.exited) {
-			/* Its port is not bound yet (ICMP port unreachable): send again soon, not after a second. */
+			/* Its port is not bound yet (ICMP port unreachable): send again soon, not after a
+			 * second. */
 			l->last_sent_at = kx_net_now_ms() - l->retransmit_ms + NOT_LISTENING_RETRY_MS;
 			l->not_listening = 1;
 			rc = 0;
@@ -520,10 +540,13 @@ static void handshake(struct live *l, const struct kx_chunks *first)
 			kx_chunks_clear(&in);
 			flush_vendor_flight(l);
 			vendor_context(l, context, sizeof context);
+			l->not_reachable = rc == -2 && l->dtls && !l->heard;
 			if (rc == -2 && !l->dtls)
-				snprintf(l->relay.rejected_by, sizeof l->relay.rejected_by, "vendor");
-			diagnose(l, rc == -2 && !l->dtls ? KX_RELAY_FAILED : KX_RELAY_ERROR, "%s during the handshake, %s%s",
-				 err, last_flight_text(l, where, sizeof where), context);
+				snprintf(l->relay.rejected_by, sizeof l->relay.rejected_by, "%s",
+				         l->client ? "terminator" : "initiator");
+			diagnose(l, rc == -2 && !l->dtls ? KX_RELAY_FAILED : KX_RELAY_ERROR,
+			         "%s during the handshake, %s%s", err,
+			         last_flight_text(l, where, sizeof where), context);
 			return;
 		}
 		if (rc == 1) {
@@ -538,7 +561,7 @@ static void handshake(struct live *l, const struct kx_chunks *first)
 			flush_vendor_flight(l);
 			vendor_context(l, context, sizeof context);
 			diagnose(l, KX_RELAY_ERROR, "the vendor program ended during the handshake, %s%s",
-				 last_flight_text(l, where, sizeof where), context);
+			         last_flight_text(l, where, sizeof where), context);
 			return;
 		}
 		if (l->dtls && l->last_sent.n > 0 && l->retransmits < RETRANSMIT_MAX &&
@@ -546,11 +569,14 @@ static void handshake(struct live *l, const struct kx_chunks *first)
 			/* The session never runs a timer in memory; the wire does it for it. Sends to a port
 			 * nobody listened on yet are not recorded: they never reached the vendor. */
 			char note[96];
-			int waited = l->retransmit_ms, retransmits = l->retransmits, refused = l->not_listening;
-			snprintf(note, sizeof note, "sent again by the harness after %d ms without an answer", waited);
+			int waited = l->retransmit_ms, retransmits = l->retransmits,
+			    refused = l->not_listening;
+			snprintf(note, sizeof note, "sent again by the harness after %d ms without an answer",
+			         waited);
 			struct kx_chunks again = {0};
 			for (size_t i = 0; i < l->last_sent.n; i++)
-				kx_chunks_append(&again, l->last_sent.items[i].data, l->last_sent.items[i].len);
+				kx_chunks_append(&again, l->last_sent.items[i].data,
+				                 l->last_sent.items[i].len);
 			l->not_listening = 0;
 			int ret = send_flight(l, &again, refused ? NULL : note, !refused);
 			kx_chunks_clear(&again);
@@ -569,8 +595,9 @@ static void handshake(struct live *l, const struct kx_chunks *first)
  * shows decryption working. 0, or -1 (recorded in the diagnosis only as a note). */
 static void send_application_data(struct live *l)
 {
-	json_t *answer = kx_pool_call(&l->pool, l->harness,
-				      json_pack("{s:s, s:s, s:s}", "op", "send", "session", l->session, "data", APP_TEXT));
+	json_t *answer =
+	    kx_pool_call(&l->pool, l->harness,
+	                 json_pack("{s:s, s:s, s:s}", "op", "send", "session", l->session, "data", APP_TEXT));
 	struct kx_chunks records = {0};
 	char err[300] = "";
 	if (json_is_true(json_object_get(answer, "ok")) &&
@@ -588,8 +615,8 @@ static void receive_application_data(struct live *l, const struct kx_chunks *in)
 {
 	json_t *flight = kx_chunks_to_json(in);
 	json_t *answer = kx_pool_call(&l->pool, l->harness,
-				      json_pack("{s:s, s:s, s:o}", "op", "receive", "session", l->session, "flight",
-						flight != NULL ? flight : json_array()));
+	                              json_pack("{s:s, s:s, s:o}", "op", "receive", "session", l->session,
+	                                        "flight", flight != NULL ? flight : json_array()));
 	const char *data = kx_json_get_string(answer, "data");
 	char text[128];
 	if (json_is_true(json_object_get(answer, "ok")) && data != NULL) {
@@ -604,25 +631,36 @@ static void receive_application_data(struct live *l, const struct kx_chunks *in)
 }
 
 /* Waits for the vendor program's output to match every claim pattern (or to end, or the limit),
- * reading what the vendor sends meanwhile. */
+ * reading what the vendor sends meanwhile. With no pattern to wait for, the vendor still gets a
+ * moment to answer the harness's application data (an echo server does), for the capture. */
 static void wait_for_claims(struct live *l)
 {
-	long long until = kx_net_now_ms() + l->opt->claim_wait_ms;
-	while (l->launched && kx_claims_match(&l->claims, l->vendor.text) > 0) {
-		long long left = until - kx_net_now_ms();
-		if (left <= 0 || (l->vendor.exited && kx_vendor_fd(&l->vendor) < 0))
+	long long start = kx_net_now_ms(), until = start + l->opt->claim_wait_ms;
+	int want_reply = l->claims.n_patterns == 0 && !l->socket_closed;
+	for (;;) {
+		size_t unmatched = l->launched ? kx_claims_match(&l->claims, l->vendor.text) : 0;
+		long long now = kx_net_now_ms(), left = until - now;
+		if (want_reply && now - start >= REPLY_WAIT_MS)
+			want_reply = 0;
+		if ((unmatched == 0 && !want_reply) || left <= 0)
 			break;
-		struct pollfd fds[2] = {{kx_vendor_fd(&l->vendor), POLLIN, 0}, {l->socket_closed ? -1 : l->conn.fd, POLLIN, 0}};
-		poll(fds, 2, (int)(left < 100 ? left : 100));
+		if (unmatched > 0 && l->vendor.exited && kx_vendor_fd(&l->vendor) < 0)
+			break;
+		struct pollfd fds[2] = {{kx_vendor_fd(&l->vendor), POLLIN, 0},
+		                        {l->socket_closed ? -1 : l->conn.fd, POLLIN, 0}};
+		poll(fds, 2, (int)(left < 50 ? left : 50));
 		kx_vendor_read(&l->vendor);
 		if (fds[1].fd >= 0 && (fds[1].revents & (POLLIN | POLLERR | POLLHUP))) {
 			struct kx_chunks in = {0};
 			char err[300];
 			int rc = kx_net_recv(&l->conn, &in, err, sizeof err);
-			if (rc == 1)
+			if (rc == 1) {
 				receive_application_data(l, &in);
-			else if (rc < 0)
+				want_reply = 0;
+			} else if (rc < 0) {
 				l->socket_closed = 1;
+				want_reply = 0;
+			}
 			kx_chunks_clear(&in);
 		}
 	}
@@ -651,7 +689,8 @@ static void failf(struct verdict *v, const char *fmt, ...)
 }
 
 /* The checks of the harness's own end that the matrix makes too. */
-static void check_session(struct live *l, json_t *scenario, json_t *config, const char *suite, struct verdict *v)
+static void check_session(struct live *l, json_t *scenario, json_t *config, const char *suite,
+                          struct verdict *v)
 {
 	const char *version = kx_json_get_string(l->info, "version");
 	const char *want = l->dtls ? "DTLSv1.2" : "TLSv1.2";
@@ -661,7 +700,8 @@ static void check_session(struct live *l, json_t *scenario, json_t *config, cons
 	if (got == NULL || strcasecmp(got, suite) != 0)
 		failf(v, "negotiated suite %s, the scenario asks for %s", got ? got : "none", suite);
 	if (!l->client) {
-		/* The vendor is the client: it must send SNI (TS-0003) and, for PSK, the expected identity. */
+		/* The vendor is the client: it must send SNI (TS-0003) and, for PSK, the expected identity.
+		 */
 		const char *sni = kx_json_get_string(json_object_get(scenario, "initiator"), "sni");
 		const char *received = kx_json_get_string(l->info, "sni");
 		if (sni != NULL && (received == NULL || strcmp(received, sni) != 0))
@@ -670,8 +710,8 @@ static void check_session(struct live *l, json_t *scenario, json_t *config, cons
 		const char *identity = kx_json_get_string(scenario, "expect_psk_identity");
 		const char *used = kx_json_get_string(l->info, "psk_identity");
 		if (identity != NULL && (used == NULL || strcmp(used, identity) != 0))
-			failf(v, "the vendor (client) used PSK identity \"%s\", the scenario's is %s", used ? used : "",
-			      identity);
+			failf(v, "the vendor (client) used PSK identity \"%s\", the scenario's is %s",
+			      used ? used : "", identity);
 	}
 	const char *expected = kx_json_get_string(config, "expected_peer_name");
 	if (expected != NULL) {
@@ -685,7 +725,8 @@ static void check_session(struct live *l, json_t *scenario, json_t *config, cons
 			found |= colon != NULL && strcmp(colon + 1, expected) == 0;
 		}
 		if (!found)
-			failf(v, "the harness accepted a vendor certificate without the subjectAltName %s", expected);
+			failf(v, "the harness accepted a vendor certificate without the subjectAltName %s",
+			      expected);
 	}
 }
 
@@ -694,12 +735,12 @@ static void add_flights(json_t *result, const struct kx_relay *relay)
 	json_t *flights = json_array();
 	for (size_t i = 0; i < relay->n_flights; i++) {
 		const struct kx_flight_record *f = &relay->flights[i];
-		json_t *flight = json_pack("{s:i, s:s, s:s, s:I, s:I, s:I, s:i, s:s}", "number", f->number, "from",
-					   f->from_initiator ? "initiator" : "terminator", "to",
-					   f->from_initiator ? "terminator" : "initiator", "at_us", (json_int_t)f->at_us,
-					   "written", (json_int_t)f->written, "delivered",
-					   (json_int_t)kx_chunks_total(&f->chunks), "datagrams", (int)f->chunks.n, "items",
-					   f->summary);
+		json_t *flight = json_pack("{s:i, s:s, s:s, s:I, s:I, s:I, s:i, s:s}", "number", f->number,
+		                           "from", f->from_initiator ? "initiator" : "terminator", "to",
+		                           f->from_initiator ? "terminator" : "initiator", "at_us",
+		                           (json_int_t)f->at_us, "written", (json_int_t)f->written,
+		                           "delivered", (json_int_t)kx_chunks_total(&f->chunks), "datagrams",
+		                           (int)f->chunks.n, "items", f->summary);
 		if (f->application_data)
 			json_object_set_new(flight, "application_data", json_string(f->text));
 		json_array_append_new(flights, flight);
@@ -724,28 +765,30 @@ static const char *outcome_name(enum kx_relay_outcome outcome)
 
 /* Judges the run: the harness's own checks, then the claims. */
 static void judge(struct live *l, json_t *scenario, json_t *config, const char *suite, const char *label,
-		  const char *fqdn, const char *enrolee_b_id, json_t *result, struct verdict *v)
+                  const char *fqdn, const char *enrolee_b_id, json_t *result, json_t *vendor,
+                  struct verdict *v)
 {
 	check_session(l, scenario, config, suite, v);
 	const char *exported = kx_json_get_string(json_object_get(l->info, "exported"), label);
 	struct kx_claims_context ctx = {
-		.pool = &l->pool,
-		.recomputers = {l->other, l->harness},
-		.n_recomputers = 2,
-		.prf_hash = kx_claims_prf_hash((unsigned)strtoul(suite, NULL, 16)),
-		.master_secret = kx_json_get_string(l->info, "master_secret"),
-		.client_random = kx_json_get_string(l->info, "client_random"),
-		.server_random = kx_json_get_string(l->info, "server_random"),
-		.label = label,
-		.fqdn = fqdn,
-		.enrolee_b_id = enrolee_b_id,
-		.keyid_reading = l->opt->keyid_reading,
-		.own_export = exported,
+	    .pool = &l->pool,
+	    .recomputers = {l->other, l->harness},
+	    .n_recomputers = 2,
+	    .prf_hash = kx_claims_prf_hash((unsigned)strtoul(suite, NULL, 16)),
+	    .master_secret = kx_json_get_string(l->info, "master_secret"),
+	    .client_random = kx_json_get_string(l->info, "client_random"),
+	    .server_random = kx_json_get_string(l->info, "server_random"),
+	    .label = label,
+	    .fqdn = fqdn,
+	    .enrolee_b_id = enrolee_b_id,
+	    .keyid_reading = l->opt->keyid_reading,
+	    .own_export = exported,
 	};
 	char own[128], err[1200];
 	snprintf(own, sizeof own, "the harness's %s end", l->pool.names[l->harness]);
 	ctx.own_name = own;
-	if (exported == NULL || ctx.master_secret == NULL || ctx.client_random == NULL || ctx.server_random == NULL) {
+	if (exported == NULL || ctx.master_secret == NULL || ctx.client_random == NULL ||
+	    ctx.server_random == NULL) {
 		v->result = "error";
 		failf(v, "the harness's end reported no export for %s or no session secrets", label);
 		return;
@@ -759,11 +802,13 @@ static void judge(struct live *l, json_t *scenario, json_t *config, const char *
 	}
 	json_t *reference = json_object_get(checked, "reference");
 	json_t *export_spec = json_object_get(scenario, "export");
-	json_t *exp = json_pack("{s:s, s:i, s:s, s:O, s:O, s:O, s:O}", "label", label, "length", 48,
-				l->client ? "initiator" : "terminator", json_object_get(reference, "harness_export"),
-				"key_id", json_object_get(reference, "key_id"), "key", json_object_get(reference, "key"),
-				"recomputed_by", json_object_get(reference, "recomputed_by"), "recomputed",
-				json_object_get(reference, "export"));
+	char by[160];
+	snprintf(by, sizeof by, "%s, %s", l->pool.names[l->other], l->pool.names[l->harness]);
+	json_t *exp =
+	    json_pack("{s:s, s:i, s:s, s:O, s:O, s:s, s:O}", "label", label, "length", 48,
+	              l->client ? "initiator" : "terminator", exported, "key_id",
+	              json_object_get(reference, "key_id"), "key", json_object_get(reference, "key"),
+	              "recomputed_by", by, "recomputed", json_object_get(reference, "export"));
 	if (kx_json_get_string(export_spec, "key_id") != NULL)
 		json_object_set(exp, "key_id_name", json_object_get(export_spec, "key_id"));
 	if (kx_json_get_string(export_spec, "key") != NULL)
@@ -771,9 +816,10 @@ static void judge(struct live *l, json_t *scenario, json_t *config, const char *
 	json_object_set_new(result, "exported", exp);
 	if (json_object_get(reference, "key_identifier") != NULL)
 		json_object_set(result, "key_identifier", json_object_get(reference, "key_identifier"));
-	if (json_object_get(reference, "e2e") != NULL)
-		json_object_set(result, "e2e", json_object_get(reference, "e2e"));
-	json_object_set(result, "claims", json_object_get(checked, "claims"));
+	/* The matrix's e2e member holds both ends' keys; here the reference and the claims go with the
+	 * vendor. */
+	json_object_set(vendor, "claims", json_object_get(checked, "claims"));
+	json_object_set(vendor, "reference", reference);
 	size_t i;
 	json_t *entry;
 	json_array_foreach(json_object_get(checked, "claims"), i, entry)
@@ -783,8 +829,8 @@ static void judge(struct live *l, json_t *scenario, json_t *config, const char *
 			continue;
 		const char *mistake = kx_json_get_string(entry, "mistake");
 		failf(v, "claim %s %s: %s%s%s", kx_json_get_string(entry, "name"),
-		      strcmp(verdict, "malformed") == 0 ? "is malformed" : "disagrees", mistake ? mistake : "",
-		      mistake ? " (" : "", kx_json_get_string(entry, "explanation"));
+		      strcmp(verdict, "malformed") == 0 ? "is malformed" : "disagrees",
+		      mistake ? mistake : "", mistake ? " (" : "", kx_json_get_string(entry, "explanation"));
 		if (mistake != NULL) {
 			size_t used = strlen(v->diagnosis);
 			snprintf(v->diagnosis + used, sizeof v->diagnosis - used, ")");
@@ -795,9 +841,10 @@ static void judge(struct live *l, json_t *scenario, json_t *config, const char *
 			failf(v, "the vendor program's output never matched the pattern for claim %s ('%s')",
 			      kx_claim_name(l->claims.patterns[p].id), l->claims.patterns[p].text);
 	if (json_array_size(json_object_get(checked, "claims")) == 0 && l->claims.n_patterns == 0)
-		json_object_set_new(result, "note",
-				    json_string("no claims were given: only the handshake and the harness's own export "
-						"were checked"));
+		json_object_set_new(
+		    vendor, "note",
+		    json_string("no claims were given: only the handshake and the harness's own export "
+		                "were checked"));
 	printf("  exported %s: %s (%s), recomputed by %s and %s: equal\n", label, exported, own,
 	       l->pool.names[l->other], l->pool.names[l->harness]);
 	kx_claims_print(stdout, checked);
@@ -820,14 +867,16 @@ static const struct kx_case *find_case(const struct kx_suite *suite, const struc
 /* Reaches the vendor: connects (retrying while a launched vendor is not listening yet) or waits
  * for it to connect. 0, or -1 with err. */
 static int reach_vendor(struct live *l, const struct kx_net_addr *addr, struct kx_net_conn *listener,
-			struct kx_chunks *first, char *err, size_t errlen)
+                        struct kx_chunks *first, char *err, size_t errlen)
 {
 	long long deadline = kx_net_now_ms() + l->opt->timeout_ms;
 	char why[300] = "";
 	for (;;) {
 		long long left = deadline - kx_net_now_ms();
-		int rc = l->client ? kx_net_connect(&l->conn, addr, l->dtls, (int)(left < 200 ? left : 200), why, sizeof why)
-				   : kx_net_accept(listener, &l->conn, (int)(left < 100 ? left : 100), first, why, sizeof why);
+		int rc = l->client ? kx_net_connect(&l->conn, addr, l->dtls, (int)(left < 200 ? left : 200),
+		                                    why, sizeof why)
+		                   : kx_net_accept(listener, &l->conn, (int)(left < 100 ? left : 100), first,
+		                                   why, sizeof why);
 		if (rc == 1)
 			return 0;
 		if (rc < 0) {
@@ -839,7 +888,7 @@ static int reach_vendor(struct live *l, const struct kx_net_addr *addr, struct k
 		if (l->launched && l->vendor.exited) {
 			vendor_context(l, context, sizeof context);
 			snprintf(err, errlen, "the vendor program ended before %s%s",
-				 l->client ? "accepting a connection" : "connecting", context);
+			         l->client ? "accepting a connection" : "connecting", context);
 			return -1;
 		}
 		if (l->client && !l->launched) {
@@ -849,8 +898,8 @@ static int reach_vendor(struct live *l, const struct kx_net_addr *addr, struct k
 		if (kx_net_now_ms() >= deadline) {
 			vendor_context(l, context, sizeof context);
 			snprintf(err, errlen, "%s within %d ms%s%s%s",
-				 l->client ? "the vendor did not accept a connection" : "no vendor connected",
-				 l->opt->timeout_ms, why[0] ? " (" : "", why, why[0] ? ")" : "");
+			         l->client ? "the vendor did not accept a connection" : "no vendor connected",
+			         l->opt->timeout_ms, why[0] ? " (" : "", why, why[0] ? ")" : "");
 			size_t used = strlen(err);
 			snprintf(err + used, errlen - used, "%s", context);
 			return -1;
@@ -887,10 +936,10 @@ static json_t *report_header(const struct live *l, time_t started)
 	json_t *drivers = json_array();
 	for (size_t i = 0; i < l->pool.n; i++)
 		json_array_append_new(drivers, json_pack("{s:s, s:s, s:s}", "name", l->pool.names[i], "path",
-							 l->pool.paths[i], "implementation",
-							 kx_driver_implementation(&l->pool.procs[i])));
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:o}", "harness", "kxconform " KX_VERSION, "mode", "live",
-			 "suite", l->opt->suite, "started", when, "host", host, "jobs", 1, "drivers", drivers);
+		                                         l->pool.paths[i], "implementation",
+		                                         kx_driver_implementation(&l->pool.procs[i])));
+	return json_pack("{s:s, s:s, s:s, s:s, s:i, s:o}", "harness", "kxconform " KX_VERSION, "suite",
+	                 l->opt->suite, "started", when, "host", host, "jobs", 1, "drivers", drivers);
 }
 
 /* Reports, capture and the closing lines; returns the exit status. */
@@ -903,6 +952,7 @@ static int finish(struct live *l, json_t *result, time_t started)
 		fprintf(stderr, "kxconform live: capture: %s\n", err);
 	json_t *report = report_header(l, started);
 	json_object_set_new(report, "cases", json_pack("[O]", result));
+	json_object_set(report, "duration_ms", json_object_get(result, "duration_ms"));
 	struct kx_report_counts counts;
 	kx_report_summarize(report, &counts);
 	if (kx_report_write_all(report, l->opt->output, err, sizeof err) != 0) {
@@ -914,7 +964,8 @@ static int finish(struct live *l, json_t *result, time_t started)
 	printf("kxconform live: %s %s%s%s\n", l->id, kx_json_get_string(result, "result"),
 	       diagnosis && *diagnosis ? ": " : "", diagnosis ? diagnosis : "");
 	const char *capture = kx_json_get_string(json_object_get(result, "capture"), "pcapng");
-	printf("reports: %s/reports/%s%s\n", l->opt->output, capture ? "; capture: " : "", capture ? capture : "");
+	printf("reports: %s/reports/%s%s\n", l->opt->output, capture ? "; capture: " : "",
+	       capture ? capture : "");
 	return status;
 }
 
@@ -946,7 +997,8 @@ int kx_cmd_live(int argc, char **argv)
 	json_t *result = NULL;
 
 	/* Claims first: a malformed one is a usage error before anything starts. */
-	int ok = opt.claims_file == NULL || kx_claims_load_file(&l->claims, opt.claims_file, err, sizeof err) == 0;
+	int ok =
+	    opt.claims_file == NULL || kx_claims_load_file(&l->claims, opt.claims_file, err, sizeof err) == 0;
 	for (size_t i = 0; ok && i < opt.n_claim_args; i++)
 		ok = kx_claims_parse_arg(&l->claims, opt.claim_args[i], err, sizeof err) == 0;
 	for (size_t i = 0; ok && i < opt.n_pattern_args; i++)
@@ -954,16 +1006,18 @@ int kx_cmd_live(int argc, char **argv)
 	for (size_t i = 0; ok && i < l->claims.n_patterns; i++)
 		if (l->claims.values[l->claims.patterns[i].id] != NULL) {
 			snprintf(err, sizeof err, "claim %s is given and has a pattern: one or the other",
-				 kx_claim_name(l->claims.patterns[i].id));
+			         kx_claim_name(l->claims.patterns[i].id));
 			ok = 0;
 		}
 	if (ok && opt.keyid_reading != NULL) {
-		static const char *const readings[] = {"tr0038-example", "hexbinary", "base64url", "unpadded"};
+		static const char *const readings[] = {"tr0038-example", "hexbinary", "base64url",
+		                                       "unpadded"};
 		ok = 0;
 		for (size_t i = 0; i < sizeof readings / sizeof readings[0]; i++)
 			ok |= strcmp(opt.keyid_reading, readings[i]) == 0;
 		if (!ok)
-			snprintf(err, sizeof err, "--keyid-reading must be tr0038-example, hexbinary, base64url or unpadded");
+			snprintf(err, sizeof err,
+			         "--keyid-reading must be tr0038-example, hexbinary, base64url or unpadded");
 	}
 	if (!ok || kx_claims_validate(&l->claims, err, sizeof err) != 0)
 		goto setup_error;
@@ -979,10 +1033,12 @@ int kx_cmd_live(int argc, char **argv)
 	    kx_suite_load(opt.suite, pki, &l->pool, &suite, err, sizeof err) != 0)
 		goto setup_error;
 	l->harness = (size_t)kx_pool_index(&l->pool, opt.backend);
-	l->other = (size_t)kx_pool_index(&l->pool, strcmp(opt.backend, "openssl") == 0 ? "wolfssl" : "openssl");
+	l->other =
+	    (size_t)kx_pool_index(&l->pool, strcmp(opt.backend, "openssl") == 0 ? "wolfssl" : "openssl");
 	const struct kx_case *c = find_case(&suite, &opt);
 	if (c == NULL) {
-		snprintf(err, sizeof err, "%s: scenario %s has no %s case", opt.suite, opt.scenario, opt.transport);
+		snprintf(err, sizeof err, "%s: scenario %s has no %s case", opt.suite, opt.scenario,
+		         opt.transport);
 		goto setup_error;
 	}
 	json_t *scenario = c->scenario;
@@ -991,38 +1047,42 @@ int kx_cmd_live(int argc, char **argv)
 	const char *label = opt.label != NULL ? opt.label : kx_json_get_string(export_spec, "label");
 	const char *fqdn = opt.fqdn != NULL ? opt.fqdn : kx_json_get_string(export_spec, "fqdn");
 	const char *enrolee_b_id = opt.enrolee_b_id != NULL
-					   ? opt.enrolee_b_id
-					   : kx_json_get_string(json_object_get(scenario, "e2e"), "enrolee_b_id");
+	                               ? opt.enrolee_b_id
+	                               : kx_json_get_string(json_object_get(scenario, "e2e"), "enrolee_b_id");
 	if (label == NULL) {
 		snprintf(err, sizeof err,
-			 "scenario %s exports no keying material in %s; name the exporter label with --label", opt.scenario,
-			 opt.suite);
+		         "scenario %s exports no keying material in %s; name the exporter label with --label",
+		         opt.scenario, opt.suite);
 		goto setup_error;
 	}
 	if (kx_claims_need_fqdn(&l->claims) && fqdn == NULL) {
-		snprintf(err, sizeof err, "claim keyid needs the key identifier's FQDN: --fqdn (scenario %s has none)",
-			 opt.scenario);
+		snprintf(err, sizeof err,
+		         "claim keyid needs the key identifier's FQDN: --fqdn (scenario %s has none)",
+		         opt.scenario);
 		goto setup_error;
 	}
 	if (kx_claims_need_e2e(&l->claims) && enrolee_b_id == NULL) {
-		snprintf(err, sizeof err,
-			 "claims of E2E keys need the Enrolee-B-ID (the salt of TS-0003 10.3.6): --enrolee-b-id");
+		snprintf(
+		    err, sizeof err,
+		    "claims of E2E keys need the Enrolee-B-ID (the salt of TS-0003 10.3.6): --enrolee-b-id");
 		goto setup_error;
 	}
 	snprintf(l->id, sizeof l->id, "live.%s.%s.%s-%s", opt.scenario, opt.transport,
-		 l->client ? opt.backend : opt.vendor_name, l->client ? opt.vendor_name : opt.backend);
+	         l->client ? opt.backend : opt.vendor_name, l->client ? opt.vendor_name : opt.backend);
 	snprintf(l->session, sizeof l->session, "%s/harness", l->id);
 	if (kx_pool_start_all(&l->pool, err, sizeof err) != 0)
 		goto setup_error;
 
 	/* The wire: a listening socket before the vendor starts, so that it can connect at once. */
 	struct kx_net_addr addr;
-	if (kx_net_resolve(l->client ? opt.connect : opt.listen, l->dtls, opt.allow_remote, &addr, err, sizeof err) != 0 ||
+	if (kx_net_resolve(l->client ? opt.connect : opt.listen, l->dtls, opt.allow_remote, &addr, err,
+	                   sizeof err) != 0 ||
 	    (!l->client && kx_net_listen(&listener, &addr, l->dtls, err, sizeof err) != 0))
 		goto setup_error;
 	const struct kx_net_addr *where = l->client ? &addr : &listener.local;
-	printf("kxconform live: %s: the harness (%s, %s) %s the vendor %s %s %s\n", l->id, opt.backend, opt.role,
-	       l->client ? "connects to" : "waits for", l->client ? "at" : "on", l->dtls ? "udp" : "tcp", where->text);
+	printf("kxconform live: %s: the harness (%s, %s) %s the vendor %s %s %s\n", l->id, opt.backend,
+	       opt.role, l->client ? "connects to" : "waits for", l->client ? "at" : "on",
+	       l->dtls ? "udp" : "tcp", where->text);
 	fflush(stdout);
 	if (opt.launch != NULL) {
 		char host[sizeof where->text];
@@ -1046,19 +1106,27 @@ int kx_cmd_live(int argc, char **argv)
 	kx_net_close(&listener);
 
 	/* The harness's end of the session, then the handshake over the socket. */
-	json_t *opened = kx_pool_call(&l->pool, l->harness,
-				      json_pack("{s:s, s:s, s:O}", "op", "open", "session", l->session, "config", config));
+	json_t *opened =
+	    kx_pool_call(&l->pool, l->harness,
+	                 json_pack("{s:s, s:s, s:O}", "op", "open", "session", l->session, "config", config));
 	if (!json_is_true(json_object_get(opened, "ok"))) {
 		snprintf(err, sizeof err, "the %s driver cannot open the harness's end: %s", opt.backend,
-			 kx_json_get_string(opened, "error") ? kx_json_get_string(opened, "error") : "no error text");
+		         kx_json_get_string(opened, "error") ? kx_json_get_string(opened, "error")
+		                                             : "no error text");
 		json_decref(opened);
 		goto setup_error;
 	}
 	json_decref(opened);
 	handshake(l, &first);
+	if (l->dtls && !l->heard && l->not_reachable) {
+		/* Nothing ever listened (ICMP port unreachable): as a refused TCP connection, a set-up error.
+		 */
+		snprintf(err, sizeof err, "cannot reach the vendor: %s", l->relay.diagnosis);
+		goto setup_error;
+	}
 	if (own_result(l)->state == KX_END_DONE && l->relay.outcome == KX_RELAY_DONE) {
-		json_t *request = json_pack("{s:s, s:s, s:[{s:s, s:i}]}", "op", "info", "session", l->session, "export",
-					    "label", label, "length", 48);
+		json_t *request = json_pack("{s:s, s:s, s:[{s:s, s:i}]}", "op", "info", "session", l->session,
+		                            "export", "label", label, "length", 48);
 		l->info = kx_pool_call(&l->pool, l->harness, request);
 		send_application_data(l);
 		wait_for_claims(l);
@@ -1066,32 +1134,37 @@ int kx_cmd_live(int argc, char **argv)
 	kx_vendor_stop(&l->vendor);
 	if (l->launched)
 		kx_claims_match(&l->claims, l->vendor.text);
-	json_decref(kx_pool_call(&l->pool, l->harness, json_pack("{s:s, s:s}", "op", "close", "session", l->session)));
+	json_decref(kx_pool_call(&l->pool, l->harness,
+	                         json_pack("{s:s, s:s}", "op", "close", "session", l->session)));
 	kx_net_close(&l->conn);
 
 	/* The case, as the matrix reports one. */
 	const char *clauses = kx_json_get_string(scenario, "clauses");
 	const char *harness_name = opt.backend, *vendor_name = opt.vendor_name;
-	result = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id", l->id, "scenario", opt.scenario,
-			   "clauses", clauses ? clauses : "", "initiator", l->client ? harness_name : vendor_name,
-			   "terminator", l->client ? vendor_name : harness_name, "transport", opt.transport, "suite",
-			   c->suite, "kind", "positive", "expected", "pass", "mode", "live");
+	result =
+	    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id", l->id, "scenario", opt.scenario,
+	              "clauses", clauses ? clauses : "", "initiator", l->client ? harness_name : vendor_name,
+	              "terminator", l->client ? vendor_name : harness_name, "transport", opt.transport,
+	              "suite", c->suite, "kind", "positive", "expected", "pass");
 	char status_text[64];
 	kx_vendor_status(&l->vendor, status_text, sizeof status_text);
-	json_t *vendor = json_pack("{s:s, s:s, s:s}", "role", l->client ? "server" : "client", "address",
-				   l->conn.peer.text, "program", l->launched ? status_text : "not launched by kxconform");
+	json_t *vendor = json_pack("{s:s, s:s, s:s, s:s}", "mode", "live", "role",
+	                           l->client ? "server" : "client", "address", l->conn.peer.text, "program",
+	                           l->launched ? status_text : "not launched by kxconform");
 	if (command != NULL)
 		json_object_set_new(vendor, "command", json_string(command));
 	if (l->launched) {
 		size_t keep = l->vendor.len > REPORT_OUTPUT_MAX ? REPORT_OUTPUT_MAX : l->vendor.len;
 		json_object_set_new(vendor, "output", printable(l->vendor.text, keep));
-		json_object_set_new(vendor, "output_truncated", json_boolean(keep < l->vendor.len || l->vendor.truncated));
+		json_object_set_new(vendor, "output_truncated",
+		                    json_boolean(keep < l->vendor.len || l->vendor.truncated));
 	}
 	json_object_set(vendor, "application_data", l->received);
 	json_object_set_new(result, "vendor", vendor);
-	json_object_set_new(result, "harness",
-			    json_pack("{s:s, s:s, s:s, s:O}", "backend", opt.backend, "role", opt.role, "implementation",
-				      kx_driver_implementation(&l->pool.procs[l->harness]), "config", config));
+	json_object_set_new(vendor, "harness",
+	                    json_pack("{s:s, s:s, s:s, s:O}", "backend", opt.backend, "role", opt.role,
+	                              "implementation", kx_driver_implementation(&l->pool.procs[l->harness]),
+	                              "config", config));
 	json_object_set_new(result, "outcome", json_string(outcome_name(l->relay.outcome)));
 	if (l->relay.rejected_by[0] != '\0')
 		json_object_set_new(result, "rejected_by", json_string(l->relay.rejected_by));
@@ -1102,13 +1175,15 @@ int kx_cmd_live(int argc, char **argv)
 		snprintf(v.diagnosis, sizeof v.diagnosis, "%s", l->relay.diagnosis);
 	} else if (!json_is_true(json_object_get(l->info, "ok"))) {
 		v.result = "error";
-		snprintf(v.diagnosis, sizeof v.diagnosis, "the harness's end could not report its session: %s",
-			 kx_json_get_string(l->info, "error"));
+		snprintf(v.diagnosis, sizeof v.diagnosis,
+		         "the harness's end could not report its session: %s",
+		         kx_json_get_string(l->info, "error"));
 	} else {
 		json_object_set(result, l->client ? "initiator_report" : "terminator_report", l->info);
-		printf("  handshake completed: %s, %s %s, %zu flights\n", kx_json_get_string(l->info, "version"),
-		       kx_json_get_string(l->info, "suite"), kx_json_get_string(l->info, "suite_name"), l->relay.n_flights);
-		judge(l, scenario, config, c->suite, label, fqdn, enrolee_b_id, result, &v);
+		printf("  handshake completed: %s, %s %s, %zu flights\n",
+		       kx_json_get_string(l->info, "version"), kx_json_get_string(l->info, "suite"),
+		       kx_json_get_string(l->info, "suite_name"), l->relay.n_flights);
+		judge(l, scenario, config, c->suite, label, fqdn, enrolee_b_id, result, vendor, &v);
 	}
 	if (l->relay.outcome != KX_RELAY_DONE)
 		printf("  handshake %s: %s\n", outcome_name(l->relay.outcome), l->relay.diagnosis);
@@ -1118,8 +1193,9 @@ int kx_cmd_live(int argc, char **argv)
 	json_object_set_new(result, "result", json_string(v.result));
 	json_object_set_new(result, "met", json_boolean(strcmp(v.result, "pass") == 0));
 	json_object_set_new(result, "diagnosis", json_string(v.diagnosis));
-	json_object_set_new(result, "duration_ms", json_real((double)(t1.tv_sec - t0.tv_sec) * 1000.0 +
-							     (double)(t1.tv_usec - t0.tv_usec) / 1000.0));
+	json_object_set_new(
+	    result, "duration_ms",
+	    json_real((double)(t1.tv_sec - t0.tv_sec) * 1000.0 + (double)(t1.tv_usec - t0.tv_usec) / 1000.0));
 	status = finish(l, result, started);
 	goto out;
 

@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -53,38 +54,39 @@ struct options {
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-		"usage: kxconform verify --capture FILE [--keylog FILE] (--label LABEL | --scenario NAME)\n"
-		"                        [--fqdn FQDN] [--enrolee-b-id ID] [--claim NAME=VALUE]... [--claims FILE]\n"
-		"                        [--claim-pattern NAME=REGEX --vendor-output FILE] [--keyid-reading R]\n"
-		"                        [--client-random HEX] [--output DIR]\n"
-		"\n"
-		"Checks, offline, what a vendor's device claims to have derived from a (D)TLS 1.2\n"
-		"session: the handshake is found in the capture, its master secret in the key log,\n"
-		"the exporter is recomputed on both reference drivers, and every claim is compared\n"
-		"and, when wrong, the known mistake behind it named (docs/vendor-guide.md).\n"
-		"\n"
-		"  --capture FILE         pcap or pcapng (Ethernet, raw IP, Linux cooked, loopback; IPv4/IPv6;\n"
-		"                         TLS over TCP, DTLS over UDP)\n"
-		"  --keylog FILE          NSS key log (CLIENT_RANDOM lines); optional when the pcapng holds the\n"
-		"                         secrets in a Decryption Secrets Block\n"
-		"  --label LABEL          the exporter label; --scenario NAME takes it (and the FQDN and the\n"
-		"                         Enrolee-B-ID) from the suite's scenario entry\n"
-		"  --fqdn FQDN            the key identifier's FQDN (for a keyid claim)\n"
-		"  --enrolee-b-id ID      the E2E salt (for t1..t4 and ke2e_master claims)\n"
-		"  --claim N=VALUE        a claim: export, key_id, key (hex), keyid (RelativeKeyID@FQDN), t1..t4,\n"
-		"                         ke2e_master (hex)\n"
-		"  --claims FILE          claims as a JSON object {\"export\": \"...\", ...}\n"
-		"  --claim-pattern N=RE   a POSIX extended regex whose first group in --vendor-output FILE (the\n"
-		"                         device's log) is claim N\n"
-		"  --keyid-reading R      accept key identifiers in reading R, reported as not the reference\n"
-		"  --client-random HEX    check only the handshake with this client random\n"
-		"  --output DIR           where reports/ is written (default: .)\n"
-		"  --suite FILE           the scenario suite for --scenario (default: the build's)\n"
-		"  --timeout MS           how long a silent driver is waited for (default 5000)\n"
-		"\n"
-		"Exit status: 0 every claim agreed; 1 a claim disagreed or a handshake is not (D)TLS 1.2;\n"
-		"2 usage or set-up error (unreadable or truncated capture, no handshake, no secret for it).\n");
+	fprintf(
+	    out,
+	    "usage: kxconform verify --capture FILE [--keylog FILE] (--label LABEL | --scenario NAME)\n"
+	    "                        [--fqdn FQDN] [--enrolee-b-id ID] [--claim N=VALUE]... [--claims FILE]\n"
+	    "                        [--claim-pattern NAME=REGEX --vendor-output FILE] [--keyid-reading R]\n"
+	    "                        [--client-random HEX] [--output DIR]\n"
+	    "\n"
+	    "Checks, offline, what a vendor's device claims to have derived from a (D)TLS 1.2\n"
+	    "session: the handshake is found in the capture, its master secret in the key log,\n"
+	    "the exporter is recomputed on both reference drivers, and every claim is compared\n"
+	    "and, when wrong, the known mistake behind it named (docs/vendor-guide.md).\n"
+	    "\n"
+	    "  --capture FILE         pcap or pcapng (Ethernet, raw IP, Linux cooked, loopback; IPv4/IPv6;\n"
+	    "                         TLS over TCP, DTLS over UDP)\n"
+	    "  --keylog FILE          NSS key log (CLIENT_RANDOM lines); optional when the pcapng holds the\n"
+	    "                         secrets in a Decryption Secrets Block\n"
+	    "  --label LABEL          the exporter label; --scenario NAME takes it (and the FQDN and the\n"
+	    "                         Enrolee-B-ID) from the suite's scenario entry\n"
+	    "  --fqdn FQDN            the key identifier's FQDN (for a keyid claim)\n"
+	    "  --enrolee-b-id ID      the E2E salt (for t1..t4 and ke2e_master claims)\n"
+	    "  --claim N=VALUE        a claim: export, key_id, key (hex), keyid (RelativeKeyID@FQDN),\n"
+	    "                         t1..t4, ke2e_master (hex)\n"
+	    "  --claims FILE          claims as a JSON object {\"export\": \"...\", ...}\n"
+	    "  --claim-pattern N=RE   a POSIX extended regex whose first group in --vendor-output FILE (the\n"
+	    "                         device's log) is claim N\n"
+	    "  --keyid-reading R      accept key identifiers in reading R, reported as not the reference\n"
+	    "  --client-random HEX    check only the handshake with this client random\n"
+	    "  --output DIR           where reports/ is written (default: .)\n"
+	    "  --suite FILE           the scenario suite for --scenario (default: the build's)\n"
+	    "  --timeout MS           how long a silent driver is waited for (default 5000)\n"
+	    "\n"
+	    "Exit status: 0 every claim agreed; 1 a claim disagreed or a handshake is not (D)TLS 1.2;\n"
+	    "2 usage or set-up error (unreadable or truncated capture, no handshake, no secret for it).\n");
 }
 
 static int parse_options(int argc, char **argv, struct options *opt)
@@ -93,12 +95,13 @@ static int parse_options(int argc, char **argv, struct options *opt)
 	opt->suite = KX_DEFAULT_SUITE;
 	opt->output = ".";
 	opt->timeout_ms = 5000;
-	static const char *const names[] = {"--capture",       "--keylog",	  "--label",	      "--scenario",
-					    "--fqdn",	       "--enrolee-b-id",  "--keyid-reading",  "--client-random",
-					    "--claims",	       "--vendor-output", "--suite",	      "--output"};
-	const char **values[] = {&opt->capture,	      &opt->keylog,	   &opt->label,		&opt->scenario,
-				 &opt->fqdn,	      &opt->enrolee_b_id,  &opt->keyid_reading, &opt->client_random,
-				 &opt->claims_file,   &opt->vendor_output, &opt->suite,		&opt->output};
+	static const char *const names[] = {
+	    "--capture",       "--keylog",        "--label",  "--scenario",      "--fqdn",  "--enrolee-b-id",
+	    "--keyid-reading", "--client-random", "--claims", "--vendor-output", "--suite", "--output"};
+	const char **values[] = {&opt->capture,       &opt->keylog,        &opt->label,
+	                         &opt->scenario,      &opt->fqdn,          &opt->enrolee_b_id,
+	                         &opt->keyid_reading, &opt->client_random, &opt->claims_file,
+	                         &opt->vendor_output, &opt->suite,         &opt->output};
 	for (int i = 1; i < argc; i++) {
 		const char *arg = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
 		if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
@@ -214,39 +217,66 @@ static void hex_text(const uint8_t *bytes, size_t len, char *out)
 	kx_hex_encode(bytes, len, out, 0);
 }
 
-/* Why a handshake cannot be checked, or NULL when it can; sets *secret. */
-static const char *uncheckable(const struct kx_pcap_handshake *h, const struct kx_keylog *log,
-			       const struct kx_keylog_entry **secret, char *why, size_t len)
+/* The key log file and the capture's own secrets; a secret is looked up in the file first. */
+struct secrets {
+	struct kx_keylog file, capture;
+	const char *file_name;
+};
+
+/* The CLIENT_RANDOM entry of a client random (NULL if none) and where it came from. */
+static const struct kx_keylog_entry *find_secret(const struct secrets *sec, const uint8_t random[32],
+                                                 const char **source)
+{
+	const struct kx_keylog_entry *e = kx_keylog_find(&sec->file, "CLIENT_RANDOM", random);
+	*source = sec->file_name;
+	if (e == NULL) {
+		e = kx_keylog_find(&sec->capture, "CLIENT_RANDOM", random);
+		*source = "the capture's Decryption Secrets Block";
+	}
+	return e;
+}
+
+/* Why a handshake cannot be checked, or NULL when it can; sets *secret and *source. */
+static const char *uncheckable(const struct kx_pcap_handshake *h, const struct secrets *sec,
+                               const struct kx_keylog_entry **secret, const char **source, char *why,
+                               size_t len)
 {
 	char random[65];
 	hex_text(h->client_random, 32, random);
-	*secret = kx_keylog_find(log, "CLIENT_RANDOM", h->client_random);
+	*secret = find_secret(sec, h->client_random, source);
 	if (h->server_hello_packet == 0)
-		snprintf(why, len, "the ClientHello at packet %zu (%s -> %s) has no ServerHello in the capture",
-			 h->client_hello_packet, h->client, h->server);
-	else if (*secret == NULL && kx_keylog_find(log, NULL, h->client_random) != NULL)
 		snprintf(why, len,
-			 "the key log has only TLS 1.3 secrets for client random %s (packet %zu); the oneM2M exporter "
-			 "is the TLS 1.2 one",
-			 random, h->client_hello_packet);
+		         "the ClientHello at packet %zu (%s -> %s) has no ServerHello in the capture",
+		         h->client_hello_packet, h->client, h->server);
+	else if (*secret == NULL && (kx_keylog_find(&sec->file, NULL, h->client_random) ||
+	                             kx_keylog_find(&sec->capture, NULL, h->client_random)))
+		snprintf(why, len,
+		         "the key log has only TLS 1.3 secrets for client random %s (packet %zu); the oneM2M "
+		         "exporter "
+		         "is the TLS 1.2 one",
+		         random, h->client_hello_packet);
 	else if (*secret == NULL)
-		snprintf(why, len, "the key log has no CLIENT_RANDOM line for client random %s (ClientHello at packet %zu, %s -> %s)",
-			 random, h->client_hello_packet, h->client, h->server);
+		snprintf(why, len,
+		         "the key log has no CLIENT_RANDOM line for client random %s (ClientHello at packet "
+		         "%zu, %s -> %s)",
+		         random, h->client_hello_packet, h->client, h->server);
 	else
 		return NULL;
 	return why;
 }
 
 /* One handshake as a case of the report. */
-static json_t *check_handshake(struct kx_driver_pool *pool, const struct options *opt, const struct kx_claims *claims,
-			       const struct kx_pcap_handshake *h, const struct kx_keylog_entry *secret, const char *label,
-			       const char *scenario_name, json_t *scenario, const char *fqdn, const char *enrolee_b_id,
-			       const char *secrets_from, int several)
+static json_t *check_handshake(struct kx_driver_pool *pool, const struct options *opt,
+                               const struct kx_claims *claims, const struct kx_pcap_handshake *h,
+                               const struct kx_keylog_entry *secret, const char *label,
+                               const char *scenario_name, json_t *scenario, const char *fqdn,
+                               const char *enrolee_b_id, const char *secrets_from, int several)
 {
 	char id[192], suite[8], client_random[65], server_random[65], master[97];
 	const char *transport = h->dtls ? "dtls" : "tls";
 	if (several)
-		snprintf(id, sizeof id, "verify.%s.%s.packet%zu", scenario_name, transport, h->client_hello_packet);
+		snprintf(id, sizeof id, "verify.%s.%s.packet%zu", scenario_name, transport,
+		         h->client_hello_packet);
 	else
 		snprintf(id, sizeof id, "verify.%s.%s.capture", scenario_name, transport);
 	snprintf(suite, sizeof suite, "0x%04X", (unsigned)h->suite);
@@ -255,45 +285,73 @@ static json_t *check_handshake(struct kx_driver_pool *pool, const struct options
 	hex_text(secret->secret, secret->secret_len, master);
 	const char *clauses = kx_json_get_string(scenario, "clauses");
 	uint16_t want = h->dtls ? 0xFEFD : 0x0303;
-	json_t *result = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id", id, "scenario",
-				   scenario_name, "clauses", clauses ? clauses : "", "initiator", h->client, "terminator",
-				   h->server, "transport", transport, "suite", suite, "kind", "positive", "expected", "pass",
-				   "mode", "verify");
-	json_object_set_new(result, "capture",
-			    json_pack("{s:s, s:I, s:I, s:s, s:s}", "source", opt->capture, "client_hello_packet",
-				      (json_int_t)h->client_hello_packet, "server_hello_packet",
-				      (json_int_t)h->server_hello_packet, "secrets", secrets_from, "keylog_line",
-				      "CLIENT_RANDOM"));
-	json_object_set_new(result, "session",
-			    json_pack("{s:s, s:s, s:s, s:s, s:s, s:b}", "version", kx_version_name(h->version),
-				      "suite", suite, "client_random", client_random, "server_random", server_random,
-				      "master_secret", master, "extended_master_secret", h->extended_master_secret));
+	json_t *result =
+	    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id", id, "scenario", scenario_name,
+	              "clauses", clauses ? clauses : "", "initiator", h->client, "terminator", h->server,
+	              "transport", transport, "suite", suite, "kind", "positive", "expected", "pass");
+	/* What only this mode has goes in one member, beside the matrix's own. */
+	json_t *vendor = json_pack("{s:s}", "mode", "verify");
+	json_object_set_new(result, "vendor", vendor);
+	json_object_set_new(vendor, "capture",
+	                    json_pack("{s:s, s:I, s:I, s:s, s:s}", "source", opt->capture,
+	                              "client_hello_packet", (json_int_t)h->client_hello_packet,
+	                              "server_hello_packet", (json_int_t)h->server_hello_packet, "secrets",
+	                              secrets_from, "keylog_line", "CLIENT_RANDOM"));
+	json_object_set_new(vendor, "session",
+	                    json_pack("{s:s, s:s, s:s, s:s, s:s, s:b}", "version",
+	                              kx_version_name(h->version), "suite", suite, "client_random",
+	                              client_random, "server_random", server_random, "master_secret", master,
+	                              "extended_master_secret", h->extended_master_secret));
 	const char *name = kx_suite_iana_name(h->suite);
-	printf("  %s: %s %s -> %s, %s %s%s%s, ClientHello packet %zu, ServerHello packet %zu, secret from %s\n", id,
-	       h->dtls ? "DTLS" : "TLS", h->client, h->server, kx_version_name(h->version), suite, name ? " " : "",
-	       name ? name : "", h->client_hello_packet, h->server_hello_packet, secrets_from);
+	printf(
+	    "  %s: %s %s -> %s, %s %s%s%s, ClientHello packet %zu, ServerHello packet %zu, secret from %s\n",
+	    id, h->dtls ? "DTLS" : "TLS", h->client, h->server, kx_version_name(h->version), suite,
+	    name ? " " : "", name ? name : "", h->client_hello_packet, h->server_hello_packet, secrets_from);
 
+	if (opt->keylog != NULL && strcmp(secrets_from, opt->keylog) != 0)
+		json_object_set_new(
+		    json_object_get(vendor, "capture"), "note",
+		    json_sprintf("%s has no secret for this handshake; the capture's Decryption Secrets "
+		                 "Block has",
+		                 opt->keylog));
+	/* Offline the vendor chose the suite; one the scenario does not list is worth a word, not a failure.
+	 */
+	json_t *listed = json_object_get(json_object_get(scenario, "suites"), transport);
+	int found = 0;
+	size_t k;
+	json_t *item;
+	json_array_foreach(listed, k, item)
+	{
+		found |= json_is_string(item) && strcasecmp(json_string_value(item), suite) == 0;
+	}
+	if (listed != NULL && !found)
+		json_object_set_new(vendor, "suite_note",
+		                    json_sprintf("negotiated %s, a suite scenario %s does not list for %s",
+		                                 suite, scenario_name, transport));
 	const char *verdict = "pass";
 	char diagnosis[4096] = "";
+	struct timeval t0;
+	gettimeofday(&t0, NULL);
 	if (h->version != want) {
 		verdict = "fail";
 		snprintf(diagnosis, sizeof diagnosis,
-			 "negotiated %s (0x%04x); TS-0003 requires %s, whose PRF the oneM2M exporter uses: nothing to "
-			 "recompute",
-			 kx_version_name(h->version), (unsigned)h->version, h->dtls ? "DTLS 1.2" : "TLS 1.2");
+		         "negotiated %s (0x%04x); TS-0003 requires %s, whose PRF the oneM2M exporter uses: "
+		         "nothing to "
+		         "recompute",
+		         kx_version_name(h->version), (unsigned)h->version, h->dtls ? "DTLS 1.2" : "TLS 1.2");
 	} else {
 		struct kx_claims_context ctx = {
-			.pool = pool,
-			.recomputers = {0, 1},
-			.n_recomputers = pool->n < 2 ? pool->n : 2,
-			.prf_hash = kx_claims_prf_hash(h->suite),
-			.master_secret = master,
-			.client_random = client_random,
-			.server_random = server_random,
-			.label = label,
-			.fqdn = fqdn,
-			.enrolee_b_id = enrolee_b_id,
-			.keyid_reading = opt->keyid_reading,
+		    .pool = pool,
+		    .recomputers = {0, 1},
+		    .n_recomputers = pool->n < 2 ? pool->n : 2,
+		    .prf_hash = kx_claims_prf_hash(h->suite),
+		    .master_secret = master,
+		    .client_random = client_random,
+		    .server_random = server_random,
+		    .label = label,
+		    .fqdn = fqdn,
+		    .enrolee_b_id = enrolee_b_id,
+		    .keyid_reading = opt->keyid_reading,
 		};
 		size_t disagreed = 0;
 		char err[1200];
@@ -303,21 +361,22 @@ static json_t *check_handshake(struct kx_driver_pool *pool, const struct options
 			snprintf(diagnosis, sizeof diagnosis, "%s", err);
 		} else {
 			json_t *reference = json_object_get(checked, "reference");
+			char by[160];
+			snprintf(by, sizeof by, "%s, %s", pool->names[0], pool->names[1]);
 			json_object_set_new(result, "exported",
-					    json_pack("{s:s, s:i, s:O, s:O, s:O, s:O, s:O}", "label", label, "length", 48,
-						      "key_id", json_object_get(reference, "key_id"), "key",
-						      json_object_get(reference, "key"), "recomputed_by",
-						      json_object_get(reference, "recomputed_by"), "recomputed",
-						      json_object_get(reference, "export"), "prf_hash",
-						      json_object_get(reference, "prf_hash")));
+			                    json_pack("{s:s, s:i, s:O, s:O, s:s, s:O}", "label", label,
+			                              "length", 48, "key_id",
+			                              json_object_get(reference, "key_id"), "key",
+			                              json_object_get(reference, "key"), "recomputed_by", by,
+			                              "recomputed", json_object_get(reference, "export")));
 			if (json_object_get(reference, "key_identifier") != NULL)
-				json_object_set(result, "key_identifier", json_object_get(reference, "key_identifier"));
-			if (json_object_get(reference, "e2e") != NULL)
-				json_object_set(result, "e2e", json_object_get(reference, "e2e"));
-			json_object_set(result, "claims", json_object_get(checked, "claims"));
+				json_object_set(result, "key_identifier",
+				                json_object_get(reference, "key_identifier"));
+			json_object_set(vendor, "claims", json_object_get(checked, "claims"));
+			json_object_set(vendor, "reference", reference);
 			printf("    exported %s: %s (%s), recomputed by %s and %s: equal\n", label,
-			       kx_json_get_string(reference, "export"), kx_json_get_string(reference, "prf_hash"),
-			       pool->names[0], pool->names[1]);
+			       kx_json_get_string(reference, "export"),
+			       kx_json_get_string(reference, "prf_hash"), pool->names[0], pool->names[1]);
 			kx_claims_print(stdout, checked);
 			size_t i;
 			json_t *entry;
@@ -328,19 +387,25 @@ static json_t *check_handshake(struct kx_driver_pool *pool, const struct options
 					continue;
 				const char *mistake = kx_json_get_string(entry, "mistake");
 				size_t used = strlen(diagnosis);
-				snprintf(diagnosis + used, sizeof diagnosis - used, "%sclaim %s %s: %s%s%s%s", used ? "; " : "",
-					 kx_json_get_string(entry, "name"),
-					 strcmp(v, "malformed") == 0 ? "is malformed" : "disagrees", mistake ? mistake : "",
-					 mistake ? " (" : "", kx_json_get_string(entry, "explanation"), mistake ? ")" : "");
+				snprintf(diagnosis + used, sizeof diagnosis - used, "%sclaim %s %s: %s%s%s%s",
+				         used ? "; " : "", kx_json_get_string(entry, "name"),
+				         strcmp(v, "malformed") == 0 ? "is malformed" : "disagrees",
+				         mistake ? mistake : "", mistake ? " (" : "",
+				         kx_json_get_string(entry, "explanation"), mistake ? ")" : "");
 				verdict = "fail";
 			}
 			if (json_array_size(json_object_get(checked, "claims")) == 0)
-				json_object_set_new(result, "note",
-						    json_string("no claims were given: the exporter was recomputed only"));
+				json_object_set_new(
+				    vendor, "note",
+				    json_string("no claims were given: the exporter was recomputed only"));
 			json_decref(checked);
 		}
 	}
-	json_object_set_new(result, "outcome", json_string("completed"));
+	struct timeval t1;
+	gettimeofday(&t1, NULL);
+	json_object_set_new(
+	    result, "duration_ms",
+	    json_real((double)(t1.tv_sec - t0.tv_sec) * 1000.0 + (double)(t1.tv_usec - t0.tv_usec) / 1000.0));
 	json_object_set_new(result, "result", json_string(verdict));
 	json_object_set_new(result, "met", json_boolean(strcmp(verdict, "pass") == 0));
 	json_object_set_new(result, "diagnosis", json_string(diagnosis));
@@ -348,14 +413,15 @@ static json_t *check_handshake(struct kx_driver_pool *pool, const struct options
 }
 
 /* Names what the capture held when it holds no handshake. */
-static void describe_nothing(const struct kx_pcap *cap, const struct kx_pcap_stats *s, const char *path, char *err,
-			     size_t errlen)
+static void describe_nothing(const struct kx_pcap *cap, const struct kx_pcap_stats *s, const char *path,
+                             char *err, size_t errlen)
 {
 	snprintf(err, errlen,
-		 "%s: no TLS or DTLS handshake (a ClientHello) in its %zu packets: %zu TCP, %zu UDP, %zu not read%s%s%s; "
-		 "%zu TCP streams, %zu DTLS datagrams",
-		 path, cap->n_packets, s->tcp, s->udp, s->undecoded, s->first_problem[0] ? " (first: " : "",
-		 s->first_problem, s->first_problem[0] ? ")" : "", s->tcp_streams, s->dtls_datagrams);
+	         "%s: no TLS or DTLS handshake (a ClientHello) in its %zu packets: %zu TCP, %zu UDP, %zu not "
+	         "read%s%s%s; "
+	         "%zu TCP streams, %zu DTLS datagrams",
+	         path, cap->n_packets, s->tcp, s->udp, s->undecoded, s->first_problem[0] ? " (first: " : "",
+	         s->first_problem, s->first_problem[0] ? ")" : "", s->tcp_streams, s->dtls_datagrams);
 }
 
 int kx_cmd_verify(int argc, char **argv)
@@ -372,7 +438,9 @@ int kx_cmd_verify(int argc, char **argv)
 	memset(&claims, 0, sizeof claims);
 	struct kx_pcap cap;
 	memset(&cap, 0, sizeof cap);
-	struct kx_keylog log = {0};
+	struct secrets sec;
+	memset(&sec, 0, sizeof sec);
+	sec.file_name = opt.keylog;
 	struct kx_pcap_handshake *hs = NULL;
 	size_t n_hs = 0;
 	struct kx_driver_pool pool;
@@ -381,7 +449,8 @@ int kx_cmd_verify(int argc, char **argv)
 	char *vendor_text = NULL;
 
 	/* Claims and the names they need first: usage errors before any file is read. */
-	int ok = opt.claims_file == NULL || kx_claims_load_file(&claims, opt.claims_file, err, sizeof err) == 0;
+	int ok =
+	    opt.claims_file == NULL || kx_claims_load_file(&claims, opt.claims_file, err, sizeof err) == 0;
 	for (size_t i = 0; ok && i < opt.n_claim_args; i++)
 		ok = kx_claims_parse_arg(&claims, opt.claim_args[i], err, sizeof err) == 0;
 	for (size_t i = 0; ok && i < opt.n_pattern_args; i++)
@@ -391,10 +460,13 @@ int kx_cmd_verify(int argc, char **argv)
 		if (ok && kx_claims_match(&claims, vendor_text) > 0) {
 			for (size_t i = 0; i < claims.n_patterns; i++)
 				if (!claims.patterns[i].matched)
-					snprintf(err, sizeof err, "%s: the pattern for claim %s ('%s') matches nothing%s",
-						 opt.vendor_output, kx_claim_name(claims.patterns[i].id), claims.patterns[i].text,
-						 claims.values[claims.patterns[i].id] != NULL ? " (the claim is also given otherwise)"
-											      : "");
+					snprintf(err, sizeof err,
+					         "%s: the pattern for claim %s ('%s') matches nothing%s",
+					         opt.vendor_output, kx_claim_name(claims.patterns[i].id),
+					         claims.patterns[i].text,
+					         claims.values[claims.patterns[i].id] != NULL
+					             ? " (the claim is also given otherwise)"
+					             : "");
 			ok = 0;
 		}
 	}
@@ -415,11 +487,13 @@ int kx_cmd_verify(int argc, char **argv)
 	const char *label = opt.label != NULL ? opt.label : kx_json_get_string(export_spec, "label");
 	const char *fqdn = opt.fqdn != NULL ? opt.fqdn : kx_json_get_string(export_spec, "fqdn");
 	const char *enrolee_b_id = opt.enrolee_b_id != NULL
-					   ? opt.enrolee_b_id
-					   : kx_json_get_string(json_object_get(scenario, "e2e"), "enrolee_b_id");
-	const char *scenario_name = opt.scenario != NULL ? opt.scenario : scenario_of_label(label != NULL ? label : "");
+	                               ? opt.enrolee_b_id
+	                               : kx_json_get_string(json_object_get(scenario, "e2e"), "enrolee_b_id");
+	const char *scenario_name =
+	    opt.scenario != NULL ? opt.scenario : scenario_of_label(label != NULL ? label : "");
 	if (label == NULL) {
-		snprintf(err, sizeof err, "scenario %s exports nothing; name the exporter label with --label", opt.scenario);
+		snprintf(err, sizeof err, "scenario %s exports nothing; name the exporter label with --label",
+		         opt.scenario);
 		goto out;
 	}
 	if (kx_claims_need_fqdn(&claims) && fqdn == NULL) {
@@ -427,14 +501,16 @@ int kx_cmd_verify(int argc, char **argv)
 		goto out;
 	}
 	if (kx_claims_need_e2e(&claims) && enrolee_b_id == NULL) {
-		snprintf(err, sizeof err, "claims of E2E keys need the Enrolee-B-ID (the salt of TS-0003 10.3.6): --enrolee-b-id");
+		snprintf(
+		    err, sizeof err,
+		    "claims of E2E keys need the Enrolee-B-ID (the salt of TS-0003 10.3.6): --enrolee-b-id");
 		goto out;
 	}
 	uint8_t wanted[32];
 	size_t wanted_len = 0;
-	if (opt.client_random != NULL &&
-	    (kx_hex_decode(opt.client_random, strlen(opt.client_random), wanted, sizeof wanted, &wanted_len) != 0 ||
-	     wanted_len != 32)) {
+	if (opt.client_random != NULL && (kx_hex_decode(opt.client_random, strlen(opt.client_random), wanted,
+	                                                sizeof wanted, &wanted_len) != 0 ||
+	                                  wanted_len != 32)) {
 		snprintf(err, sizeof err, "--client-random must be 64 hex digits");
 		goto out;
 	}
@@ -442,17 +518,19 @@ int kx_cmd_verify(int argc, char **argv)
 	/* The capture, the secrets, the handshakes. */
 	if (kx_pcap_load(opt.capture, &cap, err, sizeof err) != 0)
 		goto out;
-	if (opt.keylog != NULL && kx_keylog_load(&log, opt.keylog, err, sizeof err) != 0)
+	if (opt.keylog != NULL && kx_keylog_load(&sec.file, opt.keylog, err, sizeof err) != 0)
 		goto out;
 	char why[600];
-	if (cap.secrets_len > 0 && kx_keylog_parse(&log, cap.secrets, cap.secrets_len, why, sizeof why) != 0) {
+	if (cap.secrets_len > 0 &&
+	    kx_keylog_parse(&sec.capture, cap.secrets, cap.secrets_len, why, sizeof why) != 0) {
 		snprintf(err, sizeof err, "%s: its Decryption Secrets Block: %s", opt.capture, why);
 		goto out;
 	}
 	if (opt.keylog == NULL && cap.n_secrets_blocks == 0) {
 		snprintf(err, sizeof err,
-			 "%s holds no Decryption Secrets Block (%s): give the session's key log with --keylog FILE",
-			 opt.capture, cap.pcapng ? "a pcapng without one" : "a pcap file cannot hold one");
+		         "%s holds no Decryption Secrets Block (%s): give the session's key log with "
+		         "--keylog FILE",
+		         opt.capture, cap.pcapng ? "a pcapng without one" : "a pcap file cannot hold one");
 		goto out;
 	}
 	struct kx_pcap_stats stats;
@@ -462,37 +540,42 @@ int kx_cmd_verify(int argc, char **argv)
 		describe_nothing(&cap, &stats, opt.capture, err, sizeof err);
 		goto out;
 	}
-	const char *secrets_from = opt.keylog != NULL ? opt.keylog : "the capture's Decryption Secrets Block";
 	size_t checkable = 0, selected = 0;
 	char first_reason[600] = "";
 	for (size_t i = 0; i < n_hs; i++) {
 		const struct kx_keylog_entry *secret;
+		const char *source;
 		if (opt.client_random != NULL && memcmp(hs[i].client_random, wanted, 32) != 0)
 			continue;
 		selected++;
-		if (uncheckable(&hs[i], &log, &secret, why, sizeof why) == NULL)
+		if (uncheckable(&hs[i], &sec, &secret, &source, why, sizeof why) == NULL)
 			checkable++;
 		else if (first_reason[0] == '\0')
 			snprintf(first_reason, sizeof first_reason, "%s", why);
 	}
 	if (selected == 0) {
-		snprintf(err, sizeof err, "%s: no handshake has client random %s (%zu handshakes)", opt.capture,
-			 opt.client_random, n_hs);
+		snprintf(err, sizeof err, "%s: no handshake has client random %s (%zu handshakes)",
+		         opt.capture, opt.client_random, n_hs);
 		goto out;
 	}
 	if (checkable == 0) {
 		/* The usual cause: the key log of another session. Say which randoms it does hold. */
-		size_t used = (size_t)snprintf(err, sizeof err, "%s: nothing to check: %s", opt.capture, first_reason);
-		for (size_t i = 0; i < log.n && i < LISTED_MAX && used < sizeof err; i++) {
+		const struct kx_keylog *log = opt.keylog != NULL ? &sec.file : &sec.capture;
+		size_t used =
+		    (size_t)snprintf(err, sizeof err, "%s: nothing to check: %s", opt.capture, first_reason);
+		for (size_t i = 0; i < log->n && i < LISTED_MAX && used < sizeof err; i++) {
 			char random[65];
-			hex_text(log.entries[i].client_random, 32, random);
-			used += (size_t)snprintf(err + used, sizeof err - used, "%s%s", i == 0 ? "; the key log holds secrets for "
-											  : ", ",
-						 random);
+			hex_text(log->entries[i].client_random, 32, random);
+			used += (size_t)snprintf(
+			    err + used, sizeof err - used, "%s%s",
+			    i == 0 ? "; the key log holds secrets for client randoms " : ", ", random);
 		}
-		if (log.n > LISTED_MAX && used < sizeof err)
-			snprintf(err + used, sizeof err - used, " and %zu more", log.n - LISTED_MAX);
-		else if (log.n == 0 && used < sizeof err)
+		if (log->n > LISTED_MAX && used < sizeof err)
+			snprintf(err + used, sizeof err - used,
+			         " and %zu more (the key log of another session?)", log->n - LISTED_MAX);
+		else if (log->n > 0 && used < sizeof err)
+			snprintf(err + used, sizeof err - used, " (the key log of another session?)");
+		else if (used < sizeof err)
 			snprintf(err + used, sizeof err - used, "; the key log holds no secrets at all");
 		goto out;
 	}
@@ -500,18 +583,20 @@ int kx_cmd_verify(int argc, char **argv)
 	for (int i = 0; i < KX_CLAIM_COUNT; i++)
 		any_claims |= claims.values[i] != NULL;
 	if (any_claims && checkable > 1) {
-		size_t used = (size_t)snprintf(err, sizeof err,
-					       "%s: %zu handshakes have secrets and the claims concern one; choose it with "
-					       "--client-random:",
-					       opt.capture, checkable);
+		size_t used = (size_t)snprintf(
+		    err, sizeof err,
+		    "%s: %zu handshakes have secrets and the claims concern one; choose it with "
+		    "--client-random:",
+		    opt.capture, checkable);
 		for (size_t i = 0; i < n_hs && used < sizeof err; i++) {
 			const struct kx_keylog_entry *secret;
+			const char *source;
 			char random[65];
-			if (uncheckable(&hs[i], &log, &secret, why, sizeof why) != NULL)
+			if (uncheckable(&hs[i], &sec, &secret, &source, why, sizeof why) != NULL)
 				continue;
 			hex_text(hs[i].client_random, 32, random);
 			used += (size_t)snprintf(err + used, sizeof err - used, " %s (packet %zu)", random,
-						 hs[i].client_hello_packet);
+			                         hs[i].client_hello_packet);
 		}
 		goto out;
 	}
@@ -520,21 +605,22 @@ int kx_cmd_verify(int argc, char **argv)
 	if (kx_pool_init(&pool, NULL, 0, opt.timeout_ms, err, sizeof err) != 0 ||
 	    kx_pool_start_all(&pool, err, sizeof err) != 0)
 		goto out;
-	printf("kxconform verify: %s: %zu handshake%s, %zu checked\n", opt.capture, n_hs, n_hs == 1 ? "" : "s",
-	       checkable);
+	printf("kxconform verify: %s: %zu handshake%s, %zu checked\n", opt.capture, n_hs,
+	       n_hs == 1 ? "" : "s", checkable);
 	json_t *cases = json_array();
 	size_t failed = 0;
 	for (size_t i = 0; i < n_hs; i++) {
 		const struct kx_keylog_entry *secret;
+		const char *source;
 		if ((opt.client_random != NULL && memcmp(hs[i].client_random, wanted, 32) != 0) ||
-		    uncheckable(&hs[i], &log, &secret, why, sizeof why) != NULL)
+		    uncheckable(&hs[i], &sec, &secret, &source, why, sizeof why) != NULL)
 			continue;
-		json_t *result = check_handshake(&pool, &opt, &claims, &hs[i], secret, label, scenario_name, scenario, fqdn,
-						 enrolee_b_id, secrets_from, checkable > 1);
+		json_t *result = check_handshake(&pool, &opt, &claims, &hs[i], secret, label, scenario_name,
+		                                 scenario, fqdn, enrolee_b_id, source, checkable > 1);
 		failed += strcmp(kx_json_get_string(result, "result"), "pass") != 0;
 		const char *diagnosis = kx_json_get_string(result, "diagnosis");
-		printf("  %s %s%s%s\n", kx_json_get_string(result, "id"), kx_json_get_string(result, "result"),
-		       diagnosis[0] ? ": " : "", diagnosis);
+		printf("  %s %s%s%s\n", kx_json_get_string(result, "id"),
+		       kx_json_get_string(result, "result"), diagnosis[0] ? ": " : "", diagnosis);
 		json_array_append_new(cases, result);
 	}
 	char when[32], host[256] = "";
@@ -542,14 +628,16 @@ int kx_cmd_verify(int argc, char **argv)
 	gethostname(host, sizeof host - 1);
 	json_t *drivers = json_array();
 	for (size_t i = 0; i < pool.n; i++)
-		json_array_append_new(drivers, json_pack("{s:s, s:s, s:s}", "name", pool.names[i], "path", pool.paths[i],
-							 "implementation", kx_driver_implementation(&pool.procs[i])));
+		json_array_append_new(drivers, json_pack("{s:s, s:s, s:s}", "name", pool.names[i], "path",
+		                                         pool.paths[i], "implementation",
+		                                         kx_driver_implementation(&pool.procs[i])));
 	struct timeval t1;
 	gettimeofday(&t1, NULL);
-	report = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:o, s:o, s:f}", "harness", "kxconform " KX_VERSION, "mode",
-			   "verify", "capture", opt.capture, "started", when, "host", host, "jobs", 1, "drivers", drivers,
-			   "cases", cases, "duration_ms",
-			   (double)(t1.tv_sec - t0.tv_sec) * 1000.0 + (double)(t1.tv_usec - t0.tv_usec) / 1000.0);
+	report =
+	    json_pack("{s:s, s:s, s:s, s:s, s:i, s:o, s:o, s:f}", "harness", "kxconform " KX_VERSION, "suite",
+	              opt.suite, "started", when, "host", host, "jobs", 1, "drivers", drivers, "cases", cases,
+	              "duration_ms",
+	              (double)(t1.tv_sec - t0.tv_sec) * 1000.0 + (double)(t1.tv_usec - t0.tv_usec) / 1000.0);
 	struct kx_report_counts counts;
 	kx_report_summarize(report, &counts);
 	status = failed == 0 ? KX_EXIT_OK : KX_EXIT_FAILED;
@@ -568,7 +656,8 @@ out:
 	json_decref(suite);
 	free(hs);
 	free(vendor_text);
-	kx_keylog_free(&log);
+	kx_keylog_free(&sec.file);
+	kx_keylog_free(&sec.capture);
 	kx_pcap_free(&cap);
 	kx_claims_free(&claims);
 	return status;

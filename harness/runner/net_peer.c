@@ -76,7 +76,7 @@ static int loopback(const struct kx_net_addr *addr)
 }
 
 int kx_net_resolve(const char *hostport, int dtls, int allow_remote, struct kx_net_addr *addr, char *err,
-		   size_t errlen)
+                   size_t errlen)
 {
 	memset(addr, 0, sizeof *addr);
 	char host[256];
@@ -90,7 +90,8 @@ int kx_net_resolve(const char *hostport, int dtls, int allow_remote, struct kx_n
 	} else {
 		const char *colon = strrchr(hostport, ':');
 		if (colon == NULL || colon == hostport || (size_t)(colon - hostport) >= sizeof host)
-			return fail(err, errlen, "bad address \"%s\": expected HOST:PORT, e.g. 127.0.0.1:4433", hostport);
+			return fail(err, errlen,
+			            "bad address \"%s\": expected HOST:PORT, e.g. 127.0.0.1:4433", hostport);
 		snprintf(host, sizeof host, "%.*s", (int)(colon - hostport), hostport);
 		port = colon + 1;
 	}
@@ -112,8 +113,9 @@ int kx_net_resolve(const char *hostport, int dtls, int allow_remote, struct kx_n
 	describe(addr);
 	if (!allow_remote && !loopback(addr))
 		return fail(err, errlen,
-			    "%s is not a loopback address; kxconform live talks to other hosts only with --allow-remote",
-			    addr->text);
+		            "%s is not a loopback address; kxconform live talks to other hosts only with "
+		            "--allow-remote",
+		            addr->text);
 	return 0;
 }
 
@@ -140,7 +142,8 @@ static void local_name(struct kx_net_conn *conn)
 		describe(&conn->local);
 }
 
-int kx_net_listen(struct kx_net_conn *listener, const struct kx_net_addr *addr, int dtls, char *err, size_t errlen)
+int kx_net_listen(struct kx_net_conn *listener, const struct kx_net_addr *addr, int dtls, char *err,
+                  size_t errlen)
 {
 	kx_net_init(listener);
 	listener->dtls = dtls;
@@ -151,7 +154,8 @@ int kx_net_listen(struct kx_net_conn *listener, const struct kx_net_addr *addr, 
 	setsockopt(listener->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
 	if (bind(listener->fd, (const struct sockaddr *)&addr->ss, addr->len) != 0 ||
 	    (!dtls && listen(listener->fd, 4) != 0)) {
-		fail(err, errlen, "cannot listen on %s %s: %s", dtls ? "udp" : "tcp", addr->text, strerror(errno));
+		fail(err, errlen, "cannot listen on %s %s: %s", dtls ? "udp" : "tcp", addr->text,
+		     strerror(errno));
 		kx_net_close(listener);
 		return -1;
 	}
@@ -169,8 +173,8 @@ static int wait_for(int fd, short events, int wait_ms)
 	return n;
 }
 
-int kx_net_accept(struct kx_net_conn *listener, struct kx_net_conn *conn, int wait_ms, struct kx_chunks *first,
-		  char *err, size_t errlen)
+int kx_net_accept(struct kx_net_conn *listener, struct kx_net_conn *conn, int wait_ms,
+                  struct kx_chunks *first, char *err, size_t errlen)
 {
 	kx_net_init(conn);
 	conn->dtls = listener->dtls;
@@ -181,8 +185,8 @@ int kx_net_accept(struct kx_net_conn *listener, struct kx_net_conn *conn, int wa
 		int fd = accept(listener->fd, (struct sockaddr *)&conn->peer.ss, &conn->peer.len);
 		if (fd < 0)
 			return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR
-				       ? 0
-				       : fail(err, errlen, "accept: %s", strerror(errno));
+			           ? 0
+			           : fail(err, errlen, "accept: %s", strerror(errno));
 		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 		fcntl(fd, F_SETFD, FD_CLOEXEC);
 		conn->fd = fd;
@@ -190,18 +194,20 @@ int kx_net_accept(struct kx_net_conn *listener, struct kx_net_conn *conn, int wa
 		uint8_t *buf = malloc(READ_MAX);
 		if (buf == NULL)
 			return fail(err, errlen, "out of memory");
-		ssize_t n = recvfrom(listener->fd, buf, READ_MAX, 0, (struct sockaddr *)&conn->peer.ss, &conn->peer.len);
+		ssize_t n = recvfrom(listener->fd, buf, READ_MAX, 0, (struct sockaddr *)&conn->peer.ss,
+		                     &conn->peer.len);
 		if (n < 0) {
 			free(buf);
 			return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR
-				       ? 0
-				       : fail(err, errlen, "recvfrom: %s", strerror(errno));
+			           ? 0
+			           : fail(err, errlen, "recvfrom: %s", strerror(errno));
 		}
 		/* From now on the socket talks to this peer only. */
-		int ret = connect(listener->fd, (const struct sockaddr *)&conn->peer.ss, conn->peer.len) != 0 ||
-				  kx_chunks_append(first, buf, (size_t)n) != 0
-			  ? fail(err, errlen, "cannot keep the datagram peer: %s", strerror(errno))
-			  : 0;
+		int ret =
+		    connect(listener->fd, (const struct sockaddr *)&conn->peer.ss, conn->peer.len) != 0 ||
+		            kx_chunks_append(first, buf, (size_t)n) != 0
+		        ? fail(err, errlen, "cannot keep the datagram peer: %s", strerror(errno))
+		        : 0;
 		free(buf);
 		if (ret != 0)
 			return -1;
@@ -214,7 +220,7 @@ int kx_net_accept(struct kx_net_conn *listener, struct kx_net_conn *conn, int wa
 }
 
 int kx_net_connect(struct kx_net_conn *conn, const struct kx_net_addr *addr, int dtls, int wait_ms, char *err,
-		   size_t errlen)
+                   size_t errlen)
 {
 	kx_net_init(conn);
 	conn->dtls = dtls;
@@ -226,9 +232,9 @@ int kx_net_connect(struct kx_net_conn *conn, const struct kx_net_addr *addr, int
 	int error = rc == 0 ? 0 : errno;
 	if (error == EINPROGRESS) {
 		socklen_t len = sizeof error;
-		error = wait_for(fd, POLLOUT, wait_ms) <= 0 ? ETIMEDOUT
-			: getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &len) != 0 ? errno
-										 : error;
+		error = wait_for(fd, POLLOUT, wait_ms) <= 0                       ? ETIMEDOUT
+		        : getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &len) != 0 ? errno
+		                                                                  : error;
 	}
 	if (error != 0) {
 		close(fd);
@@ -247,11 +253,12 @@ int kx_net_send(struct kx_net_conn *conn, const struct kx_chunks *flight, char *
 		size_t left = flight->items[i].len;
 		if (conn->dtls) {
 			if (send(conn->fd, p, left, 0) < 0)
-				return errno == ECONNREFUSED ? (fail(err, errlen, "nothing listens at udp %s (ICMP port "
-										  "unreachable)",
-								     conn->peer.text),
-								-2)
-							     : fail(err, errlen, "send: %s", strerror(errno));
+				return errno == ECONNREFUSED ? (fail(err, errlen,
+				                                     "nothing listens at udp %s (ICMP port "
+				                                     "unreachable)",
+				                                     conn->peer.text),
+				                                -2)
+				                             : fail(err, errlen, "send: %s", strerror(errno));
 			continue;
 		}
 		long long give_up = kx_net_now_ms() + SEND_WAIT_MS;
@@ -262,7 +269,8 @@ int kx_net_send(struct kx_net_conn *conn, const struct kx_chunks *flight, char *
 				left -= (size_t)n;
 			} else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
 				if (kx_net_now_ms() >= give_up)
-					return fail(err, errlen, "the vendor read nothing for %d ms", SEND_WAIT_MS);
+					return fail(err, errlen, "the vendor read nothing for %d ms",
+					            SEND_WAIT_MS);
 				wait_for(conn->fd, POLLOUT, 100);
 			} else {
 				return fail(err, errlen, "send: %s", strerror(errno));
@@ -291,7 +299,9 @@ int kx_net_recv(struct kx_net_conn *conn, struct kx_chunks *in, char *err, size_
 	else if (errno == EAGAIN || errno == EWOULDBLOCK)
 		ret = 0;
 	else if (errno == ECONNREFUSED)
-		ret = (fail(err, errlen, "nothing listens at udp %s (ICMP port unreachable)", conn->peer.text), -2);
+		ret =
+		    (fail(err, errlen, "nothing listens at udp %s (ICMP port unreachable)", conn->peer.text),
+		     -2);
 	else if (errno == ECONNRESET)
 		ret = (fail(err, errlen, "the vendor reset the connection"), -2);
 	else
@@ -416,7 +426,8 @@ int kx_vendor_read(struct kx_vendor *v)
 	if (v->pid > 0 && !v->exited) {
 		siginfo_t info;
 		memset(&info, 0, sizeof info);
-		if (waitid(P_PID, (id_t)v->pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == v->pid) {
+		if (waitid(P_PID, (id_t)v->pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+		    info.si_pid == v->pid) {
 			v->exited = 1;
 			if (info.si_code == CLD_EXITED)
 				v->exit_code = info.si_status;

@@ -27,7 +27,7 @@ struct kx_net_addr {
 /* Resolves "HOST:PORT" ("127.0.0.1:4433", "[::1]:4433", "localhost:4433"); refuses an address
  * that is not loopback unless allow_remote. 0, or -1 with err. */
 int kx_net_resolve(const char *hostport, int dtls, int allow_remote, struct kx_net_addr *addr, char *err,
-		   size_t errlen);
+                   size_t errlen);
 
 struct kx_net_conn {
 	int fd; /* -1 when closed */
@@ -40,18 +40,19 @@ void kx_net_init(struct kx_net_conn *conn);
 
 /* Binds (and for TCP listens) at addr; port 0 picks a free port, which local.text then shows.
  * 0, or -1 with err. */
-int kx_net_listen(struct kx_net_conn *listener, const struct kx_net_addr *addr, int dtls, char *err, size_t errlen);
+int kx_net_listen(struct kx_net_conn *listener, const struct kx_net_addr *addr, int dtls, char *err,
+                  size_t errlen);
 
 /* Waits up to wait_ms for the peer: TCP accepts a connection; UDP takes the first datagram (into
  * first) and connects the socket to its sender, which then owns the listener's socket. Returns 1
  * connected, 0 nobody yet, -1 error (err). */
-int kx_net_accept(struct kx_net_conn *listener, struct kx_net_conn *conn, int wait_ms, struct kx_chunks *first,
-		  char *err, size_t errlen);
+int kx_net_accept(struct kx_net_conn *listener, struct kx_net_conn *conn, int wait_ms,
+                  struct kx_chunks *first, char *err, size_t errlen);
 
 /* One attempt to reach addr, waiting up to wait_ms: returns 1 connected (UDP: at once), 0 refused
  * or not answered yet (try again), -1 error (err). */
 int kx_net_connect(struct kx_net_conn *conn, const struct kx_net_addr *addr, int dtls, int wait_ms, char *err,
-		   size_t errlen);
+                   size_t errlen);
 
 /* Sends a flight: TCP all its bytes, UDP one datagram per chunk; 0, or -1 with err. */
 int kx_net_send(struct kx_net_conn *conn, const struct kx_chunks *flight, char *err, size_t errlen);
@@ -68,10 +69,10 @@ void kx_net_close(struct kx_net_conn *conn);
 #define KX_VENDOR_OUTPUT_MAX (1024 * 1024)
 
 struct kx_vendor {
-	pid_t pid;     /* -1: none launched */
-	int input;     /* write end of its standard input, kept open; -1 when closed */
-	int output;    /* read end of its standard output and error (one pipe); -1 at EOF */
-	char *text;    /* everything it wrote, NUL-terminated (NUL bytes it wrote become '.') */
+	pid_t pid;  /* -1: none launched */
+	int input;  /* write end of its standard input, kept open; -1 when closed */
+	int output; /* read end of its standard output and error (one pipe); -1 at EOF */
+	char *text; /* everything it wrote, NUL-terminated (NUL bytes it wrote become '.') */
 	size_t len, cap;
 	int truncated; /* it wrote more than KX_VENDOR_OUTPUT_MAX */
 	int exited;    /* it has ended (not yet reaped, so its process group id stays ours) */
