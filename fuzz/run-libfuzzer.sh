@@ -30,11 +30,10 @@ printf '#include <stddef.h>\n#include <stdint.h>\nint LLVMFuzzerTestOneInput(con
 if ! command -v clang >/dev/null 2>&1 ||
   ! clang -fsanitize=fuzzer,address,undefined "$probe/probe.c" -o "$probe/probe" >"$probe/log" 2>&1; then
   echo "make fuzz: clang with libFuzzer is needed and is missing or cannot link a fuzz target." >&2
-  echo "Install the Debian packages:" >&2
-  echo "  clang-14             the C compiler with -fsanitize=fuzzer (provides /usr/bin/clang via clang)" >&2
-  echo "  clang                the clang command itself" >&2
-  echo "  libclang-rt-14-dev   the libFuzzer, AddressSanitizer and UBSan runtimes" >&2
-  echo "e.g.: sudo apt-get install clang clang-14 libclang-rt-14-dev" >&2
+  echo "Install the Debian packages (make fuzz does not install them itself):" >&2
+  echo "  clang                the clang command (clang 14 on Debian 12)" >&2
+  echo "  libclang-rt-14-dev   libFuzzer and the AddressSanitizer and UBSan runtimes of clang 14" >&2
+  echo "e.g.: sudo apt-get install clang libclang-rt-14-dev" >&2
   [ -s "$probe/log" ] && sed 's/^/  clang: /' "$probe/log" | head -5 >&2
   exit 2
 fi

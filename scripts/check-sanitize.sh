@@ -27,10 +27,10 @@ step "vectors" "$build/kxconform" vectors || failed=1
 step "conformance matrix" "$build/kxconform" run --output "$build/run" || failed=1
 step "end-to-end tests" env KX_BUILD_DIR="$PWD/$build" /usr/bin/python3 -m pytest suites -q -p no:cacheprovider || failed=1
 
-findings=$(grep -cE "ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:" "$log")
+findings=$(grep -cE "ERROR: (AddressSanitizer|LeakSanitizer)|SUMMARY: (AddressSanitizer|UndefinedBehaviorSanitizer)|runtime error:|after its last request" "$log")
 if [ "$findings" -gt 0 ]; then
   echo "check-sanitize: $findings sanitizer finding(s):"
-  grep -nE -A3 "ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:" "$log" | head -40
+  grep -nE -A3 "ERROR: (AddressSanitizer|LeakSanitizer)|SUMMARY: (AddressSanitizer|UndefinedBehaviorSanitizer)|runtime error:|after its last request" "$log" | head -40
   failed=1
 fi
 tail -n 3 "$log" | sed 's/^/check-sanitize: /'

@@ -121,8 +121,18 @@ static void lost(struct kx_driver_proc *proc, const char *what)
 /* Marks the driver as failed after it wrote a line that is not JSON, quoting its start. */
 static void lost_line(struct kx_driver_proc *proc, const char *start)
 {
-	char what[160];
-	snprintf(what, sizeof what, "it wrote a line that is not a JSON response: \"%s\"", start);
+	/* The bytes may be anything: quoted printable ASCII only, so that the
+	 * failure text stays valid UTF-8 for the JSON answers it ends up in. */
+	char quoted[400] = "", what[500];
+	for (const unsigned char *p = (const unsigned char *)start; *p != '\0' && strlen(quoted) + 5 < sizeof quoted;
+	     p++) {
+		size_t used = strlen(quoted);
+		if (*p >= 0x20 && *p < 0x7f && *p != '\\')
+			quoted[used] = (char)*p, quoted[used + 1] = '\0';
+		else
+			snprintf(quoted + used, sizeof quoted - used, "\\x%02x", *p);
+	}
+	snprintf(what, sizeof what, "it wrote a line that is not a JSON response: \"%s\"", quoted);
 	lost(proc, what);
 }
 
@@ -230,7 +240,11 @@ fail_errno:
 
 static json_t *synthetic_error(size_t id, const char *why)
 {
-	return json_pack("{s:I, s:b, s:s}", "id", (json_int_t)id, "ok", 0, "error", why);
+	json_t *answer = json_pack("{s:I, s:b, s:s}", "id", (json_int_t)id, "ok", 0, "error", why);
+	/* A cause that is not UTF-8 must still produce an answer. */
+	return answer != NULL ? answer
+			      : json_pack("{s:I, s:b, s:s}", "id", (json_int_t)id, "ok", 0, "error",
+					  "the driver failed (its words are not UTF-8)");
 }
 
 /* Serialises the requests, numbered by index, as one block of lines. */
@@ -388,7 +402,12 @@ void kx_driver_stop(struct kx_driver_proc *proc)
 	close_fd(&proc->to_driver);
 	close_fd(&proc->from_driver);
 	char how[128];
+	int was_running = proc->pid > 0;
 	reap(proc, 1000, how, sizeof how);
+	/* A driver that was healthy must leave cleanly after "bye"; anything else
+	 * (a sanitizer's exit status, a crash on the way out) is worth a word. */
+	if (was_running && proc->failure[0] == '\0' && strcmp(how, "exited with status 0") != 0)
+		fprintf(stderr, "kxconform: driver %s %s after its last request\n", proc->name, how);
 	json_decref(proc->hello);
 	proc->hello = NULL;
 	free(proc->buf);

@@ -36,7 +36,18 @@ static int check_reasons(json_t *root, const char *member, const char *path, cha
 	return 0;
 }
 
+static int load(const char *path, struct kx_expectations *e, char *err, size_t errlen);
+
 int kx_expectations_load(const char *path, struct kx_expectations *e, char *err, size_t errlen)
+{
+	int ret = load(path, e, err, errlen);
+	if (ret != 0)
+		kx_expectations_free(e);
+	return ret;
+}
+
+/* Reads and checks the file into e; on failure e may hold a partial file. */
+static int load(const char *path, struct kx_expectations *e, char *err, size_t errlen)
 {
 	memset(e, 0, sizeof *e);
 	if (path == NULL)

@@ -43,6 +43,8 @@ struct kx_vector_kind {
 	int (*verify)(const struct kx_vector_test *test, json_t **responses, int n, char *reason, size_t len);
 };
 
+static int failf(char *reason, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 static int failf(char *reason, size_t len, const char *fmt, ...)
 {
 	va_list args;
@@ -204,6 +206,8 @@ static int keyid_requests(const struct kx_vector_test *test, json_t **requests, 
 	/* Only readings can be built; an invalid identifier is the classifier's business. */
 	if (kx_json_get_string(test->test, "reading") == NULL)
 		return 0;
+	if (kx_json_get_string(test->test, "keyId") == NULL)
+		return failf(reason, len, "no string \"keyId\"");
 	static const char *const fields[] = {"keyIdBytes", "key_id", "fqdn", "fqdn", "reading", "reading"};
 	requests[0] = json_pack("{s:s}", "op", "keyid");
 	if (copy_strings(test->test, requests[0], fields, 6, reason, len) != 0) {
@@ -226,7 +230,9 @@ static int keyid_verify(const struct kx_vector_test *test, json_t **responses, i
 	size_t id_len = 0;
 	if (built == NULL)
 		return failf(reason, len, "the driver's answer has no \"keyid\"");
-	kx_hex_decode(id_hex, strlen(id_hex), id, sizeof id, &id_len);
+	if (expected == NULL || reading == NULL || id_hex == NULL ||
+	    kx_hex_decode(id_hex, strlen(id_hex), id, sizeof id, &id_len) != 0 || id_len != sizeof id)
+		return failf(reason, len, "the test needs \"keyId\", \"reading\" and 16 bytes of hex \"keyIdBytes\"");
 	struct kx_keyid parsed;
 	enum kx_keyid_error error = kx_keyid_classify(built, strlen(built), id, &parsed);
 	if (error != KX_KEYID_OK)

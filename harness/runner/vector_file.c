@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+static void add_problem(struct kx_vector_file *file, long long tc_id, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 static void add_problem(struct kx_vector_file *file, long long tc_id, const char *fmt, ...)
 {
 	struct kx_vector_problem *more = realloc(file->problems, (file->n_problems + 1) * sizeof *more);
@@ -23,6 +25,8 @@ static void add_problem(struct kx_vector_file *file, long long tc_id, const char
 	vsnprintf(p->text, sizeof p->text, fmt, args);
 	va_end(args);
 }
+
+static int file_error(struct kx_vector_file *file, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static int file_error(struct kx_vector_file *file, const char *fmt, ...)
 {
