@@ -332,3 +332,13 @@ def test_vendor_mistake_is_named(kxconform, vectors_dir, tmp_path):
         assert re.search(r"FAIL e2e_derivation_test.json tcId %d \[vendor\]: t2 is" % tc_id, result.stdout)
     for tc_id in other_invalid:
         assert "tcId %d [vendor]" % tc_id not in result.stdout
+
+
+def test_driver_closing_its_output_mid_run_is_named(kxconform, vectors_dir, tmp_path):
+    """A driver that closes its pipes but stays alive fails the requests it owed; the run ends on time."""
+    driver = fake_driver(tmp_path, "closer", HELLO + "sys.stdin.readline()\nimport os\nos.close(1)\nos.close(0)\n"
+                         "time.sleep(30)\n")
+    result = run(kxconform, "--driver", "fake=%s" % driver, "--timeout", "3000", "--vectors",
+                 vectors_dir / "hkdf_test.json", timeout=20)
+    assert result.returncode == 1
+    assert "it closed its output" in result.stdout
