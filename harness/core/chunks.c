@@ -40,12 +40,34 @@ int kx_chunks_extend_last(struct kx_chunks *chunks, const uint8_t *data, size_t 
 	return 0;
 }
 
+int kx_chunks_append_all(struct kx_chunks *chunks, const struct kx_chunks *from)
+{
+	size_t n = from->n; /* from may be chunks, which grows */
+	int ret = 0;
+	for (size_t i = 0; i < n; i++)
+		if (kx_chunks_append(chunks, from->items[i].data, from->items[i].len) != 0)
+			ret = -1;
+	return ret;
+}
+
 size_t kx_chunks_total(const struct kx_chunks *chunks)
 {
 	size_t total = 0;
 	for (size_t i = 0; i < chunks->n; i++)
 		total += chunks->items[i].len;
 	return total;
+}
+
+uint8_t *kx_chunks_flatten(const struct kx_chunks *chunks, size_t *len)
+{
+	*len = kx_chunks_total(chunks);
+	uint8_t *buf = malloc(*len ? *len : 1);
+	size_t at = 0;
+	for (size_t i = 0; buf != NULL && i < chunks->n; i++) {
+		memcpy(buf + at, chunks->items[i].data, chunks->items[i].len);
+		at += chunks->items[i].len;
+	}
+	return buf;
 }
 
 void kx_chunks_clear(struct kx_chunks *chunks)

@@ -432,27 +432,6 @@ static int is_json_media(const char *media_type)
 	return 0;
 }
 
-static const char *json_type_name(const json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_OBJECT:
-		return "an object";
-	case JSON_ARRAY:
-		return "an array";
-	case JSON_STRING:
-		return "a string";
-	case JSON_INTEGER:
-	case JSON_REAL:
-		return "a number";
-	case JSON_TRUE:
-	case JSON_FALSE:
-		return "a boolean";
-	case JSON_NULL:
-		break;
-	}
-	return "null";
-}
-
 /* Checks the media type and parses the body as JSON; returns the content
  * (new reference) or NULL with the problem in *v. */
 static json_t *read_content(const struct kx_http_message *m, struct kx_http_verdict *v)
@@ -497,7 +476,7 @@ static json_t *read_content(const struct kx_http_message *m, struct kx_http_verd
 	}
 	if (!json_is_object(content)) {
 		reject(v, KX_HTTP_NO_SECURITY_INFO, "the body is %s, not an object holding m2m:seci",
-		       json_type_name(content));
+		       json_is_number(content) ? "a number" : kx_notify_type_name(content));
 		json_decref(content);
 		return NULL;
 	}
@@ -539,14 +518,26 @@ static int set_text(json_t *prim, const char *key, const char *header, const cha
 	return 0;
 }
 
-/* Parses prim (taken) as the primitive it stands for, with the matrix's parser. */
-static int parse_primitive(json_t *root, json_t *content, int response, struct kx_notify *out,
+/* Parses prim (taken), wrapped in m2m:rsp or m2m:rqp, as the primitive it stands for, with the
+ * matrix's parser; releases content. set_failed: a member of prim could not be set (v says why,
+ * unless prim is NULL: memory ran out), and nothing is parsed. */
+static int parse_primitive(json_t *prim, int set_failed, json_t *content, int response, struct kx_notify *out,
                            struct kx_http_verdict *v)
 {
-	char *text = kx_json_line(root);
+	json_t *root;
+	char *text;
 	char err[sizeof v->detail];
 	int rc = -1;
 
+	if (set_failed) {
+		if (prim == NULL)
+			reject(v, KX_HTTP_BAD_PARAMETER, "out of memory");
+		json_decref(prim);
+		json_decref(content);
+		return -1;
+	}
+	root = json_pack("{s:o}", response ? "m2m:rsp" : "m2m:rqp", prim);
+	text = kx_json_line(root);
 	if (text == NULL)
 		reject(v, KX_HTTP_BAD_PARAMETER, "the primitive could not be assembled (out of memory)");
 	else if (kx_notify_parse(text, strlen(text), response, out, err, sizeof err) != 0)
@@ -555,6 +546,7 @@ static int parse_primitive(json_t *root, json_t *content, int response, struct k
 		rc = 0;
 	free(text);
 	json_decref(root);
+	json_decref(content);
 	return rc;
 }
 
@@ -638,16 +630,7 @@ int kx_http_request_to_notify(const struct kx_http_message *request, struct kx_n
 	     set_text(prim, "rqi", "X-M2M-RI", ri, v) != 0 ||
 	     (rvi != NULL && set_text(prim, "rvi", "X-M2M-RVI", rvi, v) != 0) ||
 	     json_object_set(prim, "pc", content) != 0;
-	if (rc != 0) {
-		if (prim == NULL)
-			reject(v, KX_HTTP_BAD_PARAMETER, "out of memory");
-		json_decref(prim);
-		json_decref(content);
-		return -1;
-	}
-	rc = parse_primitive(json_pack("{s:o}", "m2m:rqp", prim), content, 0, out, v);
-	json_decref(content);
-	return rc;
+	return parse_primitive(prim, rc, content, 0, out, v);
 }
 
 /* Parses a decimal Response Status Code; -1 if it is not one. */
@@ -730,16 +713,7 @@ int kx_http_response_to_notify(const struct kx_http_message *response, const str
 	prim = json_pack("{s:i, s:s}", "rsc", rsc, "rqi", request->rqi);
 	rc = prim == NULL || (rvi != NULL && set_text(prim, "rvi", "X-M2M-RVI", rvi, v) != 0) ||
 	     json_object_set(prim, "pc", content) != 0;
-	if (rc != 0) {
-		if (prim == NULL)
-			reject(v, KX_HTTP_BAD_PARAMETER, "out of memory");
-		json_decref(prim);
-		json_decref(content);
-		return -1;
-	}
-	rc = parse_primitive(json_pack("{s:o}", "m2m:rsp", prim), content, 1, out, v);
-	json_decref(content);
-	return rc;
+	return parse_primitive(prim, rc, content, 1, out, v);
 }
 
 /* ---- text for reports --------------------------------------------------- */

@@ -5,27 +5,16 @@
  * oneM2M suite uses RSA key transport. */
 #include "core/keylog.h"
 
+#include "core/errors.h"
+#include "core/file_read.h"
 #include "core/hex.h"
 
-#include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* Far above any real key log; stops a wrong path (a disk image) from being read whole. */
 #define KEYLOG_FILE_MAX (64u * 1024u * 1024u)
-
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list args;
-	va_start(args, fmt);
-	vsnprintf(err, errlen, fmt, args);
-	va_end(args);
-	return -1;
-}
 
 static int blank(char c)
 {
@@ -87,7 +76,7 @@ static int parse_line(struct kx_keylog *log, const char *s, const char *end, siz
 	size_t lens[3];
 	size_t n = split_fields(first, end, starts, lens, 3);
 	if (n != 3)
-		return fail(
+		return kx_errorf(
 		    err, errlen,
 		    "line %zu: %zu field%s, a key log line has three (LABEL <client random> <secret>); "
 		    "is the file cut short?",
@@ -96,13 +85,13 @@ static int parse_line(struct kx_keylog *log, const char *s, const char *end, siz
 	memset(&entry, 0, sizeof entry);
 	entry.line = line;
 	if (lens[0] >= sizeof entry.label)
-		return fail(err, errlen, "line %zu: label longer than %zu characters", line,
-		            sizeof entry.label - 1);
+		return kx_errorf(err, errlen, "line %zu: label longer than %zu characters", line,
+		                 sizeof entry.label - 1);
 	for (size_t i = 0; i < lens[0]; i++)
 		if (!label_char(starts[0][i]))
-			return fail(err, errlen,
-			            "line %zu: label \"%.*s\" is not upper-case letters, digits and '_'",
-			            line, (int)lens[0], starts[0]);
+			return kx_errorf(err, errlen,
+			                 "line %zu: label \"%.*s\" is not upper-case letters, digits and '_'",
+			                 line, (int)lens[0], starts[0]);
 	memcpy(entry.label, starts[0], lens[0]);
 
 	size_t got = 0;
@@ -110,29 +99,31 @@ static int parse_line(struct kx_keylog *log, const char *s, const char *end, siz
 		uint8_t prefix[8];
 		if (kx_hex_decode(starts[1], lens[1], prefix, sizeof prefix, &got) != 0 ||
 		    got != sizeof prefix)
-			return fail(err, errlen,
-			            "line %zu: RSA needs 16 hex digits of encrypted pre-master secret", line);
+			return kx_errorf(err, errlen,
+			                 "line %zu: RSA needs 16 hex digits of encrypted pre-master secret",
+			                 line);
 		return 0; /* accepted, not stored: see the top of this file */
 	}
 	if (lens[1] != 2 * KX_KEYLOG_RANDOM_LEN ||
 	    kx_hex_decode(starts[1], lens[1], entry.client_random, sizeof entry.client_random, &got) != 0)
-		return fail(
+		return kx_errorf(
 		    err, errlen,
 		    "line %zu: the client random must be 64 hex digits, found \"%.*s\" (%zu characters)",
 		    line, lens[1] > 80 ? 80 : (int)lens[1], starts[1], lens[1]);
 	if (kx_hex_decode(starts[2], lens[2], entry.secret, sizeof entry.secret, &entry.secret_len) != 0 ||
 	    entry.secret_len == 0)
-		return fail(err, errlen,
-		            "line %zu: the secret must be 2 to %d hex digits, found %zu characters%s", line,
-		            2 * KX_KEYLOG_SECRET_MAX, lens[2],
-		            kx_is_hex(starts[2], lens[2]) ? "" : " that are not all hex");
+		return kx_errorf(err, errlen,
+		                 "line %zu: the secret must be 2 to %d hex digits, found %zu characters%s",
+		                 line, 2 * KX_KEYLOG_SECRET_MAX, lens[2],
+		                 kx_is_hex(starts[2], lens[2]) ? "" : " that are not all hex");
 	if (strcmp(entry.label, "CLIENT_RANDOM") == 0 && entry.secret_len != KX_KEYLOG_MASTER_SECRET_LEN)
-		return fail(err, errlen,
-		            "line %zu: CLIENT_RANDOM needs a 48-byte master secret (96 hex digits), found "
-		            "%zu digits%s",
-		            line, lens[2], lens[2] < 96 ? "; is the file cut short?" : "");
+		return kx_errorf(
+		    err, errlen,
+		    "line %zu: CLIENT_RANDOM needs a 48-byte master secret (96 hex digits), found "
+		    "%zu digits%s",
+		    line, lens[2], lens[2] < 96 ? "; is the file cut short?" : "");
 	if (add_entry(log, &entry) != 0)
-		return fail(err, errlen, "line %zu: out of memory", line);
+		return kx_errorf(err, errlen, "line %zu: out of memory", line);
 	return 0;
 }
 
@@ -144,8 +135,8 @@ int kx_keylog_parse(struct kx_keylog *log, const char *text, size_t len, char *e
 		const char *nl = memchr(s, '\n', (size_t)(end - s));
 		const char *stop = nl != NULL ? nl : end;
 		if (memchr(s, '\0', (size_t)(stop - s)) != NULL)
-			return fail(err, errlen, "line %zu: a NUL byte; this is not a key log (text) file",
-			            line);
+			return kx_errorf(err, errlen,
+			                 "line %zu: a NUL byte; this is not a key log (text) file", line);
 		if (parse_line(log, s, stop, line, err, errlen) != 0) {
 			/* A last line without its newline is what a file cut short looks like. */
 			size_t used = strlen(err);
@@ -162,41 +153,16 @@ int kx_keylog_parse(struct kx_keylog *log, const char *text, size_t len, char *e
 
 int kx_keylog_load(struct kx_keylog *log, const char *path, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "rb");
-	if (f == NULL)
-		return fail(err, errlen, "%s: %s", path, strerror(errno));
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
-	int ret = 0;
-	for (;;) {
-		if (len == cap) {
-			if (cap >= KEYLOG_FILE_MAX) {
-				ret = fail(err, errlen, "%s: larger than %u MiB; not a key log", path,
-				           KEYLOG_FILE_MAX / (1024u * 1024u));
-				break;
-			}
-			cap = cap ? cap * 2 : 4096;
-			char *more = realloc(buf, cap);
-			if (more == NULL) {
-				ret = fail(err, errlen, "%s: out of memory", path);
-				break;
-			}
-			buf = more;
-		}
-		size_t got = fread(buf + len, 1, cap - len, f);
-		len += got;
-		if (got == 0) {
-			if (ferror(f))
-				ret = fail(err, errlen, "%s: read error", path);
-			break;
-		}
-	}
-	fclose(f);
-	if (ret == 0) {
-		char why[400];
-		if (kx_keylog_parse(log, buf != NULL ? buf : "", len, why, sizeof why) != 0)
-			ret = fail(err, errlen, "%s: %s", path, why);
-	}
+	uint8_t *buf;
+	size_t len;
+	int ret = kx_read_file(path, KEYLOG_FILE_MAX, &buf, &len, err, errlen);
+	if (ret == -2 && err != NULL && errlen > 0)
+		kx_appendf(err, errlen, "; not a key log");
+	if (ret != 0)
+		return -1;
+	char why[400];
+	if (kx_keylog_parse(log, buf != NULL ? (const char *)buf : "", len, why, sizeof why) != 0)
+		ret = kx_errorf(err, errlen, "%s: %s", path, why);
 	free(buf);
 	return ret;
 }

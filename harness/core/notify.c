@@ -6,7 +6,6 @@
  * is 3 (UPDATE), expected 5 (NOTIFY)", "eckm uses the URL-safe alphabet")
  * rather than "bad primitive". The builder writes whatever op and rsc it is
  * given, so that a scenario can also send a deliberately wrong primitive. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,22 +13,9 @@
 #include <jansson.h>
 
 #include "base64.h"
+#include "errors.h"
 #include "json_io.h"
 #include "notify.h"
-
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list args;
-
-	if (err == NULL || errlen == 0)
-		return -1;
-	va_start(args, fmt);
-	vsnprintf(err, errlen, fmt, args);
-	va_end(args);
-	return -1;
-}
 
 /* ---- building ---------------------------------------------------------- */
 
@@ -106,7 +92,7 @@ char *kx_notify_build(const struct kx_notify *p)
 
 /* ---- parsing ----------------------------------------------------------- */
 
-static const char *type_name(const json_t *v)
+const char *kx_notify_type_name(const json_t *v)
 {
 	switch (json_typeof(v)) {
 	case JSON_OBJECT:
@@ -216,12 +202,12 @@ static int get_integer(json_t *obj, const char *where, const char *key, json_int
 	char ex[EXCERPT_CAP];
 
 	if (v == NULL)
-		return fail(err, errlen, "%s has no %s", where, key);
+		return kx_errorf(err, errlen, "%s has no %s", where, key);
 	if (json_is_string(v))
-		return fail(err, errlen, "%s is the string %s, not an integer", key,
-		            excerpt(json_string_value(v), json_string_length(v), ex, sizeof ex));
+		return kx_errorf(err, errlen, "%s is the string %s, not an integer", key,
+		                 excerpt(json_string_value(v), json_string_length(v), ex, sizeof ex));
 	if (!json_is_integer(v))
-		return fail(err, errlen, "%s is %s, not an integer", key, type_name(v));
+		return kx_errorf(err, errlen, "%s is %s, not an integer", key, kx_notify_type_name(v));
 	*value = json_integer_value(v);
 	return 0;
 }
@@ -236,19 +222,19 @@ static int get_field(json_t *obj, const char *key, int required, char *field, si
 
 	field[0] = '\0';
 	if (v == NULL)
-		return required ? fail(err, errlen, "%s is missing", key) : 0;
+		return required ? kx_errorf(err, errlen, "%s is missing", key) : 0;
 	if (!json_is_string(v))
-		return fail(err, errlen, "%s is %s, not a string", key, type_name(v));
+		return kx_errorf(err, errlen, "%s is %s, not a string", key, kx_notify_type_name(v));
 	n = json_string_length(v);
 	/* JSON_ALLOW_NUL lets "\u0000" through; strlen would silently cut the value there. */
 	if (strlen(json_string_value(v)) != n)
-		return fail(err, errlen, "%s contains a NUL character (\\u0000) at position %zu", key,
-		            strlen(json_string_value(v)));
+		return kx_errorf(err, errlen, "%s contains a NUL character (\\u0000) at position %zu", key,
+		                 strlen(json_string_value(v)));
 	if (n == 0)
-		return fail(err, errlen, "%s is empty", key);
+		return kx_errorf(err, errlen, "%s is empty", key);
 	if (n >= cap)
-		return fail(err, errlen, "%s is %zu bytes long, more than the %zu the harness accepts", key,
-		            n, cap - 1);
+		return kx_errorf(err, errlen, "%s is %zu bytes long, more than the %zu the harness accepts",
+		                 key, n, cap - 1);
 	memcpy(field, json_string_value(v), n + 1);
 	return 0;
 }
@@ -277,31 +263,32 @@ static int explain_base64(const char *s, size_t n, uint8_t *scratch, size_t cap,
 
 	for (size_t i = 0; i < n; i++)
 		if (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n')
-			return fail(err, errlen,
-			            "eckm contains whitespace at position %zu; strict base64 has none", i);
+			return kx_errorf(err, errlen,
+			                 "eckm contains whitespace at position %zu; strict base64 has none",
+			                 i);
 	if (url_chars && decodes(s, n, scratch, cap, KX_B64_URL, KX_B64_PADDED))
-		return fail(err, errlen, "eckm uses the URL-safe alphabet");
+		return kx_errorf(err, errlen, "eckm uses the URL-safe alphabet");
 	if (url_chars && decodes(s, n, scratch, cap, KX_B64_URL, KX_B64_UNPADDED))
-		return fail(err, errlen, "eckm uses the URL-safe alphabet and is unpadded");
+		return kx_errorf(err, errlen, "eckm uses the URL-safe alphabet and is unpadded");
 	if (decodes(s, n, scratch, cap, KX_B64_STANDARD, KX_B64_UNPADDED))
-		return fail(err, errlen, "eckm is unpadded");
+		return kx_errorf(err, errlen, "eckm is unpadded");
 
 	while (data > 0 && n - data < 2 && s[data - 1] == '=')
 		data--;
 	for (size_t i = 0; i < data; i++) {
 		if (s[i] == '=')
-			return fail(err, errlen,
-			            "eckm is not base64: padding '=' at position %zu before the end", i);
+			return kx_errorf(err, errlen,
+			                 "eckm is not base64: padding '=' at position %zu before the end", i);
 		if (!is_std_b64(s[i]))
-			return fail(
+			return kx_errorf(
 			    err, errlen,
 			    "eckm is not base64: character 0x%02x at position %zu is outside the standard "
 			    "alphabet",
 			    (unsigned char)s[i], i);
 	}
 	if (n % 4 != 0)
-		return fail(err, errlen, "eckm is not base64: its length %zu is not a multiple of 4", n);
-	return fail(
+		return kx_errorf(err, errlen, "eckm is not base64: its length %zu is not a multiple of 4", n);
+	return kx_errorf(
 	    err, errlen,
 	    "eckm is not canonical base64: the unused bits of its last group are not zero (RFC 4648 3.5)");
 }
@@ -313,21 +300,22 @@ static int get_message(json_t *seci, struct kx_notify *out, char *err, size_t er
 	size_t n, cap;
 
 	if (v == NULL)
-		return fail(err, errlen, "m2m:seci has no eckm (escertkeMessage)");
+		return kx_errorf(err, errlen, "m2m:seci has no eckm (escertkeMessage)");
 	if (!json_is_string(v))
-		return fail(err, errlen, "eckm is %s, not a base64 string", type_name(v));
+		return kx_errorf(err, errlen, "eckm is %s, not a base64 string", kx_notify_type_name(v));
 	s = json_string_value(v);
 	n = json_string_length(v);
 	if (strlen(s) != n)
-		return fail(err, errlen, "eckm contains a NUL character (\\u0000) at position %zu",
-		            strlen(s));
+		return kx_errorf(err, errlen, "eckm contains a NUL character (\\u0000) at position %zu",
+		                 strlen(s));
 	if (n == 0)
-		return fail(err, errlen, "eckm is empty: an ESCertKE message holds at least one TLS message");
+		return kx_errorf(err, errlen,
+		                 "eckm is empty: an ESCertKE message holds at least one TLS message");
 	/* Room for the unpadded reading too: it decodes up to 2 bytes more per 4 characters' worth. */
 	cap = n / 4 * 3 + 3;
 	out->message = malloc(cap);
 	if (out->message == NULL)
-		return fail(err, errlen, "eckm (%zu characters) does not fit in memory", n);
+		return kx_errorf(err, errlen, "eckm (%zu characters) does not fit in memory", n);
 	if (kx_base64_decode(s, n, out->message, cap, &out->message_len, KX_B64_STANDARD, KX_B64_PADDED) != 0)
 		return explain_base64(s, n, out->message, cap, err, errlen);
 	return 0;
@@ -340,27 +328,28 @@ static int get_security_info(json_t *prim, struct kx_notify *out, char *err, siz
 	json_int_t sit;
 
 	if (pc == NULL)
-		return fail(err, errlen, "pc (content) is missing");
+		return kx_errorf(err, errlen, "pc (content) is missing");
 	if (!json_is_object(pc))
-		return fail(err, errlen, "pc is %s, not an object holding m2m:seci", type_name(pc));
+		return kx_errorf(err, errlen, "pc is %s, not an object holding m2m:seci",
+		                 kx_notify_type_name(pc));
 	seci = json_object_get(pc, "m2m:seci");
 	if (seci == NULL) {
 		const char *first = json_object_iter_key(json_object_iter(pc));
 		char ex[EXCERPT_CAP];
 
 		if (first == NULL)
-			return fail(err, errlen, "pc has no m2m:seci (it is empty)");
-		return fail(err, errlen, "pc has no m2m:seci (it holds %s)",
-		            excerpt(first, strlen(first), ex, sizeof ex));
+			return kx_errorf(err, errlen, "pc has no m2m:seci (it is empty)");
+		return kx_errorf(err, errlen, "pc has no m2m:seci (it holds %s)",
+		                 excerpt(first, strlen(first), ex, sizeof ex));
 	}
 	if (!json_is_object(seci))
-		return fail(err, errlen, "m2m:seci is %s, not an object", type_name(seci));
+		return kx_errorf(err, errlen, "m2m:seci is %s, not an object", kx_notify_type_name(seci));
 	if (get_integer(seci, "m2m:seci", "sit", &sit, err, errlen) != 0)
 		return -1;
 	if (sit != KX_SECI_SIT_ESCERTKE)
-		return fail(err, errlen,
-		            "sit is %" JSON_INTEGER_FORMAT " (%s), expected 6 (ESCertKE Message)", sit,
-		            sit_name(sit));
+		return kx_errorf(err, errlen,
+		                 "sit is %" JSON_INTEGER_FORMAT " (%s), expected 6 (ESCertKE Message)", sit,
+		                 sit_name(sit));
 	return get_message(seci, out, err, errlen);
 }
 
@@ -371,8 +360,8 @@ static int get_request(json_t *prim, struct kx_notify *out, char *err, size_t er
 	if (get_integer(prim, "m2m:rqp", "op", &op, err, errlen) != 0)
 		return -1;
 	if (op != KX_NOTIFY_OP)
-		return fail(err, errlen, "op is %" JSON_INTEGER_FORMAT " (%s), expected 5 (NOTIFY)", op,
-		            operation_name(op));
+		return kx_errorf(err, errlen, "op is %" JSON_INTEGER_FORMAT " (%s), expected 5 (NOTIFY)", op,
+		                 operation_name(op));
 	out->op = KX_NOTIFY_OP;
 	if (get_field(prim, "fr", 1, out->from, sizeof out->from, err, errlen) != 0 ||
 	    get_field(prim, "to", 1, out->to, sizeof out->to, err, errlen) != 0 ||
@@ -389,8 +378,8 @@ static int get_response(json_t *prim, struct kx_notify *out, char *err, size_t e
 	if (get_integer(prim, "m2m:rsp", "rsc", &rsc, err, errlen) != 0)
 		return -1;
 	if (rsc != KX_NOTIFY_RSC_OK)
-		return fail(err, errlen, "rsc is %" JSON_INTEGER_FORMAT " (%s), expected 2000 (OK)", rsc,
-		            status_name(rsc));
+		return kx_errorf(err, errlen, "rsc is %" JSON_INTEGER_FORMAT " (%s), expected 2000 (OK)", rsc,
+		                 status_name(rsc));
 	out->rsc = KX_NOTIFY_RSC_OK;
 	if (get_field(prim, "rqi", 1, out->rqi, sizeof out->rqi, err, errlen) != 0 ||
 	    get_field(prim, "to", 0, out->to, sizeof out->to, err, errlen) != 0 ||
@@ -408,7 +397,8 @@ static json_t *get_primitive(json_t *root, int expect_response, char *err, size_
 	char ex[EXCERPT_CAP];
 
 	if (!json_is_object(root)) {
-		fail(err, errlen, "the JSON root is %s, not an object holding %s", type_name(root), want);
+		kx_errorf(err, errlen, "the JSON root is %s, not an object holding %s",
+		          kx_notify_type_name(root), want);
 		return NULL;
 	}
 	prim = json_object_get(root, want);
@@ -416,25 +406,25 @@ static json_t *get_primitive(json_t *root, int expect_response, char *err, size_
 		const char *first = json_object_iter_key(json_object_iter(root));
 
 		if (json_object_get(root, other) != NULL)
-			fail(err, errlen, "the root element is %s, expected %s (a NOTIFY %s)", other, want,
-			     expect_response ? "response" : "request");
+			kx_errorf(err, errlen, "the root element is %s, expected %s (a NOTIFY %s)", other,
+			          want, expect_response ? "response" : "request");
 		else if (json_object_get(root, "op") != NULL || json_object_get(root, "rsc") != NULL)
-			fail(err, errlen, "the primitive's members are at the top level: no %s root element",
-			     want);
+			kx_errorf(err, errlen,
+			          "the primitive's members are at the top level: no %s root element", want);
 		else if (first == NULL)
-			fail(err, errlen, "the JSON root is an empty object, expected %s", want);
+			kx_errorf(err, errlen, "the JSON root is an empty object, expected %s", want);
 		else
-			fail(err, errlen, "the root element is %s, expected %s",
-			     excerpt(first, strlen(first), ex, sizeof ex), want);
+			kx_errorf(err, errlen, "the root element is %s, expected %s",
+			          excerpt(first, strlen(first), ex, sizeof ex), want);
 		return NULL;
 	}
 	if (json_object_size(root) != 1) {
-		fail(err, errlen, "the root object has %zu members, expected only %s", json_object_size(root),
-		     want);
+		kx_errorf(err, errlen, "the root object has %zu members, expected only %s",
+		          json_object_size(root), want);
 		return NULL;
 	}
 	if (!json_is_object(prim)) {
-		fail(err, errlen, "%s is %s, not an object", want, type_name(prim));
+		kx_errorf(err, errlen, "%s is %s, not an object", want, kx_notify_type_name(prim));
 		return NULL;
 	}
 	return prim;
@@ -454,8 +444,8 @@ int kx_notify_parse(const char *text, size_t len, int expect_response, struct kx
 	 * on the parser, so they are refused. */
 	root = json_loadb(text, len, JSON_DECODE_ANY | JSON_ALLOW_NUL | JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL)
-		return fail(err, errlen, "not JSON: %s (line %d, column %d, byte %d)", jerr.text, jerr.line,
-		            jerr.column, jerr.position);
+		return kx_errorf(err, errlen, "not JSON: %s (line %d, column %d, byte %d)", jerr.text,
+		                 jerr.line, jerr.column, jerr.position);
 	prim = get_primitive(root, expect_response, err, errlen);
 	if (prim == NULL)
 		goto done;
@@ -465,7 +455,7 @@ int kx_notify_parse(const char *text, size_t len, int expect_response, struct kx
 	/* rvi is not judged: every release from 2a on is a valid value. */
 	rvi = json_object_get(prim, "rvi");
 	if (rvi != NULL && !json_is_string(rvi)) {
-		fail(err, errlen, "rvi is %s, not a string", type_name(rvi));
+		kx_errorf(err, errlen, "rvi is %s, not a string", kx_notify_type_name(rvi));
 		goto done;
 	}
 	rc = get_security_info(prim, out, err, errlen);
@@ -485,18 +475,19 @@ int kx_notify_correlates(const struct kx_notify *message1_request, const struct 
 	char ex1[EXCERPT_CAP], ex3[EXCERPT_CAP];
 
 	if (message1_request->is_response || message3_request->is_response)
-		return fail(err, errlen, "messages 1 and 3 travel in NOTIFY requests, not responses");
+		return kx_errorf(err, errlen, "messages 1 and 3 travel in NOTIFY requests, not responses");
 	if (strcmp(fr1, fr3) != 0)
-		return fail(err, errlen,
-		            "message 3's fr %s differs from message 1's %s: the terminating end-point cannot "
-		            "correlate them (TS-0001 11.4.3 C.1.c)",
-		            excerpt(fr3, strlen(fr3), ex3, sizeof ex3),
-		            excerpt(fr1, strlen(fr1), ex1, sizeof ex1));
+		return kx_errorf(
+		    err, errlen,
+		    "message 3's fr %s differs from message 1's %s: the terminating end-point cannot "
+		    "correlate them (TS-0001 11.4.3 C.1.c)",
+		    excerpt(fr3, strlen(fr3), ex3, sizeof ex3), excerpt(fr1, strlen(fr1), ex1, sizeof ex1));
 	/* A request identifier names one request of its originator (TS-0001
 	 * 8.1.2); reusing message 1's would make message 3 look like a retry. */
 	if (strcmp(message1_request->rqi, message3_request->rqi) == 0)
-		return fail(err, errlen, "message 3 reuses message 1's rqi %s: it must be a new request",
-		            excerpt(message3_request->rqi, strlen(message3_request->rqi), ex3, sizeof ex3));
+		return kx_errorf(
+		    err, errlen, "message 3 reuses message 1's rqi %s: it must be a new request",
+		    excerpt(message3_request->rqi, strlen(message3_request->rqi), ex3, sizeof ex3));
 	return 0;
 }
 
@@ -506,16 +497,16 @@ int kx_notify_answers(const struct kx_notify *request, const struct kx_notify *r
 	char ex1[EXCERPT_CAP], ex2[EXCERPT_CAP];
 
 	if (request->is_response || !response->is_response)
-		return fail(err, errlen, "expected a NOTIFY request and its response");
+		return kx_errorf(err, errlen, "expected a NOTIFY request and its response");
 	if (strcmp(request->rqi, response->rqi) != 0)
-		return fail(err, errlen, "the response's rqi %s is not the request's %s",
-		            excerpt(response->rqi, strlen(response->rqi), ex1, sizeof ex1),
-		            excerpt(request->rqi, strlen(request->rqi), ex2, sizeof ex2));
+		return kx_errorf(err, errlen, "the response's rqi %s is not the request's %s",
+		                 excerpt(response->rqi, strlen(response->rqi), ex1, sizeof ex1),
+		                 excerpt(request->rqi, strlen(request->rqi), ex2, sizeof ex2));
 	/* The response's To, when present, is the request's originator (TS-0001 8.1.3). */
 	if (response->to[0] != '\0' && strcmp(response->to, request->from) != 0)
-		return fail(err, errlen, "the response's to %s is not the request's originator %s",
-		            excerpt(response->to, strlen(response->to), ex1, sizeof ex1),
-		            excerpt(request->from, strlen(request->from), ex2, sizeof ex2));
+		return kx_errorf(err, errlen, "the response's to %s is not the request's originator %s",
+		                 excerpt(response->to, strlen(response->to), ex1, sizeof ex1),
+		                 excerpt(request->from, strlen(request->from), ex2, sizeof ex2));
 	return 0;
 }
 

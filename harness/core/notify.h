@@ -13,6 +13,7 @@
 #ifndef KX_NOTIFY_H
 #define KX_NOTIFY_H
 
+#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -53,6 +54,9 @@ int kx_notify_correlates(const struct kx_notify *message1_request, const struct 
  * or -1 with the reason in err. */
 int kx_notify_answers(const struct kx_notify *request, const struct kx_notify *response, char *err,
                       size_t errlen);
+
+/* The JSON type of v in the parser's words: "an object", "an integer", "a real number", "null"... */
+const char *kx_notify_type_name(const json_t *v);
 
 /* Frees p->message and leaves p zeroed; p may be NULL. */
 void kx_notify_free(struct kx_notify *p);

@@ -8,11 +8,11 @@
  * it. */
 #include "core/pcap_read.h"
 
+#include "core/errors.h"
+#include "core/file_read.h"
 #include "core/tls_records.h"
 
 #include <arpa/inet.h>
-#include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,17 +31,6 @@
 #define PCAPNG_EPB 0x00000006u
 #define PCAPNG_DSB 0x0000000Au
 #define PCAPNG_SECRETS_TLS 0x544c534bu
-
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list args;
-	va_start(args, fmt);
-	vsnprintf(err, errlen, fmt, args);
-	va_end(args);
-	return -1;
-}
 
 /* ---- the file ------------------------------------------------------------ */
 
@@ -91,26 +80,28 @@ static int parse_pcap(struct kx_pcap *cap, int big, char *err, size_t errlen)
 	const uint8_t *b = cap->buf;
 	size_t len = cap->buf_len;
 	if (len < 24)
-		return fail(err, errlen, "a pcap file header is 24 bytes, the file has %zu: it is cut short",
-		            len);
+		return kx_errorf(err, errlen,
+		                 "a pcap file header is 24 bytes, the file has %zu: it is cut short", len);
 	/* The upper bits of the link type field may carry FCS information. */
 	uint32_t linktype = rd32(b + 20, big) & 0xFFFFu;
 	size_t pos = 24;
 	while (pos < len) {
 		size_t number = cap->n_packets + 1;
 		if (len - pos < 16)
-			return fail(err, errlen,
-			            "packet %zu at offset %zu: its record header has %zu of 16 bytes: the "
-			            "file is cut short",
-			            number, pos, len - pos);
+			return kx_errorf(
+			    err, errlen,
+			    "packet %zu at offset %zu: its record header has %zu of 16 bytes: the "
+			    "file is cut short",
+			    number, pos, len - pos);
 		uint32_t incl = rd32(b + pos + 8, big), orig = rd32(b + pos + 12, big);
 		if (incl > len - pos - 16)
-			return fail(err, errlen,
-			            "packet %zu at offset %zu declares %u captured bytes, %zu remain: the "
-			            "file is cut short",
-			            number, pos, (unsigned)incl, len - pos - 16);
+			return kx_errorf(
+			    err, errlen,
+			    "packet %zu at offset %zu declares %u captured bytes, %zu remain: the "
+			    "file is cut short",
+			    number, pos, (unsigned)incl, len - pos - 16);
 		if (add_packet(cap, linktype, b + pos + 16, incl, orig) != 0)
-			return fail(err, errlen, "out of memory");
+			return kx_errorf(err, errlen, "out of memory");
 		pos += 16 + (size_t)incl;
 	}
 	return 0;
@@ -147,59 +138,62 @@ static int pcapng_block(struct kx_pcap *cap, struct section *s, uint32_t type, c
 	switch (type) {
 	case PCAPNG_IDB:
 		if (body_len < 8)
-			return fail(err, errlen,
-			            "Interface Description Block at offset %zu is %zu bytes, too short", pos,
-			            body_len + 12);
+			return kx_errorf(err, errlen,
+			                 "Interface Description Block at offset %zu is %zu bytes, too short",
+			                 pos, body_len + 12);
 		if (s->n_interfaces == sizeof s->linktypes / sizeof s->linktypes[0])
-			return fail(err, errlen, "section %zu describes more than %zu interfaces", s->index,
-			            sizeof s->linktypes / sizeof s->linktypes[0]);
+			return kx_errorf(err, errlen, "section %zu describes more than %zu interfaces",
+			                 s->index, sizeof s->linktypes / sizeof s->linktypes[0]);
 		s->linktypes[s->n_interfaces++] = rd16(body, big);
 		return 0;
 	case PCAPNG_EPB:
 	case PCAPNG_PB: {
 		if (body_len < 20)
-			return fail(err, errlen, "packet block at offset %zu is %zu bytes, too short", pos,
-			            body_len + 12);
+			return kx_errorf(err, errlen, "packet block at offset %zu is %zu bytes, too short",
+			                 pos, body_len + 12);
 		uint32_t interface = type == PCAPNG_EPB ? rd32(body, big) : rd16(body, big);
 		uint32_t caplen = rd32(body + 12, big), orig = rd32(body + 16, big);
 		if (interface >= s->n_interfaces)
-			return fail(err, errlen,
-			            "packet block at offset %zu names interface %u; section %zu describes "
-			            "%zu before it",
-			            pos, (unsigned)interface, s->index, s->n_interfaces);
+			return kx_errorf(
+			    err, errlen,
+			    "packet block at offset %zu names interface %u; section %zu describes "
+			    "%zu before it",
+			    pos, (unsigned)interface, s->index, s->n_interfaces);
 		if (caplen > body_len - 20)
-			return fail(
+			return kx_errorf(
 			    err, errlen,
 			    "packet block at offset %zu declares %u captured bytes in a %zu-byte block", pos,
 			    (unsigned)caplen, body_len + 12);
 		return add_packet(cap, s->linktypes[interface], body + 20, caplen, orig) == 0
 		           ? 0
-		           : fail(err, errlen, "out of memory");
+		           : kx_errorf(err, errlen, "out of memory");
 	}
 	case PCAPNG_SPB: {
 		if (body_len < 4)
-			return fail(err, errlen, "Simple Packet Block at offset %zu is too short", pos);
+			return kx_errorf(err, errlen, "Simple Packet Block at offset %zu is too short", pos);
 		if (s->n_interfaces == 0)
-			return fail(err, errlen,
-			            "Simple Packet Block at offset %zu before any interface is described",
-			            pos);
+			return kx_errorf(
+			    err, errlen,
+			    "Simple Packet Block at offset %zu before any interface is described", pos);
 		uint32_t orig = rd32(body, big);
 		size_t caplen = orig < body_len - 4 ? orig : body_len - 4;
 		return add_packet(cap, s->linktypes[0], body + 4, caplen, orig) == 0
 		           ? 0
-		           : fail(err, errlen, "out of memory");
+		           : kx_errorf(err, errlen, "out of memory");
 	}
 	case PCAPNG_DSB: {
 		if (body_len < 8)
-			return fail(err, errlen, "Decryption Secrets Block at offset %zu is too short", pos);
+			return kx_errorf(err, errlen, "Decryption Secrets Block at offset %zu is too short",
+			                 pos);
 		uint32_t secrets_type = rd32(body, big), secrets_len = rd32(body + 4, big);
 		if (secrets_len > body_len - 8)
-			return fail(err, errlen,
-			            "Decryption Secrets Block at offset %zu declares %u bytes of secrets in "
-			            "a %zu-byte block",
-			            pos, (unsigned)secrets_len, body_len + 12);
+			return kx_errorf(
+			    err, errlen,
+			    "Decryption Secrets Block at offset %zu declares %u bytes of secrets in "
+			    "a %zu-byte block",
+			    pos, (unsigned)secrets_len, body_len + 12);
 		if (secrets_type == PCAPNG_SECRETS_TLS && add_secrets(cap, body + 8, secrets_len) != 0)
-			return fail(err, errlen, "out of memory");
+			return kx_errorf(err, errlen, "out of memory");
 		return 0;
 	}
 	default:
@@ -215,45 +209,49 @@ static int parse_pcapng(struct kx_pcap *cap, char *err, size_t errlen)
 	memset(&s, 0, sizeof s);
 	while (pos < len) {
 		if (len - pos < 12)
-			return fail(err, errlen,
-			            "block at offset %zu has %zu of at least 12 bytes: the file is cut short",
-			            pos, len - pos);
+			return kx_errorf(
+			    err, errlen,
+			    "block at offset %zu has %zu of at least 12 bytes: the file is cut short", pos,
+			    len - pos);
 		int shb = be32(b + pos) == PCAPNG_SHB; /* the same bytes in both orders */
 		if (shb) {
 			uint32_t magic = be32(b + pos + 8);
 			if (magic != 0x1A2B3C4Du && magic != 0x4D3C2B1Au)
-				return fail(err, errlen,
-				            "Section Header Block at offset %zu has no byte-order magic",
-				            pos);
+				return kx_errorf(err, errlen,
+				                 "Section Header Block at offset %zu has no byte-order magic",
+				                 pos);
 			memset(&s, 0, sizeof s);
 			s.big = magic == 0x1A2B3C4Du;
 			s.index = ++sections;
 		}
 		uint32_t type = rd32(b + pos, s.big), blen = rd32(b + pos + 4, s.big);
 		if (blen < 12 || blen % 4 != 0)
-			return fail(err, errlen,
-			            "block at offset %zu (type 0x%08x) has an impossible length of %u bytes",
-			            pos, (unsigned)type, (unsigned)blen);
+			return kx_errorf(
+			    err, errlen,
+			    "block at offset %zu (type 0x%08x) has an impossible length of %u bytes", pos,
+			    (unsigned)type, (unsigned)blen);
 		if (blen > len - pos)
-			return fail(err, errlen,
-			            "block at offset %zu (type 0x%08x) declares %u bytes, %zu remain: the "
-			            "file is cut short",
-			            pos, (unsigned)type, (unsigned)blen, len - pos);
+			return kx_errorf(
+			    err, errlen,
+			    "block at offset %zu (type 0x%08x) declares %u bytes, %zu remain: the "
+			    "file is cut short",
+			    pos, (unsigned)type, (unsigned)blen, len - pos);
 		if (rd32(b + pos + blen - 4, s.big) != blen)
-			return fail(err, errlen,
-			            "block at offset %zu (type 0x%08x): its trailing length %u differs from "
-			            "its leading "
-			            "length %u: the file is corrupted",
-			            pos, (unsigned)type, (unsigned)rd32(b + pos + blen - 4, s.big),
-			            (unsigned)blen);
+			return kx_errorf(
+			    err, errlen,
+			    "block at offset %zu (type 0x%08x): its trailing length %u differs from "
+			    "its leading "
+			    "length %u: the file is corrupted",
+			    pos, (unsigned)type, (unsigned)rd32(b + pos + blen - 4, s.big), (unsigned)blen);
 		if (shb) {
 			if (blen < 28)
-				return fail(err, errlen, "Section Header Block at offset %zu is too short",
-				            pos);
+				return kx_errorf(err, errlen,
+				                 "Section Header Block at offset %zu is too short", pos);
 			if (rd16(b + pos + 12, s.big) != 1)
-				return fail(err, errlen,
-				            "section %zu at offset %zu has pcapng major version %u, not 1",
-				            s.index, pos, (unsigned)rd16(b + pos + 12, s.big));
+				return kx_errorf(
+				    err, errlen,
+				    "section %zu at offset %zu has pcapng major version %u, not 1", s.index,
+				    pos, (unsigned)rd16(b + pos + 12, s.big));
 		} else if (pcapng_block(cap, &s, type, b + pos + 8, blen - 12, pos, err, errlen) != 0) {
 			return -1;
 		}
@@ -267,12 +265,12 @@ int kx_pcap_parse(const uint8_t *data, size_t len, struct kx_pcap *cap, char *er
 	memset(cap, 0, sizeof *cap);
 	cap->buf = malloc(len ? len : 1);
 	if (cap->buf == NULL)
-		return fail(err, errlen, "out of memory");
+		return kx_errorf(err, errlen, "out of memory");
 	if (len > 0)
 		memcpy(cap->buf, data, len);
 	cap->buf_len = len;
 	if (len < 4)
-		return fail(err, errlen, "%zu bytes: too short for a pcap or pcapng file", len);
+		return kx_errorf(err, errlen, "%zu bytes: too short for a pcap or pcapng file", len);
 	uint32_t le = rd32(data, 0);
 	if (le == 0xA1B2C3D4u || le == 0xA1B23C4Du)
 		return parse_pcap(cap, 0, err, errlen);
@@ -282,48 +280,21 @@ int kx_pcap_parse(const uint8_t *data, size_t len, struct kx_pcap *cap, char *er
 		cap->pcapng = 1;
 		return parse_pcapng(cap, err, errlen);
 	}
-	return fail(err, errlen, "starts with 0x%08x: neither a pcap nor a pcapng file",
-	            (unsigned)be32(data));
+	return kx_errorf(err, errlen, "starts with 0x%08x: neither a pcap nor a pcapng file",
+	                 (unsigned)be32(data));
 }
 
 int kx_pcap_load(const char *path, struct kx_pcap *cap, char *err, size_t errlen)
 {
 	memset(cap, 0, sizeof *cap);
-	FILE *f = fopen(path, "rb");
-	if (f == NULL)
-		return fail(err, errlen, "%s: %s", path, strerror(errno));
-	uint8_t *buf = NULL;
-	size_t len = 0, size = 0;
+	uint8_t *buf;
+	size_t len;
+	if (kx_read_file(path, CAPTURE_FILE_MAX, &buf, &len, err, errlen) != 0)
+		return -1;
+	char why[400];
 	int ret = 0;
-	for (;;) {
-		if (len == size) {
-			if (size >= CAPTURE_FILE_MAX) {
-				ret = fail(err, errlen, "%s: larger than %u MiB", path,
-				           CAPTURE_FILE_MAX / (1024u * 1024u));
-				break;
-			}
-			size = size ? size * 2 : 65536;
-			uint8_t *more = realloc(buf, size);
-			if (more == NULL) {
-				ret = fail(err, errlen, "%s: out of memory", path);
-				break;
-			}
-			buf = more;
-		}
-		size_t got = fread(buf + len, 1, size - len, f);
-		len += got;
-		if (got == 0) {
-			if (ferror(f))
-				ret = fail(err, errlen, "%s: read error", path);
-			break;
-		}
-	}
-	fclose(f);
-	if (ret == 0) {
-		char why[400];
-		if (kx_pcap_parse(buf != NULL ? buf : (const uint8_t *)"", len, cap, why, sizeof why) != 0)
-			ret = fail(err, errlen, "%s: %s", path, why);
-	}
+	if (kx_pcap_parse(buf != NULL ? buf : (const uint8_t *)"", len, cap, why, sizeof why) != 0)
+		ret = kx_errorf(err, errlen, "%s: %s", path, why);
 	free(buf);
 	return ret;
 }
@@ -349,19 +320,20 @@ static int link_layer(const struct kx_pcap_packet *p, size_t *ip, char *err, siz
 	case KX_LINKTYPE_NULL:
 	case KX_LINKTYPE_LOOP:
 		if (len < 4)
-			return fail(err, errlen, "loopback header truncated");
+			return kx_errorf(err, errlen, "loopback header truncated");
 		/* NULL is in the capturing host's order; LOOP is big-endian. Try both. */
 		family = rd32(d, p->linktype == KX_LINKTYPE_LOOP);
 		if (family > 0xFFFF)
 			family = rd32(d, p->linktype != KX_LINKTYPE_LOOP);
 		if (family != 2 && family != 24 && family != 28 && family != 30)
-			return fail(err, errlen, "loopback address family %u is not IP", (unsigned)family);
+			return kx_errorf(err, errlen, "loopback address family %u is not IP",
+			                 (unsigned)family);
 		*ip = 4;
 		return 0;
 	case KX_LINKTYPE_ETHERNET: {
 		size_t at = 12;
 		if (len < 14)
-			return fail(err, errlen, "Ethernet header truncated");
+			return kx_errorf(err, errlen, "Ethernet header truncated");
 		ethertype = be16(d + at);
 		/* Up to two VLAN tags (802.1Q, 802.1ad, the old QinQ value). */
 		for (int tags = 0;
@@ -369,7 +341,7 @@ static int link_layer(const struct kx_pcap_packet *p, size_t *ip, char *err, siz
 		     tags++) {
 			at += 4;
 			if (len < at + 2)
-				return fail(err, errlen, "VLAN tag truncated");
+				return kx_errorf(err, errlen, "VLAN tag truncated");
 			ethertype = be16(d + at);
 		}
 		*ip = at + 2;
@@ -377,13 +349,13 @@ static int link_layer(const struct kx_pcap_packet *p, size_t *ip, char *err, siz
 	}
 	case KX_LINKTYPE_LINUX_SLL:
 		if (len < 16)
-			return fail(err, errlen, "Linux cooked header truncated");
+			return kx_errorf(err, errlen, "Linux cooked header truncated");
 		ethertype = be16(d + 14);
 		*ip = 16;
 		break;
 	case KX_LINKTYPE_LINUX_SLL2:
 		if (len < 20)
-			return fail(err, errlen, "Linux cooked v2 header truncated");
+			return kx_errorf(err, errlen, "Linux cooked v2 header truncated");
 		ethertype = be16(d);
 		*ip = 20;
 		break;
@@ -395,10 +367,11 @@ static int link_layer(const struct kx_pcap_packet *p, size_t *ip, char *err, siz
 		*ip = 0;
 		return 0;
 	default:
-		return fail(err, errlen, "link type %u is not one this reader knows", (unsigned)p->linktype);
+		return kx_errorf(err, errlen, "link type %u is not one this reader knows",
+		                 (unsigned)p->linktype);
 	}
 	if (ethertype != 0x0800 && ethertype != 0x86DD)
-		return fail(err, errlen, "ethertype 0x%04x is not IP", (unsigned)ethertype);
+		return kx_errorf(err, errlen, "ethertype 0x%04x is not IP", (unsigned)ethertype);
 	return 0;
 }
 
@@ -411,12 +384,12 @@ static int ipv6_transport(const uint8_t *d, size_t end, uint8_t *next, size_t *a
 		if (h != 0 && h != 43 && h != 60 && h != 44 && h != 51)
 			return 0;
 		if (end < *at + 8)
-			return fail(err, errlen, "IPv6 extension header truncated");
+			return kx_errorf(err, errlen, "IPv6 extension header truncated");
 		if (h == 44) {
 			/* A fragment; only an atomic one (offset 0, no more fragments) holds a whole
 			 * datagram. */
 			if ((be16(d + *at + 2) & 0xFFF9u) != 0)
-				return fail(err, errlen, "IPv6 fragment");
+				return kx_errorf(err, errlen, "IPv6 fragment");
 			hlen = 8;
 		} else if (h == 51) {
 			hlen = ((size_t)d[*at + 1] + 2) * 4;
@@ -426,9 +399,9 @@ static int ipv6_transport(const uint8_t *d, size_t end, uint8_t *next, size_t *a
 		*next = d[*at];
 		*at += hlen;
 		if (*at > end)
-			return fail(err, errlen, "IPv6 extension header truncated");
+			return kx_errorf(err, errlen, "IPv6 extension header truncated");
 	}
-	return fail(err, errlen, "more than %d IPv6 extension headers", IPV6_EXTENSIONS_MAX);
+	return kx_errorf(err, errlen, "more than %d IPv6 extension headers", IPV6_EXTENSIONS_MAX);
 }
 
 int kx_pcap_decode(const struct kx_pcap_packet *packet, struct kx_pcap_l4 *out, char *err, size_t errlen)
@@ -440,18 +413,18 @@ int kx_pcap_decode(const struct kx_pcap_packet *packet, struct kx_pcap_l4 *out, 
 	const uint8_t *d = packet->data;
 	size_t len = packet->len, end;
 	if (len <= at)
-		return fail(err, errlen, "no IP header");
+		return kx_errorf(err, errlen, "no IP header");
 	if (d[at] >> 4 == 4) {
 		if (len - at < 20)
-			return fail(err, errlen, "IPv4 header truncated");
+			return kx_errorf(err, errlen, "IPv4 header truncated");
 		size_t ihl = (size_t)(d[at] & 0x0F) * 4, total = be16(d + at + 2);
 		if (ihl < 20 || total < ihl)
-			return fail(err, errlen, "malformed IPv4 header");
+			return kx_errorf(err, errlen, "malformed IPv4 header");
 		if (total > len - at)
-			return fail(err, errlen, "IPv4 packet captured short (%zu of %zu bytes)", len - at,
-			            total);
+			return kx_errorf(err, errlen, "IPv4 packet captured short (%zu of %zu bytes)",
+			                 len - at, total);
 		if ((be16(d + at + 6) & 0x3FFFu) != 0)
-			return fail(err, errlen, "IPv4 fragment");
+			return kx_errorf(err, errlen, "IPv4 fragment");
 		out->ip_version = 4;
 		out->proto = d[at + 9];
 		memcpy(out->src, d + at + 12, 4);
@@ -460,12 +433,12 @@ int kx_pcap_decode(const struct kx_pcap_packet *packet, struct kx_pcap_l4 *out, 
 		at += ihl;
 	} else if (d[at] >> 4 == 6) {
 		if (len - at < 40)
-			return fail(err, errlen, "IPv6 header truncated");
+			return kx_errorf(err, errlen, "IPv6 header truncated");
 		size_t payload = be16(d + at + 4);
 		if (payload == 0)
 			payload = len - at - 40; /* a jumbogram; take what was captured */
 		if (payload > len - at - 40)
-			return fail(err, errlen, "IPv6 packet captured short");
+			return kx_errorf(err, errlen, "IPv6 packet captured short");
 		out->ip_version = 6;
 		out->proto = d[at + 6];
 		memcpy(out->src, d + at + 8, 16);
@@ -475,12 +448,12 @@ int kx_pcap_decode(const struct kx_pcap_packet *packet, struct kx_pcap_l4 *out, 
 		if (ipv6_transport(d, end, &out->proto, &at, err, errlen) != 0)
 			return -1;
 	} else {
-		return fail(err, errlen, "IP version %u", (unsigned)(d[at] >> 4));
+		return kx_errorf(err, errlen, "IP version %u", (unsigned)(d[at] >> 4));
 	}
 	if (out->proto == 6) {
 		if (end - at < 20 || (size_t)(d[at + 12] >> 4) * 4 < 20 ||
 		    (size_t)(d[at + 12] >> 4) * 4 > end - at)
-			return fail(err, errlen, "TCP header truncated or malformed");
+			return kx_errorf(err, errlen, "TCP header truncated or malformed");
 		out->sport = be16(d + at);
 		out->dport = be16(d + at + 2);
 		out->seq = be32(d + at + 4);
@@ -492,7 +465,7 @@ int kx_pcap_decode(const struct kx_pcap_packet *packet, struct kx_pcap_l4 *out, 
 	}
 	if (out->proto == 17) {
 		if (end - at < 8)
-			return fail(err, errlen, "UDP header truncated");
+			return kx_errorf(err, errlen, "UDP header truncated");
 		size_t ulen = be16(d + at + 4);
 		out->sport = be16(d + at);
 		out->dport = be16(d + at + 2);
@@ -500,7 +473,7 @@ int kx_pcap_decode(const struct kx_pcap_packet *packet, struct kx_pcap_l4 *out, 
 		out->len = ulen >= 8 && ulen <= end - at ? ulen - 8 : end - at - 8;
 		return 0;
 	}
-	return fail(err, errlen, "IP protocol %u is neither TCP nor UDP", (unsigned)out->proto);
+	return kx_errorf(err, errlen, "IP protocol %u is neither TCP nor UDP", (unsigned)out->proto);
 }
 
 /* ---- flows ------------------------------------------------------------------ */
@@ -1147,7 +1120,7 @@ int kx_pcap_find_handshakes(const struct kx_pcap *cap, struct kx_pcap_handshake 
 		free(*out);
 		*out = NULL;
 		*n = 0;
-		return fail(err, errlen, "out of memory");
+		return kx_errorf(err, errlen, "out of memory");
 	}
 	if (*n > 1)
 		qsort(*out, *n, sizeof **out, by_client_hello);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "errors.h"
 #include "tls_names.h"
 #include "tls_records.h"
 
@@ -22,20 +23,6 @@
 #define DTLS_HANDSHAKE_HEADER 12
 /* TLSCiphertext.length may exceed 2^14 by the cipher's expansion (RFC 5246 6.2.3). */
 #define RECORD_MAX (16384 + 2048)
-
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list args;
-
-	if (err == NULL || errlen == 0)
-		return -1;
-	va_start(args, fmt);
-	vsnprintf(err, errlen, fmt, args);
-	va_end(args);
-	return -1;
-}
 
 static uint32_t be16(const uint8_t *p)
 {
@@ -234,7 +221,7 @@ static const char *at(const struct place *pl, size_t offset, char *buf, size_t c
 
 static int out_of_memory(char *err, size_t errlen)
 {
-	return fail(err, errlen, "out of memory while reading the flight");
+	return kx_errorf(err, errlen, "out of memory while reading the flight");
 }
 
 /* ChangeCipherSpec and Alert records read the same way in TLS and DTLS;
@@ -248,7 +235,7 @@ static int change_cipher_spec(struct kx_tls_flight *f, const struct place *pl, s
 
 	/* A second ChangeCipherSpec (renegotiation) is protected by the first. */
 	if (!encrypted && (len != 1 || payload[0] != 1))
-		return fail(
+		return kx_errorf(
 		    err, errlen,
 		    "ChangeCipherSpec record at %s holds %zu byte(s) starting 0x%02x; RFC 5246 7.1 requires "
 		    "the single byte 0x01",
@@ -280,9 +267,9 @@ static int alerts(struct kx_tls_flight *f, const struct place *pl, size_t offset
 	}
 	/* A record may carry several 2-byte alerts, never half of one. */
 	if (len % 2 != 0)
-		return fail(err, errlen,
-		            "Alert record at %s holds %zu bytes, not a whole number of 2-byte alerts",
-		            at(pl, offset, w, sizeof w), len);
+		return kx_errorf(err, errlen,
+		                 "Alert record at %s holds %zu bytes, not a whole number of 2-byte alerts",
+		                 at(pl, offset, w, sizeof w), len);
 	for (size_t i = 0; i < len; i += 2) {
 		item = add_item(f, KX_MSG_ALERT, KX_CT_ALERT, payload + i, 2);
 		if (item == NULL)
@@ -410,33 +397,34 @@ static int tls_record(const uint8_t *buf, size_t len, size_t *pos, struct kx_tls
 	char what[160];
 
 	if (avail < TLS_RECORD_HEADER)
-		return fail(err, errlen, "record header at offset %zu is truncated: %zu of 5 bytes", offset,
-		            avail);
+		return kx_errorf(err, errlen, "record header at offset %zu is truncated: %zu of 5 bytes",
+		                 offset, avail);
 	type = h[0];
 	version = be16(h + 1);
 	rlen = be16(h + 3);
 	/* SSL 3.0 to TLS 1.2 all write major 3; ClientHello records often say 0x0301. */
 	if (h[1] != 3 || h[2] > 3)
-		return fail(
+		return kx_errorf(
 		    err, errlen,
 		    "record at offset %zu has version 0x%04x, not TLS (0x0300..0x0303): not a record header",
 		    offset, (unsigned)version);
 	if (rlen > RECORD_MAX)
-		return fail(err, errlen,
-		            "record at offset %zu declares %u bytes, more than the TLS 1.2 maximum of 18432",
-		            offset, (unsigned)rlen);
+		return kx_errorf(
+		    err, errlen,
+		    "record at offset %zu declares %u bytes, more than the TLS 1.2 maximum of 18432", offset,
+		    (unsigned)rlen);
 	if (rlen > avail - TLS_RECORD_HEADER)
-		return fail(err, errlen,
-		            "record at offset %zu is truncated: it declares %u bytes, %zu follow", offset,
-		            (unsigned)rlen, avail - TLS_RECORD_HEADER);
+		return kx_errorf(err, errlen,
+		                 "record at offset %zu is truncated: it declares %u bytes, %zu follow",
+		                 offset, (unsigned)rlen, avail - TLS_RECORD_HEADER);
 	if (rlen == 0 && type >= KX_CT_CHANGE_CIPHER_SPEC && type <= KX_CT_HANDSHAKE)
-		return fail(err, errlen, "%s record at offset %zu is empty (RFC 5246 6.2.1 forbids it)",
-		            record_name(type), offset);
+		return kx_errorf(err, errlen, "%s record at offset %zu is empty (RFC 5246 6.2.1 forbids it)",
+		                 record_name(type), offset);
 	/* A handshake message must be whole before any other content type. */
 	if (pd->len > 0 && type != KX_CT_HANDSHAKE) {
 		describe_pending(pd, what, sizeof what);
-		return fail(err, errlen, "%s record at offset %zu interrupts %s", record_name(type), offset,
-		            what);
+		return kx_errorf(err, errlen, "%s record at offset %zu interrupts %s", record_name(type),
+		                 offset, what);
 	}
 	rec = add_record(f);
 	if (rec == NULL)
@@ -481,8 +469,9 @@ int kx_tls_parse_stream(const uint8_t *buf, size_t len, struct kx_tls_direction 
 		rc = tls_record(buf, len, &pos, &st, &pd, out, err, errlen);
 	if (rc == 0 && pd.len > 0) {
 		describe_pending(&pd, what, sizeof what);
-		rc = fail(err, errlen,
-		          "the flight ends inside %s: a handshake message longer than its records", what);
+		rc =
+		    kx_errorf(err, errlen,
+		              "the flight ends inside %s: a handshake message longer than its records", what);
 	}
 	free(pd.buf);
 	if (rc != 0) {
@@ -586,19 +575,19 @@ static int dtls_fragment(struct kx_tls_flight *f, struct reassembly *r, const st
 	char w[64];
 
 	if (avail < DTLS_HANDSHAKE_HEADER)
-		return fail(err, errlen, "handshake fragment header at %s is truncated: %zu of 12 bytes",
-		            at(pl, offset, w, sizeof w), avail);
+		return kx_errorf(err, errlen, "handshake fragment header at %s is truncated: %zu of 12 bytes",
+		                 at(pl, offset, w, sizeof w), avail);
 	length = be24(h + 1);
 	message_seq = (uint16_t)be16(h + 4);
 	frag_offset = be24(h + 6);
 	frag_len = be24(h + 9);
 	if (frag_len > avail - DTLS_HANDSHAKE_HEADER)
-		return fail(err, errlen,
-		            "handshake fragment at %s declares %u bytes, its record holds %zu more",
-		            at(pl, offset, w, sizeof w), (unsigned)frag_len, avail - DTLS_HANDSHAKE_HEADER);
+		return kx_errorf(
+		    err, errlen, "handshake fragment at %s declares %u bytes, its record holds %zu more",
+		    at(pl, offset, w, sizeof w), (unsigned)frag_len, avail - DTLS_HANDSHAKE_HEADER);
 	/* Each value is below 2^24, so the sum cannot overflow. */
 	if (frag_offset + frag_len > length)
-		return fail(
+		return kx_errorf(
 		    err, errlen,
 		    "handshake fragment at %s covers bytes %u..%u of a %u-byte %s: outside the message",
 		    at(pl, offset, w, sizeof w), (unsigned)frag_offset, (unsigned)(frag_offset + frag_len),
@@ -606,21 +595,21 @@ static int dtls_fragment(struct kx_tls_flight *f, struct reassembly *r, const st
 	m = find_message(r, message_seq);
 	if (m == NULL) {
 		if (length > r->flight_bytes)
-			return fail(err, errlen,
-			            "%s at %s declares %u bytes, more than the whole flight (%zu bytes)",
-			            kx_tls_msg_name(handshake_msg(h[0])), at(pl, offset, w, sizeof w),
-			            (unsigned)length, r->flight_bytes);
+			return kx_errorf(err, errlen,
+			                 "%s at %s declares %u bytes, more than the whole flight (%zu bytes)",
+			                 kx_tls_msg_name(handshake_msg(h[0])), at(pl, offset, w, sizeof w),
+			                 (unsigned)length, r->flight_bytes);
 		m = new_message(r, f, h, pl, offset);
 		if (m == NULL)
 			return out_of_memory(err, errlen);
 	} else if (m->type != h[0] || m->length != length) {
-		return fail(err, errlen,
-		            "handshake fragment at %s says message_seq %u is a %u-byte %s; an earlier "
-		            "fragment said a "
-		            "%u-byte %s",
-		            at(pl, offset, w, sizeof w), (unsigned)message_seq, (unsigned)length,
-		            kx_tls_msg_name(handshake_msg(h[0])), (unsigned)m->length,
-		            kx_tls_msg_name(handshake_msg(m->type)));
+		return kx_errorf(err, errlen,
+		                 "handshake fragment at %s says message_seq %u is a %u-byte %s; an earlier "
+		                 "fragment said a "
+		                 "%u-byte %s",
+		                 at(pl, offset, w, sizeof w), (unsigned)message_seq, (unsigned)length,
+		                 kx_tls_msg_name(handshake_msg(h[0])), (unsigned)m->length,
+		                 kx_tls_msg_name(handshake_msg(m->type)));
 	}
 	item = &f->items[m->item];
 	/* Fragments may overlap (retransmission, a smaller MTU); overlapping
@@ -630,7 +619,7 @@ static int dtls_fragment(struct kx_tls_flight *f, struct reassembly *r, const st
 		uint8_t byte = h[DTLS_HANDSHAKE_HEADER + i];
 
 		if (m->have[j] && item->body[j] != byte)
-			return fail(
+			return kx_errorf(
 			    err, errlen,
 			    "handshake fragment at %s contradicts an earlier fragment at byte %u of %s",
 			    at(pl, offset, w, sizeof w), (unsigned)j, kx_tls_msg_name(item->msg));
@@ -657,28 +646,30 @@ static int dtls_record(const struct kx_chunk *dgram, struct place *pl, size_t *p
 	char w[64];
 
 	if (avail < DTLS_RECORD_HEADER)
-		return fail(err, errlen, "record header at %s is truncated: %zu of 13 bytes",
-		            at(pl, offset, w, sizeof w), avail);
+		return kx_errorf(err, errlen, "record header at %s is truncated: %zu of 13 bytes",
+		                 at(pl, offset, w, sizeof w), avail);
 	type = h[0];
 	version = be16(h + 1);
 	epoch = be16(h + 3);
 	rlen = be16(h + 11);
 	/* DTLS 1.2 peers may write 0xFEFF (DTLS 1.0) before the version is agreed. */
 	if (version != 0xFEFD && version != 0xFEFF)
-		return fail(err, errlen,
-		            "record at %s has version 0x%04x, not DTLS (0xFEFF, 0xFEFD): not a record header",
-		            at(pl, offset, w, sizeof w), (unsigned)version);
+		return kx_errorf(
+		    err, errlen,
+		    "record at %s has version 0x%04x, not DTLS (0xFEFF, 0xFEFD): not a record header",
+		    at(pl, offset, w, sizeof w), (unsigned)version);
 	if (rlen > RECORD_MAX)
-		return fail(err, errlen,
-		            "record at %s declares %u bytes, more than the DTLS 1.2 maximum of 18432",
-		            at(pl, offset, w, sizeof w), (unsigned)rlen);
+		return kx_errorf(err, errlen,
+		                 "record at %s declares %u bytes, more than the DTLS 1.2 maximum of 18432",
+		                 at(pl, offset, w, sizeof w), (unsigned)rlen);
 	if (rlen > avail - DTLS_RECORD_HEADER)
-		return fail(err, errlen,
-		            "record at %s is truncated: it declares %u bytes, %zu follow in the datagram",
-		            at(pl, offset, w, sizeof w), (unsigned)rlen, avail - DTLS_RECORD_HEADER);
+		return kx_errorf(
+		    err, errlen,
+		    "record at %s is truncated: it declares %u bytes, %zu follow in the datagram",
+		    at(pl, offset, w, sizeof w), (unsigned)rlen, avail - DTLS_RECORD_HEADER);
 	if (rlen == 0 && type >= KX_CT_CHANGE_CIPHER_SPEC && type <= KX_CT_HANDSHAKE)
-		return fail(err, errlen, "%s record at %s is empty (RFC 5246 6.2.1 forbids it)",
-		            record_name(type), at(pl, offset, w, sizeof w));
+		return kx_errorf(err, errlen, "%s record at %s is empty (RFC 5246 6.2.1 forbids it)",
+		                 record_name(type), at(pl, offset, w, sizeof w));
 	rec = add_record(f);
 	if (rec == NULL)
 		return out_of_memory(err, errlen);
@@ -741,7 +732,7 @@ int kx_dtls_parse_datagrams(const struct kx_chunks *datagrams, struct kx_tls_dir
 
 		if (m->received < m->length) {
 			pl.datagram = item->datagram;
-			rc = fail(
+			rc = kx_errorf(
 			    err, errlen,
 			    "%s (message_seq %u) at %s is incomplete: %u of its %u bytes are in the flight",
 			    kx_tls_msg_name(item->msg), (unsigned)m->message_seq,
@@ -766,7 +757,7 @@ int kx_tls_parse_bare(const uint8_t *buf, size_t len, struct kx_tls_flight *out,
 	memset(out, 0, sizeof *out);
 	out->bare = 1;
 	if (len == 0)
-		return fail(err, errlen, "no bytes, so no handshake message");
+		return kx_errorf(err, errlen, "no bytes, so no handshake message");
 	while (pos < len) {
 		size_t avail = len - pos, body_len;
 		struct kx_tls_item *item;
@@ -774,9 +765,9 @@ int kx_tls_parse_bare(const uint8_t *buf, size_t len, struct kx_tls_flight *out,
 
 		if (avail < TLS_HANDSHAKE_HEADER) {
 			kx_tls_flight_free(out);
-			return fail(err, errlen,
-			            "handshake header at offset %zu is truncated: %zu of 4 bytes", pos,
-			            avail);
+			return kx_errorf(err, errlen,
+			                 "handshake header at offset %zu is truncated: %zu of 4 bytes", pos,
+			                 avail);
 		}
 		type = buf[pos];
 		body_len = be24(buf + pos + 1);
@@ -784,14 +775,14 @@ int kx_tls_parse_bare(const uint8_t *buf, size_t len, struct kx_tls_flight *out,
 		 * messages. */
 		if (handshake_msg(type) == KX_MSG_UNKNOWN_HANDSHAKE) {
 			kx_tls_flight_free(out);
-			return fail(err, errlen, "byte %u at offset %zu is not a TLS 1.2 handshake type",
-			            type, pos);
+			return kx_errorf(err, errlen, "byte %u at offset %zu is not a TLS 1.2 handshake type",
+			                 type, pos);
 		}
 		if (body_len > avail - TLS_HANDSHAKE_HEADER) {
 			kx_tls_flight_free(out);
-			return fail(err, errlen, "%s at offset %zu declares %zu bytes, %zu follow",
-			            kx_tls_msg_name(handshake_msg(type)), pos, body_len,
-			            avail - TLS_HANDSHAKE_HEADER);
+			return kx_errorf(err, errlen, "%s at offset %zu declares %zu bytes, %zu follow",
+			                 kx_tls_msg_name(handshake_msg(type)), pos, body_len,
+			                 avail - TLS_HANDSHAKE_HEADER);
 		}
 		item = add_item(out, handshake_msg(type), KX_CT_HANDSHAKE, buf + pos + TLS_HANDSHAKE_HEADER,
 		                body_len);
@@ -906,8 +897,8 @@ int kx_escertke_check(int message, const struct kx_tls_flight *flight, char *err
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
 	if (message < 1 || message > 4)
-		return fail(err, errlen, "ESCertKE message %d does not exist: the messages are 1..4",
-		            message);
+		return kx_errorf(err, errlen, "ESCertKE message %d does not exist: the messages are 1..4",
+		                 message);
 	if (flight->bare)
 		deviation(&d,
 		          "bare handshake messages without TLS record headers (spec point 8 variant), not "

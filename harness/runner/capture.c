@@ -9,6 +9,7 @@
  * first packet), which is what makes Wireshark decrypt without set-up. */
 #include "runner/capture.h"
 
+#include "core/errors.h"
 #include "core/json_io.h"
 #include "core/netpkt.h"
 #include "core/pcapng.h"
@@ -58,16 +59,6 @@ struct capture {
 	struct packets packets;
 };
 
-static void errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void errf(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list args;
-	va_start(args, fmt);
-	vsnprintf(err, errlen, fmt, args);
-	va_end(args);
-}
-
 /* A malloc'd formatted string, or NULL when memory runs out. */
 static char *strf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -90,10 +81,8 @@ static char *strf(const char *fmt, ...)
 
 static int make_dir(const char *path, char *err, size_t errlen)
 {
-	if (mkdir(path, 0777) != 0 && errno != EEXIST) {
-		errf(err, errlen, "cannot create %s: %s", path, strerror(errno));
-		return -1;
-	}
+	if (mkdir(path, 0777) != 0 && errno != EEXIST)
+		return kx_errorf(err, errlen, "cannot create %s: %s", path, strerror(errno));
 	return 0;
 }
 
@@ -119,10 +108,8 @@ int kx_capture_begin(const char *dir, char *err, size_t errlen)
 	char path[4200];
 	kx_capture_batch_path(dir, 0, path, sizeof path);
 	FILE *f = fopen(path, "wb");
-	if (f == NULL || fclose(f) != 0) {
-		errf(err, errlen, "cannot create %s: %s", path, strerror(errno));
-		return -1;
-	}
+	if (f == NULL || fclose(f) != 0)
+		return kx_errorf(err, errlen, "cannot create %s: %s", path, strerror(errno));
 	/* Later batches of an earlier, longer run would otherwise be checked again. */
 	for (size_t batch = 1;; batch++) {
 		kx_capture_batch_path(dir, batch * KX_CAPTURE_BATCH, path, sizeof path);
@@ -402,10 +389,8 @@ static int write_section(FILE *f, const struct capture *cap, const char *path, c
 		const struct packet *p = &cap->packets.items[i];
 		kx_pcapng_packet(&w, 0, p->ts_us, p->data, p->len, p->comment);
 	}
-	if (kx_pcapng_flush(&w) != 0) {
-		errf(err, errlen, "%s: %s", path, w.err);
-		return -1;
-	}
+	if (kx_pcapng_flush(&w) != 0)
+		return kx_errorf(err, errlen, "%s: %s", path, w.err);
 	return 0;
 }
 
@@ -414,13 +399,11 @@ static int write_capture(const char *path, const char *mode, const struct captur
                          size_t errlen)
 {
 	FILE *f = fopen(path, mode);
-	if (f == NULL) {
-		errf(err, errlen, "cannot open %s: %s", path, strerror(errno));
-		return -1;
-	}
+	if (f == NULL)
+		return kx_errorf(err, errlen, "cannot open %s: %s", path, strerror(errno));
 	int ret = write_section(f, cap, path, err, errlen);
 	if (fclose(f) != 0 && ret == 0) {
-		errf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+		kx_errorf(err, errlen, "cannot write %s: %s", path, strerror(errno));
 		ret = -1;
 	}
 	return ret;
@@ -437,15 +420,11 @@ static int write_capture_locked(const char *path, const struct capture *cap, cha
 static int write_text(const char *path, const char *text, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "w");
-	if (f == NULL) {
-		errf(err, errlen, "cannot open %s: %s", path, strerror(errno));
-		return -1;
-	}
+	if (f == NULL)
+		return kx_errorf(err, errlen, "cannot open %s: %s", path, strerror(errno));
 	int ok = fputs(text, f) >= 0;
-	if (fclose(f) != 0 || !ok) {
-		errf(err, errlen, "cannot write %s: %s", path, strerror(errno));
-		return -1;
-	}
+	if (fclose(f) != 0 || !ok)
+		return kx_errorf(err, errlen, "cannot write %s: %s", path, strerror(errno));
 	return 0;
 }
 
@@ -499,13 +478,13 @@ int kx_capture_case(const char *dir, size_t case_index, const char *case_id, con
 	if (outcome != NULL && strcmp(outcome, "completed") == 0 &&
 	    (add_keylog(&cap, json_object_get(result, "initiator_report")) != 0 ||
 	     add_keylog(&cap, json_object_get(result, "terminator_report")) != 0)) {
-		errf(err, errlen, "%s: out of memory", case_id);
+		kx_errorf(err, errlen, "%s: out of memory", case_id);
 		goto out;
 	}
 	describe_case(&cap, case_id, result);
 	build_packets(&cap, case_index, relay);
 	if (cap.packets.oom) {
-		errf(err, errlen, "%s: out of memory while building packets", case_id);
+		kx_errorf(err, errlen, "%s: out of memory while building packets", case_id);
 		goto out;
 	}
 	const char *no_secrets =

@@ -10,6 +10,7 @@
  * fields therefore show whether the Decryption Secrets Block worked. */
 #include "runner/capture_check.h"
 
+#include "core/errors.h"
 #include "core/hex.h"
 #include "core/json_io.h"
 #include "core/netpkt.h"
@@ -59,16 +60,6 @@ struct seen {
 	int finished[2];       /* [1]: from the initiator */
 	struct buffer data[2]; /* decrypted data.data hex from each end, ","-separated */
 };
-
-static void errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void errf(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list args;
-	va_start(args, fmt);
-	vsnprintf(err, errlen, fmt, args);
-	va_end(args);
-}
 
 static void buf_put(struct buffer *b, const char *data, size_t len)
 {
@@ -152,7 +143,7 @@ static int run_tshark(const char *tshark, const char *file, struct buffer *out, 
 	int fds[2];
 	FILE *complaints = tmpfile();
 	if (complaints == NULL || pipe(fds) != 0) {
-		errf(why, len, "cannot start tshark: %s", strerror(errno));
+		kx_errorf(why, len, "cannot start tshark: %s", strerror(errno));
 		if (complaints != NULL)
 			fclose(complaints);
 		return 1;
@@ -160,7 +151,7 @@ static int run_tshark(const char *tshark, const char *file, struct buffer *out, 
 	fflush(NULL);
 	pid_t pid = fork();
 	if (pid < 0) {
-		errf(why, len, "cannot start tshark: %s", strerror(errno));
+		kx_errorf(why, len, "cannot start tshark: %s", strerror(errno));
 		close(fds[0]);
 		close(fds[1]);
 		fclose(complaints);
@@ -193,20 +184,16 @@ static int run_tshark(const char *tshark, const char *file, struct buffer *out, 
 	first_complaint(complaints, complaint, sizeof complaint);
 	fclose(complaints);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == EXEC_FAILED) {
-		errf(why, len, "cannot execute %s", tshark);
+		kx_errorf(why, len, "cannot execute %s", tshark);
 		return 1;
 	}
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		errf(why, len, "tshark could not read %s (%s %d)%s%s", file,
-		     WIFEXITED(status) ? "exit status" : "signal",
-		     WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), complaint[0] ? ": " : "",
-		     complaint);
-		return -1;
-	}
-	if (out->oom) {
-		errf(why, len, "out of memory reading tshark's output");
-		return -1;
-	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return kx_errorf(why, len, "tshark could not read %s (%s %d)%s%s", file,
+		                 WIFEXITED(status) ? "exit status" : "signal",
+		                 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
+		                 complaint[0] ? ": " : "", complaint);
+	if (out->oom)
+		return kx_errorf(why, len, "out of memory reading tshark's output");
 	return 0;
 }
 
@@ -391,7 +378,7 @@ int kx_capture_check(const char *dir, json_t *cases, char *err, size_t errlen)
 	char default_batch[4200], tshark[4200], why[1200];
 	int ret = -1;
 	if (seen == NULL || by_port == NULL) {
-		errf(err, errlen, "capture check: out of memory");
+		kx_errorf(err, errlen, "capture check: out of memory");
 		goto out;
 	}
 	snprintf(default_batch, sizeof default_batch, "%s/captures/all-cases.pcapng", dir);
@@ -417,9 +404,10 @@ int kx_capture_check(const char *dir, json_t *cases, char *err, size_t errlen)
 	const char *configured = getenv("KX_TSHARK");
 	const char *wanted = configured != NULL && configured[0] != '\0' ? configured : "tshark";
 	if (find_program(wanted, tshark, sizeof tshark) != 0) {
-		errf(err, errlen,
-		     "%s not found%s; install tshark (Debian: tshark) to check that the captures decrypt",
-		     wanted, configured != NULL && configured[0] != '\0' ? " ($KX_TSHARK)" : " on the PATH");
+		kx_errorf(
+		    err, errlen,
+		    "%s not found%s; install tshark (Debian: tshark) to check that the captures decrypt",
+		    wanted, configured != NULL && configured[0] != '\0' ? " ($KX_TSHARK)" : " on the PATH");
 		not_run(seen, n, err);
 		goto out;
 	}
@@ -445,7 +433,7 @@ int kx_capture_check(const char *dir, json_t *cases, char *err, size_t errlen)
 		int ran = run_tshark(tshark, batch, &out, why, sizeof why);
 		files++;
 		if (ran == 1) {
-			errf(err, errlen, "%s", why);
+			kx_errorf(err, errlen, "%s", why);
 			not_run(seen, n, err);
 			free(out.data);
 			goto out;
@@ -471,9 +459,10 @@ int kx_capture_check(const char *dir, json_t *cases, char *err, size_t errlen)
 		}
 		free(out.data);
 	}
-	errf(err, errlen,
-	     "capture check: %s read %zu batch file%s (%zu packets) in %.1f s; %zu capture%s failed", tshark,
-	     files, files == 1 ? "" : "s", rows, now_s() - started, failures, failures == 1 ? "" : "s");
+	kx_errorf(err, errlen,
+	          "capture check: %s read %zu batch file%s (%zu packets) in %.1f s; %zu capture%s failed",
+	          tshark, files, files == 1 ? "" : "s", rows, now_s() - started, failures,
+	          failures == 1 ? "" : "s");
 	ret = (int)failures;
 out:
 	for (size_t i = 0; seen != NULL && i < n; i++) {

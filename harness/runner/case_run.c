@@ -8,6 +8,7 @@
  * misbehaving peer of a negative case cannot be configured on that library),
  * and "met" says whether that is what the suite expected. */
 #include "runner/case_run.h"
+#include "runner/case_json.h"
 
 #include "core/exporter_split.h"
 #include "core/hex.h"
@@ -141,6 +142,20 @@ static void check_agreement(json_t *ini, json_t *ter, const struct kx_case *c, s
 		failf(v, "negotiated suite %s, the case asked for %s", kx_json_get_string(ini, "suite"), c->suite);
 }
 
+int kx_case_peer_named(json_t *report, const char *expected)
+{
+	size_t i;
+	json_t *name;
+	json_array_foreach(json_object_get(report, "peer_names"), i, name)
+	{
+		const char *text = json_string_value(name);
+		const char *colon = text != NULL ? strchr(text, ':') : NULL;
+		if (colon != NULL && strcmp(colon + 1, expected) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 /* The end-points' own checks that the runner can see from outside: SNI, the
  * PSK identity the server looked up, the peer names each end accepted. */
 static void check_identities(json_t *ini, json_t *ter, const struct kx_case *c, struct verdict *v)
@@ -160,16 +175,7 @@ static void check_identities(json_t *ini, json_t *ter, const struct kx_case *c, 
 		const char *expected = kx_json_get_string(configs[e], "expected_peer_name");
 		if (expected == NULL)
 			continue;
-		int found = 0;
-		size_t i;
-		json_t *name;
-		json_array_foreach(json_object_get(ends[e], "peer_names"), i, name)
-		{
-			const char *text = json_string_value(name);
-			const char *colon = text != NULL ? strchr(text, ':') : NULL;
-			found |= colon != NULL && strcmp(colon + 1, expected) == 0;
-		}
-		if (!found)
+		if (!kx_case_peer_named(ends[e], expected))
 			failf(v, "the %s accepted a peer certificate without the subjectAltName %s",
 			      e == 0 ? "initiator" : "terminator", expected);
 	}
@@ -343,70 +349,14 @@ static void check_e2e(struct kx_driver_pool *pool, const struct kx_case *c, cons
 		failf(v, "the initiator's end-to-end keys differ from those %s derives from the same Ke", pool->names[r]);
 }
 
-static void add_flights(json_t *result, const struct kx_relay *relay)
-{
-	json_t *flights = json_array();
-	for (size_t i = 0; i < relay->n_flights; i++) {
-		const struct kx_flight_record *f = &relay->flights[i];
-		json_t *flight = json_pack("{s:i, s:s, s:s, s:I, s:I, s:I, s:i, s:s}", "number", f->number, "from",
-					   f->from_initiator ? "initiator" : "terminator", "to",
-					   f->from_initiator ? "terminator" : "initiator", "at_us", (json_int_t)f->at_us,
-					   "written", (json_int_t)f->written, "delivered",
-					   (json_int_t)kx_chunks_total(&f->chunks), "datagrams", (int)f->chunks.n, "items",
-					   f->summary);
-		if (f->fault[0] != '\0')
-			json_object_set_new(flight, "fault", json_string(f->fault));
-		if (f->application_data)
-			json_object_set_new(flight, "application_data", json_string(f->text));
-		if (f->escertke_message > 0) {
-			json_object_set_new(flight, "escertke_message", json_integer(f->escertke_message));
-			json_object_set_new(flight, "notify",
-					    json_string(f->escertke_message % 2 == 1 ? "request" : "response"));
-			if (f->primitive != NULL)
-				json_object_set_new(flight, "primitive", json_string(f->primitive));
-		}
-		json_array_append_new(flights, flight);
-	}
-	json_object_set_new(result, "flights", flights);
-}
-
-static const char *outcome_name(enum kx_relay_outcome outcome)
-{
-	switch (outcome) {
-	case KX_RELAY_DONE:
-		return "completed";
-	case KX_RELAY_FAILED:
-		return "refused";
-	case KX_RELAY_STALLED:
-		return "stalled";
-	case KX_RELAY_ERROR:
-		return "driver-error";
-	}
-	return "unknown";
-}
-
-static void close_end(struct kx_driver_pool *pool, size_t driver, const char *session)
-{
-	json_decref(call(pool, driver, json_pack("{s:s, s:s}", "op", "close", "session", session)));
-}
-
-/* The request for session info with the scenario's export. */
-static json_t *info_request(const char *session, const struct kx_case *c)
-{
-	json_t *request = json_pack("{s:s, s:s}", "op", "info", "session", session);
-	const char *label = kx_json_get_string(json_object_get(c->scenario, "export"), "label");
-	if (label != NULL)
-		json_object_set_new(request, "export", json_pack("[{s:s, s:i}]", "label", label, "length", KX_EXPORT_LEN));
-	return request;
-}
-
 /* Judges a completed handshake of a positive case. */
 static void check_completed(struct kx_driver_pool *pool, const struct kx_case *c, struct kx_relay *relay,
 			    const char *claimed_reading, json_t *result, struct verdict *v)
 {
 	json_t *ini, *ter;
-	kx_pool_call_pair(pool, c->initiator, info_request(relay->initiator_session, c), c->terminator,
-			  info_request(relay->terminator_session, c), &ini, &ter);
+	const char *label = kx_json_get_string(json_object_get(c->scenario, "export"), "label");
+	kx_pool_call_pair(pool, c->initiator, kx_relay_info_request(relay->initiator_session, label),
+	                  c->terminator, kx_relay_info_request(relay->terminator_session, label), &ini, &ter);
 	json_object_set(result, "initiator_report", ini);
 	json_object_set(result, "terminator_report", ter);
 	if (!ok(ini) || !ok(ter)) {
@@ -456,12 +406,10 @@ static int judge_refusal(const struct kx_case *c, const struct kx_relay *relay, 
 json_t *kx_case_result_new(const struct kx_driver_pool *pool, const struct kx_case *c)
 {
 	static const char *const kinds[] = {"positive", "negative", "fault"};
-	const char *clauses = kx_json_get_string(c->scenario, "clauses");
-	json_t *result = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id", c->id, "scenario",
-				   kx_json_get_string(c->scenario, "name"), "clauses", clauses ? clauses : "", "initiator",
-				   pool->names[c->initiator], "terminator", pool->names[c->terminator], "transport",
-				   c->transport, "suite", c->suite, "kind", kinds[c->kind], "expected",
-				   c->kind == KX_CASE_POSITIVE ? "pass" : "fail");
+	json_t *result =
+	    kx_case_json_new(c->id, kx_json_get_string(c->scenario, "name"), c->scenario,
+	                     pool->names[c->initiator], pool->names[c->terminator], c->transport, c->suite,
+	                     kinds[c->kind], c->kind == KX_CASE_POSITIVE ? "pass" : "fail");
 	if (c->variant != NULL) {
 		const char *why = kx_json_get_string(c->variant, "why");
 		json_object_set_new(result, "variant",
@@ -511,13 +459,10 @@ json_t *kx_case_run(struct kx_driver_pool *pool, const struct kx_case *c, const 
 	 * compiled out): that case cannot test the other end there, so it is skipped. */
 	{
 		json_t *ri, *rt;
-		kx_pool_call_pair(pool, c->initiator,
-				  json_pack("{s:s, s:s, s:O}", "op", "open", "session", relay->initiator_session, "config",
-					    c->initiator_config),
-				  c->terminator,
-				  json_pack("{s:s, s:s, s:O}", "op", "open", "session", relay->terminator_session, "config",
-					    c->terminator_config),
-				  &ri, &rt);
+		kx_pool_call_pair(
+		    pool, c->initiator, kx_relay_open_request(relay->initiator_session, c->initiator_config),
+		    c->terminator, kx_relay_open_request(relay->terminator_session, c->terminator_config),
+		    &ri, &rt);
 		int oki = ok(ri), okt = ok(rt);
 		if (!oki || !okt) {
 			int ini_failed = !oki;
@@ -530,9 +475,11 @@ json_t *kx_case_run(struct kx_driver_pool *pool, const struct kx_case *c, const 
 				 ini_failed ? "initiator" : "terminator",
 				 pool->names[ini_failed ? c->initiator : c->terminator], why);
 			if (oki)
-				close_end(pool, c->initiator, relay->initiator_session);
+				json_decref(call(pool, c->initiator,
+				                 kx_relay_close_request(relay->initiator_session)));
 			if (okt)
-				close_end(pool, c->terminator, relay->terminator_session);
+				json_decref(call(pool, c->terminator,
+				                 kx_relay_close_request(relay->terminator_session)));
 			json_decref(ri);
 			json_decref(rt);
 			goto done;
@@ -542,7 +489,7 @@ json_t *kx_case_run(struct kx_driver_pool *pool, const struct kx_case *c, const 
 	}
 
 	kx_relay_run(relay);
-	json_object_set_new(result, "outcome", json_string(outcome_name(relay->outcome)));
+	json_object_set_new(result, "outcome", json_string(kx_case_json_outcome(relay->outcome)));
 	if (relay->rejected_by[0] != '\0')
 		json_object_set_new(result, "rejected_by", json_string(relay->rejected_by));
 	if (c->kind != KX_CASE_POSITIVE) {
@@ -558,22 +505,18 @@ json_t *kx_case_run(struct kx_driver_pool *pool, const struct kx_case *c, const 
 			failf(&v, "%s", relay->diagnosis);
 		met = strcmp(v.result, KX_RESULT_PASS) == 0;
 	}
-	add_flights(result, relay);
+	kx_case_json_flights(result, relay);
 	{
 		json_t *ri, *rt;
-		kx_pool_call_pair(pool, c->initiator,
-				  json_pack("{s:s, s:s}", "op", "close", "session", relay->initiator_session),
-				  c->terminator,
-				  json_pack("{s:s, s:s}", "op", "close", "session", relay->terminator_session), &ri, &rt);
+		kx_pool_call_pair(pool, c->initiator, kx_relay_close_request(relay->initiator_session),
+		                  c->terminator, kx_relay_close_request(relay->terminator_session), &ri, &rt);
 		json_decref(ri);
 		json_decref(rt);
 	}
 done:
 	if (relay_out == NULL)
 		kx_relay_free(relay);
-	json_object_set_new(result, "result", json_string(v.result));
-	json_object_set_new(result, "met", json_boolean(met || strcmp(v.result, KX_RESULT_SKIP) == 0));
-	json_object_set_new(result, "diagnosis", json_string(v.diagnosis));
-	json_object_set_new(result, "duration_ms", json_real(now_ms() - started));
+	kx_case_json_verdict(result, v.result, met || strcmp(v.result, KX_RESULT_SKIP) == 0, v.diagnosis,
+	                     now_ms() - started);
 	return result;
 }

@@ -19,6 +19,10 @@
 #define KX_RESULT_NOT_IMPLEMENTED "not-implemented"
 #define KX_RESULT_SKIP "skip"
 
+/* 1 if a session report (a driver's "info" answer) lists a peer name ("DNS:...", "URI:...")
+ * whose value is expected, else 0. */
+int kx_case_peer_named(json_t *report, const char *expected);
+
 /* The result object of a case before it runs: id, scenario, pairing, kind,
  * variant and expectation (new reference). */
 json_t *kx_case_result_new(const struct kx_driver_pool *pool, const struct kx_case *c);

@@ -11,13 +11,13 @@
  * identifier readings, by the core. */
 #include "runner/claims.h"
 
+#include "core/errors.h"
 #include "core/exporter_split.h"
 #include "core/hex.h"
 #include "core/json_io.h"
 #include "core/keyid.h"
 #include "core/nfkc.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,17 +34,6 @@ static const char *const claim_names[KX_CLAIM_COUNT] = {"export", "key_id", "key
 
 static const char *const onem2m_labels[] = {"EXPORTER-oneM2M-Bootstrap", "EXPORTER-oneM2M-Connection",
                                             "EXPORTER-oneM2M-ESCertKE"};
-
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list args;
-	va_start(args, fmt);
-	vsnprintf(err, errlen, fmt, args);
-	va_end(args);
-	return -1;
-}
 
 const char *kx_claim_name(enum kx_claim_id id)
 {
@@ -72,14 +61,14 @@ int kx_claims_set(struct kx_claims *c, enum kx_claim_id id, const char *value, s
                   char *err, size_t errlen)
 {
 	if (c->values[id] != NULL)
-		return fail(err, errlen, "claim %s is given twice (%s and %s)", claim_names[id],
-		            c->sources[id], source);
+		return kx_errorf(err, errlen, "claim %s is given twice (%s and %s)", claim_names[id],
+		                 c->sources[id], source);
 	if (len > CLAIM_TEXT_MAX)
-		return fail(err, errlen, "claim %s is %zu characters long; no claim is longer than %d",
-		            claim_names[id], len, CLAIM_TEXT_MAX);
+		return kx_errorf(err, errlen, "claim %s is %zu characters long; no claim is longer than %d",
+		                 claim_names[id], len, CLAIM_TEXT_MAX);
 	char *text = malloc(len + 1);
 	if (text == NULL)
-		return fail(err, errlen, "out of memory");
+		return kx_errorf(err, errlen, "out of memory");
 	size_t n = 0;
 	if (id == KX_CLAIM_KEYID) {
 		/* Text: only the blanks around it go (a line's end, an indentation). */
@@ -108,11 +97,12 @@ int kx_claims_parse_arg(struct kx_claims *c, const char *arg, char *err, size_t 
 	const char *eq = strchr(arg, '=');
 	enum kx_claim_id id;
 	if (eq == NULL || claim_from_name(arg, (size_t)(eq - arg), &id) != 0)
-		return fail(err, errlen,
-		            "bad claim \"%.200s\": expected NAME=VALUE with NAME one of export, key_id, key, "
-		            "keyid, t1, t2, "
-		            "t3, t4, ke2e_master",
-		            arg);
+		return kx_errorf(
+		    err, errlen,
+		    "bad claim \"%.200s\": expected NAME=VALUE with NAME one of export, key_id, key, "
+		    "keyid, t1, t2, "
+		    "t3, t4, ke2e_master",
+		    arg);
 	return kx_claims_set(c, id, eq + 1, strlen(eq + 1), "--claim", err, errlen);
 }
 
@@ -121,11 +111,11 @@ int kx_claims_load_file(struct kx_claims *c, const char *path, char *err, size_t
 	json_error_t error;
 	json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &error);
 	if (root == NULL)
-		return fail(err, errlen, "%s: not readable as JSON: %s (line %d)", path, error.text,
-		            error.line);
+		return kx_errorf(err, errlen, "%s: not readable as JSON: %s (line %d)", path, error.text,
+		                 error.line);
 	int ret = 0;
 	if (!json_is_object(root))
-		ret = fail(err, errlen, "%s: must be a JSON object {\"NAME\": \"VALUE\", ...}", path);
+		ret = kx_errorf(err, errlen, "%s: must be a JSON object {\"NAME\": \"VALUE\", ...}", path);
 	const char *key;
 	json_t *value;
 	json_object_foreach(root, key, value)
@@ -135,15 +125,16 @@ int kx_claims_load_file(struct kx_claims *c, const char *path, char *err, size_t
 		if (ret != 0)
 			break;
 		if (claim_from_name(key, strlen(key), &id) != 0)
-			ret = fail(err, errlen,
-			           "%s: \"%s\" is not a claim (export, key_id, key, keyid, t1, t2, t3, t4, "
-			           "ke2e_master)",
-			           path, key);
+			ret = kx_errorf(
+			    err, errlen,
+			    "%s: \"%s\" is not a claim (export, key_id, key, keyid, t1, t2, t3, t4, "
+			    "ke2e_master)",
+			    path, key);
 		else if (!json_is_string(value))
-			ret = fail(err, errlen, "%s: claim \"%s\" must be a string", path, key);
+			ret = kx_errorf(err, errlen, "%s: claim \"%s\" must be a string", path, key);
 		else if (kx_claims_set(c, id, json_string_value(value), json_string_length(value),
 		                       "claims file", why, sizeof why) != 0)
-			ret = fail(err, errlen, "%s: %s", path, why);
+			ret = kx_errorf(err, errlen, "%s: %s", path, why);
 	}
 	json_decref(root);
 	return ret;
@@ -154,16 +145,16 @@ int kx_claims_add_pattern(struct kx_claims *c, const char *arg, char *err, size_
 	const char *eq = strchr(arg, '=');
 	enum kx_claim_id id;
 	if (eq == NULL || claim_from_name(arg, (size_t)(eq - arg), &id) != 0)
-		return fail(err, errlen,
-		            "bad claim pattern \"%.200s\": expected NAME=REGEX with NAME one of export, "
-		            "key_id, key, keyid, "
-		            "t1, t2, t3, t4, ke2e_master",
-		            arg);
+		return kx_errorf(err, errlen,
+		                 "bad claim pattern \"%.200s\": expected NAME=REGEX with NAME one of export, "
+		                 "key_id, key, keyid, "
+		                 "t1, t2, t3, t4, ke2e_master",
+		                 arg);
 	if (c->n_patterns == KX_MAX_CLAIM_PATTERNS)
-		return fail(err, errlen, "at most %d claim patterns", KX_MAX_CLAIM_PATTERNS);
+		return kx_errorf(err, errlen, "at most %d claim patterns", KX_MAX_CLAIM_PATTERNS);
 	for (size_t i = 0; i < c->n_patterns; i++)
 		if (c->patterns[i].id == id)
-			return fail(err, errlen, "claim %s has two patterns", claim_names[id]);
+			return kx_errorf(err, errlen, "claim %s has two patterns", claim_names[id]);
 	struct kx_claim_pattern *p = &c->patterns[c->n_patterns];
 	memset(p, 0, sizeof *p);
 	/* REG_NEWLINE: a pattern reads lines, as a person reading the output would. */
@@ -171,21 +162,36 @@ int kx_claims_add_pattern(struct kx_claims *c, const char *arg, char *err, size_
 	if (rc != 0) {
 		char why[200];
 		regerror(rc, &p->re, why, sizeof why);
-		return fail(err, errlen,
-		            "claim pattern for %s: \"%.200s\" is not a POSIX extended regular expression: %s",
-		            claim_names[id], eq + 1, why);
+		return kx_errorf(
+		    err, errlen,
+		    "claim pattern for %s: \"%.200s\" is not a POSIX extended regular expression: %s",
+		    claim_names[id], eq + 1, why);
 	}
 	if (p->re.re_nsub < 1) {
 		regfree(&p->re);
-		return fail(err, errlen,
-		            "claim pattern for %s: \"%.200s\" has no group; put the value in ( ), e.g. "
-		            "'Keying material: "
-		            "([0-9A-Fa-f]+)'",
-		            claim_names[id], eq + 1);
+		return kx_errorf(err, errlen,
+		                 "claim pattern for %s: \"%.200s\" has no group; put the value in ( ), e.g. "
+		                 "'Keying material: "
+		                 "([0-9A-Fa-f]+)'",
+		                 claim_names[id], eq + 1);
 	}
 	p->id = id;
 	snprintf(p->text, sizeof p->text, "%s", eq + 1);
 	c->n_patterns++;
+	return 0;
+}
+
+int kx_claims_from_options(struct kx_claims *c, const char *file, const char *const *args, size_t n_args,
+                           const char *const *patterns, size_t n_patterns, char *err, size_t errlen)
+{
+	if (file != NULL && kx_claims_load_file(c, file, err, errlen) != 0)
+		return -1;
+	for (size_t i = 0; i < n_args; i++)
+		if (kx_claims_parse_arg(c, args[i], err, errlen) != 0)
+			return -1;
+	for (size_t i = 0; i < n_patterns; i++)
+		if (kx_claims_add_pattern(c, patterns[i], err, errlen) != 0)
+			return -1;
 	return 0;
 }
 
@@ -212,41 +218,43 @@ int kx_claim_form(const struct kx_claims *c, enum kx_claim_id id, char *why, siz
 		return 0;
 	size_t len = strlen(v);
 	if (id == KX_CLAIM_KEYID)
-		return len > 0 ? 0 : fail(why, whylen, "claim keyid is empty");
+		return len > 0 ? 0 : kx_errorf(why, whylen, "claim keyid is empty");
 	if (!kx_is_hex(v, len) || len % 2 != 0)
-		return fail(why, whylen, "claim %s is not hex: \"%.100s\"%s", claim_names[id], v,
-		            len > 100 ? "..." : "");
+		return kx_errorf(why, whylen, "claim %s is not hex: \"%.100s\"%s", claim_names[id], v,
+		                 len > 100 ? "..." : "");
 	size_t bytes = len / 2;
 	const char *s = bytes == 1 ? "" : "s";
 	switch (id) {
 	case KX_CLAIM_EXPORT:
 		return bytes == KX_EXPORT_LEN
 		           ? 0
-		           : fail(why, whylen,
-		                  "claim export is %zu byte%s; the oneM2M exporter output is 48 bytes "
-		                  "(TS-0003 10.3.1)",
-		                  bytes, s);
+		           : kx_errorf(why, whylen,
+		                       "claim export is %zu byte%s; the oneM2M exporter output is 48 bytes "
+		                       "(TS-0003 10.3.1)",
+		                       bytes, s);
 	case KX_CLAIM_KEY_ID:
 		return bytes == KX_KEY_ID_LEN
 		           ? 0
-		           : fail(why, whylen,
-		                  "claim key_id is %zu byte%s; the key identifier is the 16 most "
-		                  "significant bytes of the export (TS-0003 10.3.1)",
-		                  bytes, s);
+		           : kx_errorf(why, whylen,
+		                       "claim key_id is %zu byte%s; the key identifier is the 16 most "
+		                       "significant bytes of the export (TS-0003 10.3.1)",
+		                       bytes, s);
 	case KX_CLAIM_KEY:
 		return bytes == KX_KEY_LEN
 		           ? 0
-		           : fail(why, whylen,
-		                  "claim key is %zu byte%s; the key is the 32 least significant bytes of "
-		                  "the export (TS-0003 10.3.1)",
-		                  bytes, s);
+		           : kx_errorf(
+		                 why, whylen,
+		                 "claim key is %zu byte%s; the key is the 32 least significant bytes of "
+		                 "the export (TS-0003 10.3.1)",
+		                 bytes, s);
 	default:
 		return bytes == 32 || bytes == 64
 		           ? 0
-		           : fail(why, whylen,
-		                  "claim %s is %zu byte%s; an E2E key is 32 bytes (HMAC-SHA-256) or 64 bytes "
-		                  "(HMAC-SHA-512) (TS-0003 10.3.6)",
-		                  claim_names[id], bytes, s);
+		           : kx_errorf(
+		                 why, whylen,
+		                 "claim %s is %zu byte%s; an E2E key is 32 bytes (HMAC-SHA-256) or 64 bytes "
+		                 "(HMAC-SHA-512) (TS-0003 10.3.6)",
+		                 claim_names[id], bytes, s);
 	}
 }
 
@@ -351,7 +359,8 @@ static int answer_bytes(struct checker *k, json_t *answer, const char *key, uint
 	const char *hex = kx_json_get_string(answer, key);
 	size_t got = 0;
 	if (hex == NULL || kx_hex_decode(hex, strlen(hex), out, len, &got) != 0 || got != len)
-		return fail(k->err, sizeof k->err, "a driver answered without %zu bytes of \"%s\"", len, key);
+		return kx_errorf(k->err, sizeof k->err, "a driver answered without %zu bytes of \"%s\"", len,
+		                 key);
 	return 0;
 }
 
@@ -400,7 +409,7 @@ static int compute_exports(struct checker *k)
 			char a[97], b[97];
 			kx_hex_encode(ref->out, KX_EXPORT_LEN, a, 0);
 			kx_hex_encode(out, KX_EXPORT_LEN, b, 0);
-			return fail(
+			return kx_errorf(
 			    k->err, sizeof k->err,
 			    "the reference drivers disagree on the exporter: %s computes %s, %s computes %s",
 			    driver_name(k, ctx->recomputers[0]), a, driver_name(k, ctx->recomputers[i]), b);
@@ -419,12 +428,12 @@ static int compute_exports(struct checker *k)
 		                              ctx->own_name ? ctx->own_name : "the harness", "value",
 		                              ctx->own_export));
 		if (strcasecmp(ref_hex, ctx->own_export) != 0)
-			return fail(k->err, sizeof k->err,
-			            "%s exported %s, but the TLS 1.2 PRF of its session's secrets is %s "
-			            "(%s): the harness's "
-			            "reference is broken",
-			            ctx->own_name ? ctx->own_name : "the harness", ctx->own_export, ref_hex,
-			            driver_name(k, ctx->recomputers[0]));
+			return kx_errorf(k->err, sizeof k->err,
+			                 "%s exported %s, but the TLS 1.2 PRF of its session's secrets is %s "
+			                 "(%s): the harness's "
+			                 "reference is broken",
+			                 ctx->own_name ? ctx->own_name : "the harness", ctx->own_export,
+			                 ref_hex, driver_name(k, ctx->recomputers[0]));
 	}
 
 	/* The mistakes: the randoms swapped, another oneM2M label, both. */
@@ -487,7 +496,7 @@ static int e2e_of(struct checker *k, size_t driver, const char *hash, size_t hle
 		char *salt = malloc(2 * strlen(id) + 1);
 		if (salt == NULL) {
 			json_decref(request);
-			return fail(k->err, sizeof k->err, "out of memory");
+			return kx_errorf(k->err, sizeof k->err, "out of memory");
 		}
 		kx_hex_encode((const uint8_t *)id, strlen(id), salt, 0);
 		json_object_set_new(request, "salt", json_string(salt));
@@ -503,8 +512,8 @@ static int e2e_of(struct checker *k, size_t driver, const char *hash, size_t hle
 		size_t got = 0;
 		if (hex == NULL || kx_hex_decode(hex, strlen(hex), out->t[i], HASH_MAX, &got) != 0 ||
 		    got != hlen)
-			ret = fail(k->err, sizeof k->err, "driver %s answered e2e without T(%zu)",
-			           driver_name(k, driver), i + 1);
+			ret = kx_errorf(k->err, sizeof k->err, "driver %s answered e2e without T(%zu)",
+			                driver_name(k, driver), i + 1);
 	}
 	json_decref(answer);
 	return ret;
@@ -573,9 +582,9 @@ static int compute_e2e(struct checker *k, int sha512)
 		for (size_t t = 0; t < 4; t++)
 			same &= memcmp(ref->t[t], other.t[t], hlen) == 0;
 		if (!same)
-			return fail(k->err, sizeof k->err,
-			            "the reference drivers disagree on Kpsa or the %s E2E keys (%s, %s)",
-			            hash, driver_name(k, driver), driver_name(k, ctx->recomputers[i]));
+			return kx_errorf(k->err, sizeof k->err,
+			                 "the reference drivers disagree on Kpsa or the %s E2E keys (%s, %s)",
+			                 hash, driver_name(k, driver), driver_name(k, ctx->recomputers[i]));
 	}
 
 	json_t *e2e = json_object_get(k->reference, "e2e");
@@ -857,12 +866,12 @@ json_t *kx_claims_check(const struct kx_claims_context *ctx, const struct kx_cla
 {
 	*disagreed = 0;
 	if (ctx->n_recomputers == 0) {
-		fail(err, errlen, "no driver to recompute with");
+		kx_errorf(err, errlen, "no driver to recompute with");
 		return NULL;
 	}
 	struct checker *k = calloc(1, sizeof *k);
 	if (k == NULL) {
-		fail(err, errlen, "out of memory");
+		kx_errorf(err, errlen, "out of memory");
 		return NULL;
 	}
 	k->ctx = ctx;
@@ -874,10 +883,10 @@ json_t *kx_claims_check(const struct kx_claims_context *ctx, const struct kx_cla
 			need[strlen(c->values[i]) == 128] = 1;
 	int ret = compute_exports(k);
 	if (ret == 0 && c->values[KX_CLAIM_KEYID] != NULL && ctx->fqdn == NULL)
-		ret =
-		    fail(k->err, sizeof k->err, "claim keyid needs the FQDN of the key identifier (--fqdn)");
+		ret = kx_errorf(k->err, sizeof k->err,
+		                "claim keyid needs the FQDN of the key identifier (--fqdn)");
 	if (ret == 0 && (need[0] || need[1]) && ctx->enrolee_b_id == NULL)
-		ret = fail(
+		ret = kx_errorf(
 		    k->err, sizeof k->err,
 		    "claims of E2E keys need the Enrolee-B-ID, the salt of TS-0003 10.3.6 (--enrolee-b-id)");
 	for (int h = 0; ret == 0 && h < 2; h++)
@@ -897,7 +906,7 @@ json_t *kx_claims_check(const struct kx_claims_context *ctx, const struct kx_cla
 		                    json_pack("{s:s, s:o}", "fqdn", ctx->fqdn, "readings", readings));
 	}
 	if (ret != 0) {
-		fail(err, errlen, "%s", k->err);
+		kx_errorf(err, errlen, "%s", k->err);
 		json_decref(k->reference);
 		free(k);
 		return NULL;

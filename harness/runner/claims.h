@@ -72,6 +72,12 @@ int kx_claims_load_file(struct kx_claims *c, const char *path, char *err, size_t
 /* Adds a pattern from "NAME=REGEX" (--claim-pattern); 0, or -1 with err (bad name, bad regex, no group). */
 int kx_claims_add_pattern(struct kx_claims *c, const char *arg, char *err, size_t errlen);
 
+/* The claims of a command line, in this order: the claims file (NULL: none), each --claim
+ * NAME=VALUE of args, each --claim-pattern NAME=REGEX of patterns; 0, or -1 with err naming the
+ * first that is wrong. */
+int kx_claims_from_options(struct kx_claims *c, const char *file, const char *const *args, size_t n_args,
+                           const char *const *patterns, size_t n_patterns, char *err, size_t errlen);
+
 /* Applies every pattern that has not matched yet to text (the first match counts); returns how
  * many patterns are still unmatched. A value a pattern captures is set as a claim. */
 size_t kx_claims_match(struct kx_claims *c, const char *text);

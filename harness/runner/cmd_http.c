@@ -21,15 +21,19 @@
  * with the HTTP request or response that carried each flight. */
 #include "runner/capture.h"
 #include "runner/capture_check.h"
+#include "runner/case_json.h"
+#include "runner/case_run.h"
 #include "runner/claims.h"
+#include "runner/cli.h"
 #include "runner/commands.h"
 #include "runner/driver_pool.h"
 #include "runner/http_peer.h"
+#include "runner/relay.h"
 #include "runner/report.h"
 #include "runner/suite.h"
 
 #include "core/chunks.h"
-#include "core/chunks_json.h"
+#include "core/errors.h"
 #include "core/exporter_split.h"
 #include "core/hex.h"
 #include "core/http_binding.h"
@@ -38,6 +42,7 @@
 #include "core/notify.h"
 #include "core/tls_records.h"
 
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -48,13 +53,6 @@
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
-
-#ifndef KX_DEFAULT_SUITE
-#define KX_DEFAULT_SUITE "suites/onem2m.json"
-#endif
-#ifndef KX_VERSION
-#define KX_VERSION "unknown"
-#endif
 
 #define SCENARIO "escertke"
 #define VENDOR "vendor"
@@ -143,10 +141,25 @@ static int parse_options(int argc, char **argv, struct options *opt)
 	opt->output = ".";
 	opt->timeout_ms = 5000;
 	opt->wait_ms = 30000;
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? -1 : 1;
+	const struct kx_cli_string strings[] = {
+	    {"--url", &opt->url},
+	    {"--bind", &opt->bind},
+	    {"--backend", &opt->backend},
+	    {"--origin", &opt->origin},
+	    {"--to", &opt->to},
+	    {"--id", &opt->id},
+	    {"--expect-origin", &opt->expect_origin},
+	    {"--fqdn", &opt->fqdn},
+	    {"--output", &opt->output},
+	    {"--suite", &opt->suite},
+	    {"--pki", &opt->pki},
+	};
+	if (argc < 2) {
+		usage(stderr);
+		return -1;
 	}
+	if (kx_cli_help(argv[1], usage))
+		return 1;
 	if (strcmp(argv[1], "listen") == 0) {
 		opt->listen = 1;
 	} else if (strcmp(argv[1], "initiate") != 0) {
@@ -155,60 +168,31 @@ static int parse_options(int argc, char **argv, struct options *opt)
 		return -1;
 	}
 	for (int i = 2; i < argc; i++) {
-		const char *arg = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
-		int ok = 1;
+		const char *arg = argv[i], *value;
+		int ok;
 
-		if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
-			usage(stdout);
+		if (kx_cli_help(arg, usage))
 			return 1;
-		}
 		if (strcmp(arg, "--allow-remote") == 0) {
 			opt->allow_remote = 1;
 			continue;
 		}
-		if (value == NULL) {
-			fprintf(stderr, "kxconform http: %s needs a value\n\n", arg);
-			usage(stderr);
+		if ((value = kx_cli_value("http", argc, argv, &i, usage)) == NULL)
 			return -1;
-		}
-		i++;
-		if (strcmp(arg, "--url") == 0)
-			opt->url = value;
-		else if (strcmp(arg, "--bind") == 0)
-			opt->bind = value;
-		else if (strcmp(arg, "--backend") == 0)
-			opt->backend = value;
-		else if (strcmp(arg, "--origin") == 0)
-			opt->origin = value;
-		else if (strcmp(arg, "--to") == 0)
-			opt->to = value;
-		else if (strcmp(arg, "--id") == 0)
-			opt->id = value;
-		else if (strcmp(arg, "--expect-origin") == 0)
-			opt->expect_origin = value;
-		else if (strcmp(arg, "--fqdn") == 0)
-			opt->fqdn = value;
-		else if (strcmp(arg, "--claim") == 0 || strcmp(arg, "--claims") == 0)
+		if (kx_cli_string_option(strings, sizeof strings / sizeof strings[0], arg, value) ||
+		    kx_cli_list_option(arg, "--driver", value, opt->driver_specs, &opt->n_drivers,
+		                       KX_MAX_DRIVERS))
+			continue;
+		if (strcmp(arg, "--claim") == 0 || strcmp(arg, "--claims") == 0)
 			ok = add_claims(opt, arg, value);
-		else if (strcmp(arg, "--output") == 0)
-			opt->output = value;
-		else if (strcmp(arg, "--suite") == 0)
-			opt->suite = value;
-		else if (strcmp(arg, "--pki") == 0)
-			opt->pki = value;
-		else if (strcmp(arg, "--driver") == 0 && opt->n_drivers < KX_MAX_DRIVERS)
-			opt->driver_specs[opt->n_drivers++] = value;
 		else if (strcmp(arg, "--timeout") == 0)
-			ok = (opt->timeout_ms = atoi(value)) > 0;
+			ok = kx_cli_int(value, 1, INT_MAX, &opt->timeout_ms);
 		else if (strcmp(arg, "--wait") == 0)
-			ok = (opt->wait_ms = atoi(value)) > 0;
+			ok = kx_cli_int(value, 1, INT_MAX, &opt->wait_ms);
 		else
 			ok = 0;
-		if (!ok) {
-			fprintf(stderr, "kxconform http: bad option %s %s\n\n", arg, value);
-			usage(stderr);
-			return -1;
-		}
+		if (!ok)
+			return kx_cli_bad_option("http", arg, value, usage);
 	}
 	if (!opt->listen && opt->url == NULL) {
 		fprintf(stderr, "kxconform http initiate: --url is required\n\n");
@@ -219,8 +203,6 @@ static int parse_options(int argc, char **argv, struct options *opt)
 }
 
 /* ---- the case ----------------------------------------------------------- */
-
-enum end_state { END_HANDSHAKING, END_DONE, END_FAILED };
 
 struct flight {
 	int number; /* the ESCertKE message, 1..4 */
@@ -248,8 +230,7 @@ struct http_case {
 	struct kx_tls_direction directions[2]; /* [1]: from the initiator */
 	char deviations[1024];                 /* Table 8.7.2.2-1, "; "-separated */
 
-	enum end_state state;
-	char end_error[512], alert_sent[40], alert_received[40];
+	struct kx_end_result own; /* the harness's end, as its last step left it */
 	uint8_t *pending; /* what the harness's end sends next */
 	size_t pending_len;
 
@@ -268,20 +249,6 @@ struct http_case {
 
 static const char RESULT_PASS[] = "pass", RESULT_FAIL[] = "fail", RESULT_ERROR[] = "error";
 
-static void appendf(char *buf, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void appendf(char *buf, size_t cap, const char *fmt, ...)
-{
-	size_t used = strlen(buf);
-	va_list args;
-
-	if (used + 1 >= cap)
-		return;
-	va_start(args, fmt);
-	vsnprintf(buf + used, cap - used, fmt, args);
-	va_end(args);
-}
-
 static void failf(struct http_case *hc, const char *result, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -295,22 +262,9 @@ static void failf(struct http_case *hc, const char *result, const char *fmt, ...
 	va_start(args, fmt);
 	vsnprintf(text, sizeof text, fmt, args);
 	va_end(args);
-	appendf(hc->diagnosis, sizeof hc->diagnosis, "%s%s", hc->diagnosis[0] ? "; " : "", text);
+	kx_appendf(hc->diagnosis, sizeof hc->diagnosis, "%s%s", hc->diagnosis[0] ? "; " : "", text);
 	if (hc->result != RESULT_ERROR)
 		hc->result = result;
-}
-
-static uint64_t now_us(void)
-{
-	struct timeval tv;
-
-	gettimeofday(&tv, NULL);
-	return (uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec;
-}
-
-static const char *end_name(int initiator)
-{
-	return initiator ? "initiator" : "terminator";
 }
 
 /* The name the report gives an end: its driver, or "vendor". */
@@ -332,7 +286,7 @@ static void record_flight(struct http_case *hc, int number, const struct kx_noti
 		return; /* ESCertKE has four messages; nothing calls for a fifth */
 	f = &hc->flights[hc->n_flights++];
 	f->number = number;
-	f->at_us = now_us();
+	f->at_us = kx_relay_now_us();
 	f->length = carrier->message_len;
 	f->bytes = malloc(f->length > 0 ? f->length : 1);
 	if (f->bytes != NULL && f->length > 0)
@@ -347,9 +301,10 @@ static void record_flight(struct http_case *hc, int number, const struct kx_noti
 		kx_escertke_check(number, &parsed, deviation, sizeof deviation);
 	}
 	if (deviation[0] != '\0')
-		appendf(hc->deviations, sizeof hc->deviations, "%sESCertKE message %d (from the %s, %s): %s",
-		        hc->deviations[0] ? "; " : "", number, end_name(from_initiator),
-		        end_label(hc, from_initiator), deviation);
+		kx_appendf(hc->deviations, sizeof hc->deviations,
+		           "%sESCertKE message %d (from the %s, %s): %s", hc->deviations[0] ? "; " : "",
+		           number, kx_relay_end_name(from_initiator), end_label(hc, from_initiator),
+		           deviation);
 	kx_tls_flight_free(&parsed);
 }
 
@@ -364,7 +319,7 @@ static void record_exchange(struct http_case *hc, int notify, const char *reques
 		json_object_set_new(x, "notify", json_integer(notify));
 	if (rsc > 0)
 		json_object_set_new(x, "rsc", json_integer(rsc));
-	json_object_set_new(x, "at_us", json_integer((json_int_t)now_us()));
+	json_object_set_new(x, "at_us", json_integer((json_int_t)kx_relay_now_us()));
 	/* Only the vendor's messages are judged: its requests when the harness
 	 * listens, its responses when the harness initiates. */
 	if (v != NULL && v->problem != KX_HTTP_OK) {
@@ -383,49 +338,24 @@ static void record_exchange(struct http_case *hc, int notify, const char *reques
 static int step(struct http_case *hc, const uint8_t *in, size_t in_len)
 {
 	struct kx_chunks chunks = {0}, out = {0};
-	json_t *flight, *response;
-	const char *state, *error, *sent, *received;
-	char err[256] = "";
-	int ok;
+	struct kx_end_result now = {.state = KX_END_HANDSHAKING}; /* error and alerts of this step only */
+	char why[1200];
+	int rc;
 
 	if (in_len > 0)
 		kx_chunks_append(&chunks, in, in_len);
-	flight = kx_chunks_to_json(&chunks);
+	rc = kx_relay_step_end(hc->pool, hc->end, hc->session, &chunks, &out, &now, why, sizeof why);
 	kx_chunks_clear(&chunks);
-	response = kx_pool_call(hc->pool, hc->end,
-	                        json_pack("{s:s, s:s, s:o}", "op", "step", "session", hc->session, "flight",
-	                                  flight != NULL ? flight : json_array()));
-	state = kx_json_get_string(response, "state");
-	ok = json_is_true(json_object_get(response, "ok")) && state != NULL &&
-	     kx_chunks_from_json(json_object_get(response, "flight"), &out, err, sizeof err) == 0;
-	if (!ok) {
-		failf(hc, RESULT_ERROR, "the %s's driver (%s) failed: %s", end_name(hc->initiator),
-		      hc->pool->names[hc->end],
-		      err[0] ? err
-		             : (kx_json_get_string(response, "error") ? kx_json_get_string(response, "error")
-		                                                      : "no state in its answer"));
-		json_decref(response);
+	if (rc != 0) {
+		failf(hc, RESULT_ERROR, "the %s's driver (%s) failed: %s", kx_relay_end_name(hc->initiator),
+		      hc->pool->names[hc->end], why);
 		kx_chunks_clear(&out);
 		return -1;
 	}
-	hc->state = strcmp(state, "done") == 0     ? END_DONE
-	            : strcmp(state, "failed") == 0 ? END_FAILED
-	                                           : END_HANDSHAKING;
-	error = kx_json_get_string(response, "error");
-	sent = kx_json_get_string(response, "alert_sent");
-	received = kx_json_get_string(response, "alert_received");
-	snprintf(hc->end_error, sizeof hc->end_error, "%s", error != NULL ? error : "");
-	snprintf(hc->alert_sent, sizeof hc->alert_sent, "%s", sent != NULL ? sent : "");
-	snprintf(hc->alert_received, sizeof hc->alert_received, "%s", received != NULL ? received : "");
+	hc->own = now;
 	free(hc->pending);
-	hc->pending_len = kx_chunks_total(&out);
-	hc->pending = malloc(hc->pending_len > 0 ? hc->pending_len : 1);
-	for (size_t i = 0, at = 0; hc->pending != NULL && i < out.n; i++) {
-		memcpy(hc->pending + at, out.items[i].data, out.items[i].len);
-		at += out.items[i].len;
-	}
+	hc->pending = kx_chunks_flatten(&out, &hc->pending_len);
 	kx_chunks_clear(&out);
-	json_decref(response);
 	return 0;
 }
 
@@ -433,10 +363,11 @@ static int step(struct http_case *hc, const uint8_t *in, size_t in_len)
 static void describe_failure(struct http_case *hc)
 {
 	failf(hc, RESULT_FAIL, "the %s (%s, the harness) failed the handshake: %s%s%s%s%s",
-	      end_name(hc->initiator), hc->pool->names[hc->end],
-	      hc->end_error[0] ? hc->end_error : "no error text", hc->alert_sent[0] ? "; alert sent: " : "",
-	      hc->alert_sent, hc->alert_received[0] ? "; alert received: " : "", hc->alert_received);
-	snprintf(hc->rejected_by, sizeof hc->rejected_by, "%s", end_name(hc->initiator));
+	      kx_relay_end_name(hc->initiator), hc->pool->names[hc->end],
+	      hc->own.error[0] ? hc->own.error : "no error text",
+	      hc->own.alert_sent[0] ? "; alert sent: " : "", hc->own.alert_sent,
+	      hc->own.alert_received[0] ? "; alert received: " : "", hc->own.alert_received);
+	snprintf(hc->rejected_by, sizeof hc->rejected_by, "%s", kx_relay_end_name(hc->initiator));
 }
 
 /* ---- the checks of a completed handshake -------------------------------- */
@@ -462,9 +393,6 @@ static void check_session(struct http_case *hc, json_t *info)
 	    hc->initiator ? hc->matrix_case->initiator_config : hc->matrix_case->terminator_config;
 	const char *expected = kx_json_get_string(config, "expected_peer_name");
 	const char *sni = kx_json_get_string(hc->matrix_case->initiator_config, "sni");
-	int found = 0;
-	size_t i;
-	json_t *name;
 
 	if (version == NULL || strcmp(version, "TLSv1.2") != 0)
 		failf(hc, RESULT_FAIL, "negotiated %s, TS-0003 requires TLSv1.2",
@@ -473,16 +401,9 @@ static void check_session(struct http_case *hc, json_t *info)
 		failf(hc, RESULT_FAIL, "negotiated suite %s, the case asked for %s", suite ? suite : "none",
 		      hc->matrix_case->suite);
 	/* The end-points' own checks, seen from outside: the peer name the harness accepted. */
-	json_array_foreach(json_object_get(info, "peer_names"), i, name)
-	{
-		const char *text = json_string_value(name);
-		const char *colon = text != NULL ? strchr(text, ':') : NULL;
-
-		found |= expected != NULL && colon != NULL && strcmp(colon + 1, expected) == 0;
-	}
-	if (expected != NULL && !found)
+	if (expected != NULL && !kx_case_peer_named(info, expected))
 		failf(hc, RESULT_FAIL, "the %s accepted a peer certificate without the subjectAltName %s",
-		      end_name(hc->initiator), expected);
+		      kx_relay_end_name(hc->initiator), expected);
 	if (!hc->initiator && sni != NULL &&
 	    !(kx_json_get_string(info, "sni") != NULL && strcmp(kx_json_get_string(info, "sni"), sni) == 0))
 		failf(hc, RESULT_FAIL, "the initiator was to send SNI %s; the terminator received \"%s\"",
@@ -514,11 +435,11 @@ static void check_export(struct http_case *hc, json_t *info, json_t *result)
 		failf(hc, RESULT_FAIL, "the harness's end did not export 48 bytes for %s", label);
 		return;
 	}
-	json_object_set_new(exported, end_name(hc->initiator), json_string(own));
+	json_object_set_new(exported, kx_relay_end_name(hc->initiator), json_string(own));
 	/* The vendor's end speaks only through its claims; a well-formed export claim stands for it. */
 	if (kx_claim_form(&hc->opt->claims, KX_CLAIM_EXPORT, err, sizeof err) == 0 &&
 	    hc->opt->claims.values[KX_CLAIM_EXPORT] != NULL)
-		json_object_set_new(exported, end_name(!hc->initiator),
+		json_object_set_new(exported, kx_relay_end_name(!hc->initiator),
 		                    json_string(hc->opt->claims.values[KX_CLAIM_EXPORT]));
 	kx_split_exporter(out, id, key);
 	kx_hex_encode(id, sizeof id, id_hex, 0);
@@ -542,7 +463,7 @@ static void check_export(struct http_case *hc, json_t *info, json_t *result)
 	ctx.client_random = kx_json_get_string(info, "client_random");
 	ctx.server_random = kx_json_get_string(info, "server_random");
 	ctx.fqdn = hc->opt->fqdn != NULL ? hc->opt->fqdn : kx_json_get_string(spec, "fqdn");
-	snprintf(own_name, sizeof own_name, "the %s's driver %s", end_name(hc->initiator),
+	snprintf(own_name, sizeof own_name, "the %s's driver %s", kx_relay_end_name(hc->initiator),
 	         hc->pool->names[hc->end]);
 	checked = kx_claims_check(&ctx, &hc->opt->claims, &disagreed, err, sizeof err);
 	if (checked == NULL) {
@@ -551,7 +472,7 @@ static void check_export(struct http_case *hc, json_t *info, json_t *result)
 	}
 	json_array_foreach(json_object_get(json_object_get(checked, "reference"), "recomputed_by"), i, entry)
 	{
-		appendf(by, sizeof by, "%s%s", by[0] ? ", " : "", json_string_value(entry));
+		kx_appendf(by, sizeof by, "%s%s", by[0] ? ", " : "", json_string_value(entry));
 	}
 	json_object_set_new(exported, "recomputed_by", json_string(by));
 	json_object_set(exported, "recomputed",
@@ -577,13 +498,9 @@ static void check_export(struct http_case *hc, json_t *info, json_t *result)
 /* Judges a completed handshake. */
 static void check_completed(struct http_case *hc, json_t *result)
 {
-	json_t *request = json_pack("{s:s, s:s}", "op", "info", "session", hc->session);
 	const char *label = kx_json_get_string(json_object_get(hc->matrix_case->scenario, "export"), "label");
-	json_t *info;
+	json_t *info = kx_pool_call(hc->pool, hc->end, kx_relay_info_request(hc->session, label));
 
-	json_object_set_new(request, "export",
-	                    json_pack("[{s:s, s:i}]", "label", label, "length", KX_EXPORT_LEN));
-	info = kx_pool_call(hc->pool, hc->end, request);
 	json_object_set(result, hc->initiator ? "initiator_report" : "terminator_report", info);
 	if (!ok_answer(info)) {
 		failf(hc, RESULT_FAIL, "the harness's end could not report its session: %s", error_of(info));
@@ -616,7 +533,7 @@ static int notify_exchange(struct http_case *hc, struct kx_http_client *client, 
 	snprintf(request.to, sizeof request.to, "%s", hc->to);
 	/* A new Request Identifier per request (TS-0001 8.1.2), unique per run. */
 	snprintf(request.rqi, sizeof request.rqi, "kxconform-%ld-%llu-notify%d", (long)getpid(),
-	         (unsigned long long)(now_us() / 1000), (number + 1) / 2);
+	         (unsigned long long)(kx_relay_now_us() / 1000), (number + 1) / 2);
 	if (kx_http_from_notify(&request, &http, err, sizeof err) != 0) {
 		failf(hc, RESULT_ERROR, "the NOTIFY carrying message %d cannot be written: %s", number, err);
 		return -1;
@@ -665,7 +582,7 @@ static void run_initiator(struct http_case *hc, struct kx_http_client *client, j
 		return;
 	for (int number = 1; number <= 3; number += 2) {
 		if (hc->pending_len == 0) {
-			if (hc->state == END_FAILED)
+			if (hc->own.state == KX_END_FAILED)
 				describe_failure(hc);
 			else
 				failf(hc, RESULT_FAIL,
@@ -673,7 +590,7 @@ static void run_initiator(struct http_case *hc, struct kx_http_client *client, j
 				      hc->pool->names[hc->end], number);
 			return;
 		}
-		if (hc->state == END_FAILED) {
+		if (hc->own.state == KX_END_FAILED) {
 			/* The harness's end refused message 2; its alert goes as message 3. */
 			describe_failure(hc);
 			notify_exchange(hc, client, number, 1, &answer);
@@ -687,14 +604,14 @@ static void run_initiator(struct http_case *hc, struct kx_http_client *client, j
 		}
 		kx_notify_free(&answer);
 	}
-	if (hc->state == END_FAILED) {
+	if (hc->own.state == KX_END_FAILED) {
 		describe_failure(hc);
-	} else if (hc->state != END_DONE) {
+	} else if (hc->own.state != KX_END_DONE) {
 		failf(hc, RESULT_FAIL, "the initiator (%s) did not finish the handshake after message 4%s",
 		      hc->pool->names[hc->end], hc->pending_len > 0 ? " and has more to send" : "");
 	} else {
 		if (hc->pending_len > 0)
-			appendf(
+			kx_appendf(
 			    hc->deviations, sizeof hc->deviations,
 			    "%sthe initiator has more to send after message 4: ESCertKE has four messages",
 			    hc->deviations[0] ? "; " : "");
@@ -826,7 +743,7 @@ static void on_notify(void *ctx, const struct kx_http_message *request, const ch
 	if (hc->pending_len == 0) {
 		/* Nothing to answer with: the TLS refused without an alert. The content was not acceptable.
 		 */
-		if (hc->state == END_FAILED)
+		if (hc->own.state == KX_END_FAILED)
 			describe_failure(hc);
 		else
 			failf(hc, RESULT_FAIL, "the terminator (%s) has nothing to send as message %d",
@@ -857,7 +774,7 @@ static void on_notify(void *ctx, const struct kx_http_message *request, const ch
 	snprintf(reply.to, sizeof reply.to, "%s", notify.from);
 	record_flight(hc, number + 1, &reply, text);
 	free(text);
-	if (hc->state == END_FAILED) {
+	if (hc->own.state == KX_END_FAILED) {
 		describe_failure(hc);
 		hc->over = 1;
 	} else if (number == 3) {
@@ -887,7 +804,7 @@ static void run_terminator(struct http_case *hc, struct kx_http_server *server, 
 		failf(hc, RESULT_ERROR, "interrupted after %d NOTIFY request%s", hc->notify_count,
 		      hc->notify_count == 1 ? "" : "s");
 	}
-	if (hc->result == RESULT_PASS && hc->state == END_DONE)
+	if (hc->result == RESULT_PASS && hc->own.state == KX_END_DONE)
 		check_completed(hc, result);
 	else if (hc->result == RESULT_PASS)
 		failf(hc, RESULT_FAIL, "the handshake did not complete");
@@ -898,9 +815,9 @@ static void run_terminator(struct http_case *hc, struct kx_http_server *server, 
 /* How the exchange ended, in the words of a matrix case's "outcome". */
 static const char *outcome(const struct http_case *hc)
 {
-	if (hc->state == END_DONE)
+	if (hc->own.state == KX_END_DONE)
 		return "completed";
-	if (hc->state == END_FAILED || hc->rejected_by[0] != '\0')
+	if (hc->own.state == KX_END_FAILED || hc->rejected_by[0] != '\0')
 		return "refused";
 	return hc->result == RESULT_ERROR ? "error" : "stalled";
 }
@@ -913,12 +830,12 @@ static json_t *flights_json(const struct http_case *hc)
 		const struct flight *f = &hc->flights[i];
 		int from_initiator = f->number % 2 == 1;
 
-		json_t *flight =
-		    json_pack("{s:i, s:s, s:s, s:I, s:I, s:I, s:i, s:s, s:i, s:s}", "number", f->number,
-		              "from", end_name(from_initiator), "to", end_name(!from_initiator), "at_us",
-		              (json_int_t)f->at_us, "written", (json_int_t)f->length, "delivered",
-		              (json_int_t)f->length, "datagrams", 1, "items", f->summary, "escertke_message",
-		              f->number, "notify", from_initiator ? "request" : "response");
+		json_t *flight = json_pack(
+		    "{s:i, s:s, s:s, s:I, s:I, s:I, s:i, s:s, s:i, s:s}", "number", f->number, "from",
+		    kx_relay_end_name(from_initiator), "to", kx_relay_end_name(!from_initiator), "at_us",
+		    (json_int_t)f->at_us, "written", (json_int_t)f->length, "delivered",
+		    (json_int_t)f->length, "datagrams", 1, "items", f->summary, "escertke_message", f->number,
+		    "notify", from_initiator ? "request" : "response");
 
 		/* Where a matrix case has the NOTIFY primitive, the HTTP message that carried it. */
 		if (f->http != NULL && f->http[0] != '\0')
@@ -931,29 +848,15 @@ static json_t *flights_json(const struct http_case *hc)
 /* The case's result, with the members of a matrix case. */
 static json_t *case_result(const struct http_case *hc, const char *url)
 {
-	const char *clauses = kx_json_get_string(hc->matrix_case->scenario, "clauses");
+	json_t *result =
+	    kx_case_json_new(hc->id, SCENARIO, hc->matrix_case->scenario, end_label(hc, 1), end_label(hc, 0),
+	                     "tls", hc->matrix_case->suite, "positive", "pass");
 
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:{s:s, s:s, s:s, s:s}}", "id",
-	                 hc->id, "scenario", SCENARIO, "clauses", clauses != NULL ? clauses : "", "initiator",
-	                 end_label(hc, 1), "terminator", end_label(hc, 0), "transport", "tls", "suite",
-	                 hc->matrix_case->suite, "kind", "positive", "expected", "pass", "http", "role",
-	                 hc->initiator ? "initiator" : "terminator", "url", url, "binding", "TS-0009", "to",
-	                 hc->to);
-}
-
-static json_t *report_header(const struct kx_driver_pool *pool, const struct options *opt, time_t started)
-{
-	char when[32], host[256] = "";
-	json_t *drivers = json_array();
-
-	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&started));
-	gethostname(host, sizeof host - 1);
-	for (size_t i = 0; i < pool->n; i++)
-		json_array_append_new(drivers, json_pack("{s:s, s:s, s:s}", "name", pool->names[i], "path",
-		                                         pool->paths[i], "implementation",
-		                                         kx_driver_implementation(&pool->procs[i])));
-	return json_pack("{s:s, s:s, s:s, s:s, s:i, s:o}", "harness", "kxconform " KX_VERSION, "suite",
-	                 opt->suite, "started", when, "host", host, "jobs", 1, "drivers", drivers);
+	json_object_set_new(result, "http",
+	                    json_pack("{s:s, s:s, s:s, s:s}", "role",
+	                              hc->initiator ? "initiator" : "terminator", "url", url, "binding",
+	                              "TS-0009", "to", hc->to));
+	return result;
 }
 
 /* The capture of the case (capture.h), from the flights as the matrix's relay
@@ -986,24 +889,11 @@ static void capture(const struct http_case *hc, json_t *result)
 		kx_chunks_clear(&relay.flights[i].chunks);
 }
 
-/* Finds the suite's escertke case between two sessions of the harness's
- * driver: its configurations are the harness's end's. */
-static const struct kx_case *matrix_case(const struct kx_suite *suite, const char *driver)
-{
-	char id[192];
-
-	snprintf(id, sizeof id, SCENARIO ".tls.%s-%s", driver, driver);
-	for (size_t i = 0; i < suite->n_cases; i++)
-		if (strcmp(suite->cases[i].id, id) == 0)
-			return &suite->cases[i];
-	return NULL;
-}
-
 /* Loads the pool and the suite and opens the harness's session; 0, or -1 with err. */
 static int set_up(struct http_case *hc, struct kx_suite *suite, char *err, size_t errlen)
 {
 	const struct options *opt = hc->opt;
-	char pki[4096], self[4000] = ".";
+	char pki[4096];
 	const char *id;
 	json_t *response;
 	int index;
@@ -1016,12 +906,11 @@ static int set_up(struct http_case *hc, struct kx_suite *suite, char *err, size_
 		return -1;
 	}
 	hc->end = (size_t)index;
-	if (opt->pki == NULL)
-		kx_self_dir(self, sizeof self);
-	snprintf(pki, sizeof pki, "%s%s", opt->pki != NULL ? opt->pki : self, opt->pki != NULL ? "" : "/pki");
+	kx_cli_pki_dir(opt->pki, pki, sizeof pki);
 	if (kx_suite_load(opt->suite, pki, hc->pool, suite, err, errlen) != 0)
 		return -1;
-	hc->matrix_case = matrix_case(suite, opt->backend);
+	/* Its configurations are the harness's end's. */
+	hc->matrix_case = kx_suite_self_case(suite, SCENARIO, "tls", opt->backend);
 	if (hc->matrix_case == NULL) {
 		snprintf(err, errlen, "%s has no escertke scenario over TLS", opt->suite);
 		return -1;
@@ -1041,14 +930,14 @@ static int set_up(struct http_case *hc, struct kx_suite *suite, char *err, size_
 		id = opt->to;
 	snprintf(hc->to, sizeof hc->to, "%s", id != NULL ? id : "terminator");
 	snprintf(hc->id, sizeof hc->id, "http." SCENARIO ".tls.%s-%s", end_label(hc, 1), end_label(hc, 0));
-	snprintf(hc->session, sizeof hc->session, "%s/%s", hc->id, end_name(hc->initiator));
+	snprintf(hc->session, sizeof hc->session, "%s/%s", hc->id, kx_relay_end_name(hc->initiator));
 	response = kx_pool_call(hc->pool, hc->end,
-	                        json_pack("{s:s, s:s, s:O}", "op", "open", "session", hc->session, "config",
-	                                  hc->initiator ? hc->matrix_case->initiator_config
-	                                                : hc->matrix_case->terminator_config));
+	                        kx_relay_open_request(hc->session, hc->initiator
+	                                                               ? hc->matrix_case->initiator_config
+	                                                               : hc->matrix_case->terminator_config));
 	if (!ok_answer(response)) {
 		snprintf(err, errlen, "the %s's driver (%s) cannot open the session: %s",
-		         end_name(hc->initiator), hc->pool->names[hc->end], error_of(response));
+		         kx_relay_end_name(hc->initiator), hc->pool->names[hc->end], error_of(response));
 		json_decref(response);
 		return -1;
 	}
@@ -1132,8 +1021,7 @@ int kx_cmd_http(int argc, char **argv)
 		run_initiator(&hc, &client, result);
 	if (hc.deviations[0] != '\0')
 		failf(&hc, RESULT_FAIL, "%s", hc.deviations);
-	json_decref(
-	    kx_pool_call(&pool, hc.end, json_pack("{s:s, s:s}", "op", "close", "session", hc.session)));
+	json_decref(kx_pool_call(&pool, hc.end, kx_relay_close_request(hc.session)));
 
 	json_object_set_new(result, "outcome", json_string(outcome(&hc)));
 	json_object_set_new(json_object_get(result, "http"), "from", json_string(hc.origin));
@@ -1143,26 +1031,18 @@ int kx_cmd_http(int argc, char **argv)
 	json_object_set_new(json_object_get(result, "http"), "refused", hc.refused);
 	hc.exchanges = hc.refused = NULL;
 	json_object_set_new(result, "flights", flights_json(&hc));
-	json_object_set_new(result, "result", json_string(hc.result));
-	json_object_set_new(result, "met", json_boolean(hc.result == RESULT_PASS));
-	json_object_set_new(result, "diagnosis", json_string(hc.diagnosis));
-	{
-		struct timeval t1;
-
-		gettimeofday(&t1, NULL);
-		duration_ms =
-		    (double)(t1.tv_sec - t0.tv_sec) * 1000.0 + (double)(t1.tv_usec - t0.tv_usec) / 1000.0;
-	}
-	json_object_set_new(result, "duration_ms", json_real(duration_ms));
+	duration_ms = kx_case_json_ms_since(&t0);
+	kx_case_json_verdict(result, hc.result, hc.result == RESULT_PASS, hc.diagnosis, duration_ms);
 	capture(&hc, result);
 
-	report = report_header(&pool, &opt, t0.tv_sec);
+	report = kx_cli_report_header(&pool, opt.suite, t0.tv_sec, 1);
 	cases = json_array();
 	json_array_append_new(cases, result);
 	/* tshark checks that a completed handshake's capture decrypts (a capture that does
 	 * not fails the case); an exchange that ended early has nothing to decrypt, and
 	 * tshark's second of start-up is not spent on it. */
-	if (hc.state == END_DONE && json_object_get(json_object_get(result, "capture"), "error") == NULL &&
+	if (hc.own.state == KX_END_DONE &&
+	    json_object_get(json_object_get(result, "capture"), "error") == NULL &&
 	    kx_capture_check(opt.output, cases, err, sizeof err) < 0)
 		fprintf(stderr, "kxconform http: capture not checked: %s\n", err);
 	if (strcmp(kx_json_get_string(result, "result"), RESULT_PASS) != 0)

@@ -19,7 +19,10 @@
  * claim agreed, 1 something did not, 2 a usage or set-up error (nothing to
  * talk to). */
 #include "runner/capture.h"
+#include "runner/case_json.h"
+#include "runner/case_run.h"
 #include "runner/claims.h"
+#include "runner/cli.h"
 #include "runner/commands.h"
 #include "runner/driver_pool.h"
 #include "runner/net_peer.h"
@@ -28,6 +31,7 @@
 #include "runner/suite.h"
 
 #include "core/chunks_json.h"
+#include "core/errors.h"
 #include "core/json_io.h"
 #include "core/tls_records.h"
 
@@ -40,13 +44,6 @@
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
-
-#ifndef KX_DEFAULT_SUITE
-#define KX_DEFAULT_SUITE "suites/onem2m.json"
-#endif
-#ifndef KX_VERSION
-#define KX_VERSION "unknown"
-#endif
 
 #define MAX_CLAIM_ARGS 32
 /* DTLS retransmission (RFC 6347 4.2.4.1): 1 s, doubling, a few times. */
@@ -130,52 +127,49 @@ static int parse_options(int argc, char **argv, struct options *opt)
 	opt->vendor_name = "vendor";
 	opt->timeout_ms = 10000;
 	opt->claim_wait_ms = 5000;
+	const struct kx_cli_string strings[] = {
+	    {"--role", &opt->role},
+	    {"--transport", &opt->transport},
+	    {"--scenario", &opt->scenario},
+	    {"--backend", &opt->backend},
+	    {"--connect", &opt->connect},
+	    {"--listen", &opt->listen},
+	    {"--launch", &opt->launch},
+	    {"--label", &opt->label},
+	    {"--fqdn", &opt->fqdn},
+	    {"--enrolee-b-id", &opt->enrolee_b_id},
+	    {"--keyid-reading", &opt->keyid_reading},
+	    {"--suite", &opt->suite},
+	    {"--pki", &opt->pki},
+	    {"--output", &opt->output},
+	    {"--vendor-name", &opt->vendor_name},
+	    {"--claims", &opt->claims_file},
+	};
 	for (int i = 1; i < argc; i++) {
-		const char *arg = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
-		if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
-			usage(stdout);
+		const char *arg = argv[i], *value;
+		if (kx_cli_help(arg, usage))
 			exit(KX_EXIT_OK);
-		} else if (strcmp(arg, "--allow-remote") == 0) {
+		if (strcmp(arg, "--allow-remote") == 0) {
 			opt->allow_remote = 1;
 			continue;
 		}
-		if (value == NULL) {
-			fprintf(stderr, "kxconform live: %s needs a value\n\n", arg);
-			usage(stderr);
+		if ((value = kx_cli_value("live", argc, argv, &i, usage)) == NULL)
 			return -1;
-		}
-		i++;
-		int ok = 1;
-		const char **text[] = {
-		    &opt->role,    &opt->transport,    &opt->scenario,      &opt->backend,
-		    &opt->connect, &opt->listen,       &opt->launch,        &opt->label,
-		    &opt->fqdn,    &opt->enrolee_b_id, &opt->keyid_reading, &opt->suite,
-		    &opt->pki,     &opt->output,       &opt->vendor_name,   &opt->claims_file};
-		static const char *const names[] = {
-		    "--role",    "--transport",    "--scenario",      "--backend",
-		    "--connect", "--listen",       "--launch",        "--label",
-		    "--fqdn",    "--enrolee-b-id", "--keyid-reading", "--suite",
-		    "--pki",     "--output",       "--vendor-name",   "--claims"};
-		size_t k = 0;
-		while (k < sizeof names / sizeof names[0] && strcmp(names[k], arg) != 0)
-			k++;
-		if (k < sizeof names / sizeof names[0])
-			*text[k] = value;
-		else if (strcmp(arg, "--claim") == 0 && opt->n_claim_args < MAX_CLAIM_ARGS)
-			opt->claim_args[opt->n_claim_args++] = value;
-		else if (strcmp(arg, "--claim-pattern") == 0 && opt->n_pattern_args < KX_MAX_CLAIM_PATTERNS)
-			opt->pattern_args[opt->n_pattern_args++] = value;
-		else if (strcmp(arg, "--timeout") == 0)
-			ok = (opt->timeout_ms = atoi(value)) > 0 && opt->timeout_ms <= 600000;
+		if (kx_cli_string_option(strings, sizeof strings / sizeof strings[0], arg, value) ||
+		    kx_cli_list_option(arg, "--claim", value, opt->claim_args, &opt->n_claim_args,
+		                       MAX_CLAIM_ARGS) ||
+		    kx_cli_list_option(arg, "--claim-pattern", value, opt->pattern_args, &opt->n_pattern_args,
+		                       KX_MAX_CLAIM_PATTERNS))
+			continue;
+		int ok;
+		if (strcmp(arg, "--timeout") == 0)
+			ok = kx_cli_int(value, 1, 600000, &opt->timeout_ms);
 		else if (strcmp(arg, "--claim-wait") == 0)
-			ok = (opt->claim_wait_ms = atoi(value)) >= 0 && opt->claim_wait_ms <= 600000;
+			ok = kx_cli_int(value, 0, 600000, &opt->claim_wait_ms);
 		else
 			ok = 0;
-		if (!ok) {
-			fprintf(stderr, "kxconform live: bad option %s %s\n\n", arg, value);
-			usage(stderr);
-			return -1;
-		}
+		if (!ok)
+			return kx_cli_bad_option("live", arg, value, usage);
 	}
 	return 0;
 }
@@ -288,66 +282,21 @@ static void diagnose(struct live *l, enum kx_relay_outcome outcome, const char *
 	l->relay.outcome = outcome;
 }
 
-static uint64_t now_us(void)
-{
-	struct timeval tv;
-	gettimeofday(&tv, NULL);
-	return (uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec;
-}
-
-/* Concatenates chunks (a TLS stream); malloc'd. */
-static uint8_t *flatten(const struct kx_chunks *chunks, size_t *len)
-{
-	*len = kx_chunks_total(chunks);
-	uint8_t *buf = malloc(*len ? *len : 1);
-	size_t at = 0;
-	for (size_t i = 0; buf != NULL && i < chunks->n; i++) {
-		memcpy(buf + at, chunks->items[i].data, chunks->items[i].len);
-		at += chunks->items[i].len;
-	}
-	return buf;
-}
-
 /* Records a flight as the matrix does; from_harness says who wrote it. */
 static void record(struct live *l, int from_harness, const struct kx_chunks *chunks, const char *note,
                    const char *app_text)
 {
-	if (l->relay.n_flights == KX_MAX_FLIGHTS)
-		return;
-	struct kx_flight_record *r = &l->relay.flights[l->relay.n_flights++];
-	memset(r, 0, sizeof *r);
-	r->number = (int)l->relay.n_flights;
-	r->from_initiator = from_harness ? l->client : !l->client;
-	r->at_us = now_us();
-	r->written = kx_chunks_total(chunks);
-	for (size_t i = 0; i < chunks->n; i++)
-		kx_chunks_append(&r->chunks, chunks->items[i].data, chunks->items[i].len);
+	int from_initiator = from_harness ? l->client : !l->client;
+	struct kx_flight_record *r;
 	if (app_text != NULL) {
-		r->application_data = 1;
-		snprintf(r->summary, sizeof r->summary, "ApplicationData");
-		snprintf(r->text, sizeof r->text, "%s", app_text);
-	} else {
-		struct kx_tls_flight flight = {0};
-		char err[200] = "";
-		size_t len;
-		uint8_t *bytes = flatten(chunks, &len);
-		int parsed = bytes == NULL ? -1
-		             : l->dtls ? kx_dtls_parse_datagrams(chunks, &l->directions[r->from_initiator],
-		                                                 &flight, err, sizeof err)
-		                       : kx_tls_parse_stream(bytes, len, &l->directions[r->from_initiator],
-		                                             &flight, err, sizeof err);
-		if (parsed == 0)
-			kx_tls_flight_summary(&flight, r->summary, sizeof r->summary);
-		else
-			snprintf(r->summary, sizeof r->summary, "not parseable as %s records: %.150s",
-			         l->dtls ? "DTLS" : "TLS", err);
-		kx_tls_flight_free(&flight);
-		free(bytes);
+		r = kx_relay_record_text(&l->relay, from_initiator, app_text, chunks);
+	} else if ((r = kx_relay_new_flight(&l->relay, from_initiator, chunks)) != NULL) {
+		kx_chunks_append_all(&r->chunks, chunks);
+		/* Room is left for the note. */
+		kx_relay_summarise(&l->relay, r, chunks, &l->directions[from_initiator], 150);
 	}
-	if (note != NULL) {
-		size_t used = strlen(r->summary);
-		snprintf(r->summary + used, sizeof r->summary - used, " (%s)", note);
-	}
+	if (r != NULL && note != NULL)
+		kx_appendf(r->summary, sizeof r->summary, " (%s)", note);
 }
 
 /* What the vendor sent since the harness last wrote becomes one recorded flight. */
@@ -384,37 +333,11 @@ static void vendor_context(struct live *l, char *buf, size_t len)
 /* Steps the harness's session with in; fills out. 0, or -1 when its driver failed. */
 static int step(struct live *l, const struct kx_chunks *in, struct kx_chunks *out)
 {
-	json_t *flight = kx_chunks_to_json(in);
-	json_t *answer = kx_pool_call(&l->pool, l->harness,
-	                              json_pack("{s:s, s:s, s:o}", "op", "step", "session", l->session,
-	                                        "flight", flight != NULL ? flight : json_array()));
-	const char *state = kx_json_get_string(answer, "state");
-	char err[256] = "";
-	if (!json_is_true(json_object_get(answer, "ok")) || state == NULL ||
-	    kx_chunks_from_json(json_object_get(answer, "flight"), out, err, sizeof err) != 0) {
-		const char *why = kx_json_get_string(answer, "error");
-		diagnose(l, KX_RELAY_ERROR, "the harness's driver (%s) failed: %s", l->pool.names[l->harness],
-		         err[0]        ? err
-		         : why != NULL ? why
-		                       : "no state in its answer");
-		json_decref(answer);
-		return -1;
-	}
-	struct kx_end_result *end = own_result(l);
-	end->state = strcmp(state, "done") == 0     ? KX_END_DONE
-	             : strcmp(state, "failed") == 0 ? KX_END_FAILED
-	                                            : KX_END_HANDSHAKING;
-	const char *error = kx_json_get_string(answer, "error");
-	const char *sent = kx_json_get_string(answer, "alert_sent");
-	const char *received = kx_json_get_string(answer, "alert_received");
-	if (error != NULL)
-		snprintf(end->error, sizeof end->error, "%s", error);
-	if (sent != NULL)
-		snprintf(end->alert_sent, sizeof end->alert_sent, "%s", sent);
-	if (received != NULL)
-		snprintf(end->alert_received, sizeof end->alert_received, "%s", received);
-	json_decref(answer);
-	return 0;
+	char why[sizeof l->relay.diagnosis];
+	if (kx_relay_step_end(&l->pool, l->harness, l->session, in, out, own_result(l), why, sizeof why) == 0)
+		return 0;
+	diagnose(l, KX_RELAY_ERROR, "the harness's driver (%s) failed: %s", l->pool.names[l->harness], why);
+	return -1;
 }
 
 /* Sends a flight of the harness's end and (if recorded) records it. 0, or -1 with the diagnosis. */
@@ -436,8 +359,7 @@ static int send_flight(struct live *l, const struct kx_chunks *out, const char *
 		return -1;
 	}
 	kx_chunks_clear(&l->last_sent);
-	for (size_t i = 0; i < out->n; i++)
-		kx_chunks_append(&l->last_sent, out->items[i].data, out->items[i].len);
+	kx_chunks_append_all(&l->last_sent, out);
 	l->last_sent_at = kx_net_now_ms();
 	l->retransmit_ms = RETRANSMIT_FIRST_MS;
 	if (not_listening) {
@@ -574,9 +496,7 @@ static void handshake(struct live *l, const struct kx_chunks *first)
 			snprintf(note, sizeof note, "sent again by the harness after %d ms without an answer",
 			         waited);
 			struct kx_chunks again = {0};
-			for (size_t i = 0; i < l->last_sent.n; i++)
-				kx_chunks_append(&again, l->last_sent.items[i].data,
-				                 l->last_sent.items[i].len);
+			kx_chunks_append_all(&again, &l->last_sent);
 			l->not_listening = 0;
 			int ret = send_flight(l, &again, refused ? NULL : note, !refused);
 			kx_chunks_clear(&again);
@@ -714,53 +634,8 @@ static void check_session(struct live *l, json_t *scenario, json_t *config, cons
 			      used ? used : "", identity);
 	}
 	const char *expected = kx_json_get_string(config, "expected_peer_name");
-	if (expected != NULL) {
-		int found = 0;
-		size_t i;
-		json_t *name;
-		json_array_foreach(json_object_get(l->info, "peer_names"), i, name)
-		{
-			const char *text = json_string_value(name);
-			const char *colon = text != NULL ? strchr(text, ':') : NULL;
-			found |= colon != NULL && strcmp(colon + 1, expected) == 0;
-		}
-		if (!found)
-			failf(v, "the harness accepted a vendor certificate without the subjectAltName %s",
-			      expected);
-	}
-}
-
-static void add_flights(json_t *result, const struct kx_relay *relay)
-{
-	json_t *flights = json_array();
-	for (size_t i = 0; i < relay->n_flights; i++) {
-		const struct kx_flight_record *f = &relay->flights[i];
-		json_t *flight = json_pack("{s:i, s:s, s:s, s:I, s:I, s:I, s:i, s:s}", "number", f->number,
-		                           "from", f->from_initiator ? "initiator" : "terminator", "to",
-		                           f->from_initiator ? "terminator" : "initiator", "at_us",
-		                           (json_int_t)f->at_us, "written", (json_int_t)f->written,
-		                           "delivered", (json_int_t)kx_chunks_total(&f->chunks), "datagrams",
-		                           (int)f->chunks.n, "items", f->summary);
-		if (f->application_data)
-			json_object_set_new(flight, "application_data", json_string(f->text));
-		json_array_append_new(flights, flight);
-	}
-	json_object_set_new(result, "flights", flights);
-}
-
-static const char *outcome_name(enum kx_relay_outcome outcome)
-{
-	switch (outcome) {
-	case KX_RELAY_DONE:
-		return "completed";
-	case KX_RELAY_FAILED:
-		return "refused";
-	case KX_RELAY_STALLED:
-		return "stalled";
-	case KX_RELAY_ERROR:
-		return "driver-error";
-	}
-	return "unknown";
+	if (expected != NULL && !kx_case_peer_named(l->info, expected))
+		failf(v, "the harness accepted a vendor certificate without the subjectAltName %s", expected);
 }
 
 /* Judges the run: the harness's own checks, then the claims. */
@@ -853,17 +728,6 @@ static void judge(struct live *l, json_t *scenario, json_t *config, const char *
 
 /* ---- set-up --------------------------------------------------------------------------- */
 
-/* The scenario's case on the chosen backend, from the suite (the matrix's own expansion). */
-static const struct kx_case *find_case(const struct kx_suite *suite, const struct options *opt)
-{
-	char id[192];
-	snprintf(id, sizeof id, "%s.%s.%s-%s", opt->scenario, opt->transport, opt->backend, opt->backend);
-	for (size_t i = 0; i < suite->n_cases; i++)
-		if (strcmp(suite->cases[i].id, id) == 0)
-			return &suite->cases[i];
-	return NULL;
-}
-
 /* Reaches the vendor: connects (retrying while a launched vendor is not listening yet) or waits
  * for it to connect. 0, or -1 with err. */
 static int reach_vendor(struct live *l, const struct kx_net_addr *addr, struct kx_net_conn *listener,
@@ -928,20 +792,6 @@ static json_t *printable(const char *text, size_t len)
 	return out != NULL ? out : json_string("");
 }
 
-static json_t *report_header(const struct live *l, time_t started)
-{
-	char when[32], host[256] = "";
-	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&started));
-	gethostname(host, sizeof host - 1);
-	json_t *drivers = json_array();
-	for (size_t i = 0; i < l->pool.n; i++)
-		json_array_append_new(drivers, json_pack("{s:s, s:s, s:s}", "name", l->pool.names[i], "path",
-		                                         l->pool.paths[i], "implementation",
-		                                         kx_driver_implementation(&l->pool.procs[i])));
-	return json_pack("{s:s, s:s, s:s, s:s, s:i, s:o}", "harness", "kxconform " KX_VERSION, "suite",
-	                 l->opt->suite, "started", when, "host", host, "jobs", 1, "drivers", drivers);
-}
-
 /* Reports, capture and the closing lines; returns the exit status. */
 static int finish(struct live *l, json_t *result, time_t started)
 {
@@ -950,7 +800,7 @@ static int finish(struct live *l, json_t *result, time_t started)
 	if (kx_capture_begin(l->opt->output, err, sizeof err) != 0 ||
 	    kx_capture_case(l->opt->output, 0, l->id, &l->relay, result, err, sizeof err) != 0)
 		fprintf(stderr, "kxconform live: capture: %s\n", err);
-	json_t *report = report_header(l, started);
+	json_t *report = kx_cli_report_header(&l->pool, l->opt->suite, started, 1);
 	json_object_set_new(report, "cases", json_pack("[O]", result));
 	json_object_set(report, "duration_ms", json_object_get(result, "duration_ms"));
 	struct kx_report_counts counts;
@@ -997,12 +847,8 @@ int kx_cmd_live(int argc, char **argv)
 	json_t *result = NULL;
 
 	/* Claims first: a malformed one is a usage error before anything starts. */
-	int ok =
-	    opt.claims_file == NULL || kx_claims_load_file(&l->claims, opt.claims_file, err, sizeof err) == 0;
-	for (size_t i = 0; ok && i < opt.n_claim_args; i++)
-		ok = kx_claims_parse_arg(&l->claims, opt.claim_args[i], err, sizeof err) == 0;
-	for (size_t i = 0; ok && i < opt.n_pattern_args; i++)
-		ok = kx_claims_add_pattern(&l->claims, opt.pattern_args[i], err, sizeof err) == 0;
+	int ok = kx_claims_from_options(&l->claims, opt.claims_file, opt.claim_args, opt.n_claim_args,
+	                                opt.pattern_args, opt.n_pattern_args, err, sizeof err) == 0;
 	for (size_t i = 0; ok && i < l->claims.n_patterns; i++)
 		if (l->claims.values[l->claims.patterns[i].id] != NULL) {
 			snprintf(err, sizeof err, "claim %s is given and has a pattern: one or the other",
@@ -1022,20 +868,15 @@ int kx_cmd_live(int argc, char **argv)
 	if (!ok || kx_claims_validate(&l->claims, err, sizeof err) != 0)
 		goto setup_error;
 
-	if (opt.pki == NULL) {
-		char self[4000] = ".";
-		kx_self_dir(self, sizeof self);
-		snprintf(pki, sizeof pki, "%s/pki", self);
-	} else {
-		snprintf(pki, sizeof pki, "%s", opt.pki);
-	}
+	kx_cli_pki_dir(opt.pki, pki, sizeof pki);
 	if (kx_pool_init(&l->pool, NULL, 0, 5000, err, sizeof err) != 0 ||
 	    kx_suite_load(opt.suite, pki, &l->pool, &suite, err, sizeof err) != 0)
 		goto setup_error;
 	l->harness = (size_t)kx_pool_index(&l->pool, opt.backend);
 	l->other =
 	    (size_t)kx_pool_index(&l->pool, strcmp(opt.backend, "openssl") == 0 ? "wolfssl" : "openssl");
-	const struct kx_case *c = find_case(&suite, &opt);
+	/* The scenario's case on the chosen backend, from the suite (the matrix's own expansion). */
+	const struct kx_case *c = kx_suite_self_case(&suite, opt.scenario, opt.transport, opt.backend);
 	if (c == NULL) {
 		snprintf(err, sizeof err, "%s: scenario %s has no %s case", opt.suite, opt.scenario,
 		         opt.transport);
@@ -1106,9 +947,7 @@ int kx_cmd_live(int argc, char **argv)
 	kx_net_close(&listener);
 
 	/* The harness's end of the session, then the handshake over the socket. */
-	json_t *opened =
-	    kx_pool_call(&l->pool, l->harness,
-	                 json_pack("{s:s, s:s, s:O}", "op", "open", "session", l->session, "config", config));
+	json_t *opened = kx_pool_call(&l->pool, l->harness, kx_relay_open_request(l->session, config));
 	if (!json_is_true(json_object_get(opened, "ok"))) {
 		snprintf(err, sizeof err, "the %s driver cannot open the harness's end: %s", opt.backend,
 		         kx_json_get_string(opened, "error") ? kx_json_get_string(opened, "error")
@@ -1125,27 +964,21 @@ int kx_cmd_live(int argc, char **argv)
 		goto setup_error;
 	}
 	if (own_result(l)->state == KX_END_DONE && l->relay.outcome == KX_RELAY_DONE) {
-		json_t *request = json_pack("{s:s, s:s, s:[{s:s, s:i}]}", "op", "info", "session", l->session,
-		                            "export", "label", label, "length", 48);
-		l->info = kx_pool_call(&l->pool, l->harness, request);
+		l->info = kx_pool_call(&l->pool, l->harness, kx_relay_info_request(l->session, label));
 		send_application_data(l);
 		wait_for_claims(l);
 	}
 	kx_vendor_stop(&l->vendor);
 	if (l->launched)
 		kx_claims_match(&l->claims, l->vendor.text);
-	json_decref(kx_pool_call(&l->pool, l->harness,
-	                         json_pack("{s:s, s:s}", "op", "close", "session", l->session)));
+	json_decref(kx_pool_call(&l->pool, l->harness, kx_relay_close_request(l->session)));
 	kx_net_close(&l->conn);
 
 	/* The case, as the matrix reports one. */
-	const char *clauses = kx_json_get_string(scenario, "clauses");
 	const char *harness_name = opt.backend, *vendor_name = opt.vendor_name;
-	result =
-	    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id", l->id, "scenario", opt.scenario,
-	              "clauses", clauses ? clauses : "", "initiator", l->client ? harness_name : vendor_name,
-	              "terminator", l->client ? vendor_name : harness_name, "transport", opt.transport,
-	              "suite", c->suite, "kind", "positive", "expected", "pass");
+	result = kx_case_json_new(l->id, opt.scenario, scenario, l->client ? harness_name : vendor_name,
+	                          l->client ? vendor_name : harness_name, opt.transport, c->suite, "positive",
+	                          "pass");
 	char status_text[64];
 	kx_vendor_status(&l->vendor, status_text, sizeof status_text);
 	json_t *vendor = json_pack("{s:s, s:s, s:s, s:s}", "mode", "live", "role",
@@ -1165,7 +998,7 @@ int kx_cmd_live(int argc, char **argv)
 	                    json_pack("{s:s, s:s, s:s, s:O}", "backend", opt.backend, "role", opt.role,
 	                              "implementation", kx_driver_implementation(&l->pool.procs[l->harness]),
 	                              "config", config));
-	json_object_set_new(result, "outcome", json_string(outcome_name(l->relay.outcome)));
+	json_object_set_new(result, "outcome", json_string(kx_case_json_outcome(l->relay.outcome)));
 	if (l->relay.rejected_by[0] != '\0')
 		json_object_set_new(result, "rejected_by", json_string(l->relay.rejected_by));
 
@@ -1186,16 +1019,10 @@ int kx_cmd_live(int argc, char **argv)
 		judge(l, scenario, config, c->suite, label, fqdn, enrolee_b_id, result, vendor, &v);
 	}
 	if (l->relay.outcome != KX_RELAY_DONE)
-		printf("  handshake %s: %s\n", outcome_name(l->relay.outcome), l->relay.diagnosis);
-	add_flights(result, &l->relay);
-	struct timeval t1;
-	gettimeofday(&t1, NULL);
-	json_object_set_new(result, "result", json_string(v.result));
-	json_object_set_new(result, "met", json_boolean(strcmp(v.result, "pass") == 0));
-	json_object_set_new(result, "diagnosis", json_string(v.diagnosis));
-	json_object_set_new(
-	    result, "duration_ms",
-	    json_real((double)(t1.tv_sec - t0.tv_sec) * 1000.0 + (double)(t1.tv_usec - t0.tv_usec) / 1000.0));
+		printf("  handshake %s: %s\n", kx_case_json_outcome(l->relay.outcome), l->relay.diagnosis);
+	kx_case_json_flights(result, &l->relay);
+	kx_case_json_verdict(result, v.result, strcmp(v.result, "pass") == 0, v.diagnosis,
+	                     kx_case_json_ms_since(&t0));
 	status = finish(l, result, started);
 	goto out;
 

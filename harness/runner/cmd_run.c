@@ -6,6 +6,7 @@
 #include "runner/capture.h"
 #include "runner/capture_check.h"
 #include "runner/case_run.h"
+#include "runner/cli.h"
 #include "runner/commands.h"
 #include "runner/driver_pool.h"
 #include "runner/expectations.h"
@@ -15,6 +16,7 @@
 #include "core/json_io.h"
 
 #include <fnmatch.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -23,13 +25,6 @@
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
-
-#ifndef KX_DEFAULT_SUITE
-#define KX_DEFAULT_SUITE "suites/onem2m.json"
-#endif
-#ifndef KX_VERSION
-#define KX_VERSION "unknown"
-#endif
 
 #define MAX_FILTERS 16
 #define MAX_JOBS 64
@@ -100,47 +95,36 @@ static int parse_options(int argc, char **argv, struct options *opt)
 	opt->timeout_ms = 5000;
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	opt->jobs = cores > 0 ? (int)cores : 1;
+	const struct kx_cli_string strings[] = {{"--suite", &opt->suite},
+	                                        {"--pki", &opt->pki},
+	                                        {"--output", &opt->output},
+	                                        {"--expect", &opt->expect}};
 	for (int i = 1; i < argc; i++) {
-		const char *arg = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
-		if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
-			usage(stdout);
+		const char *arg = argv[i], *value;
+		if (kx_cli_help(arg, usage))
 			exit(KX_EXIT_OK);
-		} else if (strcmp(arg, "--list") == 0) {
+		if (strcmp(arg, "--list") == 0) {
 			opt->list = 1;
 			continue;
 		}
-		if (value == NULL) {
-			fprintf(stderr, "kxconform run: %s needs a value\n\n", arg);
-			usage(stderr);
+		if ((value = kx_cli_value("run", argc, argv, &i, usage)) == NULL)
 			return -1;
-		}
-		i++;
-		int ok = 1;
-		if (strcmp(arg, "--suite") == 0)
-			opt->suite = value;
-		else if (strcmp(arg, "--pki") == 0)
-			opt->pki = value;
-		else if (strcmp(arg, "--output") == 0)
-			opt->output = value;
-		else if (strcmp(arg, "--expect") == 0)
-			opt->expect = value;
-		else if (strcmp(arg, "--filter") == 0 && opt->n_filters < MAX_FILTERS)
-			opt->filters[opt->n_filters++] = value;
-		else if (strcmp(arg, "--driver") == 0 && opt->n_drivers < KX_MAX_DRIVERS)
-			opt->driver_specs[opt->n_drivers++] = value;
-		else if (strcmp(arg, "--timeout") == 0)
-			ok = (opt->timeout_ms = atoi(value)) > 0;
+		if (kx_cli_string_option(strings, sizeof strings / sizeof strings[0], arg, value) ||
+		    kx_cli_list_option(arg, "--filter", value, opt->filters, &opt->n_filters, MAX_FILTERS) ||
+		    kx_cli_list_option(arg, "--driver", value, opt->driver_specs, &opt->n_drivers,
+		                       KX_MAX_DRIVERS))
+			continue;
+		int ok;
+		if (strcmp(arg, "--timeout") == 0)
+			ok = kx_cli_int(value, 1, INT_MAX, &opt->timeout_ms);
 		else if (strcmp(arg, "--jobs") == 0)
-			ok = (opt->jobs = atoi(value)) > 0 && opt->jobs <= MAX_JOBS;
+			ok = kx_cli_int(value, 1, MAX_JOBS, &opt->jobs);
 		else if (strcmp(arg, "--shard") == 0)
 			ok = parse_shard(value, opt) == 0;
 		else
 			ok = 0;
-		if (!ok) {
-			fprintf(stderr, "kxconform run: bad option %s %s\n\n", arg, value);
-			usage(stderr);
-			return -1;
-		}
+		if (!ok)
+			return kx_cli_bad_option("run", arg, value, usage);
 	}
 	return 0;
 }
@@ -279,15 +263,7 @@ static void *worker(void *arg)
 
 static json_t *run_header(const struct kx_driver_pool *pool, const struct options *opt, time_t started)
 {
-	char when[32], host[256] = "";
-	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&started));
-	gethostname(host, sizeof host - 1);
-	json_t *drivers = json_array();
-	for (size_t i = 0; i < pool->n; i++)
-		json_array_append_new(drivers, json_pack("{s:s, s:s, s:s}", "name", pool->names[i], "path", pool->paths[i],
-							 "implementation", kx_driver_implementation(&pool->procs[i])));
-	json_t *header = json_pack("{s:s, s:s, s:s, s:s, s:i, s:o}", "harness", "kxconform " KX_VERSION, "suite",
-				   opt->suite, "started", when, "host", host, "jobs", opt->jobs, "drivers", drivers);
+	json_t *header = kx_cli_report_header(pool, opt->suite, started, opt->jobs);
 	if (opt->shards > 0)
 		json_object_set_new(header, "shard", json_sprintf("%u/%u", opt->shard, opt->shards));
 	if (opt->expect != NULL)
@@ -327,13 +303,7 @@ int kx_cmd_run(int argc, char **argv)
 		fprintf(stderr, "kxconform run: %s\n", err);
 		return KX_EXIT_USAGE;
 	}
-	if (opt.pki == NULL) {
-		char self[4000] = ".";
-		kx_self_dir(self, sizeof self);
-		snprintf(pki, sizeof pki, "%s/pki", self);
-	} else {
-		snprintf(pki, sizeof pki, "%s", opt.pki);
-	}
+	kx_cli_pki_dir(opt.pki, pki, sizeof pki);
 	struct kx_suite suite;
 	if (kx_suite_load(opt.suite, pki, &pool, &suite, err, sizeof err) != 0) {
 		fprintf(stderr, "kxconform run: %s\n", err);
@@ -354,15 +324,8 @@ int kx_cmd_run(int argc, char **argv)
 		return KX_EXIT_OK;
 	}
 	/* One pool started here says early and once what is wrong with a driver. */
-	if (kx_pool_start_all(&pool, err, sizeof err) != 0) {
-		fprintf(stderr, "kxconform run: %s\n", err);
-		kx_pool_stop(&pool);
-		free(cases);
-		kx_suite_free(&suite);
-		kx_expectations_free(&expect);
-		return KX_EXIT_USAGE;
-	}
-	if (kx_capture_begin(opt.output, err, sizeof err) != 0) {
+	if (kx_pool_start_all(&pool, err, sizeof err) != 0 ||
+	    kx_capture_begin(opt.output, err, sizeof err) != 0) {
 		fprintf(stderr, "kxconform run: %s\n", err);
 		kx_pool_stop(&pool);
 		free(cases);

@@ -12,7 +12,9 @@
  * another session), a handshake with no ServerHello. Exit status: 0 every
  * checked handshake and claim agreed, 1 something disagreed, 2 usage or
  * set-up error. */
+#include "runner/case_json.h"
 #include "runner/claims.h"
+#include "runner/cli.h"
 #include "runner/commands.h"
 #include "runner/driver_pool.h"
 #include "runner/report.h"
@@ -23,20 +25,13 @@
 #include "core/pcap_read.h"
 #include "core/tls_names.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/time.h>
 #include <time.h>
-#include <unistd.h>
-
-#ifndef KX_DEFAULT_SUITE
-#define KX_DEFAULT_SUITE "suites/onem2m.json"
-#endif
-#ifndef KX_VERSION
-#define KX_VERSION "unknown"
-#endif
 
 #define MAX_CLAIM_ARGS 32
 /* Client randoms listed in a message about a key log that fits no handshake. */
@@ -95,44 +90,34 @@ static int parse_options(int argc, char **argv, struct options *opt)
 	opt->suite = KX_DEFAULT_SUITE;
 	opt->output = ".";
 	opt->timeout_ms = 5000;
-	static const char *const names[] = {
-	    "--capture",       "--keylog",        "--label",  "--scenario",      "--fqdn",  "--enrolee-b-id",
-	    "--keyid-reading", "--client-random", "--claims", "--vendor-output", "--suite", "--output"};
-	const char **values[] = {&opt->capture,       &opt->keylog,        &opt->label,
-	                         &opt->scenario,      &opt->fqdn,          &opt->enrolee_b_id,
-	                         &opt->keyid_reading, &opt->client_random, &opt->claims_file,
-	                         &opt->vendor_output, &opt->suite,         &opt->output};
+	const struct kx_cli_string strings[] = {
+	    {"--capture", &opt->capture},
+	    {"--keylog", &opt->keylog},
+	    {"--label", &opt->label},
+	    {"--scenario", &opt->scenario},
+	    {"--fqdn", &opt->fqdn},
+	    {"--enrolee-b-id", &opt->enrolee_b_id},
+	    {"--keyid-reading", &opt->keyid_reading},
+	    {"--client-random", &opt->client_random},
+	    {"--claims", &opt->claims_file},
+	    {"--vendor-output", &opt->vendor_output},
+	    {"--suite", &opt->suite},
+	    {"--output", &opt->output},
+	};
 	for (int i = 1; i < argc; i++) {
-		const char *arg = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
-		if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
-			usage(stdout);
+		const char *arg = argv[i], *value;
+		if (kx_cli_help(arg, usage))
 			exit(KX_EXIT_OK);
-		}
-		if (value == NULL) {
-			fprintf(stderr, "kxconform verify: %s needs a value\n\n", arg);
-			usage(stderr);
+		if ((value = kx_cli_value("verify", argc, argv, &i, usage)) == NULL)
 			return -1;
-		}
-		i++;
-		size_t k = 0;
-		while (k < sizeof names / sizeof names[0] && strcmp(names[k], arg) != 0)
-			k++;
-		int ok = 1;
-		if (k < sizeof names / sizeof names[0])
-			*values[k] = value;
-		else if (strcmp(arg, "--claim") == 0 && opt->n_claim_args < MAX_CLAIM_ARGS)
-			opt->claim_args[opt->n_claim_args++] = value;
-		else if (strcmp(arg, "--claim-pattern") == 0 && opt->n_pattern_args < KX_MAX_CLAIM_PATTERNS)
-			opt->pattern_args[opt->n_pattern_args++] = value;
-		else if (strcmp(arg, "--timeout") == 0)
-			ok = (opt->timeout_ms = atoi(value)) > 0;
-		else
-			ok = 0;
-		if (!ok) {
-			fprintf(stderr, "kxconform verify: bad option %s %s\n\n", arg, value);
-			usage(stderr);
-			return -1;
-		}
+		if (kx_cli_string_option(strings, sizeof strings / sizeof strings[0], arg, value) ||
+		    kx_cli_list_option(arg, "--claim", value, opt->claim_args, &opt->n_claim_args,
+		                       MAX_CLAIM_ARGS) ||
+		    kx_cli_list_option(arg, "--claim-pattern", value, opt->pattern_args, &opt->n_pattern_args,
+		                       KX_MAX_CLAIM_PATTERNS))
+			continue;
+		if (strcmp(arg, "--timeout") != 0 || !kx_cli_int(value, 1, INT_MAX, &opt->timeout_ms))
+			return kx_cli_bad_option("verify", arg, value, usage);
 	}
 	const char *problem = NULL;
 	if (opt->capture == NULL)
@@ -283,12 +268,9 @@ static json_t *check_handshake(struct kx_driver_pool *pool, const struct options
 	hex_text(h->client_random, 32, client_random);
 	hex_text(h->server_random, 32, server_random);
 	hex_text(secret->secret, secret->secret_len, master);
-	const char *clauses = kx_json_get_string(scenario, "clauses");
 	uint16_t want = h->dtls ? 0xFEFD : 0x0303;
-	json_t *result =
-	    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id", id, "scenario", scenario_name,
-	              "clauses", clauses ? clauses : "", "initiator", h->client, "terminator", h->server,
-	              "transport", transport, "suite", suite, "kind", "positive", "expected", "pass");
+	json_t *result = kx_case_json_new(id, scenario_name, scenario, h->client, h->server, transport, suite,
+	                                  "positive", "pass");
 	/* What only this mode has goes in one member, beside the matrix's own. */
 	json_t *vendor = json_pack("{s:s}", "mode", "verify");
 	json_object_set_new(result, "vendor", vendor);
@@ -401,11 +383,7 @@ static json_t *check_handshake(struct kx_driver_pool *pool, const struct options
 			json_decref(checked);
 		}
 	}
-	struct timeval t1;
-	gettimeofday(&t1, NULL);
-	json_object_set_new(
-	    result, "duration_ms",
-	    json_real((double)(t1.tv_sec - t0.tv_sec) * 1000.0 + (double)(t1.tv_usec - t0.tv_usec) / 1000.0));
+	json_object_set_new(result, "duration_ms", json_real(kx_case_json_ms_since(&t0)));
 	json_object_set_new(result, "result", json_string(verdict));
 	json_object_set_new(result, "met", json_boolean(strcmp(verdict, "pass") == 0));
 	json_object_set_new(result, "diagnosis", json_string(diagnosis));
@@ -449,12 +427,8 @@ int kx_cmd_verify(int argc, char **argv)
 	char *vendor_text = NULL;
 
 	/* Claims and the names they need first: usage errors before any file is read. */
-	int ok =
-	    opt.claims_file == NULL || kx_claims_load_file(&claims, opt.claims_file, err, sizeof err) == 0;
-	for (size_t i = 0; ok && i < opt.n_claim_args; i++)
-		ok = kx_claims_parse_arg(&claims, opt.claim_args[i], err, sizeof err) == 0;
-	for (size_t i = 0; ok && i < opt.n_pattern_args; i++)
-		ok = kx_claims_add_pattern(&claims, opt.pattern_args[i], err, sizeof err) == 0;
+	int ok = kx_claims_from_options(&claims, opt.claims_file, opt.claim_args, opt.n_claim_args,
+	                                opt.pattern_args, opt.n_pattern_args, err, sizeof err) == 0;
 	if (ok && opt.vendor_output != NULL) {
 		ok = (vendor_text = read_text(opt.vendor_output, err, sizeof err)) != NULL;
 		if (ok && kx_claims_match(&claims, vendor_text) > 0) {
@@ -623,21 +597,9 @@ int kx_cmd_verify(int argc, char **argv)
 		       kx_json_get_string(result, "result"), diagnosis[0] ? ": " : "", diagnosis);
 		json_array_append_new(cases, result);
 	}
-	char when[32], host[256] = "";
-	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&started));
-	gethostname(host, sizeof host - 1);
-	json_t *drivers = json_array();
-	for (size_t i = 0; i < pool.n; i++)
-		json_array_append_new(drivers, json_pack("{s:s, s:s, s:s}", "name", pool.names[i], "path",
-		                                         pool.paths[i], "implementation",
-		                                         kx_driver_implementation(&pool.procs[i])));
-	struct timeval t1;
-	gettimeofday(&t1, NULL);
-	report =
-	    json_pack("{s:s, s:s, s:s, s:s, s:i, s:o, s:o, s:f}", "harness", "kxconform " KX_VERSION, "suite",
-	              opt.suite, "started", when, "host", host, "jobs", 1, "drivers", drivers, "cases", cases,
-	              "duration_ms",
-	              (double)(t1.tv_sec - t0.tv_sec) * 1000.0 + (double)(t1.tv_usec - t0.tv_usec) / 1000.0);
+	report = kx_cli_report_header(&pool, opt.suite, started, 1);
+	json_object_set_new(report, "cases", cases);
+	json_object_set_new(report, "duration_ms", json_real(kx_case_json_ms_since(&t0)));
 	struct kx_report_counts counts;
 	kx_report_summarize(report, &counts);
 	status = failed == 0 ? KX_EXIT_OK : KX_EXIT_FAILED;

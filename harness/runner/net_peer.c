@@ -8,6 +8,8 @@
  * the last time. */
 #include "runner/net_peer.h"
 
+#include "core/errors.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -15,7 +17,6 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,17 +28,6 @@
 #define READ_MAX 65536
 /* How long a vendor that stopped reading may hold up a send. */
 #define SEND_WAIT_MS 5000
-
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list args;
-	va_start(args, fmt);
-	vsnprintf(err, errlen, fmt, args);
-	va_end(args);
-	return -1;
-}
 
 long long kx_net_now_ms(void)
 {
@@ -84,21 +74,22 @@ int kx_net_resolve(const char *hostport, int dtls, int allow_remote, struct kx_n
 	if (hostport[0] == '[') {
 		const char *close = strchr(hostport, ']');
 		if (close == NULL || close[1] != ':' || (size_t)(close - hostport - 1) >= sizeof host)
-			return fail(err, errlen, "bad address \"%s\": expected [IPv6]:PORT", hostport);
+			return kx_errorf(err, errlen, "bad address \"%s\": expected [IPv6]:PORT", hostport);
 		snprintf(host, sizeof host, "%.*s", (int)(close - hostport - 1), hostport + 1);
 		port = close + 2;
 	} else {
 		const char *colon = strrchr(hostport, ':');
 		if (colon == NULL || colon == hostport || (size_t)(colon - hostport) >= sizeof host)
-			return fail(err, errlen,
-			            "bad address \"%s\": expected HOST:PORT, e.g. 127.0.0.1:4433", hostport);
+			return kx_errorf(err, errlen,
+			                 "bad address \"%s\": expected HOST:PORT, e.g. 127.0.0.1:4433",
+			                 hostport);
 		snprintf(host, sizeof host, "%.*s", (int)(colon - hostport), hostport);
 		port = colon + 1;
 	}
 	char *end;
 	long number = strtol(port, &end, 10);
 	if (*port == '\0' || *end != '\0' || number < 0 || number > 65535)
-		return fail(err, errlen, "bad port in \"%s\"", hostport);
+		return kx_errorf(err, errlen, "bad port in \"%s\"", hostport);
 	struct addrinfo hints, *found = NULL;
 	memset(&hints, 0, sizeof hints);
 	hints.ai_family = AF_UNSPEC;
@@ -106,16 +97,17 @@ int kx_net_resolve(const char *hostport, int dtls, int allow_remote, struct kx_n
 	hints.ai_flags = AI_NUMERICSERV;
 	int rc = getaddrinfo(host, port, &hints, &found);
 	if (rc != 0 || found == NULL)
-		return fail(err, errlen, "cannot resolve \"%s\": %s", host, gai_strerror(rc));
+		return kx_errorf(err, errlen, "cannot resolve \"%s\": %s", host, gai_strerror(rc));
 	memcpy(&addr->ss, found->ai_addr, found->ai_addrlen);
 	addr->len = found->ai_addrlen;
 	freeaddrinfo(found);
 	describe(addr);
 	if (!allow_remote && !loopback(addr))
-		return fail(err, errlen,
-		            "%s is not a loopback address; kxconform live talks to other hosts only with "
-		            "--allow-remote",
-		            addr->text);
+		return kx_errorf(
+		    err, errlen,
+		    "%s is not a loopback address; kxconform live talks to other hosts only with "
+		    "--allow-remote",
+		    addr->text);
 	return 0;
 }
 
@@ -129,7 +121,7 @@ static int open_socket(int family, int dtls, char *err, size_t errlen)
 {
 	int fd = socket(family, dtls ? SOCK_DGRAM : SOCK_STREAM, 0);
 	if (fd < 0)
-		return fail(err, errlen, "socket: %s", strerror(errno));
+		return kx_errorf(err, errlen, "socket: %s", strerror(errno));
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	fcntl(fd, F_SETFD, FD_CLOEXEC);
 	return fd;
@@ -154,8 +146,8 @@ int kx_net_listen(struct kx_net_conn *listener, const struct kx_net_addr *addr, 
 	setsockopt(listener->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
 	if (bind(listener->fd, (const struct sockaddr *)&addr->ss, addr->len) != 0 ||
 	    (!dtls && listen(listener->fd, 4) != 0)) {
-		fail(err, errlen, "cannot listen on %s %s: %s", dtls ? "udp" : "tcp", addr->text,
-		     strerror(errno));
+		kx_errorf(err, errlen, "cannot listen on %s %s: %s", dtls ? "udp" : "tcp", addr->text,
+		          strerror(errno));
 		kx_net_close(listener);
 		return -1;
 	}
@@ -186,27 +178,27 @@ int kx_net_accept(struct kx_net_conn *listener, struct kx_net_conn *conn, int wa
 		if (fd < 0)
 			return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR
 			           ? 0
-			           : fail(err, errlen, "accept: %s", strerror(errno));
+			           : kx_errorf(err, errlen, "accept: %s", strerror(errno));
 		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 		fcntl(fd, F_SETFD, FD_CLOEXEC);
 		conn->fd = fd;
 	} else {
 		uint8_t *buf = malloc(READ_MAX);
 		if (buf == NULL)
-			return fail(err, errlen, "out of memory");
+			return kx_errorf(err, errlen, "out of memory");
 		ssize_t n = recvfrom(listener->fd, buf, READ_MAX, 0, (struct sockaddr *)&conn->peer.ss,
 		                     &conn->peer.len);
 		if (n < 0) {
 			free(buf);
 			return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR
 			           ? 0
-			           : fail(err, errlen, "recvfrom: %s", strerror(errno));
+			           : kx_errorf(err, errlen, "recvfrom: %s", strerror(errno));
 		}
 		/* From now on the socket talks to this peer only. */
 		int ret =
 		    connect(listener->fd, (const struct sockaddr *)&conn->peer.ss, conn->peer.len) != 0 ||
 		            kx_chunks_append(first, buf, (size_t)n) != 0
-		        ? fail(err, errlen, "cannot keep the datagram peer: %s", strerror(errno))
+		        ? kx_errorf(err, errlen, "cannot keep the datagram peer: %s", strerror(errno))
 		        : 0;
 		free(buf);
 		if (ret != 0)
@@ -238,7 +230,7 @@ int kx_net_connect(struct kx_net_conn *conn, const struct kx_net_addr *addr, int
 	}
 	if (error != 0) {
 		close(fd);
-		fail(err, errlen, "%s %s: %s", dtls ? "udp" : "tcp", addr->text, strerror(error));
+		kx_errorf(err, errlen, "%s %s: %s", dtls ? "udp" : "tcp", addr->text, strerror(error));
 		return error == ECONNREFUSED || error == ETIMEDOUT ? 0 : -1;
 	}
 	conn->fd = fd;
@@ -253,12 +245,13 @@ int kx_net_send(struct kx_net_conn *conn, const struct kx_chunks *flight, char *
 		size_t left = flight->items[i].len;
 		if (conn->dtls) {
 			if (send(conn->fd, p, left, 0) < 0)
-				return errno == ECONNREFUSED ? (fail(err, errlen,
-				                                     "nothing listens at udp %s (ICMP port "
-				                                     "unreachable)",
-				                                     conn->peer.text),
-				                                -2)
-				                             : fail(err, errlen, "send: %s", strerror(errno));
+				return errno == ECONNREFUSED
+				           ? (kx_errorf(err, errlen,
+				                        "nothing listens at udp %s (ICMP port "
+				                        "unreachable)",
+				                        conn->peer.text),
+				              -2)
+				           : kx_errorf(err, errlen, "send: %s", strerror(errno));
 			continue;
 		}
 		long long give_up = kx_net_now_ms() + SEND_WAIT_MS;
@@ -269,11 +262,11 @@ int kx_net_send(struct kx_net_conn *conn, const struct kx_chunks *flight, char *
 				left -= (size_t)n;
 			} else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
 				if (kx_net_now_ms() >= give_up)
-					return fail(err, errlen, "the vendor read nothing for %d ms",
-					            SEND_WAIT_MS);
+					return kx_errorf(err, errlen, "the vendor read nothing for %d ms",
+					                 SEND_WAIT_MS);
 				wait_for(conn->fd, POLLOUT, 100);
 			} else {
-				return fail(err, errlen, "send: %s", strerror(errno));
+				return kx_errorf(err, errlen, "send: %s", strerror(errno));
 			}
 		}
 	}
@@ -284,28 +277,28 @@ int kx_net_recv(struct kx_net_conn *conn, struct kx_chunks *in, char *err, size_
 {
 	uint8_t *buf = malloc(READ_MAX);
 	if (buf == NULL)
-		return fail(err, errlen, "out of memory");
+		return kx_errorf(err, errlen, "out of memory");
 	ssize_t n;
 	do
 		n = recv(conn->fd, buf, READ_MAX, 0);
 	while (n < 0 && errno == EINTR);
 	int ret;
 	if (n > 0)
-		ret = kx_chunks_append(in, buf, (size_t)n) == 0 ? 1 : fail(err, errlen, "out of memory");
+		ret = kx_chunks_append(in, buf, (size_t)n) == 0 ? 1 : kx_errorf(err, errlen, "out of memory");
 	else if (n == 0 && !conn->dtls)
-		ret = (fail(err, errlen, "the vendor closed the connection"), -2);
+		ret = (kx_errorf(err, errlen, "the vendor closed the connection"), -2);
 	else if (n == 0)
 		ret = 1; /* an empty datagram: nothing for TLS, but something arrived */
 	else if (errno == EAGAIN || errno == EWOULDBLOCK)
 		ret = 0;
 	else if (errno == ECONNREFUSED)
-		ret =
-		    (fail(err, errlen, "nothing listens at udp %s (ICMP port unreachable)", conn->peer.text),
-		     -2);
+		ret = (kx_errorf(err, errlen, "nothing listens at udp %s (ICMP port unreachable)",
+		                 conn->peer.text),
+		       -2);
 	else if (errno == ECONNRESET)
-		ret = (fail(err, errlen, "the vendor reset the connection"), -2);
+		ret = (kx_errorf(err, errlen, "the vendor reset the connection"), -2);
 	else
-		ret = fail(err, errlen, "recv: %s", strerror(errno));
+		ret = kx_errorf(err, errlen, "recv: %s", strerror(errno));
 	free(buf);
 	return ret;
 }
@@ -333,15 +326,15 @@ int kx_vendor_launch(struct kx_vendor *v, const char *command, char *err, size_t
 	v->cap = 4096;
 	v->text = malloc(v->cap);
 	if (v->text == NULL)
-		return fail(err, errlen, "out of memory");
+		return kx_errorf(err, errlen, "out of memory");
 	v->text[0] = '\0';
 	int in[2], out[2];
 	if (pipe(in) != 0)
-		return fail(err, errlen, "pipe: %s", strerror(errno));
+		return kx_errorf(err, errlen, "pipe: %s", strerror(errno));
 	if (pipe(out) != 0) {
 		close(in[0]);
 		close(in[1]);
-		return fail(err, errlen, "pipe: %s", strerror(errno));
+		return kx_errorf(err, errlen, "pipe: %s", strerror(errno));
 	}
 	fflush(NULL);
 	pid_t pid = fork();
@@ -350,7 +343,7 @@ int kx_vendor_launch(struct kx_vendor *v, const char *command, char *err, size_t
 		close(in[1]);
 		close(out[0]);
 		close(out[1]);
-		return fail(err, errlen, "fork: %s", strerror(errno));
+		return kx_errorf(err, errlen, "fork: %s", strerror(errno));
 	}
 	if (pid == 0) {
 		setpgid(0, 0);

@@ -11,11 +11,12 @@
 #include "runner/relay.h"
 
 #include "core/chunks_json.h"
+#include "core/errors.h"
+#include "core/exporter_split.h"
 #include "core/json_io.h"
 #include "core/notify.h"
 #include "core/tls_records.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,19 +41,6 @@ int kx_fault_from_name(const char *name, enum kx_fault_kind *kind)
 	return -1;
 }
 
-static void appendf(char *buf, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void appendf(char *buf, size_t cap, const char *fmt, ...)
-{
-	size_t used = strlen(buf);
-	if (used + 1 >= cap)
-		return;
-	va_list args;
-	va_start(args, fmt);
-	vsnprintf(buf + used, cap - used, fmt, args);
-	va_end(args);
-}
-
 /* Monotonic milliseconds, for the case's time limit. */
 static long long monotonic_ms(void)
 {
@@ -61,60 +49,33 @@ static long long monotonic_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static uint64_t now_us(void)
+uint64_t kx_relay_now_us(void)
 {
 	struct timeval tv;
 	gettimeofday(&tv, NULL);
 	return (uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec;
 }
 
-static const char *end_name(int initiator)
+const char *kx_relay_end_name(int initiator)
 {
 	return initiator ? "initiator" : "terminator";
 }
 
-/* Appends copies of from's chunks to `to` (which may be from itself). */
-static void copy_chunks(struct kx_chunks *to, const struct kx_chunks *from)
+int kx_relay_step_end(struct kx_driver_pool *pool, size_t driver, const char *session,
+                      const struct kx_chunks *in, struct kx_chunks *out, struct kx_end_result *end, char *why,
+                      size_t whylen)
 {
-	size_t n = from->n;
-	for (size_t i = 0; i < n; i++)
-		kx_chunks_append(to, from->items[i].data, from->items[i].len);
-}
-
-/* Concatenates chunks into one malloc'd buffer (a TLS stream or an ESCertKE message). */
-static uint8_t *flatten(const struct kx_chunks *chunks, size_t *len)
-{
-	*len = kx_chunks_total(chunks);
-	uint8_t *buf = malloc(*len ? *len : 1);
-	size_t at = 0;
-	for (size_t i = 0; buf != NULL && i < chunks->n; i++) {
-		memcpy(buf + at, chunks->items[i].data, chunks->items[i].len);
-		at += chunks->items[i].len;
-	}
-	return buf;
-}
-
-/* Steps one end with in; fills out and the end's result. Returns 0, or -1 when
- * the driver itself failed (the diagnosis then says how). */
-static int step(struct kx_relay *relay, int initiator, const struct kx_chunks *in, struct kx_chunks *out)
-{
-	struct kx_end_result *end = initiator ? &relay->initiator_result : &relay->terminator_result;
-	size_t driver = initiator ? relay->initiator : relay->terminator;
 	json_t *flight = kx_chunks_to_json(in);
-	json_t *request = json_pack("{s:s, s:s, s:o}", "op", "step", "session",
-				    initiator ? relay->initiator_session : relay->terminator_session, "flight",
-				    flight != NULL ? flight : json_array());
-	json_t *response = kx_pool_call(relay->pool, driver, request);
+	json_t *request = json_pack("{s:s, s:s, s:o}", "op", "step", "session", session, "flight",
+	                            flight != NULL ? flight : json_array());
+	json_t *response = kx_pool_call(pool, driver, request);
 	char err[256] = "";
 	const char *state = kx_json_get_string(response, "state");
 	int ok = json_is_true(json_object_get(response, "ok")) && state != NULL &&
 		 kx_chunks_from_json(json_object_get(response, "flight"), out, err, sizeof err) == 0;
 	if (!ok) {
-		snprintf(relay->diagnosis, sizeof relay->diagnosis, "the %s's driver (%s) failed: %s",
-			 end_name(initiator), relay->pool->names[driver],
-			 err[0] ? err : kx_json_get_string(response, "error") ? kx_json_get_string(response, "error")
-									    : "no state in its answer");
-		relay->outcome = KX_RELAY_ERROR;
+		const char *error = kx_json_get_string(response, "error");
+		snprintf(why, whylen, "%s", err[0] ? err : error != NULL ? error : "no state in its answer");
 		json_decref(response);
 		return -1;
 	}
@@ -132,6 +93,42 @@ static int step(struct kx_relay *relay, int initiator, const struct kx_chunks *i
 		snprintf(end->alert_received, sizeof end->alert_received, "%s", received);
 	json_decref(response);
 	return 0;
+}
+
+json_t *kx_relay_open_request(const char *session, json_t *config)
+{
+	return json_pack("{s:s, s:s, s:O}", "op", "open", "session", session, "config", config);
+}
+
+json_t *kx_relay_info_request(const char *session, const char *label)
+{
+	json_t *request = json_pack("{s:s, s:s}", "op", "info", "session", session);
+	if (label != NULL)
+		json_object_set_new(request, "export",
+		                    json_pack("[{s:s, s:i}]", "label", label, "length", KX_EXPORT_LEN));
+	return request;
+}
+
+json_t *kx_relay_close_request(const char *session)
+{
+	return json_pack("{s:s, s:s}", "op", "close", "session", session);
+}
+
+/* Steps one end with in; fills out and the end's result. Returns 0, or -1 when
+ * the driver itself failed (the diagnosis then says how). */
+static int step(struct kx_relay *relay, int initiator, const struct kx_chunks *in, struct kx_chunks *out)
+{
+	size_t driver = initiator ? relay->initiator : relay->terminator;
+	const char *session = initiator ? relay->initiator_session : relay->terminator_session;
+	struct kx_end_result *end = initiator ? &relay->initiator_result : &relay->terminator_result;
+	char why[sizeof relay->diagnosis];
+	if (kx_relay_step_end(relay->pool, driver, session, in, out, end, why, sizeof why) == 0)
+		return 0;
+	snprintf(relay->diagnosis, sizeof relay->diagnosis,
+	         "the %s's driver (%s) failed: ", kx_relay_end_name(initiator), relay->pool->names[driver]);
+	kx_appendf(relay->diagnosis, sizeof relay->diagnosis, "%s", why);
+	relay->outcome = KX_RELAY_ERROR;
+	return -1;
 }
 
 /* Splits a TLS stream into its records' byte ranges; returns how many (at most max). */
@@ -153,7 +150,7 @@ static size_t tls_record_spans(const uint8_t *buf, size_t len, size_t *starts, s
 static void apply_fault(struct kx_relay *relay, struct kx_flight_record *record, struct kx_chunks *chunks)
 {
 	size_t len;
-	uint8_t *bytes = flatten(chunks, &len);
+	uint8_t *bytes = kx_chunks_flatten(chunks, &len);
 	if (bytes == NULL)
 		return;
 	switch (relay->fault.kind) {
@@ -206,7 +203,7 @@ static void apply_fault(struct kx_relay *relay, struct kx_flight_record *record,
 		break;
 	}
 	case KX_FAULT_DUPLICATE:
-		copy_chunks(chunks, chunks);
+		kx_chunks_append_all(chunks, chunks);
 		snprintf(record->fault, sizeof record->fault, "delivered twice in a row by the runner");
 		break;
 	case KX_FAULT_REPLAY:
@@ -219,22 +216,21 @@ static void apply_fault(struct kx_relay *relay, struct kx_flight_record *record,
 	free(bytes);
 }
 
-/* Names the TLS items of a flight as its sender wrote them. */
-static void summarise(struct kx_relay *relay, struct kx_flight_record *record, const struct kx_chunks *sent,
-		      struct kx_tls_direction *direction)
+void kx_relay_summarise(const struct kx_relay *relay, struct kx_flight_record *record,
+                        const struct kx_chunks *sent, struct kx_tls_direction *direction, int why_max)
 {
 	struct kx_tls_flight flight = {0};
 	char err[200] = "";
 	size_t len;
-	uint8_t *bytes = flatten(sent, &len);
+	uint8_t *bytes = kx_chunks_flatten(sent, &len);
 	int parsed = bytes == NULL ? -1
 		     : relay->dtls ? kx_dtls_parse_datagrams(sent, direction, &flight, err, sizeof err)
 				   : kx_tls_parse_stream(bytes, len, direction, &flight, err, sizeof err);
 	if (parsed == 0)
 		kx_tls_flight_summary(&flight, record->summary, sizeof record->summary);
 	else
-		snprintf(record->summary, sizeof record->summary, "not parseable as %s records: %s",
-			 relay->dtls ? "DTLS" : "TLS", err);
+		snprintf(record->summary, sizeof record->summary, "not parseable as %s records: %.*s",
+		         relay->dtls ? "DTLS" : "TLS", why_max, err);
 	kx_tls_flight_free(&flight);
 	free(bytes);
 }
@@ -258,7 +254,7 @@ static int carry_in_notify(struct kx_relay *relay, struct kx_flight_record *reco
 	/* One request identifier per NOTIFY exchange: messages 1/2 and 3/4. */
 	snprintf(primitive.rqi, sizeof primitive.rqi, "%.100s-notify%d", relay->initiator_session,
 		 (record->number + 1) / 2);
-	primitive.message = flatten(chunks, &primitive.message_len);
+	primitive.message = kx_chunks_flatten(chunks, &primitive.message_len);
 	record->primitive = kx_notify_build(&primitive);
 	free(primitive.message);
 
@@ -277,9 +273,11 @@ static int carry_in_notify(struct kx_relay *relay, struct kx_flight_record *reco
 	}
 	if (ret != 0) {
 		snprintf(relay->diagnosis, sizeof relay->diagnosis,
-			 "the %s rejected the NOTIFY %s carrying ESCertKE message %d: %s", end_name(!record->from_initiator),
-			 request ? "request" : "response", record->number, err);
-		snprintf(relay->rejected_by, sizeof relay->rejected_by, "%s", end_name(!record->from_initiator));
+		         "the %s rejected the NOTIFY %s carrying ESCertKE message %d: %s",
+		         kx_relay_end_name(!record->from_initiator), request ? "request" : "response",
+		         record->number, err);
+		snprintf(relay->rejected_by, sizeof relay->rejected_by, "%s",
+		         kx_relay_end_name(!record->from_initiator));
 		relay->outcome = KX_RELAY_FAILED;
 		kx_notify_free(&received);
 		return -1;
@@ -293,30 +291,39 @@ static int carry_in_notify(struct kx_relay *relay, struct kx_flight_record *reco
 	if (kx_escertke_parse(received.message, received.message_len, escertke_direction, &flight, deviation,
 			      sizeof deviation) != 0 ||
 	    kx_escertke_check(record->number, &flight, deviation, sizeof deviation) != 0)
-		appendf(relay->deviations, sizeof relay->deviations, "%sESCertKE message %d: %s",
-			relay->deviations[0] ? "; " : "", record->number, deviation);
+		kx_appendf(relay->deviations, sizeof relay->deviations, "%sESCertKE message %d: %s",
+		           relay->deviations[0] ? "; " : "", record->number, deviation);
 	kx_tls_flight_free(&flight);
 	kx_notify_free(&received);
 	return 0;
+}
+
+struct kx_flight_record *kx_relay_new_flight(struct kx_relay *relay, int from_initiator,
+                                             const struct kx_chunks *sent)
+{
+	if (relay->n_flights >= KX_MAX_FLIGHTS)
+		return NULL;
+	struct kx_flight_record *record = &relay->flights[relay->n_flights++];
+	memset(record, 0, sizeof *record);
+	record->number = (int)relay->n_flights;
+	record->from_initiator = from_initiator;
+	record->at_us = kx_relay_now_us();
+	record->written = kx_chunks_total(sent);
+	return record;
 }
 
 /* Records a flight leaving `from_initiator`'s end; returns the record, or NULL if the log is full. */
 static struct kx_flight_record *record_flight(struct kx_relay *relay, int from_initiator, const struct kx_chunks *sent,
 					      struct kx_tls_direction *direction)
 {
-	if (relay->n_flights == KX_MAX_FLIGHTS) {
+	struct kx_flight_record *record = kx_relay_new_flight(relay, from_initiator, sent);
+	if (record == NULL) {
 		snprintf(relay->diagnosis, sizeof relay->diagnosis,
 			 "the handshake did not finish within %d flights", KX_MAX_FLIGHTS);
 		relay->outcome = KX_RELAY_FAILED;
 		return NULL;
 	}
-	struct kx_flight_record *record = &relay->flights[relay->n_flights++];
-	memset(record, 0, sizeof *record);
-	record->number = (int)relay->n_flights;
-	record->from_initiator = from_initiator;
-	record->at_us = now_us();
-	record->written = kx_chunks_total(sent);
-	summarise(relay, record, sent, direction);
+	kx_relay_summarise(relay, record, sent, direction, KX_RELAY_SUMMARY_WHY_MAX);
 	return record;
 }
 
@@ -334,11 +341,12 @@ static void describe_failure(struct kx_relay *relay, int initiator)
 	const struct kx_end_result *end = initiator ? &relay->initiator_result : &relay->terminator_result;
 	char cause[300];
 	fault_context(relay, cause, sizeof cause);
-	snprintf(relay->rejected_by, sizeof relay->rejected_by, "%s", end_name(initiator));
+	snprintf(relay->rejected_by, sizeof relay->rejected_by, "%s", kx_relay_end_name(initiator));
 	snprintf(relay->diagnosis, sizeof relay->diagnosis, "the %s (%s) failed the handshake%s: %s%s%s%s%s",
-		 end_name(initiator), relay->pool->names[initiator ? relay->initiator : relay->terminator], cause,
-		 end->error[0] ? end->error : "no error text", end->alert_sent[0] ? "; alert sent: " : "",
-		 end->alert_sent, end->alert_received[0] ? "; alert received: " : "", end->alert_received);
+	         kx_relay_end_name(initiator),
+	         relay->pool->names[initiator ? relay->initiator : relay->terminator], cause,
+	         end->error[0] ? end->error : "no error text", end->alert_sent[0] ? "; alert sent: " : "",
+	         end->alert_sent, end->alert_received[0] ? "; alert received: " : "", end->alert_received);
 }
 
 /* Says which damaged flight preceded a stall, so the cause has a name. */
@@ -347,11 +355,11 @@ static void describe_stall(struct kx_relay *relay, int waiting_initiator)
 	char cause[300];
 	fault_context(relay, cause, sizeof cause);
 	snprintf(relay->diagnosis, sizeof relay->diagnosis,
-		 "the handshake stalled%s: the %s has nothing to send and the %s has not finished%s", cause,
-		 end_name(!waiting_initiator), end_name(waiting_initiator),
-		 relay->dtls ? " (DTLS discards records that fail authentication without an alert, RFC 6347 "
-			       "4.1.2.7, so a wrong key or a damaged record shows as silence)"
-			     : "");
+	         "the handshake stalled%s: the %s has nothing to send and the %s has not finished%s", cause,
+	         kx_relay_end_name(!waiting_initiator), kx_relay_end_name(waiting_initiator),
+	         relay->dtls ? " (DTLS discards records that fail authentication without an alert, RFC 6347 "
+	                       "4.1.2.7, so a wrong key or a damaged record shows as silence)"
+	                     : "");
 	relay->outcome = KX_RELAY_STALLED;
 }
 
@@ -396,35 +404,35 @@ void kx_relay_run(struct kx_relay *relay)
 			break;
 		if (relay->fault.kind != KX_FAULT_NONE && relay->fault.flight == record->number) {
 			if (relay->fault.kind == KX_FAULT_REPLAY) {
-				copy_chunks(&replay, &pending);
+				kx_chunks_append_all(&replay, &pending);
 				replay_to_initiator = !sender_is_initiator;
 			}
 			apply_fault(relay, record, &pending);
 		}
 		if (relay->escertke && record->number > 4)
-			appendf(relay->deviations, sizeof relay->deviations,
-				"%sflight %d: ESCertKE has four messages, this handshake needed more",
-				relay->deviations[0] ? "; " : "", record->number);
+			kx_appendf(relay->deviations, sizeof relay->deviations,
+			           "%sflight %d: ESCertKE has four messages, this handshake needed more",
+			           relay->deviations[0] ? "; " : "", record->number);
 		if (relay->escertke && record->number <= 4 && pending.n > 0) {
 			record->escertke_message = record->number;
 			if (carry_in_notify(relay, record, &pending, &message1_request,
 					    &escertke_directions[sender_is_initiator]) != 0) {
-				copy_chunks(&record->chunks, &pending);
+				kx_chunks_append_all(&record->chunks, &pending);
 				break;
 			}
 		}
 		/* A replayed flight goes again ahead of the next one to the same end. */
 		if (replay.n > 0 && replay_to_initiator == !sender_is_initiator && record->fault[0] == '\0') {
 			struct kx_chunks both = {0};
-			copy_chunks(&both, &replay);
-			copy_chunks(&both, &pending);
+			kx_chunks_append_all(&both, &replay);
+			kx_chunks_append_all(&both, &pending);
 			kx_chunks_clear(&pending);
 			pending = both;
 			kx_chunks_clear(&replay);
 			snprintf(record->fault, sizeof record->fault, "preceded by the runner's replay of flight %d",
 				 relay->fault.flight);
 		}
-		copy_chunks(&record->chunks, &pending);
+		kx_chunks_append_all(&record->chunks, &pending);
 		if (sender->state == KX_END_FAILED) {
 			/* The failing end's last words (an alert) reach its peer, then it is over. */
 			struct kx_chunks ignored = {0};
@@ -436,8 +444,10 @@ void kx_relay_run(struct kx_relay *relay)
 		}
 		if (receiver->state == KX_END_DONE && relay->fault.kind == KX_FAULT_NONE) {
 			/* A finished end has nothing to read in a handshake; more is a deviation of the sender. */
-			appendf(relay->deviations, sizeof relay->deviations, "%sflight %d arrived after the %s finished",
-				relay->deviations[0] ? "; " : "", record->number, end_name(!sender_is_initiator));
+			kx_appendf(relay->deviations, sizeof relay->deviations,
+			           "%sflight %d arrived after the %s finished",
+			           relay->deviations[0] ? "; " : "", record->number,
+			           kx_relay_end_name(!sender_is_initiator));
 		}
 		struct kx_chunks reply = {0};
 		int stepped = step(relay, !sender_is_initiator, &pending, &reply);
@@ -453,21 +463,17 @@ out:
 	kx_notify_free(&message1_request);
 }
 
-/* Records an application-data flight; the chunks are copied. */
-static void record_text(struct kx_relay *relay, int from_initiator, const char *text, const struct kx_chunks *records)
+struct kx_flight_record *kx_relay_record_text(struct kx_relay *relay, int from_initiator, const char *text,
+                                              const struct kx_chunks *records)
 {
-	if (relay->n_flights >= KX_MAX_FLIGHTS)
-		return;
-	struct kx_flight_record *record = &relay->flights[relay->n_flights++];
-	memset(record, 0, sizeof *record);
-	record->number = (int)relay->n_flights;
-	record->from_initiator = from_initiator;
-	record->at_us = now_us();
-	record->written = kx_chunks_total(records);
+	struct kx_flight_record *record = kx_relay_new_flight(relay, from_initiator, records);
+	if (record == NULL)
+		return NULL;
 	record->application_data = 1;
 	snprintf(record->summary, sizeof record->summary, "ApplicationData");
 	snprintf(record->text, sizeof record->text, "%s", text);
-	copy_chunks(&record->chunks, records);
+	kx_chunks_append_all(&record->chunks, records);
+	return record;
 }
 
 static json_t *send_request(const char *session, const char *text)
@@ -480,11 +486,14 @@ static int check_received(struct kx_relay *relay, int from_initiator, const char
 {
 	const char *data = kx_json_get_string(got, "data");
 	if (!json_is_true(json_object_get(got, "ok")))
-		snprintf(relay->diagnosis, sizeof relay->diagnosis, "the %s could not read application data: %s",
-			 end_name(!from_initiator), kx_json_get_string(got, "error"));
+		snprintf(relay->diagnosis, sizeof relay->diagnosis,
+		         "the %s could not read application data: %s", kx_relay_end_name(!from_initiator),
+		         kx_json_get_string(got, "error"));
 	else if (data == NULL || strcmp(data, text) != 0)
-		snprintf(relay->diagnosis, sizeof relay->diagnosis, "the %s read \"%.100s\" where the %s sent \"%s\"",
-			 end_name(!from_initiator), data != NULL ? data : "", end_name(from_initiator), text);
+		snprintf(relay->diagnosis, sizeof relay->diagnosis,
+		         "the %s read \"%.100s\" where the %s sent \"%s\"",
+		         kx_relay_end_name(!from_initiator), data != NULL ? data : "",
+		         kx_relay_end_name(from_initiator), text);
 	else
 		return 0;
 	return -1;
@@ -506,12 +515,13 @@ int kx_relay_exchange_application_data(struct kx_relay *relay)
 	for (int e = 0; e < 2; e++)
 		if (!json_is_true(json_object_get(sent[e], "ok")) ||
 		    kx_chunks_from_json(json_object_get(sent[e], "flight"), records[e], err, sizeof err) != 0) {
-			snprintf(relay->diagnosis, sizeof relay->diagnosis, "the %s could not send application data: %s",
-				 end_name(e == 0), err[0] ? err : kx_json_get_string(sent[e], "error"));
+			snprintf(relay->diagnosis, sizeof relay->diagnosis,
+			         "the %s could not send application data: %s", kx_relay_end_name(e == 0),
+			         err[0] ? err : kx_json_get_string(sent[e], "error"));
 			goto out;
 		}
-	record_text(relay, 1, KX_APP_TEXT_FROM_INITIATOR, &from_i);
-	record_text(relay, 0, KX_APP_TEXT_FROM_TERMINATOR, &from_t);
+	kx_relay_record_text(relay, 1, KX_APP_TEXT_FROM_INITIATOR, &from_i);
+	kx_relay_record_text(relay, 0, KX_APP_TEXT_FROM_TERMINATOR, &from_t);
 	json_t *got_t, *got_i;
 	kx_pool_call_pair(relay->pool, relay->terminator,
 			  json_pack("{s:s, s:s, s:o}", "op", "receive", "session", relay->terminator_session, "flight",

@@ -5,6 +5,7 @@
 #ifndef KX_RELAY_H
 #define KX_RELAY_H
 
+#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -12,6 +13,8 @@
 #include "runner/driver_pool.h"
 
 #define KX_MAX_FLIGHTS 24
+
+struct kx_tls_direction;
 
 enum kx_fault_kind {
 	KX_FAULT_NONE,
@@ -82,6 +85,46 @@ struct kx_relay {
 	char diagnosis[1024];     /* why it did not finish, in words */
 	char deviations[1024];    /* Table 8.7.2.2-1 or NOTIFY deviations, "; "-separated */
 };
+
+/* Wall-clock microseconds since the epoch, as flights are timed. */
+uint64_t kx_relay_now_us(void);
+
+/* "initiator" (initiator not 0) or "terminator". */
+const char *kx_relay_end_name(int initiator);
+
+/* Steps session on driver `driver` with in (a `step` request): on an answer with a state, fills
+ * out and end (its state; its error and alerts where the answer names them) and returns 0; else
+ * -1 with why (what was wrong with the answer, or the driver's error). */
+int kx_relay_step_end(struct kx_driver_pool *pool, size_t driver, const char *session,
+                      const struct kx_chunks *in, struct kx_chunks *out, struct kx_end_result *end, char *why,
+                      size_t whylen);
+
+/* The driver request that opens session with config (new reference; config is not taken). */
+json_t *kx_relay_open_request(const char *session, json_t *config);
+
+/* The driver request for session's info, exporting 48 bytes with label when label is not NULL. */
+json_t *kx_relay_info_request(const char *session, const char *label);
+
+/* The driver request that closes session. */
+json_t *kx_relay_close_request(const char *session);
+
+/* Appends a record of a flight from `from_initiator`'s end to the relay's log (its number, time
+ * and the bytes sent written, nothing else: chunks, summary and the rest are the caller's);
+ * NULL when the log is full. */
+struct kx_flight_record *kx_relay_new_flight(struct kx_relay *relay, int from_initiator,
+                                             const struct kx_chunks *sent);
+
+/* What the relay keeps of a parser's reason when a flight does not parse (all of it). */
+#define KX_RELAY_SUMMARY_WHY_MAX 200
+
+/* Names the TLS items of the flight sent, as its sender wrote them, in record->summary; a flight
+ * that does not parse as (D)TLS records is said so with at most why_max characters of why. */
+void kx_relay_summarise(const struct kx_relay *relay, struct kx_flight_record *record,
+                        const struct kx_chunks *sent, struct kx_tls_direction *direction, int why_max);
+
+/* Records a flight of application data carrying text (the chunks are copied); NULL when the log is full. */
+struct kx_flight_record *kx_relay_record_text(struct kx_relay *relay, int from_initiator, const char *text,
+                                              const struct kx_chunks *records);
 
 /* Plays the handshake to its end; fills the outputs. Never fails itself:
  * every problem is an outcome with a diagnosis. */

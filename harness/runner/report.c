@@ -36,6 +36,29 @@ void kx_report_summarize(json_t *report, struct kx_report_counts *counts)
 				      (json_int_t)counts->not_implemented, "skip", (json_int_t)counts->skip));
 }
 
+FILE *kx_report_view_open(json_t *report, const char *path, json_t **cases, char *err, size_t errlen)
+{
+	*cases = json_object_get(report, "cases");
+	if (!json_is_array(*cases)) {
+		snprintf(err, errlen, "cannot write %s: the report has no cases array", path);
+		return NULL;
+	}
+	FILE *out = fopen(path, "w");
+	if (out == NULL)
+		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+	return out;
+}
+
+int kx_report_view_close(FILE *out, const char *path, char *err, size_t errlen)
+{
+	int failed = ferror(out);
+	if (fclose(out) != 0 || failed) {
+		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno ? errno : EIO));
+		return -1;
+	}
+	return 0;
+}
+
 int kx_report_write_all(json_t *report, const char *dir, char *err, size_t errlen)
 {
 	char reports[4200], path[4300];

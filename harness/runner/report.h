@@ -6,6 +6,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #define KX_REPORT_VERSION 1
 
@@ -20,5 +21,12 @@ void kx_report_summarize(json_t *report, struct kx_report_counts *counts);
 /* Creates DIR/reports and writes report.json, junit.xml and index.html there;
  * 0, or -1 with err naming the file that could not be written. */
 int kx_report_write_all(json_t *report, const char *dir, char *err, size_t errlen);
+
+/* Opens path for writing a view of report (junit.xml, index.html) and sets *cases to the report's
+ * cases array; NULL with err ("cannot write PATH: ...") when it has none or path cannot be opened. */
+FILE *kx_report_view_open(json_t *report, const char *path, json_t **cases, char *err, size_t errlen);
+
+/* Closes a view kx_report_view_open opened; 0, or -1 with err when it could not all be written. */
+int kx_report_view_close(FILE *out, const char *path, char *err, size_t errlen);
 
 #endif

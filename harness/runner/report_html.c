@@ -13,9 +13,9 @@
  * which members a case has beyond those docs/report.schema.json requires;
  * a section whose data is missing is left out. */
 #include "runner/report_html.h"
+#include "runner/report.h"
 #include "runner/report_junit.h"
 
-#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -897,16 +897,10 @@ static void write_cases(FILE *out, json_t *report)
 
 int kx_report_write_html(json_t *report, const char *path, char *err, size_t errlen)
 {
-	json_t *cases = json_object_get(report, "cases");
-	if (!json_is_array(cases)) {
-		snprintf(err, errlen, "cannot write %s: the report has no cases array", path);
+	json_t *cases;
+	FILE *out = kx_report_view_open(report, path, &cases, err, errlen);
+	if (out == NULL)
 		return -1;
-	}
-	FILE *out = fopen(path, "w");
-	if (out == NULL) {
-		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
-		return -1;
-	}
 	/* Scenarios in the order they ran; drivers as the run listed them, then any other a case names. */
 	json_t *scenarios = json_array(), *names = json_array();
 	size_t i;
@@ -928,11 +922,5 @@ int kx_report_write_html(json_t *report, const char *path, char *err, size_t err
 	write_cases(out, report);
 	json_decref(scenarios);
 	json_decref(names);
-
-	int failed = ferror(out);
-	if (fclose(out) != 0 || failed) {
-		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno ? errno : EIO));
-		return -1;
-	}
-	return 0;
+	return kx_report_view_close(out, path, err, errlen);
 }

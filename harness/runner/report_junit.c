@@ -12,8 +12,8 @@
  * Attribute and element names follow the JUnit XML that Jenkins' and
  * GitLab's parsers accept (the Ant/Maven Surefire form). */
 #include "runner/report_junit.h"
+#include "runner/report.h"
 
-#include <errno.h>
 #include <string.h>
 
 /* What XML 1.0 and HTML cannot carry is replaced by U+FFFD, visibly. */
@@ -316,16 +316,10 @@ static void write_suite(FILE *out, json_t *report, json_t *cases, size_t first)
 
 int kx_report_write_junit(json_t *report, const char *path, char *err, size_t errlen)
 {
-	json_t *cases = json_object_get(report, "cases");
-	if (!json_is_array(cases)) {
-		snprintf(err, errlen, "cannot write %s: the report has no cases array", path);
+	json_t *cases;
+	FILE *out = kx_report_view_open(report, path, &cases, err, errlen);
+	if (out == NULL)
 		return -1;
-	}
-	FILE *out = fopen(path, "w");
-	if (out == NULL) {
-		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
-		return -1;
-	}
 	struct tally all = {0};
 	size_t i;
 	json_t *c;
@@ -347,11 +341,5 @@ int kx_report_write_junit(json_t *report, const char *path, char *err, size_t er
 			write_suite(out, report, cases, i);
 	}
 	fputs("</testsuites>\n", out);
-
-	int failed = ferror(out);
-	if (fclose(out) != 0 || failed) {
-		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno ? errno : EIO));
-		return -1;
-	}
-	return 0;
+	return kx_report_view_close(out, path, err, errlen);
 }

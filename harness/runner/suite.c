@@ -3,25 +3,14 @@
  * what differs. Certificate names ("in-cse") become the build's PKI files. */
 #include "runner/suite.h"
 
+#include "core/errors.h"
 #include "core/json_io.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static const char *const run_functions[] = {"handshake", "escertke", "e2e"};
-
-static int failf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int failf(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list args;
-	va_start(args, fmt);
-	vsnprintf(err, errlen, fmt, args);
-	va_end(args);
-	return -1;
-}
 
 /* Keys of an end-point description that describe it but are not driver configuration. */
 static int descriptive(const char *key)
@@ -102,7 +91,7 @@ static int add_case(struct kx_suite *suite, json_t *scenario, const char *transp
 {
 	struct kx_case *more = realloc(suite->cases, (suite->n_cases + 1) * sizeof *more);
 	if (more == NULL)
-		return failf(err, errlen, "out of memory");
+		return kx_errorf(err, errlen, "out of memory");
 	suite->cases = more;
 	struct kx_case *c = &suite->cases[suite->n_cases];
 	memset(c, 0, sizeof *c);
@@ -142,15 +131,19 @@ static int check_scenario(json_t *scenario, size_t index, char *err, size_t errl
 	const char *name = kx_json_get_string(scenario, "name");
 	const char *run = kx_json_get_string(scenario, "run");
 	if (name == NULL || strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(name))
-		return failf(err, errlen, "scenario %zu: \"name\" must be lower-case letters, digits and '-'", index + 1);
+		return kx_errorf(err, errlen,
+		                 "scenario %zu: \"name\" must be lower-case letters, digits and '-'",
+		                 index + 1);
 	int known = 0;
 	for (size_t i = 0; run != NULL && i < sizeof run_functions / sizeof run_functions[0]; i++)
 		known |= strcmp(run, run_functions[i]) == 0;
 	if (!known)
-		return failf(err, errlen, "scenario %s: \"run\" must be handshake, escertke or e2e", name);
+		return kx_errorf(err, errlen, "scenario %s: \"run\" must be handshake, escertke or e2e",
+		                 name);
 	if (!json_is_object(json_object_get(scenario, "initiator")) ||
 	    !json_is_object(json_object_get(scenario, "terminator")))
-		return failf(err, errlen, "scenario %s: needs \"initiator\" and \"terminator\" objects", name);
+		return kx_errorf(err, errlen, "scenario %s: needs \"initiator\" and \"terminator\" objects",
+		                 name);
 	size_t i;
 	json_t *transport;
 	json_array_foreach(json_object_get(scenario, "transports"), i, transport)
@@ -158,22 +151,25 @@ static int check_scenario(json_t *scenario, size_t index, char *err, size_t errl
 		const char *t = json_string_value(transport);
 		json_t *suites = json_object_get(json_object_get(scenario, "suites"), t != NULL ? t : "");
 		if (t == NULL || (strcmp(t, "tls") != 0 && strcmp(t, "dtls") != 0))
-			return failf(err, errlen, "scenario %s: transports are \"tls\" and \"dtls\"", name);
+			return kx_errorf(err, errlen, "scenario %s: transports are \"tls\" and \"dtls\"",
+			                 name);
 		if (!json_is_string(json_array_get(suites, 0)))
-			return failf(err, errlen, "scenario %s: \"suites\".%s needs at least one suite", name, t);
+			return kx_errorf(err, errlen, "scenario %s: \"suites\".%s needs at least one suite",
+			                 name, t);
 	}
 	if (json_array_size(json_object_get(scenario, "transports")) == 0)
-		return failf(err, errlen, "scenario %s: \"transports\" is empty", name);
+		return kx_errorf(err, errlen, "scenario %s: \"transports\" is empty", name);
 	json_t *entry;
 	json_array_foreach(json_object_get(scenario, "negative"), i, entry)
 	{
 		const char *by = kx_json_get_string(entry, "rejected_by");
 		if (kx_json_get_string(entry, "name") == NULL || by == NULL ||
 		    (strcmp(by, "initiator") != 0 && strcmp(by, "terminator") != 0 && strcmp(by, "either") != 0))
-			return failf(err, errlen,
-				     "scenario %s: negative case %zu needs a \"name\" and \"rejected_by\" "
-				     "(initiator, terminator or either)",
-				     name, i + 1);
+			return kx_errorf(
+			    err, errlen,
+			    "scenario %s: negative case %zu needs a \"name\" and \"rejected_by\" "
+			    "(initiator, terminator or either)",
+			    name, i + 1);
 	}
 	json_array_foreach(json_object_get(scenario, "faults"), i, entry)
 	{
@@ -181,10 +177,11 @@ static int check_scenario(json_t *scenario, size_t index, char *err, size_t errl
 		const char *fault = kx_json_get_string(entry, "fault");
 		if (fault == NULL || kx_fault_from_name(fault, &kind) != 0 ||
 		    json_integer_value(json_object_get(entry, "flight")) < 1)
-			return failf(err, errlen,
-				     "scenario %s: fault %zu needs \"fault\" (drop, truncate, flip-bit, reorder, replay, "
-				     "duplicate) and a \"flight\" from 1",
-				     name, i + 1);
+			return kx_errorf(err, errlen,
+			                 "scenario %s: fault %zu needs \"fault\" (drop, truncate, flip-bit, "
+			                 "reorder, replay, "
+			                 "duplicate) and a \"flight\" from 1",
+			                 name, i + 1);
 	}
 	return 0;
 }
@@ -226,26 +223,38 @@ int kx_suite_load(const char *path, const char *pki_dir, const struct kx_driver_
 	json_error_t error;
 	suite->root = json_load_file(path, JSON_REJECT_DUPLICATES, &error);
 	if (suite->root == NULL)
-		return failf(err, errlen, "%s: not readable as JSON: %s (line %d)", path, error.text, error.line);
+		return kx_errorf(err, errlen, "%s: not readable as JSON: %s (line %d)", path, error.text,
+		                 error.line);
 	json_t *scenarios = json_object_get(suite->root, "scenarios");
 	if (!json_is_array(scenarios) || json_array_size(scenarios) == 0)
-		return failf(err, errlen, "%s: no \"scenarios\" array", path);
+		return kx_errorf(err, errlen, "%s: no \"scenarios\" array", path);
 	size_t i;
 	json_t *scenario;
 	char why[400];
 	json_array_foreach(scenarios, i, scenario)
 	{
 		if (check_scenario(scenario, i, why, sizeof why) != 0)
-			return failf(err, errlen, "%s: %s", path, why);
+			return kx_errorf(err, errlen, "%s: %s", path, why);
 		size_t k;
 		json_t *transport;
 		json_array_foreach(json_object_get(scenario, "transports"), k, transport)
 		{
 			if (expand(suite, scenario, json_string_value(transport), pool, pki_dir, why, sizeof why) != 0)
-				return failf(err, errlen, "%s: %s", path, why);
+				return kx_errorf(err, errlen, "%s: %s", path, why);
 		}
 	}
 	return 0;
+}
+
+const struct kx_case *kx_suite_self_case(const struct kx_suite *suite, const char *scenario,
+                                         const char *transport, const char *driver)
+{
+	char id[192];
+	snprintf(id, sizeof id, "%s.%s.%s-%s", scenario, transport, driver, driver);
+	for (size_t i = 0; i < suite->n_cases; i++)
+		if (strcmp(suite->cases[i].id, id) == 0)
+			return &suite->cases[i];
+	return NULL;
 }
 
 void kx_suite_free(struct kx_suite *suite)

@@ -40,6 +40,12 @@ struct kx_suite {
 int kx_suite_load(const char *path, const char *pki_dir, const struct kx_driver_pool *pool, struct kx_suite *suite,
 		  char *err, size_t errlen);
 
+/* The case of scenario over transport between two sessions of driver (the id
+ * SCENARIO.TRANSPORT.DRIVER-DRIVER), whose configurations `live` and `http`
+ * give the harness's end; NULL if the suite has none. */
+const struct kx_case *kx_suite_self_case(const struct kx_suite *suite, const char *scenario,
+                                         const char *transport, const char *driver);
+
 /* Releases the suite and its cases. */
 void kx_suite_free(struct kx_suite *suite);
 

@@ -1,0 +1,83 @@
+/* cli.c - the option-reading and set-up pieces the subcommands share. */
+#include "runner/cli.h"
+
+#include "runner/commands.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int kx_cli_help(const char *arg, kx_cli_usage_fn *usage)
+{
+	if (strcmp(arg, "--help") != 0 && strcmp(arg, "-h") != 0)
+		return 0;
+	usage(stdout);
+	return 1;
+}
+
+const char *kx_cli_value(const char *command, int argc, char **argv, int *i, kx_cli_usage_fn *usage)
+{
+	if (*i + 1 >= argc) {
+		fprintf(stderr, "kxconform %s: %s needs a value\n\n", command, argv[*i]);
+		usage(stderr);
+		return NULL;
+	}
+	return argv[++*i];
+}
+
+int kx_cli_bad_option(const char *command, const char *arg, const char *value, kx_cli_usage_fn *usage)
+{
+	fprintf(stderr, "kxconform %s: bad option %s %s\n\n", command, arg, value);
+	usage(stderr);
+	return -1;
+}
+
+int kx_cli_string_option(const struct kx_cli_string *options, size_t n, const char *arg, const char *value)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(options[i].name, arg) == 0) {
+			*options[i].value = value;
+			return 1;
+		}
+	return 0;
+}
+
+int kx_cli_list_option(const char *arg, const char *name, const char *value, const char **list, size_t *n,
+                       size_t max)
+{
+	if (strcmp(arg, name) != 0 || *n >= max)
+		return 0;
+	list[(*n)++] = value;
+	return 1;
+}
+
+int kx_cli_int(const char *value, int min, int max, int *out)
+{
+	*out = atoi(value);
+	return *out >= min && *out <= max;
+}
+
+void kx_cli_pki_dir(const char *given, char *pki, size_t len)
+{
+	if (given != NULL) {
+		snprintf(pki, len, "%s", given);
+		return;
+	}
+	char self[4000] = ".";
+	kx_self_dir(self, sizeof self);
+	snprintf(pki, len, "%s/pki", self);
+}
+
+json_t *kx_cli_report_header(const struct kx_driver_pool *pool, const char *suite, time_t started, int jobs)
+{
+	char when[32], host[256] = "";
+	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&started));
+	gethostname(host, sizeof host - 1);
+	json_t *drivers = json_array();
+	for (size_t i = 0; i < pool->n; i++)
+		json_array_append_new(drivers, json_pack("{s:s, s:s, s:s}", "name", pool->names[i], "path",
+		                                         pool->paths[i], "implementation",
+		                                         kx_driver_implementation(&pool->procs[i])));
+	return json_pack("{s:s, s:s, s:s, s:s, s:i, s:o}", "harness", "kxconform " KX_VERSION, "suite", suite,
+	                 "started", when, "host", host, "jobs", jobs, "drivers", drivers);
+}

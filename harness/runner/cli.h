@@ -1,0 +1,59 @@
+/* cli.h - what the subcommands `run`, `live`, `http` and `verify` share in
+ * reading their options and setting up: the build's defaults, the "needs a
+ * value" and "bad option" answers, bounded integer options, the test PKI
+ * beside the executable, and the header of the report they write. Each
+ * command keeps its own options, checks and help text. */
+#ifndef KX_CLI_H
+#define KX_CLI_H
+
+#include <jansson.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "runner/driver_pool.h"
+
+/* The build defines both (harness/CMakeLists.txt); these stand in elsewhere. */
+#ifndef KX_DEFAULT_SUITE
+#define KX_DEFAULT_SUITE "suites/onem2m.json"
+#endif
+#ifndef KX_VERSION
+#define KX_VERSION "unknown"
+#endif
+
+/* A command's help text, written to out. */
+typedef void kx_cli_usage_fn(FILE *out);
+
+/* 1 after writing the usage to stdout when arg asks for help (--help or -h), else 0. */
+int kx_cli_help(const char *arg, kx_cli_usage_fn *usage);
+
+/* The value after option argv[*i], stepping *i onto it; NULL (after writing "kxconform COMMAND:
+ * OPTION needs a value" and the usage to stderr) when there is none. */
+const char *kx_cli_value(const char *command, int argc, char **argv, int *i, kx_cli_usage_fn *usage);
+
+/* Writes "kxconform COMMAND: bad option OPTION VALUE" and the usage to stderr; returns -1. */
+int kx_cli_bad_option(const char *command, const char *arg, const char *value, kx_cli_usage_fn *usage);
+
+/* An option that takes a string: its name and where its value goes. */
+struct kx_cli_string {
+	const char *name;
+	const char **value;
+};
+
+/* Stores value when arg names one of the n string options; 1 if it did, else 0. */
+int kx_cli_string_option(const struct kx_cli_string *options, size_t n, const char *arg, const char *value);
+
+/* Appends value to list (*n of max used) when arg is name and the list has room; 1 if it did, else 0. */
+int kx_cli_list_option(const char *arg, const char *name, const char *value, const char **list, size_t *n,
+                       size_t max);
+
+/* Sets *out to value read as atoi reads it; 1 if that lies in [min, max], else 0. */
+int kx_cli_int(const char *value, int min, int max, int *out);
+
+/* Writes the test PKI directory into pki: given, or pki/ beside the kxconform executable. */
+void kx_cli_pki_dir(const char *given, char *pki, size_t len);
+
+/* The report's header (new reference): harness version, suite, start (UTC), host, jobs and
+ * every driver of the pool with its path and implementation. */
+json_t *kx_cli_report_header(const struct kx_driver_pool *pool, const char *suite, time_t started, int jobs);
+
+#endif
