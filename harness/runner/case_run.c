@@ -418,6 +418,10 @@ json_t *kx_case_result_new(const struct kx_driver_pool *pool, const struct kx_ca
 								       : kx_json_get_string(c->variant, "name"),
 					      "why", why != NULL ? why : ""));
 	}
+	/* The inputs: each end's configuration exactly as its driver receives it. */
+	json_object_set_new(result, "inputs",
+			    json_pack("{s:o, s:o}", "initiator", json_deep_copy(c->initiator_config), "terminator",
+				      json_deep_copy(c->terminator_config)));
 	return result;
 }
 
