@@ -52,21 +52,48 @@ static int openssl_hmac(enum kx_hash hash, const uint8_t *key, size_t key_len, c
 {
 	/* EVP_MAC rejects a NULL key even when its length is 0; RFC 2104 allows an empty key. */
 	static const uint8_t empty[1];
-	/* Fetched once: an implicit fetch per call costs more than the HMAC itself
-	 * (OpenSSL 3 "Performance" in crypto(7)). The driver is single-threaded. */
-	static EVP_MAC *mac;
-	if (mac == NULL)
-		mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-	EVP_MAC_CTX *ctx = mac != NULL ? EVP_MAC_CTX_new(mac) : NULL;
-	OSSL_PARAM params[] = {
-		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)digest_name(hash), 0),
-		OSSL_PARAM_construct_end(),
-	};
+	/* One context per hash, made once with its digest set: EVP_MAC_init with
+	 * a new key and no parameters then re-keys it. Making, setting up and
+	 * freeing a context per call (an EVP_MD fetch each time) cost 0.96 us of
+	 * a 100-byte HMAC-SHA-256 here, re-keying 0.40 us. And the context keeps
+	 * the last key: T(1)..T(4) of an e2e derivation are four HMACs under one
+	 * key, and EVP_MAC_init with a NULL key starts again from the keyed state
+	 * instead of hashing the padded key twice more (bench/RESULTS.md,
+	 * "Vector checking"). The driver is single-threaded. */
+	static struct {
+		EVP_MAC_CTX *ctx;
+		uint8_t key[256]; /* the key it holds, when keyed and no longer than this */
+		size_t key_len;
+		int keyed;
+	} contexts[KX_SHA512 + 1];
+	if (contexts[hash].ctx == NULL) {
+		EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+		EVP_MAC_CTX *ctx = mac != NULL ? EVP_MAC_CTX_new(mac) : NULL;
+		EVP_MAC_free(mac); /* the context keeps its own reference */
+		OSSL_PARAM params[] = {
+			OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)digest_name(hash), 0),
+			OSSL_PARAM_construct_end(),
+		};
+		if (ctx == NULL || EVP_MAC_CTX_set_params(ctx, params) != 1) {
+			EVP_MAC_CTX_free(ctx);
+			return fail("EVP_MAC HMAC", err, errlen);
+		}
+		contexts[hash].ctx = ctx;
+	}
+	EVP_MAC_CTX *ctx = contexts[hash].ctx;
+	int same_key = contexts[hash].keyed && key_len == contexts[hash].key_len &&
+		       memcmp(key_len ? key : empty, contexts[hash].key, key_len) == 0;
+	int ok = EVP_MAC_init(ctx, same_key ? NULL : key_len ? key : empty, same_key ? 0 : key_len, NULL) == 1;
+	contexts[hash].keyed = ok && key_len <= sizeof contexts[hash].key;
+	if (contexts[hash].keyed && !same_key) {
+		memcpy(contexts[hash].key, key_len ? key : empty, key_len);
+		contexts[hash].key_len = key_len;
+	}
 	size_t out_len = 0;
-	int ok = ctx != NULL && EVP_MAC_init(ctx, key_len ? key : empty, key_len, params) == 1 &&
-		 EVP_MAC_update(ctx, msg, msg_len) == 1 &&
-		 EVP_MAC_final(ctx, out, &out_len, kx_hash_len(hash)) == 1 && out_len == kx_hash_len(hash);
-	EVP_MAC_CTX_free(ctx);
+	ok = ok && EVP_MAC_update(ctx, msg, msg_len) == 1 &&
+	     EVP_MAC_final(ctx, out, &out_len, kx_hash_len(hash)) == 1 && out_len == kx_hash_len(hash);
+	if (!ok)
+		contexts[hash].keyed = 0;
 	return ok ? 0 : fail("EVP_MAC HMAC", err, errlen);
 }
 
@@ -74,23 +101,28 @@ static int openssl_hmac(enum kx_hash hash, const uint8_t *key, size_t key_len, c
 static int derive(const char *kdf_name, OSSL_PARAM *params, uint8_t *out, size_t out_len, char *err,
 		  size_t errlen)
 {
-	/* Fetched once per KDF name, as for HMAC above. */
+	/* One context per KDF name, made once and reset after each use: the
+	 * reset clears every parameter (the seed and info parameters would
+	 * otherwise accumulate across calls) and cleanses the secrets, and saves
+	 * making and freeing a context per call. The driver is single-threaded. */
 	static struct {
 		const char *name;
-		EVP_KDF *kdf;
+		EVP_KDF_CTX *ctx;
 	} cache[4];
-	EVP_KDF *kdf = NULL;
-	for (size_t i = 0; i < sizeof cache / sizeof cache[0] && kdf == NULL; i++) {
+	EVP_KDF_CTX *ctx = NULL;
+	for (size_t i = 0; i < sizeof cache / sizeof cache[0] && ctx == NULL; i++) {
 		if (cache[i].name == NULL) {
-			cache[i].kdf = EVP_KDF_fetch(NULL, kdf_name, NULL);
-			cache[i].name = cache[i].kdf != NULL ? kdf_name : NULL;
+			EVP_KDF *kdf = EVP_KDF_fetch(NULL, kdf_name, NULL);
+			cache[i].ctx = kdf != NULL ? EVP_KDF_CTX_new(kdf) : NULL;
+			EVP_KDF_free(kdf); /* the context keeps its own reference */
+			cache[i].name = cache[i].ctx != NULL ? kdf_name : NULL;
 		}
 		if (cache[i].name != NULL && strcmp(cache[i].name, kdf_name) == 0)
-			kdf = cache[i].kdf;
+			ctx = cache[i].ctx;
 	}
-	EVP_KDF_CTX *ctx = kdf != NULL ? EVP_KDF_CTX_new(kdf) : NULL;
 	int ok = ctx != NULL && EVP_KDF_derive(ctx, out, out_len, params) == 1;
-	EVP_KDF_CTX_free(ctx);
+	if (ctx != NULL)
+		EVP_KDF_CTX_reset(ctx);
 	if (!ok) {
 		char what[64];
 		snprintf(what, sizeof what, "EVP_KDF %s", kdf_name);

@@ -117,7 +117,7 @@ static int op_exporter(const struct kx_backend *backend, struct kx_request *req)
  * becomes its UTF-8 NFKC form (spec point 5). */
 static int get_e2e_salt(struct kx_request *req, uint8_t **salt, size_t *salt_len)
 {
-	const char *id = kx_json_get_string(req->json, "enrolee_b_id");
+	const char *id = kx_req_optional_string(req, "enrolee_b_id");
 	if (id == NULL)
 		return kx_req_hex(req, "salt", salt, salt_len);
 	if (kx_nfkc(id, strlen(id), salt, salt_len) != 0)
@@ -141,13 +141,10 @@ static int op_e2e(const struct kx_backend *backend, struct kx_request *req)
 	    kx_e2e_derive(backend, hash, kpsa, kpsa_len, salt, salt_len, variant, &keys, req->err,
 			  sizeof req->err) == 0 &&
 	    kx_req_set_hex(req, "master", keys.master, keys.len) == 0) {
-		json_t *t = json_array();
-		for (int i = 0; t != NULL && i < KX_E2E_KEYS; i++) {
-			char hex[2 * KX_HASH_MAX_LEN + 1];
-			kx_hex_encode(keys.t[i], keys.len, hex, 0);
-			json_array_append_new(t, json_string(hex));
-		}
-		ret = t != NULL && json_object_set_new(req->response, "t", t) == 0 ? 0 : kx_req_fail(req, "out of memory");
+		const uint8_t *t[KX_E2E_KEYS];
+		for (int i = 0; i < KX_E2E_KEYS; i++)
+			t[i] = keys.t[i];
+		ret = kx_req_set_hex_list(req, "t", t, KX_E2E_KEYS, keys.len);
 	}
 	free(kpsa);
 	free(salt);
@@ -187,7 +184,7 @@ static int op_keyid(const struct kx_backend *backend, struct kx_request *req)
 	(void)backend;
 	uint8_t id[KX_KEY_ID_LEN];
 	enum kx_keyid_reading reading;
-	const char *fqdn, *reading_name = kx_json_get_string(req->json, "reading");
+	const char *fqdn, *reading_name = kx_req_optional_string(req, "reading");
 	if (reading_name == NULL)
 		reading_name = "reference";
 	if (kx_keyid_reading_from_name(reading_name, &reading) != 0)
@@ -197,8 +194,7 @@ static int op_keyid(const struct kx_backend *backend, struct kx_request *req)
 	char keyid[KX_KEYID_MAX];
 	if (kx_keyid_build(id, fqdn, reading, keyid, sizeof keyid) < 0)
 		return kx_req_fail(req, "cannot build a key identifier: \"%s\" is not a valid FQDN", fqdn);
-	return json_object_set_new(req->response, "keyid", json_string(keyid)) == 0 ? 0
-										       : kx_req_fail(req, "out of memory");
+	return kx_req_set_string(req, "keyid", keyid);
 }
 
 const struct kx_operation kx_derive_operations[] = {

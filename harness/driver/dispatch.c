@@ -76,6 +76,60 @@ static const struct kx_operation *find(const char *op)
 	return NULL;
 }
 
+/* The error text of a failed request as a JSON string: the library's texts
+ * are not always UTF-8, and a response must still go out. */
+static const char *error_text(const struct kx_request *req)
+{
+	return req->err[0] ? req->err : "failed";
+}
+#define UNPRINTABLE_ERROR "failed (unprintable error text)"
+
+int kx_driver_answer_doc(const struct kx_backend *backend, const struct kx_json_doc *request, struct kx_text *out)
+{
+	const char *op = kx_json_doc_string(request, kx_json_doc_get(request, 0, "op"));
+	const struct kx_operation *operation = NULL;
+	for (size_t i = 0; op != NULL && i < kx_n_derive_operations; i++)
+		if (strcmp(kx_derive_operations[i].name, op) == 0)
+			operation = &kx_derive_operations[i];
+	size_t id_node = kx_json_doc_get(request, 0, "id");
+	const struct kx_json_node *id = id_node != 0 ? &request->nodes[id_node] : NULL;
+	/* An "id" that is an object or an array is echoed by the jansson path. */
+	if (operation == NULL || (id != NULL && (id->type == JSON_OBJECT || id->type == JSON_ARRAY)))
+		return 0;
+
+	/* The members in the order kx_driver_answer gives them: "id", the
+	 * operation's, "ok", "error". */
+	size_t mark = out->len;
+	struct kx_request req = {.doc = request, .text = out, .err = ""};
+	int failed = kx_text_put_literal(out, "{\"id\":") != 0;
+	if (id == NULL || id->type == JSON_NULL)
+		failed |= kx_text_put_literal(out, "null") != 0;
+	else if (id->type == JSON_STRING)
+		failed |= kx_json_write_string(out, id->value.string, id->count) != 0;
+	else {
+		json_t *value = id->type == JSON_INTEGER ? json_integer(id->value.integer)
+				: id->type == JSON_REAL  ? json_real(id->value.real)
+							 : json_boolean(id->type == JSON_TRUE);
+		failed |= kx_json_write(out, value) != 0;
+		json_decref(value);
+	}
+	int ret = failed ? -1 : operation->handle(backend, &req);
+	if (ret == 0) {
+		failed |= kx_text_put_literal(out, ",\"ok\":true}") != 0;
+	} else if (!failed) {
+		failed |= kx_text_put_literal(out, ",\"ok\":false,\"error\":") != 0;
+		if (!failed && kx_json_write_string(out, error_text(&req), strlen(error_text(&req))) != 0)
+			failed |= kx_json_write_string(out, UNPRINTABLE_ERROR, strlen(UNPRINTABLE_ERROR)) != 0;
+		failed |= kx_text_put_literal(out, "}") != 0;
+	}
+	if (failed) {
+		/* Out of memory: let the jansson path answer, as it can. */
+		out->len = mark;
+		return 0;
+	}
+	return 1;
+}
+
 json_t *kx_driver_answer(const struct kx_backend *backend, json_t *request)
 {
 	struct kx_request req = {.json = request, .response = json_object(), .err = ""};
@@ -94,9 +148,8 @@ json_t *kx_driver_answer(const struct kx_backend *backend, json_t *request)
 
 	json_object_set_new(req.response, "ok", json_boolean(ret == 0));
 	if (ret != 0) {
-		/* Library texts are not always UTF-8; a response must still go out. */
-		json_t *text = json_string(req.err[0] ? req.err : "failed");
-		json_object_set_new(req.response, "error", text != NULL ? text : json_string("failed (unprintable error text)"));
+		json_t *text = json_string(error_text(&req));
+		json_object_set_new(req.response, "error", text != NULL ? text : json_string(UNPRINTABLE_ERROR));
 	}
 	return req.response;
 }

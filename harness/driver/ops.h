@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "backend.h"
+#include "core/json_io.h"
 #include "driver/request.h"
 
 extern const struct kx_operation kx_derive_operations[];
@@ -21,6 +22,12 @@ json_t *kx_driver_capabilities(const struct kx_backend *backend);
 /* Answers one request object with a new response object carrying the same "id":
  * {"ok": true, ...results} or {"ok": false, "error": text}. Never returns NULL. */
 json_t *kx_driver_answer(const struct kx_backend *backend, json_t *request);
+
+/* Answers a request read by kx_json_doc_parse (an object) when it asks for a
+ * derivation: appends the text of the response object (the bytes that
+ * kx_driver_answer's object serialises to) to out and returns 1. Returns 0,
+ * appending nothing, for any other request: kx_driver_answer answers those. */
+int kx_driver_answer_doc(const struct kx_backend *backend, const struct kx_json_doc *request, struct kx_text *out);
 
 /* Frees every session still open (at exit). */
 void kx_sessions_close_all(const struct kx_backend *backend);

@@ -9,11 +9,20 @@
 
 #include "backend.h"
 #include "core/chunks.h"
+#include "core/json_io.h"
 
+/* A request and its response, in one of two forms: jansson objects (json and
+ * response), or, for the derivation operations, the request read by
+ * kx_json_doc_parse (doc) and the response's text (text). The kx_req_*
+ * functions below work on both, so an operation is written once; the second
+ * form exists for speed (driver/main.c says why). Session operations use the
+ * first form only, and may use json and response directly. */
 struct kx_request {
-	json_t *json;     /* the request (borrowed) */
-	json_t *response; /* the response being filled (owned by the dispatcher) */
-	char err[512];    /* why the request failed */
+	json_t *json;                 /* the request (borrowed), or NULL */
+	json_t *response;             /* the response being filled (owned by the dispatcher), or NULL */
+	const struct kx_json_doc *doc; /* or the request, an object at node 0 (borrowed) */
+	struct kx_text *text;         /* and the response's text so far, ",\"key\":value" appended per member */
+	char err[512];                /* why the request failed */
 };
 
 /* One operation a driver answers: 0 on success, -1 with req->err set. */
@@ -31,6 +40,9 @@ const char *kx_req_string(struct kx_request *req, const char *key);
 /* A required hex member as malloc'd bytes; 0, or -1 with req->err set. */
 int kx_req_hex(struct kx_request *req, const char *key, uint8_t **out, size_t *len);
 
+/* An optional string member, or NULL (no error) when it is missing or not a string. */
+const char *kx_req_optional_string(struct kx_request *req, const char *key);
+
 /* A required hex member of exactly want bytes copied into buf; 0 or -1. */
 int kx_req_fixed_hex(struct kx_request *req, const char *key, uint8_t *buf, size_t want);
 
@@ -45,6 +57,12 @@ const char *kx_req_variant(struct kx_request *req);
 
 /* Sets a lower-case hex member of the response; 0, or -1 with req->err set. */
 int kx_req_set_hex(struct kx_request *req, const char *key, const uint8_t *buf, size_t len);
+
+/* Sets a string member of the response; 0, or -1 with req->err set (not UTF-8, out of memory). */
+int kx_req_set_string(struct kx_request *req, const char *key, const char *value);
+
+/* Sets a member of the response to an array of n lower-case hex strings of len bytes each; 0 or -1. */
+int kx_req_set_hex_list(struct kx_request *req, const char *key, const uint8_t *const *bufs, size_t n, size_t len);
 
 /* Reads a member holding an array of standard base64 strings into chunks; 0 or -1.
  * An absent member gives no chunks. */

@@ -2,7 +2,12 @@
  * checked on every driver (by default the OpenSSL and wolfSSL reference
  * drivers beside the executable). A malformed file or test is an error named
  * by file and tcId that does not stop the other files; a mismatch is printed
- * with file, tcId, driver and reason. */
+ * with file, tcId, driver and reason.
+ *
+ * Built for large files (bench/RESULTS.md, "Vector checking"): a loader
+ * thread reads the next file and writes its requests as protocol lines while
+ * the drivers answer the current one; the lines go to every driver at once,
+ * and each answer is judged as it arrives. */
 #include "runner/commands.h"
 
 #include "core/json_io.h"
@@ -11,6 +16,8 @@
 #include "runner/vector_file.h"
 
 #include <dirent.h>
+#include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,90 +147,196 @@ fail:
 	return -1;
 }
 
-/* Checks one file on every driver, printing each failure; adds to the tally. */
-static void check_file(const char *path, struct kx_driver_proc *drivers, size_t n_drivers, int timeout_ms,
-		       struct tally *total)
-{
+/* A vector file made ready for the drivers: loaded, its layout and core
+ * checks done, its requests written as protocol lines. Preparing the next
+ * file is the loader thread's work while the drivers answer this one. */
+struct prepared {
+	const char *path;
 	struct kx_vector_file file;
-	struct tally tally = {0};
+	const struct kx_vector_kind *kind; /* NULL when the file cannot be used */
+	struct kx_text report;             /* its ERROR and FAIL [core] lines, printed first */
+	struct kx_text requests;           /* every request line, "id" 0..n_requests-1 */
+	size_t n_requests;
+	size_t *first;                     /* per kept test: its first request ... */
+	int *count;                        /* ... and how many it has (0: none) */
+	struct tally tally;                /* tests, malformed and core counts */
+};
+
+static void add_line(struct kx_text *text, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Appends a printf-formatted line to text (silently dropped when out of memory). */
+static void add_line(struct kx_text *text, const char *fmt, ...)
+{
+	va_list args;
+	va_start(args, fmt);
+	int n = vsnprintf(NULL, 0, fmt, args);
+	va_end(args);
+	if (n < 0 || kx_text_reserve(text, (size_t)n + 1) != 0)
+		return;
+	va_start(args, fmt);
+	vsnprintf(text->data + text->len, (size_t)n + 1, fmt, args);
+	va_end(args);
+	text->len += (size_t)n;
+}
+
+/* Loads path and does everything about it that needs no driver. */
+static void prepare(const char *path, struct prepared *p)
+{
 	char reason[512];
-	if (kx_vector_file_load(path, &file) != 0) {
-		printf("ERROR %s: %s\n", path, file.error);
-		total->malformed++;
-		kx_vector_file_free(&file);
+	memset(p, 0, sizeof *p);
+	p->path = path;
+	if (kx_vector_file_read(path, &p->file) != 0) {
+		add_line(&p->report, "ERROR %s: %s\n", path, p->file.error);
+		p->tally.malformed++;
 		return;
 	}
-	const struct kx_vector_kind *kind = kx_vector_kind_for(file.schema);
-	if (kind == NULL) {
-		printf("ERROR %s: unknown schema \"%s\": this kxconform has no checker for it\n", path, file.schema);
-		total->malformed++;
-		kx_vector_file_free(&file);
+	p->kind = kx_vector_kind_for(p->file.schema);
+	if (p->kind == NULL) {
+		add_line(&p->report, "ERROR %s: unknown schema \"%s\": this kxconform has no checker for it\n", path,
+			 p->file.schema);
+		p->tally.malformed++;
 		return;
 	}
-	for (size_t i = 0; i < file.n_problems; i++) {
-		if (file.problems[i].tc_id > 0)
-			printf("ERROR %s tcId %lld: %s\n", file.name, file.problems[i].tc_id, file.problems[i].text);
+	const struct kx_vector_file *file = &p->file;
+	for (size_t i = 0; i < file->n_problems; i++) {
+		if (file->problems[i].tc_id > 0)
+			add_line(&p->report, "ERROR %s tcId %lld: %s\n", file->name, file->problems[i].tc_id,
+				 file->problems[i].text);
 		else
-			printf("ERROR %s: %s\n", file.name, file.problems[i].text);
-		tally.malformed++;
+			add_line(&p->report, "ERROR %s: %s\n", file->name, file->problems[i].text);
+		p->tally.malformed++;
 	}
-
-	/* Every test's requests go to a driver in one pipelined batch. */
-	json_t **requests = calloc(file.n_tests * KX_MAX_REQUESTS_PER_TEST + 1, sizeof *requests);
-	json_t **responses = calloc(file.n_tests * KX_MAX_REQUESTS_PER_TEST + 1, sizeof *responses);
-	int *first = calloc(file.n_tests + 1, sizeof *first), *count = calloc(file.n_tests + 1, sizeof *count);
-	size_t n_requests = 0;
-	for (size_t t = 0; requests != NULL && responses != NULL && first != NULL && count != NULL &&
-			   t < file.n_tests;
-	     t++) {
-		const struct kx_vector_test *test = &file.tests[t];
-		tally.tests++;
-		int core = kx_vector_check_core(kind, test, reason, sizeof reason);
+	p->first = calloc(file->n_tests + 1, sizeof *p->first);
+	p->count = calloc(file->n_tests + 1, sizeof *p->count);
+	if (p->first == NULL || p->count == NULL) {
+		add_line(&p->report, "ERROR %s: out of memory\n", path);
+		p->tally.malformed++;
+		p->kind = NULL;
+		return;
+	}
+	for (size_t t = 0; t < file->n_tests; t++) {
+		const struct kx_vector_test *test = &file->tests[t];
+		p->tally.tests++;
+		int core = kx_vector_check_core(p->kind, test, reason, sizeof reason);
 		if (core != 0)
-			tally.core_checked++;
+			p->tally.core_checked++;
 		if (core < 0) {
-			printf("FAIL %s tcId %lld [core]: %s\n", file.name, test->tc_id, reason);
-			tally.core_failed++;
+			add_line(&p->report, "FAIL %s tcId %lld [core]: %s\n", file->name, test->tc_id, reason);
+			p->tally.core_failed++;
 		}
-		first[t] = (int)n_requests;
-		count[t] = kx_vector_requests(kind, test, requests + n_requests, reason, sizeof reason);
-		if (count[t] < 0) {
-			printf("ERROR %s tcId %lld: %s\n", file.name, test->tc_id, reason);
-			tally.malformed++;
-			count[t] = 0;
+		p->first[t] = p->n_requests;
+		int n = kx_vector_write_requests(p->kind, test, (long long)p->n_requests, &p->requests, reason,
+						 sizeof reason);
+		if (n < 0) {
+			add_line(&p->report, "ERROR %s tcId %lld: %s\n", file->name, test->tc_id, reason);
+			p->tally.malformed++;
+			n = 0;
 		}
-		n_requests += (size_t)count[t];
+		p->count[t] = n;
+		p->n_requests += (size_t)n;
 	}
-	for (size_t d = 0; d < n_drivers && n_requests > 0; d++) {
-		kx_driver_call(&drivers[d], requests, n_requests, responses, timeout_ms);
-		for (size_t t = 0; t < file.n_tests; t++) {
-			if (count[t] == 0)
-				continue;
-			tally.checked[d]++;
-			/* A second request asks for a known mistake; only drivers that model it answer it. */
-			int n = count[t];
-			json_t *mistake = n > 1 ? requests[first[t] + 1] : NULL;
-			if (mistake != NULL && !kx_driver_supports_variant(&drivers[d], kx_json_get_string(mistake, "op"),
-									kx_json_get_string(mistake, "variant")))
-				n = 1;
-			if (kx_vector_verify(kind, &file.tests[t], responses + first[t], n, reason, sizeof reason) != 0) {
-				printf("FAIL %s tcId %lld [%s]: %s\n", file.name, file.tests[t].tc_id, drivers[d].name,
-				       reason);
-				tally.failed[d]++;
-			}
-		}
-		for (size_t r = 0; r < n_requests; r++)
-			json_decref(responses[r]);
-	}
-	for (size_t r = 0; r < n_requests; r++)
-		json_decref(requests[r]);
+}
 
-	printf("  %-40s %4zu tests", file.name, tally.tests);
-	if (tally.core_checked > 0)
-		printf("  core %zu/%zu", tally.core_checked - tally.core_failed, tally.core_checked);
+static void release(struct prepared *p)
+{
+	kx_vector_file_free(&p->file);
+	free(p->report.data);
+	free(p->requests.data);
+	free(p->first);
+	free(p->count);
+	memset(p, 0, sizeof *p);
+}
+
+/* The verdicts on one file's answers, made as the answers arrive. */
+struct verdicts {
+	const struct prepared *p;
+	struct kx_driver_proc *drivers;
+	struct {
+		size_t test;                               /* the kept test the next answers belong to */
+		json_t *held[KX_MAX_REQUESTS_PER_TEST];    /* its answers so far */
+		struct kx_text fails;                      /* FAIL lines, printed after the answers */
+		size_t checked, failed;
+	} of[MAX_DRIVERS];
+};
+
+/* Takes driver d's answer to request i; judges a test once all its answers are in. */
+static void take_answer(void *ctx, size_t d, size_t i, json_t *response)
+{
+	struct verdicts *v = ctx;
+	const struct prepared *p = v->p;
+	const size_t n_tests = p->file.n_tests;
+	size_t t = v->of[d].test;
+	/* Answers come in request order; tests without requests are skipped. */
+	while (t < n_tests && (p->count[t] == 0 || i >= p->first[t] + (size_t)p->count[t]))
+		t++;
+	v->of[d].test = t;
+	if (t == n_tests) { /* cannot happen: the driver_proc layer numbers the answers */
+		json_decref(response);
+		return;
+	}
+	json_t **held = v->of[d].held;
+	held[i - p->first[t]] = response;
+	if (i + 1 < p->first[t] + (size_t)p->count[t])
+		return;
+
+	const struct kx_vector_test *test = &p->file.tests[t];
+	char reason[512];
+	/* A second request asks for a known mistake; only drivers that model it answer it. */
+	int n = p->count[t];
+	if (n > 1 && !kx_driver_supports_variant(&v->drivers[d], kx_vector_kind_op(p->kind),
+						 kx_vector_test_variant(test)))
+		n = 1;
+	v->of[d].checked++;
+	if (kx_vector_verify(p->kind, test, held, n, reason, sizeof reason) != 0) {
+		add_line(&v->of[d].fails, "FAIL %s tcId %lld [%s]: %s\n", p->file.name, test->tc_id,
+			 v->drivers[d].name, reason);
+		v->of[d].failed++;
+	}
+	for (int r = 0; r < p->count[t]; r++) {
+		json_decref(held[r]);
+		held[r] = NULL;
+	}
+	v->of[d].test = t + 1;
+}
+
+/* Checks one prepared file on every driver at once; appends what it found to
+ * out (each failure, then the file's line) and adds to the tally. */
+static void check_file(struct prepared *p, struct kx_driver_proc *drivers, size_t n_drivers, int timeout_ms,
+		       struct kx_text *out, struct tally *total)
+{
+	struct tally tally = p->tally;
+	kx_text_put(out, p->report.data != NULL ? p->report.data : "", p->report.len);
+	if (p->kind == NULL) {
+		total->malformed += tally.malformed;
+		return;
+	}
+
+	/* Every test's requests go to every driver in one pipelined stream; the
+	 * answers are judged as they arrive, while the drivers work on. */
+	struct verdicts *v = calloc(1, sizeof *v);
+	struct kx_driver_proc *procs[MAX_DRIVERS];
 	for (size_t d = 0; d < n_drivers; d++)
-		printf("  %s %zu/%zu", drivers[d].name, tally.checked[d] - tally.failed[d], tally.checked[d]);
-	printf("%s\n", tally.malformed ? "  (malformed entries above)" : "");
+		procs[d] = &drivers[d];
+	if (v != NULL && p->n_requests > 0) {
+		v->p = p;
+		v->drivers = drivers;
+		struct kx_driver_answers to = {take_answer, v};
+		kx_driver_stream(procs, n_drivers, p->requests.data, p->requests.len, p->n_requests, &to, timeout_ms);
+		for (size_t d = 0; d < n_drivers; d++) {
+			kx_text_put(out, v->of[d].fails.data != NULL ? v->of[d].fails.data : "", v->of[d].fails.len);
+			free(v->of[d].fails.data);
+			tally.checked[d] = v->of[d].checked;
+			tally.failed[d] = v->of[d].failed;
+		}
+	}
+	free(v);
+
+	add_line(out, "  %-40s %4zu tests", p->file.name, tally.tests);
+	if (tally.core_checked > 0)
+		add_line(out, "  core %zu/%zu", tally.core_checked - tally.core_failed, tally.core_checked);
+	for (size_t d = 0; d < n_drivers; d++)
+		add_line(out, "  %s %zu/%zu", drivers[d].name, tally.checked[d] - tally.failed[d], tally.checked[d]);
+	add_line(out, "%s\n", tally.malformed ? "  (malformed entries above)" : "");
 
 	total->tests += tally.tests;
 	total->malformed += tally.malformed;
@@ -233,11 +346,129 @@ static void check_file(const char *path, struct kx_driver_proc *drivers, size_t 
 		total->checked[d] += tally.checked[d];
 		total->failed[d] += tally.failed[d];
 	}
-	free(requests);
-	free(responses);
-	free(first);
-	free(count);
-	kx_vector_file_free(&file);
+}
+
+/* The loader thread prepares the files, at most one ahead of the file being
+ * checked: with 100,000 tests, reading a file and writing its requests took
+ * a tenth of a second, which on two cores overlaps the drivers' work on the
+ * file before. The files go smallest first, so that the drivers wait only for
+ * the smallest to be prepared; what each file gives is printed in the order
+ * of the names all the same. */
+struct loader {
+	pthread_mutex_t lock;
+	pthread_cond_t changed;
+	char **paths;   /* in the order they are checked */
+	int n;
+	struct prepared *files;
+	int prepared; /* files[0..prepared) are ready to check */
+	int checked;  /* files[0..checked) are checked and released */
+};
+
+static void *load_ahead(void *arg)
+{
+	struct loader *l = arg;
+	for (int i = 0; i < l->n; i++) {
+		pthread_mutex_lock(&l->lock);
+		while (i > l->checked + 1)
+			pthread_cond_wait(&l->changed, &l->lock);
+		pthread_mutex_unlock(&l->lock);
+		prepare(l->paths[i], &l->files[i]);
+		pthread_mutex_lock(&l->lock);
+		l->prepared = i + 1;
+		pthread_cond_broadcast(&l->changed);
+		pthread_mutex_unlock(&l->lock);
+	}
+	return NULL;
+}
+
+/* Sorts the indexes of the files by size, ties (and unreadable files) in
+ * their own order. */
+static void smallest_first(char **files, int n, int *order)
+{
+	long long *sizes = calloc((size_t)n, sizeof *sizes);
+	for (int i = 0; i < n; i++) {
+		struct stat st;
+		order[i] = i;
+		if (sizes != NULL)
+			sizes[i] = stat(files[i], &st) == 0 ? (long long)st.st_size : 0;
+	}
+	/* Insertion sort: stable, and a run holds a handful of files. */
+	for (int i = 1; sizes != NULL && i < n; i++)
+		for (int j = i; j > 0 && sizes[order[j]] < sizes[order[j - 1]]; j--) {
+			int t = order[j];
+			order[j] = order[j - 1];
+			order[j - 1] = t;
+		}
+	free(sizes);
+}
+
+/* Checks every file on every driver, printing as it goes; 0, or -1 when out of memory. */
+static int check_all(char **files, int n_files, struct kx_driver_proc *drivers, size_t n_drivers, int timeout_ms,
+		     struct tally *total)
+{
+	/* Checked smallest first (see struct loader), printed in the order of the names. */
+	int *order = calloc((size_t)n_files, sizeof *order);
+	char **by_size = calloc((size_t)n_files, sizeof *by_size);
+	struct kx_text *outputs = calloc((size_t)n_files, sizeof *outputs);
+	int *done = calloc((size_t)n_files, sizeof *done);
+	struct loader loader = {.paths = by_size, .n = n_files};
+	loader.files = calloc((size_t)n_files, sizeof *loader.files);
+	int ok = order != NULL && by_size != NULL && outputs != NULL && done != NULL && loader.files != NULL;
+	if (ok) {
+		smallest_first(files, n_files, order);
+		for (int k = 0; k < n_files; k++)
+			by_size[k] = files[order[k]];
+	}
+
+	pthread_t thread;
+	int threaded = ok && pthread_mutex_init(&loader.lock, NULL) == 0;
+	if (threaded && pthread_cond_init(&loader.changed, NULL) != 0) {
+		pthread_mutex_destroy(&loader.lock);
+		threaded = 0;
+	}
+	if (threaded && pthread_create(&thread, NULL, load_ahead, &loader) != 0) {
+		pthread_cond_destroy(&loader.changed);
+		pthread_mutex_destroy(&loader.lock);
+		threaded = 0;
+	}
+	int printed = 0;
+	for (int k = 0; ok && k < n_files; k++) {
+		struct prepared *p = &loader.files[k];
+		if (threaded) {
+			pthread_mutex_lock(&loader.lock);
+			while (loader.prepared <= k)
+				pthread_cond_wait(&loader.changed, &loader.lock);
+			pthread_mutex_unlock(&loader.lock);
+		} else {
+			/* Without the thread (it could not start): one file after the other. */
+			prepare(by_size[k], p);
+		}
+		check_file(p, drivers, n_drivers, timeout_ms, &outputs[order[k]], total);
+		release(p);
+		if (threaded) {
+			pthread_mutex_lock(&loader.lock);
+			loader.checked = k + 1;
+			pthread_cond_broadcast(&loader.changed);
+			pthread_mutex_unlock(&loader.lock);
+		}
+		done[order[k]] = 1;
+		for (; printed < n_files && done[printed]; printed++) {
+			fwrite(outputs[printed].data != NULL ? outputs[printed].data : "", 1, outputs[printed].len, stdout);
+			free(outputs[printed].data);
+		}
+		fflush(stdout);
+	}
+	if (threaded) {
+		pthread_join(thread, NULL);
+		pthread_cond_destroy(&loader.changed);
+		pthread_mutex_destroy(&loader.lock);
+	}
+	free(loader.files);
+	free(order);
+	free(by_size);
+	free(outputs);
+	free(done);
+	return ok ? 0 : -1;
 }
 
 int kx_cmd_vectors(int argc, char **argv)
@@ -274,12 +505,14 @@ int kx_cmd_vectors(int argc, char **argv)
 	fflush(stdout);
 
 	struct tally total = {0};
-	for (int i = 0; i < n_files; i++) {
-		check_file(files[i], drivers, n_drivers, opt.timeout_ms, &total);
-		fflush(stdout);
-		free(files[i]);
+	if (check_all(files, n_files, drivers, n_drivers, opt.timeout_ms, &total) != 0) {
+		fprintf(stderr, "kxconform vectors: out of memory\n");
+		kx_pool_stop(&pool);
+		for (int i = 0; i < n_files; i++)
+			free(files[i]);
+		free(files);
+		return KX_EXIT_USAGE;
 	}
-	free(files);
 
 	size_t failed = total.core_failed;
 	printf("kxconform vectors: %zu tests;", total.tests);
@@ -293,5 +526,8 @@ int kx_cmd_vectors(int argc, char **argv)
 	}
 	kx_pool_stop(&pool);
 	printf(" %zu failed, %zu malformed\n", failed, total.malformed);
+	for (int i = 0; i < n_files; i++)
+		free(files[i]);
+	free(files);
 	return failed == 0 && total.malformed == 0 ? KX_EXIT_OK : KX_EXIT_FAILED;
 }

@@ -3,6 +3,9 @@
  * pipe round trip's latency, not thousands. Anything a driver does wrong
  * (exits, is killed, stalls, writes something that is not a response) becomes
  * an error text on the requests it still owed. */
+/* F_SETPIPE_SZ (Linux) is a GNU extension of <fcntl.h>. */
+#define _GNU_SOURCE
+
 #include "runner/driver_proc.h"
 
 #include "core/json_io.h"
@@ -90,14 +93,16 @@ static ssize_t fill(struct kx_driver_proc *proc)
  * its start in bad, when the line is not JSON); returns 0 when no line is complete. */
 static int take_line(struct kx_driver_proc *proc, json_t **value, char *bad, size_t badlen)
 {
-	char *start = proc->buf + proc->buf_start;
 	size_t avail = proc->buf_len - proc->buf_start;
-	char *newline = avail > 0 ? memchr(start, '\n', avail) : NULL;
+	if (avail == 0)
+		return 0; /* and buf may still be NULL */
+	char *start = proc->buf + proc->buf_start;
+	char *newline = memchr(start, '\n', avail);
 	if (newline == NULL)
 		return 0;
 	size_t len = (size_t)(newline - start);
 	json_error_t error;
-	*value = json_loadb(start, len, 0, &error);
+	*value = kx_json_parse(start, len, 0, &error);
 	if (*value == NULL)
 		snprintf(bad, badlen, "%.*s", (int)(len < 80 ? len : 80), start);
 	proc->buf_start += len + 1;
@@ -215,6 +220,14 @@ int kx_driver_start(struct kx_driver_proc *proc, const char *name, const char *p
 		goto fail_errno;
 	}
 	fcntl(proc->to_driver, F_SETFL, O_NONBLOCK);
+#ifdef F_SETPIPE_SZ
+	/* Linux: 1 MiB pipes (the unprivileged maximum by default) instead of
+	 * 64 KiB, so that a driver answering a pipelined stream rarely waits
+	 * for the runner to read its answers or write more requests. A refusal
+	 * leaves the default size, which works, more slowly. */
+	fcntl(proc->to_driver, F_SETPIPE_SZ, 1 << 20);
+	fcntl(proc->from_driver, F_SETPIPE_SZ, 1 << 20);
+#endif
 
 	proc->hello = read_message(proc, timeout_ms);
 	json_t *protocol = json_object_get(proc->hello, "protocol");
@@ -250,88 +263,142 @@ static json_t *synthetic_error(size_t id, const char *why)
 /* Serialises the requests, numbered by index, as one block of lines. */
 static char *serialise(json_t **requests, size_t n, size_t *len)
 {
-	size_t cap = 4096, used = 0;
-	char *block = malloc(cap);
-	for (size_t i = 0; block != NULL && i < n; i++) {
+	struct kx_text block = {NULL, 0, 0};
+	for (size_t i = 0; i < n; i++) {
 		json_object_set_new(requests[i], "id", json_integer((json_int_t)i));
-		char *line = kx_json_line(requests[i]);
-		size_t line_len = line != NULL ? strlen(line) : 0;
-		while (block != NULL && used + line_len + 1 > cap) {
-			char *bigger = realloc(block, cap *= 2);
-			if (bigger == NULL)
-				free(block);
-			block = bigger;
+		/* kx_json_write, not kx_json_line: no string per line to allocate. */
+		if (kx_json_write(&block, requests[i]) != 0 || kx_text_put_literal(&block, "\n") != 0) {
+			free(block.data);
+			return NULL;
 		}
-		if (block != NULL && line != NULL) {
-			memcpy(block + used, line, line_len);
-			block[used + line_len] = '\n';
-			used += line_len + 1;
-		}
-		free(line);
 	}
-	*len = used;
-	return block;
+	*len = block.len;
+	return block.data != NULL ? block.data : malloc(1);
+}
+
+/* Where one driver of a stream stands. */
+struct stream_end {
+	struct kx_driver_proc *proc;
+	size_t sent;          /* bytes of the request text written to it */
+	size_t answered;      /* answers taken from it, in order */
+	long long active_ms;  /* when it last read or wrote something */
+};
+
+/* Hands over every complete answer line the driver has written; -1 once the
+ * driver failed (an answer out of order, or a line that is not JSON). */
+static int take_answers(struct stream_end *end, size_t d, size_t n, const struct kx_driver_answers *to)
+{
+	json_t *value = NULL;
+	char bad[96];
+	while (end->answered < n && take_line(end->proc, &value, bad, sizeof bad)) {
+		json_t *id = json_object_get(value, "id");
+		if (value == NULL) {
+			lost_line(end->proc, bad);
+			return -1;
+		}
+		if (!json_is_integer(id) || json_integer_value(id) != (json_int_t)end->answered ||
+		    !json_is_boolean(json_object_get(value, "ok"))) {
+			json_decref(value);
+			lost(end->proc, "it answered out of order or with something that is not a response");
+			return -1;
+		}
+		to->answer(to->ctx, d, end->answered++, value);
+	}
+	return 0;
+}
+
+size_t kx_driver_stream(struct kx_driver_proc *const *procs, size_t n_procs, const char *text, size_t text_len,
+			size_t n, const struct kx_driver_answers *to, int idle_timeout_ms)
+{
+	struct stream_end ends[KX_STREAM_MAX_DRIVERS];
+	struct pollfd pfd[2 * KX_STREAM_MAX_DRIVERS];
+	size_t real = 0;
+	if (n_procs > KX_STREAM_MAX_DRIVERS)
+		n_procs = KX_STREAM_MAX_DRIVERS;
+	for (size_t d = 0; d < n_procs; d++)
+		ends[d] = (struct stream_end){procs[d], 0, 0, now_ms()};
+
+	for (;;) {
+		/* Answers already read first; then wait for any driver that still owes some. */
+		size_t waiting = 0;
+		long long now = now_ms(), wait_ms = idle_timeout_ms;
+		for (size_t d = 0; d < n_procs; d++) {
+			struct stream_end *end = &ends[d];
+			pfd[2 * d].fd = pfd[2 * d + 1].fd = -1;
+			if (end->proc->failure[0] != '\0' || end->answered == n)
+				continue;
+			size_t before = end->answered;
+			int healthy = take_answers(end, d, n, to) == 0;
+			real += end->answered - before;
+			if (!healthy || end->answered == n)
+				continue;
+			long long left = end->active_ms + idle_timeout_ms - now;
+			if (left <= 0) {
+				lost(end->proc, "no answer in time");
+				continue;
+			}
+			wait_ms = left < wait_ms ? left : wait_ms;
+			pfd[2 * d] = (struct pollfd){.fd = end->proc->from_driver, .events = POLLIN};
+			pfd[2 * d + 1] = (struct pollfd){.fd = end->sent < text_len ? end->proc->to_driver : -1,
+							 .events = POLLOUT};
+			waiting++;
+		}
+		if (waiting == 0)
+			break;
+		int ready = poll(pfd, 2 * n_procs, (int)wait_ms);
+		if (ready < 0 && errno != EINTR) {
+			for (size_t d = 0; d < n_procs; d++)
+				if (pfd[2 * d].fd >= 0)
+					lost(ends[d].proc, "poll failed");
+			break;
+		}
+		now = now_ms();
+		for (size_t d = 0; ready > 0 && d < n_procs; d++) {
+			struct stream_end *end = &ends[d];
+			if (pfd[2 * d + 1].revents & (POLLOUT | POLLERR | POLLHUP)) {
+				ssize_t w = write(end->proc->to_driver, text + end->sent, text_len - end->sent);
+				if (w > 0) {
+					end->sent += (size_t)w;
+					end->active_ms = now;
+				} else if (w < 0 && errno != EAGAIN && errno != EINTR) {
+					lost(end->proc, "it closed its input");
+					continue;
+				}
+			}
+			if (pfd[2 * d].revents & (POLLIN | POLLHUP | POLLERR)) {
+				ssize_t r = fill(end->proc);
+				if (r <= 0 || end->proc->buf_len - end->proc->buf_start > MAX_LINE)
+					lost(end->proc, r <= 0 ? "it closed its output" : "it wrote an over-long line");
+				else
+					end->active_ms = now;
+			}
+		}
+	}
+	/* What a failed driver still owed, each with the cause. */
+	for (size_t d = 0; d < n_procs; d++)
+		for (size_t i = ends[d].answered; i < n; i++)
+			to->answer(to->ctx, d, i,
+				   synthetic_error(i, procs[d]->failure[0] ? procs[d]->failure : "not answered"));
+	return real;
+}
+
+/* kx_driver_call's half of a stream: the answers go into its array. */
+static void store_answer(void *ctx, size_t d, size_t i, json_t *response)
+{
+	(void)d;
+	((json_t **)ctx)[i] = response;
 }
 
 size_t kx_driver_call(struct kx_driver_proc *proc, json_t **requests, size_t n, json_t **responses,
 		      int idle_timeout_ms)
 {
-	for (size_t i = 0; i < n; i++)
-		responses[i] = NULL;
-	size_t block_len = 0, sent = 0, answered = 0, next = 0;
+	size_t block_len = 0;
 	char *block = proc->failure[0] == '\0' ? serialise(requests, n, &block_len) : NULL;
 	if (block == NULL)
 		set_failure(proc, "out of memory");
-
-	while (proc->failure[0] == '\0' && next < n) {
-		json_t *value = NULL;
-		char bad[96];
-		if (take_line(proc, &value, bad, sizeof bad)) {
-			json_t *id = json_object_get(value, "id");
-			if (value == NULL) {
-				lost_line(proc, bad);
-				break;
-			}
-			if (!json_is_integer(id) || json_integer_value(id) != (json_int_t)next ||
-			    !json_is_boolean(json_object_get(value, "ok"))) {
-				json_decref(value);
-				lost(proc, "it answered out of order or with something that is not a response");
-				break;
-			}
-			responses[next++] = value;
-			answered++;
-			continue;
-		}
-		struct pollfd pfd[2] = {{.fd = proc->from_driver, .events = POLLIN},
-					{.fd = sent < block_len ? proc->to_driver : -1, .events = POLLOUT}};
-		int ready = poll(pfd, 2, idle_timeout_ms);
-		if (ready < 0 && errno == EINTR)
-			continue;
-		if (ready <= 0) {
-			lost(proc, ready == 0 ? "no answer in time" : "poll failed");
-			break;
-		}
-		if (pfd[1].revents & (POLLOUT | POLLERR | POLLHUP)) {
-			ssize_t w = write(proc->to_driver, block + sent, block_len - sent);
-			if (w > 0)
-				sent += (size_t)w;
-			else if (w < 0 && errno != EAGAIN && errno != EINTR) {
-				lost(proc, "it closed its input");
-				break;
-			}
-		}
-		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) {
-			ssize_t r = fill(proc);
-			if (r <= 0 || proc->buf_len - proc->buf_start > MAX_LINE) {
-				lost(proc, r <= 0 ? "it closed its output" : "it wrote an over-long line");
-				break;
-			}
-		}
-	}
+	struct kx_driver_answers to = {store_answer, responses};
+	size_t answered = kx_driver_stream(&proc, 1, block, block_len, n, &to, idle_timeout_ms);
 	free(block);
-	for (size_t i = 0; i < n; i++)
-		if (responses[i] == NULL)
-			responses[i] = synthetic_error(i, proc->failure[0] ? proc->failure : "not answered");
 	return answered;
 }
 

@@ -33,6 +33,27 @@ int kx_driver_start(struct kx_driver_proc *proc, const char *name, const char *p
 size_t kx_driver_call(struct kx_driver_proc *proc, json_t **requests, size_t n, json_t **responses,
 		      int idle_timeout_ms);
 
+/* Where the answers of kx_driver_stream go. */
+struct kx_driver_answers {
+	/* Takes the answer of driver d (its index in procs) to request i (a new
+	 * reference): for each driver i = 0, 1, ... in order, each exactly once;
+	 * the driver's own answer, or after it failed {"ok": false, "error": cause}. */
+	void (*answer)(void *ctx, size_t d, size_t i, json_t *response);
+	void *ctx;
+};
+
+#define KX_STREAM_MAX_DRIVERS 8
+
+/* Sends the same n requests, text_len bytes of request lines already numbered
+ * 0..n-1 by their "id", to every driver at once (at most KX_STREAM_MAX_DRIVERS),
+ * writing to each as its pipe takes them, and hands every answer to `to` as it
+ * is read, while the drivers work. A driver silent for idle_timeout_ms, or
+ * answering out of order or with garbage, fails with the cause (in its
+ * failure), and what it still owed is answered synthetically. Returns the number
+ * of real answers over all drivers. kx_driver_call is this for one driver. */
+size_t kx_driver_stream(struct kx_driver_proc *const *procs, size_t n_procs, const char *text, size_t text_len,
+			size_t n, const struct kx_driver_answers *to, int idle_timeout_ms);
+
 /* One request (id 0) written without waiting for its answer; 0, or -1 with the failure recorded. */
 int kx_driver_send_one(struct kx_driver_proc *proc, json_t *request, int timeout_ms);
 

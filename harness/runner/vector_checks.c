@@ -30,16 +30,67 @@ struct field {
 
 #define MAX_FIELDS 5
 
+/* Where a request's members go: into a jansson object (kx_vector_requests) or
+ * straight into the text of a request line (kx_vector_write_requests). The
+ * kinds below describe their inputs once, through put_string and
+ * put_integer, for both. The text form exists for speed: building an object
+ * per request only to serialise it cost more than the rest of preparing a
+ * request (bench/RESULTS.md, "Vector checking"). */
+struct sink {
+	json_t *object;        /* when set, members are set here */
+	struct kx_text *text;  /* otherwise ",\"key\":value" is appended here */
+	int failed;            /* out of memory */
+};
+
+/* Starts a member of a request line: ,"key": (keys are plain ASCII here). */
+static int put_key(struct sink *sink, const char *key)
+{
+	return kx_text_put_literal(sink->text, ",\"") != 0 || kx_text_put(sink->text, key, strlen(key)) != 0 ||
+	       kx_text_put_literal(sink->text, "\":") != 0;
+}
+
+/* Puts the string at a node of the file's document (valid UTF-8, no NUL). */
+static void put_string(struct sink *sink, const char *key, const struct kx_json_doc *doc, size_t node)
+{
+	const char *value = doc->nodes[node].value.string;
+	size_t value_len = doc->nodes[node].count;
+	if (sink->object != NULL)
+		sink->failed |= json_object_set_new(sink->object, key, json_stringn_nocheck(value, value_len)) != 0;
+	else
+		sink->failed |= put_key(sink, key) || kx_json_write_string(sink->text, value, value_len) != 0;
+}
+
+/* Like put_string, for a C string (valid UTF-8). */
+static void put_text(struct sink *sink, const char *key, const char *value)
+{
+	if (sink->object != NULL)
+		sink->failed |= json_object_set_new(sink->object, key, json_string(value)) != 0;
+	else
+		sink->failed |= put_key(sink, key) || kx_json_write_string(sink->text, value, strlen(value)) != 0;
+}
+
+static void put_integer(struct sink *sink, const char *key, long long value)
+{
+	char digits[32];
+	int n = snprintf(digits, sizeof digits, "%lld", value);
+	if (sink->object != NULL)
+		sink->failed |= json_object_set_new(sink->object, key, json_integer(value)) != 0;
+	else
+		sink->failed |= put_key(sink, key) || kx_text_put(sink->text, digits, (size_t)n) != 0;
+}
+
 struct kx_vector_kind {
 	const char *schema;
 	const char *op;
-	/* Copies the kind's inputs from group and test into request; -1 with reason if malformed. */
-	int (*inputs)(json_t *group, json_t *test, json_t *request, char *reason, size_t len);
+	/* Puts the kind's inputs from group and test (nodes of doc) into request; -1 with reason if malformed. */
+	int (*inputs)(const struct kx_json_doc *doc, size_t group, size_t test, struct sink *request, char *reason,
+		      size_t len);
 	struct field outputs[MAX_FIELDS];
 	/* Optional check without a backend (see kx_vector_check_core). */
 	int (*core)(const struct kx_vector_test *test, char *reason, size_t len);
-	/* Replaces the generic request and verdict when set (key identifiers). */
-	int (*requests)(const struct kx_vector_test *test, json_t **requests, char *reason, size_t len);
+	/* Replaces the generic request and verdict when set (key identifiers):
+	 * puts the one request's members, returns 1, 0 (no request) or -1. */
+	int (*request)(const struct kx_vector_test *test, struct sink *request, char *reason, size_t len);
 	int (*verify)(const struct kx_vector_test *test, json_t **responses, int n, char *reason, size_t len);
 };
 
@@ -54,99 +105,121 @@ static int failf(char *reason, size_t len, const char *fmt, ...)
 	return -1;
 }
 
-/* Copies string members from src to dst, renaming src_key to dst_key; -1 if one is missing. */
-static int copy_strings(json_t *src, json_t *dst, const char *const *pairs, size_t n_pairs, char *reason,
-			size_t len)
+/* The string member key of the object at node, or NULL. */
+static const char *get_string(const struct kx_json_doc *doc, size_t node, const char *key)
+{
+	return kx_json_doc_string(doc, kx_json_doc_get(doc, node, key));
+}
+
+/* The same for a member of a test. */
+static const char *test_string(const struct kx_vector_test *test, const char *key)
+{
+	return get_string(test->doc, test->test_node, key);
+}
+
+/* An integer member of the object at node, or -1 when it is missing or not an integer. */
+static long long get_integer(const struct kx_json_doc *doc, size_t node, const char *key)
+{
+	size_t member = kx_json_doc_get(doc, node, key);
+	return member != 0 && doc->nodes[member].type == JSON_INTEGER ? doc->nodes[member].value.integer : -1;
+}
+
+/* Copies string members of the object at src to dst, renaming src_key to dst_key; -1 if one is missing. */
+static int copy_strings(const struct kx_json_doc *doc, size_t src, struct sink *dst, const char *const *pairs,
+			size_t n_pairs, char *reason, size_t len)
 {
 	for (size_t i = 0; i < n_pairs; i += 2) {
-		json_t *value = json_object_get(src, pairs[i]);
-		if (!json_is_string(value))
+		size_t value = kx_json_doc_get(doc, src, pairs[i]);
+		if (kx_json_doc_string(doc, value) == NULL)
 			return failf(reason, len, "no string \"%s\"", pairs[i]);
-		json_object_set(dst, pairs[i + 1], value);
+		put_string(dst, pairs[i + 1], doc, value);
 	}
 	return 0;
 }
 
 /* The byte length of a hex string member, for a request's "length"; -1 if absent or odd. */
-static long long hex_len(json_t *obj, const char *key)
+static long long hex_len(const struct kx_json_doc *doc, size_t obj, const char *key)
 {
-	const char *hex = kx_json_get_string(obj, key);
+	const char *hex = get_string(doc, obj, key);
 	if (hex == NULL || strlen(hex) % 2 != 0 || !kx_is_hex(hex, strlen(hex)))
 		return -1;
 	return (long long)strlen(hex) / 2;
 }
 
-static int set_length(json_t *request, long long length, const char *what, char *reason, size_t len)
+static int set_length(struct sink *request, long long length, const char *what, char *reason, size_t len)
 {
 	if (length < 1)
 		return failf(reason, len, "\"%s\" is missing, empty or not hex", what);
-	json_object_set_new(request, "length", json_integer(length));
+	put_integer(request, "length", length);
 	return 0;
 }
 
-static int prf_inputs(json_t *group, json_t *test, json_t *request, char *reason, size_t len)
+static int prf_inputs(const struct kx_json_doc *doc, size_t group, size_t test, struct sink *request,
+		       char *reason, size_t len)
 {
 	static const char *const from_group[] = {"hash", "hash"};
 	static const char *const from_test[] = {"secret", "secret", "label", "label", "seed", "seed"};
-	if (copy_strings(group, request, from_group, 2, reason, len) != 0 ||
-	    copy_strings(test, request, from_test, 6, reason, len) != 0)
+	if (copy_strings(doc, group, request, from_group, 2, reason, len) != 0 ||
+	    copy_strings(doc, test, request, from_test, 6, reason, len) != 0)
 		return -1;
-	return set_length(request, hex_len(test, "output"), "output", reason, len);
+	return set_length(request, hex_len(doc, test, "output"), "output", reason, len);
 }
 
-static int hkdf_inputs(json_t *group, json_t *test, json_t *request, char *reason, size_t len)
+static int hkdf_inputs(const struct kx_json_doc *doc, size_t group, size_t test, struct sink *request,
+		        char *reason, size_t len)
 {
 	static const char *const from_group[] = {"hash", "hash"};
 	static const char *const from_test[] = {"ikm", "ikm", "salt", "salt", "info", "info"};
-	if (copy_strings(group, request, from_group, 2, reason, len) != 0 ||
-	    copy_strings(test, request, from_test, 6, reason, len) != 0)
+	if (copy_strings(doc, group, request, from_group, 2, reason, len) != 0 ||
+	    copy_strings(doc, test, request, from_test, 6, reason, len) != 0)
 		return -1;
-	json_t *size = json_object_get(test, "size");
-	return set_length(request, json_is_integer(size) ? json_integer_value(size) : -1, "size", reason, len);
+	return set_length(request, get_integer(doc, test, "size"), "size", reason, len);
 }
 
-static int exporter_inputs(json_t *group, json_t *test, json_t *request, char *reason, size_t len)
+static int exporter_inputs(const struct kx_json_doc *doc, size_t group, size_t test, struct sink *request,
+		            char *reason, size_t len)
 {
 	static const char *const from_group[] = {"hash", "hash", "label", "label"};
 	static const char *const from_test[] = {"masterSecret", "master_secret", "clientRandom", "client_random",
 						"serverRandom", "server_random"};
-	if (copy_strings(group, request, from_group, 4, reason, len) != 0 ||
-	    copy_strings(test, request, from_test, 6, reason, len) != 0)
+	if (copy_strings(doc, group, request, from_group, 4, reason, len) != 0 ||
+	    copy_strings(doc, test, request, from_test, 6, reason, len) != 0)
 		return -1;
-	json_t *length = json_object_get(test, "length");
-	return set_length(request, json_is_integer(length) ? json_integer_value(length) : -1, "length", reason,
-			  len);
+	return set_length(request, get_integer(doc, test, "length"), "length", reason, len);
 }
 
-static int e2e_inputs(json_t *group, json_t *test, json_t *request, char *reason, size_t len)
+static int e2e_inputs(const struct kx_json_doc *doc, size_t group, size_t test, struct sink *request,
+		       char *reason, size_t len)
 {
 	static const char *const from_group[] = {"hash", "hash"};
 	static const char *const from_test[] = {"kpsa", "kpsa"};
 	static const char *const salt[] = {"salt", "salt"};
 	static const char *const enrolee[] = {"enroleeBId", "enrolee_b_id"};
-	if (copy_strings(group, request, from_group, 2, reason, len) != 0 ||
-	    copy_strings(test, request, from_test, 2, reason, len) != 0)
+	if (copy_strings(doc, group, request, from_group, 2, reason, len) != 0 ||
+	    copy_strings(doc, test, request, from_test, 2, reason, len) != 0)
 		return -1;
 	/* With an Enrolee-B-ID the driver must normalise it into the salt itself. */
-	if (json_object_get(test, "enroleeBId") != NULL)
-		return copy_strings(test, request, enrolee, 2, reason, len);
-	return copy_strings(test, request, salt, 2, reason, len);
+	if (kx_json_doc_get(doc, test, "enroleeBId") != 0)
+		return copy_strings(doc, test, request, enrolee, 2, reason, len);
+	return copy_strings(doc, test, request, salt, 2, reason, len);
 }
 
-static int enrolment_inputs(json_t *group, json_t *test, json_t *request, char *reason, size_t len)
+static int enrolment_inputs(const struct kx_json_doc *doc, size_t group, size_t test, struct sink *request,
+		             char *reason, size_t len)
 {
 	static const char *const from_group[] = {"derivation", "derivation"};
 	static const char *const from_test[] = {"ke", "ke", "identifier", "identifier"};
-	if (copy_strings(group, request, from_group, 2, reason, len) != 0)
+	if (copy_strings(doc, group, request, from_group, 2, reason, len) != 0)
 		return -1;
-	return copy_strings(test, request, from_test, 4, reason, len);
+	return copy_strings(doc, test, request, from_test, 4, reason, len);
 }
 
 /* NFKC of the text member text_key, in hex, must equal the hex member hex_key. */
-static int nfkc_matches(json_t *test, const char *text_key, const char *hex_key, char *reason, size_t len)
+static int nfkc_matches(const struct kx_vector_test *test, const char *text_key, const char *hex_key, char *reason,
+			size_t len)
 {
-	const char *text = kx_json_get_string(test, text_key);
-	const char *expected = kx_json_get_string(test, hex_key);
+	const char *text = test_string(test, text_key);
+	const char *expected = test_string(test, hex_key);
 	if (text == NULL)
 		return 0;
 	if (expected == NULL)
@@ -171,18 +244,18 @@ static int nfkc_matches(json_t *test, const char *text_key, const char *hex_key,
 
 static int e2e_core(const struct kx_vector_test *test, char *reason, size_t len)
 {
-	return nfkc_matches(test->test, "enroleeBId", "salt", reason, len);
+	return nfkc_matches(test, "enroleeBId", "salt", reason, len);
 }
 
 static int enrolment_core(const struct kx_vector_test *test, char *reason, size_t len)
 {
-	return nfkc_matches(test->test, "identifier", "normalizedIdentifier", reason, len);
+	return nfkc_matches(test, "identifier", "normalizedIdentifier", reason, len);
 }
 
 static int keyid_core(const struct kx_vector_test *test, char *reason, size_t len)
 {
-	const char *keyid = kx_json_get_string(test->test, "keyId");
-	const char *id_hex = kx_json_get_string(test->test, "keyIdBytes");
+	const char *keyid = test_string(test, "keyId");
+	const char *id_hex = test_string(test, "keyIdBytes");
 	uint8_t id[KX_KEY_ID_LEN];
 	size_t id_len = 0;
 	if (keyid == NULL || id_hex == NULL ||
@@ -190,8 +263,8 @@ static int keyid_core(const struct kx_vector_test *test, char *reason, size_t le
 		return failf(reason, len, "needs a string \"keyId\" and 16 bytes of hex \"keyIdBytes\"");
 	struct kx_keyid parsed;
 	enum kx_keyid_error error = kx_keyid_classify(keyid, strlen(keyid), id, &parsed);
-	const char *want_error = kx_json_get_string(test->test, "error");
-	const char *want_reading = kx_json_get_string(test->test, "reading");
+	const char *want_error = test_string(test, "error");
+	const char *want_reading = test_string(test, "reading");
 	const char *got = error == KX_KEYID_OK ? kx_keyid_reading_name(parsed.reading) : kx_keyid_error_name(error);
 	const char *want = want_error != NULL ? want_error : want_reading;
 	if (want == NULL)
@@ -201,20 +274,15 @@ static int keyid_core(const struct kx_vector_test *test, char *reason, size_t le
 	return 1;
 }
 
-static int keyid_requests(const struct kx_vector_test *test, json_t **requests, char *reason, size_t len)
+static int keyid_request(const struct kx_vector_test *test, struct sink *request, char *reason, size_t len)
 {
 	/* Only readings can be built; an invalid identifier is the classifier's business. */
-	if (kx_json_get_string(test->test, "reading") == NULL)
+	if (test_string(test, "reading") == NULL)
 		return 0;
-	if (kx_json_get_string(test->test, "keyId") == NULL)
+	if (test_string(test, "keyId") == NULL)
 		return failf(reason, len, "no string \"keyId\"");
 	static const char *const fields[] = {"keyIdBytes", "key_id", "fqdn", "fqdn", "reading", "reading"};
-	requests[0] = json_pack("{s:s}", "op", "keyid");
-	if (copy_strings(test->test, requests[0], fields, 6, reason, len) != 0) {
-		json_decref(requests[0]);
-		return -1;
-	}
-	return 1;
+	return copy_strings(test->doc, test->test_node, request, fields, 6, reason, len) == 0 ? 1 : -1;
 }
 
 static int keyid_verify(const struct kx_vector_test *test, json_t **responses, int n, char *reason, size_t len)
@@ -223,9 +291,9 @@ static int keyid_verify(const struct kx_vector_test *test, json_t **responses, i
 	if (!json_is_true(json_object_get(responses[0], "ok")))
 		return failf(reason, len, "driver error: %s", kx_json_get_string(responses[0], "error"));
 	const char *built = kx_json_get_string(responses[0], "keyid");
-	const char *expected = kx_json_get_string(test->test, "keyId");
-	const char *reading = kx_json_get_string(test->test, "reading");
-	const char *id_hex = kx_json_get_string(test->test, "keyIdBytes");
+	const char *expected = test_string(test, "keyId");
+	const char *reading = test_string(test, "reading");
+	const char *id_hex = test_string(test, "keyIdBytes");
 	uint8_t id[KX_KEY_ID_LEN];
 	size_t id_len = 0;
 	if (built == NULL)
@@ -273,8 +341,9 @@ static const struct kx_vector_kind kinds[] = {
 	 .outputs = {{"out", -1, "output"}},
 	 .core = enrolment_core},
 	{.schema = "keyid_test_schema.json",
+	 .op = "keyid",
 	 .core = keyid_core,
-	 .requests = keyid_requests,
+	 .request = keyid_request,
 	 .verify = keyid_verify},
 };
 
@@ -286,36 +355,88 @@ const struct kx_vector_kind *kx_vector_kind_for(const char *schema)
 	return NULL;
 }
 
+const char *kx_vector_test_variant(const struct kx_vector_test *test)
+{
+	return test_string(test, "variant");
+}
+
+const char *kx_vector_kind_op(const struct kx_vector_kind *kind)
+{
+	return kind->op;
+}
+
 int kx_vector_check_core(const struct kx_vector_kind *kind, const struct kx_vector_test *test, char *reason,
 			 size_t len)
 {
 	return kind->core != NULL ? kind->core(test, reason, len) : 0;
 }
 
-int kx_vector_requests(const struct kx_vector_kind *kind, const struct kx_vector_test *test,
-		       json_t *requests[KX_MAX_REQUESTS_PER_TEST], char *reason, size_t len)
+/* Puts the members of the test's request number `which` (0: the reference,
+ * 1: the named mistake of an invalid test) after "op"; returns how many
+ * requests the test makes (0 to 2), or -1 with reason. */
+static int put_request(const struct kx_vector_kind *kind, const struct kx_vector_test *test, int which,
+		       struct sink *request, char *reason, size_t len)
 {
-	if (kind->requests != NULL)
-		return kind->requests(test, requests, reason, len);
-	const char *variant = kx_json_get_string(test->test, "variant");
+	if (kind->request != NULL)
+		return kind->request(test, request, reason, len);
+	const char *variant = test_string(test, "variant");
 	int invalid = strcmp(test->result, "invalid") == 0;
 	if (invalid && variant == NULL)
 		return failf(reason, len, "an invalid test needs a \"variant\" naming the mistake");
-	requests[0] = json_pack("{s:s, s:s}", "op", kind->op, "variant", "reference");
-	if (kind->inputs(test->group, test->test, requests[0], reason, len) != 0) {
-		json_decref(requests[0]);
+	put_text(request, "variant", which == 0 ? "reference" : variant);
+	if (kind->inputs(test->doc, test->group_node, test->test_node, request, reason, len) != 0)
 		return -1;
+	return invalid ? 2 : 1;
+}
+
+int kx_vector_requests(const struct kx_vector_kind *kind, const struct kx_vector_test *test,
+		       json_t *requests[KX_MAX_REQUESTS_PER_TEST], char *reason, size_t len)
+{
+	int n = 1;
+	for (int i = 0; i < n; i++) {
+		requests[i] = json_pack("{s:s}", "op", kind->op);
+		struct sink sink = {requests[i], NULL, requests[i] == NULL};
+		int made = put_request(kind, test, i, &sink, reason, len);
+		if (made > 0 && sink.failed)
+			made = failf(reason, len, "out of memory");
+		if (made <= 0) {
+			for (int j = 0; j <= i; j++)
+				json_decref(requests[j]);
+			return made;
+		}
+		n = made;
 	}
-	if (!invalid)
-		return 1;
-	requests[1] = json_deep_copy(requests[0]);
-	json_object_set_new(requests[1], "variant", json_string(variant));
-	return 2;
+	return n;
+}
+
+int kx_vector_write_requests(const struct kx_vector_kind *kind, const struct kx_vector_test *test,
+			     long long first_id, struct kx_text *out, char *reason, size_t len)
+{
+	size_t mark = out->len;
+	int n = 1;
+	for (int i = 0; i < n; i++) {
+		struct sink sink = {NULL, out, 0};
+		/* The members in the order of the object kx_vector_requests makes,
+		 * then "id", where kx_driver_call puts it. */
+		sink.failed |= kx_text_put_literal(out, "{\"op\":\"") != 0 ||
+			       kx_text_put(out, kind->op, strlen(kind->op)) != 0 || kx_text_put_literal(out, "\"") != 0;
+		int made = put_request(kind, test, i, &sink, reason, len);
+		put_integer(&sink, "id", first_id + i);
+		sink.failed |= kx_text_put_literal(out, "}\n") != 0;
+		if (made > 0 && sink.failed)
+			made = failf(reason, len, "out of memory");
+		if (made <= 0) {
+			out->len = mark;
+			return made;
+		}
+		n = made;
+	}
+	return n;
 }
 
 /* Compares every output field; returns 1 if all match, else 0 with the first difference in reason. */
-static int outputs_match(const struct kx_vector_kind *kind, json_t *response, json_t *test, char *reason,
-			 size_t len)
+static int outputs_match(const struct kx_vector_kind *kind, json_t *response, const struct kx_vector_test *test,
+			 char *reason, size_t len)
 {
 	for (int i = 0; i < MAX_FIELDS && kind->outputs[i].response_key != NULL; i++) {
 		const struct field *f = &kind->outputs[i];
@@ -323,7 +444,7 @@ static int outputs_match(const struct kx_vector_kind *kind, json_t *response, js
 		if (f->index >= 0)
 			value = json_array_get(value, (size_t)f->index);
 		const char *got = json_string_value(value);
-		const char *want = kx_json_get_string(test, f->test_key);
+		const char *want = test_string(test, f->test_key);
 		if (want == NULL) {
 			failf(reason, len, "the test has no string \"%s\"", f->test_key);
 			return 0;
@@ -344,11 +465,11 @@ int kx_vector_verify(const struct kx_vector_kind *kind, const struct kx_vector_t
 	if (!json_is_true(json_object_get(responses[0], "ok")))
 		return failf(reason, len, "driver error: %s", kx_json_get_string(responses[0], "error"));
 	char diff[384];
-	int reference_matches = outputs_match(kind, responses[0], test->test, diff, sizeof diff);
+	int reference_matches = outputs_match(kind, responses[0], test, diff, sizeof diff);
 	if (strcmp(test->result, "invalid") != 0)
 		return reference_matches ? 0 : failf(reason, len, "%s", diff);
 
-	const char *variant = kx_json_get_string(test->test, "variant");
+	const char *variant = test_string(test, "variant");
 	if (reference_matches)
 		return failf(reason, len, "the answer to the reference request is the known mistake %s", variant);
 	if (n < 2)
@@ -356,7 +477,7 @@ int kx_vector_verify(const struct kx_vector_kind *kind, const struct kx_vector_t
 	if (!json_is_true(json_object_get(responses[1], "ok")))
 		return failf(reason, len, "driver error computing %s: %s", variant,
 			     kx_json_get_string(responses[1], "error"));
-	if (!outputs_match(kind, responses[1], test->test, diff, sizeof diff))
+	if (!outputs_match(kind, responses[1], test, diff, sizeof diff))
 		return failf(reason, len, "the driver's model of %s does not reproduce the test: %s", variant, diff);
 	return 0;
 }

@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "core/json_io.h"
 #include "runner/vector_file.h"
 
 #define KX_MAX_REQUESTS_PER_TEST 2
@@ -15,6 +16,12 @@ struct kx_vector_kind;
 
 /* The checker for a schema name, or NULL if the harness does not know it. */
 const struct kx_vector_kind *kx_vector_kind_for(const char *schema);
+
+/* The driver operation the kind's requests ask for ("prf", "e2e", ...). */
+const char *kx_vector_kind_op(const struct kx_vector_kind *kind);
+
+/* The test's "variant" (the named mistake of an invalid test), or NULL. */
+const char *kx_vector_test_variant(const struct kx_vector_test *test);
 
 /* Checks what needs no backend (key identifier classification, NFKC of an
  * identifier): returns 1 if there was such a check and it passed, 0 if the kind
@@ -27,6 +34,14 @@ int kx_vector_check_core(const struct kx_vector_kind *kind, const struct kx_vect
  * test's fields are malformed. */
 int kx_vector_requests(const struct kx_vector_kind *kind, const struct kx_vector_test *test,
 		       json_t *requests[KX_MAX_REQUESTS_PER_TEST], char *reason, size_t len);
+
+/* The same requests as lines of the driver protocol, appended to out: members
+ * in the same order, then "id" numbered from first_id; returns how many (0 to
+ * KX_MAX_REQUESTS_PER_TEST), or -1 with reason (nothing appended then).
+ * `kxconform vectors` sends these: writing the text directly is several
+ * times cheaper than building the objects and serialising them. */
+int kx_vector_write_requests(const struct kx_vector_kind *kind, const struct kx_vector_test *test,
+			     long long first_id, struct kx_text *out, char *reason, size_t len);
 
 /* Judges one driver's responses to those requests; 0 if the test passes, -1 with
  * reason. For an invalid test, n is 1 when the driver does not model the test's

@@ -7,11 +7,16 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "core/json_io.h"
+
 struct kx_vector_test {
-	json_t *group;      /* the test group (borrowed from the file's root) */
-	json_t *test;       /* the test object (borrowed) */
+	const struct kx_json_doc *doc; /* the file's document (borrowed) */
+	size_t group_node;  /* the test group, a node of doc */
+	size_t test_node;   /* the test object, a node of doc */
 	long long tc_id;
 	const char *result; /* "valid", "acceptable" or "invalid" */
+	json_t *group;      /* the same as jansson values, borrowed from the file's root, */
+	json_t *test;       /* when it was loaded with kx_vector_file_load; else NULL */
 };
 
 struct kx_vector_problem {
@@ -22,7 +27,9 @@ struct kx_vector_problem {
 struct kx_vector_file {
 	char path[4096];
 	const char *name;   /* the base name inside path */
-	json_t *root;
+	char *text;         /* the file's bytes, which doc's strings point into */
+	struct kx_json_doc *doc; /* the file as read, node 0 the top level */
+	json_t *root;       /* the file as jansson values: kx_vector_file_load only */
 	const char *schema; /* the file's "schema" member */
 	struct kx_vector_test *tests;
 	size_t n_tests;
@@ -32,8 +39,14 @@ struct kx_vector_file {
 };
 
 /* Loads and checks path into *file. Returns 0 when the file is usable (it may
- * still carry problems with single tests), -1 when file->error says why not. */
+ * still carry problems with single tests), -1 when file->error says why not.
+ * root and every test's group and test are also given as jansson values. */
 int kx_vector_file_load(const char *path, struct kx_vector_file *file);
+
+/* The same without the jansson values (root, group and test stay NULL), which
+ * for a large file cost more than the rest of loading it and again to release
+ * them: what `kxconform vectors` uses. */
+int kx_vector_file_read(const char *path, struct kx_vector_file *file);
 
 /* Releases everything the file holds. */
 void kx_vector_file_free(struct kx_vector_file *file);
