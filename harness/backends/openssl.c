@@ -2,6 +2,7 @@
  * and HKDF through EVP_KDF ("TLS1-PRF", "HKDF"), and the suites the library
  * can negotiate. The only file of the harness that includes OpenSSL. */
 #include "backend.h"
+#include "core/peer_names.h"
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
@@ -360,16 +361,8 @@ static int verify_peer_name(int preverify_ok, X509_STORE_CTX *store)
 		return preverify_ok;
 	char names[KX_MAX_PEER_NAMES][KX_NAME_MAX];
 	size_t n = subject_alt_names(X509_STORE_CTX_get_current_cert(store), names, KX_MAX_PEER_NAMES);
-	char have[300] = "";
-	for (size_t i = 0; i < n; i++) {
-		const char *value = strchr(names[i], ':') + 1;
-		if (strcmp(value, s->config.expected_peer_name) == 0)
-			return 1;
-		snprintf(have + strlen(have), sizeof have - strlen(have), "%s%s", i ? ", " : "", names[i]);
-	}
-	snprintf(s->verify_note, sizeof s->verify_note,
-		 "peer certificate subjectAltName does not match the expected name %.120s (it has: %.200s)",
-		 s->config.expected_peer_name, n ? have : "none");
+	if (kx_peer_name_matches(names, n, s->config.expected_peer_name, s->verify_note, sizeof s->verify_note))
+		return 1;
 	X509_STORE_CTX_set_error(store, X509_V_ERR_HOSTNAME_MISMATCH);
 	return 0;
 }

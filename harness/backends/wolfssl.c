@@ -4,6 +4,7 @@
  * wolfSSL's custom I/O callbacks, so the runner is the wire and no socket is
  * opened. The only file of the harness that includes wolfSSL. */
 #include "backend.h"
+#include "core/peer_names.h"
 
 /* options.h records how the library was configured; it must come first. */
 #include <wolfssl/options.h>
@@ -376,17 +377,7 @@ static int verify_peer(int preverify_ok, WOLFSSL_X509_STORE_CTX *store)
 	char names[KX_MAX_PEER_NAMES][KX_NAME_MAX];
 	size_t n =
 	    subject_alt_names(wolfSSL_X509_STORE_CTX_get_current_cert(store), names, KX_MAX_PEER_NAMES);
-	char have[300] = "";
-	for (size_t i = 0; i < n; i++) {
-		const char *value = strchr(names[i], ':') + 1;
-		if (strcmp(value, s->config.expected_peer_name) == 0)
-			return 1;
-		snprintf(have + strlen(have), sizeof have - strlen(have), "%s%s", i ? ", " : "", names[i]);
-	}
-	snprintf(s->verify_note, sizeof s->verify_note,
-		 "peer certificate subjectAltName does not match the expected name %s (it has: %s)",
-		 s->config.expected_peer_name, n ? have : "none");
-	return 0;
+	return kx_peer_name_matches(names, n, s->config.expected_peer_name, s->verify_note, sizeof s->verify_note);
 }
 
 static unsigned int psk_client(WOLFSSL *ssl, const char *hint, char *identity, unsigned int max_identity,
