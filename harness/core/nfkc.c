@@ -14,7 +14,7 @@
 
 #include "nfkc.h"
 
-int kx_nfkc(const char *utf8, size_t len, uint8_t **out, size_t *outlen)
+static int normalize(uninorm_t form, const char *utf8, size_t len, uint8_t **out, size_t *outlen)
 {
 	const uint8_t *s = (const uint8_t *)utf8;
 	uint8_t *norm, *terminated;
@@ -24,7 +24,7 @@ int kx_nfkc(const char *utf8, size_t len, uint8_t **out, size_t *outlen)
 	*outlen = 0;
 	if (u8_check(s, len) != NULL)
 		return -1;
-	norm = u8_normalize(UNINORM_NFKC, s, len, NULL, &normlen);
+	norm = u8_normalize(form, s, len, NULL, &normlen);
 	if (norm == NULL)
 		return -1;
 	/* u8_normalize does not terminate its result; callers use it as text. */
@@ -37,4 +37,14 @@ int kx_nfkc(const char *utf8, size_t len, uint8_t **out, size_t *outlen)
 	*out = terminated;
 	*outlen = normlen;
 	return 0;
+}
+
+int kx_nfkc(const char *utf8, size_t len, uint8_t **out, size_t *outlen)
+{
+	return normalize(UNINORM_NFKC, utf8, len, out, outlen);
+}
+
+int kx_nfc(const char *utf8, size_t len, uint8_t **out, size_t *outlen)
+{
+	return normalize(UNINORM_NFC, utf8, len, out, outlen);
 }

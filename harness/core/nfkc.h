@@ -11,4 +11,8 @@
  * Returns -1 if the input is not well-formed UTF-8 or memory runs out. */
 int kx_nfkc(const char *utf8, size_t len, uint8_t **out, size_t *outlen);
 
+/* The same with Normalization Form C: the judge's model of an implementation
+ * that normalised with NFC where TS-0003 asks for NFKC. */
+int kx_nfc(const char *utf8, size_t len, uint8_t **out, size_t *outlen);
+
 #endif

@@ -10,8 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char km_label[] = "oneM2M Enrolment Key to Master Credential derivation";
-static const char kpsa_label[] = "oneM2M Enrolment Key to Provisioned Secure Connection Key derivation";
+const char *const kx_enrolment_labels[2] = {
+    [KX_ENROLMENT_KM] = "oneM2M Enrolment Key to Master Credential derivation",
+    [KX_ENROLMENT_KPSA] = "oneM2M Enrolment Key to Provisioned Secure Connection Key derivation",
+};
 
 int kx_enrolment_target_from_name(const char *name, enum kx_enrolment_target *target)
 {
@@ -40,7 +42,7 @@ int kx_enrolment_derive(const struct kx_backend *backend, enum kx_enrolment_targ
 			enum kx_enrolment_variant variant, uint8_t out[KX_ENROLMENT_KEY_LEN], char *err,
 			size_t errlen)
 {
-	const char *label = target == KX_ENROLMENT_KM ? km_label : kpsa_label;
+	const char *label = kx_enrolment_labels[target];
 	size_t label_len = strlen(label);
 	uint8_t *normalized = NULL;
 	size_t normalized_len = 0;

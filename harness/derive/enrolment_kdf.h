@@ -20,6 +20,9 @@ enum kx_enrolment_variant {
 	KX_ENROLMENT_MISSING_NFKC /* identifier's bytes used as given */
 };
 
+/* The label of each derivation, indexed by enum kx_enrolment_target. */
+extern const char *const kx_enrolment_labels[2];
+
 /* Returns 0 and sets *target for "Km" or "Kpsa", else -1. */
 int kx_enrolment_target_from_name(const char *name, enum kx_enrolment_target *target);
 

@@ -36,6 +36,7 @@ enum kx_claim_id {
 	KX_CLAIM_T3,
 	KX_CLAIM_T4,
 	KX_CLAIM_KE2E_MASTER,
+	KX_CLAIM_KPSA,
 	KX_CLAIM_COUNT
 };
 
@@ -96,30 +97,6 @@ int kx_claims_need_fqdn(const struct kx_claims *c);
 
 /* Frees the values and patterns. */
 void kx_claims_free(struct kx_claims *c);
-
-/* The session the claims are about, and how to judge them. */
-struct kx_claims_context {
-	struct kx_driver_pool *pool;
-	size_t recomputers[KX_MAX_DRIVERS]; /* drivers that recompute the reference; they must agree */
-	size_t n_recomputers;
-	const char *prf_hash;                      /* "SHA-256" or "SHA-384": the suite's PRF hash */
-	const char *master_secret;                 /* hex, 48 bytes */
-	const char *client_random, *server_random; /* hex, 32 bytes each */
-	const char *label;                         /* the exporter label */
-	const char *fqdn;                          /* for the key identifier; NULL when unknown */
-	const char *enrolee_b_id;                  /* the E2E salt (spec point 5); NULL when unknown */
-	const char *keyid_reading;                 /* a non-reference reading the vendor declares, or NULL */
-	const char *own_export;                    /* live: the harness end's export (hex); NULL offline */
-	const char *own_name;                      /* who exported own_export, for messages */
-};
-
-/* Recomputes the reference and checks every claim. Returns {"reference": {...}, "claims": [one
- * object per claim: name, source, claimed, expected, verdict (agree, accepted, disagree,
- * malformed), mistake, explanation], "agreed": n, "disagreed": n} (new reference) and sets
- * *disagreed; NULL with err when the reference itself cannot be had (a driver failed, the
- * recomputations disagree, the harness's export differs from them). */
-json_t *kx_claims_check(const struct kx_claims_context *ctx, const struct kx_claims *c, size_t *disagreed,
-                        char *err, size_t errlen);
 
 /* The PRF hash a TLS 1.2 cipher suite uses: "SHA-384" for the *_SHA384 suites, else "SHA-256". */
 const char *kx_claims_prf_hash(unsigned suite);

@@ -24,6 +24,7 @@
 #include "runner/case_json.h"
 #include "runner/case_run.h"
 #include "runner/claims.h"
+#include "runner/judge.h"
 #include "runner/cli.h"
 #include "runner/commands.h"
 #include "runner/driver_pool.h"

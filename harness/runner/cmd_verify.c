@@ -14,6 +14,7 @@
  * set-up error. */
 #include "runner/case_json.h"
 #include "runner/claims.h"
+#include "runner/judge.h"
 #include "runner/cli.h"
 #include "runner/commands.h"
 #include "runner/driver_pool.h"
