@@ -109,7 +109,7 @@ def test_claimed_key_identifier_reading(kxconform, tmp_path):
     refused = kx(kxconform, *args, "--output", tmp_path / "a")
     assert refused.returncode == 1
     case = report_of(tmp_path / "a")["cases"][0]
-    assert "is the hexbinary reading, not the reference" in case["diagnosis"]
+    assert "the initiator (vendor)'s keyid (keyid op) disagrees, hexbinary: the hex string" in case["diagnosis"]
     assert case["key_identifier"]["initiator_reading"] == "hexbinary"
     expect = tmp_path / "expect.json"
     expect.write_text(json.dumps({"key_identifier_reading": "hexbinary"}), encoding="utf-8")

@@ -243,10 +243,10 @@ def test_garbage_writing_driver_is_named(kxconform, vectors_dir, tmp_path):
 
 
 def test_other_protocol_version_is_a_setup_error(kxconform, vectors_dir, tmp_path):
-    driver = fake_driver(tmp_path, "future", 'import json\nprint(json.dumps({"type": "hello", "protocol": 2}))\n')
+    driver = fake_driver(tmp_path, "future", 'import json\nprint(json.dumps({"type": "hello", "protocol": 3}))\n')
     result = run(kxconform, "--driver", "fake=%s" % driver, "--vectors", vectors_dir)
     assert result.returncode == 2
-    assert "speaks protocol 2" in result.stderr
+    assert "speaks protocol 3" in result.stderr
 
 
 def test_missing_driver_is_a_setup_error(kxconform, vectors_dir, tmp_path):
@@ -278,7 +278,7 @@ def test_driver_answers_bad_requests_with_errors(kxconform):
         assert out.returncode == 0, out.stderr
         lines = [json.loads(line) for line in out.stdout.splitlines()]
         hello, answers = lines[0], lines[1:]
-        assert hello["type"] == "hello" and hello["protocol"] == 1 and hello["driver"] == backend
+        assert hello["type"] == "hello" and hello["protocol"] == 2 and hello["driver"] == backend
         assert len(answers) == len(requests)
         assert [a["ok"] for a in answers] == [False] * 9 + [True]
         assert answers[-1]["out"] == "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad"

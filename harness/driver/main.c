@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define KX_PROTOCOL_VERSION 1
+#define KX_PROTOCOL_VERSION 2
 
 static int write_line(json_t *message)
 {

@@ -6,7 +6,13 @@
 #include "driver/ops.h"
 #include "driver/request.h"
 
+#include "core/exporter_split.h"
 #include "core/json_io.h"
+#include "core/keyid.h"
+#include "core/nfkc.h"
+#include "derive/e2e_kdf.h"
+#include "derive/enrolment_kdf.h"
+#include "core/hash.h"
 #include "core/hex.h"
 #include "core/tls_names.h"
 
@@ -205,6 +211,78 @@ static int op_step(const struct kx_backend *backend, struct kx_request *req)
 }
 
 /* Adds {"LABEL": hex} for each {"label", "length"} asked in "export". */
+/* Protocol 2: what this end derives from its own 48-byte export, as its
+ * implementation would: the split (TS-0003 10.3.1), the key identifier when
+ * the request gives "fqdn", and Kpsa and the E2E keys when it gives "e2e". */
+static int add_own_derivations(const struct kx_backend *backend, struct kx_request *req, const char *label,
+			       const uint8_t out[KX_EXPORT_LEN])
+{
+	uint8_t id[KX_KEY_ID_LEN], key[KX_KEY_LEN];
+	kx_split_exporter(out, id, key);
+	json_t *split = json_object_get(req->response, "split");
+	if (split == NULL) {
+		split = json_object();
+		json_object_set_new(req->response, "split", split);
+	}
+	json_t *parts = json_object();
+	json_object_set_new(split, label, parts);
+	if (kx_json_set_hex(parts, "key_id", id, sizeof id) != 0 || kx_json_set_hex(parts, "key", key, sizeof key) != 0)
+		return -1;
+	const char *fqdn = kx_req_optional_string(req, "fqdn");
+	if (fqdn != NULL && json_object_get(req->response, "keyid") == NULL) {
+		char text[KX_KEYID_MAX];
+		if (kx_keyid_build(id, fqdn, KX_READING_REFERENCE, text, sizeof text) < 0)
+			return kx_req_fail(req, "\"fqdn\" %s is not a valid domain name", fqdn);
+		json_object_set_new(req->response, "keyid", json_string(text));
+	}
+	json_t *e2e = json_object_get(req->json, "e2e");
+	const char *enrolee = json_string_value(json_object_get(e2e, "enrolee_b_id"));
+	if (e2e == NULL || json_object_get(req->response, "e2e") != NULL)
+		return 0;
+	if (enrolee == NULL)
+		return kx_req_fail(req, "\"e2e\" must be {\"enrolee_b_id\": text, \"hashes\": [...]}");
+	uint8_t kpsa[KX_ENROLMENT_KEY_LEN];
+	if (kx_enrolment_derive(backend, KX_ENROLMENT_KPSA, key, sizeof key, enrolee, strlen(enrolee),
+				KX_ENROLMENT_REFERENCE, kpsa, req->err, sizeof req->err) != 0)
+		return -1;
+	json_t *derived = json_object();
+	json_object_set_new(req->response, "e2e", derived);
+	kx_json_set_hex(derived, "kpsa", kpsa, sizeof kpsa);
+	uint8_t *salt = NULL;
+	size_t salt_len = 0;
+	if (kx_nfkc(enrolee, strlen(enrolee), &salt, &salt_len) != 0)
+		return kx_req_fail(req, "\"enrolee_b_id\" is not well-formed UTF-8");
+	size_t i;
+	json_t *hash_name;
+	int ret = 0;
+	json_array_foreach(json_object_get(e2e, "hashes"), i, hash_name)
+	{
+		enum kx_hash hash;
+		struct kx_e2e_keys keys;
+		const char *name = json_string_value(hash_name);
+		if (name == NULL || kx_hash_from_name(name, &hash) != 0) {
+			ret = kx_req_fail(req, "unknown hash in \"e2e\".hashes");
+			break;
+		}
+		if (kx_e2e_derive(backend, hash, kpsa, sizeof kpsa, salt, salt_len, KX_E2E_REFERENCE, &keys, req->err,
+				  sizeof req->err) != 0) {
+			ret = -1;
+			break;
+		}
+		json_t *t = json_array(), *entry = json_object();
+		for (int k = 0; k < KX_E2E_KEYS; k++) {
+			char hex[2 * KX_HASH_MAX_LEN + 1];
+			kx_hex_encode(keys.t[k], keys.len, hex, 0);
+			json_array_append_new(t, json_string(hex));
+		}
+		kx_json_set_hex(entry, "master", keys.master, keys.len);
+		json_object_set_new(entry, "t", t);
+		json_object_set_new(derived, name, entry);
+	}
+	free(salt);
+	return ret;
+}
+
 static int add_exports(const struct kx_backend *backend, struct kx_request *req, struct kx_session *session)
 {
 	json_t *asked = json_object_get(req->json, "export");
@@ -224,6 +302,8 @@ static int add_exports(const struct kx_backend *backend, struct kx_request *req,
 		size_t len = (size_t)json_integer_value(length);
 		if (backend->session_export(session, label, out, len, req->err, sizeof req->err) != 0 ||
 		    kx_json_set_hex(exported, label, out, len) != 0)
+			return -1;
+		if (len == KX_EXPORT_LEN && add_own_derivations(backend, req, label, out) != 0)
 			return -1;
 	}
 	return 0;

@@ -9,6 +9,7 @@
  * and "met" says whether that is what the suite expected. */
 #include "runner/case_run.h"
 #include "runner/case_json.h"
+#include "runner/case_judge.h"
 
 #include "core/exporter_split.h"
 #include "core/hex.h"
@@ -103,24 +104,6 @@ static const char *error_of(json_t *response)
 	return text != NULL ? text : "no error text";
 }
 
-/* A driver to recompute with: one whose library is not the initiator's. */
-static size_t recomputer(const struct kx_driver_pool *pool, const struct kx_case *c)
-{
-	for (size_t i = 0; i < pool->n; i++)
-		if (i != c->initiator && i != c->terminator)
-			return i;
-	for (size_t i = 0; i < pool->n; i++)
-		if (i != c->initiator)
-			return i;
-	return c->initiator;
-}
-
-/* The PRF hash of the suites the scenarios use: SHA-384 for the *_SHA384 suites. */
-static const char *prf_hash(const char *suite)
-{
-	return strcmp(suite, "0xC02C") == 0 || strcmp(suite, "0x00A9") == 0 ? "SHA-384" : "SHA-256";
-}
-
 static int same_string(json_t *a, json_t *b, const char *key)
 {
 	const char *x = kx_json_get_string(a, key), *y = kx_json_get_string(b, key);
@@ -182,181 +165,13 @@ static void check_identities(json_t *ini, json_t *ter, const struct kx_case *c, 
 }
 
 
-/* 1 if the hex member key of a equals the hex text b (either case). */
-static int hex_equal(json_t *a, const char *key, const char *b)
-{
-	const char *x = kx_json_get_string(a, key);
-	return x != NULL && b != NULL && strcasecmp(x, b) == 0;
-}
-
-/* The key identifier of the export in every reading of spec point 1, and the
- * one the initiator's driver builds, classified. */
-static void check_key_identifier(struct kx_driver_pool *pool, const struct kx_case *c, const uint8_t id[KX_KEY_ID_LEN],
-				 const char *id_hex, const char *claimed_reading, json_t *result, struct verdict *v)
-{
-	const char *fqdn = kx_json_get_string(json_object_get(c->scenario, "export"), "fqdn");
-	if (fqdn == NULL)
-		return;
-	json_t *readings = json_object();
-	for (int r = 0; r < KX_READING_COUNT; r++) {
-		char text[KX_KEYID_MAX];
-		if (kx_keyid_build(id, fqdn, (enum kx_keyid_reading)r, text, sizeof text) >= 0)
-			json_object_set_new(readings, kx_keyid_reading_name((enum kx_keyid_reading)r), json_string(text));
-	}
-	json_t *keyid = json_pack("{s:s, s:o}", "fqdn", fqdn, "readings", readings);
-	json_object_set_new(result, "key_identifier", keyid);
-
-	json_t *response = call(pool, c->initiator, json_pack("{s:s, s:s, s:s}", "op", "keyid", "key_id", id_hex, "fqdn", fqdn));
-	const char *built = kx_json_get_string(response, "keyid");
-	if (!ok(response) || built == NULL) {
-		failf(v, "the initiator's driver built no key identifier: %s", error_of(response));
-		json_decref(response);
-		return;
-	}
-	struct kx_keyid parsed;
-	enum kx_keyid_error error = kx_keyid_classify(built, strlen(built), id, &parsed);
-	json_object_set_new(keyid, "initiator", json_string(built));
-	json_object_set_new(keyid, "initiator_reading",
-			    json_string(error == KX_KEYID_OK ? kx_keyid_reading_name(parsed.reading)
-							     : kx_keyid_error_name(error)));
-	if (error != KX_KEYID_OK)
-		failf(v, "the initiator's key identifier \"%s\" is malformed: %s", built, kx_keyid_error_name(error));
-	else if (parsed.reading != KX_READING_REFERENCE && claimed_reading != NULL &&
-		 strcmp(claimed_reading, kx_keyid_reading_name(parsed.reading)) == 0)
-		json_object_set_new(keyid, "note",
-				    json_sprintf("the %s reading, as the expectations file claims; not the reference "
-						 "(base64 of the 16 bytes, spec point 1)",
-						 claimed_reading));
-	else if (parsed.reading != KX_READING_REFERENCE)
-		failf(v, "the initiator's key identifier \"%s\" is the %s reading, not the reference (base64 of the 16 bytes)",
-		      built, kx_keyid_reading_name(parsed.reading));
-	else if (strcmp(parsed.fqdn, fqdn) != 0)
-		failf(v, "the initiator's key identifier names FQDN %s, expected %s", parsed.fqdn, fqdn);
-	json_decref(response);
-}
-
-/* Exported keying material: equal on both ends, equal to the PRF recomputed by
- * another driver from the session secrets, split as TS-0003 10.3.1 says, and
- * its key identifier. Leaves the 32-byte key in key_out; 0 if there was one. */
-static int check_export(struct kx_driver_pool *pool, const struct kx_case *c, json_t *ini, json_t *ter,
-			const char *claimed_reading, json_t *result, struct verdict *v, uint8_t key_out[KX_KEY_LEN])
-{
-	json_t *spec = json_object_get(c->scenario, "export");
-	const char *label = kx_json_get_string(spec, "label");
-	const char *a = kx_json_get_string(json_object_get(ini, "exported"), label);
-	const char *b = kx_json_get_string(json_object_get(ter, "exported"), label);
-	json_t *exported = json_pack("{s:s, s:i}", "label", label, "length", KX_EXPORT_LEN);
-	json_object_set_new(result, "exported", exported);
-	uint8_t out[KX_EXPORT_LEN], id[KX_KEY_ID_LEN];
-	size_t len = 0;
-	if (a == NULL || b == NULL || kx_hex_decode(a, strlen(a), out, sizeof out, &len) != 0 || len != KX_EXPORT_LEN) {
-		failf(v, "an end did not export 48 bytes for %s", label);
-		return -1;
-	}
-	json_object_set_new(exported, "initiator", json_string(a));
-	json_object_set_new(exported, "terminator", json_string(b));
-	if (strcasecmp(a, b) != 0)
-		failf(v, "the ends exported different keying material for %s", label);
-
-	kx_split_exporter(out, id, key_out);
-	char id_hex[2 * KX_KEY_ID_LEN + 1], key_hex[2 * KX_KEY_LEN + 1];
-	kx_hex_encode(id, sizeof id, id_hex, 0);
-	kx_hex_encode(key_out, KX_KEY_LEN, key_hex, 0);
-	json_object_set_new(exported, "key_id_name", json_string(kx_json_get_string(spec, "key_id")));
-	json_object_set_new(exported, "key_id", json_string(id_hex));
-	json_object_set_new(exported, "key_name", json_string(kx_json_get_string(spec, "key")));
-	json_object_set_new(exported, "key", json_string(key_hex));
-
-	/* The exporter from the session secrets, by a library that is not the initiator's. */
-	size_t r = recomputer(pool, c);
-	json_t *again = call(pool, r,
-			     json_pack("{s:s, s:s, s:O, s:O, s:O, s:s, s:i}", "op", "exporter", "hash", prf_hash(c->suite),
-				       "master_secret", json_object_get(ini, "master_secret"), "client_random",
-				       json_object_get(ini, "client_random"), "server_random",
-				       json_object_get(ini, "server_random"), "label", label, "length", KX_EXPORT_LEN));
-	json_object_set_new(exported, "recomputed_by", json_string(pool->names[r]));
-	if (!ok(again)) {
-		failf(v, "driver %s could not recompute the exporter: %s", pool->names[r], error_of(again));
-	} else {
-		json_object_set(exported, "recomputed", json_object_get(again, "out"));
-		if (!hex_equal(again, "out", a))
-			failf(v, "the export is not the TLS 1.2 PRF of the session's master secret over label || client_random || "
-				 "server_random as %s computes it (%s)",
-			      pool->names[r], kx_json_get_string(again, "out"));
-		else if (!hex_equal(again, "key_id", id_hex) || !hex_equal(again, "key", key_hex))
-			failf(v, "driver %s splits the export differently from the runner", pool->names[r]);
-	}
-	json_decref(again);
-	check_key_identifier(pool, c, id, id_hex, claimed_reading, result, v);
-	return 0;
-}
-
-/* Asks a driver for Kpsa from Ke, then Ke2e_master and T(1)..T(4) per hash. */
-static json_t *derive_e2e(struct kx_driver_pool *pool, size_t driver, const char *ke_hex, json_t *spec)
-{
-	const char *enrolee_b_id = kx_json_get_string(spec, "enrolee_b_id");
-	json_t *kpsa = call(pool, driver, json_pack("{s:s, s:s, s:s, s:s}", "op", "enrolment", "derivation", "Kpsa", "ke",
-						    ke_hex, "identifier", enrolee_b_id));
-	json_t *out = json_object();
-	if (!ok(kpsa)) {
-		json_object_set_new(out, "error", json_string(error_of(kpsa)));
-		json_decref(kpsa);
-		return out;
-	}
-	json_object_set(out, "kpsa", json_object_get(kpsa, "out"));
-	size_t i;
-	json_t *hash;
-	json_array_foreach(json_object_get(spec, "hashes"), i, hash)
-	{
-		/* The Enrolee-B-ID, NFKC-normalised by the driver, is the salt (spec point 5). */
-		json_t *keys = call(pool, driver, json_pack("{s:s, s:O, s:O, s:s}", "op", "e2e", "hash", hash, "kpsa",
-							    json_object_get(kpsa, "out"), "enrolee_b_id", enrolee_b_id));
-		if (ok(keys))
-			json_object_set_new(out, json_string_value(hash),
-					    json_pack("{s:O, s:O}", "ke2e_master", json_object_get(keys, "master"), "t",
-						      json_object_get(keys, "t")));
-		else
-			json_object_set_new(out, "error", json_string(error_of(keys)));
-		json_decref(keys);
-	}
-	json_decref(kpsa);
-	return out;
-}
-
-/* The e2e scenario: both ends and a third driver derive the same keys from Ke. */
-static void check_e2e(struct kx_driver_pool *pool, const struct kx_case *c, const uint8_t ke[KX_KEY_LEN], json_t *result,
-		      struct verdict *v)
-{
-	json_t *spec = json_object_get(c->scenario, "e2e");
-	char ke_hex[2 * KX_KEY_LEN + 1];
-	kx_hex_encode(ke, KX_KEY_LEN, ke_hex, 0);
-	size_t r = recomputer(pool, c);
-	json_t *derived = json_pack("{s:s, s:s, s:o, s:o, s:o, s:s}", "ke", ke_hex, "enrolee_b_id",
-				    kx_json_get_string(spec, "enrolee_b_id"), "initiator",
-				    derive_e2e(pool, c->initiator, ke_hex, spec), "terminator",
-				    derive_e2e(pool, c->terminator, ke_hex, spec), "recomputed",
-				    derive_e2e(pool, r, ke_hex, spec), "recomputed_by", pool->names[r]);
-	json_object_set_new(result, "e2e", derived);
-	static const char *const sides[] = {"initiator", "terminator", "recomputed"};
-	for (size_t s = 0; s < 3; s++) {
-		const char *error = kx_json_get_string(json_object_get(derived, sides[s]), "error");
-		if (error != NULL)
-			failf(v, "the %s's driver could not derive the end-to-end keys: %s", sides[s], error);
-	}
-	if (!json_equal(json_object_get(derived, "initiator"), json_object_get(derived, "terminator")))
-		failf(v, "the ends derived different Kpsa, Ke2e_master or T(1)..T(4)");
-	if (!json_equal(json_object_get(derived, "initiator"), json_object_get(derived, "recomputed")))
-		failf(v, "the initiator's end-to-end keys differ from those %s derives from the same Ke", pool->names[r]);
-}
-
 /* Judges a completed handshake of a positive case. */
 static void check_completed(struct kx_driver_pool *pool, const struct kx_case *c, struct kx_relay *relay,
 			    const char *claimed_reading, json_t *result, struct verdict *v)
 {
 	json_t *ini, *ter;
-	const char *label = kx_json_get_string(json_object_get(c->scenario, "export"), "label");
-	kx_pool_call_pair(pool, c->initiator, kx_relay_info_request(relay->initiator_session, label),
-	                  c->terminator, kx_relay_info_request(relay->terminator_session, label), &ini, &ter);
+	kx_pool_call_pair(pool, c->initiator, kx_case_info_request(c, relay->initiator_session), c->terminator,
+	                  kx_case_info_request(c, relay->terminator_session), &ini, &ter);
 	json_object_set(result, "initiator_report", ini);
 	json_object_set(result, "terminator_report", ter);
 	if (!ok(ini) || !ok(ter)) {
@@ -364,10 +179,11 @@ static void check_completed(struct kx_driver_pool *pool, const struct kx_case *c
 	} else {
 		check_agreement(ini, ter, c, v);
 		check_identities(ini, ter, c, v);
-		uint8_t key[KX_KEY_LEN];
-		if (json_object_get(c->scenario, "export") != NULL &&
-		    check_export(pool, c, ini, ter, claimed_reading, result, v, key) == 0 && strcmp(c->run, "e2e") == 0)
-			check_e2e(pool, c, key, result, v);
+		int judged = kx_case_judge(pool, c, ini, ter, claimed_reading, result, v->diagnosis, sizeof v->diagnosis);
+		if (judged < 0)
+			v->result = KX_RESULT_ERROR;
+		else if (judged == 0)
+			v->result = KX_RESULT_FAIL;
 	}
 	if (relay->deviations[0] != '\0')
 		failf(v, "%s", relay->deviations);

@@ -1,12 +1,78 @@
 /* driver_pool.c - drivers by name. A driver that failed (crashed, hung,
  * spoke garbage) has already failed the requests it owed; the next request
  * for it starts a fresh process, so one bad case does not sink the run. */
+/* realpath is X/Open. */
+#define _XOPEN_SOURCE 700
 #include "runner/driver_pool.h"
 
 #include "runner/commands.h"
 
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+static const char *const reference_libraries[2] = {"openssl", "wolfssl"};
+
+/* The path of the reference driver for library lib beside kxconform; 0, or -1. */
+static int reference_path(size_t lib, char *out, size_t len)
+{
+	char self[4000];
+	if (kx_self_dir(self, sizeof self) != 0)
+		return -1;
+	snprintf(out, len, "%s/kx-driver-%s", self, reference_libraries[lib]);
+	return 0;
+}
+
+/* Which reference library the executable at path is (0, 1), or -1: compared by real path, so a
+ * vendor's proxy named "openssl" is not mistaken for the reference. */
+static int reference_library_of(const char *path)
+{
+	char real[PATH_MAX], want[4096], real_want[PATH_MAX];
+	if (realpath(path, real) == NULL)
+		return -1;
+	for (size_t lib = 0; lib < 2; lib++)
+		if (reference_path(lib, want, sizeof want) == 0 && realpath(want, real_want) != NULL &&
+		    strcmp(real, real_want) == 0)
+			return (int)lib;
+	return -1;
+}
+
+static void mark_references(struct kx_driver_pool *pool)
+{
+	for (size_t i = 0; i < pool->n_all; i++)
+		pool->reference[i] = reference_library_of(pool->paths[i]) >= 0;
+}
+
+size_t kx_pool_references(struct kx_driver_pool *pool, size_t refs[2])
+{
+	size_t n = 0;
+	for (size_t lib = 0; lib < 2; lib++) {
+		int found = -1;
+		for (size_t i = 0; found < 0 && i < pool->n_all; i++)
+			if (pool->reference[i] && reference_library_of(pool->paths[i]) == (int)lib)
+				found = (int)i;
+		if (found < 0 && pool->n_all < KX_POOL_SLOTS) {
+			size_t i = pool->n_all;
+			if (reference_path(lib, pool->paths[i], sizeof pool->paths[i]) != 0 ||
+			    reference_library_of(pool->paths[i]) != (int)lib)
+				continue;
+			snprintf(pool->names[i], sizeof pool->names[i], "reference-%s", reference_libraries[lib]);
+			pool->reference[i] = 1;
+			pool->running[i] = 0;
+			pool->n_all++;
+			found = (int)i;
+		}
+		if (found >= 0)
+			refs[n++] = (size_t)found;
+	}
+	return n;
+}
+
+int kx_pool_is_reference(const struct kx_driver_pool *pool, size_t i)
+{
+	return i < pool->n_all && pool->reference[i];
+}
 
 int kx_pool_init(struct kx_driver_pool *pool, const char *const *specs, size_t n_specs, int timeout_ms, char *err,
 		 size_t errlen)
@@ -24,7 +90,8 @@ int kx_pool_init(struct kx_driver_pool *pool, const char *const *specs, size_t n
 			snprintf(pool->names[i], sizeof pool->names[i], "%s", defaults[i]);
 			snprintf(pool->paths[i], sizeof pool->paths[i], "%s/kx-driver-%s", self, defaults[i]);
 		}
-		pool->n = 2;
+		pool->n = pool->n_all = 2;
+		mark_references(pool);
 		return 0;
 	}
 	for (size_t i = 0; i < n_specs; i++) {
@@ -41,8 +108,9 @@ int kx_pool_init(struct kx_driver_pool *pool, const char *const *specs, size_t n
 			return -1;
 		}
 		snprintf(pool->paths[i], sizeof pool->paths[i], "%s", eq + 1);
-		pool->n = i + 1;
+		pool->n = pool->n_all = i + 1;
 	}
+	mark_references(pool);
 	return 0;
 }
 
@@ -91,7 +159,7 @@ json_t *kx_pool_call(struct kx_driver_pool *pool, size_t i, json_t *request)
 
 void kx_pool_stop(struct kx_driver_pool *pool)
 {
-	for (size_t i = 0; i < pool->n; i++)
+	for (size_t i = 0; i < pool->n_all; i++)
 		if (pool->running[i]) {
 			kx_driver_stop(&pool->procs[i]);
 			pool->running[i] = 0;

@@ -10,13 +10,19 @@
 #include "runner/driver_proc.h"
 
 #define KX_MAX_DRIVERS 8
+/* The listed drivers, then up to two reference drivers added only to judge. */
+#define KX_POOL_SLOTS (KX_MAX_DRIVERS + 2)
 
 struct kx_driver_pool {
-	size_t n;
-	char names[KX_MAX_DRIVERS][64];
-	char paths[KX_MAX_DRIVERS][4096];
-	struct kx_driver_proc procs[KX_MAX_DRIVERS];
-	int running[KX_MAX_DRIVERS];
+	size_t n;     /* the drivers of the run: cases pair these */
+	size_t n_all; /* n, and the reference drivers added to judge (never paired) */
+	char names[KX_POOL_SLOTS][64];
+	char paths[KX_POOL_SLOTS][4096];
+	struct kx_driver_proc procs[KX_POOL_SLOTS];
+	int running[KX_POOL_SLOTS];
+	/* 1 for the harness's own OpenSSL or wolfSSL driver (the executable beside kxconform, whatever
+	 * name it was given): only these compute references. */
+	int reference[KX_POOL_SLOTS];
 	int timeout_ms;
 };
 
@@ -24,6 +30,14 @@ struct kx_driver_pool {
  * drivers beside kxconform when there are none; 0, or -1 with err. */
 int kx_pool_init(struct kx_driver_pool *pool, const char *const *specs, size_t n_specs, int timeout_ms, char *err,
 		 size_t errlen);
+
+/* The two reference drivers (OpenSSL, then wolfSSL), adding either to the pool as a judge-only
+ * driver when the run does not list it; writes their indexes to refs and returns how many (0 when
+ * neither executable exists). A vendor's driver is never one of them. */
+size_t kx_pool_references(struct kx_driver_pool *pool, size_t refs[2]);
+
+/* 1 if driver i is one of the harness's reference drivers, else 0. */
+int kx_pool_is_reference(const struct kx_driver_pool *pool, size_t i);
 
 /* Index of a driver by name, or -1. */
 int kx_pool_index(const struct kx_driver_pool *pool, const char *name);

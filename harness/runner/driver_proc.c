@@ -21,7 +21,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#define KX_PROTOCOL_VERSION 1
+/* Version 2 added what an end reports of its own derivations in `info`; version 1 drivers keep working. */
+#define KX_PROTOCOL_MIN 1
+#define KX_PROTOCOL_VERSION 2
 #define MAX_LINE (16 * 1024 * 1024)
 
 /* Records the first reason the driver stopped answering; later ones are consequences. */
@@ -236,9 +238,9 @@ int kx_driver_start(struct kx_driver_proc *proc, const char *name, const char *p
 		snprintf(err, errlen, "driver %s (%s) sent no hello: %s", name, path, proc->failure);
 	} else if (type == NULL || strcmp(type, "hello") != 0 || !json_is_integer(protocol)) {
 		snprintf(err, errlen, "driver %s (%s): first line is not a hello message", name, path);
-	} else if (json_integer_value(protocol) != KX_PROTOCOL_VERSION) {
-		snprintf(err, errlen, "driver %s (%s) speaks protocol %lld; this kxconform speaks %d", name, path,
-			 (long long)json_integer_value(protocol), KX_PROTOCOL_VERSION);
+	} else if (json_integer_value(protocol) < KX_PROTOCOL_MIN || json_integer_value(protocol) > KX_PROTOCOL_VERSION) {
+		snprintf(err, errlen, "driver %s (%s) speaks protocol %lld; this kxconform speaks %d to %d", name, path,
+			 (long long)json_integer_value(protocol), KX_PROTOCOL_MIN, KX_PROTOCOL_VERSION);
 	} else {
 		return 0;
 	}
@@ -444,6 +446,19 @@ const char *kx_driver_implementation(const struct kx_driver_proc *proc)
 {
 	const char *text = kx_json_get_string(proc->hello, "implementation");
 	return text != NULL ? text : "unknown";
+}
+
+int kx_driver_supports_op(const struct kx_driver_proc *proc, const char *op)
+{
+	json_t *ops = json_object_get(json_object_get(proc->hello, "capabilities"), "operations");
+	size_t i;
+	json_t *name;
+	json_array_foreach(ops, i, name)
+	{
+		if (json_is_string(name) && strcmp(json_string_value(name), op) == 0)
+			return 1;
+	}
+	return 0;
 }
 
 int kx_driver_supports_variant(const struct kx_driver_proc *proc, const char *op, const char *variant)

@@ -63,6 +63,9 @@ json_t *kx_driver_receive_one(struct kx_driver_proc *proc, int timeout_ms);
 /* The implementation text from the hello, or "unknown". */
 const char *kx_driver_implementation(const struct kx_driver_proc *proc);
 
+/* Returns 1 if the hello lists op among capabilities.operations, else 0. */
+int kx_driver_supports_op(const struct kx_driver_proc *proc, const char *op);
+
 /* Returns 1 if the hello lists variant among capabilities.variants[op], else 0. */
 int kx_driver_supports_variant(const struct kx_driver_proc *proc, const char *op, const char *variant);
 

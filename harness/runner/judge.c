@@ -433,6 +433,14 @@ static int judge_keyid(struct kx_judge *j, struct kx_verdict *v, char *err, size
 
 /* ---- Kpsa and the E2E keys, link by link ---- */
 
+/* The end's own value of a link: from the claims judged, else from the chain the caller set. */
+static const char *chain_value(const struct kx_judge *j, const struct kx_claims *c, enum kx_claim_id id)
+{
+	if (c->values[id] != NULL)
+		return c->values[id];
+	return j->chain != NULL ? j->chain->values[id] : NULL;
+}
+
 /* Kpsa as TS-0003 derives it from a given Ke, on the reference driver's HMAC. */
 static int kpsa_from(struct kx_judge *j, const uint8_t ke[KX_KEY_LEN], uint8_t out[KX_JUDGE_HASH_MAX])
 {
@@ -471,7 +479,8 @@ static int judge_kpsa(struct kx_judge *j, const struct kx_claims *c, struct kx_v
 	/* The end's own Ke, when it reported one that is not the reference: Kpsa may be right from it. */
 	uint8_t own_ke[KX_KEY_LEN], from_own[KX_JUDGE_HASH_MAX];
 	const uint8_t *ke = j->export_in.reference + KX_KEY_ID_LEN;
-	int own = c->values[KX_CLAIM_KEY] != NULL && decode_exact(c->values[KX_CLAIM_KEY], own_ke, KX_KEY_LEN) == 0 &&
+	const char *own_hex = chain_value(j, c, KX_CLAIM_KEY);
+	int own = own_hex != NULL && decode_exact(own_hex, own_ke, KX_KEY_LEN) == 0 &&
 	          memcmp(own_ke, ke, KX_KEY_LEN) != 0;
 	if (own) {
 		if (kpsa_from(j, own_ke, from_own) != 0)
@@ -525,8 +534,8 @@ static int judge_e2e(struct kx_judge *j, const struct kx_claims *c, struct kx_ve
 	int named = kx_name_e2e(&j->crypto, &in, ref, which, bytes, got, &v->naming);
 	/* The end's own Kpsa, when it reported a wrong one: the keys may be right from it. */
 	uint8_t own_kpsa[32];
-	if (named == 0 && c->values[KX_CLAIM_KPSA] != NULL &&
-	    decode_exact(c->values[KX_CLAIM_KPSA], own_kpsa, 32) == 0 && memcmp(own_kpsa, j->ref_kpsa, 32) != 0) {
+	const char *own_hex = chain_value(j, c, KX_CLAIM_KPSA);
+	if (named == 0 && own_hex != NULL && decode_exact(own_hex, own_kpsa, 32) == 0 && memcmp(own_kpsa, j->ref_kpsa, 32) != 0) {
 		struct kx_e2e_keys_value from_own;
 		struct kx_naming inner = {{0}, {0}};
 		in.kpsa = own_kpsa;

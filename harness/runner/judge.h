@@ -59,6 +59,9 @@ struct kx_judge {
 	int have_e2e[2]; /* [SHA-256, SHA-512] */
 	struct kx_e2e_keys_value ref_e2e[2];
 	json_t *reference; /* the reference values, for the reports */
+	/* The end's own Ke (key) and Kpsa when the claims judged do not carry them: each link of the
+	 * chain is also judged from the end's own input. Set by the caller; may be NULL. */
+	const struct kx_claims *chain;
 };
 
 /* Has the reference drivers refs[0..n_refs) compute the reference export of the session (they
