@@ -178,6 +178,24 @@ def _variant_without_flag(data):
     test["flags"] = []
 
 
+def _wrong_hash_with_group_length(data):
+    """A wrong-hash test must have the other hash's length, not its group's."""
+    group = next(g for g in data["testGroups"] if g["hash"] == "SHA-256")
+    test = next(t for t in group["tests"] if t.get("variant") == "wrong-hash")
+    test["t2"] = test["t2"][:64]
+
+
+def _truncated_in_sha256_group(data):
+    group = next(g for g in data["testGroups"] if g["hash"] == "SHA-256")
+    test = next(t for t in group["tests"] if t["result"] == "invalid")
+    test["variant"], test["flags"] = "truncated", ["Truncated"]
+
+
+def _enrolee_variant_without_enrolee(data):
+    test = _first_test(data, lambda t: t.get("variant") == "nfc-not-nfkc")
+    del test["enroleeBId"]
+
+
 CORRUPTIONS = [
     ("tls12_prf_test.json", _upper_hex),
     ("onem2m_exporter_test.json", _drop_variant),
@@ -187,7 +205,12 @@ CORRUPTIONS = [
     ("keyid_test.json", _reading_on_invalid),
     ("keyid_test.json", _acceptable_reference),
     ("e2e_derivation_test.json", _wrong_e2e_length),
+    ("e2e_derivation_test.json", _wrong_hash_with_group_length),
+    ("e2e_derivation_test.json", _truncated_in_sha256_group),
+    ("e2e_derivation_test.json", _enrolee_variant_without_enrolee),
     ("enrolment_derivation_test.json", _variant_without_flag),
+    ("tls12_prf_test.json", _drop_variant),
+    ("hkdf_test.json", _variant_without_flag),
 ]
 
 

@@ -6,7 +6,7 @@ Nothing here computes a derivation; each derivation has its own module.
 import hashlib
 import json
 
-GENERATOR_VERSION = "1.0.0"
+GENERATOR_VERSION = "1.1.0"
 
 HASHES = {
     "SHA-256": hashlib.sha256,

@@ -21,12 +21,14 @@ def master(hash_name, salt, kpsa):
     return _hmac(hash_name, salt, kpsa)
 
 
-def expand(hash_name, ke2e_master, terminator=b""):
-    """Clause 10.3.6.1 as written: T(i) = HMAC-Hash(Ke2e_master, T(i-1) | label_i | i)."""
+def expand(hash_name, ke2e_master, terminator=b"", counter=lambda i: i, chained=True):
+    """Clause 10.3.6.1 as written: T(i) = HMAC-Hash(Ke2e_master, T(i-1) | label_i | i).
+    The keyword arguments model mistakes: a terminator after each label, another
+    counter byte counter(i), T(i-1) left out (chained=False)."""
     blocks = []
     prev = b""
     for i, label in enumerate(LABELS, 1):
-        prev = _hmac(hash_name, ke2e_master, prev + label + terminator + bytes([i]))
+        prev = _hmac(hash_name, ke2e_master, (prev if chained else b"") + label + terminator + bytes([counter(i)]))
         blocks.append(prev)
     return blocks
 
@@ -58,6 +60,67 @@ def variant_extract_swapped(hash_name, salt, kpsa):
     return m, expand(hash_name, m)
 
 
+def variant_counter_from_zero(hash_name, salt, kpsa):
+    """The counter byte is i - 1."""
+    m = master(hash_name, salt, kpsa)
+    return m, expand(hash_name, m, counter=lambda i: i - 1)
+
+
+def variant_counter_constant(hash_name, salt, kpsa):
+    """The counter byte is always 0x01, the chain kept."""
+    m = master(hash_name, salt, kpsa)
+    return m, expand(hash_name, m, counter=lambda i: 1)
+
+
+def variant_unchained(hash_name, salt, kpsa):
+    """T(i) = HMAC-Hash(Ke2e_master, label_i | i): T(i-1) left out."""
+    m = master(hash_name, salt, kpsa)
+    return m, expand(hash_name, m, chained=False)
+
+
+T_ORDER = (2, 1, 4, 3)
+
+
+def variant_t_order(hash_name, salt, kpsa):
+    """The reference keys in another order: t1..t4 = T(2), T(1), T(4), T(3)."""
+    m, blocks = derive(hash_name, salt, kpsa)
+    return m, [blocks[j - 1] for j in T_ORDER]
+
+
+OTHER_HASH = {"SHA-256": "SHA-512", "SHA-512": "SHA-256"}
+
+
+def variant_wrong_hash(hash_name, salt, kpsa):
+    """Ke2e_master and every key computed with the other hash (SHA-512 for SHA-256 and vice versa)."""
+    return derive(OTHER_HASH[hash_name], salt, kpsa)
+
+
+TRUNCATED_LEN = 32
+
+
+def variant_truncated(hash_name, salt, kpsa):
+    """The HMAC-SHA-512 keys cut to 32 bytes (spec point 13); Ke2e_master as the reference."""
+    assert hash_name == "SHA-512"
+    m, blocks = derive(hash_name, salt, kpsa)
+    return m, [block[:TRUNCATED_LEN] for block in blocks]
+
+
+def variant_salt_missing(hash_name, salt, kpsa):
+    """The salt left out: an empty HMAC key (the same as HashLen zero bytes)."""
+    assert salt, "salt-missing needs a non-empty salt to leave out"
+    return derive(hash_name, b"", kpsa)
+
+
+def variant_missing_nfkc(hash_name, enrolee, kpsa):
+    """The salt is the Enrolee-B-ID's UTF-8 bytes without NFKC."""
+    return derive(hash_name, enrolee.encode("utf-8"), kpsa)
+
+
+def variant_nfc_not_nfkc(hash_name, enrolee, kpsa):
+    """The salt is the UTF-8 of the Enrolee-B-ID's NFC form, not its NFKC form."""
+    return derive(hash_name, unicodedata.normalize("NFC", enrolee).encode("utf-8"), kpsa)
+
+
 VARIANTS = [
     ("hkdf-single-info", "HkdfSingleInfo", variant_hkdf_single_info,
      "one HKDF-Expand with info 'E2E Message Authentication Key', cut into four"),
@@ -67,6 +130,36 @@ VARIANTS = [
      "each label followed by a NUL byte"),
     ("extract-swapped", "ExtractArgsSwapped", variant_extract_swapped,
      "Ke2e_master = HMAC-Hash(Kpsa, Salt)"),
+    ("counter-from-zero", "CounterFromZero", variant_counter_from_zero,
+     "the counter byte is i - 1"),
+    ("counter-constant", "CounterConstant", variant_counter_constant,
+     "the counter byte is always 0x01, the chain kept"),
+    ("unchained", "Unchained", variant_unchained,
+     "T(i) = HMAC-Hash(Ke2e_master, label_i | i): T(i-1) left out"),
+    ("t-order", "KeysReordered", variant_t_order,
+     "the reference keys in the order T(2), T(1), T(4), T(3)"),
+    ("wrong-hash", "WrongHash", variant_wrong_hash,
+     "Ke2e_master and every key computed with the other hash"),
+    ("truncated", "Truncated", variant_truncated,
+     "each HMAC-SHA-512 key cut to 32 bytes"),
+    ("salt-missing", "SaltMissing", variant_salt_missing,
+     "the salt left out: outputs from an empty salt; salt holds the one that should have been used"),
+]
+
+# Variants that exist for one hash only.
+VARIANT_HASHES = {"truncated": ("SHA-512",)}
+
+# Variants of the salt made from an Enrolee-B-ID: (variant, flag, function, comment).
+ENROLEE_VARIANTS = [
+    ("missing-nfkc", "MissingNfkc", variant_missing_nfkc, "the Enrolee-B-ID's UTF-8 bytes without NFKC"),
+    ("nfc-not-nfkc", "NfcNotNfkc", variant_nfc_not_nfkc, "the UTF-8 of the Enrolee-B-ID's NFC form"),
+]
+
+# Enrolee-B-IDs whose raw UTF-8, NFC and NFKC forms all differ, so that the
+# reference and the two mistakes above give three different salts.
+ENROLEE_NFC_DIFFERS = [
+    ("\uff4d\uff4e-cse-e\u0301te\u0301", ["Tr0038Psk"]),      # full-width m n, decomposed accents
+    ("\ufb01eld-capteur-e\u0301te\u0301", ["Pseudorandom"]),   # the ligature U+FB01, decomposed accents
 ]
 
 NOTES = {
@@ -87,6 +180,27 @@ NOTES = {
     "LabelTrailingNul": note("MODIFIED_PARAMETER", "Each label followed by one 0x00 byte."),
     "ExtractArgsSwapped": note("MODIFIED_PARAMETER", "Ke2e_master = HMAC-Hash(Kpsa, Salt) (spec point 3); "
                                                      "expansion as the reference."),
+    "CounterFromZero": note("MODIFIED_PARAMETER", "The counter byte of T(i) is i - 1 (0x00 to 0x03) instead of "
+                                                  "i; Ke2e_master as the reference."),
+    "CounterConstant": note("MODIFIED_PARAMETER", "The counter byte is always 0x01, the chain T(i-1) kept; "
+                                                  "t1 equals the reference T(1)."),
+    "Unchained": note("MISSING_STEP", "T(i) = HMAC-Hash(Ke2e_master, label_i | i): T(i-1) left out; t1 equals "
+                                      "the reference T(1)."),
+    "KeysReordered": note("MODIFIED_PARAMETER", "The reference keys in another order: t1..t4 are the reference "
+                                                "T(2), T(1), T(4), T(3)."),
+    "WrongHash": note("WRONG_PRIMITIVE", "Ke2e_master and every key computed with the other hash: HMAC-SHA-512 "
+                                         "(64 bytes) in the SHA-256 group, HMAC-SHA-256 (32 bytes) in the "
+                                         "SHA-512 group."),
+    "Truncated": note("MODIFIED_PARAMETER", "The HMAC-SHA-512 keys t1..t4 cut to their first 32 bytes (spec "
+                                            "point 13: never cut); ke2eMaster is the reference 64 bytes."),
+    "SaltMissing": note("MISSING_STEP", "The salt left out: Ke2e_master = HMAC-Hash(empty key, Kpsa), the same "
+                                        "as HashLen zero bytes (RFC 5869's default). The test's salt is the one "
+                                        "that should have been used; the outputs are from the empty salt."),
+    "MissingNfkc": note("MISSING_STEP", "The salt is the Enrolee-B-ID's UTF-8 bytes without NFKC. The test's "
+                                        "salt is the correct NFKC salt; the outputs are from the mistaken one."),
+    "NfcNotNfkc": note("MODIFIED_PARAMETER", "The salt is the UTF-8 of the Enrolee-B-ID's NFC form instead of "
+                                             "its NFKC form. The test's salt is the correct NFKC salt; the "
+                                             "outputs are from the mistaken one."),
 }
 
 
@@ -108,7 +222,10 @@ def build():
          "Labels in order: 'E2E Message Authentication Key', 'E2E Message Confidentiality Key', "
          "'E2E Attribute Authenticity Key', 'E2E Attribute Confidentiality Key' (ASCII, no terminator).",
          "When enroleeBId is present the salt is its UTF-8 NFKC form (spec point 5).",
-         "Invalid tests carry the outputs of the mistake their variant names.",
+         "Invalid tests carry the outputs of the mistake their variant names (docs/mistakes.md); their salt "
+         "is always the correct one, also where the mistake used another (salt-missing, missing-nfkc, "
+         "nfc-not-nfkc).",
+         "Outputs of wrong-hash have the other hash's length, t1..t4 of truncated 32 bytes.",
          "Generated by vectors/gen (Python hmac/hashlib/unicodedata)."],
         NOTES)
     for hash_name in ("SHA-256", "SHA-512"):
@@ -145,11 +262,26 @@ def build():
             valid("salt from Enrolee-B-ID '%s'" % enrolee, flags, kpsa, salt, enrolee)
 
         for name, flag, func, what in VARIANTS:
+            if hash_name not in VARIANT_HASHES.get(name, (hash_name,)):
+                continue
             cases = [(TR0038_KPSA, d("%s-s0" % name, 32), ["Tr0038Psk"]),
                      (d("%s-k1" % name, 32), d("%s-s1" % name, 32), ["Pseudorandom"])]
             for kpsa, salt, more in cases:
                 got = func(hash_name, salt, kpsa)
                 ref = derive(hash_name, salt, kpsa)
                 assert got[1] != ref[1], name
+                assert all(t != r for t, r in zip(got[1][1:], ref[1][1:])), name  # t2..t4 each differ
                 vf.add(group, what, [flag] + more, "invalid", _fields(kpsa, salt, None, *got), {"variant": name})
+        for name, flag, func, what in ENROLEE_VARIANTS:
+            for enrolee, more in ENROLEE_NFC_DIFFERS:
+                salt = unicodedata.normalize("NFKC", enrolee).encode("utf-8")
+                nfc = unicodedata.normalize("NFC", enrolee).encode("utf-8")
+                assert len({salt, nfc, enrolee.encode("utf-8")}) == 3, enrolee
+                kpsa = TR0038_KPSA if "Tr0038Psk" in more else d("%s-k-%s" % (name, enrolee), 32)
+                got = func(hash_name, enrolee, kpsa)
+                ref = derive(hash_name, salt, kpsa)
+                assert got[0] != ref[0] and all(t != r for t, r in zip(got[1], ref[1])), name
+                vf.add(group, "salt from Enrolee-B-ID '%s': %s" % (enrolee, what),
+                       [flag, "EnroleeBIdSalt", "EnroleeBIdNfkc"] + more, "invalid",
+                       _fields(kpsa, salt, enrolee, *got), {"variant": name})
     return vf.filename, vf.finish()

@@ -20,8 +20,57 @@ def derive(derivation, ke, identifier):
     return hmac.new(ke, LABELS[derivation] + normalize(identifier), hashlib.sha256).digest()
 
 
+def _hmac(key, msg):
+    return hmac.new(key, msg, hashlib.sha256).digest()
+
+
 def derive_missing_nfkc(derivation, ke, identifier):
     return hmac.new(ke, LABELS[derivation] + identifier.encode("utf-8"), hashlib.sha256).digest()
+
+
+def derive_nfc_not_nfkc(derivation, ke, identifier):
+    """Mistake nfc-not-nfkc: the identifier normalised to NFC instead of NFKC."""
+    return _hmac(ke, LABELS[derivation] + unicodedata.normalize("NFC", identifier).encode("utf-8"))
+
+
+OTHER = {"Km": "Kpsa", "Kpsa": "Km"}
+
+
+def derive_labels_exchanged(derivation, ke, identifier):
+    """Mistake labels-exchanged: the label of the other derivation."""
+    return _hmac(ke, LABELS[OTHER[derivation]] + normalize(identifier))
+
+
+SEPARATORS = [(b"\x00", "NUL"), (b" ", "space"), (b":", "':'"), (b"|", "'|'")]
+
+
+def derive_separator(derivation, ke, identifier, separator):
+    """Mistake separator: one byte between label and identifier."""
+    return _hmac(ke, LABELS[derivation] + separator + normalize(identifier))
+
+
+def derive_identifier_first(derivation, ke, identifier):
+    """Mistake identifier-first: HMAC-SHA-256(Ke, NFKC(I) | label)."""
+    return _hmac(ke, normalize(identifier) + LABELS[derivation])
+
+
+def derive_hmac_swapped(derivation, ke, identifier):
+    """Mistake hmac-swapped: HMAC-SHA-256(label | NFKC(I), Ke), key and message swapped."""
+    return _hmac(LABELS[derivation] + normalize(identifier), ke)
+
+
+def derive_no_identifier(derivation, ke, identifier):
+    """Mistake no-identifier: HMAC-SHA-256(Ke, label), the identifier left out."""
+    return _hmac(ke, LABELS[derivation])
+
+
+# Mistakes tried on an ASCII and a full-width identifier: (variant, flag, function, comment).
+MISTAKES = [
+    ("labels-exchanged", "LabelsExchanged", derive_labels_exchanged, "the label of the other derivation"),
+    ("identifier-first", "IdentifierFirst", derive_identifier_first, "identifier before the label"),
+    ("hmac-swapped", "HmacArgsSwapped", derive_hmac_swapped, "HMAC key and message swapped"),
+    ("no-identifier", "NoIdentifier", derive_no_identifier, "the identifier left out"),
+]
 
 
 # Identifiers per derivation: (identifier, flags). NFKC forms used here have been
@@ -50,6 +99,21 @@ IDENTIFIERS = {
     ],
 }
 
+# Identifiers whose raw UTF-8, NFC and NFKC forms all differ (a compatibility
+# character NFC keeps and a decomposed accent NFC composes), for nfc-not-nfkc.
+NFC_DIFFERS = {
+    "Km": [
+        ("\ufb01eld-maf-e\u0301te\u0301.example", ["Ligature", "DecomposedAccent"]),
+        ("\uff4d\uff41\uff46-e\u0301te\u0301.example", ["FullWidth", "DecomposedAccent"]),
+        ("maf\u2460-cafe\u0301.example", ["CompatibilityCharacter", "DecomposedAccent"]),
+    ],
+    "Kpsa": [
+        ("\ufb01eld-gateway-e\u0301te\u0301", ["Ligature", "DecomposedAccent"]),
+        ("\uff4d\uff4e-cse-e\u0301te\u0301", ["FullWidth", "DecomposedAccent"]),
+        ("sensor\u2460-e\u0301te\u0301", ["CompatibilityCharacter", "DecomposedAccent"]),
+    ],
+}
+
 NOTES = {
     "AsciiIdentifier": note("BASIC", "ASCII identifier: NFKC leaves it unchanged."),
     "NonAsciiIdentifier": note("BASIC", "Non-ASCII identifier already in NFKC (precomposed letters): NFKC "
@@ -63,6 +127,17 @@ NOTES = {
     "LongKey": note("EDGE_CASE", "Ke longer than the SHA-256 block (64 bytes): HMAC hashes the key first."),
     "ShortKey": note("EDGE_CASE", "A 16-byte Ke."),
     "MissingNfkc": note("MISSING_STEP", "The identifier's UTF-8 bytes used without NFKC normalisation."),
+    "NfcNotNfkc": note("MODIFIED_PARAMETER", "The identifier normalised to NFC instead of NFKC (identifiers "
+                                             "whose raw, NFC and NFKC forms all differ)."),
+    "LabelsExchanged": note("MODIFIED_PARAMETER", "The label of the other derivation: Kpsa's label for Km, "
+                                                  "Km's for Kpsa."),
+    "Separator": note("MODIFIED_PARAMETER", "One byte between label and identifier: NUL, space, ':' or '|' "
+                                            "(the comment names it)."),
+    "IdentifierFirst": note("MODIFIED_PARAMETER", "HMAC-SHA-256(Ke, NFKC(identifier) | label): identifier "
+                                                  "before the label."),
+    "HmacArgsSwapped": note("MODIFIED_PARAMETER", "HMAC-SHA-256(label | NFKC(identifier), Ke): key and message "
+                                                  "swapped."),
+    "NoIdentifier": note("MISSING_STEP", "HMAC-SHA-256(Ke, label): the identifier left out."),
 }
 
 NFKC_CHANGING = ("FullWidth", "Ligature", "DecomposedAccent", "CompatibilityCharacter")
@@ -76,7 +151,8 @@ def build():
          "Kpsa = HMAC-SHA-256(Ke, 'oneM2M Enrolment Key to Provisioned Secure Connection Key derivation' | "
          "Enrolee-B-ID),",
          "identifiers UTF-8 and NFKC-normalised (normalizedIdentifier), no separator or terminator.",
-         "Invalid tests (variant missing-nfkc) carry the output computed from the identifier without NFKC.",
+         "Invalid tests carry the output of the mistake their variant names (docs/mistakes.md); "
+         "normalizedIdentifier is always the correct NFKC form.",
          "Generated by vectors/gen (Python hmac/hashlib/unicodedata)."],
         NOTES)
     for derivation in ("Km", "Kpsa"):
@@ -102,4 +178,28 @@ def build():
             ke = det_bytes("enrolment|%s|ke%d" % (derivation, n), n)
             vf.add(group, "%d-byte Ke, identifier '%s'" % (n, ascii_id), [flag], "valid",
                    fields(ke, ascii_id, derive(derivation, ke, ascii_id)))
+
+        def invalid(name, flag, comment, identifier, flags, mistaken):
+            ke = det_bytes("enrolment|%s|%s|%s" % (derivation, name, identifier), 32)
+            wrong = mistaken(ke)
+            assert wrong != derive(derivation, ke, identifier), (name, identifier)
+            vf.add(group, comment, [flag] + flags, "invalid", fields(ke, identifier, wrong), {"variant": name})
+
+        for identifier, flags in NFC_DIFFERS[derivation]:
+            raw, nfc = identifier.encode("utf-8"), unicodedata.normalize("NFC", identifier).encode("utf-8")
+            assert len({raw, nfc, normalize(identifier)}) == 3, identifier
+            invalid("nfc-not-nfkc", "NfcNotNfkc", "identifier '%s' normalised to NFC, not NFKC" % identifier,
+                    identifier, flags, lambda ke: derive_nfc_not_nfkc(derivation, ke, identifier))
+        # An ASCII identifier and one NFKC changes (full-width forms).
+        samples = [next(i for i in IDENTIFIERS[derivation] if "AsciiIdentifier" in i[1]),
+                   next(i for i in IDENTIFIERS[derivation] if "FullWidth" in i[1])]
+        for name, flag, func, what in MISTAKES:
+            for identifier, flags in samples:
+                invalid(name, flag, "identifier '%s': %s" % (identifier, what), identifier, flags,
+                        lambda ke: func(derivation, ke, identifier))
+        for i, (separator, shown) in enumerate(SEPARATORS):
+            identifier, flags = samples[i % 2]
+            invalid("separator", "Separator",
+                    "identifier '%s': %s between label and identifier" % (identifier, shown),
+                    identifier, flags, lambda ke: derive_separator(derivation, ke, identifier, separator))
     return vf.filename, vf.finish()

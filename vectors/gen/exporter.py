@@ -28,6 +28,44 @@ def export_randoms_swapped(hash_name, master_secret, label, client_random, serve
     return prf(hash_name, master_secret, label, server_random + client_random, LENGTH)
 
 
+def export_empty_context(hash_name, master_secret, label, client_random, server_random):
+    """Mistake empty-context: RFC 5705 with a zero-length context, seed
+    client_random | server_random | 0x00 0x00 (the two-byte context length)."""
+    return prf(hash_name, master_secret, label, client_random + server_random + b"\x00\x00", LENGTH)
+
+
+OTHER_PRF_HASH = {"SHA-256": "SHA-384", "SHA-384": "SHA-256"}
+
+
+def export_wrong_prf_hash(hash_name, master_secret, label, client_random, server_random):
+    """Mistake wrong-prf-hash: the PRF with the other hash (SHA-384 for SHA-256 and vice versa)."""
+    return prf(OTHER_PRF_HASH[hash_name], master_secret, label, client_random + server_random, LENGTH)
+
+
+def wrong_labels(label):
+    """Mistake wrong-label: (label used, what it is) for each wrong label of docs/mistakes.md."""
+    assert label.startswith("EXPORTER-")
+    labels = [(other, "another oneM2M label") for other in LABELS if other != label]
+    labels += [(label.lower(), "the label in lower case"),
+               (label.upper(), "the label in upper case"),
+               (label + "\x00", "the label followed by one NUL byte"),
+               (label[len("EXPORTER-"):], "the label without its 'EXPORTER-' prefix")]
+    assert len({wrong for wrong, _ in labels}) == len(labels) and all(wrong != label for wrong, _ in labels)
+    return labels
+
+
+def export_key_expansion(hash_name, master_secret, label, client_random, server_random):
+    """Mistake key-expansion: the first 48 bytes of the TLS key block,
+    PRF(master_secret, 'key expansion', server_random | client_random); the label is not used."""
+    return prf(hash_name, master_secret, "key expansion", server_random + client_random, LENGTH)
+
+
+def export_master_secret(hash_name, master_secret, label, client_random, server_random):
+    """Mistake master-secret: the 48 bytes of the master secret itself."""
+    assert len(master_secret) == LENGTH
+    return bytes(master_secret)
+
+
 NOTES = {
     "Pseudorandom": note("BASIC", "Ordinary inputs derived deterministically from SHA-256 of the test name."),
     "ZeroInputs": note("EDGE_CASE", "Master secret and both randoms all zero bytes."),
@@ -37,7 +75,27 @@ NOTES = {
                                                "output."),
     "RandomsSwapped": note("MODIFIED_PARAMETER", "Seed server_random | client_random (the key-expansion "
                                                  "order) instead of client_random | server_random."),
+    "EmptyContext": note("MODIFIED_PARAMETER", "RFC 5705 with a zero-length context: seed client_random | "
+                                               "server_random | 0x00 0x00; TS-0003 exports with no context."),
+    "WrongPrfHash": note("WRONG_PRIMITIVE", "The PRF with the other hash: SHA-384 in a SHA-256 group, SHA-256 "
+                                            "in a SHA-384 group."),
+    "WrongLabel": note("MODIFIED_PARAMETER", "Another label than the group's: another oneM2M label, the label "
+                                             "in lower or upper case, followed by one NUL byte, or without its "
+                                             "'EXPORTER-' prefix (the comment names it)."),
+    "KeyExpansion": note("WRONG_PRIMITIVE", "The first 48 bytes of the TLS key block, PRF(master_secret, 'key "
+                                            "expansion', server_random | client_random), instead of an export."),
+    "MasterSecretExported": note("MISSING_STEP", "The 48 bytes of the master secret itself instead of the "
+                                                 "exporter output."),
 }
+
+# Mistakes other than split-swapped and wrong-label: (variant, flag, function, comment).
+MISTAKES = [
+    ("randoms-swapped", "RandomsSwapped", export_randoms_swapped, "seed server_random | client_random"),
+    ("empty-context", "EmptyContext", export_empty_context, "RFC 5705 with a zero-length context"),
+    ("wrong-prf-hash", "WrongPrfHash", export_wrong_prf_hash, "the PRF with the other hash"),
+    ("key-expansion", "KeyExpansion", export_key_expansion, "the TLS key block instead of an export"),
+    ("master-secret", "MasterSecretExported", export_master_secret, "the master secret itself"),
+]
 
 
 def _fields(ms, cr, sr, output, key_id, key):
@@ -51,7 +109,9 @@ def build():
         ["RFC 5705 exporter without context as TS-0003 clause 10.3.1 uses it: "
          "PRF(master_secret, label, client_random | server_random), 48 bytes.",
          "keyId = the 16 most significant (first) bytes, key = the 32 least significant (last) bytes.",
-         "Invalid tests carry the outputs of the mistake their variant names.",
+         "Invalid tests carry the outputs of the mistake their variant names (docs/mistakes.md): for "
+         "split-swapped the reference output split the wrong way, for every other variant the mistaken "
+         "output split the reference way.",
          "Generated by vectors/gen (Python hmac/hashlib); the PRF is anchored in tls12_prf_test.json."],
         NOTES)
     for hash_name in ("SHA-256", "SHA-384"):
@@ -79,10 +139,20 @@ def build():
                 assert (key_id, key) != split(out)
                 vf.add(group, "identifier and key swapped in the split", ["SplitSwapped"], "invalid",
                        _fields(ms, cr, sr, out, key_id, key), {"variant": "split-swapped"})
-            for i in range(2):
-                ms, cr, sr = d("rs-ms%d" % i, 48), d("rs-cr%d" % i, 32), d("rs-sr%d" % i, 32)
-                out = export_randoms_swapped(hash_name, ms, label, cr, sr)
+            for name, flag, func, what in MISTAKES:
+                tag = {"randoms-swapped": "rs"}.get(name, name)  # rs: the inputs generator 1.0.0 used
+                for i in range(2):
+                    ms = d("%s-ms%d" % (tag, i), 48)
+                    cr, sr = d("%s-cr%d" % (tag, i), 32), d("%s-sr%d" % (tag, i), 32)
+                    out = func(hash_name, ms, label, cr, sr)
+                    assert out != export(hash_name, ms, label, cr, sr), name
+                    vf.add(group, what, [flag], "invalid", _fields(ms, cr, sr, out, *split(out)),
+                           {"variant": name})
+            for i, (wrong, what) in enumerate(wrong_labels(label)):
+                ms, cr, sr = d("wl-ms%d" % i, 48), d("wl-cr%d" % i, 32), d("wl-sr%d" % i, 32)
+                out = export(hash_name, ms, wrong, cr, sr)
                 assert out != export(hash_name, ms, label, cr, sr)
-                vf.add(group, "seed server_random | client_random", ["RandomsSwapped"], "invalid",
-                       _fields(ms, cr, sr, out, *split(out)), {"variant": "randoms-swapped"})
+                shown = "'%s' + 0x00" % wrong[:-1] if wrong.endswith("\x00") else "'%s'" % wrong
+                vf.add(group, "label %s: %s" % (shown, what), ["WrongLabel"], "invalid",
+                       _fields(ms, cr, sr, out, *split(out)), {"variant": "wrong-label"})
     return vf.filename, vf.finish()
