@@ -11,9 +11,13 @@
 #include "runner/commands.h"
 
 #include "core/json_io.h"
+#include "core/hex.h"
+#include "core/keyid.h"
 #include "runner/driver_pool.h"
+#include "runner/expectations.h"
 #include "runner/vector_checks.h"
 #include "runner/vector_file.h"
+#include "runner/vector_naming.h"
 
 #include <dirent.h>
 #include <pthread.h>
@@ -36,26 +40,36 @@ struct options {
 	const char *driver_specs[MAX_DRIVERS];
 	size_t n_drivers;
 	int timeout_ms;
+	const char *expect;  /* expectations file: the key identifier reading a vendor declares */
+	int check_models;    /* also check that the judge's models name every invalid test */
 };
 
 struct tally {
-	size_t tests, malformed, core_checked, core_failed;
-	size_t checked[MAX_DRIVERS], failed[MAX_DRIVERS];
+	size_t tests, malformed, core_checked, core_failed, models_checked, models_failed;
+	size_t checked[MAX_DRIVERS], failed[MAX_DRIVERS], not_implemented[MAX_DRIVERS], accepted[MAX_DRIVERS];
 };
 
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: kxconform vectors [--vectors PATH]... [--driver NAME=PATH]... [--timeout MS]\n"
+		"usage: kxconform vectors [--vectors PATH]... [--driver NAME=PATH]... [--expect FILE]\n"
+		"                         [--timeout MS] [--check-models]\n"
 		"\n"
 		"Checks every test of every vector file on every driver and prints each\n"
-		"mismatch with its file, tcId, driver and reason.\n"
+		"mismatch with its file, tcId, driver and reason, and the named mistake\n"
+		"(docs/mistakes.md) that reproduces a wrong answer. A driver is asked only for\n"
+		"the operations and key identifier readings its hello lists; the rest is\n"
+		"reported as not implemented, never failed and never passed.\n"
 		"\n"
 		"  --vectors PATH      a vector file, or a directory whose *.json files are read\n"
 		"                      (default: %s)\n"
 		"  --driver NAME=PATH  a driver executable speaking docs/driver-protocol.md;\n"
 		"                      default: the openssl and wolfssl drivers beside kxconform\n"
+		"  --expect FILE       expectations file (docs/reports.md): its key_identifier_reading\n"
+		"                      is accepted, and reported as not the reference\n"
 		"  --timeout MS        how long a silent driver is waited for (default 10000)\n"
+		"  --check-models      also check the harness's own mistake models: each invalid\n"
+		"                      test must be named by the variant it carries\n"
 		"\n"
 		"Exit status: 0 every test passed on every driver; 1 a test failed or a file or\n"
 		"test is malformed; 2 usage or set-up error (no driver, no vector file).\n",
@@ -78,6 +92,11 @@ static int parse_options(int argc, char **argv, struct options *opt)
 		} else if (strcmp(arg, "--driver") == 0 && value != NULL && opt->n_drivers < MAX_DRIVERS) {
 			opt->driver_specs[opt->n_drivers++] = value;
 			i++;
+		} else if (strcmp(arg, "--expect") == 0 && value != NULL) {
+			opt->expect = value;
+			i++;
+		} else if (strcmp(arg, "--check-models") == 0) {
+			opt->check_models = 1;
 		} else if (strcmp(arg, "--timeout") == 0 && value != NULL && atoi(value) > 0) {
 			opt->timeout_ms = atoi(value);
 			i++;
@@ -247,22 +266,63 @@ static void release(struct prepared *p)
 	memset(p, 0, sizeof *p);
 }
 
+/* A failed test of one driver, named once the drivers have answered the whole file. */
+struct failure {
+	size_t test;
+	char reason[512];
+	json_t *answer; /* the driver's answer (reference held), NULL when there is nothing to name */
+};
+
 /* The verdicts on one file's answers, made as the answers arrive. */
 struct verdicts {
 	const struct prepared *p;
 	struct kx_driver_proc *drivers;
+	size_t index[MAX_DRIVERS]; /* stream position -> driver: only drivers that list the operation */
+	const char *claimed_reading;
 	struct {
 		size_t test;                               /* the kept test the next answers belong to */
 		json_t *held[KX_MAX_REQUESTS_PER_TEST];    /* its answers so far */
-		struct kx_text fails;                      /* FAIL lines, printed after the answers */
-		size_t checked, failed;
+		struct failure *failures;
+		size_t n_failures, cap_failures;
+		size_t checked, failed, not_implemented, accepted;
 	} of[MAX_DRIVERS];
 };
 
+/* The reading the driver's key identifier answer is in, or NULL. */
+static const char *built_reading(const struct kx_vector_test *test, json_t *answer)
+{
+	const char *built = kx_json_get_string(answer, "keyid");
+	const char *id_hex = kx_json_doc_string(test->doc, kx_json_doc_get(test->doc, test->test_node, "keyIdBytes"));
+	uint8_t id[KX_KEY_ID_LEN];
+	size_t got = 0;
+	struct kx_keyid parsed;
+	if (built == NULL || id_hex == NULL || kx_hex_decode(id_hex, strlen(id_hex), id, sizeof id, &got) != 0 ||
+	    got != sizeof id || kx_keyid_classify(built, strlen(built), id, &parsed) != KX_KEYID_OK)
+		return NULL;
+	return kx_keyid_reading_name(parsed.reading);
+}
+
+static void add_failure(struct verdicts *v, size_t d, size_t t, const char *reason, json_t *answer)
+{
+	if (v->of[d].n_failures == v->of[d].cap_failures) {
+		size_t cap = v->of[d].cap_failures ? 2 * v->of[d].cap_failures : 16;
+		struct failure *more = realloc(v->of[d].failures, cap * sizeof *more);
+		if (more == NULL)
+			return;
+		v->of[d].failures = more;
+		v->of[d].cap_failures = cap;
+	}
+	struct failure *f = &v->of[d].failures[v->of[d].n_failures++];
+	f->test = t;
+	snprintf(f->reason, sizeof f->reason, "%s", reason);
+	f->answer = json_is_true(json_object_get(answer, "ok")) ? json_incref(answer) : NULL;
+}
+
 /* Takes driver d's answer to request i; judges a test once all its answers are in. */
-static void take_answer(void *ctx, size_t d, size_t i, json_t *response)
+static void take_answer(void *ctx, size_t position, size_t i, json_t *response)
 {
 	struct verdicts *v = ctx;
+	size_t d = v->index[position];
 	const struct prepared *p = v->p;
 	const size_t n_tests = p->file.n_tests;
 	size_t t = v->of[d].test;
@@ -280,17 +340,25 @@ static void take_answer(void *ctx, size_t d, size_t i, json_t *response)
 		return;
 
 	const struct kx_vector_test *test = &p->file.tests[t];
+	const char *op = kx_vector_kind_op(p->kind);
+	const char *reading = kx_json_doc_string(test->doc, kx_json_doc_get(test->doc, test->test_node, "reading"));
 	char reason[512];
-	/* A second request asks for a known mistake; only drivers that model it answer it. */
-	int n = p->count[t];
-	if (n > 1 && !kx_driver_supports_variant(&v->drivers[d], kx_vector_kind_op(p->kind),
-						 kx_vector_test_variant(test)))
-		n = 1;
-	v->of[d].checked++;
-	if (kx_vector_verify(p->kind, test, held, n, reason, sizeof reason) != 0) {
-		add_line(&v->of[d].fails, "FAIL %s tcId %lld [%s]: %s\n", p->file.name, test->tc_id,
-			 v->drivers[d].name, reason);
-		v->of[d].failed++;
+	if (strcmp(op, "keyid") == 0 && reading != NULL &&
+	    !kx_driver_supports_variant(&v->drivers[d], op, reading)) {
+		/* A reading the driver's hello does not list: not asked of it. */
+		v->of[d].not_implemented++;
+	} else if (kx_vector_verify(p->kind, test, held, 1, reason, sizeof reason) != 0) {
+		const char *built = strcmp(op, "keyid") == 0 ? built_reading(test, held[0]) : NULL;
+		v->of[d].checked++;
+		if (built != NULL && v->claimed_reading != NULL && reading != NULL && strcmp(reading, "reference") == 0 &&
+		    strcmp(built, v->claimed_reading) == 0) {
+			v->of[d].accepted++;
+		} else {
+			add_failure(v, d, t, reason, held[0]);
+			v->of[d].failed++;
+		}
+	} else {
+		v->of[d].checked++;
 	}
 	for (int r = 0; r < p->count[t]; r++) {
 		json_decref(held[r]);
@@ -299,10 +367,66 @@ static void take_answer(void *ctx, size_t d, size_t i, json_t *response)
 	v->of[d].test = t + 1;
 }
 
+/* The FAIL line of a failure, with the mistake the judge's models name when the answer is wrong. */
+static void report_failure(const struct prepared *p, const char *driver, struct failure *f,
+                           struct kx_judge_crypto *crypto, struct kx_text *out)
+{
+	const struct kx_vector_test *test = &p->file.tests[f->test];
+	const char *op = kx_vector_kind_op(p->kind);
+	struct kx_naming naming = {{0}, {0}};
+	int named = -1;
+	if (f->answer != NULL && crypto != NULL && kx_vector_op_is_named(op)) {
+		crypto->failed = 0;
+		named = kx_vector_name_answer(crypto, op, test, f->answer, &naming);
+	}
+	if (named == 1)
+		add_line(out, "FAIL %s tcId %lld [%s]: %s; mistake %s: %s\n", p->file.name, test->tc_id, driver, f->reason,
+		         naming.name, naming.explanation);
+	else if (named == 0)
+		add_line(out, "FAIL %s tcId %lld [%s]: %s; %s\n", p->file.name, test->tc_id, driver, f->reason,
+		         naming.explanation);
+	else
+		add_line(out, "FAIL %s tcId %lld [%s]: %s\n", p->file.name, test->tc_id, driver, f->reason);
+	json_decref(f->answer);
+}
+
+/* The harness's own check of its models: every invalid test is named by its variant. */
+static void check_models(const struct prepared *p, struct kx_judge_crypto *crypto, struct kx_text *out,
+                         struct tally *tally)
+{
+	const char *op = kx_vector_kind_op(p->kind);
+	if (crypto == NULL || !kx_vector_op_is_named(op))
+		return;
+	for (size_t t = 0; t < p->file.n_tests; t++) {
+		const struct kx_vector_test *test = &p->file.tests[t];
+		const char *variant = kx_vector_test_variant(test);
+		if (strcmp(test->result, "invalid") != 0 || variant == NULL)
+			continue;
+		struct kx_naming naming = {{0}, {0}};
+		crypto->failed = 0;
+		int named = kx_vector_name_answer(crypto, op, test, NULL, &naming);
+		tally->models_checked++;
+		if (named != 1 || strcmp(naming.name, variant) != 0) {
+			tally->models_failed++;
+			add_line(out, "FAIL %s tcId %lld [models]: the test carries %s; the judge names %s (%s)\n",
+			         p->file.name, test->tc_id, variant, named == 1 ? naming.name : "nothing",
+			         naming.explanation);
+		}
+	}
+}
+
 /* Checks one prepared file on every driver at once; appends what it found to
  * out (each failure, then the file's line) and adds to the tally. */
+/* How the answers are judged: the declared key identifier reading, and the reference driver
+ * that names mistakes (NULL when there is none). */
+struct judging {
+	const char *claimed_reading;
+	struct kx_judge_crypto *crypto;
+	int with_models;
+};
+
 static void check_file(struct prepared *p, struct kx_driver_proc *drivers, size_t n_drivers, int timeout_ms,
-		       struct kx_text *out, struct tally *total)
+                       const struct judging *judging, struct kx_text *out, struct tally *total)
 {
 	struct tally tally = p->tally;
 	kx_text_put(out, p->report.data != NULL ? p->report.data : "", p->report.len);
@@ -310,23 +434,40 @@ static void check_file(struct prepared *p, struct kx_driver_proc *drivers, size_
 		total->malformed += tally.malformed;
 		return;
 	}
+	struct kx_judge_crypto *crypto = judging->crypto;
+	if (judging->with_models)
+		check_models(p, crypto, out, &tally);
 
-	/* Every test's requests go to every driver in one pipelined stream; the
-	 * answers are judged as they arrive, while the drivers work on. */
+	/* Every test's requests go to every driver that lists the operation, in one pipelined
+	 * stream; the answers are judged as they arrive, while the drivers work on. */
 	struct verdicts *v = calloc(1, sizeof *v);
 	struct kx_driver_proc *procs[MAX_DRIVERS];
-	for (size_t d = 0; d < n_drivers; d++)
-		procs[d] = &drivers[d];
-	if (v != NULL && p->n_requests > 0) {
+	size_t n_procs = 0;
+	size_t with_requests = 0;
+	for (size_t t = 0; t < p->file.n_tests; t++)
+		with_requests += p->count[t] > 0;
+	for (size_t d = 0; v != NULL && d < n_drivers; d++) {
+		if (kx_driver_supports_op(&drivers[d], kx_vector_kind_op(p->kind))) {
+			v->index[n_procs] = d;
+			procs[n_procs++] = &drivers[d];
+		} else {
+			tally.not_implemented[d] = with_requests;
+		}
+	}
+	if (v != NULL && p->n_requests > 0 && n_procs > 0) {
 		v->p = p;
 		v->drivers = drivers;
+		v->claimed_reading = judging->claimed_reading;
 		struct kx_driver_answers to = {take_answer, v};
-		kx_driver_stream(procs, n_drivers, p->requests.data, p->requests.len, p->n_requests, &to, timeout_ms);
+		kx_driver_stream(procs, n_procs, p->requests.data, p->requests.len, p->n_requests, &to, timeout_ms);
 		for (size_t d = 0; d < n_drivers; d++) {
-			kx_text_put(out, v->of[d].fails.data != NULL ? v->of[d].fails.data : "", v->of[d].fails.len);
-			free(v->of[d].fails.data);
+			for (size_t f = 0; f < v->of[d].n_failures; f++)
+				report_failure(p, drivers[d].name, &v->of[d].failures[f], crypto, out);
+			free(v->of[d].failures);
 			tally.checked[d] = v->of[d].checked;
 			tally.failed[d] = v->of[d].failed;
+			tally.not_implemented[d] += v->of[d].not_implemented;
+			tally.accepted[d] = v->of[d].accepted;
 		}
 	}
 	free(v);
@@ -334,17 +475,28 @@ static void check_file(struct prepared *p, struct kx_driver_proc *drivers, size_
 	add_line(out, "  %-40s %4zu tests", p->file.name, tally.tests);
 	if (tally.core_checked > 0)
 		add_line(out, "  core %zu/%zu", tally.core_checked - tally.core_failed, tally.core_checked);
-	for (size_t d = 0; d < n_drivers; d++)
+	if (tally.models_checked > 0)
+		add_line(out, "  models %zu/%zu", tally.models_checked - tally.models_failed, tally.models_checked);
+	for (size_t d = 0; d < n_drivers; d++) {
 		add_line(out, "  %s %zu/%zu", drivers[d].name, tally.checked[d] - tally.failed[d], tally.checked[d]);
+		if (tally.accepted[d] > 0)
+			add_line(out, " (%zu in the declared reading)", tally.accepted[d]);
+		if (tally.not_implemented[d] > 0)
+			add_line(out, " (%zu not implemented)", tally.not_implemented[d]);
+	}
 	add_line(out, "%s\n", tally.malformed ? "  (malformed entries above)" : "");
 
 	total->tests += tally.tests;
 	total->malformed += tally.malformed;
 	total->core_checked += tally.core_checked;
 	total->core_failed += tally.core_failed;
+	total->models_checked += tally.models_checked;
+	total->models_failed += tally.models_failed;
 	for (size_t d = 0; d < n_drivers; d++) {
 		total->checked[d] += tally.checked[d];
 		total->failed[d] += tally.failed[d];
+		total->not_implemented[d] += tally.not_implemented[d];
+		total->accepted[d] += tally.accepted[d];
 	}
 }
 
@@ -404,6 +556,7 @@ static void smallest_first(char **files, int n, int *order)
 
 /* Checks every file on every driver, printing as it goes; 0, or -1 when out of memory. */
 static int check_all(char **files, int n_files, struct kx_driver_proc *drivers, size_t n_drivers, int timeout_ms,
+		     const struct judging *judging,
 		     struct tally *total)
 {
 	/* Checked smallest first (see struct loader), printed in the order of the names. */
@@ -443,7 +596,7 @@ static int check_all(char **files, int n_files, struct kx_driver_proc *drivers, 
 			/* Without the thread (it could not start): one file after the other. */
 			prepare(by_size[k], p);
 		}
-		check_file(p, drivers, n_drivers, timeout_ms, &outputs[order[k]], total);
+		check_file(p, drivers, n_drivers, timeout_ms, judging, &outputs[order[k]], total);
 		release(p);
 		if (threaded) {
 			pthread_mutex_lock(&loader.lock);
@@ -497,6 +650,31 @@ int kx_cmd_vectors(int argc, char **argv)
 	}
 	struct kx_driver_proc *drivers = pool.procs;
 	size_t n_drivers = pool.n;
+	struct kx_expectations expect;
+	if (kx_expectations_load(opt.expect, &expect, err, sizeof err) != 0) {
+		fprintf(stderr, "kxconform vectors: %s\n", err);
+		kx_pool_stop(&pool);
+		for (int i = 0; i < n_files; i++)
+			free(files[i]);
+		free(files);
+		return KX_EXIT_USAGE;
+	}
+	/* Mistakes are named with a reference driver's HMAC, never with the driver under test. */
+	size_t refs[2];
+	struct kx_judge_crypto crypto = {.pool = &pool};
+	struct judging judging = {expect.claimed_reading, NULL, opt.check_models};
+	if (kx_pool_references(&pool, refs) > 0) {
+		crypto.driver = refs[0];
+		judging.crypto = &crypto;
+	} else if (opt.check_models) {
+		fprintf(stderr, "kxconform vectors: --check-models needs the reference drivers beside kxconform\n");
+		kx_expectations_free(&expect);
+		kx_pool_stop(&pool);
+		for (int i = 0; i < n_files; i++)
+			free(files[i]);
+		free(files);
+		return KX_EXIT_USAGE;
+	}
 
 	printf("kxconform vectors: %d file%s on", n_files, n_files == 1 ? "" : "s");
 	for (size_t d = 0; d < n_drivers; d++)
@@ -505,7 +683,7 @@ int kx_cmd_vectors(int argc, char **argv)
 	fflush(stdout);
 
 	struct tally total = {0};
-	if (check_all(files, n_files, drivers, n_drivers, opt.timeout_ms, &total) != 0) {
+	if (check_all(files, n_files, drivers, n_drivers, opt.timeout_ms, &judging, &total) != 0) {
 		fprintf(stderr, "kxconform vectors: out of memory\n");
 		kx_pool_stop(&pool);
 		for (int i = 0; i < n_files; i++)
@@ -514,17 +692,25 @@ int kx_cmd_vectors(int argc, char **argv)
 		return KX_EXIT_USAGE;
 	}
 
-	size_t failed = total.core_failed;
+	size_t failed = total.core_failed + total.models_failed;
 	printf("kxconform vectors: %zu tests;", total.tests);
 	if (total.core_checked > 0)
 		printf(" core %zu/%zu passed;", total.core_checked - total.core_failed, total.core_checked);
+	if (total.models_checked > 0)
+		printf(" models %zu/%zu named;", total.models_checked - total.models_failed, total.models_checked);
 	for (size_t d = 0; d < n_drivers; d++) {
 		printf(" %s %zu/%zu passed;", drivers[d].name, total.checked[d] - total.failed[d], total.checked[d]);
+		if (total.accepted[d] > 0)
+			printf(" (%s: %zu in the declared %s reading, not the reference)", drivers[d].name,
+			       total.accepted[d], expect.claimed_reading);
+		if (total.not_implemented[d] > 0)
+			printf(" (%s: %zu not implemented)", drivers[d].name, total.not_implemented[d]);
 		failed += total.failed[d];
 		if (drivers[d].failure[0] != '\0')
 			printf(" (%s: %s)", drivers[d].name, drivers[d].failure);
 	}
 	kx_pool_stop(&pool);
+	kx_expectations_free(&expect);
 	printf(" %zu failed, %zu malformed\n", failed, total.malformed);
 	for (int i = 0; i < n_files; i++)
 		free(files[i]);

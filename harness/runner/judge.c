@@ -631,41 +631,90 @@ json_t *kx_verdicts_json(const struct kx_verdicts *list)
 	return array;
 }
 
-/* The one sentence of a wrong value, in every mode. */
-static void sentence(char *buf, size_t cap, const char *end, const char *name, const char *source,
-                     const char *verdict, const char *mistake, const char *explanation)
+/* A wrong value as the sentences see it, from a typed verdict or a report object. */
+struct wrong {
+	const char *end, *name, *source, *verdict, *mistake, *explanation;
+	int said;
+};
+
+static int same_text(const char *a, const char *b)
 {
-	int malformed = strcmp(verdict, "malformed") == 0;
-	size_t used = strlen(buf);
-	snprintf(buf + used, cap - used, "%s%s%s%s (%s) %s%s%s%s%s", used ? "; " : "", end, end[0] ? "'s " : "", name,
-	         source, malformed ? "is malformed" : "disagrees", mistake != NULL && mistake[0] ? ", " : "",
-	         mistake != NULL ? mistake : "", explanation[0] ? ": " : "", explanation);
+	return strcmp(a != NULL ? a : "", b != NULL ? b : "") == 0;
+}
+
+/* 1 if item is one of the ", "-separated items of list. */
+static int listed(const char *list, const char *item)
+{
+	size_t len = strlen(item);
+	for (const char *p = list; (p = strstr(p, item)) != NULL; p += len)
+		if ((p == list || p[-1] == ' ') && (p[len] == '\0' || p[len] == ','))
+			return 1;
+	return 0;
+}
+
+/* The sentences of the wrong values, in every mode: one per end and mistake, naming every value
+ * it explains, "END's NAME, NAME (SOURCE, SOURCE) disagree(s)[, MISTAKE]: EXPLANATION". */
+static void say(struct wrong *w, size_t n, char *buf, size_t cap)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (w[i].said)
+			continue;
+		char names[300] = "", sources[200] = "";
+		size_t count = 0;
+		for (size_t k = i; k < n; k++) {
+			if (w[k].said || !same_text(w[k].end, w[i].end) || !same_text(w[k].verdict, w[i].verdict) ||
+			    !same_text(w[k].mistake, w[i].mistake) || !same_text(w[k].explanation, w[i].explanation))
+				continue;
+			w[k].said = 1;
+			count++;
+			if (!listed(names, w[k].name))
+				kx_appendf(names, sizeof names, "%s%s", names[0] ? ", " : "", w[k].name);
+			if (!listed(sources, w[k].source))
+				kx_appendf(sources, sizeof sources, "%s%s", sources[0] ? ", " : "", w[k].source);
+		}
+		int malformed = strcmp(w[i].verdict, "malformed") == 0;
+		const char *mistake = w[i].mistake != NULL ? w[i].mistake : "";
+		const char *explanation = w[i].explanation != NULL ? w[i].explanation : "";
+		kx_appendf(buf, cap, "%s%s%s%s (%s) %s%s%s%s%s", buf[0] ? "; " : "", w[i].end, w[i].end[0] ? "'s " : "",
+		           names, sources,
+		           malformed ? (count > 1 ? "are malformed" : "is malformed") : (count > 1 ? "disagree" : "disagrees"),
+		           mistake[0] ? ", " : "", mistake, explanation[0] ? ": " : "", explanation);
+	}
 }
 
 void kx_verdicts_diagnose(const struct kx_verdicts *list, char *buf, size_t cap)
 {
-	for (size_t i = 0; i < list->n; i++) {
+	struct wrong *w = calloc(list->n + 1, sizeof *w);
+	size_t n = 0;
+	for (size_t i = 0; w != NULL && i < list->n; i++) {
 		const struct kx_verdict *v = &list->v[i];
 		if (v->kind == KX_VERDICT_DISAGREE || v->kind == KX_VERDICT_MALFORMED)
-			sentence(buf, cap, v->end, kx_claim_name(v->claim), v->source, kx_verdict_kind_name(v->kind),
-			         v->naming.name, v->naming.explanation);
+			w[n++] = (struct wrong){v->end, kx_claim_name(v->claim), v->source, kx_verdict_kind_name(v->kind),
+			                        v->naming.name, v->naming.explanation, 0};
 	}
+	if (w != NULL)
+		say(w, n, buf, cap);
+	free(w);
 }
 
 void kx_verdicts_json_diagnose(json_t *verdicts, char *buf, size_t cap)
 {
-	size_t i;
+	struct wrong *w = calloc(json_array_size(verdicts) + 1, sizeof *w);
+	size_t n = 0, i;
 	json_t *o;
 	json_array_foreach(verdicts, i, o)
 	{
 		const char *verdict = kx_json_get_string(o, "verdict");
-		if (verdict == NULL || strcmp(verdict, "agree") == 0 || strcmp(verdict, "accepted") == 0)
+		if (w == NULL || verdict == NULL || strcmp(verdict, "agree") == 0 || strcmp(verdict, "accepted") == 0)
 			continue;
-		const char *end = kx_json_get_string(o, "end"), *explanation = kx_json_get_string(o, "explanation");
-		sentence(buf, cap, end != NULL ? end : "", kx_json_get_string(o, "name"),
-		         kx_json_get_string(o, "source"), verdict, kx_json_get_string(o, "mistake"),
-		         explanation != NULL ? explanation : "");
+		const char *end = kx_json_get_string(o, "end");
+		w[n++] = (struct wrong){end != NULL ? end : "", kx_json_get_string(o, "name"),
+		                        kx_json_get_string(o, "source"), verdict, kx_json_get_string(o, "mistake"),
+		                        kx_json_get_string(o, "explanation"), 0};
 	}
+	if (w != NULL)
+		say(w, n, buf, cap);
+	free(w);
 }
 
 void kx_verdicts_free(struct kx_verdicts *list)
