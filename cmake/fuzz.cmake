@@ -33,6 +33,8 @@ endif()
 add_library(kx_fuzz_runner STATIC
   ${CMAKE_SOURCE_DIR}/harness/runner/vector_file.c
   ${CMAKE_SOURCE_DIR}/harness/runner/vector_checks.c
+  ${CMAKE_SOURCE_DIR}/harness/runner/judge_keyid.c
+  ${CMAKE_SOURCE_DIR}/harness/runner/naming.c
   ${CMAKE_SOURCE_DIR}/harness/runner/driver_proc.c)
 target_link_libraries(kx_fuzz_runner PUBLIC kx_core)
 # clang's -Wformat-nonliteral (from -Wformat=2) flags their printf-style helpers,

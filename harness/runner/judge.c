@@ -11,6 +11,7 @@
  * input, so that a right derivation from a wrong input is told apart from a
  * wrong derivation. */
 #include "runner/judge.h"
+#include "runner/judge_keyid.h"
 
 #include "core/base64.h"
 #include "core/errors.h"
@@ -265,51 +266,6 @@ static int judge_export_part(struct kx_judge *j, struct kx_verdict *v, enum kx_e
 
 /* ---- the key identifier ---- */
 
-static const char *reading_explanation(enum kx_keyid_reading reading)
-{
-	switch (reading) {
-	case KX_READING_TR0038_EXAMPLE:
-		return "base64 of the 32-character hex string of the identifier, as the TR-0038 A.4 example does, not "
-		       "base64 of its 16 bytes (spec point 1)";
-	case KX_READING_HEXBINARY:
-		return "the hex string of the identifier (hexBinary, later TS-0003 releases), not base64 of its 16 "
-		       "bytes (spec point 1)";
-	case KX_READING_BASE64URL:
-		return "the URL-safe base64 alphabet (RFC 4648 section 5), not the standard one (spec point 1)";
-	case KX_READING_UNPADDED:
-		return "standard base64 without its '=' padding (spec point 1)";
-	default:
-		return "";
-	}
-}
-
-static const char *keyid_error_explanation(enum kx_keyid_error error)
-{
-	switch (error) {
-	case KX_KEYID_MISSING_AT:
-		return "no '@' separates RelativeKeyID from the FQDN (TS-0003 10.3.5)";
-	case KX_KEYID_AT_IN_RELATIVE:
-		return "the relative part contains '@'";
-	case KX_KEYID_EMPTY_RELATIVE:
-		return "nothing before '@'";
-	case KX_KEYID_BAD_FQDN:
-		return "the part after '@' is not a valid domain name";
-	case KX_KEYID_BAD_ENCODING:
-		return "the relative part is in none of the readings of spec point 1 (characters, padding or length)";
-	default:
-		return "";
-	}
-}
-
-static void join(struct kx_naming *n, const char *name, const char *explanation)
-{
-	size_t used = strlen(n->name);
-	if (name[0] != '\0')
-		snprintf(n->name + used, sizeof n->name - used, "%s%s", used ? "+" : "", name);
-	used = strlen(n->explanation);
-	snprintf(n->explanation + used, sizeof n->explanation - used, "%s%s", used ? "; " : "", explanation);
-}
-
 /* Decodes a relative part in any of the encodings of spec point 1, whatever its length. */
 static size_t decode_any(const char *text, size_t len, uint8_t *out, size_t cap)
 {
@@ -336,37 +292,15 @@ static int name_wrong_material(const struct kx_judge *j, const char *relative, s
 	size_t got = decode_any(relative, len, bytes, sizeof bytes);
 	const uint8_t *ref = j->export_in.reference;
 	if (got == KX_KEY_LEN && memcmp(bytes, ref + KX_KEY_ID_LEN, KX_KEY_LEN) == 0) {
-		join(n, "keyid-from-key", "the relative part encodes the 32-byte key, not the 16-byte identifier");
+		kx_naming_join(n, "keyid-from-key", "the relative part encodes the 32-byte key, not the 16-byte identifier");
 		return 1;
 	}
 	if (got == KX_EXPORT_LEN && memcmp(bytes, ref, KX_EXPORT_LEN) == 0) {
-		join(n, "keyid-from-export",
+		kx_naming_join(n, "keyid-from-export",
 		     "the relative part encodes all 48 exported bytes, not the 16-byte identifier");
 		return 1;
 	}
 	return 0;
-}
-
-static void name_fqdn(const char *got, const char *want, struct kx_naming *n)
-{
-	char text[700];
-	size_t want_len = strlen(want);
-	if (strcmp(got, want) == 0)
-		return;
-	if (strcasecmp(got, want) == 0) {
-		snprintf(text, sizeof text,
-		         "names the FQDN %.250s, which is %.250s in other letter case; a PSK identity is compared "
-		         "byte for byte, so the case must be kept (spec point 11)",
-		         got, want);
-		join(n, "fqdn-case", text);
-	} else if (strlen(got) == want_len + 1 && got[want_len] == '.' && strncasecmp(got, want, want_len) == 0) {
-		snprintf(text, sizeof text, "names the FQDN %.250s with a trailing dot, not %.250s (spec point 11)", got,
-		         want);
-		join(n, "fqdn-trailing-dot", text);
-	} else {
-		snprintf(text, sizeof text, "names the FQDN %.250s, not %.250s", got, want);
-		join(n, "wrong-fqdn", text);
-	}
 }
 
 static int judge_keyid(struct kx_judge *j, struct kx_verdict *v, char *err, size_t errlen)
@@ -380,27 +314,24 @@ static int judge_keyid(struct kx_judge *j, struct kx_verdict *v, char *err, size
 	if (kx_keyid_build(id, fqdn, KX_READING_REFERENCE, expected, sizeof expected) < 0)
 		snprintf(expected, sizeof expected, "(FQDN %.200s is not valid)", fqdn);
 	v->expected = strdup(expected);
-	struct kx_keyid parsed;
-	enum kx_keyid_error error = kx_keyid_classify(value, strlen(value), id, &parsed);
 	struct kx_naming *n = &v->naming;
 	v->kind = KX_VERDICT_DISAGREE;
 	const char *at = strrchr(value, '@');
-	if (error == KX_KEYID_BAD_ENCODING && at != NULL &&
-	    name_wrong_material(j, value, (size_t)(at - value), n)) {
-		name_fqdn(at + 1, fqdn, n);
+	struct kx_keyid parsed;
+	enum kx_keyid_error error = kx_keyid_classify(value, strlen(value), id, &parsed);
+	if (error == KX_KEYID_BAD_ENCODING && at != NULL && name_wrong_material(j, value, (size_t)(at - value), n)) {
+		kx_name_fqdn(at + 1, fqdn, n);
 		return 0;
 	}
+	error = kx_name_keyid(value, id, fqdn, &parsed, n);
 	if (error == KX_KEYID_WRONG_IDENTIFIER) {
-		kx_keyid_classify(value, strlen(value), NULL, &parsed);
-		if (parsed.reading != KX_READING_REFERENCE)
-			join(n, kx_keyid_reading_name(parsed.reading), reading_explanation(parsed.reading));
 		struct kx_naming inner = {{0}, {0}};
 		int named = kx_name_export_part(&j->crypto, &j->export_in, &j->export_models, KX_PART_KEY_ID,
 		                                parsed.id, KX_KEY_ID_LEN, &inner);
 		if (named < 0)
 			return kx_errorf(err, errlen, "%s", j->crypto.err);
 		if (named) {
-			join(n, inner.name, inner.explanation);
+			kx_naming_join(n, inner.name, inner.explanation);
 		} else {
 			char hex[2 * KX_KEY_ID_LEN + 1], text[300];
 			kx_hex_encode(parsed.id, sizeof parsed.id, hex, 0);
@@ -408,16 +339,12 @@ static int judge_keyid(struct kx_judge *j, struct kx_verdict *v, char *err, size
 			         "its relative part decodes to %s, which is not the key identifier and which no known "
 			         "mistake gives",
 			         hex);
-			join(n, "wrong-identifier", text);
+			kx_naming_join(n, "wrong-identifier", text);
 		}
-	} else if (error != KX_KEYID_OK) {
-		join(n, kx_keyid_error_name(error), keyid_error_explanation(error));
-		return 0;
-	} else if (parsed.reading != KX_READING_REFERENCE) {
-		join(n, kx_keyid_reading_name(parsed.reading), reading_explanation(parsed.reading));
 	}
+	if (error != KX_KEYID_OK && error != KX_KEYID_WRONG_IDENTIFIER)
+		return 0;
 	snprintf(v->reading, sizeof v->reading, "%s", kx_keyid_reading_name(parsed.reading));
-	name_fqdn(parsed.fqdn, fqdn, n);
 	if (n->name[0] == '\0') {
 		v->kind = KX_VERDICT_AGREE;
 	} else if (error == KX_KEYID_OK && j->session.keyid_reading != NULL &&
@@ -499,7 +426,7 @@ static int judge_kpsa(struct kx_judge *j, const struct kx_claims *c, struct kx_v
 			return kx_errorf(err, errlen, "%s", j->crypto.err);
 		if (named) {
 			if (pass)
-				join(&v->naming, "", "(from the end's own Ke, which is itself wrong)");
+				kx_naming_join(&v->naming, "", "(from the end's own Ke, which is itself wrong)");
 			return 0;
 		}
 	}
@@ -553,7 +480,7 @@ static int judge_e2e(struct kx_judge *j, const struct kx_claims *c, struct kx_ve
 				named = kx_name_e2e(&j->crypto, &in, &from_own, which, bytes, got, &inner);
 				if (named == 1) {
 					v->naming = inner;
-					join(&v->naming, "", "(from the end's own Kpsa, which is itself wrong)");
+					kx_naming_join(&v->naming, "", "(from the end's own Kpsa, which is itself wrong)");
 				}
 			}
 		}

@@ -11,12 +11,8 @@
 
 #include "core/exporter_split.h"
 #include "runner/judge_crypto.h"
+#include "runner/naming.h"
 
-/* A named mistake, or the reason none matched: what the judge says of a value. */
-struct kx_naming {
-	char name[160];         /* "randoms-swapped+split-swapped"; empty when no model matched */
-	char explanation[1200]; /* what the implementation did, or why no model explains the value */
-};
 
 /* ---- exported keying material (TS-0003 10.3.1) ---- */
 

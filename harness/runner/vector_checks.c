@@ -13,6 +13,7 @@
 #include "core/json_io.h"
 #include "core/keyid.h"
 #include "core/nfkc.h"
+#include "runner/judge_keyid.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -303,18 +304,20 @@ static int keyid_verify(const struct kx_vector_test *test, json_t **responses, i
 		return failf(reason, len, "the test needs \"keyId\", \"reading\" and 16 bytes of hex \"keyIdBytes\"");
 	struct kx_keyid parsed;
 	enum kx_keyid_error error = kx_keyid_classify(built, strlen(built), id, &parsed);
-	if (error != KX_KEYID_OK)
-		return failf(reason, len, "the driver built \"%s\": %s", built, kx_keyid_error_name(error));
-	if (strcmp(kx_keyid_reading_name(parsed.reading), reading) != 0)
-		return failf(reason, len, "asked for reading %s, the driver built \"%s\", which reads as %s",
-			     reading, built, kx_keyid_reading_name(parsed.reading));
-	/* A reading allows several spellings (hex case, base64url padding), so the
-	 * classification above, which checked the reading and the bytes, decides;
-	 * what is left is the domain name. */
 	const char *expected_at = strrchr(expected, '@');
-	if (expected_at == NULL || strcmp(parsed.fqdn, expected_at + 1) != 0)
-		return failf(reason, len, "the driver built \"%s\", the test says \"%s\"", built, expected);
-	return 0;
+	int right_fqdn = error == KX_KEYID_OK && expected_at != NULL && strcmp(parsed.fqdn, expected_at + 1) == 0;
+	if (error == KX_KEYID_OK && strcmp(kx_keyid_reading_name(parsed.reading), reading) == 0 && right_fqdn)
+		return 0;
+	/* Wrong: named as the judge names a key identifier in a handshake. A reading allows several
+	 * spellings (hex case, base64url padding), so the classification, not the text, decides. */
+	struct kx_naming naming = {{0}, {0}};
+	kx_name_keyid(built, id, expected_at != NULL ? expected_at + 1 : "", &parsed, &naming);
+	if (error == KX_KEYID_OK && strcmp(kx_keyid_reading_name(parsed.reading), reading) != 0)
+		return failf(reason, len, "asked for reading %s, the driver built \"%s\", which reads as %s%s%s", reading,
+			     built, kx_keyid_reading_name(parsed.reading), naming.name[0] ? "; mistake " : "", naming.name);
+	return failf(reason, len, "the driver built \"%s\", the test says \"%s\"%s%s%s%s", built, expected,
+		     naming.name[0] ? "; mistake " : "", naming.name, naming.name[0] ? ": " : "",
+		     naming.name[0] ? naming.explanation : "");
 }
 
 static const struct kx_vector_kind kinds[] = {
