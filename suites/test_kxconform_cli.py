@@ -155,3 +155,27 @@ def test_usage_errors_exit_2(kxconform):
     assert kx(kxconform, "merge").returncode == 2
     help_text = kx(kxconform, "run", "--help")
     assert help_text.returncode == 0 and "Exit status" in help_text.stdout
+
+
+def test_driver_crashing_on_open_is_an_error_never_a_met_skip(kxconform, tmp_path):
+    """A crash is an error: negative cases whose misbehaving peer cannot be configured are skipped,
+    but a driver killed while opening the session never makes a case met."""
+    crasher = tmp_path / "crasher.py"
+    crasher.write_text("#!%s\n" % sys.executable + textwrap.dedent('''
+        import json, os, signal, subprocess, sys
+        real = subprocess.Popen([%r], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        print(real.stdout.readline().strip(), flush=True)
+        for line in sys.stdin:
+            if json.loads(line).get("op") == "open":
+                os.kill(os.getpid(), signal.SIGSEGV)
+            real.stdin.write(line)
+            real.stdin.flush()
+            print(real.stdout.readline().strip(), flush=True)
+        ''' % str(built("kx-driver-openssl"))), encoding="utf-8")
+    crasher.chmod(0o755)
+    result = kx(kxconform, "run", "--driver", "crash=%s" % crasher, "--filter", "psk.tls.*", "--output", tmp_path)
+    assert result.returncode == 1
+    cases = report_of(tmp_path)["cases"]
+    assert cases and all(c["result"] == "error" and not c["met"] for c in cases), \
+        [(c["id"], c["result"]) for c in cases if c["result"] != "error"]
+    assert all("signal 11" in c["diagnosis"] for c in cases)

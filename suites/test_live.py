@@ -247,7 +247,7 @@ def test_swapped_split_is_named(kxconform, tmp_path):
         assert claims[name]["verdict"] == "disagree"
         assert claims[name]["mistake"] == "split-swapped"
     assert case["result"] == "fail"
-    assert "claim key_id disagrees: split-swapped" in case["diagnosis"]
+    assert "the vendor's key_id, key (vendor output) disagree, split-swapped: " in case["diagnosis"]
     assert "key_id       DISAGREES  split-swapped" in proc.stdout
 
 

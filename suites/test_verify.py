@@ -141,7 +141,7 @@ def test_doctored_claims_are_named(kxconform, tmp_path, matrix):
     assert mistakes == {"export": "wrong-label", "key_id": "split-swapped", "key": "randoms-swapped+split-swapped",
                         "keyid": "tr0038-example"}
     assert cases[0]["result"] == "fail"
-    assert "claim key_id disagrees: split-swapped" in cases[0]["diagnosis"]
+    assert "the vendor's key_id (--claim) disagrees, split-swapped: " in cases[0]["diagnosis"]
     assert "randoms-swapped" in proc.stdout
     proc, cases = verify(kxconform, tmp_path, "--capture", capture_of(matrix, case_id), "--scenario", "connection",
                          "--claim", "export=%s" % swapped_randoms.hex())

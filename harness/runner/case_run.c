@@ -10,6 +10,7 @@
 #include "runner/case_run.h"
 #include "runner/case_json.h"
 #include "runner/case_judge.h"
+#include "runner/session_checks.h"
 
 #include "core/exporter_split.h"
 #include "core/hex.h"
@@ -22,26 +23,6 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/time.h>
-
-struct verdict {
-	const char *result;
-	char diagnosis[2048];
-};
-
-static void failf(struct verdict *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-/* Records a failed cross-check; the first one is the diagnosis, later ones are appended. */
-static void failf(struct verdict *v, const char *fmt, ...)
-{
-	char text[1024];
-	va_list args;
-	va_start(args, fmt);
-	vsnprintf(text, sizeof text, fmt, args);
-	va_end(args);
-	size_t used = strlen(v->diagnosis);
-	snprintf(v->diagnosis + used, sizeof v->diagnosis - used, "%s%s", used ? "; " : "", text);
-	v->result = KX_RESULT_FAIL;
-}
 
 static double now_ms(void)
 {
@@ -110,64 +91,29 @@ static int same_string(json_t *a, json_t *b, const char *key)
 	return x != NULL && y != NULL && strcmp(x, y) == 0;
 }
 
-/* Both ends' reports of one session must describe the same session. */
-static void check_agreement(json_t *ini, json_t *ter, const struct kx_case *c, struct verdict *v)
+/* Both ends' reports of one session must describe the same session, and each what its end
+ * was configured to see. */
+static void check_sessions(json_t *ini, json_t *ter, const struct kx_case *c, struct kx_outcome *o)
 {
 	static const char *const shared[] = {"version", "suite", "client_random", "server_random", "master_secret"};
 	for (size_t i = 0; i < sizeof shared / sizeof shared[0]; i++)
 		if (!same_string(ini, ter, shared[i]))
-			failf(v, "the ends disagree on %s: initiator %s, terminator %s", shared[i],
-			      kx_json_get_string(ini, shared[i]), kx_json_get_string(ter, shared[i]));
-	const char *want_version = strcmp(c->transport, "dtls") == 0 ? "DTLSv1.2" : "TLSv1.2";
-	if (kx_json_get_string(ini, "version") == NULL || strcmp(kx_json_get_string(ini, "version"), want_version) != 0)
-		failf(v, "negotiated %s, TS-0003 requires %s", kx_json_get_string(ini, "version"), want_version);
-	if (kx_json_get_string(ini, "suite") == NULL || strcasecmp(kx_json_get_string(ini, "suite"), c->suite) != 0)
-		failf(v, "negotiated suite %s, the case asked for %s", kx_json_get_string(ini, "suite"), c->suite);
+			kx_outcome_fail(o, "the ends disagree on %s: initiator %s, terminator %s", shared[i],
+			                kx_json_get_string(ini, shared[i]), kx_json_get_string(ter, shared[i]));
+	int dtls = strcmp(c->transport, "dtls") == 0;
+	struct kx_session_expectations initiator = {
+	    "the initiator", dtls, c->suite, NULL, NULL, kx_json_get_string(c->initiator_config, "expected_peer_name")};
+	struct kx_session_expectations terminator = {
+	    "the terminator", dtls, NULL, kx_json_get_string(c->initiator_config, "sni"),
+	    kx_json_get_string(c->scenario, "expect_psk_identity"),
+	    kx_json_get_string(c->terminator_config, "expected_peer_name")};
+	kx_check_session(ini, &initiator, o);
+	kx_check_session(ter, &terminator, o);
 }
-
-int kx_case_peer_named(json_t *report, const char *expected)
-{
-	size_t i;
-	json_t *name;
-	json_array_foreach(json_object_get(report, "peer_names"), i, name)
-	{
-		const char *text = json_string_value(name);
-		const char *colon = text != NULL ? strchr(text, ':') : NULL;
-		if (colon != NULL && strcmp(colon + 1, expected) == 0)
-			return 1;
-	}
-	return 0;
-}
-
-/* The end-points' own checks that the runner can see from outside: SNI, the
- * PSK identity the server looked up, the peer names each end accepted. */
-static void check_identities(json_t *ini, json_t *ter, const struct kx_case *c, struct verdict *v)
-{
-	const char *sni = kx_json_get_string(c->initiator_config, "sni");
-	if (sni != NULL && !(kx_json_get_string(ter, "sni") && strcmp(kx_json_get_string(ter, "sni"), sni) == 0))
-		failf(v, "the initiator was to send SNI %s; the terminator received \"%s\"", sni,
-		      kx_json_get_string(ter, "sni") ? kx_json_get_string(ter, "sni") : "");
-	const char *identity = kx_json_get_string(c->scenario, "expect_psk_identity");
-	if (identity != NULL &&
-	    !(kx_json_get_string(ter, "psk_identity") && strcmp(kx_json_get_string(ter, "psk_identity"), identity) == 0))
-		failf(v, "the terminator associated the session with PSK identity \"%s\", expected %s",
-		      kx_json_get_string(ter, "psk_identity"), identity);
-	json_t *ends[2] = {ini, ter};
-	json_t *configs[2] = {c->initiator_config, c->terminator_config};
-	for (int e = 0; e < 2; e++) {
-		const char *expected = kx_json_get_string(configs[e], "expected_peer_name");
-		if (expected == NULL)
-			continue;
-		if (!kx_case_peer_named(ends[e], expected))
-			failf(v, "the %s accepted a peer certificate without the subjectAltName %s",
-			      e == 0 ? "initiator" : "terminator", expected);
-	}
-}
-
 
 /* Judges a completed handshake of a positive case. */
 static void check_completed(struct kx_driver_pool *pool, const struct kx_case *c, struct kx_relay *relay,
-			    const char *claimed_reading, json_t *result, struct verdict *v)
+			    const char *claimed_reading, json_t *result, struct kx_outcome *v)
 {
 	json_t *ini, *ter;
 	kx_pool_call_pair(pool, c->initiator, kx_case_info_request(c, relay->initiator_session), c->terminator,
@@ -175,10 +121,9 @@ static void check_completed(struct kx_driver_pool *pool, const struct kx_case *c
 	json_object_set(result, "initiator_report", ini);
 	json_object_set(result, "terminator_report", ter);
 	if (!ok(ini) || !ok(ter)) {
-		failf(v, "an end could not report its session: %s", !ok(ini) ? error_of(ini) : error_of(ter));
+		kx_outcome_fail(v, "an end could not report its session: %s", !ok(ini) ? error_of(ini) : error_of(ter));
 	} else {
-		check_agreement(ini, ter, c, v);
-		check_identities(ini, ter, c, v);
+		check_sessions(ini, ter, c, v);
 		int judged = kx_case_judge(pool, c, ini, ter, claimed_reading, result, v->diagnosis, sizeof v->diagnosis);
 		if (judged < 0)
 			v->result = KX_RESULT_ERROR;
@@ -186,14 +131,14 @@ static void check_completed(struct kx_driver_pool *pool, const struct kx_case *c
 			v->result = KX_RESULT_FAIL;
 	}
 	if (relay->deviations[0] != '\0')
-		failf(v, "%s", relay->deviations);
+		kx_outcome_fail(v, "%s", relay->deviations);
 	json_decref(ini);
 	json_decref(ter);
 }
 
 /* Judges a negative or fault case, which must not complete. Returns whether
  * the way it ended is the one the suite expects. */
-static int judge_refusal(const struct kx_case *c, const struct kx_relay *relay, struct verdict *v)
+static int judge_refusal(const struct kx_case *c, const struct kx_relay *relay, struct kx_outcome *v)
 {
 	snprintf(v->diagnosis, sizeof v->diagnosis, "%s", relay->diagnosis);
 	if (relay->outcome == KX_RELAY_DONE) {
@@ -246,7 +191,7 @@ json_t *kx_case_run(struct kx_driver_pool *pool, const struct kx_case *c, const 
 {
 	double started = now_ms();
 	json_t *result = kx_case_result_new(pool, c);
-	struct verdict v = {.result = KX_RESULT_PASS, .diagnosis = ""};
+	struct kx_outcome v = {.result = KX_RESULT_PASS, .diagnosis = ""};
 	int met = 0;
 	char why[600];
 	struct kx_relay local, *relay = relay_out != NULL ? relay_out : &local;
@@ -287,7 +232,12 @@ json_t *kx_case_run(struct kx_driver_pool *pool, const struct kx_case *c, const 
 		if (!oki || !okt) {
 			int ini_failed = !oki;
 			snprintf(why, sizeof why, "%s", error_of(ini_failed ? ri : rt));
-			v.result = c->kind == KX_CASE_NEGATIVE &&
+			/* A driver that refuses the misbehaving peer's configuration cannot play that
+			 * negative case (skip); one that crashed or timed out is an error, never a met
+			 * expectation. */
+			size_t failed_driver = ini_failed ? c->initiator : c->terminator;
+			int driver_died = pool->procs[failed_driver].failure[0] != '\0';
+			v.result = !driver_died && c->kind == KX_CASE_NEGATIVE &&
 						   json_object_get(c->variant, ini_failed ? "initiator" : "terminator")
 					   ? KX_RESULT_SKIP
 					   : KX_RESULT_ERROR;
@@ -318,11 +268,11 @@ json_t *kx_case_run(struct kx_driver_pool *pool, const struct kx_case *c, const 
 		v.result = relay->outcome == KX_RELAY_ERROR ? KX_RESULT_ERROR : KX_RESULT_FAIL;
 		snprintf(v.diagnosis, sizeof v.diagnosis, "%s", relay->diagnosis);
 		if (relay->deviations[0] != '\0')
-			failf(&v, "%s", relay->deviations);
+			kx_outcome_fail(&v, "%s", relay->deviations);
 	} else {
 		check_completed(pool, c, relay, claimed_reading, result, &v);
 		if (kx_relay_exchange_application_data(relay) != 0)
-			failf(&v, "%s", relay->diagnosis);
+			kx_outcome_fail(&v, "%s", relay->diagnosis);
 		met = strcmp(v.result, KX_RESULT_PASS) == 0;
 	}
 	kx_case_json_flights(result, relay);

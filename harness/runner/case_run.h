@@ -9,19 +9,9 @@
 #include <jansson.h>
 
 #include "runner/driver_pool.h"
+#include "runner/outcome.h"
 #include "runner/relay.h"
 #include "runner/suite.h"
-
-/* Results a case can have (report.json "result"). */
-#define KX_RESULT_PASS "pass"
-#define KX_RESULT_FAIL "fail"
-#define KX_RESULT_ERROR "error"
-#define KX_RESULT_NOT_IMPLEMENTED "not-implemented"
-#define KX_RESULT_SKIP "skip"
-
-/* 1 if a session report (a driver's "info" answer) lists a peer name ("DNS:...", "URI:...")
- * whose value is expected, else 0. */
-int kx_case_peer_named(json_t *report, const char *expected);
 
 /* The result object of a case before it runs: id, scenario, pairing, kind,
  * variant and expectation (new reference). */

@@ -25,6 +25,8 @@
 #include "runner/case_run.h"
 #include "runner/claims.h"
 #include "runner/judge.h"
+#include "runner/outcome.h"
+#include "runner/session_checks.h"
 #include "runner/cli.h"
 #include "runner/commands.h"
 #include "runner/driver_pool.h"
@@ -243,30 +245,9 @@ struct http_case {
 	struct kx_notify message1; /* fr and rqi of the first, for correlating the second */
 	int over;                  /* the case ended; serve until the last answer is out */
 
-	const char *result; /* KX_RESULT_* as strings below */
+	struct kx_outcome out; /* the case's result and diagnosis */
 	char rejected_by[16];
-	char diagnosis[2048];
 };
-
-static const char RESULT_PASS[] = "pass", RESULT_FAIL[] = "fail", RESULT_ERROR[] = "error";
-
-static void failf(struct http_case *hc, const char *result, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-/* Records why the case did not pass; the first reason leads, later ones follow.
- * An error (nothing to judge) outranks a failure. */
-static void failf(struct http_case *hc, const char *result, const char *fmt, ...)
-{
-	char text[1200];
-	va_list args;
-
-	va_start(args, fmt);
-	vsnprintf(text, sizeof text, fmt, args);
-	va_end(args);
-	kx_appendf(hc->diagnosis, sizeof hc->diagnosis, "%s%s", hc->diagnosis[0] ? "; " : "", text);
-	if (hc->result != RESULT_ERROR)
-		hc->result = result;
-}
 
 /* The name the report gives an end: its driver, or "vendor". */
 static const char *end_label(const struct http_case *hc, int initiator)
@@ -348,7 +329,7 @@ static int step(struct http_case *hc, const uint8_t *in, size_t in_len)
 	rc = kx_relay_step_end(hc->pool, hc->end, hc->session, &chunks, &out, &now, why, sizeof why);
 	kx_chunks_clear(&chunks);
 	if (rc != 0) {
-		failf(hc, RESULT_ERROR, "the %s's driver (%s) failed: %s", kx_relay_end_name(hc->initiator),
+		kx_outcome_add(&hc->out, KX_RESULT_ERROR, "the %s's driver (%s) failed: %s", kx_relay_end_name(hc->initiator),
 		      hc->pool->names[hc->end], why);
 		kx_chunks_clear(&out);
 		return -1;
@@ -363,7 +344,7 @@ static int step(struct http_case *hc, const uint8_t *in, size_t in_len)
 /* The harness's end refused the handshake: says so as the matrix does. */
 static void describe_failure(struct http_case *hc)
 {
-	failf(hc, RESULT_FAIL, "the %s (%s, the harness) failed the handshake: %s%s%s%s%s",
+	kx_outcome_add(&hc->out, KX_RESULT_FAIL, "the %s (%s, the harness) failed the handshake: %s%s%s%s%s",
 	      kx_relay_end_name(hc->initiator), hc->pool->names[hc->end],
 	      hc->own.error[0] ? hc->own.error : "no error text",
 	      hc->own.alert_sent[0] ? "; alert sent: " : "", hc->own.alert_sent,
@@ -388,27 +369,15 @@ static const char *error_of(json_t *response)
 /* What TLS 1.2 and the case ask of the session the harness's end reports. */
 static void check_session(struct http_case *hc, json_t *info)
 {
-	const char *version = kx_json_get_string(info, "version");
-	const char *suite = kx_json_get_string(info, "suite");
 	json_t *config =
 	    hc->initiator ? hc->matrix_case->initiator_config : hc->matrix_case->terminator_config;
-	const char *expected = kx_json_get_string(config, "expected_peer_name");
-	const char *sni = kx_json_get_string(hc->matrix_case->initiator_config, "sni");
-
-	if (version == NULL || strcmp(version, "TLSv1.2") != 0)
-		failf(hc, RESULT_FAIL, "negotiated %s, TS-0003 requires TLSv1.2",
-		      version ? version : "no version");
-	if (suite == NULL || strcasecmp(suite, hc->matrix_case->suite) != 0)
-		failf(hc, RESULT_FAIL, "negotiated suite %s, the case asked for %s", suite ? suite : "none",
-		      hc->matrix_case->suite);
-	/* The end-points' own checks, seen from outside: the peer name the harness accepted. */
-	if (expected != NULL && !kx_case_peer_named(info, expected))
-		failf(hc, RESULT_FAIL, "the %s accepted a peer certificate without the subjectAltName %s",
-		      kx_relay_end_name(hc->initiator), expected);
-	if (!hc->initiator && sni != NULL &&
-	    !(kx_json_get_string(info, "sni") != NULL && strcmp(kx_json_get_string(info, "sni"), sni) == 0))
-		failf(hc, RESULT_FAIL, "the initiator was to send SNI %s; the terminator received \"%s\"",
-		      sni, kx_json_get_string(info, "sni") ? kx_json_get_string(info, "sni") : "");
+	/* The end-points' own checks, seen from outside: the SNI the harness's terminator received, the
+	 * peer name the harness accepted. */
+	struct kx_session_expectations want = {
+	    hc->initiator ? "the initiator" : "the terminator", 0, hc->matrix_case->suite,
+	    hc->initiator ? NULL : kx_json_get_string(hc->matrix_case->initiator_config, "sni"), NULL,
+	    kx_json_get_string(config, "expected_peer_name")};
+	kx_check_session(info, &want, &hc->out);
 }
 
 /* The harness's export, split as TS-0003 10.3.1 says, then the reference
@@ -427,13 +396,13 @@ static void check_export(struct http_case *hc, json_t *info, json_t *result)
 	struct kx_claims_context ctx = {
 	    .pool = hc->pool, .label = label, .own_export = own, .own_name = own_name};
 	json_t *exported = json_pack("{s:s, s:i}", "label", label, "length", KX_EXPORT_LEN);
-	json_t *checked, *entry;
-	size_t len = 0, disagreed = 0, i;
+	json_t *checked;
+	size_t len = 0, disagreed = 0;
 
 	json_object_set_new(result, "exported", exported);
 	if (own == NULL || kx_hex_decode(own, strlen(own), out, sizeof out, &len) != 0 ||
 	    len != KX_EXPORT_LEN) {
-		failf(hc, RESULT_FAIL, "the harness's end did not export 48 bytes for %s", label);
+		kx_outcome_add(&hc->out, KX_RESULT_FAIL, "the harness's end did not export 48 bytes for %s", label);
 		return;
 	}
 	json_object_set_new(exported, kx_relay_end_name(hc->initiator), json_string(own));
@@ -450,16 +419,10 @@ static void check_export(struct http_case *hc, json_t *info, json_t *result)
 	json_object_set_new(exported, "key_name", json_string(kx_json_get_string(spec, "key")));
 	json_object_set_new(exported, "key", json_string(key_hex));
 
-	/* Every other driver recomputes; with only one driver, it recomputes its own. */
-	for (i = 0; i < hc->pool->n; i++)
-		if (i != hc->end)
-			ctx.recomputers[ctx.n_recomputers++] = i;
-	if (ctx.n_recomputers == 0)
-		ctx.recomputers[ctx.n_recomputers++] = hc->end;
-	ctx.prf_hash = strcasecmp(hc->matrix_case->suite, "0xC02C") == 0 ||
-	                       strcasecmp(hc->matrix_case->suite, "0x00A9") == 0
-	                   ? "SHA-384"
-	                   : "SHA-256";
+	/* The reference drivers recompute, and must agree with each other and with the harness's end. */
+	ctx.n_recomputers = kx_pool_references(hc->pool, ctx.recomputers);
+	ctx.end = "the vendor";
+	ctx.prf_hash = kx_claims_prf_hash((unsigned)strtoul(hc->matrix_case->suite, NULL, 16));
 	ctx.master_secret = kx_json_get_string(info, "master_secret");
 	ctx.client_random = kx_json_get_string(info, "client_random");
 	ctx.server_random = kx_json_get_string(info, "server_random");
@@ -468,30 +431,19 @@ static void check_export(struct http_case *hc, json_t *info, json_t *result)
 	         hc->pool->names[hc->end]);
 	checked = kx_claims_check(&ctx, &hc->opt->claims, &disagreed, err, sizeof err);
 	if (checked == NULL) {
-		failf(hc, RESULT_FAIL, "the export cannot be checked: %s", err);
+		kx_outcome_add(&hc->out, KX_RESULT_FAIL, "the export cannot be checked: %s", err);
 		return;
 	}
-	json_array_foreach(json_object_get(json_object_get(checked, "reference"), "recomputed_by"), i, entry)
-	{
-		kx_appendf(by, sizeof by, "%s%s", by[0] ? ", " : "", json_string_value(entry));
-	}
+	kx_judge_recomputed_by(json_object_get(checked, "reference"), by, sizeof by);
 	json_object_set_new(exported, "recomputed_by", json_string(by));
 	json_object_set(exported, "recomputed",
 	                json_object_get(json_object_get(checked, "reference"), "export"));
 	if (json_object_get(json_object_get(checked, "reference"), "key_identifier") != NULL)
 		json_object_set(result, "key_identifier",
 		                json_object_get(json_object_get(checked, "reference"), "key_identifier"));
-	json_array_foreach(json_object_get(checked, "claims"), i, entry)
-	{
-		const char *verdict = kx_json_get_string(entry, "verdict");
-		const char *mistake = kx_json_get_string(entry, "mistake");
-
-		if (strcmp(verdict, "agree") != 0 && strcmp(verdict, "accepted") != 0)
-			failf(hc, RESULT_FAIL, "the vendor's claim %s %s%s%s: %s",
-			      kx_json_get_string(entry, "name"),
-			      strcmp(verdict, "malformed") == 0 ? "is malformed" : "disagrees",
-			      mistake ? ", " : "", mistake ? mistake : "",
-			      kx_json_get_string(entry, "explanation"));
+	if (json_integer_value(json_object_get(checked, "disagreed")) > 0) {
+		hc->out.result = strcmp(hc->out.result, KX_RESULT_ERROR) == 0 ? KX_RESULT_ERROR : KX_RESULT_FAIL;
+		kx_verdicts_json_diagnose(json_object_get(checked, "claims"), hc->out.diagnosis, sizeof hc->out.diagnosis);
 	}
 	json_object_set_new(result, "claims", checked);
 }
@@ -504,7 +456,7 @@ static void check_completed(struct http_case *hc, json_t *result)
 
 	json_object_set(result, hc->initiator ? "initiator_report" : "terminator_report", info);
 	if (!ok_answer(info)) {
-		failf(hc, RESULT_FAIL, "the harness's end could not report its session: %s", error_of(info));
+		kx_outcome_add(&hc->out, KX_RESULT_FAIL, "the harness's end could not report its session: %s", error_of(info));
 	} else {
 		check_session(hc, info);
 		check_export(hc, info, result);
@@ -536,13 +488,13 @@ static int notify_exchange(struct http_case *hc, struct kx_http_client *client, 
 	snprintf(request.rqi, sizeof request.rqi, "kxconform-%ld-%llu-notify%d", (long)getpid(),
 	         (unsigned long long)(kx_relay_now_us() / 1000), (number + 1) / 2);
 	if (kx_http_from_notify(&request, &http, err, sizeof err) != 0) {
-		failf(hc, RESULT_ERROR, "the NOTIFY carrying message %d cannot be written: %s", number, err);
+		kx_outcome_add(&hc->out, KX_RESULT_ERROR, "the NOTIFY carrying message %d cannot be written: %s", number, err);
 		return -1;
 	}
 	if (kx_http_client_send(client, &http, &response, &sent, &received, err, sizeof err) != 0) {
 		record_flight(hc, number, &request, sent);
 		record_exchange(hc, (number + 1) / 2, sent, received, 0, 0, NULL);
-		failf(hc, RESULT_ERROR,
+		kx_outcome_add(&hc->out, KX_RESULT_ERROR,
 		      "the Terminating End-Point did not answer the NOTIFY carrying message %d: %s", number,
 		      err);
 		goto done;
@@ -558,7 +510,7 @@ static int notify_exchange(struct http_case *hc, struct kx_http_client *client, 
 	if (kx_http_response_to_notify(&response, &request, answer, &v) != 0) {
 		record_exchange(hc, (number + 1) / 2, sent, received, response.status, rsc ? atoi(rsc) : 0,
 		                &v);
-		failf(hc, RESULT_FAIL, "the response to the NOTIFY carrying message %d: %s: %s", number,
+		kx_outcome_add(&hc->out, KX_RESULT_FAIL, "the response to the NOTIFY carrying message %d: %s: %s", number,
 		      kx_http_problem_name(v.problem), v.detail);
 		snprintf(hc->rejected_by, sizeof hc->rejected_by, "%s",
 		         v.problem == KX_HTTP_NOT_OK ? "terminator" : "initiator");
@@ -586,7 +538,7 @@ static void run_initiator(struct http_case *hc, struct kx_http_client *client, j
 			if (hc->own.state == KX_END_FAILED)
 				describe_failure(hc);
 			else
-				failf(hc, RESULT_FAIL,
+				kx_outcome_add(&hc->out, KX_RESULT_FAIL,
 				      "the initiator (%s, the harness) has nothing to send as message %d",
 				      hc->pool->names[hc->end], number);
 			return;
@@ -608,7 +560,7 @@ static void run_initiator(struct http_case *hc, struct kx_http_client *client, j
 	if (hc->own.state == KX_END_FAILED) {
 		describe_failure(hc);
 	} else if (hc->own.state != KX_END_DONE) {
-		failf(hc, RESULT_FAIL, "the initiator (%s) did not finish the handshake after message 4%s",
+		kx_outcome_add(&hc->out, KX_RESULT_FAIL, "the initiator (%s) did not finish the handshake after message 4%s",
 		      hc->pool->names[hc->end], hc->pending_len > 0 ? " and has more to send" : "");
 	} else {
 		if (hc->pending_len > 0)
@@ -648,7 +600,7 @@ static void refuse(struct http_case *hc, const struct kx_http_verdict *v, const 
 	text = kx_http_message_text(response);
 	record_exchange(hc, hc->notify_count + 1, request_text, text, response->status, rsc, v);
 	free(text);
-	failf(hc, RESULT_FAIL,
+	kx_outcome_add(&hc->out, KX_RESULT_FAIL,
 	      "the Terminating End-Point (the harness) refused the vendor's request: %s (%d %s, HTTP %d): %s",
 	      kx_http_problem_name(v->problem), rsc, kx_rsc_name(rsc) ? kx_rsc_name(rsc) : "",
 	      response->status, v->detail);
@@ -747,7 +699,7 @@ static void on_notify(void *ctx, const struct kx_http_message *request, const ch
 		if (hc->own.state == KX_END_FAILED)
 			describe_failure(hc);
 		else
-			failf(hc, RESULT_FAIL, "the terminator (%s) has nothing to send as message %d",
+			kx_outcome_add(&hc->out, KX_RESULT_FAIL, "the terminator (%s) has nothing to send as message %d",
 			      hc->pool->names[hc->end], number + 1);
 		kx_http_error_response(KX_RSC_CONTENTS_UNACCEPTABLE, rqi,
 		                       "the ESCertKE message was refused by the Terminating End-Point's TLS",
@@ -765,7 +717,7 @@ static void on_notify(void *ctx, const struct kx_http_message *request, const ch
 	reply.message = hc->pending;
 	reply.message_len = hc->pending_len;
 	if (kx_http_from_notify(&reply, response, err, sizeof err) != 0) {
-		failf(hc, RESULT_ERROR, "the NOTIFY response cannot be written: %s", err);
+		kx_outcome_add(&hc->out, KX_RESULT_ERROR, "the NOTIFY response cannot be written: %s", err);
 		internal_error(hc, rqi, request_text, response);
 		kx_notify_free(&notify);
 		return;
@@ -794,21 +746,21 @@ static void run_terminator(struct http_case *hc, struct kx_http_server *server, 
 	sigaction(SIGTERM, &sa, NULL);
 	if (kx_http_server_serve(server, listener_finished, hc->opt->wait_ms) != 0) {
 		if (hc->notify_count == 0)
-			failf(hc, RESULT_ERROR, "no NOTIFY request arrived within %d ms", hc->opt->wait_ms);
+			kx_outcome_add(&hc->out, KX_RESULT_ERROR, "no NOTIFY request arrived within %d ms", hc->opt->wait_ms);
 		else
-			failf(hc, RESULT_FAIL,
+			kx_outcome_add(&hc->out, KX_RESULT_FAIL,
 			      "the Initiating End-Point sent no message 3 within %d ms (it may have refused "
 			      "message 2; "
 			      "the harness's end is waiting for it)",
 			      hc->opt->wait_ms);
 	} else if (interrupted && !hc->over) {
-		failf(hc, RESULT_ERROR, "interrupted after %d NOTIFY request%s", hc->notify_count,
+		kx_outcome_add(&hc->out, KX_RESULT_ERROR, "interrupted after %d NOTIFY request%s", hc->notify_count,
 		      hc->notify_count == 1 ? "" : "s");
 	}
-	if (hc->result == RESULT_PASS && hc->own.state == KX_END_DONE)
+	if (strcmp(hc->out.result, KX_RESULT_PASS) == 0 && hc->own.state == KX_END_DONE)
 		check_completed(hc, result);
-	else if (hc->result == RESULT_PASS)
-		failf(hc, RESULT_FAIL, "the handshake did not complete");
+	else if (strcmp(hc->out.result, KX_RESULT_PASS) == 0)
+		kx_outcome_add(&hc->out, KX_RESULT_FAIL, "the handshake did not complete");
 }
 
 /* ---- set-up and report -------------------------------------------------- */
@@ -820,7 +772,7 @@ static const char *outcome(const struct http_case *hc)
 		return "completed";
 	if (hc->own.state == KX_END_FAILED || hc->rejected_by[0] != '\0')
 		return "refused";
-	return hc->result == RESULT_ERROR ? "error" : "stalled";
+	return strcmp(hc->out.result, KX_RESULT_ERROR) == 0 ? "error" : "stalled";
 }
 
 static json_t *flights_json(const struct http_case *hc)
@@ -967,7 +919,7 @@ int kx_cmd_http(int argc, char **argv)
 	struct kx_suite suite = {0};
 	struct kx_http_client client = {0};
 	struct kx_http_server server = {0};
-	struct http_case hc = {.opt = &opt, .pool = &pool, .result = RESULT_PASS};
+	struct http_case hc = {.opt = &opt, .pool = &pool, .out = {.result = KX_RESULT_PASS}};
 	char err[1200], url[sizeof client.origin + KX_HTTP_TARGET_MAX + 96];
 	int parsed = parse_options(argc, argv, &opt), status = KX_EXIT_USAGE;
 	struct timeval t0;
@@ -1021,7 +973,7 @@ int kx_cmd_http(int argc, char **argv)
 	else
 		run_initiator(&hc, &client, result);
 	if (hc.deviations[0] != '\0')
-		failf(&hc, RESULT_FAIL, "%s", hc.deviations);
+		kx_outcome_add(&hc.out, KX_RESULT_FAIL, "%s", hc.deviations);
 	json_decref(kx_pool_call(&pool, hc.end, kx_relay_close_request(hc.session)));
 
 	json_object_set_new(result, "outcome", json_string(outcome(&hc)));
@@ -1033,7 +985,7 @@ int kx_cmd_http(int argc, char **argv)
 	hc.exchanges = hc.refused = NULL;
 	json_object_set_new(result, "flights", flights_json(&hc));
 	duration_ms = kx_case_json_ms_since(&t0);
-	kx_case_json_verdict(result, hc.result, hc.result == RESULT_PASS, hc.diagnosis, duration_ms);
+	kx_case_json_verdict(result, hc.out.result, strcmp(hc.out.result, KX_RESULT_PASS) == 0, hc.out.diagnosis, duration_ms);
 	capture(&hc, result);
 
 	report = kx_cli_report_header(&pool, opt.suite, t0.tv_sec, 1);
@@ -1046,14 +998,14 @@ int kx_cmd_http(int argc, char **argv)
 	    json_object_get(json_object_get(result, "capture"), "error") == NULL &&
 	    kx_capture_check(opt.output, cases, err, sizeof err) < 0)
 		fprintf(stderr, "kxconform http: capture not checked: %s\n", err);
-	if (strcmp(kx_json_get_string(result, "result"), RESULT_PASS) != 0)
-		hc.result = strcmp(kx_json_get_string(result, "result"), RESULT_ERROR) == 0 ? RESULT_ERROR
-		                                                                            : RESULT_FAIL;
+	if (strcmp(kx_json_get_string(result, "result"), KX_RESULT_PASS) != 0)
+		hc.out.result = strcmp(kx_json_get_string(result, "result"), KX_RESULT_ERROR) == 0 ? KX_RESULT_ERROR
+		                                                                            : KX_RESULT_FAIL;
 	json_object_set_new(report, "duration_ms", json_real(duration_ms));
 	json_object_set_new(report, "cases", cases);
 	kx_report_summarize(report, &counts);
-	status = hc.result == RESULT_PASS ? KX_EXIT_OK : KX_EXIT_FAILED;
-	printf("kxconform http: %s: %s%s%s\n", hc.id, hc.result,
+	status = strcmp(hc.out.result, KX_RESULT_PASS) == 0 ? KX_EXIT_OK : KX_EXIT_FAILED;
+	printf("kxconform http: %s: %s%s%s\n", hc.id, hc.out.result,
 	       kx_json_get_string(result, "diagnosis")[0] ? ": " : "",
 	       kx_json_get_string(result, "diagnosis"));
 	if (kx_report_write_all(report, opt.output, err, sizeof err) != 0) {

@@ -23,6 +23,8 @@
 #include "runner/case_run.h"
 #include "runner/claims.h"
 #include "runner/judge.h"
+#include "runner/outcome.h"
+#include "runner/session_checks.h"
 #include "runner/cli.h"
 #include "runner/commands.h"
 #include "runner/driver_pool.h"
@@ -589,65 +591,32 @@ static void wait_for_claims(struct live *l)
 
 /* ---- judging ----------------------------------------------------------------------- */
 
-struct verdict {
-	const char *result;
-	char diagnosis[4096];
-};
-
-static void failf(struct verdict *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void failf(struct verdict *v, const char *fmt, ...)
-{
-	char text[1400];
-	va_list args;
-	va_start(args, fmt);
-	vsnprintf(text, sizeof text, fmt, args);
-	va_end(args);
-	size_t used = strlen(v->diagnosis);
-	snprintf(v->diagnosis + used, sizeof v->diagnosis - used, "%s%s", used ? "; " : "", text);
-	if (strcmp(v->result, "error") != 0)
-		v->result = "fail";
-}
-
 /* The checks of the harness's own end that the matrix makes too. */
 static void check_session(struct live *l, json_t *scenario, json_t *config, const char *suite,
-                          struct verdict *v)
+                          struct kx_outcome *v)
 {
-	const char *version = kx_json_get_string(l->info, "version");
-	const char *want = l->dtls ? "DTLSv1.2" : "TLSv1.2";
-	if (version == NULL || strcmp(version, want) != 0)
-		failf(v, "negotiated %s, TS-0003 requires %s", version ? version : "no version", want);
-	const char *got = kx_json_get_string(l->info, "suite");
-	if (got == NULL || strcasecmp(got, suite) != 0)
-		failf(v, "negotiated suite %s, the scenario asks for %s", got ? got : "none", suite);
-	if (!l->client) {
-		/* The vendor is the client: it must send SNI (TS-0003) and, for PSK, the expected identity.
-		 */
-		const char *sni = kx_json_get_string(json_object_get(scenario, "initiator"), "sni");
-		const char *received = kx_json_get_string(l->info, "sni");
-		if (sni != NULL && (received == NULL || strcmp(received, sni) != 0))
-			failf(v, "the vendor (client) was to send SNI %s; the harness received \"%s\"", sni,
-			      received ? received : "");
-		const char *identity = kx_json_get_string(scenario, "expect_psk_identity");
-		const char *used = kx_json_get_string(l->info, "psk_identity");
-		if (identity != NULL && (used == NULL || strcmp(used, identity) != 0))
-			failf(v, "the vendor (client) used PSK identity \"%s\", the scenario's is %s",
-			      used ? used : "", identity);
-	}
-	const char *expected = kx_json_get_string(config, "expected_peer_name");
-	if (expected != NULL && !kx_case_peer_named(l->info, expected))
-		failf(v, "the harness accepted a vendor certificate without the subjectAltName %s", expected);
+	/* When the vendor is the client, the harness's end is the terminator: it must have received the
+	 * SNI (TS-0003) and, for PSK, looked up the scenario's identity. */
+	struct kx_session_expectations want = {
+	    "the harness's end",
+	    l->dtls,
+	    suite,
+	    l->client ? NULL : kx_json_get_string(json_object_get(scenario, "initiator"), "sni"),
+	    l->client ? NULL : kx_json_get_string(scenario, "expect_psk_identity"),
+	    kx_json_get_string(config, "expected_peer_name")};
+	kx_check_session(l->info, &want, v);
 }
 
 /* Judges the run: the harness's own checks, then the claims. */
 static void judge(struct live *l, json_t *scenario, json_t *config, const char *suite, const char *label,
                   const char *fqdn, const char *enrolee_b_id, json_t *result, json_t *vendor,
-                  struct verdict *v)
+                  struct kx_outcome *v)
 {
 	check_session(l, scenario, config, suite, v);
 	const char *exported = kx_json_get_string(json_object_get(l->info, "exported"), label);
 	struct kx_claims_context ctx = {
 	    .pool = &l->pool,
+	    .end = "the vendor",
 	    .recomputers = {l->other, l->harness},
 	    .n_recomputers = 2,
 	    .prf_hash = kx_claims_prf_hash((unsigned)strtoul(suite, NULL, 16)),
@@ -665,15 +634,14 @@ static void judge(struct live *l, json_t *scenario, json_t *config, const char *
 	ctx.own_name = own;
 	if (exported == NULL || ctx.master_secret == NULL || ctx.client_random == NULL ||
 	    ctx.server_random == NULL) {
-		v->result = "error";
-		failf(v, "the harness's end reported no export for %s or no session secrets", label);
+		kx_outcome_add(v, KX_RESULT_ERROR, "the harness's end reported no export for %s or no session secrets",
+		               label);
 		return;
 	}
 	size_t disagreed = 0;
 	json_t *checked = kx_claims_check(&ctx, &l->claims, &disagreed, err, sizeof err);
 	if (checked == NULL) {
-		v->result = "error";
-		failf(v, "%s", err);
+		kx_outcome_add(v, KX_RESULT_ERROR, "%s", err);
 		return;
 	}
 	json_t *reference = json_object_get(checked, "reference");
@@ -696,25 +664,13 @@ static void judge(struct live *l, json_t *scenario, json_t *config, const char *
 	 * vendor. */
 	json_object_set(vendor, "claims", json_object_get(checked, "claims"));
 	json_object_set(vendor, "reference", reference);
-	size_t i;
-	json_t *entry;
-	json_array_foreach(json_object_get(checked, "claims"), i, entry)
-	{
-		const char *verdict = kx_json_get_string(entry, "verdict");
-		if (strcmp(verdict, "agree") == 0 || strcmp(verdict, "accepted") == 0)
-			continue;
-		const char *mistake = kx_json_get_string(entry, "mistake");
-		failf(v, "claim %s %s: %s%s%s", kx_json_get_string(entry, "name"),
-		      strcmp(verdict, "malformed") == 0 ? "is malformed" : "disagrees",
-		      mistake ? mistake : "", mistake ? " (" : "", kx_json_get_string(entry, "explanation"));
-		if (mistake != NULL) {
-			size_t used = strlen(v->diagnosis);
-			snprintf(v->diagnosis + used, sizeof v->diagnosis - used, ")");
-		}
+	if (json_array_size(json_object_get(checked, "claims")) > 0 && json_integer_value(json_object_get(checked, "disagreed")) > 0) {
+		v->result = KX_RESULT_FAIL;
+		kx_verdicts_json_diagnose(json_object_get(checked, "claims"), v->diagnosis, sizeof v->diagnosis);
 	}
 	for (size_t p = 0; p < l->claims.n_patterns; p++)
 		if (!l->claims.patterns[p].matched)
-			failf(v, "the vendor program's output never matched the pattern for claim %s ('%s')",
+			kx_outcome_fail(v, "the vendor program's output never matched the pattern for claim %s ('%s')",
 			      kx_claim_name(l->claims.patterns[p].id), l->claims.patterns[p].text);
 	if (json_array_size(json_object_get(checked, "claims")) == 0 && l->claims.n_patterns == 0)
 		json_object_set_new(
@@ -1003,7 +959,7 @@ int kx_cmd_live(int argc, char **argv)
 	if (l->relay.rejected_by[0] != '\0')
 		json_object_set_new(result, "rejected_by", json_string(l->relay.rejected_by));
 
-	struct verdict v = {.result = "pass", .diagnosis = ""};
+	struct kx_outcome v = {.result = KX_RESULT_PASS, .diagnosis = ""};
 	if (l->relay.outcome != KX_RELAY_DONE) {
 		v.result = l->relay.outcome == KX_RELAY_FAILED ? "fail" : "error";
 		snprintf(v.diagnosis, sizeof v.diagnosis, "%s", l->relay.diagnosis);

@@ -324,9 +324,8 @@ static json_t *check_handshake(struct kx_driver_pool *pool, const struct options
 		         kx_version_name(h->version), (unsigned)h->version, h->dtls ? "DTLS 1.2" : "TLS 1.2");
 	} else {
 		struct kx_claims_context ctx = {
+		    .end = "the vendor",
 		    .pool = pool,
-		    .recomputers = {0, 1},
-		    .n_recomputers = pool->n < 2 ? pool->n : 2,
 		    .prf_hash = kx_claims_prf_hash(h->suite),
 		    .master_secret = master,
 		    .client_random = client_random,
@@ -338,6 +337,7 @@ static json_t *check_handshake(struct kx_driver_pool *pool, const struct options
 		};
 		size_t disagreed = 0;
 		char err[1200];
+		ctx.n_recomputers = kx_pool_references(pool, ctx.recomputers);
 		json_t *checked = kx_claims_check(&ctx, claims, &disagreed, err, sizeof err);
 		if (checked == NULL) {
 			verdict = "error";
@@ -345,7 +345,7 @@ static json_t *check_handshake(struct kx_driver_pool *pool, const struct options
 		} else {
 			json_t *reference = json_object_get(checked, "reference");
 			char by[160];
-			snprintf(by, sizeof by, "%s, %s", pool->names[0], pool->names[1]);
+			kx_judge_recomputed_by(reference, by, sizeof by);
 			json_object_set_new(result, "exported",
 			                    json_pack("{s:s, s:i, s:O, s:O, s:s, s:O}", "label", label,
 			                              "length", 48, "key_id",
@@ -357,25 +357,12 @@ static json_t *check_handshake(struct kx_driver_pool *pool, const struct options
 				                json_object_get(reference, "key_identifier"));
 			json_object_set(vendor, "claims", json_object_get(checked, "claims"));
 			json_object_set(vendor, "reference", reference);
-			printf("    exported %s: %s (%s), recomputed by %s and %s: equal\n", label,
-			       kx_json_get_string(reference, "export"),
-			       kx_json_get_string(reference, "prf_hash"), pool->names[0], pool->names[1]);
+			printf("    exported %s: %s (%s), recomputed by %s: equal\n", label,
+			       kx_json_get_string(reference, "export"), kx_json_get_string(reference, "prf_hash"), by);
 			kx_claims_print(stdout, checked);
-			size_t i;
-			json_t *entry;
-			json_array_foreach(json_object_get(checked, "claims"), i, entry)
-			{
-				const char *v = kx_json_get_string(entry, "verdict");
-				if (strcmp(v, "agree") == 0 || strcmp(v, "accepted") == 0)
-					continue;
-				const char *mistake = kx_json_get_string(entry, "mistake");
-				size_t used = strlen(diagnosis);
-				snprintf(diagnosis + used, sizeof diagnosis - used, "%sclaim %s %s: %s%s%s%s",
-				         used ? "; " : "", kx_json_get_string(entry, "name"),
-				         strcmp(v, "malformed") == 0 ? "is malformed" : "disagrees",
-				         mistake ? mistake : "", mistake ? " (" : "",
-				         kx_json_get_string(entry, "explanation"), mistake ? ")" : "");
+			if (disagreed > 0) {
 				verdict = "fail";
+				kx_verdicts_json_diagnose(json_object_get(checked, "claims"), diagnosis, sizeof diagnosis);
 			}
 			if (json_array_size(json_object_get(checked, "claims")) == 0)
 				json_object_set_new(

@@ -656,6 +656,17 @@ void kx_verdicts_free(struct kx_verdicts *list)
 
 /* ---- the claims modes (live, http, verify) ---- */
 
+void kx_judge_recomputed_by(json_t *reference, char *out, size_t len)
+{
+	size_t i;
+	json_t *name;
+	out[0] = '\0';
+	json_array_foreach(json_object_get(reference, "recomputed_by"), i, name)
+	{
+		kx_appendf(out, len, "%s%s", i ? ", " : "", json_string_value(name));
+	}
+}
+
 json_t *kx_claims_check(const struct kx_claims_context *ctx, const struct kx_claims *c, size_t *disagreed,
                         char *err, size_t errlen)
 {

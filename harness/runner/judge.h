@@ -107,6 +107,9 @@ json_t *kx_claims_check(const struct kx_claims_context *ctx, const struct kx_cla
                         char *err, size_t errlen);
 
 
+/* The reference drivers that computed a kx_claims_check reference, as "openssl, wolfssl". */
+void kx_judge_recomputed_by(json_t *reference, char *out, size_t len);
+
 /* A verdict as a report object: name, source, end, claimed, expected, verdict, mistake, explanation
  * (new reference). */
 json_t *kx_verdict_json(const struct kx_verdict *v);
