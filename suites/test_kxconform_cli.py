@@ -4,6 +4,7 @@ identifier reading), progress on a terminal, and set-up errors."""
 import json
 import os
 import pty
+import resource
 import subprocess
 import sys
 import textwrap
@@ -155,3 +156,85 @@ def test_usage_errors_exit_2(kxconform):
     assert kx(kxconform, "merge").returncode == 2
     help_text = kx(kxconform, "run", "--help")
     assert help_text.returncode == 0 and "Exit status" in help_text.stdout
+
+
+def test_unknown_options_and_stray_arguments_are_named(kxconform):
+    for args in (["--bogus"], ["--bogus", "psk.*"], ["--list", "--bogus"]):
+        result = kx(kxconform, "run", *args)
+        assert result.returncode == 2, args
+        assert "unknown option --bogus" in result.stderr and "needs a value" not in result.stderr, args
+    stray = kx(kxconform, "run", "psk.tls.openssl-openssl")
+    assert stray.returncode == 2 and 'unexpected argument "psk.tls.openssl-openssl"' in stray.stderr
+    missing = kx(kxconform, "run", "--filter")
+    assert missing.returncode == 2 and "--filter needs a value" in missing.stderr
+    merge = kx(kxconform, "merge", "--bogus", "report.json")
+    assert merge.returncode == 2 and "unknown option --bogus" in merge.stderr
+    merge = kx(kxconform, "merge", "report.json", "--output")
+    assert merge.returncode == 2 and "--output needs a value" in merge.stderr
+
+
+def test_option_limits_are_in_the_messages(kxconform):
+    for bad in ("0", "1025", "3x", ""):
+        jobs = kx(kxconform, "run", "--jobs", bad)
+        assert jobs.returncode == 2 and "--jobs takes a whole number from 1 to 1024" in jobs.stderr, bad
+    filters = kx(kxconform, "run", "--list", *["--filter", "psk.*"] * 17)
+    assert filters.returncode == 2 and "at most 16 --filter" in filters.stderr
+    assert kx(kxconform, "run", "--list", *["--filter", "psk.*"] * 16).returncode == 0
+    shard = kx(kxconform, "run", "--shard", "4/3")
+    assert shard.returncode == 2 and "1 <= K <= N" in shard.stderr
+    timeout = kx(kxconform, "run", "--timeout", "5s")
+    assert timeout.returncode == 2 and "--timeout takes milliseconds" in timeout.stderr
+    drivers = kx(kxconform, "run", *["--driver", "x=/bin/true"] * 9)
+    assert drivers.returncode == 2 and "at most 8 --driver" in drivers.stderr
+
+
+def test_a_filter_that_matches_nothing_is_a_usage_error(kxconform, tmp_path):
+    for listing in ([], ["--list"]):
+        result = kx(kxconform, "run", *listing, "--filter", "psk.tcp.*", "--output", tmp_path)
+        assert result.returncode == 2, listing
+        assert "no case matches --filter 'psk.tcp.*'" in result.stderr, listing
+    assert not (tmp_path / "reports").exists()
+    one = kx(kxconform, "run", "--list", "--filter", "psk.tcp.*", "--filter", "psk.tls.openssl-openssl")
+    assert one.returncode == 0 and one.stdout.split() == ["psk.tls.openssl-openssl"]
+
+
+def test_expectations_that_match_no_case_are_warned_about(kxconform, tmp_path):
+    expect = tmp_path / "expect.json"
+    expect.write_text(json.dumps({
+        "disabled": {"psk.dtsl.*": "a typo"},
+        "expected_failures": {"psk.tls.openssl-openssl": "real", "renamed.tls.*": "gone from the suite"},
+    }), encoding="utf-8")
+    result = kx(kxconform, "run", "--list", "--filter", "psk.tls.*", "--expect", expect)
+    assert result.returncode == 0
+    assert '"disabled" entry "psk.dtsl.*" matches no case' in result.stderr
+    assert '"expected_failures" entry "renamed.tls.*" matches no case' in result.stderr
+    assert "psk.tls.openssl-openssl" not in result.stderr
+    assert "expect.json" in result.stderr
+
+
+def test_more_jobs_than_the_old_64_thread_array(kxconform, tmp_path):
+    """--jobs defaults to the cores, uncapped, and the workers were a fixed array of 64: a big
+    machine overflowed it. 100 jobs on a run of more than 100 cases must simply work."""
+    ids = kx(kxconform, "run", "--list", "--filter", "*.tls.*").stdout.split()
+    assert len(ids) > 100
+    result = kx(kxconform, "run", "--jobs", "100", "--filter", "*.tls.*", "--output", tmp_path)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr
+    assert "%d cases on 100 jobs" % len(ids) in result.stdout
+    report = report_of(tmp_path)
+    assert report["jobs"] == 100 and report["summary"]["cases"] == len(ids)
+    # Never more workers than cases.
+    few = kx(kxconform, "run", "--jobs", "1024", "--filter", "psk.tls.*-openssl", "--output", tmp_path / "few")
+    assert few.returncode == 0 and report_of(tmp_path / "few")["jobs"] == len(
+        kx(kxconform, "run", "--list", "--filter", "psk.tls.*-openssl").stdout.split())
+
+
+def test_jobs_fit_the_open_file_limit(kxconform, tmp_path):
+    """Each worker holds its drivers' pipes: with a low open-file limit the run uses fewer
+    workers, and says so, rather than failing to start drivers."""
+    def low_limit():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (200, 200))
+    result = subprocess.run([str(kxconform), "run", "--jobs", "100", "--filter", "*.tls.*", "--output",
+                             str(tmp_path)], capture_output=True, text=True, timeout=300, preexec_fn=low_limit)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr
+    assert "open-file limit (200)" in result.stderr
+    assert 1 <= report_of(tmp_path)["jobs"] < 100

@@ -13,8 +13,10 @@
 #include "runner/report.h"
 #include "runner/suite.h"
 
+#include "core/errors.h"
 #include "core/json_io.h"
 
+#include <errno.h>
 #include <fnmatch.h>
 #include <limits.h>
 #include <pthread.h>
@@ -22,12 +24,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
 #define MAX_FILTERS 16
-#define MAX_JOBS 64
+/* The upper end of --jobs. Workers are threads, allocated for the run, each with its own driver
+ * processes; the run uses no more of them than it has cases, or than the open-file limit allows. */
+#define MAX_JOBS 1024
 
 struct options {
 	const char *suite;
@@ -59,7 +64,8 @@ static void usage(FILE *out)
 		"  --filter GLOB       only cases whose id matches (fnmatch; repeatable), e.g.\n"
 		"                      'psk.*' or '*.openssl-wolfssl*'\n"
 		"  --list              print the ids of the cases a run would execute, and stop\n"
-		"  --jobs N            cases run in parallel (default: the number of cores)\n"
+		"  --jobs N            cases run in parallel, 1 to 1024 (default: the number of\n"
+		"                      cores); never more than there are cases\n"
 		"  --shard K/N         run only the K-th of N stable slices of the cases (for\n"
 		"                      spreading a matrix over CI jobs; join them with `kxconform merge`)\n"
 		"  --expect FILE       expectations: disabled cases, expected failures, the key\n"
@@ -87,6 +93,48 @@ static int parse_shard(const char *text, struct options *opt)
 	return 0;
 }
 
+/* The options that take a value; anything else but --list and --help is refused by name. */
+static int takes_value(const char *arg)
+{
+	static const char *const names[] = {"--suite",  "--pki",     "--output", "--expect", "--filter",
+	                                    "--driver", "--timeout", "--jobs",   "--shard"};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strcmp(arg, names[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* One option and its value into opt; 0, or -1 after saying what is wrong and the limit it broke. */
+static int set_option(struct options *opt, const char *arg, const char *value)
+{
+	const struct kx_cli_string strings[] = {{"--suite", &opt->suite},
+	                                        {"--pki", &opt->pki},
+	                                        {"--output", &opt->output},
+	                                        {"--expect", &opt->expect}};
+	if (kx_cli_string_option(strings, sizeof strings / sizeof strings[0], arg, value))
+		return 0;
+	if (strcmp(arg, "--filter") == 0) {
+		if (!kx_cli_list_option(arg, "--filter", value, opt->filters, &opt->n_filters, MAX_FILTERS))
+			return kx_cli_error("run", "at most %d --filter options (one glob matches many cases: 'psk.*')",
+			                    MAX_FILTERS);
+		return 0;
+	}
+	if (strcmp(arg, "--driver") == 0) {
+		if (!kx_cli_list_option(arg, "--driver", value, opt->driver_specs, &opt->n_drivers, KX_MAX_DRIVERS))
+			return kx_cli_error("run", "at most %d --driver options", KX_MAX_DRIVERS);
+		return 0;
+	}
+	if (strcmp(arg, "--timeout") == 0 && !kx_cli_int(value, 1, INT_MAX, &opt->timeout_ms))
+		return kx_cli_error("run", "--timeout takes milliseconds, a whole number from 1 to %d, not \"%s\"",
+		                    INT_MAX, value);
+	if (strcmp(arg, "--jobs") == 0 && !kx_cli_int(value, 1, MAX_JOBS, &opt->jobs))
+		return kx_cli_error("run", "--jobs takes a whole number from 1 to %d, not \"%s\"", MAX_JOBS, value);
+	if (strcmp(arg, "--shard") == 0 && parse_shard(value, opt) != 0)
+		return kx_cli_error("run", "--shard takes K/N, whole numbers with 1 <= K <= N (e.g. 2/4), not \"%s\"",
+		                    value);
+	return 0;
+}
+
 static int parse_options(int argc, char **argv, struct options *opt)
 {
 	memset(opt, 0, sizeof *opt);
@@ -94,37 +142,22 @@ static int parse_options(int argc, char **argv, struct options *opt)
 	opt->output = ".";
 	opt->timeout_ms = 5000;
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	opt->jobs = cores > 0 ? (int)cores : 1;
-	const struct kx_cli_string strings[] = {{"--suite", &opt->suite},
-	                                        {"--pki", &opt->pki},
-	                                        {"--output", &opt->output},
-	                                        {"--expect", &opt->expect}};
+	/* A machine may have more cores than --jobs accepts: the default is clamped, not refused. */
+	opt->jobs = cores > MAX_JOBS ? MAX_JOBS : cores > 0 ? (int)cores : 1;
 	for (int i = 1; i < argc; i++) {
-		const char *arg = argv[i], *value;
+		const char *arg = argv[i];
 		if (kx_cli_help(arg, usage))
 			exit(KX_EXIT_OK);
 		if (strcmp(arg, "--list") == 0) {
 			opt->list = 1;
 			continue;
 		}
-		if ((value = kx_cli_value("run", argc, argv, &i, usage)) == NULL)
+		if (!takes_value(arg))
+			return kx_cli_unknown("run", arg);
+		if (i + 1 >= argc)
+			return kx_cli_error("run", "%s needs a value", arg);
+		if (set_option(opt, arg, argv[++i]) != 0)
 			return -1;
-		if (kx_cli_string_option(strings, sizeof strings / sizeof strings[0], arg, value) ||
-		    kx_cli_list_option(arg, "--filter", value, opt->filters, &opt->n_filters, MAX_FILTERS) ||
-		    kx_cli_list_option(arg, "--driver", value, opt->driver_specs, &opt->n_drivers,
-		                       KX_MAX_DRIVERS))
-			continue;
-		int ok;
-		if (strcmp(arg, "--timeout") == 0)
-			ok = kx_cli_int(value, 1, INT_MAX, &opt->timeout_ms);
-		else if (strcmp(arg, "--jobs") == 0)
-			ok = kx_cli_int(value, 1, MAX_JOBS, &opt->jobs);
-		else if (strcmp(arg, "--shard") == 0)
-			ok = parse_shard(value, opt) == 0;
-		else
-			ok = 0;
-		if (!ok)
-			return kx_cli_bad_option("run", arg, value, usage);
 	}
 	return 0;
 }
@@ -149,6 +182,53 @@ static int selected(const struct options *opt, const char *id)
 		if (fnmatch(opt->filters[i], id, 0) == 0)
 			return 1;
 	return 0;
+}
+
+/* A --filter that matches no case of the suite is a typo or a stale CI setting: a run of
+ * nothing would pass. Shards are not counted: a small filter may leave one slice empty. */
+static int check_filters(const struct options *opt, const struct kx_suite *suite)
+{
+	if (opt->n_filters == 0)
+		return 0;
+	for (size_t i = 0; i < suite->n_cases; i++)
+		for (size_t f = 0; f < opt->n_filters; f++)
+			if (fnmatch(opt->filters[f], suite->cases[i].id, 0) == 0)
+				return 0;
+	char globs[1024] = "";
+	for (size_t f = 0; f < opt->n_filters; f++)
+		kx_appendf(globs, sizeof globs, "%s'%s'", f > 0 ? ", " : "", opt->filters[f]);
+	fprintf(stderr,
+	        "kxconform run: no case matches --filter %s among the %zu cases of %s (the drivers' names are "
+	        "part of the ids; `kxconform run --list` lists them)\n",
+	        globs, suite->n_cases, opt->suite);
+	return -1;
+}
+
+struct unmatched_ctx {
+	const char *path;
+};
+
+static void warn_unmatched(void *ctx, const char *member, const char *glob)
+{
+	fprintf(stderr, "kxconform run: warning: %s: \"%s\" entry \"%s\" matches no case of the suite\n",
+	        ((struct unmatched_ctx *)ctx)->path, member, glob);
+}
+
+/* An expectations entry that matches nothing does nothing: most likely a misspelt id, or a
+ * case the suite renamed, so the vendor's statement silently stopped applying. */
+static void warn_unmatched_expectations(const struct options *opt, const struct kx_expectations *expect,
+                                        const struct kx_suite *suite)
+{
+	const char **ids = calloc(suite->n_cases + 1, sizeof *ids);
+	if (opt->expect == NULL || ids == NULL) {
+		free(ids);
+		return;
+	}
+	for (size_t i = 0; i < suite->n_cases; i++)
+		ids[i] = suite->cases[i].id;
+	struct unmatched_ctx ctx = {opt->expect};
+	kx_expectations_unmatched(expect, ids, suite->n_cases, warn_unmatched, &ctx);
+	free(ids);
 }
 
 static double now_ms(void)
@@ -261,9 +341,56 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-static json_t *run_header(const struct kx_driver_pool *pool, const struct options *opt, time_t started)
+/* How many workers the run uses: the jobs asked for, no more than there are cases, and no more
+ * than the open-file limit holds (each worker keeps two pipes per driver process, and opens a
+ * capture's files). The soft limit is raised to the hard one first, as far as it goes. */
+static int worker_count(const struct options *opt, size_t n_cases, size_t n_drivers)
 {
-	json_t *header = kx_cli_report_header(pool, opt->suite, started, opt->jobs);
+	long jobs = opt->jobs;
+	if ((size_t)jobs > n_cases)
+		jobs = n_cases > 0 ? (long)n_cases : 1;
+	struct rlimit files;
+	if (getrlimit(RLIMIT_NOFILE, &files) != 0)
+		return (int)jobs;
+	if (files.rlim_cur != RLIM_INFINITY && files.rlim_cur < files.rlim_max) {
+		rlim_t want = files.rlim_max;
+		files.rlim_cur = want;
+		if (setrlimit(RLIMIT_NOFILE, &files) != 0 || getrlimit(RLIMIT_NOFILE, &files) != 0)
+			return (int)jobs;
+	}
+	if (files.rlim_cur == RLIM_INFINITY)
+		return (int)jobs;
+	long per_worker = 2 * (long)n_drivers + 8, reserve = 64;
+	long fit = files.rlim_cur > (rlim_t)(reserve + per_worker) ? ((long)files.rlim_cur - reserve) / per_worker : 1;
+	if (jobs > fit) {
+		fprintf(stderr, "kxconform run: %ld jobs would need more files than the open-file limit (%llu) allows: "
+		        "running %ld\n", jobs, (unsigned long long)files.rlim_cur, fit);
+		jobs = fit;
+	}
+	return (int)jobs;
+}
+
+/* Runs the workers on jobs threads; when fewer can be created (a thread or memory limit),
+ * the run goes on with those it has, or on this thread when it has none. */
+static void run_workers(struct run *run, int jobs)
+{
+	pthread_t *threads = calloc((size_t)jobs, sizeof *threads);
+	int started = 0, error = threads == NULL ? ENOMEM : 0;
+	while (threads != NULL && started < jobs && (error = pthread_create(&threads[started], NULL, worker, run)) == 0)
+		started++;
+	if (started < jobs)
+		fprintf(stderr, "kxconform run: %d of %d worker threads could be started (%s); running on %d\n", started,
+		        jobs, strerror(error), started > 0 ? started : 1);
+	if (started == 0)
+		worker(run);
+	for (int j = 0; j < started; j++)
+		pthread_join(threads[j], NULL);
+	free(threads);
+}
+
+static json_t *run_header(const struct kx_driver_pool *pool, const struct options *opt, time_t started, int jobs)
+{
+	json_t *header = kx_cli_report_header(pool, opt->suite, started, jobs);
 	if (opt->shards > 0)
 		json_object_set_new(header, "shard", json_sprintf("%u/%u", opt->shard, opt->shards));
 	if (opt->expect != NULL)
@@ -311,6 +438,12 @@ int kx_cmd_run(int argc, char **argv)
 		kx_expectations_free(&expect);
 		return KX_EXIT_USAGE;
 	}
+	warn_unmatched_expectations(&opt, &expect, &suite);
+	if (check_filters(&opt, &suite) != 0) {
+		kx_suite_free(&suite);
+		kx_expectations_free(&expect);
+		return KX_EXIT_USAGE;
+	}
 	size_t *cases = calloc(suite.n_cases + 1, sizeof *cases), n = 0;
 	for (size_t i = 0; cases != NULL && i < suite.n_cases; i++)
 		if (selected(&opt, suite.cases[i].id))
@@ -333,22 +466,18 @@ int kx_cmd_run(int argc, char **argv)
 		kx_expectations_free(&expect);
 		return KX_EXIT_USAGE;
 	}
+	int jobs = worker_count(&opt, n, pool.n);
 	time_t started = time(NULL);
 	double t0 = now_ms();
-	json_t *report = run_header(&pool, &opt, started);
+	json_t *report = run_header(&pool, &opt, started, jobs);
 	kx_pool_stop(&pool);
 
 	struct run run = {.opt = &opt, .suite = &suite, .expect = &expect, .cases = cases, .n = n,
 			  .results = calloc(n + 1, sizeof(json_t *)), .tty = isatty(STDOUT_FILENO)};
 	pthread_mutex_init(&run.lock, NULL);
-	int jobs = opt.jobs < (int)n ? opt.jobs : (int)(n > 0 ? n : 1);
 	printf("kxconform run: %zu cases on %d job%s\n", n, jobs, jobs == 1 ? "" : "s");
 	fflush(stdout);
-	pthread_t threads[MAX_JOBS];
-	for (int j = 0; j < jobs; j++)
-		pthread_create(&threads[j], NULL, worker, &run);
-	for (int j = 0; j < jobs; j++)
-		pthread_join(threads[j], NULL);
+	run_workers(&run, jobs);
 	pthread_mutex_destroy(&run.lock);
 	if (run.tty)
 		printf("\r\033[K");
