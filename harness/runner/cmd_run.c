@@ -249,6 +249,7 @@ struct run {
 	int tty;
 	pthread_mutex_t lock;
 	size_t next, done, unmet;
+	int timeouts[KX_MAX_DRIVERS]; /* each driver's timeouts since a case it played without one */
 	char setup_error[600];
 };
 
@@ -278,6 +279,30 @@ static json_t *disabled_result(const struct kx_driver_pool *pool, const struct k
 	json_object_set_new(result, "diagnosis", json_sprintf("disabled by the expectations file: %s", reason));
 	json_object_set_new(result, "duration_ms", json_real(0));
 	return result;
+}
+
+/* A case not run because the pool gave up on one of its drivers (kx_pool_gave_up says why). */
+static json_t *not_run_result(const struct kx_driver_pool *pool, const struct kx_case *c, const char *why)
+{
+	json_t *result = kx_case_result_new(pool, c);
+	json_object_set_new(result, "result", json_string(KX_RESULT_ERROR));
+	json_object_set_new(result, "met", json_false());
+	json_object_set_new(result, "diagnosis", json_string(why));
+	json_object_set_new(result, "duration_ms", json_real(0));
+	return result;
+}
+
+/* Carries a case's timeouts into the run's count (run->lock held): the ones it added, each driver's;
+ * and for the two ends of a case that ran without a timeout of theirs, a fresh start. */
+static void count_timeouts(struct run *run, const struct kx_driver_pool *pool, const int before[KX_MAX_DRIVERS],
+                           const struct kx_case *ran)
+{
+	for (size_t d = 0; d < KX_MAX_DRIVERS; d++) {
+		if (pool->timeouts[d] > before[d])
+			run->timeouts[d] += pool->timeouts[d] - before[d];
+		else if (ran != NULL && (d == ran->initiator || d == ran->terminator))
+			run->timeouts[d] = 0;
+	}
 }
 
 static void progress(struct run *run, const char *id, json_t *result)
@@ -311,16 +336,24 @@ static void *worker(void *arg)
 		return NULL;
 	}
 	for (;;) {
+		int before[KX_MAX_DRIVERS];
 		pthread_mutex_lock(&run->lock);
 		size_t i = run->setup_error[0] == '\0' ? run->next++ : run->n;
+		/* The run's count, not this worker's: a hung driver hangs on every worker at once. */
+		memcpy(pool.timeouts, run->timeouts, sizeof pool.timeouts);
 		pthread_mutex_unlock(&run->lock);
 		if (i >= run->n)
 			break;
+		memcpy(before, pool.timeouts, sizeof before);
 		const struct kx_case *c = &run->suite->cases[run->cases[i]];
 		const char *disabled = kx_expectations_disabled(run->expect, c->id);
 		json_t *result;
+		int ran = 0;
 		if (disabled != NULL) {
 			result = disabled_result(&pool, c, disabled);
+		} else if (kx_pool_gave_up(&pool, c->initiator, err, sizeof err) ||
+		           kx_pool_gave_up(&pool, c->terminator, err, sizeof err)) {
+			result = not_run_result(&pool, c, err);
 		} else {
 			/* Every case that ran gets a capture, failed ones included. */
 			struct kx_relay relay;
@@ -328,11 +361,13 @@ static void *worker(void *arg)
 			if (kx_capture_case(run->opt->output, i, c->id, &relay, result, err, sizeof err) != 0)
 				fprintf(stderr, "kxconform run: capture of %s: %s\n", c->id, err);
 			kx_relay_free(&relay);
+			ran = 1;
 		}
 		const char *xfail = disabled == NULL ? kx_expectations_failure(run->expect, c->id) : NULL;
 		if (xfail != NULL)
 			apply_expected_failure(result, xfail);
 		pthread_mutex_lock(&run->lock);
+		count_timeouts(run, &pool, before, ran ? c : NULL);
 		run->results[i] = result;
 		progress(run, c->id, result);
 		pthread_mutex_unlock(&run->lock);
