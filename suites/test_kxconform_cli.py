@@ -1,13 +1,17 @@
 """End-to-end tests of the run's command line: shards and their merge,
 the expectations file (disabled cases, expected failures, a claimed key
-identifier reading), progress on a terminal, and set-up errors."""
+identifier reading), progress on a terminal, set-up errors, the worker count,
+and the output directory (locked, cleared, written whole or not at all)."""
+import fcntl
 import json
 import os
 import pty
 import resource
+import signal
 import subprocess
 import sys
 import textwrap
+import time
 
 from conftest import ROOT, built
 
@@ -238,3 +242,100 @@ def test_jobs_fit_the_open_file_limit(kxconform, tmp_path):
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr
     assert "open-file limit (200)" in result.stderr
     assert 1 <= report_of(tmp_path)["jobs"] < 100
+
+
+def hanging_driver(tmp_path):
+    """A driver whose hello is valid and which then never answers: a run with it lasts its --timeout."""
+    path = tmp_path / "hang"
+    path.write_text("#!%s\n" % sys.executable + textwrap.dedent('''
+        import json, sys
+        caps = {"operations": [], "scenarios": ["psk"], "roles": ["client", "server"], "transports": ["tls"],
+                "suites": {"tls": ["0x00AE"]}}
+        print(json.dumps({"type": "hello", "protocol": 1, "driver": "hang", "capabilities": caps}), flush=True)
+        for line in sys.stdin:
+            pass
+        '''), encoding="utf-8")
+    path.chmod(0o755)
+    return path
+
+
+def test_a_second_run_into_the_same_output_is_refused(kxconform, tmp_path):
+    out = tmp_path / "out"
+    first = subprocess.Popen([str(kxconform), "run", "--driver", "hang=%s" % hanging_driver(tmp_path),
+                              "--filter", "psk.tls.hang-hang", "--timeout", "3000", "--output", str(out)],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lock = out / ".kxconform.lock"
+    deadline = time.monotonic() + 10
+    while not (lock.exists() and lock.read_text().startswith("%d " % first.pid)):
+        assert time.monotonic() < deadline and first.poll() is None, "the first run never took the lock"
+        time.sleep(0.05)
+    second = kx(kxconform, "run", "--filter", "psk.tls.openssl-openssl", "--output", out)
+    assert second.returncode == 2
+    assert "is in use by another kxconform (pid %d, `kxconform run`" % first.pid in second.stderr
+    assert first.poll() is None, "the first run ended before the checks: make it longer"
+    first.communicate(timeout=60)
+    assert first.returncode == 1
+    assert report_of(out)["cases"][0]["id"] == "psk.tls.hang-hang"
+    # The lock ends with its run (and no driver inherited it).
+    again = kx(kxconform, "run", "--filter", "psk.tls.openssl-openssl", "--output", out)
+    assert again.returncode == 0, again.stderr
+
+
+def test_a_second_merge_into_a_locked_output_is_refused(kxconform, tmp_path):
+    shard = tmp_path / "shard"
+    assert kx(kxconform, "run", "--filter", "psk.tls.openssl-openssl", "--output", shard).returncode == 0
+    out = tmp_path / "merged"
+    out.mkdir()
+    with open(out / ".kxconform.lock", "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        held.write("4242 kxconform run\n")
+        held.flush()
+        merge = kx(kxconform, "merge", "--output", out, shard / "reports" / "report.json")
+        assert merge.returncode == 2 and "pid 4242" in merge.stderr
+        assert not (out / "reports" / "report.json").exists()
+    merge = kx(kxconform, "merge", "--output", out, shard / "reports" / "report.json")
+    assert merge.returncode == 0, merge.stderr
+
+
+def test_a_new_run_clears_the_old_report_and_captures(kxconform, tmp_path):
+    assert kx(kxconform, "run", "--filter", "psk.tls.*-wolfssl", "--output", tmp_path).returncode == 0
+    old = {p.name for p in (tmp_path / "captures").iterdir()}
+    assert "psk.tls.openssl-wolfssl.pcapng" in old
+    (tmp_path / "captures" / "notes.txt").write_text("mine")
+    assert kx(kxconform, "run", "--filter", "psk.tls.openssl-openssl", "--output", tmp_path).returncode == 0
+    left = {p.name for p in (tmp_path / "captures").iterdir()}
+    assert left == {"all-cases.pcapng", "psk.tls.openssl-openssl.pcapng", "psk.tls.openssl-openssl.keylog",
+                    "notes.txt"}
+    assert [c["id"] for c in report_of(tmp_path)["cases"]] == ["psk.tls.openssl-openssl"]
+
+
+def test_a_report_that_cannot_be_written_is_said_and_none_is_left(kxconform, tmp_path):
+    """A full disk, modelled by a file size limit between the size of a capture and that of
+    report.json (SIGXFSZ ignored, so that the write fails with EFBIG as it would with ENOSPC)."""
+    args = ["run", "--filter", "psk.tls.openssl-openssl", "--output", tmp_path]
+    assert kx(kxconform, *args).returncode == 0
+    capture = max(p.stat().st_size for p in (tmp_path / "captures").iterdir())
+    report = (tmp_path / "reports" / "report.json").stat().st_size
+    assert report > capture + 600
+    limit = (capture + report) // 2
+
+    def small_disk():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    full = subprocess.run([str(kxconform), *map(str, args)], capture_output=True, text=True, timeout=300,
+                          preexec_fn=small_disk)
+    assert full.returncode == 2
+    assert "no report was written: cannot write %s/reports/.report.json.tmp: File too large" % tmp_path \
+        in full.stderr
+    assert "reports: none written" in full.stdout and "reports: %s" % tmp_path not in full.stdout
+    assert sorted(p.name for p in (tmp_path / "reports").iterdir()) == []  # neither the old report nor a part
+
+    # Reports in the way of a file, and a console on a full device.
+    (tmp_path / "reports").rmdir()
+    (tmp_path / "reports").write_text("in the way")
+    blocked = kx(kxconform, *args)
+    assert blocked.returncode == 2 and "no report was written" in blocked.stderr
+    with open("/dev/full", "w") as full_device:
+        lost = subprocess.run([str(kxconform), "run", "--filter", "psk.tls.openssl-openssl", "--output",
+                               str(tmp_path / "b")], stdout=full_device, stderr=subprocess.PIPE, text=True)
+    assert lost.returncode == 2 and "cannot write the standard output" in lost.stderr

@@ -4,6 +4,7 @@
  * an error: a merge never hides a conflict. */
 #include "runner/cli.h"
 #include "runner/commands.h"
+#include "runner/output_dir.h"
 #include "runner/report.h"
 
 #include "core/json_io.h"
@@ -119,12 +120,16 @@ int kx_cmd_merge(int argc, char **argv)
 	struct kx_report_counts n;
 	kx_report_summarize(merged, &n);
 	int status = n.unmet == 0 ? KX_EXIT_OK : KX_EXIT_FAILED;
-	if (kx_report_write_all(merged, output, err, sizeof err) != 0) {
-		fprintf(stderr, "kxconform merge: %s\n", err);
+	int lock = kx_output_lock(output, "merge", err, sizeof err);
+	if (lock < 0 || kx_output_clear(output, 0, err, sizeof err) != 0 ||
+	    kx_report_write_all(merged, output, err, sizeof err) != 0) {
+		fprintf(stderr, "kxconform merge: no report was written: %s\n", err);
 		status = KX_EXIT_USAGE;
+	} else {
+		printf("kxconform merge: %d reports, %zu cases, %zu met their expectation, %zu did not; %s/reports/\n",
+		       files, n.cases, n.cases - n.unmet, n.unmet, output);
 	}
-	printf("kxconform merge: %d reports, %zu cases, %zu met their expectation, %zu did not; %s/reports/\n", files,
-	       n.cases, n.cases - n.unmet, n.unmet, output);
+	kx_output_unlock(lock);
 	json_decref(merged);
 	return status;
 }

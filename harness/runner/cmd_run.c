@@ -10,6 +10,7 @@
 #include "runner/commands.h"
 #include "runner/driver_pool.h"
 #include "runner/expectations.h"
+#include "runner/output_dir.h"
 #include "runner/report.h"
 #include "runner/suite.h"
 
@@ -433,8 +434,9 @@ static json_t *run_header(const struct kx_driver_pool *pool, const struct option
 	return header;
 }
 
-/* The closing summary: counts, every unmet case with its diagnosis, and where the files are. */
-static void print_summary(json_t *report, const struct kx_report_counts *n, const char *output)
+/* The closing summary: counts, every unmet case with its diagnosis, and where the files are
+ * (written: whether the reports were). */
+static void print_summary(json_t *report, const struct kx_report_counts *n, const char *output, int written)
 {
 	printf("\nkxconform run: %zu cases, %zu met their expectation, %zu did not "
 	       "(results: %zu pass, %zu fail, %zu error, %zu not-implemented, %zu skip)\n",
@@ -447,9 +449,69 @@ static void print_summary(json_t *report, const struct kx_report_counts *n, cons
 			printf("  unmet: %s [%s]: %s\n", kx_json_get_string(c, "id"), kx_json_get_string(c, "result"),
 			       kx_json_get_string(c, "diagnosis"));
 	}
-	printf("reports: %s/reports/ (report.json, junit.xml, index.html)\n"
-	       "captures: %s/captures/ (<case-id>.pcapng and .keylog; open a .pcapng in Wireshark as it is)\n",
-	       output, output);
+	if (written)
+		printf("reports: %s/reports/ (report.json, junit.xml, index.html)\n", output);
+	else
+		printf("reports: none written (the error is on standard error)\n");
+	printf("captures: %s/captures/ (<case-id>.pcapng and .keylog; open a .pcapng in Wireshark as it is)\n", output);
+}
+
+/* Runs the selected cases into opt->output (locked and cleared by the caller) and writes the
+ * reports; the exit status. */
+static int run_cases(const struct options *opt, const struct kx_suite *suite, const struct kx_expectations *expect,
+                     const size_t *cases, size_t n, struct kx_driver_pool *pool)
+{
+	char err[1024];
+	/* One pool started here says early and once what is wrong with a driver. */
+	if (kx_pool_start_all(pool, err, sizeof err) != 0 || kx_capture_begin(opt->output, err, sizeof err) != 0) {
+		fprintf(stderr, "kxconform run: %s\n", err);
+		kx_pool_stop(pool);
+		return KX_EXIT_USAGE;
+	}
+	int jobs = worker_count(opt, n, pool->n);
+	time_t started = time(NULL);
+	double t0 = now_ms();
+	json_t *report = run_header(pool, opt, started, jobs);
+	kx_pool_stop(pool);
+
+	struct run run = {.opt = opt, .suite = suite, .expect = expect, .cases = cases, .n = n,
+			  .results = calloc(n + 1, sizeof(json_t *)), .tty = isatty(STDOUT_FILENO)};
+	pthread_mutex_init(&run.lock, NULL);
+	printf("kxconform run: %zu cases on %d job%s\n", n, jobs, jobs == 1 ? "" : "s");
+	fflush(stdout);
+	run_workers(&run, jobs);
+	pthread_mutex_destroy(&run.lock);
+	if (run.tty)
+		printf("\r\033[K");
+
+	json_t *results = json_array();
+	for (size_t i = 0; i < n; i++)
+		if (run.results[i] != NULL)
+			json_array_append_new(results, run.results[i]);
+	free(run.results);
+	/* One tshark process per batch file checks every capture; it may fail cases. */
+	int undecrypted = kx_capture_check(opt->output, results, err, sizeof err);
+	if (undecrypted < 0)
+		printf("capture check not run: %s\n", err);
+	else
+		printf("%s%s\n", err, undecrypted > 0 ? " (failed captures are listed below)" : "");
+	json_object_set_new(report, "duration_ms", json_real(now_ms() - t0));
+	json_object_set_new(report, "cases", results);
+	struct kx_report_counts counts;
+	kx_report_summarize(report, &counts);
+	int status = counts.unmet == 0 && counts.cases == n ? KX_EXIT_OK : KX_EXIT_FAILED;
+	if (run.setup_error[0] != '\0') {
+		fprintf(stderr, "kxconform run: %s\n", run.setup_error);
+		status = KX_EXIT_USAGE;
+	}
+	int written = kx_report_write_all(report, opt->output, err, sizeof err) == 0;
+	if (!written) {
+		fprintf(stderr, "kxconform run: no report was written: %s\n", err);
+		status = KX_EXIT_USAGE;
+	}
+	print_summary(report, &counts, opt->output, written);
+	json_decref(report);
+	return status;
 }
 
 int kx_cmd_run(int argc, char **argv)
@@ -474,75 +536,30 @@ int kx_cmd_run(int argc, char **argv)
 		return KX_EXIT_USAGE;
 	}
 	warn_unmatched_expectations(&opt, &expect, &suite);
-	if (check_filters(&opt, &suite) != 0) {
-		kx_suite_free(&suite);
-		kx_expectations_free(&expect);
-		return KX_EXIT_USAGE;
-	}
 	size_t *cases = calloc(suite.n_cases + 1, sizeof *cases), n = 0;
 	for (size_t i = 0; cases != NULL && i < suite.n_cases; i++)
 		if (selected(&opt, suite.cases[i].id))
 			cases[n++] = i;
-	if (opt.list) {
+	int status = KX_EXIT_OK, lock = -1;
+	if (cases == NULL || check_filters(&opt, &suite) != 0) {
+		status = KX_EXIT_USAGE;
+	} else if (opt.list) {
 		for (size_t i = 0; i < n; i++)
 			printf("%s\n", suite.cases[cases[i]].id);
-		free(cases);
-		kx_suite_free(&suite);
-		kx_expectations_free(&expect);
-		return KX_EXIT_OK;
-	}
-	/* One pool started here says early and once what is wrong with a driver. */
-	if (kx_pool_start_all(&pool, err, sizeof err) != 0 ||
-	    kx_capture_begin(opt.output, err, sizeof err) != 0) {
-		fprintf(stderr, "kxconform run: %s\n", err);
-		kx_pool_stop(&pool);
-		free(cases);
-		kx_suite_free(&suite);
-		kx_expectations_free(&expect);
-		return KX_EXIT_USAGE;
-	}
-	int jobs = worker_count(&opt, n, pool.n);
-	time_t started = time(NULL);
-	double t0 = now_ms();
-	json_t *report = run_header(&pool, &opt, started, jobs);
-	kx_pool_stop(&pool);
-
-	struct run run = {.opt = &opt, .suite = &suite, .expect = &expect, .cases = cases, .n = n,
-			  .results = calloc(n + 1, sizeof(json_t *)), .tty = isatty(STDOUT_FILENO)};
-	pthread_mutex_init(&run.lock, NULL);
-	printf("kxconform run: %zu cases on %d job%s\n", n, jobs, jobs == 1 ? "" : "s");
-	fflush(stdout);
-	run_workers(&run, jobs);
-	pthread_mutex_destroy(&run.lock);
-	if (run.tty)
-		printf("\r\033[K");
-
-	json_t *results = json_array();
-	for (size_t i = 0; i < n; i++)
-		if (run.results[i] != NULL)
-			json_array_append_new(results, run.results[i]);
-	free(run.results);
-	/* One tshark process per batch file checks every capture; it may fail cases. */
-	int undecrypted = kx_capture_check(opt.output, results, err, sizeof err);
-	if (undecrypted < 0)
-		printf("capture check not run: %s\n", err);
-	else
-		printf("%s%s\n", err, undecrypted > 0 ? " (failed captures are listed below)" : "");
-	json_object_set_new(report, "duration_ms", json_real(now_ms() - t0));
-	json_object_set_new(report, "cases", results);
-	struct kx_report_counts counts;
-	kx_report_summarize(report, &counts);
-	int status = counts.unmet == 0 && counts.cases == n ? KX_EXIT_OK : KX_EXIT_FAILED;
-	if (run.setup_error[0] != '\0') {
-		fprintf(stderr, "kxconform run: %s\n", run.setup_error);
-		status = KX_EXIT_USAGE;
-	}
-	if (kx_report_write_all(report, opt.output, err, sizeof err) != 0) {
+	} else if ((lock = kx_output_lock(opt.output, "run", err, sizeof err)) < 0 ||
+	           kx_output_clear(opt.output, 1, err, sizeof err) != 0) {
+		/* Another run's files, or ones that cannot be removed, must not end up beside ours. */
 		fprintf(stderr, "kxconform run: %s\n", err);
 		status = KX_EXIT_USAGE;
+	} else {
+		status = run_cases(&opt, &suite, &expect, cases, n, &pool);
 	}
-	print_summary(report, &counts, opt.output);
-	json_decref(report);
+	/* A lost console (a full disk under a CI log) is a failure to say so, not silence. */
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "kxconform run: cannot write the standard output: %s\n", strerror(errno ? errno : EIO));
+		status = KX_EXIT_USAGE;
+	}
+	kx_output_unlock(lock);
 	free(cases);
 	kx_suite_free(&suite);
 	kx_expectations_free(&expect);
