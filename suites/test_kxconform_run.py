@@ -3,7 +3,9 @@ reference backends, checked from its report so that a pairing, a scenario,
 a variant or a cross-check that went missing fails a test."""
 import base64
 import json
+import os
 import re
+import signal
 import subprocess
 import sys
 import textwrap
@@ -348,3 +350,82 @@ def test_a_driver_that_recovers_is_not_given_up(kxconform, tmp_path):
     assert not any("times in a row" in c["diagnosis"] for c in report["cases"])
     assert report["cases"][0]["result"] == "error" and "no answer in time" in report["cases"][0]["diagnosis"]
     assert all(c["met"] for c in report["cases"][1:]), result.stdout
+
+
+def slow_driver(tmp_path):
+    """The OpenSSL reference driver behind a proxy that waits 60 ms before each request: a run
+    of a few dozen cases lasts seconds, long enough to be interrupted half-way."""
+    path = tmp_path / "slow-openssl"
+    path.write_text("#!%s\n" % sys.executable + textwrap.dedent('''
+        import subprocess, sys, time
+        real = subprocess.Popen([%r], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        print(real.stdout.readline().strip(), flush=True)
+        for line in sys.stdin:
+            time.sleep(0.06)
+            real.stdin.write(line)
+            real.stdin.flush()
+            if '"bye"' in line:
+                break
+            print(real.stdout.readline().strip(), flush=True)
+        ''' % str(built("kx-driver-openssl"))), encoding="utf-8")
+    path.chmod(0o755)
+    return path
+
+
+def processes_running(path):
+    """Pids of live processes whose command line names path."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        try:
+            with open("/proc/%s/cmdline" % entry, "rb") as f:
+                if str(path).encode() in f.read():
+                    pids.append(int(entry))
+        except (OSError, ValueError):
+            pass
+    return pids
+
+
+@pytest.mark.parametrize("how", ["SIGINT", "SIGTERM", "Ctrl-C"])
+def test_an_interrupted_run_stops_and_says_so(kxconform, tmp_path, how):
+    import jsonschema
+    slow = slow_driver(tmp_path)
+    out = tmp_path / "out"
+    # A report of another run is there first: it must not survive beside this one's captures.
+    assert run(kxconform, "--filter", "connection.tls.openssl-openssl", "--output", out).returncode == 0
+    args = [str(kxconform), "run", "--driver", "slow=%s" % slow, "--filter", "psk.*", "--jobs", "1",
+            "--output", str(out)]
+    total = len(run(kxconform, *args[2:], "--list").stdout.split())
+    # Ctrl-C in a terminal signals the whole foreground process group, drivers included.
+    process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               start_new_session=how == "Ctrl-C")
+    time.sleep(1.5)
+    assert process.poll() is None, "the run ended before the signal: make it slower"
+    signalled = time.monotonic()
+    if how == "Ctrl-C":
+        os.killpg(process.pid, signal.SIGINT)
+    else:
+        process.send_signal(getattr(signal, how))
+    stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stdout[-2000:] + stderr
+    assert time.monotonic() - signalled < 5
+    assert "interrupted by %s" % ("SIGTERM" if how == "SIGTERM" else "SIGINT") in stderr
+    report = json.loads((out / "reports" / "report.json").read_text(encoding="utf-8"))
+    schema = json.loads((ROOT / "docs" / "report.schema.json").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator(schema).validate(report)
+    assert report["interrupted"] is True
+    assert 1 <= report["summary"]["cases"] < total
+    assert all(c["met"] for c in report["cases"]), [c["diagnosis"] for c in report["cases"] if not c["met"]]
+    assert all(c["id"].startswith("psk.") for c in report["cases"])
+    captures = {p.name for p in (out / "captures").iterdir()}
+    assert not any(name.startswith("connection.") for name in captures)
+    assert "interrupted" in (out / "reports" / "index.html").read_text(encoding="utf-8")
+    # A merge of an interrupted shard is incomplete, and says so.
+    merge = subprocess.run([str(kxconform), "merge", "--output", str(tmp_path / "merged"),
+                            str(out / "reports" / "report.json")], capture_output=True, text=True, timeout=60)
+    assert merge.returncode == 1 and "interrupted" in merge.stderr
+    assert json.loads((tmp_path / "merged" / "reports" / "report.json").read_text())["interrupted"] is True
+    # Every driver was ended.
+    deadline = time.monotonic() + 5
+    while processes_running(slow) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert processes_running(slow) == []

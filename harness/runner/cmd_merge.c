@@ -20,8 +20,9 @@ static void usage(FILE *out)
 		     "Joins the reports of a sharded run into DIR/reports/ (default: .): report.json,\n"
 		     "junit.xml and index.html, with the summary recomputed.\n"
 		     "\n"
-		     "Exit status: 0 every merged case met its expectation; 1 one did not; 2 a report\n"
-		     "is unreadable, of another version, or repeats a case.\n");
+		     "Exit status: 0 every merged case met its expectation; 1 one did not, or a report\n"
+		     "is of an interrupted run; 2 a report is unreadable, of another version, or\n"
+		     "repeats a case, or the output directory is in use or cannot be written.\n");
 }
 
 /* Appends the cases of one report; 0, or -1 with err. */
@@ -66,6 +67,9 @@ static int add_report(json_t *merged, const char *path, char *err, size_t errlen
 		json_array_append(cases, c);
 	}
 	json_array_append_new(json_object_get(merged, "merged_from"), json_string(path));
+	/* One interrupted shard makes the whole incomplete. */
+	if (json_is_true(json_object_get(report, "interrupted")))
+		json_object_set_new(merged, "interrupted", json_true());
 	json_decref(report);
 	return 0;
 }
@@ -120,6 +124,11 @@ int kx_cmd_merge(int argc, char **argv)
 	struct kx_report_counts n;
 	kx_report_summarize(merged, &n);
 	int status = n.unmet == 0 ? KX_EXIT_OK : KX_EXIT_FAILED;
+	if (json_is_true(json_object_get(merged, "interrupted"))) {
+		fprintf(stderr, "kxconform merge: a report was of an interrupted run: the merged report is incomplete "
+		                "and says so\n");
+		status = KX_EXIT_FAILED;
+	}
 	int lock = kx_output_lock(output, "merge", err, sizeof err);
 	if (lock < 0 || kx_output_clear(output, 0, err, sizeof err) != 0 ||
 	    kx_report_write_all(merged, output, err, sizeof err) != 0) {

@@ -21,6 +21,8 @@
 #include <fnmatch.h>
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,7 +81,11 @@ static void usage(FILE *out)
 		"\n"
 		"Case ids read SCENARIO.TRANSPORT.INITIATOR-TERMINATOR[.VARIANT].\n"
 		"Exit status: 0 every case met its expectation; 1 a case did not; 2 usage or\n"
-		"set-up error (unreadable suite or expectations, a driver that cannot start).\n",
+		"set-up error (unreadable suite or expectations, a driver that cannot start,\n"
+		"an output directory in use or reports that cannot be written); 130 interrupted\n"
+		"(SIGINT or SIGTERM: no case starts after it, the drivers are stopped, and the\n"
+		"report holds the cases that finished before it, marked \"interrupted\"; a second\n"
+		"signal ends the process at once).\n",
 		KX_DEFAULT_SUITE);
 }
 
@@ -239,6 +245,41 @@ static double now_ms(void)
 	return (double)tv.tv_sec * 1000.0 + (double)tv.tv_usec / 1000.0;
 }
 
+/* The signal (SIGINT or SIGTERM) that interrupted the run, 0 while none has: set by the
+ * handler, read by the workers between cases. A lock-free atomic, so both are safe. */
+static atomic_int interrupted_by;
+
+static void on_interrupt(int sig)
+{
+	atomic_store(&interrupted_by, sig);
+}
+
+/* SIGINT and SIGTERM stop the run between cases (a case in flight ends, bounded by --timeout, and
+ * is left out); SA_RESETHAND lets a second one end the process at once, for someone who will not
+ * wait even that long. */
+static void catch_interrupts(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_interrupt;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESETHAND;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+/* Whether the run was interrupted, fixed from now on: later SIGINT and SIGTERM stay pending until
+ * the process ends, so the report says what the exit status says. */
+static int interrupted_for_good(void)
+{
+	sigset_t both;
+	sigemptyset(&both);
+	sigaddset(&both, SIGINT);
+	sigaddset(&both, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &both, NULL);
+	return atomic_load(&interrupted_by);
+}
+
 /* Shared by the worker threads; everything below `lock` is guarded by it. */
 struct run {
 	const struct options *opt;
@@ -339,7 +380,7 @@ static void *worker(void *arg)
 	for (;;) {
 		int before[KX_MAX_DRIVERS];
 		pthread_mutex_lock(&run->lock);
-		size_t i = run->setup_error[0] == '\0' ? run->next++ : run->n;
+		size_t i = run->setup_error[0] == '\0' && !atomic_load(&interrupted_by) ? run->next++ : run->n;
 		/* The run's count, not this worker's: a hung driver hangs on every worker at once. */
 		memcpy(pool.timeouts, run->timeouts, sizeof pool.timeouts);
 		pthread_mutex_unlock(&run->lock);
@@ -359,6 +400,13 @@ static void *worker(void *arg)
 			/* Every case that ran gets a capture, failed ones included. */
 			struct kx_relay relay;
 			result = kx_case_run(&pool, c, run->expect->claimed_reading, &relay);
+			if (atomic_load(&interrupted_by)) {
+				/* Ctrl-C reaches the drivers too (one process group): what the case
+				 * saw after the signal is no verdict, so it is left out. */
+				json_decref(result);
+				kx_relay_free(&relay);
+				break;
+			}
 			if (kx_capture_case(run->opt->output, i, c->id, &relay, result, err, sizeof err) != 0)
 				fprintf(stderr, "kxconform run: capture of %s: %s\n", c->id, err);
 			kx_relay_free(&relay);
@@ -456,6 +504,29 @@ static void print_summary(json_t *report, const struct kx_report_counts *n, cons
 	printf("captures: %s/captures/ (<case-id>.pcapng and .keylog; open a .pcapng in Wireshark as it is)\n", output);
 }
 
+/* One tshark process per batch file checks every capture, and may fail cases. It works on a
+ * copy: a Ctrl-C during the check kills tshark too, and its verdicts would then be noise. */
+static void check_captures(const struct options *opt, json_t **results)
+{
+	char err[1024];
+	json_t *checked = json_deep_copy(*results);
+	if (atomic_load(&interrupted_by) || checked == NULL) {
+		json_decref(checked);
+		return;
+	}
+	int undecrypted = kx_capture_check(opt->output, checked, err, sizeof err);
+	if (atomic_load(&interrupted_by)) {
+		json_decref(checked);
+		return;
+	}
+	if (undecrypted < 0)
+		printf("capture check not run: %s\n", err);
+	else
+		printf("%s%s\n", err, undecrypted > 0 ? " (failed captures are listed below)" : "");
+	json_decref(*results);
+	*results = checked;
+}
+
 /* Runs the selected cases into opt->output (locked and cleared by the caller) and writes the
  * reports; the exit status. */
 static int run_cases(const struct options *opt, const struct kx_suite *suite, const struct kx_expectations *expect,
@@ -479,6 +550,7 @@ static int run_cases(const struct options *opt, const struct kx_suite *suite, co
 	pthread_mutex_init(&run.lock, NULL);
 	printf("kxconform run: %zu cases on %d job%s\n", n, jobs, jobs == 1 ? "" : "s");
 	fflush(stdout);
+	catch_interrupts();
 	run_workers(&run, jobs);
 	pthread_mutex_destroy(&run.lock);
 	if (run.tty)
@@ -489,18 +561,20 @@ static int run_cases(const struct options *opt, const struct kx_suite *suite, co
 		if (run.results[i] != NULL)
 			json_array_append_new(results, run.results[i]);
 	free(run.results);
-	/* One tshark process per batch file checks every capture; it may fail cases. */
-	int undecrypted = kx_capture_check(opt->output, results, err, sizeof err);
-	if (undecrypted < 0)
-		printf("capture check not run: %s\n", err);
-	else
-		printf("%s%s\n", err, undecrypted > 0 ? " (failed captures are listed below)" : "");
+	check_captures(opt, &results);
+	int interrupted = interrupted_for_good();
 	json_object_set_new(report, "duration_ms", json_real(now_ms() - t0));
 	json_object_set_new(report, "cases", results);
+	if (interrupted)
+		json_object_set_new(report, "interrupted", json_true());
 	struct kx_report_counts counts;
 	kx_report_summarize(report, &counts);
 	int status = counts.unmet == 0 && counts.cases == n ? KX_EXIT_OK : KX_EXIT_FAILED;
-	if (run.setup_error[0] != '\0') {
+	if (interrupted) {
+		fprintf(stderr, "kxconform run: interrupted by %s: %zu of %zu cases ran; the report holds them and says "
+		        "it was interrupted\n", interrupted == SIGINT ? "SIGINT" : "SIGTERM", counts.cases, n);
+		status = KX_EXIT_INTERRUPTED;
+	} else if (run.setup_error[0] != '\0') {
 		fprintf(stderr, "kxconform run: %s\n", run.setup_error);
 		status = KX_EXIT_USAGE;
 	}
@@ -555,7 +629,7 @@ int kx_cmd_run(int argc, char **argv)
 		status = run_cases(&opt, &suite, &expect, cases, n, &pool);
 	}
 	/* A lost console (a full disk under a CI log) is a failure to say so, not silence. */
-	if (fflush(stdout) != 0 || ferror(stdout)) {
+	if ((fflush(stdout) != 0 || ferror(stdout)) && status != KX_EXIT_INTERRUPTED) {
 		fprintf(stderr, "kxconform run: cannot write the standard output: %s\n", strerror(errno ? errno : EIO));
 		status = KX_EXIT_USAGE;
 	}
