@@ -6,6 +6,7 @@ import fcntl
 import json
 import os
 import pty
+import re
 import resource
 import signal
 import subprocess
@@ -339,3 +340,28 @@ def test_a_report_that_cannot_be_written_is_said_and_none_is_left(kxconform, tmp
         lost = subprocess.run([str(kxconform), "run", "--filter", "psk.tls.openssl-openssl", "--output",
                                str(tmp_path / "b")], stdout=full_device, stderr=subprocess.PIPE, text=True)
     assert lost.returncode == 2 and "cannot write the standard output" in lost.stderr
+
+
+def test_make_conformance_takes_the_vendor_inputs(tmp_path):
+    """DRIVERS, EXPECT, OUTPUT, FILTER and JOBS reach `kxconform vectors` and `kxconform run`."""
+    from conftest import BUILD
+    expect = tmp_path / "expect.json"
+    expect.write_text(json.dumps({"disabled": {"psk.tls.mine-mine.wrong-psk": "not in our product"}}),
+                      encoding="utf-8")
+    out = tmp_path / "out"
+    # Variables of an enclosing `make test` must not leak into this make.
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES")}
+    result = subprocess.run(
+        ["make", "-C", str(ROOT), "conformance", "BUILD_DIR=%s" % BUILD,
+         "DRIVERS=mine=%s" % built("kx-driver-openssl"), "EXPECT=%s" % expect, "OUTPUT=%s" % out,
+         "FILTER=psk.tls.mine-mine psk.tls.mine-mine.wrong-psk", "JOBS=1"],
+        capture_output=True, text=True, timeout=600, env=env)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert re.search(r"; mine (\d+)/\1 passed;", result.stdout)  # the vectors ran on the given driver
+    report = report_of(out)
+    assert [d["name"] for d in report["drivers"]] == ["mine"]
+    assert report["jobs"] == 1 and report["expectations"] == str(expect)
+    cases = {c["id"]: c for c in report["cases"]}
+    assert sorted(cases) == ["psk.tls.mine-mine", "psk.tls.mine-mine.wrong-psk"]
+    assert cases["psk.tls.mine-mine.wrong-psk"]["expectation"] == "disabled"
+    assert cases["psk.tls.mine-mine"]["result"] == "pass"
