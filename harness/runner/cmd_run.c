@@ -364,6 +364,15 @@ static void progress(struct run *run, const char *id, json_t *result)
 	fflush(stdout);
 }
 
+/* After a Ctrl-C, which the drivers received too, a driver that dies of it on the way out is no
+ * news: giving each a cause keeps kx_driver_stop from reporting it as a fault. */
+static void interrupted_drivers(struct kx_driver_pool *pool)
+{
+	for (size_t d = 0; d < pool->n; d++)
+		if (pool->running[d] && pool->procs[d].failure[0] == '\0')
+			snprintf(pool->procs[d].failure, sizeof pool->procs[d].failure, "the run was interrupted");
+}
+
 static void *worker(void *arg)
 {
 	struct run *run = arg;
@@ -421,6 +430,8 @@ static void *worker(void *arg)
 		progress(run, c->id, result);
 		pthread_mutex_unlock(&run->lock);
 	}
+	if (atomic_load(&interrupted_by))
+		interrupted_drivers(&pool);
 	kx_pool_stop(&pool);
 	return NULL;
 }
