@@ -26,12 +26,24 @@ test: build-deps-test $(BUILD_DIR)/CMakeCache.txt
 	ctest --test-dir $(BUILD_DIR) --output-on-failure
 	$(PYTHON) -m pytest suites
 
+# A vendor's inputs to `make conformance` (README.md, "Your inputs to make conformance"), each
+# optional: DRIVERS="NAME=PATH ..." (space-separated; exactly the drivers of both steps, so list
+# openssl and wolfssl beside your own to pair it with them), EXPECT=FILE, OUTPUT=DIR,
+# FILTER="GLOB ..." (space-separated; the run only: the vectors are always all checked) and
+# JOBS=N (the run's --jobs, and the build's parallelism). Each word is passed quoted, so globs
+# reach kxconform unexpanded; a path cannot hold a space.
+quote = '$(subst ','\'',$(1))'
+VECTORS_ARGS = $(foreach d,$(DRIVERS),--driver $(call quote,$(d)))
+RUN_ARGS = $(VECTORS_ARGS) $(if $(EXPECT),--expect $(call quote,$(EXPECT))) \
+	$(if $(OUTPUT),--output $(call quote,$(OUTPUT))) $(foreach f,$(FILTER),--filter $(call quote,$(f))) \
+	$(if $(filter command line,$(origin JOBS)),--jobs $(call quote,$(JOBS)))
+
 # The conformance run a vendor's CI calls: the vectors, then the scenario
 # matrix; both run even when the first fails, and the worse status is returned.
 conformance: build-deps-conformance $(BUILD_DIR)/CMakeCache.txt
 	cmake --build $(BUILD_DIR) -j $(JOBS)
-	@$(BUILD_DIR)/kxconform vectors; vectors=$$?; \
-	$(BUILD_DIR)/kxconform run; run=$$?; \
+	@$(BUILD_DIR)/kxconform vectors $(VECTORS_ARGS); vectors=$$?; \
+	$(BUILD_DIR)/kxconform run $(RUN_ARGS); run=$$?; \
 	exit $$(( vectors > run ? vectors : run ))
 
 # The whole harness under ASan+UBSan in build-sanitize/: unit tests, vectors,

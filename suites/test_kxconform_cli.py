@@ -1,12 +1,18 @@
 """End-to-end tests of the run's command line: shards and their merge,
 the expectations file (disabled cases, expected failures, a claimed key
-identifier reading), progress on a terminal, and set-up errors."""
+identifier reading), progress on a terminal, set-up errors, the worker count,
+and the output directory (locked, cleared, written whole or not at all)."""
+import fcntl
 import json
 import os
 import pty
+import re
+import resource
+import signal
 import subprocess
 import sys
 import textwrap
+import time
 
 from conftest import ROOT, built
 
@@ -179,3 +185,207 @@ def test_driver_crashing_on_open_is_an_error_never_a_met_skip(kxconform, tmp_pat
     assert cases and all(c["result"] == "error" and not c["met"] for c in cases), \
         [(c["id"], c["result"]) for c in cases if c["result"] != "error"]
     assert all("signal 11" in c["diagnosis"] for c in cases)
+
+
+def test_unknown_options_and_stray_arguments_are_named(kxconform):
+    for args in (["--bogus"], ["--bogus", "psk.*"], ["--list", "--bogus"]):
+        result = kx(kxconform, "run", *args)
+        assert result.returncode == 2, args
+        assert "unknown option --bogus" in result.stderr and "needs a value" not in result.stderr, args
+    stray = kx(kxconform, "run", "psk.tls.openssl-openssl")
+    assert stray.returncode == 2 and 'unexpected argument "psk.tls.openssl-openssl"' in stray.stderr
+    missing = kx(kxconform, "run", "--filter")
+    assert missing.returncode == 2 and "--filter needs a value" in missing.stderr
+    merge = kx(kxconform, "merge", "--bogus", "report.json")
+    assert merge.returncode == 2 and "unknown option --bogus" in merge.stderr
+    merge = kx(kxconform, "merge", "report.json", "--output")
+    assert merge.returncode == 2 and "--output needs a value" in merge.stderr
+
+
+def test_option_limits_are_in_the_messages(kxconform):
+    for bad in ("0", "1025", "3x", ""):
+        jobs = kx(kxconform, "run", "--jobs", bad)
+        assert jobs.returncode == 2 and "--jobs takes a whole number from 1 to 1024" in jobs.stderr, bad
+    filters = kx(kxconform, "run", "--list", *["--filter", "psk.*"] * 17)
+    assert filters.returncode == 2 and "at most 16 --filter" in filters.stderr
+    assert kx(kxconform, "run", "--list", *["--filter", "psk.*"] * 16).returncode == 0
+    shard = kx(kxconform, "run", "--shard", "4/3")
+    assert shard.returncode == 2 and "1 <= K <= N" in shard.stderr
+    timeout = kx(kxconform, "run", "--timeout", "5s")
+    assert timeout.returncode == 2 and "--timeout takes milliseconds" in timeout.stderr
+    drivers = kx(kxconform, "run", *["--driver", "x=/bin/true"] * 9)
+    assert drivers.returncode == 2 and "at most 8 --driver" in drivers.stderr
+
+
+def test_a_filter_that_matches_nothing_is_a_usage_error(kxconform, tmp_path):
+    for listing in ([], ["--list"]):
+        result = kx(kxconform, "run", *listing, "--filter", "psk.tcp.*", "--output", tmp_path)
+        assert result.returncode == 2, listing
+        assert "no case matches --filter 'psk.tcp.*'" in result.stderr, listing
+    assert not (tmp_path / "reports").exists()
+    one = kx(kxconform, "run", "--list", "--filter", "psk.tcp.*", "--filter", "psk.tls.openssl-openssl")
+    assert one.returncode == 0 and one.stdout.split() == ["psk.tls.openssl-openssl"]
+
+
+def test_expectations_that_match_no_case_are_warned_about(kxconform, tmp_path):
+    expect = tmp_path / "expect.json"
+    expect.write_text(json.dumps({
+        "disabled": {"psk.dtsl.*": "a typo"},
+        "expected_failures": {"psk.tls.openssl-openssl": "real", "renamed.tls.*": "gone from the suite"},
+    }), encoding="utf-8")
+    result = kx(kxconform, "run", "--list", "--filter", "psk.tls.*", "--expect", expect)
+    assert result.returncode == 0
+    assert '"disabled" entry "psk.dtsl.*" matches no case' in result.stderr
+    assert '"expected_failures" entry "renamed.tls.*" matches no case' in result.stderr
+    assert "psk.tls.openssl-openssl" not in result.stderr
+    assert "expect.json" in result.stderr
+
+
+def test_more_jobs_than_the_old_64_thread_array(kxconform, tmp_path):
+    """--jobs defaults to the cores, uncapped, and the workers were a fixed array of 64: a big
+    machine overflowed it. 100 jobs on a run of more than 100 cases must simply work."""
+    ids = kx(kxconform, "run", "--list", "--filter", "*.tls.*").stdout.split()
+    assert len(ids) > 100
+    result = kx(kxconform, "run", "--jobs", "100", "--filter", "*.tls.*", "--output", tmp_path)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr
+    assert "%d cases on 100 jobs" % len(ids) in result.stdout
+    report = report_of(tmp_path)
+    assert report["jobs"] == 100 and report["summary"]["cases"] == len(ids)
+    # Never more workers than cases.
+    few = kx(kxconform, "run", "--jobs", "1024", "--filter", "psk.tls.*-openssl", "--output", tmp_path / "few")
+    assert few.returncode == 0 and report_of(tmp_path / "few")["jobs"] == len(
+        kx(kxconform, "run", "--list", "--filter", "psk.tls.*-openssl").stdout.split())
+
+
+def test_jobs_fit_the_open_file_limit(kxconform, tmp_path):
+    """Each worker holds its drivers' pipes: with a low open-file limit the run uses fewer
+    workers, and says so, rather than failing to start drivers."""
+    def low_limit():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (200, 200))
+    result = subprocess.run([str(kxconform), "run", "--jobs", "100", "--filter", "*.tls.*", "--output",
+                             str(tmp_path)], capture_output=True, text=True, timeout=300, preexec_fn=low_limit)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr
+    assert "open-file limit (200)" in result.stderr
+    assert 1 <= report_of(tmp_path)["jobs"] < 100
+
+
+def hanging_driver(tmp_path):
+    """A driver whose hello is valid and which then never answers: a run with it lasts its --timeout."""
+    path = tmp_path / "hang"
+    path.write_text("#!%s\n" % sys.executable + textwrap.dedent('''
+        import json, sys
+        caps = {"operations": [], "scenarios": ["psk"], "roles": ["client", "server"], "transports": ["tls"],
+                "suites": {"tls": ["0x00AE"]}}
+        print(json.dumps({"type": "hello", "protocol": 1, "driver": "hang", "capabilities": caps}), flush=True)
+        for line in sys.stdin:
+            pass
+        '''), encoding="utf-8")
+    path.chmod(0o755)
+    return path
+
+
+def test_a_second_run_into_the_same_output_is_refused(kxconform, tmp_path):
+    out = tmp_path / "out"
+    first = subprocess.Popen([str(kxconform), "run", "--driver", "hang=%s" % hanging_driver(tmp_path),
+                              "--filter", "psk.tls.hang-hang", "--timeout", "3000", "--output", str(out)],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lock = out / ".kxconform.lock"
+    deadline = time.monotonic() + 10
+    while not (lock.exists() and lock.read_text().startswith("%d " % first.pid)):
+        assert time.monotonic() < deadline and first.poll() is None, "the first run never took the lock"
+        time.sleep(0.05)
+    second = kx(kxconform, "run", "--filter", "psk.tls.openssl-openssl", "--output", out)
+    assert second.returncode == 2
+    assert "is in use by another kxconform (pid %d, `kxconform run`" % first.pid in second.stderr
+    assert first.poll() is None, "the first run ended before the checks: make it longer"
+    first.communicate(timeout=60)
+    assert first.returncode == 1
+    assert report_of(out)["cases"][0]["id"] == "psk.tls.hang-hang"
+    # The lock ends with its run (and no driver inherited it).
+    again = kx(kxconform, "run", "--filter", "psk.tls.openssl-openssl", "--output", out)
+    assert again.returncode == 0, again.stderr
+
+
+def test_a_second_merge_into_a_locked_output_is_refused(kxconform, tmp_path):
+    shard = tmp_path / "shard"
+    assert kx(kxconform, "run", "--filter", "psk.tls.openssl-openssl", "--output", shard).returncode == 0
+    out = tmp_path / "merged"
+    out.mkdir()
+    with open(out / ".kxconform.lock", "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        held.write("4242 kxconform run\n")
+        held.flush()
+        merge = kx(kxconform, "merge", "--output", out, shard / "reports" / "report.json")
+        assert merge.returncode == 2 and "pid 4242" in merge.stderr
+        assert not (out / "reports" / "report.json").exists()
+    merge = kx(kxconform, "merge", "--output", out, shard / "reports" / "report.json")
+    assert merge.returncode == 0, merge.stderr
+
+
+def test_a_new_run_clears_the_old_report_and_captures(kxconform, tmp_path):
+    assert kx(kxconform, "run", "--filter", "psk.tls.*-wolfssl", "--output", tmp_path).returncode == 0
+    old = {p.name for p in (tmp_path / "captures").iterdir()}
+    assert "psk.tls.openssl-wolfssl.pcapng" in old
+    (tmp_path / "captures" / "notes.txt").write_text("mine")
+    assert kx(kxconform, "run", "--filter", "psk.tls.openssl-openssl", "--output", tmp_path).returncode == 0
+    left = {p.name for p in (tmp_path / "captures").iterdir()}
+    assert left == {"all-cases.pcapng", "psk.tls.openssl-openssl.pcapng", "psk.tls.openssl-openssl.keylog",
+                    "notes.txt"}
+    assert [c["id"] for c in report_of(tmp_path)["cases"]] == ["psk.tls.openssl-openssl"]
+
+
+def test_a_report_that_cannot_be_written_is_said_and_none_is_left(kxconform, tmp_path):
+    """A full disk, modelled by a file size limit between the size of a capture and that of
+    report.json (SIGXFSZ ignored, so that the write fails with EFBIG as it would with ENOSPC)."""
+    args = ["run", "--filter", "psk.tls.openssl-openssl", "--output", tmp_path]
+    assert kx(kxconform, *args).returncode == 0
+    capture = max(p.stat().st_size for p in (tmp_path / "captures").iterdir())
+    report = (tmp_path / "reports" / "report.json").stat().st_size
+    assert report > capture + 600
+    limit = (capture + report) // 2
+
+    def small_disk():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    full = subprocess.run([str(kxconform), *map(str, args)], capture_output=True, text=True, timeout=300,
+                          preexec_fn=small_disk)
+    assert full.returncode == 2
+    assert "no report was written: cannot write %s/reports/.report.json.tmp: File too large" % tmp_path \
+        in full.stderr
+    assert "reports: none written" in full.stdout and "reports: %s" % tmp_path not in full.stdout
+    assert sorted(p.name for p in (tmp_path / "reports").iterdir()) == []  # neither the old report nor a part
+
+    # Reports in the way of a file, and a console on a full device.
+    (tmp_path / "reports").rmdir()
+    (tmp_path / "reports").write_text("in the way")
+    blocked = kx(kxconform, *args)
+    assert blocked.returncode == 2 and "no report was written" in blocked.stderr
+    with open("/dev/full", "w") as full_device:
+        lost = subprocess.run([str(kxconform), "run", "--filter", "psk.tls.openssl-openssl", "--output",
+                               str(tmp_path / "b")], stdout=full_device, stderr=subprocess.PIPE, text=True)
+    assert lost.returncode == 2 and "cannot write the standard output" in lost.stderr
+
+
+def test_make_conformance_takes_the_vendor_inputs(tmp_path):
+    """DRIVERS, EXPECT, OUTPUT, FILTER and JOBS reach `kxconform vectors` and `kxconform run`."""
+    from conftest import BUILD
+    expect = tmp_path / "expect.json"
+    expect.write_text(json.dumps({"disabled": {"psk.tls.mine-mine.wrong-psk": "not in our product"}}),
+                      encoding="utf-8")
+    out = tmp_path / "out"
+    # Variables of an enclosing `make test` must not leak into this make.
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES")}
+    result = subprocess.run(
+        ["make", "-C", str(ROOT), "conformance", "BUILD_DIR=%s" % BUILD,
+         "DRIVERS=mine=%s" % built("kx-driver-openssl"), "EXPECT=%s" % expect, "OUTPUT=%s" % out,
+         "FILTER=psk.tls.mine-mine psk.tls.mine-mine.wrong-psk", "JOBS=1"],
+        capture_output=True, text=True, timeout=600, env=env)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert re.search(r"; mine (\d+)/\1 passed;", result.stdout)  # the vectors ran on the given driver
+    report = report_of(out)
+    assert [d["name"] for d in report["drivers"]] == ["mine"]
+    assert report["jobs"] == 1 and report["expectations"] == str(expect)
+    cases = {c["id"]: c for c in report["cases"]}
+    assert sorted(cases) == ["psk.tls.mine-mine", "psk.tls.mine-mine.wrong-psk"]
+    assert cases["psk.tls.mine-mine.wrong-psk"]["expectation"] == "disabled"
+    assert cases["psk.tls.mine-mine"]["result"] == "pass"

@@ -3,10 +3,13 @@ reference backends, checked from its report so that a pairing, a scenario,
 a variant or a cross-check that went missing fails a test."""
 import base64
 import json
+import os
 import re
+import signal
 import subprocess
 import sys
 import textwrap
+import time
 
 import pytest
 
@@ -278,3 +281,151 @@ def test_case_time_limit_ends_a_slow_handshake(kxconform, tmp_path):
     assert case["result"] == "error"
     assert "did not end within the case's 400 ms limit" in case["diagnosis"]
     assert case["duration_ms"] < 2000
+
+
+def hanging_driver(tmp_path):
+    """A driver whose hello is valid (docs/driver-protocol.md) and which then never answers."""
+    path = tmp_path / "hang"
+    path.write_text("#!%s\n" % sys.executable + textwrap.dedent('''
+        import json, sys
+        caps = {"operations": [], "scenarios": ["psk"], "roles": ["client", "server"], "transports": ["tls"],
+                "suites": {"tls": ["0x00AE", "0xC0A8"]}}
+        print(json.dumps({"type": "hello", "protocol": 1, "driver": "hang", "implementation": "hangs after hello",
+                          "capabilities": caps}), flush=True)
+        for line in sys.stdin:
+            pass  # reads every request, answers none
+        '''), encoding="utf-8")
+    path.chmod(0o755)
+    return path
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_driver_that_hangs_is_given_up_after_three_timeouts(kxconform, tmp_path, jobs):
+    hang = hanging_driver(tmp_path)
+    drivers = ["--driver", "hang=%s" % hang, "--driver", "openssl=%s" % built("kx-driver-openssl")]
+    ids = run(kxconform, *drivers, "--filter", "psk.tls.*", "--list").stdout.split()
+    with_hang = [i for i in ids if "hang" in i]
+    assert len(with_hang) >= 12
+    timeout_s = 1.0
+    started = time.monotonic()
+    result = run(kxconform, *drivers, "--filter", "psk.tls.*", "--timeout", int(timeout_s * 1000), "--jobs", jobs,
+                 "--output", tmp_path, timeout=120)
+    elapsed = time.monotonic() - started
+    assert result.returncode == 1, result.stdout[-2000:] + result.stderr
+    # Each case with the hung driver used to wait the whole timeout: 18 s here. Three timeouts, not more.
+    assert elapsed < 3 * timeout_s + 3, elapsed
+    report = json.loads((tmp_path / "reports" / "report.json").read_text(encoding="utf-8"))
+    by_id = {c["id"]: c for c in report["cases"]}
+    assert all(by_id[i]["result"] == "pass" or by_id[i]["met"] for i in ids if "hang" not in i)
+    given_up = [by_id[i] for i in with_hang if "times in a row" in by_id[i]["diagnosis"]]
+    assert len(given_up) >= len(with_hang) - 3 * jobs
+    assert all(c["result"] == "error" and not c["met"] and c["duration_ms"] == 0 for c in given_up)
+    assert "driver hang stopped answering: it timed out (no answer within 1000 ms, --timeout) 3 times in a row" \
+        in given_up[0]["diagnosis"]
+    assert "driver hang stopped answering" in result.stdout  # the summary names the cause
+
+
+def test_a_driver_that_recovers_is_not_given_up(kxconform, tmp_path):
+    """Timeouts count in a row: a driver that hangs on one case and then answers is restarted as before."""
+    slow_once = tmp_path / "slow-once"
+    marker = tmp_path / "hung-once"
+    slow_once.write_text("#!%s\n" % sys.executable + textwrap.dedent('''
+        import os, subprocess, sys, time
+        real = subprocess.Popen([%r], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        print(real.stdout.readline().strip(), flush=True)
+        for line in sys.stdin:
+            if '"bye"' not in line and not os.path.exists(%r):
+                open(%r, "w").close()
+                time.sleep(30)
+            real.stdin.write(line)
+            real.stdin.flush()
+            if '"bye"' in line:
+                break
+            print(real.stdout.readline().strip(), flush=True)
+        ''' % (str(built("kx-driver-openssl")), str(marker), str(marker))), encoding="utf-8")
+    slow_once.chmod(0o755)
+    result = run(kxconform, "--driver", "vendor=%s" % slow_once, "--filter", "psk.tls.vendor-vendor*",
+                 "--timeout", "1000", "--jobs", "1", "--output", tmp_path, timeout=120)
+    report = json.loads((tmp_path / "reports" / "report.json").read_text(encoding="utf-8"))
+    assert not any("times in a row" in c["diagnosis"] for c in report["cases"])
+    assert report["cases"][0]["result"] == "error" and "no answer in time" in report["cases"][0]["diagnosis"]
+    assert all(c["met"] for c in report["cases"][1:]), result.stdout
+
+
+def slow_driver(tmp_path):
+    """The OpenSSL reference driver behind a proxy that waits 60 ms before each request: a run
+    of a few dozen cases lasts seconds, long enough to be interrupted half-way."""
+    path = tmp_path / "slow-openssl"
+    path.write_text("#!%s\n" % sys.executable + textwrap.dedent('''
+        import subprocess, sys, time
+        real = subprocess.Popen([%r], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        print(real.stdout.readline().strip(), flush=True)
+        for line in sys.stdin:
+            time.sleep(0.06)
+            real.stdin.write(line)
+            real.stdin.flush()
+            if '"bye"' in line:
+                break
+            print(real.stdout.readline().strip(), flush=True)
+        ''' % str(built("kx-driver-openssl"))), encoding="utf-8")
+    path.chmod(0o755)
+    return path
+
+
+def processes_running(path):
+    """Pids of live processes whose command line names path."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        try:
+            with open("/proc/%s/cmdline" % entry, "rb") as f:
+                if str(path).encode() in f.read():
+                    pids.append(int(entry))
+        except (OSError, ValueError):
+            pass
+    return pids
+
+
+@pytest.mark.parametrize("how", ["SIGINT", "SIGTERM", "Ctrl-C"])
+def test_an_interrupted_run_stops_and_says_so(kxconform, tmp_path, how):
+    import jsonschema
+    slow = slow_driver(tmp_path)
+    out = tmp_path / "out"
+    # A report of another run is there first: it must not survive beside this one's captures.
+    assert run(kxconform, "--filter", "connection.tls.openssl-openssl", "--output", out).returncode == 0
+    args = [str(kxconform), "run", "--driver", "slow=%s" % slow, "--filter", "psk.*", "--jobs", "1",
+            "--output", str(out)]
+    total = len(run(kxconform, *args[2:], "--list").stdout.split())
+    # Ctrl-C in a terminal signals the whole foreground process group, drivers included.
+    process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               start_new_session=how == "Ctrl-C")
+    time.sleep(1.5)
+    assert process.poll() is None, "the run ended before the signal: make it slower"
+    signalled = time.monotonic()
+    if how == "Ctrl-C":
+        os.killpg(process.pid, signal.SIGINT)
+    else:
+        process.send_signal(getattr(signal, how))
+    stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stdout[-2000:] + stderr
+    assert time.monotonic() - signalled < 5
+    assert "interrupted by %s" % ("SIGTERM" if how == "SIGTERM" else "SIGINT") in stderr
+    report = json.loads((out / "reports" / "report.json").read_text(encoding="utf-8"))
+    schema = json.loads((ROOT / "docs" / "report.schema.json").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator(schema).validate(report)
+    assert report["interrupted"] is True
+    assert 1 <= report["summary"]["cases"] < total
+    assert all(c["met"] for c in report["cases"]), [c["diagnosis"] for c in report["cases"] if not c["met"]]
+    assert all(c["id"].startswith("psk.") for c in report["cases"])
+    captures = {p.name for p in (out / "captures").iterdir()}
+    assert not any(name.startswith("connection.") for name in captures)
+    assert "interrupted" in (out / "reports" / "index.html").read_text(encoding="utf-8")
+    # A merge of an interrupted shard is incomplete, and says so.
+    merge = subprocess.run([str(kxconform), "merge", "--output", str(tmp_path / "merged"),
+                            str(out / "reports" / "report.json")], capture_output=True, text=True, timeout=60)
+    assert merge.returncode == 1 and "interrupted" in merge.stderr
+    assert json.loads((tmp_path / "merged" / "reports" / "report.json").read_text())["interrupted"] is True
+    # Every driver was ended.
+    deadline = time.monotonic() + 5
+    while processes_running(slow) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert processes_running(slow) == []

@@ -3,6 +3,8 @@
 
 #include "runner/commands.h"
 
+#include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -53,8 +55,32 @@ int kx_cli_list_option(const char *arg, const char *name, const char *value, con
 
 int kx_cli_int(const char *value, int min, int max, int *out)
 {
-	*out = atoi(value);
-	return *out >= min && *out <= max;
+	/* Whole text or nothing: "5s" or "1e3" must not quietly read as 5 or 1. */
+	char *end;
+	errno = 0;
+	long n = strtol(value, &end, 10);
+	if (end == value || *end != '\0' || errno == ERANGE || n < min || n > max)
+		return 0;
+	*out = (int)n;
+	return 1;
+}
+
+int kx_cli_error(const char *command, const char *fmt, ...)
+{
+	va_list args;
+	fprintf(stderr, "kxconform %s: ", command);
+	va_start(args, fmt);
+	vfprintf(stderr, fmt, args);
+	va_end(args);
+	fprintf(stderr, "\n(`kxconform %s --help` lists the options)\n", command);
+	return -1;
+}
+
+int kx_cli_unknown(const char *command, const char *arg)
+{
+	if (arg[0] == '-')
+		return kx_cli_error(command, "unknown option %s", arg);
+	return kx_cli_error(command, "unexpected argument \"%s\": this command takes options only", arg);
 }
 
 void kx_cli_pki_dir(const char *given, char *pki, size_t len)

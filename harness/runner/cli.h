@@ -46,8 +46,17 @@ int kx_cli_string_option(const struct kx_cli_string *options, size_t n, const ch
 int kx_cli_list_option(const char *arg, const char *name, const char *value, const char **list, size_t *n,
                        size_t max);
 
-/* Sets *out to value read as atoi reads it; 1 if that lies in [min, max], else 0. */
+/* Sets *out to value read as a whole decimal integer; 1 if it is one and lies in [min, max], else 0
+ * (and *out untouched). */
 int kx_cli_int(const char *value, int min, int max, int *out);
+
+/* Writes "kxconform COMMAND: " and the formatted reason to stderr, then where the options are
+ * listed; returns -1. */
+int kx_cli_error(const char *command, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The answer to an argument a command does not know: "unknown option ARG" when it starts with
+ * '-', else "unexpected argument ARG"; written as kx_cli_error does; returns -1. */
+int kx_cli_unknown(const char *command, const char *arg);
 
 /* Writes the test PKI directory into pki: given, or pki/ beside the kxconform executable. */
 void kx_cli_pki_dir(const char *given, char *pki, size_t len);

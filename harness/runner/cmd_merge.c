@@ -2,12 +2,15 @@
  * run (--shard K/N on several CI jobs) into one report, with its JUnit and
  * HTML views. A case that appears twice, or a report of another version, is
  * an error: a merge never hides a conflict. */
+#include "runner/cli.h"
 #include "runner/commands.h"
+#include "runner/output_dir.h"
 #include "runner/report.h"
 
 #include "core/json_io.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void usage(FILE *out)
@@ -17,8 +20,9 @@ static void usage(FILE *out)
 		     "Joins the reports of a sharded run into DIR/reports/ (default: .): report.json,\n"
 		     "junit.xml and index.html, with the summary recomputed.\n"
 		     "\n"
-		     "Exit status: 0 every merged case met its expectation; 1 one did not; 2 a report\n"
-		     "is unreadable, of another version, or repeats a case.\n");
+		     "Exit status: 0 every merged case met its expectation; 1 one did not, or a report\n"
+		     "is of an interrupted run; 2 a report is unreadable, of another version, or\n"
+		     "repeats a case, or the output directory is in use or cannot be written.\n");
 }
 
 /* Appends the cases of one report; 0, or -1 with err. */
@@ -63,47 +67,78 @@ static int add_report(json_t *merged, const char *path, char *err, size_t errlen
 		json_array_append(cases, c);
 	}
 	json_array_append_new(json_object_get(merged, "merged_from"), json_string(path));
+	/* One interrupted shard makes the whole incomplete. */
+	if (json_is_true(json_object_get(report, "interrupted")))
+		json_object_set_new(merged, "interrupted", json_true());
 	json_decref(report);
+	return 0;
+}
+
+/* Reads the options into *output and the report paths into reports (argv order); 0, or -1
+ * after saying what is wrong. Every argument is checked before any report is read. */
+static int parse_arguments(int argc, char **argv, const char **output, const char **reports, int *n)
+{
+	*output = ".";
+	*n = 0;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--output") == 0) {
+			if (i + 1 >= argc)
+				return kx_cli_error("merge", "--output needs a value");
+			*output = argv[++i];
+		} else if (argv[i][0] == '-') {
+			/* Reports are the only arguments that are not options; a misspelt option is no file name. */
+			return kx_cli_unknown("merge", argv[i]);
+		} else {
+			reports[(*n)++] = argv[i];
+		}
+	}
 	return 0;
 }
 
 int kx_cmd_merge(int argc, char **argv)
 {
-	const char *output = ".";
-	json_t *merged = json_object();
-	char err[1024];
-	int files = 0;
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			usage(stdout);
-			json_decref(merged);
+	for (int i = 1; i < argc; i++)
+		if (kx_cli_help(argv[i], usage))
 			return KX_EXIT_OK;
-		}
-		if (strcmp(argv[i], "--output") == 0 && i + 1 < argc) {
-			output = argv[++i];
-			continue;
-		}
-		if (add_report(merged, argv[i], err, sizeof err) != 0) {
-			fprintf(stderr, "kxconform merge: %s\n", err);
-			json_decref(merged);
-			return KX_EXIT_USAGE;
-		}
-		files++;
+	const char *output, **reports = calloc((size_t)argc + 1, sizeof *reports);
+	int files = 0;
+	if (reports == NULL || parse_arguments(argc, argv, &output, reports, &files) != 0) {
+		free(reports);
+		return KX_EXIT_USAGE;
 	}
 	if (files == 0) {
 		usage(stderr);
-		json_decref(merged);
+		free(reports);
 		return KX_EXIT_USAGE;
 	}
+	json_t *merged = json_object();
+	char err[1024];
+	for (int i = 0; i < files; i++)
+		if (add_report(merged, reports[i], err, sizeof err) != 0) {
+			fprintf(stderr, "kxconform merge: %s\n", err);
+			json_decref(merged);
+			free(reports);
+			return KX_EXIT_USAGE;
+		}
+	free(reports);
 	struct kx_report_counts n;
 	kx_report_summarize(merged, &n);
 	int status = n.unmet == 0 ? KX_EXIT_OK : KX_EXIT_FAILED;
-	if (kx_report_write_all(merged, output, err, sizeof err) != 0) {
-		fprintf(stderr, "kxconform merge: %s\n", err);
-		status = KX_EXIT_USAGE;
+	if (json_is_true(json_object_get(merged, "interrupted"))) {
+		fprintf(stderr, "kxconform merge: a report was of an interrupted run: the merged report is incomplete "
+		                "and says so\n");
+		status = KX_EXIT_FAILED;
 	}
-	printf("kxconform merge: %d reports, %zu cases, %zu met their expectation, %zu did not; %s/reports/\n", files,
-	       n.cases, n.cases - n.unmet, n.unmet, output);
+	int lock = kx_output_lock(output, "merge", err, sizeof err);
+	if (lock < 0 || kx_output_clear(output, 0, err, sizeof err) != 0 ||
+	    kx_report_write_all(merged, output, err, sizeof err) != 0) {
+		fprintf(stderr, "kxconform merge: no report was written: %s\n", err);
+		status = KX_EXIT_USAGE;
+	} else {
+		printf("kxconform merge: %d reports, %zu cases, %zu met their expectation, %zu did not; %s/reports/\n",
+		       files, n.cases, n.cases - n.unmet, n.unmet, output);
+	}
+	kx_output_unlock(lock);
 	json_decref(merged);
 	return status;
 }

@@ -10,24 +10,32 @@
 #include "runner/commands.h"
 #include "runner/driver_pool.h"
 #include "runner/expectations.h"
+#include "runner/output_dir.h"
 #include "runner/report.h"
 #include "runner/suite.h"
 
+#include "core/errors.h"
 #include "core/json_io.h"
 
+#include <errno.h>
 #include <fnmatch.h>
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
 #define MAX_FILTERS 16
-#define MAX_JOBS 64
+/* The upper end of --jobs. Workers are threads, allocated for the run, each with its own driver
+ * processes; the run uses no more of them than it has cases, or than the open-file limit allows. */
+#define MAX_JOBS 1024
 
 struct options {
 	const char *suite;
@@ -56,23 +64,30 @@ static void usage(FILE *out)
 		"cases must be refused as the suite says.\n"
 		"\n"
 		"  --suite FILE        the scenario matrix (default: %s)\n"
-		"  --filter GLOB       only cases whose id matches (fnmatch; repeatable), e.g.\n"
-		"                      'psk.*' or '*.openssl-wolfssl*'\n"
+		"  --filter GLOB       only cases whose id matches (fnmatch; up to 16), e.g.\n"
+		"                      'psk.*' or '*.openssl-wolfssl*'; matching no case is an error\n"
 		"  --list              print the ids of the cases a run would execute, and stop\n"
-		"  --jobs N            cases run in parallel (default: the number of cores)\n"
+		"  --jobs N            cases run in parallel, 1 to 1024 (default: the number of\n"
+		"                      cores); never more than there are cases\n"
 		"  --shard K/N         run only the K-th of N stable slices of the cases (for\n"
 		"                      spreading a matrix over CI jobs; join them with `kxconform merge`)\n"
 		"  --expect FILE       expectations: disabled cases, expected failures, the key\n"
 		"                      identifier reading your deployment claims (docs/reports.md)\n"
-		"  --output DIR        where reports/ and captures/ are written (default: .)\n"
+		"  --output DIR        where reports/ and captures/ are written (default: .); one\n"
+		"                      run at a time, and an earlier run's files there are removed\n"
 		"  --driver NAME=PATH  a driver executable (repeatable); default: the openssl and\n"
 		"                      wolfssl drivers beside kxconform\n"
 		"  --pki DIR           the test PKI (default: pki/ beside kxconform)\n"
-		"  --timeout MS        how long a silent driver is waited for (default 5000)\n"
+		"  --timeout MS        how long a silent driver is waited for (default 5000); one\n"
+		"                      that times out 3 times in a row is given up\n"
 		"\n"
 		"Case ids read SCENARIO.TRANSPORT.INITIATOR-TERMINATOR[.VARIANT].\n"
 		"Exit status: 0 every case met its expectation; 1 a case did not; 2 usage or\n"
-		"set-up error (unreadable suite or expectations, a driver that cannot start).\n",
+		"set-up error (unreadable suite or expectations, a driver that cannot start,\n"
+		"an output directory in use or reports that cannot be written); 130 interrupted\n"
+		"(SIGINT or SIGTERM: no case starts after it, the drivers are stopped, and the\n"
+		"report holds the cases that finished before it, marked \"interrupted\"; a second\n"
+		"signal ends the process at once).\n",
 		KX_DEFAULT_SUITE);
 }
 
@@ -87,6 +102,48 @@ static int parse_shard(const char *text, struct options *opt)
 	return 0;
 }
 
+/* The options that take a value; anything else but --list and --help is refused by name. */
+static int takes_value(const char *arg)
+{
+	static const char *const names[] = {"--suite",  "--pki",     "--output", "--expect", "--filter",
+	                                    "--driver", "--timeout", "--jobs",   "--shard"};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strcmp(arg, names[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* One option and its value into opt; 0, or -1 after saying what is wrong and the limit it broke. */
+static int set_option(struct options *opt, const char *arg, const char *value)
+{
+	const struct kx_cli_string strings[] = {{"--suite", &opt->suite},
+	                                        {"--pki", &opt->pki},
+	                                        {"--output", &opt->output},
+	                                        {"--expect", &opt->expect}};
+	if (kx_cli_string_option(strings, sizeof strings / sizeof strings[0], arg, value))
+		return 0;
+	if (strcmp(arg, "--filter") == 0) {
+		if (!kx_cli_list_option(arg, "--filter", value, opt->filters, &opt->n_filters, MAX_FILTERS))
+			return kx_cli_error("run", "at most %d --filter options (one glob matches many cases: 'psk.*')",
+			                    MAX_FILTERS);
+		return 0;
+	}
+	if (strcmp(arg, "--driver") == 0) {
+		if (!kx_cli_list_option(arg, "--driver", value, opt->driver_specs, &opt->n_drivers, KX_MAX_DRIVERS))
+			return kx_cli_error("run", "at most %d --driver options", KX_MAX_DRIVERS);
+		return 0;
+	}
+	if (strcmp(arg, "--timeout") == 0 && !kx_cli_int(value, 1, INT_MAX, &opt->timeout_ms))
+		return kx_cli_error("run", "--timeout takes milliseconds, a whole number from 1 to %d, not \"%s\"",
+		                    INT_MAX, value);
+	if (strcmp(arg, "--jobs") == 0 && !kx_cli_int(value, 1, MAX_JOBS, &opt->jobs))
+		return kx_cli_error("run", "--jobs takes a whole number from 1 to %d, not \"%s\"", MAX_JOBS, value);
+	if (strcmp(arg, "--shard") == 0 && parse_shard(value, opt) != 0)
+		return kx_cli_error("run", "--shard takes K/N, whole numbers with 1 <= K <= N (e.g. 2/4), not \"%s\"",
+		                    value);
+	return 0;
+}
+
 static int parse_options(int argc, char **argv, struct options *opt)
 {
 	memset(opt, 0, sizeof *opt);
@@ -94,37 +151,22 @@ static int parse_options(int argc, char **argv, struct options *opt)
 	opt->output = ".";
 	opt->timeout_ms = 5000;
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	opt->jobs = cores > 0 ? (int)cores : 1;
-	const struct kx_cli_string strings[] = {{"--suite", &opt->suite},
-	                                        {"--pki", &opt->pki},
-	                                        {"--output", &opt->output},
-	                                        {"--expect", &opt->expect}};
+	/* A machine may have more cores than --jobs accepts: the default is clamped, not refused. */
+	opt->jobs = cores > MAX_JOBS ? MAX_JOBS : cores > 0 ? (int)cores : 1;
 	for (int i = 1; i < argc; i++) {
-		const char *arg = argv[i], *value;
+		const char *arg = argv[i];
 		if (kx_cli_help(arg, usage))
 			exit(KX_EXIT_OK);
 		if (strcmp(arg, "--list") == 0) {
 			opt->list = 1;
 			continue;
 		}
-		if ((value = kx_cli_value("run", argc, argv, &i, usage)) == NULL)
+		if (!takes_value(arg))
+			return kx_cli_unknown("run", arg);
+		if (i + 1 >= argc)
+			return kx_cli_error("run", "%s needs a value", arg);
+		if (set_option(opt, arg, argv[++i]) != 0)
 			return -1;
-		if (kx_cli_string_option(strings, sizeof strings / sizeof strings[0], arg, value) ||
-		    kx_cli_list_option(arg, "--filter", value, opt->filters, &opt->n_filters, MAX_FILTERS) ||
-		    kx_cli_list_option(arg, "--driver", value, opt->driver_specs, &opt->n_drivers,
-		                       KX_MAX_DRIVERS))
-			continue;
-		int ok;
-		if (strcmp(arg, "--timeout") == 0)
-			ok = kx_cli_int(value, 1, INT_MAX, &opt->timeout_ms);
-		else if (strcmp(arg, "--jobs") == 0)
-			ok = kx_cli_int(value, 1, MAX_JOBS, &opt->jobs);
-		else if (strcmp(arg, "--shard") == 0)
-			ok = parse_shard(value, opt) == 0;
-		else
-			ok = 0;
-		if (!ok)
-			return kx_cli_bad_option("run", arg, value, usage);
 	}
 	return 0;
 }
@@ -151,11 +193,93 @@ static int selected(const struct options *opt, const char *id)
 	return 0;
 }
 
+/* A --filter that matches no case of the suite is a typo or a stale CI setting: a run of
+ * nothing would pass. Shards are not counted: a small filter may leave one slice empty. */
+static int check_filters(const struct options *opt, const struct kx_suite *suite)
+{
+	if (opt->n_filters == 0)
+		return 0;
+	for (size_t i = 0; i < suite->n_cases; i++)
+		for (size_t f = 0; f < opt->n_filters; f++)
+			if (fnmatch(opt->filters[f], suite->cases[i].id, 0) == 0)
+				return 0;
+	char globs[1024] = "";
+	for (size_t f = 0; f < opt->n_filters; f++)
+		kx_appendf(globs, sizeof globs, "%s'%s'", f > 0 ? ", " : "", opt->filters[f]);
+	fprintf(stderr,
+	        "kxconform run: no case matches --filter %s among the %zu cases of %s (the drivers' names are "
+	        "part of the ids; `kxconform run --list` lists them)\n",
+	        globs, suite->n_cases, opt->suite);
+	return -1;
+}
+
+struct unmatched_ctx {
+	const char *path;
+};
+
+static void warn_unmatched(void *ctx, const char *member, const char *glob)
+{
+	fprintf(stderr, "kxconform run: warning: %s: \"%s\" entry \"%s\" matches no case of the suite\n",
+	        ((struct unmatched_ctx *)ctx)->path, member, glob);
+}
+
+/* An expectations entry that matches nothing does nothing: most likely a misspelt id, or a
+ * case the suite renamed, so the vendor's statement silently stopped applying. */
+static void warn_unmatched_expectations(const struct options *opt, const struct kx_expectations *expect,
+                                        const struct kx_suite *suite)
+{
+	const char **ids = calloc(suite->n_cases + 1, sizeof *ids);
+	if (opt->expect == NULL || ids == NULL) {
+		free(ids);
+		return;
+	}
+	for (size_t i = 0; i < suite->n_cases; i++)
+		ids[i] = suite->cases[i].id;
+	struct unmatched_ctx ctx = {opt->expect};
+	kx_expectations_unmatched(expect, ids, suite->n_cases, warn_unmatched, &ctx);
+	free(ids);
+}
+
 static double now_ms(void)
 {
 	struct timeval tv;
 	gettimeofday(&tv, NULL);
 	return (double)tv.tv_sec * 1000.0 + (double)tv.tv_usec / 1000.0;
+}
+
+/* The signal (SIGINT or SIGTERM) that interrupted the run, 0 while none has: set by the
+ * handler, read by the workers between cases. A lock-free atomic, so both are safe. */
+static atomic_int interrupted_by;
+
+static void on_interrupt(int sig)
+{
+	atomic_store(&interrupted_by, sig);
+}
+
+/* SIGINT and SIGTERM stop the run between cases (a case in flight ends, bounded by --timeout, and
+ * is left out); SA_RESETHAND lets a second one end the process at once, for someone who will not
+ * wait even that long. */
+static void catch_interrupts(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_interrupt;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESETHAND;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+/* Whether the run was interrupted, fixed from now on: later SIGINT and SIGTERM stay pending until
+ * the process ends, so the report says what the exit status says. */
+static int interrupted_for_good(void)
+{
+	sigset_t both;
+	sigemptyset(&both);
+	sigaddset(&both, SIGINT);
+	sigaddset(&both, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &both, NULL);
+	return atomic_load(&interrupted_by);
 }
 
 /* Shared by the worker threads; everything below `lock` is guarded by it. */
@@ -169,6 +293,7 @@ struct run {
 	int tty;
 	pthread_mutex_t lock;
 	size_t next, done, unmet;
+	int timeouts[KX_MAX_DRIVERS]; /* each driver's timeouts since a case it played without one */
 	char setup_error[600];
 };
 
@@ -200,6 +325,30 @@ static json_t *disabled_result(const struct kx_driver_pool *pool, const struct k
 	return result;
 }
 
+/* A case not run because the pool gave up on one of its drivers (kx_pool_gave_up says why). */
+static json_t *not_run_result(const struct kx_driver_pool *pool, const struct kx_case *c, const char *why)
+{
+	json_t *result = kx_case_result_new(pool, c);
+	json_object_set_new(result, "result", json_string(KX_RESULT_ERROR));
+	json_object_set_new(result, "met", json_false());
+	json_object_set_new(result, "diagnosis", json_string(why));
+	json_object_set_new(result, "duration_ms", json_real(0));
+	return result;
+}
+
+/* Carries a case's timeouts into the run's count (run->lock held): the ones it added, each driver's;
+ * and for the two ends of a case that ran without a timeout of theirs, a fresh start. */
+static void count_timeouts(struct run *run, const struct kx_driver_pool *pool, const int before[KX_MAX_DRIVERS],
+                           const struct kx_case *ran)
+{
+	for (size_t d = 0; d < KX_MAX_DRIVERS; d++) {
+		if (pool->timeouts[d] > before[d])
+			run->timeouts[d] += pool->timeouts[d] - before[d];
+		else if (ran != NULL && (d == ran->initiator || d == ran->terminator))
+			run->timeouts[d] = 0;
+	}
+}
+
 static void progress(struct run *run, const char *id, json_t *result)
 {
 	int met = json_is_true(json_object_get(result, "met"));
@@ -217,6 +366,15 @@ static void progress(struct run *run, const char *id, json_t *result)
 	fflush(stdout);
 }
 
+/* After a Ctrl-C, which the drivers received too, a driver that dies of it on the way out is no
+ * news: giving each a cause keeps kx_driver_stop from reporting it as a fault. */
+static void interrupted_drivers(struct kx_driver_pool *pool)
+{
+	for (size_t d = 0; d < pool->n; d++)
+		if (pool->running[d] && pool->procs[d].failure[0] == '\0')
+			snprintf(pool->procs[d].failure, sizeof pool->procs[d].failure, "the run was interrupted");
+}
+
 static void *worker(void *arg)
 {
 	struct run *run = arg;
@@ -231,39 +389,105 @@ static void *worker(void *arg)
 		return NULL;
 	}
 	for (;;) {
+		int before[KX_MAX_DRIVERS];
 		pthread_mutex_lock(&run->lock);
-		size_t i = run->setup_error[0] == '\0' ? run->next++ : run->n;
+		size_t i = run->setup_error[0] == '\0' && !atomic_load(&interrupted_by) ? run->next++ : run->n;
+		/* The run's count, not this worker's: a hung driver hangs on every worker at once. */
+		memcpy(pool.timeouts, run->timeouts, sizeof pool.timeouts);
 		pthread_mutex_unlock(&run->lock);
 		if (i >= run->n)
 			break;
+		memcpy(before, pool.timeouts, sizeof before);
 		const struct kx_case *c = &run->suite->cases[run->cases[i]];
 		const char *disabled = kx_expectations_disabled(run->expect, c->id);
 		json_t *result;
+		int ran = 0;
 		if (disabled != NULL) {
 			result = disabled_result(&pool, c, disabled);
+		} else if (kx_pool_gave_up(&pool, c->initiator, err, sizeof err) ||
+		           kx_pool_gave_up(&pool, c->terminator, err, sizeof err)) {
+			result = not_run_result(&pool, c, err);
 		} else {
 			/* Every case that ran gets a capture, failed ones included. */
 			struct kx_relay relay;
 			result = kx_case_run(&pool, c, run->expect->claimed_reading, &relay);
+			if (atomic_load(&interrupted_by)) {
+				/* Ctrl-C reaches the drivers too (one process group): what the case
+				 * saw after the signal is no verdict, so it is left out. */
+				json_decref(result);
+				kx_relay_free(&relay);
+				break;
+			}
 			if (kx_capture_case(run->opt->output, i, c->id, &relay, result, err, sizeof err) != 0)
 				fprintf(stderr, "kxconform run: capture of %s: %s\n", c->id, err);
 			kx_relay_free(&relay);
+			ran = 1;
 		}
 		const char *xfail = disabled == NULL ? kx_expectations_failure(run->expect, c->id) : NULL;
 		if (xfail != NULL)
 			apply_expected_failure(result, xfail);
 		pthread_mutex_lock(&run->lock);
+		count_timeouts(run, &pool, before, ran ? c : NULL);
 		run->results[i] = result;
 		progress(run, c->id, result);
 		pthread_mutex_unlock(&run->lock);
 	}
+	if (atomic_load(&interrupted_by))
+		interrupted_drivers(&pool);
 	kx_pool_stop(&pool);
 	return NULL;
 }
 
-static json_t *run_header(const struct kx_driver_pool *pool, const struct options *opt, time_t started)
+/* How many workers the run uses: the jobs asked for, no more than there are cases, and no more
+ * than the open-file limit holds (each worker keeps two pipes per driver process, and opens a
+ * capture's files). The soft limit is raised to the hard one first, as far as it goes. */
+static int worker_count(const struct options *opt, size_t n_cases, size_t n_drivers)
 {
-	json_t *header = kx_cli_report_header(pool, opt->suite, started, opt->jobs);
+	long jobs = opt->jobs;
+	if ((size_t)jobs > n_cases)
+		jobs = n_cases > 0 ? (long)n_cases : 1;
+	struct rlimit files;
+	if (getrlimit(RLIMIT_NOFILE, &files) != 0)
+		return (int)jobs;
+	if (files.rlim_cur != RLIM_INFINITY && files.rlim_cur < files.rlim_max) {
+		rlim_t want = files.rlim_max;
+		files.rlim_cur = want;
+		if (setrlimit(RLIMIT_NOFILE, &files) != 0 || getrlimit(RLIMIT_NOFILE, &files) != 0)
+			return (int)jobs;
+	}
+	if (files.rlim_cur == RLIM_INFINITY)
+		return (int)jobs;
+	long per_worker = 2 * (long)n_drivers + 8, reserve = 64;
+	long fit = files.rlim_cur > (rlim_t)(reserve + per_worker) ? ((long)files.rlim_cur - reserve) / per_worker : 1;
+	if (jobs > fit) {
+		fprintf(stderr, "kxconform run: %ld jobs would need more files than the open-file limit (%llu) allows: "
+		        "running %ld\n", jobs, (unsigned long long)files.rlim_cur, fit);
+		jobs = fit;
+	}
+	return (int)jobs;
+}
+
+/* Runs the workers on jobs threads; when fewer can be created (a thread or memory limit),
+ * the run goes on with those it has, or on this thread when it has none. */
+static void run_workers(struct run *run, int jobs)
+{
+	pthread_t *threads = calloc((size_t)jobs, sizeof *threads);
+	int started = 0, error = threads == NULL ? ENOMEM : 0;
+	while (threads != NULL && started < jobs && (error = pthread_create(&threads[started], NULL, worker, run)) == 0)
+		started++;
+	if (started < jobs)
+		fprintf(stderr, "kxconform run: %d of %d worker threads could be started (%s); running on %d\n", started,
+		        jobs, strerror(error), started > 0 ? started : 1);
+	if (started == 0)
+		worker(run);
+	for (int j = 0; j < started; j++)
+		pthread_join(threads[j], NULL);
+	free(threads);
+}
+
+static json_t *run_header(const struct kx_driver_pool *pool, const struct options *opt, time_t started, int jobs)
+{
+	json_t *header = kx_cli_report_header(pool, opt->suite, started, jobs);
 	if (opt->shards > 0)
 		json_object_set_new(header, "shard", json_sprintf("%u/%u", opt->shard, opt->shards));
 	if (opt->expect != NULL)
@@ -271,8 +495,9 @@ static json_t *run_header(const struct kx_driver_pool *pool, const struct option
 	return header;
 }
 
-/* The closing summary: counts, every unmet case with its diagnosis, and where the files are. */
-static void print_summary(json_t *report, const struct kx_report_counts *n, const char *output)
+/* The closing summary: counts, every unmet case with its diagnosis, and where the files are
+ * (written: whether the reports were). */
+static void print_summary(json_t *report, const struct kx_report_counts *n, const char *output, int written)
 {
 	printf("\nkxconform run: %zu cases, %zu met their expectation, %zu did not "
 	       "(results: %zu pass, %zu fail, %zu error, %zu not-implemented, %zu skip)\n",
@@ -285,9 +510,95 @@ static void print_summary(json_t *report, const struct kx_report_counts *n, cons
 			printf("  unmet: %s [%s]: %s\n", kx_json_get_string(c, "id"), kx_json_get_string(c, "result"),
 			       kx_json_get_string(c, "diagnosis"));
 	}
-	printf("reports: %s/reports/ (report.json, junit.xml, index.html)\n"
-	       "captures: %s/captures/ (<case-id>.pcapng and .keylog; open a .pcapng in Wireshark as it is)\n",
-	       output, output);
+	if (written)
+		printf("reports: %s/reports/ (report.json, junit.xml, index.html)\n", output);
+	else
+		printf("reports: none written (the error is on standard error)\n");
+	printf("captures: %s/captures/ (<case-id>.pcapng and .keylog; open a .pcapng in Wireshark as it is)\n", output);
+}
+
+/* One tshark process per batch file checks every capture, and may fail cases. It works on a
+ * copy: a Ctrl-C during the check kills tshark too, and its verdicts would then be noise. */
+static void check_captures(const struct options *opt, json_t **results)
+{
+	char err[1024];
+	json_t *checked = json_deep_copy(*results);
+	if (atomic_load(&interrupted_by) || checked == NULL) {
+		json_decref(checked);
+		return;
+	}
+	int undecrypted = kx_capture_check(opt->output, checked, err, sizeof err);
+	if (atomic_load(&interrupted_by)) {
+		json_decref(checked);
+		return;
+	}
+	if (undecrypted < 0)
+		printf("capture check not run: %s\n", err);
+	else
+		printf("%s%s\n", err, undecrypted > 0 ? " (failed captures are listed below)" : "");
+	json_decref(*results);
+	*results = checked;
+}
+
+/* Runs the selected cases into opt->output (locked and cleared by the caller) and writes the
+ * reports; the exit status. */
+static int run_cases(const struct options *opt, const struct kx_suite *suite, const struct kx_expectations *expect,
+                     const size_t *cases, size_t n, struct kx_driver_pool *pool)
+{
+	char err[1024];
+	/* One pool started here says early and once what is wrong with a driver. */
+	if (kx_pool_start_all(pool, err, sizeof err) != 0 || kx_capture_begin(opt->output, err, sizeof err) != 0) {
+		fprintf(stderr, "kxconform run: %s\n", err);
+		kx_pool_stop(pool);
+		return KX_EXIT_USAGE;
+	}
+	int jobs = worker_count(opt, n, pool->n);
+	time_t started = time(NULL);
+	double t0 = now_ms();
+	json_t *report = run_header(pool, opt, started, jobs);
+	kx_pool_stop(pool);
+
+	struct run run = {.opt = opt, .suite = suite, .expect = expect, .cases = cases, .n = n,
+			  .results = calloc(n + 1, sizeof(json_t *)), .tty = isatty(STDOUT_FILENO)};
+	pthread_mutex_init(&run.lock, NULL);
+	printf("kxconform run: %zu cases on %d job%s\n", n, jobs, jobs == 1 ? "" : "s");
+	fflush(stdout);
+	catch_interrupts();
+	run_workers(&run, jobs);
+	pthread_mutex_destroy(&run.lock);
+	if (run.tty)
+		printf("\r\033[K");
+
+	json_t *results = json_array();
+	for (size_t i = 0; i < n; i++)
+		if (run.results[i] != NULL)
+			json_array_append_new(results, run.results[i]);
+	free(run.results);
+	check_captures(opt, &results);
+	int interrupted = interrupted_for_good();
+	json_object_set_new(report, "duration_ms", json_real(now_ms() - t0));
+	json_object_set_new(report, "cases", results);
+	if (interrupted)
+		json_object_set_new(report, "interrupted", json_true());
+	struct kx_report_counts counts;
+	kx_report_summarize(report, &counts);
+	int status = counts.unmet == 0 && counts.cases == n ? KX_EXIT_OK : KX_EXIT_FAILED;
+	if (interrupted) {
+		fprintf(stderr, "kxconform run: interrupted by %s: %zu of %zu cases ran; the report holds them and says "
+		        "it was interrupted\n", interrupted == SIGINT ? "SIGINT" : "SIGTERM", counts.cases, n);
+		status = KX_EXIT_INTERRUPTED;
+	} else if (run.setup_error[0] != '\0') {
+		fprintf(stderr, "kxconform run: %s\n", run.setup_error);
+		status = KX_EXIT_USAGE;
+	}
+	int written = kx_report_write_all(report, opt->output, err, sizeof err) == 0;
+	if (!written) {
+		fprintf(stderr, "kxconform run: no report was written: %s\n", err);
+		status = KX_EXIT_USAGE;
+	}
+	print_summary(report, &counts, opt->output, written);
+	json_decref(report);
+	return status;
 }
 
 int kx_cmd_run(int argc, char **argv)
@@ -311,74 +622,31 @@ int kx_cmd_run(int argc, char **argv)
 		kx_expectations_free(&expect);
 		return KX_EXIT_USAGE;
 	}
+	warn_unmatched_expectations(&opt, &expect, &suite);
 	size_t *cases = calloc(suite.n_cases + 1, sizeof *cases), n = 0;
 	for (size_t i = 0; cases != NULL && i < suite.n_cases; i++)
 		if (selected(&opt, suite.cases[i].id))
 			cases[n++] = i;
-	if (opt.list) {
+	int status = KX_EXIT_OK, lock = -1;
+	if (cases == NULL || check_filters(&opt, &suite) != 0) {
+		status = KX_EXIT_USAGE;
+	} else if (opt.list) {
 		for (size_t i = 0; i < n; i++)
 			printf("%s\n", suite.cases[cases[i]].id);
-		free(cases);
-		kx_suite_free(&suite);
-		kx_expectations_free(&expect);
-		return KX_EXIT_OK;
-	}
-	/* One pool started here says early and once what is wrong with a driver. */
-	if (kx_pool_start_all(&pool, err, sizeof err) != 0 ||
-	    kx_capture_begin(opt.output, err, sizeof err) != 0) {
-		fprintf(stderr, "kxconform run: %s\n", err);
-		kx_pool_stop(&pool);
-		free(cases);
-		kx_suite_free(&suite);
-		kx_expectations_free(&expect);
-		return KX_EXIT_USAGE;
-	}
-	time_t started = time(NULL);
-	double t0 = now_ms();
-	json_t *report = run_header(&pool, &opt, started);
-	kx_pool_stop(&pool);
-
-	struct run run = {.opt = &opt, .suite = &suite, .expect = &expect, .cases = cases, .n = n,
-			  .results = calloc(n + 1, sizeof(json_t *)), .tty = isatty(STDOUT_FILENO)};
-	pthread_mutex_init(&run.lock, NULL);
-	int jobs = opt.jobs < (int)n ? opt.jobs : (int)(n > 0 ? n : 1);
-	printf("kxconform run: %zu cases on %d job%s\n", n, jobs, jobs == 1 ? "" : "s");
-	fflush(stdout);
-	pthread_t threads[MAX_JOBS];
-	for (int j = 0; j < jobs; j++)
-		pthread_create(&threads[j], NULL, worker, &run);
-	for (int j = 0; j < jobs; j++)
-		pthread_join(threads[j], NULL);
-	pthread_mutex_destroy(&run.lock);
-	if (run.tty)
-		printf("\r\033[K");
-
-	json_t *results = json_array();
-	for (size_t i = 0; i < n; i++)
-		if (run.results[i] != NULL)
-			json_array_append_new(results, run.results[i]);
-	free(run.results);
-	/* One tshark process per batch file checks every capture; it may fail cases. */
-	int undecrypted = kx_capture_check(opt.output, results, err, sizeof err);
-	if (undecrypted < 0)
-		printf("capture check not run: %s\n", err);
-	else
-		printf("%s%s\n", err, undecrypted > 0 ? " (failed captures are listed below)" : "");
-	json_object_set_new(report, "duration_ms", json_real(now_ms() - t0));
-	json_object_set_new(report, "cases", results);
-	struct kx_report_counts counts;
-	kx_report_summarize(report, &counts);
-	int status = counts.unmet == 0 && counts.cases == n ? KX_EXIT_OK : KX_EXIT_FAILED;
-	if (run.setup_error[0] != '\0') {
-		fprintf(stderr, "kxconform run: %s\n", run.setup_error);
-		status = KX_EXIT_USAGE;
-	}
-	if (kx_report_write_all(report, opt.output, err, sizeof err) != 0) {
+	} else if ((lock = kx_output_lock(opt.output, "run", err, sizeof err)) < 0 ||
+	           kx_output_clear(opt.output, 1, err, sizeof err) != 0) {
+		/* Another run's files, or ones that cannot be removed, must not end up beside ours. */
 		fprintf(stderr, "kxconform run: %s\n", err);
 		status = KX_EXIT_USAGE;
+	} else {
+		status = run_cases(&opt, &suite, &expect, cases, n, &pool);
 	}
-	print_summary(report, &counts, opt.output);
-	json_decref(report);
+	/* A lost console (a full disk under a CI log) is a failure to say so, not silence. */
+	if ((fflush(stdout) != 0 || ferror(stdout)) && status != KX_EXIT_INTERRUPTED) {
+		fprintf(stderr, "kxconform run: cannot write the standard output: %s\n", strerror(errno ? errno : EIO));
+		status = KX_EXIT_USAGE;
+	}
+	kx_output_unlock(lock);
 	free(cases);
 	kx_suite_free(&suite);
 	kx_expectations_free(&expect);

@@ -4,8 +4,9 @@
 
 #include <stddef.h>
 
-/* Exit statuses of every subcommand (documented in `kxconform --help`). */
-enum { KX_EXIT_OK = 0, KX_EXIT_FAILED = 1, KX_EXIT_USAGE = 2 };
+/* Exit statuses of every subcommand (documented in `kxconform --help`); `run` also ends with
+ * KX_EXIT_INTERRUPTED (128 + SIGINT, as a shell reports Ctrl-C) after SIGINT or SIGTERM. */
+enum { KX_EXIT_OK = 0, KX_EXIT_FAILED = 1, KX_EXIT_USAGE = 2, KX_EXIT_INTERRUPTED = 130 };
 
 /* `kxconform vectors`: checks every vector file on every driver; returns an exit status. */
 int kx_cmd_vectors(int argc, char **argv);

@@ -1,6 +1,8 @@
 /* driver_pool.c - drivers by name. A driver that failed (crashed, hung,
  * spoke garbage) has already failed the requests it owed; the next request
- * for it starts a fresh process, so one bad case does not sink the run. */
+ * for it starts a fresh process, so one bad case does not sink the run. A
+ * driver that keeps hanging is given up after KX_POOL_MAX_TIMEOUTS timeouts
+ * in a row, so that it does not cost the timeout on every case it plays. */
 /* realpath is X/Open. */
 #define _XOPEN_SOURCE 700
 #include "runner/driver_pool.h"
@@ -122,6 +124,25 @@ int kx_pool_index(const struct kx_driver_pool *pool, const char *name)
 	return -1;
 }
 
+int kx_pool_gave_up(const struct kx_driver_pool *pool, size_t i, char *why, size_t len)
+{
+	if (pool->timeouts[i] < KX_POOL_MAX_TIMEOUTS)
+		return 0;
+	snprintf(why, len,
+	         "driver %s stopped answering: it timed out (no answer within %d ms, --timeout) %d times in a row, "
+	         "so it is not started again and its remaining cases are not run",
+	         pool->names[i], pool->timeout_ms, pool->timeouts[i]);
+	return 1;
+}
+
+/* After a request to driver i (or its start): counts a timeout. Only the caller knows when a
+ * driver has proved healthy again (the run: a whole case without one), so it is the one to reset. */
+static void count_timeout(struct kx_driver_pool *pool, size_t i, const struct kx_driver_proc *proc)
+{
+	if (proc != NULL && kx_driver_timed_out(proc))
+		pool->timeouts[i]++;
+}
+
 struct kx_driver_proc *kx_pool_proc(struct kx_driver_pool *pool, size_t i, char *err, size_t errlen)
 {
 	if (pool->running[i] && pool->procs[i].failure[0] != '\0') {
@@ -129,8 +150,12 @@ struct kx_driver_proc *kx_pool_proc(struct kx_driver_pool *pool, size_t i, char 
 		pool->running[i] = 0;
 	}
 	if (!pool->running[i]) {
-		if (kx_driver_start(&pool->procs[i], pool->names[i], pool->paths[i], pool->timeout_ms, err, errlen) != 0)
+		if (kx_pool_gave_up(pool, i, err, errlen))
 			return NULL;
+		if (kx_driver_start(&pool->procs[i], pool->names[i], pool->paths[i], pool->timeout_ms, err, errlen) != 0) {
+			count_timeout(pool, i, &pool->procs[i]); /* a hello that never came */
+			return NULL;
+		}
 		pool->running[i] = 1;
 	}
 	return &pool->procs[i];
@@ -153,6 +178,7 @@ json_t *kx_pool_call(struct kx_driver_pool *pool, size_t i, json_t *request)
 		response = json_pack("{s:b, s:s}", "ok", 0, "error", err);
 	else
 		kx_driver_call(proc, &request, 1, &response, pool->timeout_ms);
+	count_timeout(pool, i, proc);
 	json_decref(request);
 	return response;
 }
@@ -179,6 +205,7 @@ void kx_pool_call_pair(struct kx_driver_pool *pool, size_t a, json_t *request_a,
 		} else {
 			kx_driver_call(proc, requests, 2, responses, pool->timeout_ms);
 		}
+		count_timeout(pool, a, proc);
 		*response_a = responses[0];
 		*response_b = responses[1];
 	} else {
@@ -193,6 +220,8 @@ void kx_pool_call_pair(struct kx_driver_pool *pool, size_t a, json_t *request_a,
 					 : json_pack("{s:b, s:s}", "ok", 0, "error", err_b);
 		(void)sent_a;
 		(void)sent_b;
+		count_timeout(pool, a, pa);
+		count_timeout(pool, b, pb);
 	}
 	json_decref(request_a);
 	json_decref(request_b);

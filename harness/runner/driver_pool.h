@@ -12,6 +12,8 @@
 #define KX_MAX_DRIVERS 8
 /* The listed drivers, then up to two reference drivers added only to judge. */
 #define KX_POOL_SLOTS (KX_MAX_DRIVERS + 2)
+/* Consecutive timeouts after which a driver is given up: it is not restarted again. */
+#define KX_POOL_MAX_TIMEOUTS 3
 
 struct kx_driver_pool {
 	size_t n;     /* the drivers of the run: cases pair these */
@@ -24,6 +26,9 @@ struct kx_driver_pool {
 	 * name it was given): only these compute references. */
 	int reference[KX_POOL_SLOTS];
 	int timeout_ms;
+	/* Per driver: its timeouts (requests or hellos left unanswered past timeout_ms) since the
+	 * caller last set this to 0 when the driver proved healthy (the run: a case without one). */
+	int timeouts[KX_POOL_SLOTS];
 };
 
 /* Fills the pool from "NAME=PATH" specs, or with the openssl and wolfssl
@@ -43,7 +48,8 @@ int kx_pool_is_reference(const struct kx_driver_pool *pool, size_t i);
 int kx_pool_index(const struct kx_driver_pool *pool, const char *name);
 
 /* The running process of driver i, started (or restarted after a failure)
- * now if needed; NULL with err when it cannot be started. */
+ * now if needed; NULL with err when it cannot be started, or when the pool has
+ * given up on it (kx_pool_gave_up). */
 struct kx_driver_proc *kx_pool_proc(struct kx_driver_pool *pool, size_t i, char *err, size_t errlen);
 
 /* Starts every driver; 0, or -1 with err naming the first that failed. */
@@ -57,6 +63,11 @@ json_t *kx_pool_call(struct kx_driver_pool *pool, size_t i, json_t *request);
  * written before either answer is read. Takes both requests. */
 void kx_pool_call_pair(struct kx_driver_pool *pool, size_t a, json_t *request_a, size_t b, json_t *request_b,
 		       json_t **response_a, json_t **response_b);
+
+/* 1 when driver i has KX_POOL_MAX_TIMEOUTS timeouts counted, with why it was given up in why;
+ * else 0. A hung driver would otherwise cost the timeout on every case it plays, restart after
+ * restart. */
+int kx_pool_gave_up(const struct kx_driver_pool *pool, size_t i, char *why, size_t len);
 
 /* Stops every running driver. */
 void kx_pool_stop(struct kx_driver_pool *pool);

@@ -24,6 +24,8 @@
 /* Version 2 added what an end reports of its own derivations in `info`; version 1 drivers keep working. */
 #define KX_PROTOCOL_MIN 1
 #define KX_PROTOCOL_VERSION 2
+/* The failure text of a driver that stayed silent too long; kx_driver_timed_out looks for it. */
+#define NO_ANSWER "no answer in time"
 #define MAX_LINE (16 * 1024 * 1024)
 
 /* Records the first reason the driver stopped answering; later ones are consequences. */
@@ -166,7 +168,7 @@ static json_t *read_message(struct kx_driver_proc *proc, int timeout_ms)
 		struct pollfd pfd = {.fd = proc->from_driver, .events = POLLIN};
 		int ready = left > 0 ? poll(&pfd, 1, (int)left) : 0;
 		if (ready == 0) {
-			lost(proc, "no answer in time");
+			lost(proc, NO_ANSWER);
 			return NULL;
 		}
 		if (ready < 0 && errno == EINTR)
@@ -336,7 +338,7 @@ size_t kx_driver_stream(struct kx_driver_proc *const *procs, size_t n_procs, con
 				continue;
 			long long left = end->active_ms + idle_timeout_ms - now;
 			if (left <= 0) {
-				lost(end->proc, "no answer in time");
+				lost(end->proc, NO_ANSWER);
 				continue;
 			}
 			wait_ms = left < wait_ms ? left : wait_ms;
@@ -414,7 +416,7 @@ int kx_driver_send_one(struct kx_driver_proc *proc, json_t *request, int timeout
 		if (ready < 0 && errno == EINTR)
 			continue;
 		if (ready <= 0) {
-			lost(proc, "no answer in time");
+			lost(proc, NO_ANSWER);
 			break;
 		}
 		ssize_t w = write(proc->to_driver, block + sent, len - sent);
@@ -440,6 +442,11 @@ json_t *kx_driver_receive_one(struct kx_driver_proc *proc, int timeout_ms)
 		lost(proc, "it answered out of order or with something that is not a response");
 	}
 	return value != NULL ? value : synthetic_error(0, proc->failure[0] ? proc->failure : "not answered");
+}
+
+int kx_driver_timed_out(const struct kx_driver_proc *proc)
+{
+	return strncmp(proc->failure, NO_ANSWER, sizeof NO_ANSWER - 1) == 0;
 }
 
 const char *kx_driver_implementation(const struct kx_driver_proc *proc)

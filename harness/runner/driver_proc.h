@@ -60,6 +60,9 @@ int kx_driver_send_one(struct kx_driver_proc *proc, json_t *request, int timeout
 /* The answer to the request kx_driver_send_one wrote (a synthetic error if none came). */
 json_t *kx_driver_receive_one(struct kx_driver_proc *proc, int timeout_ms);
 
+/* 1 when the driver failed by staying silent past its timeout (its hello or an answer), else 0. */
+int kx_driver_timed_out(const struct kx_driver_proc *proc);
+
 /* The implementation text from the hello, or "unknown". */
 const char *kx_driver_implementation(const struct kx_driver_proc *proc);
 

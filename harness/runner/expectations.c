@@ -110,6 +110,24 @@ const char *kx_expectations_failure(const struct kx_expectations *e, const char 
 	return e->root != NULL ? first_match(e, "expected_failures", id) : NULL;
 }
 
+void kx_expectations_unmatched(const struct kx_expectations *e, const char *const *ids, size_t n,
+                               void (*unmatched)(void *ctx, const char *member, const char *glob), void *ctx)
+{
+	static const char *const members[] = {"disabled", "expected_failures"};
+	for (size_t m = 0; e->root != NULL && m < 2; m++) {
+		const char *glob;
+		json_t *reason;
+		json_object_foreach(json_object_get(e->root, members[m]), glob, reason)
+		{
+			size_t i = 0;
+			while (i < n && fnmatch(glob, ids[i], 0) != 0)
+				i++;
+			if (i == n)
+				unmatched(ctx, members[m], glob);
+		}
+	}
+}
+
 void kx_expectations_free(struct kx_expectations *e)
 {
 	json_decref(e->root);

@@ -21,6 +21,11 @@ const char *kx_expectations_disabled(const struct kx_expectations *e, const char
 /* The reason a case id is expected to fail (first matching glob of "expected_failures"), or NULL. */
 const char *kx_expectations_failure(const struct kx_expectations *e, const char *id);
 
+/* Calls unmatched(ctx, member, glob) for each glob of "disabled" and "expected_failures" that
+ * matches none of the n case ids, in the file's order. */
+void kx_expectations_unmatched(const struct kx_expectations *e, const char *const *ids, size_t n,
+                               void (*unmatched)(void *ctx, const char *member, const char *glob), void *ctx);
+
 /* Releases the file. */
 void kx_expectations_free(struct kx_expectations *e);
 

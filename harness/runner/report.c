@@ -5,12 +5,14 @@
 #include "runner/report_html.h"
 #include "runner/report_junit.h"
 
+#include "core/errors.h"
 #include "core/json_io.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 void kx_report_summarize(json_t *report, struct kx_report_counts *counts)
 {
@@ -51,31 +53,57 @@ FILE *kx_report_view_open(json_t *report, const char *path, json_t **cases, char
 
 int kx_report_view_close(FILE *out, const char *path, char *err, size_t errlen)
 {
-	int failed = ferror(out);
+	/* A full disk may only show when the buffer is flushed, or (delayed allocation) at fsync. */
+	errno = 0;
+	int failed = ferror(out) || fflush(out) != 0 || fsync(fileno(out)) != 0;
+	int saved = errno;
 	if (fclose(out) != 0 || failed) {
-		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno ? errno : EIO));
+		snprintf(err, errlen, "cannot write %s: %s", path, strerror(saved ? saved : errno ? errno : EIO));
 		return -1;
 	}
 	return 0;
 }
 
+const char *const kx_report_files[KX_REPORT_FILES] = {"report.json", "junit.xml", "index.html"};
+
+void kx_report_temp_path(const char *dir, const char *name, char *out, size_t len)
+{
+	snprintf(out, len, "%.4000s/reports/.%s.tmp", dir, name);
+}
+
+static int write_json(json_t *report, const char *path, char *err, size_t errlen)
+{
+	FILE *out = fopen(path, "w");
+	if (out == NULL)
+		return kx_errorf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+	errno = 0;
+	int dumped = json_dumpf(report, out, JSON_INDENT(1) | JSON_ENSURE_ASCII);
+	int saved = errno;
+	if (kx_report_view_close(out, path, err, errlen) != 0)
+		return -1;
+	if (dumped != 0)
+		return kx_errorf(err, errlen, "cannot write %s: %s", path, strerror(saved ? saved : EIO));
+	return 0;
+}
+
 int kx_report_write_all(json_t *report, const char *dir, char *err, size_t errlen)
 {
-	char reports[4200], path[4300];
-	snprintf(reports, sizeof reports, "%s/reports", dir);
-	if ((mkdir(dir, 0777) != 0 && errno != EEXIST) || (mkdir(reports, 0777) != 0 && errno != EEXIST)) {
-		snprintf(err, errlen, "cannot create %.3000s: %s", reports, strerror(errno));
-		return -1;
-	}
+	char reports[4200], temp[KX_REPORT_FILES][4300], path[4300];
+	snprintf(reports, sizeof reports, "%.4000s/reports", dir);
+	if ((mkdir(dir, 0777) != 0 && errno != EEXIST) || (mkdir(reports, 0777) != 0 && errno != EEXIST))
+		return kx_errorf(err, errlen, "cannot create %s: %s", reports, strerror(errno));
 	json_object_set_new(report, "report_version", json_integer(KX_REPORT_VERSION));
-	snprintf(path, sizeof path, "%s/report.json", reports);
-	if (json_dump_file(report, path, JSON_INDENT(1) | JSON_ENSURE_ASCII) != 0) {
-		snprintf(err, errlen, "cannot write %.3000s", path);
-		return -1;
+	for (size_t i = 0; i < KX_REPORT_FILES; i++)
+		kx_report_temp_path(dir, kx_report_files[i], temp[i], sizeof temp[i]);
+	int failed = write_json(report, temp[0], err, errlen) != 0 ||
+	             kx_report_write_junit(report, temp[1], err, errlen) != 0 ||
+	             kx_report_write_html(report, temp[2], err, errlen) != 0;
+	for (size_t i = 0; !failed && i < KX_REPORT_FILES; i++) {
+		snprintf(path, sizeof path, "%s/%s", reports, kx_report_files[i]);
+		if (rename(temp[i], path) != 0)
+			failed = kx_errorf(err, errlen, "cannot rename %s to %s: %s", temp[i], path, strerror(errno));
 	}
-	snprintf(path, sizeof path, "%s/junit.xml", reports);
-	if (kx_report_write_junit(report, path, err, errlen) != 0)
-		return -1;
-	snprintf(path, sizeof path, "%s/index.html", reports);
-	return kx_report_write_html(report, path, err, errlen);
+	for (size_t i = 0; failed && i < KX_REPORT_FILES; i++)
+		unlink(temp[i]);
+	return failed ? -1 : 0;
 }

@@ -18,15 +18,26 @@ struct kx_report_counts {
 /* Recomputes report["summary"] from report["cases"] and fills counts. */
 void kx_report_summarize(json_t *report, struct kx_report_counts *counts);
 
-/* Creates DIR/reports and writes report.json, junit.xml and index.html there;
- * 0, or -1 with err naming the file that could not be written. */
+/* The files a report is written as, in DIR/reports: report.json, junit.xml, index.html. */
+#define KX_REPORT_FILES 3
+extern const char *const kx_report_files[KX_REPORT_FILES];
+
+/* The temporary file that name (one of kx_report_files) is written through, DIR/reports/.NAME.tmp,
+ * into out (capacity len). */
+void kx_report_temp_path(const char *dir, const char *name, char *out, size_t len);
+
+/* Creates DIR/reports and writes report.json, junit.xml and index.html there, each through its
+ * temporary file, renamed into place only once all three are written and synced: a full disk
+ * leaves no half-written report. 0, or -1 with err naming the file that could not be written
+ * (the temporary files are then removed). */
 int kx_report_write_all(json_t *report, const char *dir, char *err, size_t errlen);
 
 /* Opens path for writing a view of report (junit.xml, index.html) and sets *cases to the report's
  * cases array; NULL with err ("cannot write PATH: ...") when it has none or path cannot be opened. */
 FILE *kx_report_view_open(json_t *report, const char *path, json_t **cases, char *err, size_t errlen);
 
-/* Closes a view kx_report_view_open opened; 0, or -1 with err when it could not all be written. */
+/* Flushes, syncs and closes a view kx_report_view_open opened; 0, or -1 with err when it could not
+ * all be written. */
 int kx_report_view_close(FILE *out, const char *path, char *err, size_t errlen);
 
 #endif

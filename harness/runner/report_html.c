@@ -222,6 +222,10 @@ static void write_header(FILE *out, json_t *report)
 	else
 		emit(out, "<p class=\"verdict bad\">%j of %j cases did not meet their expectation.</p>\n",
 		     json_object_get(summary, "unmet"), json_object_get(summary, "cases"));
+	if (json_is_true(json_object_get(report, "interrupted")))
+		emit(out, "<p class=\"verdict bad\">The run was interrupted: only the %j cases that finished before "
+		          "it are here.</p>\n",
+		     json_object_get(summary, "cases"));
 
 	/* "2026-11-23T03:04:38Z" reads better as a date, a time and a zone. */
 	char started[40];
