@@ -347,3 +347,23 @@ def test_driver_closing_its_output_mid_run_is_named(kxconform, vectors_dir, tmp_
                  vectors_dir / "hkdf_test.json", timeout=20)
     assert result.returncode == 1
     assert "it closed its output" in result.stdout
+
+
+def test_the_judge_names_every_invalid_vector(kxconform, vectors_dir):
+    """The judge's models (harness/runner/judge_models.c) reproduce every invalid vector of the
+    independent generator under the name the vector carries: vectors and the matrix speak one
+    language (docs/mistakes.md)."""
+    result = run(kxconform, "--vectors", vectors_dir, "--check-models")
+    assert result.returncode == 0, result.stdout
+    match = re.search(r"models (\d+)/(\d+) named", result.stdout.splitlines()[-1])
+    assert match and match.group(1) == match.group(2) and int(match.group(2)) >= 200, result.stdout[-500:]
+
+
+def test_reference_driver_refuses_to_model_a_mistake(kxconform):
+    """A reference driver computes the reference only; the mistakes are the judge's."""
+    driver = kxconform.parent / "kx-driver-openssl"
+    request = {"id": 0, "op": "e2e", "hash": "SHA-256", "kpsa": "00", "salt": "00", "variant": "hkdf-per-key"}
+    out = subprocess.run([str(driver)], input=json.dumps(request) + "\n", capture_output=True, text=True,
+                         timeout=10)
+    answer = json.loads(out.stdout.splitlines()[1])
+    assert answer["ok"] is False and "reference only" in answer["error"]

@@ -243,7 +243,7 @@ static int add_own_derivations(const struct kx_backend *backend, struct kx_reque
 		return kx_req_fail(req, "\"e2e\" must be {\"enrolee_b_id\": text, \"hashes\": [...]}");
 	uint8_t kpsa[KX_ENROLMENT_KEY_LEN];
 	if (kx_enrolment_derive(backend, KX_ENROLMENT_KPSA, key, sizeof key, enrolee, strlen(enrolee),
-				KX_ENROLMENT_REFERENCE, kpsa, req->err, sizeof req->err) != 0)
+				kpsa, req->err, sizeof req->err) != 0)
 		return -1;
 	json_t *derived = json_object();
 	json_object_set_new(req->response, "e2e", derived);
@@ -264,8 +264,7 @@ static int add_own_derivations(const struct kx_backend *backend, struct kx_reque
 			ret = kx_req_fail(req, "unknown hash in \"e2e\".hashes");
 			break;
 		}
-		if (kx_e2e_derive(backend, hash, kpsa, sizeof kpsa, salt, salt_len, KX_E2E_REFERENCE, &keys, req->err,
-				  sizeof req->err) != 0) {
+		if (kx_e2e_derive(backend, hash, kpsa, sizeof kpsa, salt, salt_len, &keys, req->err, sizeof req->err) != 0) {
 			ret = -1;
 			break;
 		}
