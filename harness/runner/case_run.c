@@ -37,14 +37,7 @@ static int capable(const struct kx_driver_proc *proc, const char *key, const cha
 	json_t *list = json_object_get(json_object_get(proc->hello, "capabilities"), key);
 	if (sub != NULL)
 		list = json_object_get(list, sub);
-	size_t i;
-	json_t *item;
-	json_array_foreach(list, i, item)
-	{
-		if (json_is_string(item) && strcmp(json_string_value(item), value) == 0)
-			return 1;
-	}
-	return 0;
+	return kx_json_array_has_string(list, value);
 }
 
 /* Why driver i cannot play this end of the case, or NULL if it can. */

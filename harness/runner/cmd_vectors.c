@@ -638,9 +638,11 @@ int kx_cmd_vectors(int argc, char **argv)
 		return KX_EXIT_USAGE;
 	}
 	struct kx_driver_pool pool;
+	struct kx_expectations expect = {0};
 	char err[600];
 	if (kx_pool_init(&pool, opt.driver_specs, opt.n_drivers, opt.timeout_ms, err, sizeof err) != 0 ||
-	    kx_pool_start_all(&pool, err, sizeof err) != 0) {
+	    kx_pool_start_all(&pool, err, sizeof err) != 0 ||
+	    kx_expectations_load(opt.expect, &expect, err, sizeof err) != 0) {
 		fprintf(stderr, "kxconform vectors: %s\n", err);
 		kx_pool_stop(&pool);
 		for (int i = 0; i < n_files; i++)
@@ -650,15 +652,6 @@ int kx_cmd_vectors(int argc, char **argv)
 	}
 	struct kx_driver_proc *drivers = pool.procs;
 	size_t n_drivers = pool.n;
-	struct kx_expectations expect;
-	if (kx_expectations_load(opt.expect, &expect, err, sizeof err) != 0) {
-		fprintf(stderr, "kxconform vectors: %s\n", err);
-		kx_pool_stop(&pool);
-		for (int i = 0; i < n_files; i++)
-			free(files[i]);
-		free(files);
-		return KX_EXIT_USAGE;
-	}
 	/* Mistakes are named with a reference driver's HMAC, never with the driver under test. */
 	size_t refs[2];
 	struct kx_judge_crypto crypto = {.pool = &pool};

@@ -73,16 +73,7 @@ static json_t *end_config(json_t *root, json_t *scenario, const char *end, json_
 static int applies_to(json_t *entry, const char *transport)
 {
 	json_t *list = json_object_get(entry, "transports");
-	if (list == NULL)
-		return 1;
-	size_t i;
-	json_t *item;
-	json_array_foreach(list, i, item)
-	{
-		if (json_is_string(item) && strcmp(json_string_value(item), transport) == 0)
-			return 1;
-	}
-	return 0;
+	return list == NULL || kx_json_array_has_string(list, transport);
 }
 
 static int add_case(struct kx_suite *suite, json_t *scenario, const char *transport, size_t initiator,
