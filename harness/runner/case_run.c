@@ -12,6 +12,7 @@
 #include "runner/case_judge.h"
 #include "runner/session_checks.h"
 
+#include "core/errors.h"
 #include "core/exporter_split.h"
 #include "core/hex.h"
 #include "core/json_io.h"
@@ -134,6 +135,22 @@ static void check_completed(struct kx_driver_pool *pool, const struct kx_case *c
 static int judge_refusal(const struct kx_case *c, const struct kx_relay *relay, struct kx_outcome *v)
 {
 	snprintf(v->diagnosis, sizeof v->diagnosis, "%s", relay->diagnosis);
+	const char *expected = kx_json_get_string(c->variant, "rejected_by");
+	if (c->kind == KX_CASE_NEGATIVE && strcmp(expected, "check") == 0) {
+		/* The TLS libraries complete; the specification's own check of the messages must
+		 * refuse what the misconfigured end sent (ESCertKE without client authentication). */
+		v->result = KX_RESULT_FAIL;
+		if (relay->outcome == KX_RELAY_DONE && relay->deviations[0] != '\0') {
+			snprintf(v->diagnosis, sizeof v->diagnosis, "refused by the check: %s", relay->deviations);
+			return 1;
+		}
+		if (relay->outcome == KX_RELAY_ERROR)
+			v->result = KX_RESULT_ERROR;
+		kx_appendf(v->diagnosis, sizeof v->diagnosis, "%sthe harness's check was to refuse it (%s), and found %s",
+			   v->diagnosis[0] ? "; " : "", kx_json_get_string(c->variant, "why"),
+			   relay->deviations[0] ? relay->deviations : "nothing");
+		return 0;
+	}
 	if (relay->outcome == KX_RELAY_DONE) {
 		v->result = KX_RESULT_PASS;
 		snprintf(v->diagnosis, sizeof v->diagnosis, "the handshake completed although %s",
@@ -148,7 +165,6 @@ static int judge_refusal(const struct kx_case *c, const struct kx_relay *relay, 
 	v->result = KX_RESULT_FAIL;
 	if (c->kind == KX_CASE_FAULT)
 		return 1;
-	const char *expected = kx_json_get_string(c->variant, "rejected_by");
 	if (strcmp(expected, "either") == 0 || strcmp(expected, relay->rejected_by) == 0)
 		return 1;
 	size_t used = strlen(v->diagnosis);
@@ -255,8 +271,18 @@ json_t *kx_case_run(struct kx_driver_pool *pool, const struct kx_case *c, const 
 	json_object_set_new(result, "outcome", json_string(kx_case_json_outcome(relay->outcome)));
 	if (relay->rejected_by[0] != '\0')
 		json_object_set_new(result, "rejected_by", json_string(relay->rejected_by));
+	else if (relay->outcome == KX_RELAY_DONE && relay->deviations[0] != '\0')
+		json_object_set_new(result, "rejected_by", json_string("check"));
 	if (c->kind != KX_CASE_POSITIVE) {
 		met = judge_refusal(c, relay, &v);
+		if (relay->outcome == KX_RELAY_DONE) {
+			/* A completed handshake is kept whole: the ends' reports, and their key log for the capture. */
+			json_t *ini, *ter;
+			kx_pool_call_pair(pool, c->initiator, kx_case_info_request(c, relay->initiator_session),
+			                  c->terminator, kx_case_info_request(c, relay->terminator_session), &ini, &ter);
+			json_object_set_new(result, "initiator_report", ini);
+			json_object_set_new(result, "terminator_report", ter);
+		}
 	} else if (relay->outcome != KX_RELAY_DONE) {
 		v.result = relay->outcome == KX_RELAY_ERROR ? KX_RESULT_ERROR : KX_RESULT_FAIL;
 		snprintf(v.diagnosis, sizeof v.diagnosis, "%s", relay->diagnosis);
@@ -264,7 +290,8 @@ json_t *kx_case_run(struct kx_driver_pool *pool, const struct kx_case *c, const 
 			kx_outcome_fail(&v, "%s", relay->deviations);
 	} else {
 		check_completed(pool, c, relay, claimed_reading, result, &v);
-		if (kx_relay_exchange_application_data(relay) != 0)
+		/* ESCertKE ends with message 4 (spec README point 12): no application data. */
+		if (!relay->escertke && kx_relay_exchange_application_data(relay) != 0)
 			kx_outcome_fail(&v, "%s", relay->diagnosis);
 		met = strcmp(v.result, KX_RESULT_PASS) == 0;
 	}

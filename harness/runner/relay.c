@@ -291,8 +291,8 @@ static int carry_in_notify(struct kx_relay *relay, struct kx_flight_record *reco
 	if (kx_escertke_parse(received.message, received.message_len, escertke_direction, &flight, deviation,
 			      sizeof deviation) != 0 ||
 	    kx_escertke_check(record->number, &flight, deviation, sizeof deviation) != 0)
-		kx_appendf(relay->deviations, sizeof relay->deviations, "%sESCertKE message %d: %s",
-		           relay->deviations[0] ? "; " : "", record->number, deviation);
+		kx_appendf(relay->deviations, sizeof relay->deviations, "%s%s", relay->deviations[0] ? "; " : "",
+		           deviation); /* each deviation names its ESCertKE message */
 	kx_tls_flight_free(&flight);
 	kx_notify_free(&received);
 	return 0;

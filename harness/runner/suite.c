@@ -155,11 +155,12 @@ static int check_scenario(json_t *scenario, size_t index, char *err, size_t errl
 	{
 		const char *by = kx_json_get_string(entry, "rejected_by");
 		if (kx_json_get_string(entry, "name") == NULL || by == NULL ||
-		    (strcmp(by, "initiator") != 0 && strcmp(by, "terminator") != 0 && strcmp(by, "either") != 0))
+		    (strcmp(by, "initiator") != 0 && strcmp(by, "terminator") != 0 && strcmp(by, "either") != 0 &&
+		     strcmp(by, "check") != 0))
 			return kx_errorf(
 			    err, errlen,
 			    "scenario %s: negative case %zu needs a \"name\" and \"rejected_by\" "
-			    "(initiator, terminator or either)",
+			    "(initiator, terminator, either, or check: the harness's check of the messages)",
 			    name, i + 1);
 	}
 	json_array_foreach(json_object_get(scenario, "faults"), i, entry)
