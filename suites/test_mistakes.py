@@ -141,3 +141,16 @@ def test_vendor_named_like_a_reference_is_not_trusted(tmp_path):
     case = json.loads((out / "reports" / "report.json").read_text(encoding="utf-8"))["cases"][0]
     assert "randoms-swapped" in case["diagnosis"]
     assert case["exported"]["recomputed_by"] == "reference-openssl, reference-wolfssl"
+
+
+def test_a_vendor_key_identifier_reading_breaks_the_maf_chain_on_the_wire(tmp_path):
+    """Spec README point 11: an AE whose Key Identifier is in another reading offers it as its
+    psk_identity; the IN-CSE, holding the MAF's reference one, refuses, and the reading is named."""
+    out = tmp_path / "out"
+    result = kx("run", "--driver", "vendor=%s" % mutant(tmp_path, "tr0038-example"), *references(),
+                "--filter", "maf-association.tls.vendor-openssl", "--output", out)
+    assert result.returncode == 1
+    case = json.loads((out / "reports" / "report.json").read_text(encoding="utf-8"))["cases"][0]
+    assert case["outcome"] == "refused" and case["rejected_by"] == "terminator"
+    assert "unknown_psk_identity" in case["diagnosis"]
+    assert "the initiator (vendor)'s keyid" in case["diagnosis"] and "tr0038-example" in case["diagnosis"]

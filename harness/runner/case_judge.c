@@ -283,7 +283,10 @@ int kx_case_judge(struct kx_driver_pool *pool, const struct kx_case *c, json_t *
 	json_t *secrets =
 	    kx_pool_is_reference(pool, c->initiator) || !kx_pool_is_reference(pool, c->terminator) ? ini
 	                                                                                           : ter;
-	const char *prf_hash = kx_claims_prf_hash((unsigned)strtoul(c->suite, NULL, 16));
+	/* The negotiated suite's PRF (in a chain, the first handshake's suite, not the case's). */
+	const char *negotiated = kx_json_get_string(secrets, "suite");
+	const char *prf_hash =
+	    kx_claims_prf_hash((unsigned)strtoul(negotiated != NULL ? negotiated : c->suite, NULL, 16));
 	json_t *e2e = e2e_spec(c);
 	struct kx_judge_session session = {prf_hash,
 	                                   kx_json_get_string(secrets, "master_secret"),

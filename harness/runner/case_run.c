@@ -10,6 +10,7 @@
 #include "runner/case_run.h"
 #include "runner/case_json.h"
 #include "runner/case_judge.h"
+#include "runner/maf_chain.h"
 #include "runner/session_checks.h"
 
 #include "core/errors.h"
@@ -47,11 +48,18 @@ static const char *incapable(struct kx_driver_pool *pool, size_t i, const struct
 {
 	char err[512];
 	struct kx_driver_proc *proc = kx_pool_proc(pool, i, err, sizeof err);
-	const char *scenario = kx_json_get_string(c->scenario, "name");
+	/* A chain of handshakes needs the scenarios it is made of. */
+	json_t *needs = json_object_get(c->scenario, "needs");
+	const char *scenario = kx_json_get_string(c->scenario, "name"), *missing = NULL;
+	if (proc != NULL && needs == NULL && !capable(proc, "scenarios", NULL, scenario))
+		missing = scenario;
+	for (size_t k = 0; proc != NULL && k < json_array_size(needs); k++)
+		if (!capable(proc, "scenarios", NULL, json_string_value(json_array_get(needs, k))))
+			missing = json_string_value(json_array_get(needs, k));
 	if (proc == NULL)
 		snprintf(why, len, "driver %s cannot be started: %s", pool->names[i], err);
-	else if (!capable(proc, "scenarios", NULL, scenario))
-		snprintf(why, len, "driver %s does not list scenario %s in its capabilities", pool->names[i], scenario);
+	else if (missing != NULL)
+		snprintf(why, len, "driver %s does not list scenario %s in its capabilities", pool->names[i], missing);
 	else if (!capable(proc, "roles", NULL, role))
 		snprintf(why, len, "driver %s does not play the %s role", pool->names[i], role);
 	else if (!capable(proc, "transports", NULL, c->transport))
@@ -87,7 +95,8 @@ static int same_string(json_t *a, json_t *b, const char *key)
 
 /* Both ends' reports of one session must describe the same session, and each what its end
  * was configured to see. */
-static void check_sessions(json_t *ini, json_t *ter, const struct kx_case *c, struct kx_outcome *o)
+static void check_sessions(json_t *ini, json_t *ter, const struct kx_case *c, const char *psk_identity,
+			   struct kx_outcome *o)
 {
 	static const char *const shared[] = {"version", "suite", "client_random", "server_random", "master_secret"};
 	for (size_t i = 0; i < sizeof shared / sizeof shared[0]; i++)
@@ -98,8 +107,7 @@ static void check_sessions(json_t *ini, json_t *ter, const struct kx_case *c, st
 	struct kx_session_expectations initiator = {
 	    "the initiator", dtls, c->suite, NULL, NULL, kx_json_get_string(c->initiator_config, "expected_peer_name")};
 	struct kx_session_expectations terminator = {
-	    "the terminator", dtls, NULL, kx_json_get_string(c->initiator_config, "sni"),
-	    kx_json_get_string(c->scenario, "expect_psk_identity"),
+	    "the terminator", dtls, NULL, kx_json_get_string(c->initiator_config, "sni"), psk_identity,
 	    kx_json_get_string(c->terminator_config, "expected_peer_name")};
 	kx_check_session(ini, &initiator, o);
 	kx_check_session(ter, &terminator, o);
@@ -107,17 +115,26 @@ static void check_sessions(json_t *ini, json_t *ter, const struct kx_case *c, st
 
 /* Judges a completed handshake of a positive case. */
 static void check_completed(struct kx_driver_pool *pool, const struct kx_case *c, struct kx_relay *relay,
-			    const char *claimed_reading, json_t *result, struct kx_outcome *v)
+			    const char *claimed_reading, const struct kx_maf_second *maf, json_t *result,
+			    struct kx_outcome *v)
 {
 	json_t *ini, *ter;
-	kx_pool_call_pair(pool, c->initiator, kx_case_info_request(c, relay->initiator_session), c->terminator,
-	                  kx_case_info_request(c, relay->terminator_session), &ini, &ter);
+	/* The MAF chain's PSK handshake exports nothing: its values were the first handshake's. */
+	kx_pool_call_pair(pool, c->initiator,
+			  maf != NULL ? kx_relay_info_request(relay->initiator_session, NULL)
+				      : kx_case_info_request(c, relay->initiator_session),
+			  c->terminator,
+			  maf != NULL ? kx_relay_info_request(relay->terminator_session, NULL)
+				      : kx_case_info_request(c, relay->terminator_session),
+			  &ini, &ter);
 	json_object_set(result, "initiator_report", ini);
 	json_object_set(result, "terminator_report", ter);
 	if (!ok(ini) || !ok(ter)) {
 		kx_outcome_fail(v, "an end could not report its session: %s", !ok(ini) ? error_of(ini) : error_of(ter));
+	} else if (maf != NULL) {
+		check_sessions(ini, ter, c, maf->identity_registered, v);
 	} else {
-		check_sessions(ini, ter, c, v);
+		check_sessions(ini, ter, c, kx_json_get_string(c->scenario, "expect_psk_identity"), v);
 		int judged = kx_case_judge(pool, c, ini, ter, claimed_reading, result, v->diagnosis, sizeof v->diagnosis);
 		if (judged < 0)
 			v->result = KX_RESULT_ERROR;
@@ -205,6 +222,9 @@ json_t *kx_case_run(struct kx_driver_pool *pool, const struct kx_case *c, const 
 	char why[600];
 	struct kx_relay local, *relay = relay_out != NULL ? relay_out : &local;
 	memset(relay, 0, sizeof *relay);
+	struct kx_maf_second maf;
+	memset(&maf, 0, sizeof maf);
+	int chain = strcmp(c->run, "maf") == 0;
 
 	if (incapable(pool, c->initiator, c, "client", why, sizeof why) != NULL ||
 	    incapable(pool, c->terminator, c, "server", why, sizeof why) != NULL) {
@@ -229,14 +249,21 @@ json_t *kx_case_run(struct kx_driver_pool *pool, const struct kx_case *c, const 
 	if (from3 != NULL)
 		snprintf(relay->message3_from, sizeof relay->message3_from, "%s", from3);
 
+	/* The MAF chain: the connection first, whose Kc and Key Identifier configure this handshake. */
+	if (chain && kx_maf_first(pool, c, claimed_reading, result, &v, &maf) != 0)
+		goto done;
+
 	/* A negative case's misbehaving peer may be impossible on a library (TLS 1.1
 	 * compiled out): that case cannot test the other end there, so it is skipped. */
 	{
 		json_t *ri, *rt;
-		kx_pool_call_pair(
-		    pool, c->initiator, kx_relay_open_request(relay->initiator_session, c->initiator_config),
-		    c->terminator, kx_relay_open_request(relay->terminator_session, c->terminator_config),
-		    &ri, &rt);
+		kx_pool_call_pair(pool, c->initiator,
+		                  kx_relay_open_request(relay->initiator_session,
+		                                        chain ? maf.initiator_config : c->initiator_config),
+		                  c->terminator,
+		                  kx_relay_open_request(relay->terminator_session,
+		                                        chain ? maf.terminator_config : c->terminator_config),
+		                  &ri, &rt);
 		int oki = ok(ri), okt = ok(rt);
 		if (!oki || !okt) {
 			int ini_failed = !oki;
@@ -284,17 +311,19 @@ json_t *kx_case_run(struct kx_driver_pool *pool, const struct kx_case *c, const 
 			json_object_set_new(result, "terminator_report", ter);
 		}
 	} else if (relay->outcome != KX_RELAY_DONE) {
-		v.result = relay->outcome == KX_RELAY_ERROR ? KX_RESULT_ERROR : KX_RESULT_FAIL;
-		snprintf(v.diagnosis, sizeof v.diagnosis, "%s", relay->diagnosis);
+		kx_outcome_add(&v, relay->outcome == KX_RELAY_ERROR ? KX_RESULT_ERROR : KX_RESULT_FAIL, "%s",
+		               relay->diagnosis);
 		if (relay->deviations[0] != '\0')
 			kx_outcome_fail(&v, "%s", relay->deviations);
 	} else {
-		check_completed(pool, c, relay, claimed_reading, result, &v);
+		check_completed(pool, c, relay, claimed_reading, chain ? &maf : NULL, result, &v);
 		/* ESCertKE ends with message 4 (spec README point 12): no application data. */
 		if (!relay->escertke && kx_relay_exchange_application_data(relay) != 0)
 			kx_outcome_fail(&v, "%s", relay->diagnosis);
 		met = strcmp(v.result, KX_RESULT_PASS) == 0;
 	}
+	if (chain && (relay->outcome != KX_RELAY_DONE || c->kind != KX_CASE_POSITIVE))
+		kx_maf_name_identity(&maf, &v);
 	kx_case_json_flights(result, relay);
 	{
 		json_t *ri, *rt;
@@ -304,6 +333,7 @@ json_t *kx_case_run(struct kx_driver_pool *pool, const struct kx_case *c, const 
 		json_decref(rt);
 	}
 done:
+	kx_maf_second_free(&maf);
 	if (relay_out == NULL)
 		kx_relay_free(relay);
 	kx_case_json_verdict(result, v.result, met || strcmp(v.result, KX_RESULT_SKIP) == 0, v.diagnosis,

@@ -10,6 +10,7 @@
 #include "runner/vector_checks.h"
 
 #include "core/errors.h"
+#include "core/exporter_split.h"
 #include "core/hex.h"
 #include "core/json_io.h"
 #include "core/keyid.h"
@@ -242,6 +243,29 @@ static int enrolment_core(const struct kx_vector_test *test, char *reason, size_
 	return nfkc_matches(test, "identifier", "normalizedIdentifier", reason, len);
 }
 
+/* TR-0038 A.4 as a whole: the 48 bytes of keying material split into the identifier and the key as
+ * TS-0003 10.3.1 says (tests without keyingMaterial have nothing to check); 0, or -1 with reason. */
+static int keying_material_splits(const struct kx_vector_test *test, const uint8_t id[KX_KEY_ID_LEN],
+				  char *reason, size_t len)
+{
+	const char *material_hex = test_string(test, "keyingMaterial");
+	const char *key_hex = test_string(test, "key");
+	uint8_t material[KX_EXPORT_LEN], key[KX_KEY_LEN], split_id[KX_KEY_ID_LEN], split_key[KX_KEY_LEN];
+	size_t n = 0, k = 0;
+	if (material_hex == NULL)
+		return 0;
+	if (kx_hex_decode(material_hex, strlen(material_hex), material, sizeof material, &n) != 0 ||
+	    n != sizeof material || key_hex == NULL ||
+	    kx_hex_decode(key_hex, strlen(key_hex), key, sizeof key, &k) != 0 || k != sizeof key)
+		return kx_errorf(reason, len, "\"keyingMaterial\" needs 48 bytes of hex and \"key\" 32");
+	kx_split_exporter(material, split_id, split_key);
+	if (memcmp(split_id, id, sizeof split_id) != 0 || memcmp(split_key, key, sizeof split_key) != 0)
+		return kx_errorf(reason, len,
+				 "the keying material does not split into keyIdBytes (first 16 bytes) and key (last 32) "
+				 "as TS-0003 10.3.1 says");
+	return 0;
+}
+
 static int keyid_core(const struct kx_vector_test *test, char *reason, size_t len)
 {
 	const char *keyid = test_string(test, "keyId");
@@ -251,6 +275,8 @@ static int keyid_core(const struct kx_vector_test *test, char *reason, size_t le
 	if (keyid == NULL || id_hex == NULL ||
 	    kx_hex_decode(id_hex, strlen(id_hex), id, sizeof id, &id_len) != 0 || id_len != sizeof id)
 		return kx_errorf(reason, len, "needs a string \"keyId\" and 16 bytes of hex \"keyIdBytes\"");
+	if (keying_material_splits(test, id, reason, len) != 0)
+		return -1;
 	struct kx_keyid parsed;
 	enum kx_keyid_error error = kx_keyid_classify(keyid, strlen(keyid), id, &parsed);
 	const char *want_error = test_string(test, "error");
