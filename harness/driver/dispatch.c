@@ -54,7 +54,10 @@ json_t *kx_driver_capabilities(const struct kx_backend *backend)
 	static const char *const roles[] = {"client", "server"};
 	static const char *const transports[] = {"tls", "dtls"};
 
-	return json_pack("{s:o, s:{s:o, s:o, s:o, s:o}, s:{s:o, s:o}, s:o, s:o, s:o}", "operations",
+	/* notify-endpoint: its ESCertKE sessions carry their messages in NOTIFY primitives themselves. */
+	static const char *const features[] = {"notify-endpoint"};
+	return json_pack("{s:o, s:o, s:{s:o, s:o, s:o, s:o}, s:{s:o, s:o}, s:o, s:o, s:o}", "features",
+			 string_array(features, 1), "operations",
 			 operation_names(), "variants", "exporter", string_array(reference, 1), "e2e",
 			 string_array(reference, 1), "enrolment", string_array(reference, 1), "keyid",
 			 string_array(readings, KX_READING_COUNT),

@@ -113,6 +113,37 @@ static void check_sessions(json_t *ini, json_t *ter, const struct kx_case *c, co
 	kx_check_session(ter, &terminator, o);
 }
 
+/* ESCertKE: which ends' drivers carry the NOTIFY primitives themselves (hello feature
+ * notify-endpoint), said in the report; -1 with why when the case damages a primitive for an end
+ * that does not read them itself (NOTIFY would not be under test there). */
+static int notify_ends(struct kx_driver_pool *pool, const struct kx_case *c, struct kx_relay *relay, json_t *result,
+		       char *why, size_t len)
+{
+	size_t drivers[2] = {c->terminator, c->initiator};
+	json_t *notify = json_object();
+	json_object_set_new(result, "notify", notify);
+	for (int e = 0; e < 2; e++) {
+		char err[300];
+		struct kx_driver_proc *proc = kx_pool_proc(pool, drivers[e], err, sizeof err);
+		relay->notify_ends[e] =
+		    proc != NULL && kx_json_array_has_string(json_object_get(json_object_get(proc->hello, "capabilities"),
+		                                                             "features"),
+		                                             "notify-endpoint");
+		json_object_set_new(notify, kx_relay_end_name(e),
+		                    json_string(relay->notify_ends[e]
+		                                    ? "carried by its driver"
+		                                    : "not under test: its driver does not carry NOTIFY primitives "
+		                                      "itself, the relay wraps its flights"));
+	}
+	json_t *damage = json_object_get(c->variant, "notify");
+	if (damage == NULL || relay->notify_ends[0])
+		return 0;
+	/* Every primitive fault of the suite is in a request, which the terminator reads. */
+	snprintf(why, len, "NOTIFY not under test at the terminator: driver %s does not carry NOTIFY primitives itself "
+		 "(hello feature notify-endpoint), so it cannot refuse a damaged one", pool->names[c->terminator]);
+	return -1;
+}
+
 /* Judges a completed handshake of a positive case. */
 static void check_completed(struct kx_driver_pool *pool, const struct kx_case *c, struct kx_relay *relay,
 			    const char *claimed_reading, const struct kx_maf_second *maf, json_t *result,
@@ -245,9 +276,36 @@ json_t *kx_case_run(struct kx_driver_pool *pool, const struct kx_case *c, const 
 			      kx_json_get_string(json_object_get(c->scenario, "terminator"), "id")};
 	snprintf(relay->initiator_id, sizeof relay->initiator_id, "%s", ids[0] ? ids[0] : "initiator");
 	snprintf(relay->terminator_id, sizeof relay->terminator_id, "%s", ids[1] ? ids[1] : "terminator");
-	const char *from3 = kx_json_get_string(json_object_get(c->variant, "notify"), "message3_from");
+	json_t *notify_variant = json_object_get(c->variant, "notify");
+	const char *from3 = kx_json_get_string(notify_variant, "message3_from");
 	if (from3 != NULL)
 		snprintf(relay->message3_from, sizeof relay->message3_from, "%s", from3);
+	const char *damage = kx_json_get_string(notify_variant, "damage");
+	if (damage != NULL) {
+		snprintf(relay->notify_damage, sizeof relay->notify_damage, "%s", damage);
+		json_t *number = json_object_get(notify_variant, "message");
+		relay->notify_damage_message = json_is_integer(number) ? (int)json_integer_value(number) : 1;
+	}
+	json_t *configs[2] = {c->terminator_config, c->initiator_config}; /* [1]: the initiator's */
+	json_t *owned[2] = {NULL, NULL};
+	if (relay->escertke) {
+		if (notify_ends(pool, c, relay, result, why, sizeof why) != 0) {
+			v.result = KX_RESULT_NOT_IMPLEMENTED;
+			snprintf(v.diagnosis, sizeof v.diagnosis, "%s", why);
+			goto done;
+		}
+		/* An end-point that carries NOTIFY itself learns its originator, its peer's and the
+		 * request identifiers' prefix in its configuration. */
+		for (int e = 0; e < 2; e++)
+			if (relay->notify_ends[e]) {
+				owned[e] = json_deep_copy(configs[e]);
+				json_object_set_new(owned[e], "notify",
+				                    json_pack("{s:s, s:s, s:s}", "from", e ? relay->initiator_id : relay->terminator_id,
+				                              "to", e ? relay->terminator_id : relay->initiator_id, "rqi",
+				                              relay->initiator_session));
+				configs[e] = owned[e];
+			}
+	}
 
 	/* The MAF chain: the connection first, whose Kc and Key Identifier configure this handshake. */
 	if (chain && kx_maf_first(pool, c, claimed_reading, result, &v, &maf) != 0)
@@ -259,11 +317,13 @@ json_t *kx_case_run(struct kx_driver_pool *pool, const struct kx_case *c, const 
 		json_t *ri, *rt;
 		kx_pool_call_pair(pool, c->initiator,
 		                  kx_relay_open_request(relay->initiator_session,
-		                                        chain ? maf.initiator_config : c->initiator_config),
+		                                        chain ? maf.initiator_config : configs[1]),
 		                  c->terminator,
 		                  kx_relay_open_request(relay->terminator_session,
-		                                        chain ? maf.terminator_config : c->terminator_config),
+		                                        chain ? maf.terminator_config : configs[0]),
 		                  &ri, &rt);
+		json_decref(owned[0]);
+		json_decref(owned[1]);
 		int oki = ok(ri), okt = ok(rt);
 		if (!oki || !okt) {
 			int ini_failed = !oki;
