@@ -317,3 +317,21 @@ def _free_port(udp):
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM if udp else socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def test_escertke_without_client_authentication_is_named_offline(kxconform, tmp_path):
+    """Spec README point 12 from a capture: a terminator that never asked for the initiator's
+    certificate, seen in the plaintext handshake messages."""
+    out = tmp_path / "matrix"
+    ids = ["escertke.tls.openssl-wolfssl", "escertke.tls.openssl-wolfssl.no-client-authentication"]
+    run = subprocess.run([str(kxconform), "run", "--output", str(out), "--filter", ids[0], "--filter", ids[1]],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stdout
+    proc, cases = verify(kxconform, tmp_path / "good", "--capture", out / "captures" / (ids[0] + ".pcapng"),
+                         "--scenario", "escertke")
+    assert proc.returncode == 0 and cases[0]["result"] == "pass", proc.stdout
+    proc, cases = verify(kxconform, tmp_path / "bad", "--capture", out / "captures" / (ids[1] + ".pcapng"),
+                         "--scenario", "escertke")
+    assert proc.returncode == 1 and cases[0]["result"] == "fail"
+    assert "lacks CertificateRequest" in cases[0]["diagnosis"]
+    assert "lacks the Initiating End-Point's Certificate and CertificateVerify" in cases[0]["diagnosis"]

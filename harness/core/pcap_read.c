@@ -911,6 +911,14 @@ static int tls_handshake(struct flows *f, struct flow *client, struct kx_pcap_ha
 	h->client_hello_packet = packet_at(&s, offset);
 	name_ends(client, h);
 	free(copy);
+	struct kx_tls_flight flight = {0};
+	if (read_hellos(&s, &flight) == 0) {
+		const struct kx_tls_item *cert = find_item(&flight, KX_MSG_CERTIFICATE);
+		h->client_certificate = cert != NULL && cert->length > 3;
+		h->certificate_verify = find_item(&flight, KX_MSG_CERTIFICATE_VERIFY) != NULL;
+		h->auth_read = 1;
+	}
+	kx_tls_flight_free(&flight);
 	free_stream(&s);
 	*found = 1;
 
@@ -924,6 +932,12 @@ static int tls_handshake(struct flows *f, struct flow *client, struct kx_pcap_ha
 	    read_server_hello(body, len, h) == 0)
 		h->server_hello_packet = packet_at(&s, offset);
 	free(copy);
+	struct kx_tls_flight server_flight = {0};
+	if (h->auth_read && read_hellos(&s, &server_flight) == 0)
+		h->certificate_request = find_item(&server_flight, KX_MSG_CERTIFICATE_REQUEST) != NULL;
+	else
+		h->auth_read = 0;
+	kx_tls_flight_free(&server_flight);
 	free_stream(&s);
 	return 0;
 }

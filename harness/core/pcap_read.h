@@ -89,6 +89,12 @@ struct kx_pcap_handshake {
 	uint16_t version;           /* negotiated: ServerHello's, or its supported_versions */
 	uint16_t suite;             /* negotiated cipher suite */
 	int extended_master_secret; /* the ServerHello carried the RFC 7627 extension */
+	/* TLS, read from the plaintext handshake messages (ESCertKE authenticates both ends, spec
+	 * README point 12); all 0 when auth_read is 0 (DTLS, or the streams could not be read). */
+	int auth_read;
+	int certificate_request; /* the server sent CertificateRequest */
+	int client_certificate;  /* the client sent a Certificate holding a certificate */
+	int certificate_verify;  /* the client sent CertificateVerify */
 };
 
 /* What was looked at, for the error that says no handshake was found. */

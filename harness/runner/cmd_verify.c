@@ -21,6 +21,7 @@
 #include "runner/report.h"
 
 #include "core/hex.h"
+#include "core/errors.h"
 #include "core/json_io.h"
 #include "core/keylog.h"
 #include "core/pcap_read.h"
@@ -315,6 +316,21 @@ static json_t *check_handshake(struct kx_driver_pool *pool, const struct options
 	char diagnosis[4096] = "";
 	struct timeval t0;
 	gettimeofday(&t0, NULL);
+	/* ESCertKE authenticates both end-points (Table 8.7.2.2-1, spec README point 12). */
+	char authentication[600] = "";
+	if (strcmp(scenario_name, "escertke") == 0 && h->auth_read && h->server_hello_packet != 0) {
+		if (!h->certificate_request)
+			kx_appendf(authentication, sizeof authentication,
+			           "%sESCertKE message 2 lacks CertificateRequest: the Terminating End-Point does not ask "
+			           "for the Initiating End-Point's certificate (Table 8.7.2.2-1, spec point 12)",
+			           authentication[0] ? "; " : "");
+		if (!h->client_certificate || !h->certificate_verify)
+			kx_appendf(authentication, sizeof authentication,
+			           "%sESCertKE message 3 lacks the Initiating End-Point's %s: it does not authenticate "
+			           "(Table 8.7.2.2-1, spec point 12)",
+			           authentication[0] ? "; " : "",
+			           !h->client_certificate ? "Certificate and CertificateVerify" : "CertificateVerify");
+	}
 	if (h->version != want) {
 		verdict = "fail";
 		snprintf(diagnosis, sizeof diagnosis,
@@ -370,6 +386,11 @@ static json_t *check_handshake(struct kx_driver_pool *pool, const struct options
 				    json_string("no claims were given: the exporter was recomputed only"));
 			json_decref(checked);
 		}
+	}
+	if (authentication[0] != '\0') {
+		kx_appendf(diagnosis, sizeof diagnosis, "%s%s", diagnosis[0] ? "; " : "", authentication);
+		if (strcmp(verdict, "pass") == 0)
+			verdict = "fail";
 	}
 	json_object_set_new(result, "duration_ms", json_real(kx_case_json_ms_since(&t0)));
 	json_object_set_new(result, "result", json_string(verdict));
