@@ -33,13 +33,18 @@ test: build-deps-test $(BUILD_DIR)/CMakeCache.txt
 # JOBS=N (the run's --jobs, and the build's parallelism). Each word is passed quoted, so globs
 # reach kxconform unexpanded; a path cannot hold a space.
 quote = '$(subst ','\'',$(1))'
-VECTORS_ARGS = $(foreach d,$(DRIVERS),--driver $(call quote,$(d)))
-RUN_ARGS = $(VECTORS_ARGS) $(if $(EXPECT),--expect $(call quote,$(EXPECT))) \
-	$(if $(OUTPUT),--output $(call quote,$(OUTPUT))) $(foreach f,$(FILTER),--filter $(call quote,$(f))) \
+DRIVER_ARGS = $(foreach d,$(DRIVERS),--driver $(call quote,$(d)))
+OUTPUT_ARGS = $(if $(OUTPUT),--output $(call quote,$(OUTPUT)))
+VECTORS_ARGS = $(DRIVER_ARGS) $(OUTPUT_ARGS)
+RUN_ARGS = $(DRIVER_ARGS) $(OUTPUT_ARGS) $(if $(EXPECT),--expect $(call quote,$(EXPECT))) \
+	$(foreach f,$(FILTER),--filter $(call quote,$(f))) \
 	$(if $(filter command line,$(origin JOBS)),--jobs $(call quote,$(JOBS)))
 
 # The conformance run a vendor's CI calls: the vectors, then the scenario
 # matrix; both run even when the first fails, and the worse status is returned.
+# Both write into OUTPUT/reports/: vectors.json and junit-vectors.xml, then
+# report.json, junit.xml and index.html, which show the vectors too; a CI reads
+# reports/junit*.xml, so its test view is red whenever this target fails.
 conformance: build-deps-conformance $(BUILD_DIR)/CMakeCache.txt
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 	@$(BUILD_DIR)/kxconform vectors $(VECTORS_ARGS); vectors=$$?; \

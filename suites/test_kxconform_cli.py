@@ -389,3 +389,9 @@ def test_make_conformance_takes_the_vendor_inputs(tmp_path):
     assert sorted(cases) == ["psk.tls.mine-mine", "psk.tls.mine-mine.wrong-psk"]
     assert cases["psk.tls.mine-mine.wrong-psk"]["expectation"] == "disabled"
     assert cases["psk.tls.mine-mine"]["result"] == "pass"
+    # OUTPUT reached the vectors too: their report and JUnit view beside the run's, shown in its page.
+    vectors = json.loads((out / "reports" / "vectors.json").read_text(encoding="utf-8"))
+    assert [d["name"] for d in vectors["drivers"]] == ["mine"] and vectors["summary"]["passed"] is True
+    assert report["vectors"]["summary"]["tests"] == vectors["summary"]["tests"]
+    assert (out / "reports" / "junit-vectors.xml").exists()
+    assert 'id="vectors"' in (out / "reports" / "index.html").read_text(encoding="utf-8")

@@ -130,6 +130,8 @@ int kx_cmd_merge(int argc, char **argv)
 		status = KX_EXIT_FAILED;
 	}
 	int lock = kx_output_lock(output, "merge", err, sizeof err);
+	if (lock >= 0 && kx_report_attach_vectors(merged, output, err, sizeof err) < 0)
+		fprintf(stderr, "kxconform merge: warning: %s\n", err);
 	if (lock < 0 || kx_output_clear(output, 0, err, sizeof err) != 0 ||
 	    kx_report_write_all(merged, output, err, sizeof err) != 0) {
 		fprintf(stderr, "kxconform merge: no report was written: %s\n", err);

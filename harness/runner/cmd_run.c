@@ -510,6 +510,15 @@ static void print_summary(json_t *report, const struct kx_report_counts *n, cons
 			printf("  unmet: %s [%s]: %s\n", kx_json_get_string(c, "id"), kx_json_get_string(c, "result"),
 			       kx_json_get_string(c, "diagnosis"));
 	}
+	json_t *vectors = json_object_get(report, "vectors");
+	json_t *totals = json_object_get(vectors, "summary");
+	if (vectors != NULL && json_object_get(vectors, "error") == NULL)
+		printf("vectors: %s/reports/vectors.json (kxconform vectors, started %s): %lld tests, %lld failed, "
+		       "%lld malformed; shown in index.html\n",
+		       output, kx_json_get_string(vectors, "started") ? kx_json_get_string(vectors, "started") : "?",
+		       (long long)json_integer_value(json_object_get(totals, "tests")),
+		       (long long)json_integer_value(json_object_get(totals, "failed")),
+		       (long long)json_integer_value(json_object_get(totals, "malformed")));
 	if (written)
 		printf("reports: %s/reports/ (report.json, junit.xml, index.html)\n", output);
 	else
@@ -591,6 +600,10 @@ static int run_cases(const struct options *opt, const struct kx_suite *suite, co
 		fprintf(stderr, "kxconform run: %s\n", run.setup_error);
 		status = KX_EXIT_USAGE;
 	}
+	/* `make conformance` checks the vectors into the same directory just before: the run's report
+	 * shows them, so that one page says whether the whole conformance run passed. */
+	if (kx_report_attach_vectors(report, opt->output, err, sizeof err) < 0)
+		fprintf(stderr, "kxconform run: warning: %s\n", err);
 	int written = kx_report_write_all(report, opt->output, err, sizeof err) == 0;
 	if (!written) {
 		fprintf(stderr, "kxconform run: no report was written: %s\n", err);

@@ -76,17 +76,25 @@ static int ends_with(const char *name, const char *suffix)
 	return n > m && strcmp(name + n - m, suffix) == 0;
 }
 
-int kx_output_clear(const char *dir, int captures, char *err, size_t errlen)
+int kx_output_clear_files(const char *dir, const char *const *names, size_t n, char *err, size_t errlen)
 {
 	char path[4600];
-	for (size_t i = 0; i < KX_REPORT_FILES; i++) {
-		snprintf(path, sizeof path, "%.4000s/reports/%s", dir, kx_report_files[i]);
+	for (size_t i = 0; i < n; i++) {
+		snprintf(path, sizeof path, "%.4000s/reports/%s", dir, names[i]);
 		if (remove_file(path, err, errlen) != 0)
 			return -1;
-		kx_report_temp_path(dir, kx_report_files[i], path, sizeof path);
+		kx_report_temp_path(dir, names[i], path, sizeof path);
 		if (remove_file(path, err, errlen) != 0)
 			return -1;
 	}
+	return 0;
+}
+
+int kx_output_clear(const char *dir, int captures, char *err, size_t errlen)
+{
+	char path[4600];
+	if (kx_output_clear_files(dir, kx_report_files, KX_REPORT_FILES, err, errlen) != 0)
+		return -1;
 	if (!captures)
 		return 0;
 	char folder[4200];
