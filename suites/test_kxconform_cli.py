@@ -9,10 +9,14 @@ import pty
 import re
 import resource
 import signal
+import struct
 import subprocess
 import sys
+import termios
 import textwrap
 import time
+
+import pytest
 
 from conftest import ROOT, built
 
@@ -395,3 +399,46 @@ def test_make_conformance_takes_the_vendor_inputs(tmp_path):
     assert report["vectors"]["summary"]["tests"] == vectors["summary"]["tests"]
     assert (out / "reports" / "junit-vectors.xml").exists()
     assert 'id="vectors"' in (out / "reports" / "index.html").read_text(encoding="utf-8")
+
+
+def run_on_terminal(args, columns):
+    """Runs kxconform on a pseudo-terminal `columns` wide; returns its exit status and output."""
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
+    process = subprocess.Popen([str(built("kxconform")), *map(str, args)], stdout=slave, stderr=slave,
+                               close_fds=True)
+    os.close(slave)
+    output = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        output += chunk
+    os.close(master)
+    return process.wait(timeout=120), output.decode("utf-8", "replace")
+
+
+@pytest.mark.parametrize("columns", [50, 70])
+def test_progress_and_summary_fit_the_terminal(tmp_path, columns):
+    """The updating line is cut to the width (a wrapped line cannot be rewritten and leaves stale
+    lines behind); the summary and the FAIL lines wrap at the width, at spaces."""
+    expect = tmp_path / "expect.json"
+    expect.write_text(json.dumps({"expected_failures": {
+        "bootstrap.dtls.openssl-wolfssl": "a reason long enough to need wrapping on any terminal narrower "
+                                          "than a hundred and twenty columns or so"}}), encoding="utf-8")
+    status, text = run_on_terminal(["run", "--filter", "bootstrap.dtls.openssl-wolfssl*", "--expect", expect,
+                                    "--output", tmp_path / "out"], columns)
+    assert status == 1, text
+    updates = [part.split("\r")[0].split("\n")[0] for part in text.split("\r\x1b[K")[1:]]
+    progress = [u for u in updates if u.startswith("[")]
+    assert progress and all(len(u) < columns for u in progress), [u for u in progress if len(u) >= columns]
+    # The longest id (bootstrap.dtls.openssl-wolfssl.non-mandated-suites-only) was cut, not wrapped.
+    assert any(u.endswith("...") for u in progress)
+    lines = [line.split("\r")[-1].replace("\x1b[K", "") for line in text.split("\n")]
+    assert all(len(line) < columns for line in lines), [line for line in lines if len(line) >= columns]
+    summary = " ".join(line.strip() for line in text.split("kxconform run: ")[-1].splitlines())
+    assert "unmet: bootstrap.dtls.openssl-wolfssl [pass]: the expectations file says this case fails" in summary
+    assert "than a hundred and twenty columns or so" in summary

@@ -18,6 +18,13 @@ struct kx_report_counts {
 /* Recomputes report["summary"] from report["cases"] and fills counts. */
 void kx_report_summarize(json_t *report, struct kx_report_counts *counts);
 
+/* The unmet cases of report grouped by result and diagnosis, in order of first appearance: a new
+ * array of {"result", "diagnosis", "ids": [case id, ...]}. Values that differ from case to case
+ * in otherwise equal diagnoses (hex and base64 of 16 characters or more: keys, identifiers) do
+ * not split a group; such a group's diagnosis shows them as "...". One line per cause, not per
+ * case: a crashing driver fails every case it plays with the same words. */
+json_t *kx_report_unmet_groups(json_t *report);
+
 /* The files a report is written as, in DIR/reports: report.json, junit.xml, index.html. */
 #define KX_REPORT_FILES 3
 extern const char *const kx_report_files[KX_REPORT_FILES];

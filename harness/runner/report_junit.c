@@ -207,6 +207,25 @@ static void write_case_text(FILE *out, json_t *c)
 	fputs("\n", out);
 }
 
+/* The capture's paths as properties of the test case (as pytest's record_property writes them):
+ * where to open the packets of a red case. */
+static void write_capture_properties(FILE *out, json_t *c)
+{
+	static const char *const members[] = {"pcapng", "keylog"};
+	json_t *capture = json_object_get(c, "capture");
+	if (!json_is_string(json_object_get(capture, "pcapng")))
+		return;
+	fputs("      <properties>\n", out);
+	for (size_t i = 0; i < 2; i++) {
+		if (!json_is_string(json_object_get(capture, members[i])))
+			continue;
+		fprintf(out, "        <property name=\"capture.%s\" value=\"", members[i]);
+		esc_member(out, capture, members[i], 1);
+		fputs("\"/>\n", out);
+	}
+	fputs("      </properties>\n", out);
+}
+
 static void write_case(FILE *out, json_t *c)
 {
 	fputs("    <testcase classname=\"kxconform.", out);
@@ -216,6 +235,7 @@ static void write_case(FILE *out, json_t *c)
 	fputs("\" name=\"", out);
 	esc_member(out, c, "id", 1);
 	fprintf(out, "\" time=\"%.3f\">\n", seconds(c));
+	write_capture_properties(out, c);
 
 	enum verdict v = verdict_of(c);
 	const char *diagnosis = str(c, "diagnosis");
@@ -244,11 +264,41 @@ static void write_case(FILE *out, json_t *c)
 		}
 		fputs("\"/>\n", out);
 	}
-	/* A met expected failure passes; why it failed is still worth reading. */
-	if (v != FAILED && v != ERRORED && diagnosis[0] != '\0') {
+	json_t *capture = json_object_get(c, "capture");
+	int captured = json_is_string(json_object_get(capture, "pcapng"));
+	/* A met expected failure passes; why it failed is still worth reading. The capture is worth
+	 * opening for any case: its path, and the attachment line Jenkins and GitLab turn into a link. */
+	if ((v != FAILED && v != ERRORED && diagnosis[0] != '\0') || captured) {
 		fputs("      <system-out>", out);
-		write_case_text(out, c);
+		if (v != FAILED && v != ERRORED && diagnosis[0] != '\0')
+			write_case_text(out, c);
+		if (captured) {
+			fputs("capture: ", out);
+			esc_member(out, capture, "pcapng", 0);
+			fputs("\nkey log: ", out);
+			esc_member(out, capture, "keylog", 0);
+			fputs("\n[[ATTACHMENT|", out);
+			esc_member(out, capture, "pcapng", 0);
+			fputs("]]\n", out);
+		}
 		fputs("</system-out>\n", out);
+	}
+	/* Each driver's standard error while the case ran, kept with it instead of on the terminal. */
+	json_t *said = json_object_get(c, "stderr");
+	if (json_object_size(said) > 0) {
+		const char *driver;
+		json_t *text;
+		fputs("      <system-err>", out);
+		json_object_foreach(said, driver, text)
+		{
+			fputs("[driver ", out);
+			esc(out, driver, 0);
+			fputs("]\n", out);
+			if (json_is_string(text))
+				kx_xml_escape(out, json_string_value(text), json_string_length(text), 0);
+			fputs("\n", out);
+		}
+		fputs("</system-err>\n", out);
 	}
 	fputs("    </testcase>\n", out);
 }
