@@ -442,3 +442,24 @@ def test_progress_and_summary_fit_the_terminal(tmp_path, columns):
     summary = " ".join(line.strip() for line in text.split("kxconform run: ")[-1].splitlines())
     assert "unmet: bootstrap.dtls.openssl-wolfssl [pass]: the expectations file says this case fails" in summary
     assert "than a hundred and twenty columns or so" in summary
+
+
+def test_build_noise_only_when_asked_for():
+    """A build with nothing to do says nothing: no "Entering directory" from the nested makes, no
+    "Built target" per CMake target; VERBOSE=1 shows them."""
+    from conftest import BUILD
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES")}
+
+    def build(*extra):
+        result = subprocess.run(["make", "-C", str(ROOT), "--no-print-directory", "build", "BUILD_DIR=%s" % BUILD,
+                                 *extra], capture_output=True, text=True, timeout=600, env=env)
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+        return result.stdout + result.stderr
+
+    build()  # whatever was left to build
+    quiet = build()
+    assert "Entering directory" not in quiet and "Built target" not in quiet, quiet[-2000:]
+    assert quiet.strip() == "", quiet[-2000:]
+    verbose = build("VERBOSE=1")
+    assert "Built target kxconform" in verbose
+    assert "Built target" not in build()
