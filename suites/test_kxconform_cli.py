@@ -463,3 +463,35 @@ def test_build_noise_only_when_asked_for():
     verbose = build("VERBOSE=1")
     assert "Built target kxconform" in verbose
     assert "Built target" not in build()
+
+
+@pytest.mark.parametrize("command", [["live"], ["verify"], ["http", "initiate"], ["vectors"], ["merge"]])
+def test_every_command_names_unknown_options_and_stray_arguments(kxconform, command):
+    bogus = kx(kxconform, *command, "--bogus")
+    assert bogus.returncode == 2 and "unknown option --bogus" in bogus.stderr, bogus.stderr
+    assert "needs a value" not in bogus.stderr and "bad option" not in bogus.stderr
+    if command != ["merge"]:  # merge's arguments are report files
+        stray = kx(kxconform, *command, "stray")
+        assert stray.returncode == 2 and 'unexpected argument "stray"' in stray.stderr, stray.stderr
+
+
+def test_option_limits_of_the_vendor_commands(kxconform):
+    cases = [
+        (["live", "--timeout", "0"], "--timeout takes milliseconds, a whole number from 1 to 600000, not \"0\""),
+        (["live", "--claim-wait", "5s"], "--claim-wait takes milliseconds, a whole number from 0 to 600000"),
+        (["live", *["--claim", "export=00"] * 33], "at most 32 --claim options"),
+        (["live", "--claim"], "--claim needs a value"),
+        (["live", "--label", "--role", "client"], "--label needs a value"),
+        (["verify", "--timeout", "-1"], "--timeout takes milliseconds, a whole number from 1 to"),
+        (["verify", *["--claim", "export=00"] * 33], "at most 32 --claim options"),
+        (["http", "initiate", "--wait", "x"], "--wait takes milliseconds, a whole number from 1 to"),
+        (["http", "listen", *["--driver", "x=/bin/true"] * 9], "at most 8 --driver options"),
+        (["http", "--url", "http://127.0.0.1:1"], "the role comes first"),
+        (["http", "initate"], 'unknown role "initate"'),
+    ]
+    for args, words in cases:
+        result = kx(kxconform, *args)
+        assert result.returncode == 2, args
+        assert words in result.stderr, (args, result.stderr)
+    usage = kx(kxconform, "live", "--help").stdout.split("\n\n")[0]
+    assert "--vendor-name NAME" in usage and "--allow-remote" in usage

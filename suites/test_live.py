@@ -430,3 +430,23 @@ def test_setup_errors_exit_2(kxconform, tmp_path):
         assert proc.returncode == 2, (args, proc.stdout, proc.stderr)
         assert words in proc.stderr, (args, proc.stderr)
         assert case is None
+
+
+def ipv6_loopback():
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s:
+            s.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not ipv6_loopback(), reason="this machine has no IPv6 loopback (::1)")
+def test_ipv6_host_is_bracketed_where_a_port_follows(kxconform, tmp_path):
+    """{host}:{port} over IPv6 is [::1]:PORT, which every tool reads; ::1:PORT is no address."""
+    vendor = openssl_vendor("client", "tls", "connection", CONNECTION).replace("127.0.0.1:{port}", "{host}:{port}")
+    proc, case = live(kxconform, tmp_path, "--role", "server", "--listen", "[::1]:0", "--scenario", "connection",
+                      "--launch", vendor, "--claim-pattern", OPENSSL_PATTERN)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "-connect [::1]:" in case["vendor"]["command"]
+    assert claims_of(case)["export"]["verdict"] == "agree"

@@ -49,6 +49,8 @@
 #include <unistd.h>
 
 #define MAX_CLAIM_ARGS 32
+/* The longest --timeout and --claim-wait: ten minutes. */
+#define MAX_WAIT_MS 600000
 /* DTLS retransmission (RFC 6347 4.2.4.1): 1 s, doubling, a few times. */
 #define RETRANSMIT_FIRST_MS 1000
 #define RETRANSMIT_MAX 4
@@ -79,7 +81,8 @@ static void usage(FILE *out)
 	    "                      [--transport tls|dtls] [--scenario NAME] [--backend openssl|wolfssl]\n"
 	    "                      [--launch CMD] [--claim-pattern NAME=REGEX]... [--claim NAME=VALUE]...\n"
 	    "                      [--claims FILE] [--label LABEL] [--fqdn FQDN] [--enrolee-b-id ID]\n"
-	    "                      [--keyid-reading R] [--output DIR] [--timeout MS] [--claim-wait MS]\n"
+	    "                      [--keyid-reading R] [--vendor-name NAME] [--allow-remote]\n"
+	    "                      [--output DIR] [--timeout MS] [--claim-wait MS] [--suite FILE] [--pki DIR]\n"
 	    "\n"
 	    "Plays one end of a scenario against a vendor's end-point over TCP (TLS) or UDP\n"
 	    "(DTLS), then checks what the vendor claims to have exported and derived against\n"
@@ -96,11 +99,13 @@ static void usage(FILE *out)
 	    "  --listen HOST:PORT     where the harness's server listens; port 0 picks a free one\n"
 	    "  --launch CMD           start the vendor program (/bin/sh -c CMD) with its input kept open\n"
 	    "                         and its output read for claims; ended when the run ends. In CMD,\n"
-	    "                         {port}, {host} and {pki} stand for the port, the host and the PKI\n"
+	    "                         {port}, {host} and {pki} stand for the port, the host and the PKI;\n"
+	    "                         an IPv6 {host} before ':' is bracketed ({host}:{port} is [::1]:4433)\n"
 	    "  --claim-pattern N=RE   POSIX extended regex whose first group, in the vendor program's\n"
 	    "                         output, is claim N; e.g. export='Keying material: ([0-9A-F]+)'\n"
+	    "                         (up to %d)\n"
 	    "  --claim N=VALUE        a claim; N is export, key_id, key (hex), keyid (RelativeKeyID@FQDN),\n"
-	    "                         t1, t2, t3, t4 or ke2e_master (hex)\n"
+	    "                         t1, t2, t3, t4 or ke2e_master (hex) (up to %d)\n"
 	    "  --claims FILE          claims as a JSON object {\"export\": \"...\", ...}\n"
 	    "  --label LABEL          the exporter label (default: the scenario's)\n"
 	    "  --fqdn FQDN            the key identifier's FQDN (default: the scenario's)\n"
@@ -109,14 +114,16 @@ static void usage(FILE *out)
 	    "                         base64url, unpadded), reported as not the reference\n"
 	    "  --vendor-name NAME     the vendor's name in the case id and reports (default: vendor)\n"
 	    "  --output DIR           where reports/ and captures/ are written (default: .)\n"
-	    "  --timeout MS           limit for reaching the vendor and for the handshake (default 10000)\n"
+	    "  --timeout MS           limit for reaching the vendor and for the handshake (default 10000;\n"
+	    "                         1 to 600000)\n"
 	    "  --claim-wait MS        how long the vendor's output may take to match the patterns\n"
-	    "                         after the handshake (default 5000)\n"
+	    "                         after the handshake (default 5000; 0 to 600000)\n"
 	    "  --allow-remote         allow an address that is not loopback\n"
 	    "  --suite FILE, --pki DIR  the scenario suite and the test PKI (defaults: the build's)\n"
 	    "\n"
 	    "Exit status: 0 the handshake and every claim agreed; 1 something disagreed or the\n"
-	    "handshake did not complete; 2 usage or set-up error (no vendor to talk to).\n");
+	    "handshake did not complete; 2 usage or set-up error (no vendor to talk to).\n",
+	    KX_MAX_CLAIM_PATTERNS, MAX_CLAIM_ARGS);
 }
 
 static int parse_options(int argc, char **argv, struct options *opt)
@@ -148,31 +155,37 @@ static int parse_options(int argc, char **argv, struct options *opt)
 	    {"--vendor-name", &opt->vendor_name},
 	    {"--claims", &opt->claims_file},
 	};
+	static const char *const flags[] = {"--allow-remote", NULL};
+	static const char *const valued[] = {"--role",     "--transport",     "--scenario", "--backend",
+	                                     "--connect",  "--listen",        "--launch",   "--label",
+	                                     "--fqdn",     "--enrolee-b-id",  "--keyid-reading",
+	                                     "--suite",    "--pki",           "--output",   "--vendor-name",
+	                                     "--claims",   "--claim",         "--claim-pattern",
+	                                     "--timeout",  "--claim-wait",    NULL};
 	for (int i = 1; i < argc; i++) {
 		const char *arg = argv[i], *value;
 		if (kx_cli_help(arg, usage))
 			exit(KX_EXIT_OK);
-		if (strcmp(arg, "--allow-remote") == 0) {
+		if (kx_cli_next("live", argc, argv, &i, flags, valued, &value) < 0)
+			return -1;
+		if (value == NULL) {
 			opt->allow_remote = 1;
 			continue;
 		}
-		if ((value = kx_cli_value("live", argc, argv, &i, usage)) == NULL)
-			return -1;
-		if (kx_cli_string_option(strings, sizeof strings / sizeof strings[0], arg, value) ||
-		    kx_cli_list_option(arg, "--claim", value, opt->claim_args, &opt->n_claim_args,
-		                       MAX_CLAIM_ARGS) ||
-		    kx_cli_list_option(arg, "--claim-pattern", value, opt->pattern_args, &opt->n_pattern_args,
-		                       KX_MAX_CLAIM_PATTERNS))
+		if (kx_cli_string_option(strings, sizeof strings / sizeof strings[0], arg, value))
 			continue;
 		int ok;
-		if (strcmp(arg, "--timeout") == 0)
-			ok = kx_cli_int(value, 1, 600000, &opt->timeout_ms);
-		else if (strcmp(arg, "--claim-wait") == 0)
-			ok = kx_cli_int(value, 0, 600000, &opt->claim_wait_ms);
+		if (strcmp(arg, "--claim") == 0)
+			ok = kx_cli_list_add("live", arg, value, opt->claim_args, &opt->n_claim_args, MAX_CLAIM_ARGS);
+		else if (strcmp(arg, "--claim-pattern") == 0)
+			ok = kx_cli_list_add("live", arg, value, opt->pattern_args, &opt->n_pattern_args,
+			                     KX_MAX_CLAIM_PATTERNS);
+		else if (strcmp(arg, "--timeout") == 0)
+			ok = kx_cli_int_option("live", arg, value, "milliseconds", 1, MAX_WAIT_MS, &opt->timeout_ms);
 		else
-			ok = 0;
+			ok = kx_cli_int_option("live", arg, value, "milliseconds", 0, MAX_WAIT_MS, &opt->claim_wait_ms);
 		if (!ok)
-			return kx_cli_bad_option("live", arg, value, usage);
+			return -1;
 	}
 	return 0;
 }
@@ -210,21 +223,24 @@ static int check_options(const struct options *opt)
 	return 0;
 }
 
-/* Replaces {port}, {host} and {pki} in the vendor's command; a malloc'd string. */
+/* Replaces {port}, {host} and {pki} in the vendor's command; a malloc'd string. An IPv6 {host}
+ * followed by ':' (a HOST:PORT, as in `-connect {host}:{port}`) is written in brackets, [::1], as
+ * every tool reads an address with a port; alone (`gnutls-cli {host}`) it is bare. */
 static char *expand_command(const char *command, const char *host, unsigned port, const char *pki)
 {
-	char port_text[16];
+	char port_text[16], bracketed[128];
 	snprintf(port_text, sizeof port_text, "%u", port);
+	snprintf(bracketed, sizeof bracketed, strchr(host, ':') != NULL ? "[%.120s]" : "%.120s", host);
 	size_t cap = strlen(command) + 1;
 	for (const char *p = command; (p = strchr(p, '{')) != NULL; p++)
-		cap += strlen(pki) + strlen(host) + sizeof port_text;
+		cap += strlen(pki) + strlen(bracketed) + sizeof port_text;
 	char *out = malloc(cap);
 	if (out == NULL)
 		return NULL;
 	size_t n = 0;
 	for (const char *p = command; *p;) {
 		const char *with = strncmp(p, "{port}", 6) == 0   ? port_text
-		                   : strncmp(p, "{host}", 6) == 0 ? host
+		                   : strncmp(p, "{host}", 6) == 0 ? (p[6] == ':' ? bracketed : host)
 		                   : strncmp(p, "{pki}", 5) == 0  ? pki
 		                                                  : NULL;
 		if (with != NULL) {
