@@ -15,7 +15,9 @@ import sys
 import termios
 import textwrap
 import time
+import xml.etree.ElementTree as ET
 
+import jsonschema
 import pytest
 
 from conftest import ROOT, built
@@ -222,11 +224,23 @@ def test_option_limits_are_in_the_messages(kxconform):
 
 
 def test_a_filter_that_matches_nothing_is_a_usage_error(kxconform, tmp_path):
-    for listing in ([], ["--list"]):
-        result = kx(kxconform, "run", *listing, "--filter", "psk.tcp.*", "--output", tmp_path)
-        assert result.returncode == 2, listing
-        assert "no case matches --filter 'psk.tcp.*'" in result.stderr, listing
-    assert not (tmp_path / "reports").exists()
+    listed = kx(kxconform, "run", "--list", "--filter", "psk.tcp.*", "--output", tmp_path)
+    assert listed.returncode == 2 and "no case matches --filter 'psk.tcp.*'" in listed.stderr
+    assert not (tmp_path / "reports").exists()  # --list writes nothing
+    # A run that cannot start replaces an earlier run's green reports with ones that say why: a CI's
+    # test view must not stay green while `make conformance` exits 2.
+    assert kx(kxconform, "run", "--filter", "psk.tls.openssl-openssl", "--output", tmp_path).returncode == 0
+    result = kx(kxconform, "run", "--filter", "psk.tcp.*", "--output", tmp_path)
+    assert result.returncode == 2
+    assert "no case matches --filter 'psk.tcp.*'" in result.stderr
+    report = report_of(tmp_path)
+    assert "no case matches" in report["error"] and report["cases"] == []
+    schema = json.loads((ROOT / "docs" / "report.schema.json").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator(schema).validate(report)
+    junit = ET.parse(tmp_path / "reports" / "junit.xml").getroot()
+    assert junit.get("errors") == "1" and junit.get("tests") == "1"
+    assert "no case matches" in junit.find(".//testcase[@name='set-up']/error").get("message")
+    assert not list((tmp_path / "captures").glob("*.pcapng"))  # nor the earlier run's captures
     one = kx(kxconform, "run", "--list", "--filter", "psk.tcp.*", "--filter", "psk.tls.openssl-openssl")
     assert one.returncode == 0 and one.stdout.split() == ["psk.tls.openssl-openssl"]
 

@@ -195,8 +195,9 @@ static int selected(const struct options *opt, const char *id)
 }
 
 /* A --filter that matches no case of the suite is a typo or a stale CI setting: a run of
- * nothing would pass. Shards are not counted: a small filter may leave one slice empty. */
-static int check_filters(const struct options *opt, const struct kx_suite *suite)
+ * nothing would pass. Shards are not counted: a small filter may leave one slice empty. 0, or -1
+ * with err. */
+static int check_filters(const struct options *opt, const struct kx_suite *suite, char *err, size_t errlen)
 {
 	if (opt->n_filters == 0)
 		return 0;
@@ -207,11 +208,10 @@ static int check_filters(const struct options *opt, const struct kx_suite *suite
 	char globs[1024] = "";
 	for (size_t f = 0; f < opt->n_filters; f++)
 		kx_appendf(globs, sizeof globs, "%s'%s'", f > 0 ? ", " : "", opt->filters[f]);
-	fprintf(stderr,
-	        "kxconform run: no case matches --filter %s among the %zu cases of %s (the drivers' names are "
-	        "part of the ids; `kxconform run --list` lists them)\n",
-	        globs, suite->n_cases, opt->suite);
-	return -1;
+	return kx_errorf(err, errlen,
+	                 "no case matches --filter %s among the %zu cases of %s (the drivers' names are part of the "
+	                 "ids; `kxconform run --list` lists them)",
+	                 globs, suite->n_cases, opt->suite);
 }
 
 struct unmatched_ctx {
@@ -722,6 +722,51 @@ static void check_captures(const struct options *opt, json_t **results)
 	*results = checked;
 }
 
+/* A run that could not start (an unreadable suite or expectations file, a filter matching no case,
+ * a driver that does not start) says why, and leaves reports that say it too: a CI's test view
+ * then shows a red test rather than an earlier run's reports, or none. locked: the caller holds
+ * and has cleared the output directory. Returns KX_EXIT_USAGE. */
+static int setup_failed(const struct options *opt, const struct kx_driver_pool *pool, int locked, const char *why)
+{
+	char err[1024];
+	int lock = -1;
+	fprintf(stderr, "kxconform run: %s\n", why);
+	if (opt->list)
+		return KX_EXIT_USAGE;
+	if (!locked && ((lock = kx_output_lock(opt->output, "run", err, sizeof err)) < 0 ||
+	                kx_output_clear(opt->output, 1, err, sizeof err) != 0)) {
+		fprintf(stderr, "kxconform run: no report was written: %s\n", err);
+		kx_output_unlock(lock);
+		return KX_EXIT_USAGE;
+	}
+	time_t started = time(NULL);
+	json_t *report;
+	if (pool != NULL) {
+		report = run_header(pool, opt, started, opt->jobs);
+	} else {
+		char when[32], host[256] = "";
+		strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&started));
+		gethostname(host, sizeof host - 1);
+		report = json_pack("{s:s, s:s, s:s, s:s, s:[]}", "harness", "kxconform " KX_VERSION, "suite", opt->suite,
+		                   "started", when, "host", host, "drivers");
+	}
+	json_object_set_new(report, "error", json_string(why));
+	json_object_set_new(report, "duration_ms", json_real(0));
+	json_object_set_new(report, "cases", json_array());
+	struct kx_report_counts counts;
+	kx_report_summarize(report, &counts);
+	if (kx_report_attach_vectors(report, opt->output, err, sizeof err) < 0)
+		fprintf(stderr, "kxconform run: warning: %s\n", err);
+	if (kx_report_write_all(report, opt->output, err, sizeof err) != 0)
+		fprintf(stderr, "kxconform run: no report was written: %s\n", err);
+	else
+		printf("reports: %s/reports/ (report.json, junit.xml, index.html) say the run could not start\n",
+		       opt->output);
+	json_decref(report);
+	kx_output_unlock(lock);
+	return KX_EXIT_USAGE;
+}
+
 /* Runs the selected cases into opt->output (locked and cleared by the caller) and writes the
  * reports; the exit status. */
 static int run_cases(const struct options *opt, const struct kx_suite *suite, const struct kx_expectations *expect,
@@ -730,9 +775,8 @@ static int run_cases(const struct options *opt, const struct kx_suite *suite, co
 	char err[1024];
 	/* One pool started here says early and once what is wrong with a driver. */
 	if (kx_pool_start_all(pool, err, sizeof err) != 0 || kx_capture_begin(opt->output, err, sizeof err) != 0) {
-		fprintf(stderr, "kxconform run: %s\n", err);
 		kx_pool_stop(pool);
-		return KX_EXIT_USAGE;
+		return setup_failed(opt, pool, 1, err);
 	}
 	int jobs = worker_count(opt, n, pool->n);
 	time_t started = time(NULL);
@@ -797,18 +841,16 @@ int kx_cmd_run(int argc, char **argv)
 	char err[1024], pki[4096];
 	struct kx_driver_pool pool;
 	struct kx_expectations expect;
-	if (kx_pool_init(&pool, opt.driver_specs, opt.n_drivers, opt.timeout_ms, err, sizeof err) != 0 ||
-	    kx_expectations_load(opt.expect, &expect, err, sizeof err) != 0) {
-		fprintf(stderr, "kxconform run: %s\n", err);
-		return KX_EXIT_USAGE;
-	}
+	if (kx_pool_init(&pool, opt.driver_specs, opt.n_drivers, opt.timeout_ms, err, sizeof err) != 0)
+		return setup_failed(&opt, NULL, 0, err);
+	if (kx_expectations_load(opt.expect, &expect, err, sizeof err) != 0)
+		return setup_failed(&opt, &pool, 0, err);
 	kx_cli_pki_dir(opt.pki, pki, sizeof pki);
 	struct kx_suite suite;
 	if (kx_suite_load(opt.suite, pki, &pool, &suite, err, sizeof err) != 0) {
-		fprintf(stderr, "kxconform run: %s\n", err);
 		kx_suite_free(&suite);
 		kx_expectations_free(&expect);
-		return KX_EXIT_USAGE;
+		return setup_failed(&opt, &pool, 0, err);
 	}
 	warn_unmatched_expectations(&opt, &expect, &suite);
 	size_t *cases = calloc(suite.n_cases + 1, sizeof *cases), n = 0;
@@ -816,8 +858,11 @@ int kx_cmd_run(int argc, char **argv)
 		if (selected(&opt, suite.cases[i].id))
 			cases[n++] = i;
 	int status = KX_EXIT_OK, lock = -1;
-	if (cases == NULL || check_filters(&opt, &suite) != 0) {
+	if (cases == NULL) {
+		fprintf(stderr, "kxconform run: out of memory\n");
 		status = KX_EXIT_USAGE;
+	} else if (check_filters(&opt, &suite, err, sizeof err) != 0) {
+		status = setup_failed(&opt, &pool, 0, err);
 	} else if (opt.list) {
 		for (size_t i = 0; i < n; i++)
 			printf("%s\n", suite.cases[cases[i]].id);

@@ -365,6 +365,8 @@ static void write_header(FILE *out, json_t *report)
 	else
 		emit(out, "<p class=\"verdict bad\">%j of %j cases did not meet their expectation.</p>\n",
 		     json_object_get(summary, "unmet"), json_object_get(summary, "cases"));
+	if (json_object_get(report, "error") != NULL)
+		emit(out, "<p class=\"verdict bad\">The run could not start: %s</p>\n", str(report, "error"));
 	if (json_is_true(json_object_get(report, "interrupted")))
 		emit(out, "<p class=\"verdict bad\">The run was interrupted: only the %j cases that finished before "
 		          "it are here.</p>\n",

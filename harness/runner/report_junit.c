@@ -380,10 +380,12 @@ int kx_report_write_junit(json_t *report, const char *path, char *err, size_t er
 	}
 	/* The run's wall time, not the sum of the cases', is what the job took. */
 	all.time = seconds(report);
-	/* An interrupted run exits 130 with every case it ran met: one red test says it is incomplete. */
+	/* An interrupted run exits 130 with every case it ran met, and a run that could not start (exit 2)
+	 * has no case at all: one red test says so. */
 	int interrupted = json_is_true(json_object_get(report, "interrupted"));
-	all.tests += interrupted;
-	all.verdicts[ERRORED] += interrupted;
+	const char *error = json_string_value(json_object_get(report, "error"));
+	all.tests += interrupted + (error != NULL);
+	all.verdicts[ERRORED] += interrupted + (error != NULL);
 
 	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"", out);
 	esc_member(out, report, "harness", 1);
@@ -395,15 +397,27 @@ int kx_report_write_junit(json_t *report, const char *path, char *err, size_t er
 		if (!seen_before(cases, i, str(c, "scenario")))
 			write_suite(out, report, cases, i);
 	}
-	if (interrupted) {
-		struct tally one = {.tests = 1};
-		one.verdicts[ERRORED] = 1;
+	if (interrupted || error != NULL) {
+		struct tally run = {.tests = (size_t)(interrupted + (error != NULL))};
+		run.verdicts[ERRORED] = run.tests;
 		fputs("  <testsuite name=\"kxconform\"", out);
-		write_counts(out, &one);
-		fputs(">\n    <testcase classname=\"kxconform.run\" name=\"interrupted\" time=\"0.000\">\n      <error "
-		      "message=\"the run was interrupted (SIGINT or SIGTERM): only the cases that finished before it are "
-		      "reported\" type=\"interrupted\"/>\n    </testcase>\n  </testsuite>\n",
-		      out);
+		write_counts(out, &run);
+		fputs(">\n", out);
+		if (error != NULL) {
+			fputs("    <testcase classname=\"kxconform.run\" name=\"set-up\" time=\"0.000\">\n      <error "
+			      "message=\"",
+			      out);
+			esc(out, error, 1);
+			fputs("\" type=\"set-up\">the run could not start: ", out);
+			esc(out, error, 0);
+			fputs("</error>\n    </testcase>\n", out);
+		}
+		if (interrupted)
+			fputs("    <testcase classname=\"kxconform.run\" name=\"interrupted\" time=\"0.000\">\n      <error "
+			      "message=\"the run was interrupted (SIGINT or SIGTERM): only the cases that finished before "
+			      "it are reported\" type=\"interrupted\"/>\n    </testcase>\n",
+			      out);
+		fputs("  </testsuite>\n", out);
 	}
 	fputs("</testsuites>\n", out);
 	return kx_report_view_close(out, path, err, errlen);
