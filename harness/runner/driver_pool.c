@@ -146,15 +146,12 @@ static void count_timeout(struct kx_driver_pool *pool, size_t i, const struct kx
 struct kx_driver_proc *kx_pool_proc(struct kx_driver_pool *pool, size_t i, char *err, size_t errlen)
 {
 	if (pool->running[i] && pool->procs[i].failure[0] != '\0') {
-		/* The failed process's last words belong to the case that saw it fail. */
+		/* The failed process's last words belong to the case that saw it fail: kept for
+		 * kx_pool_take_stderr, after any an earlier process left. */
 		size_t len = 0;
-		char *said = kx_driver_take_stderr(&pool->procs[i], 64 * 1024, &len);
-		if (said != NULL && pool->stderr_left[i] == NULL) {
-			pool->stderr_left[i] = said;
-			pool->stderr_left_len[i] = len;
-		} else {
-			free(said);
-		}
+		char *said = kx_pool_take_stderr(pool, i, 64 * 1024, &len);
+		pool->stderr_left[i] = said;
+		pool->stderr_left_len[i] = said != NULL ? len : 0;
 		kx_driver_stop(&pool->procs[i]);
 		pool->running[i] = 0;
 	}

@@ -291,7 +291,7 @@ static void write_vectors(FILE *out, json_t *report)
 		     json_object_get(file, "tests"));
 		if (problems > 0)
 			emit(out, "<span class=\"differs\">%z malformed</span><br>", problems);
-		if (core != NULL)
+		if (core != NULL && json_integer_value(json_object_get(core, "checked")) > 0)
 			emit(out, "core %j failed of %j<br>", json_object_get(core, "failed"), json_object_get(core, "checked"));
 		if (models != NULL)
 			emit(out, "models %j failed of %j", json_object_get(models, "failed"),
@@ -311,16 +311,29 @@ static void write_vectors(FILE *out, json_t *report)
 	}
 	emit(out, "</tr></tfoot>\n</table>\n");
 
-	/* Every failure and problem, as the FAIL and ERROR lines say them. */
-	size_t listed = 0;
+	/* Every failure and problem, as the FAIL and ERROR lines say them; a long list folded. */
+	size_t total = 0;
+	json_array_foreach(json_object_get(vectors, "files"), i, file)
+	{
+		total += json_array_size(json_object_get(file, "problems")) +
+		         json_array_size(json_object_get(json_object_get(file, "core"), "failures")) +
+		         json_array_size(json_object_get(json_object_get(file, "models"), "failures"));
+		json_array_foreach(json_object_get(file, "drivers"), d, driver)
+		{
+			total += json_array_size(json_object_get(driver, "failures"));
+		}
+	}
+	if (total > 0)
+		emit(out, "<details%S><summary><strong>%z failures</strong> (FAIL and ERROR lines)</summary>\n"
+		          "<ul id=\"vector-failures\">\n",
+		     total <= 20 ? " open" : "", total);
 	json_array_foreach(json_object_get(vectors, "files"), i, file)
 	{
 		size_t k;
 		json_t *entry;
 		json_array_foreach(json_object_get(file, "problems"), k, entry)
 		{
-			emit(out, "%S<li><strong>ERROR</strong> <code>%s</code>", listed++ ? "" : "<h3>Failures</h3>\n<ul id=\"vector-failures\">\n",
-			     str(file, "name"));
+			emit(out, "<li><strong>ERROR</strong> <code>%s</code>", str(file, "name"));
 			if (json_object_get(entry, "tcId") != NULL)
 				emit(out, " tcId %j", json_object_get(entry, "tcId"));
 			emit(out, ": %s</li>\n", str(entry, "text"));
@@ -329,16 +342,14 @@ static void write_vectors(FILE *out, json_t *report)
 		for (size_t c = 0; c < 2; c++)
 			json_array_foreach(json_object_get(json_object_get(file, checks[c]), "failures"), k, entry)
 			{
-				emit(out, "%S<li><strong>FAIL</strong> <code>%s</code> tcId %j [%S]: %s</li>\n",
-				     listed++ ? "" : "<h3>Failures</h3>\n<ul id=\"vector-failures\">\n", str(file, "name"),
+				emit(out, "<li><strong>FAIL</strong> <code>%s</code> tcId %j [%S]: %s</li>\n", str(file, "name"),
 				     json_object_get(entry, "tcId"), checks[c], str(entry, "reason"));
 			}
 		json_array_foreach(json_object_get(file, "drivers"), d, driver)
 		{
 			json_array_foreach(json_object_get(driver, "failures"), k, entry)
 			{
-				emit(out, "%S<li><strong>FAIL</strong> <code>%s</code> tcId %j [%s]: %s",
-				     listed++ ? "" : "<h3>Failures</h3>\n<ul id=\"vector-failures\">\n", str(file, "name"),
+				emit(out, "<li><strong>FAIL</strong> <code>%s</code> tcId %j [%s]: %s", str(file, "name"),
 				     json_object_get(entry, "tcId"), str(driver, "driver"), str(entry, "reason"));
 				if (json_is_string(json_object_get(entry, "mistake")))
 					emit(out, "; mistake <strong>%s</strong>: %s", str(entry, "mistake"),
@@ -349,8 +360,8 @@ static void write_vectors(FILE *out, json_t *report)
 			}
 		}
 	}
-	if (listed > 0)
-		emit(out, "</ul>\n");
+	if (total > 0)
+		emit(out, "</ul>\n</details>\n");
 	emit(out, "</section>\n");
 }
 
@@ -1061,11 +1072,11 @@ static void write_verdicts(FILE *out, json_t *c)
 			int wrong = is(v, "verdict", "disagree") || is(v, "verdict", "malformed");
 			int accepted = is(v, "verdict", "accepted");
 			emit(out,
-			     "<tr class=\"verdict-%s\"><td>%s%S%s</td><td>%s</td><td class=\"hex\" title=\"claimed: %s&#10;"
+			     "<tr class=\"verdict-%s\"><td>%s%S%s%S</td><td>%s</td><td class=\"hex\" title=\"claimed: %s&#10;"
 			     "expected: %s\">%s</td><td>%s</td><td class=\"%S\"><strong>%s</strong></td><td>%s</td><td>%s</td>"
 			     "</tr>\n",
-			     str(v, "verdict"), value, json_is_string(json_object_get(v, "reading")) ? ", reading " : "",
-			     str(v, "reading"), str(v, "end"), str(v, "claimed"), str(v, "expected"), str(v, "claimed"),
+			     str(v, "verdict"), value, json_is_string(json_object_get(v, "reading")) ? " (" : "",
+			     str(v, "reading"), json_is_string(json_object_get(v, "reading")) ? " reading)" : "", str(v, "end"), str(v, "claimed"), str(v, "expected"), str(v, "claimed"),
 			     str(v, "source"), wrong ? "differs" : accepted ? "" : "same", str(v, "verdict"),
 			     str(v, "mistake"), str(v, "explanation"));
 			if ((wrong || accepted) && json_is_string(json_object_get(v, "expected")))
