@@ -48,7 +48,8 @@ add_library(kx_fuzz_driver STATIC
   ${CMAKE_SOURCE_DIR}/harness/driver/dispatch.c
   ${CMAKE_SOURCE_DIR}/harness/driver/request.c
   ${CMAKE_SOURCE_DIR}/harness/driver/derive_ops.c
-  ${CMAKE_SOURCE_DIR}/harness/driver/session_ops.c)
+  ${CMAKE_SOURCE_DIR}/harness/driver/session_ops.c
+  ${CMAKE_SOURCE_DIR}/harness/driver/notify_endpoint.c)
 # The OpenSSL backend only: libwolfssl exports OpenSSL-named symbols, and one
 # backend is what a driver links (docs/architecture.md).
 target_link_libraries(kx_fuzz_driver PUBLIC kx_backend_openssl)

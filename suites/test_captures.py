@@ -215,8 +215,32 @@ def test_tshark_shows_the_application_data_decrypted(captured, name):
         src, _, data = row.partition("\t")
         for chunk in filter(None, data.split(",")):
             texts[src] += bytes.fromhex(chunk)
+    if case["scenario"] == "escertke":
+        # ESCertKE ends with message 4 (spec README point 12): nothing after it.
+        assert texts == {INITIATOR: b"", TERMINATOR: b""}, texts
+        return
     assert b"kxconform application data from the initiator" in texts[INITIATOR]
     assert b"kxconform application data from the terminator" in texts[TERMINATOR]
+
+
+def test_escertke_capture_shows_four_messages_and_both_ends_authenticated(captured):
+    case = case_of(captured, "escertke")
+    rows = tshark("-r", case_path(captured, "escertke"), "-T", "fields", "-e", "ip.src", "-e",
+                  "tls.handshake.type")
+    runs, types = [], {INITIATOR: set(), TERMINATOR: set()}
+    for row in rows.splitlines():
+        src, _, kinds = row.partition("\t")
+        if not kinds:
+            continue
+        if not runs or runs[-1] != src:
+            runs.append(src)
+        types[src] |= {int(k) for k in kinds.split(",")}
+    assert runs == [INITIATOR, TERMINATOR, INITIATOR, TERMINATOR], runs
+    # ClientHello, Certificate, ClientKeyExchange, CertificateVerify, Finished from the initiator;
+    # ServerHello, Certificate, ServerKeyExchange, CertificateRequest, ServerHelloDone, Finished back.
+    assert {1, 11, 15, 16, 20} <= types[INITIATOR], types
+    assert {2, 11, 12, 13, 14, 20} <= types[TERMINATOR], types
+    assert [f.get("escertke_message") for f in case["flights"]] == [1, 2, 3, 4]
 
 
 def test_fault_case_capture_shows_what_was_exchanged(captured):

@@ -460,3 +460,47 @@ def test_vectors_options_are_named(kxconform, tmp_path):
         result = run(kxconform, *args, "--output", tmp_path) if args != ["--output"] else run(kxconform, *args)
         assert result.returncode == 2, args
         assert words in result.stderr, (args, result.stderr)
+
+
+def test_the_judge_names_every_invalid_vector(kxconform, vectors_dir):
+    """The judge's models (harness/runner/judge_models.c) reproduce every invalid vector of the
+    independent generator under the name the vector carries: vectors and the matrix speak one
+    language (docs/mistakes.md)."""
+    result = run(kxconform, "--vectors", vectors_dir, "--check-models")
+    assert result.returncode == 0, result.stdout
+    match = re.search(r"models (\d+)/(\d+) named", result.stdout.splitlines()[-1])
+    assert match and match.group(1) == match.group(2) and int(match.group(2)) >= 200, result.stdout[-500:]
+
+
+def test_reference_driver_refuses_to_model_a_mistake(kxconform):
+    """A reference driver computes the reference only; the mistakes are the judge's."""
+    driver = kxconform.parent / "kx-driver-openssl"
+    request = {"id": 0, "op": "e2e", "hash": "SHA-256", "kpsa": "00", "salt": "00", "variant": "hkdf-per-key"}
+    out = subprocess.run([str(driver)], input=json.dumps(request) + "\n", capture_output=True, text=True,
+                         timeout=10)
+    answer = json.loads(out.stdout.splitlines()[1])
+    assert answer["ok"] is False and "reference only" in answer["error"]
+
+
+def test_tr0038_keying_material_is_an_anchor(kxconform, vectors_copy):
+    """TR-0038 A.4 as a whole: its 48 printed bytes split into KcID and Kc; a doctored copy fails."""
+    path = vectors_copy / "keyid_test.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    anchors = [t for g in data["testGroups"] for t in g["tests"] if "keyingMaterial" in t]
+    assert {t["reading"] for t in anchors} == {"tr0038-example", "reference"}
+    for t in anchors:
+        assert t["keyingMaterial"].upper() == ("FF15D84E3E38D6974B0EB3E5606C85FE37F61D5A7FEA1E9CFD8DB76D2F8B6230"
+                                               "130EF8A84F9F9F967DA385867984EED0")
+        assert t["key"].upper() == "37F61D5A7FEA1E9CFD8DB76D2F8B6230130EF8A84F9F9F967DA385867984EED0"
+    assert run(kxconform, "--vectors", path).returncode == 0
+    target = {}
+
+    def doctor(doc):
+        test = next(t for g in doc["testGroups"] for t in g["tests"] if "keyingMaterial" in t)
+        test["key"] = test["keyingMaterial"][:64]  # the first 32 bytes: the split swapped
+        target["id"] = test["tcId"]
+
+    edit(path, doctor)
+    result = run(kxconform, "--vectors", path)
+    assert result.returncode == 1
+    assert ("FAIL keyid_test.json tcId %d [core]: the keying material does not split" % target["id"]) in result.stdout

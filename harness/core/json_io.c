@@ -75,6 +75,18 @@ const char *kx_json_get_string(json_t *obj, const char *key)
 	return json_is_string(member) ? json_string_value(member) : NULL;
 }
 
+int kx_json_array_has_string(json_t *array, const char *value)
+{
+	size_t i;
+	json_t *item;
+	json_array_foreach(array, i, item)
+	{
+		if (json_is_string(item) && strcmp(json_string_value(item), value) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 int kx_json_set_hex(json_t *obj, const char *key, const uint8_t *buf, size_t len)
 {
 	/* Hex digits are ASCII, so jansson's UTF-8 check can be skipped; most

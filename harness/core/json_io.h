@@ -18,6 +18,9 @@ int kx_json_get_hex(json_t *obj, const char *key, uint8_t **out, size_t *len, ch
 /* Returns the string member `key` of obj, or NULL if it is missing or not a string. */
 const char *kx_json_get_string(json_t *obj, const char *key);
 
+/* 1 if array (any JSON value; not an array: none) holds the string value, else 0. */
+int kx_json_array_has_string(json_t *array, const char *value);
+
 /* Sets member `key` of obj to the lower-case hex of len bytes; returns 0, or -1 on failure. */
 int kx_json_set_hex(json_t *obj, const char *key, const uint8_t *buf, size_t len);
 

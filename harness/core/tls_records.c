@@ -826,18 +826,19 @@ struct slot {
  * suite) is optional here. ChangeCipherSpec is bracketed in the table, being
  * a record-layer message, but required: the reference reading of an ESCertKE
  * message is the record-layer bytes (spec README point 8), and Finished
- * cannot be sent without it. CertificateVerify is listed unstarred, but TLS
- * 1.2 sends it only after a client Certificate that holds a certificate (RFC
- * 5246 7.4.8), so its requirement is decided from the flight below. */
+ * cannot be sent without it. ESCertKE authenticates both end-points (spec
+ * README point 12): CertificateRequest in message 2 and a client Certificate
+ * holding a certificate, then CertificateVerify, in message 3 are required,
+ * whatever the star says of other suites. */
 static const struct slot message1[] = {{KX_MSG_CLIENT_HELLO, 1}};
 static const struct slot message2[] = {{KX_MSG_SERVER_HELLO, 1},
                                        {KX_MSG_CERTIFICATE, 0},
                                        {KX_MSG_SERVER_KEY_EXCHANGE, 0},
-                                       {KX_MSG_CERTIFICATE_REQUEST, 0},
+                                       {KX_MSG_CERTIFICATE_REQUEST, 1},
                                        {KX_MSG_SERVER_HELLO_DONE, 1}};
-static const struct slot message3[] = {{KX_MSG_CERTIFICATE, 0},
+static const struct slot message3[] = {{KX_MSG_CERTIFICATE, 1},
                                        {KX_MSG_CLIENT_KEY_EXCHANGE, 0},
-                                       {KX_MSG_CERTIFICATE_VERIFY, 0},
+                                       {KX_MSG_CERTIFICATE_VERIFY, 1},
                                        {KX_MSG_CHANGE_CIPHER_SPEC, 1},
                                        {KX_MSG_FINISHED, 1}};
 static const struct slot message4[] = {{KX_MSG_CHANGE_CIPHER_SPEC, 1}, {KX_MSG_FINISHED, 1}};
@@ -936,18 +937,23 @@ int kx_escertke_check(int message, const struct kx_tls_flight *flight, char *err
 
 		if (seen[k] || (flight->bare && msg == KX_MSG_CHANGE_CIPHER_SPEC))
 			continue; /* a bare flight cannot hold one; the variant is already named */
-		if (table[message - 1].slots[k].required)
+		if (message == 2 && msg == KX_MSG_CERTIFICATE_REQUEST)
+			deviation(&d, "ESCertKE message 2 lacks CertificateRequest: the Terminating End-Point does "
+			              "not ask for the Initiating End-Point's certificate, and ESCertKE authenticates "
+			              "both end-points (Table 8.7.2.2-1, spec point 12)");
+		else if (message == 3 && msg == KX_MSG_CERTIFICATE)
+			deviation(&d, "ESCertKE message 3 lacks the Initiating End-Point's Certificate: it does not "
+			              "authenticate (Table 8.7.2.2-1, spec point 12)");
+		else if (table[message - 1].slots[k].required)
 			deviation(&d, "ESCertKE message %d lacks %s, which Table 8.7.2.2-1 requires", message,
 			          kx_tls_msg_name(msg));
-		else if (msg == KX_MSG_CERTIFICATE_VERIFY && client_certificate)
-			deviation(
-			    &d, "ESCertKE message 3 lacks CertificateVerify, which must follow the client's "
-			        "Certificate (Table 8.7.2.2-1, RFC 5246 7.4.8)");
 	}
+	if (message == 3 && seen[0] && !client_certificate)
+		deviation(&d, "ESCertKE message 3 holds an empty Certificate: the Initiating End-Point sends "
+		              "no certificate and does not authenticate (Table 8.7.2.2-1, spec point 12)");
 	if (message == 3 && seen[2] && !client_certificate)
 		deviation(&d, "CertificateVerify in ESCertKE message 3 without a client certificate before "
-		              "it (RFC 5246 "
-		              "7.4.8)");
+		              "it (RFC 5246 7.4.8)");
 	return d.count == 0 ? 0 : -1;
 }
 

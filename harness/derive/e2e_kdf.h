@@ -1,5 +1,5 @@
 /* e2e_kdf.h - TS-0003 10.3.6 / 10.3.6.1: Ke2e_master = HMAC-Hash(Salt, Kpsa),
- * then T(1)..T(4), and the recognised mistakes of spec points 2 and 3. */
+ * then T(1)..T(4) as clause 10.3.6.1 writes them. */
 #ifndef KX_E2E_KDF_H
 #define KX_E2E_KDF_H
 
@@ -13,31 +13,14 @@
 /* The four per-key labels of clause 10.3.6.1, in order T(1)..T(4). */
 extern const char *const kx_e2e_labels[KX_E2E_KEYS];
 
-enum kx_e2e_variant {
-	KX_E2E_REFERENCE,          /* T(i) = HMAC(M, T(i-1) || label_i || i) as written */
-	KX_E2E_HKDF_SINGLE_INFO,   /* HKDF-Expand(M, label_1, 4*HashLen) cut into four */
-	KX_E2E_HKDF_PER_KEY,       /* T(i) = HMAC(M, label_i || 0x01) */
-	KX_E2E_LABEL_TRAILING_NUL, /* as written, each label followed by 0x00 */
-	KX_E2E_EXTRACT_SWAPPED,    /* M = HMAC(Kpsa, Salt), expansion as written */
-	KX_E2E_VARIANT_COUNT
-};
-
-/* The docs/vectors.md name of a variant ("reference", "hkdf-single-info", ...). */
-const char *kx_e2e_variant_name(enum kx_e2e_variant variant);
-
-/* Returns 0 and sets *variant for a known name, else -1. */
-int kx_e2e_variant_from_name(const char *name, enum kx_e2e_variant *variant);
-
 struct kx_e2e_keys {
 	size_t len;                               /* the hash length: every key has it */
 	uint8_t master[KX_HASH_MAX_LEN];          /* Ke2e_master */
 	uint8_t t[KX_E2E_KEYS][KX_HASH_MAX_LEN]; /* Ke2e_msg_auth, _msg_conf, _att_auth, _att_conf */
 };
 
-/* Derives Ke2e_master and T(1)..T(4) with the backend's HMAC (and HKDF for the
- * HKDF variants); returns 0, or -1 with err. */
+/* Derives Ke2e_master and T(1)..T(4) with the backend's HMAC; returns 0, or -1 with err. */
 int kx_e2e_derive(const struct kx_backend *backend, enum kx_hash hash, const uint8_t *kpsa, size_t kpsa_len,
-		  const uint8_t *salt, size_t salt_len, enum kx_e2e_variant variant, struct kx_e2e_keys *keys,
-		  char *err, size_t errlen);
+		  const uint8_t *salt, size_t salt_len, struct kx_e2e_keys *keys, char *err, size_t errlen);
 
 #endif

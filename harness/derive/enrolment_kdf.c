@@ -26,21 +26,9 @@ int kx_enrolment_target_from_name(const char *name, enum kx_enrolment_target *ta
 	return 0;
 }
 
-int kx_enrolment_variant_from_name(const char *name, enum kx_enrolment_variant *variant)
-{
-	if (strcmp(name, "reference") == 0)
-		*variant = KX_ENROLMENT_REFERENCE;
-	else if (strcmp(name, "missing-nfkc") == 0)
-		*variant = KX_ENROLMENT_MISSING_NFKC;
-	else
-		return -1;
-	return 0;
-}
-
 int kx_enrolment_derive(const struct kx_backend *backend, enum kx_enrolment_target target, const uint8_t *ke,
-			size_t ke_len, const char *identifier, size_t identifier_len,
-			enum kx_enrolment_variant variant, uint8_t out[KX_ENROLMENT_KEY_LEN], char *err,
-			size_t errlen)
+			size_t ke_len, const char *identifier, size_t identifier_len, uint8_t out[KX_ENROLMENT_KEY_LEN],
+			char *err, size_t errlen)
 {
 	const char *label = kx_enrolment_labels[target];
 	size_t label_len = strlen(label);
@@ -50,8 +38,8 @@ int kx_enrolment_derive(const struct kx_backend *backend, enum kx_enrolment_targ
 		snprintf(err, errlen, "identifier is not well-formed UTF-8");
 		return -1;
 	}
-	const uint8_t *id = variant == KX_ENROLMENT_MISSING_NFKC ? (const uint8_t *)identifier : normalized;
-	size_t id_len = variant == KX_ENROLMENT_MISSING_NFKC ? identifier_len : normalized_len;
+	const uint8_t *id = normalized;
+	size_t id_len = normalized_len;
 
 	uint8_t *msg = malloc(label_len + id_len + 1);
 	int ret = -1;

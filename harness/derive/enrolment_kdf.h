@@ -15,25 +15,16 @@ enum kx_enrolment_target {
 	KX_ENROLMENT_KPSA, /* "oneM2M Enrolment Key to Provisioned Secure Connection Key derivation" || Enrolee-B-ID */
 };
 
-enum kx_enrolment_variant {
-	KX_ENROLMENT_REFERENCE,   /* identifier NFKC-normalised */
-	KX_ENROLMENT_MISSING_NFKC /* identifier's bytes used as given */
-};
-
 /* The label of each derivation, indexed by enum kx_enrolment_target. */
 extern const char *const kx_enrolment_labels[2];
 
 /* Returns 0 and sets *target for "Km" or "Kpsa", else -1. */
 int kx_enrolment_target_from_name(const char *name, enum kx_enrolment_target *target);
 
-/* Returns 0 and sets *variant for "reference" or "missing-nfkc", else -1. */
-int kx_enrolment_variant_from_name(const char *name, enum kx_enrolment_variant *variant);
-
 /* out (32 bytes) = HMAC-SHA-256(Ke, label || identifier), the identifier
- * normalised per variant; returns 0, or -1 with err (also for malformed UTF-8). */
+ * NFKC-normalised; returns 0, or -1 with err (also for malformed UTF-8). */
 int kx_enrolment_derive(const struct kx_backend *backend, enum kx_enrolment_target target, const uint8_t *ke,
-			size_t ke_len, const char *identifier, size_t identifier_len,
-			enum kx_enrolment_variant variant, uint8_t out[KX_ENROLMENT_KEY_LEN], char *err,
-			size_t errlen);
+			size_t ke_len, const char *identifier, size_t identifier_len, uint8_t out[KX_ENROLMENT_KEY_LEN],
+			char *err, size_t errlen);
 
 #endif

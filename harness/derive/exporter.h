@@ -1,6 +1,7 @@
 /* exporter.h - the RFC 5705 exporter (no context) that TS-0003 10.3.1 uses,
  * computed from a session's master secret and randoms through a backend's
- * TLS 1.2 PRF, and its recognised mistakes. */
+ * TLS 1.2 PRF. The mistakes a vendor may make are modelled by the judge
+ * (harness/runner/judge_models.c), not here: a driver computes the reference. */
 #ifndef KX_EXPORTER_H
 #define KX_EXPORTER_H
 
@@ -17,18 +18,9 @@
 #define KX_LABEL_CONNECTION "EXPORTER-oneM2M-Connection"
 #define KX_LABEL_ESCERTKE "EXPORTER-oneM2M-ESCertKE"
 
-enum kx_exporter_variant {
-	KX_EXPORTER_REFERENCE,       /* seed = client_random || server_random */
-	KX_EXPORTER_RANDOMS_SWAPPED, /* seed = server_random || client_random (key-expansion order) */
-};
-
-/* Returns 0 and sets *variant for "reference" or "randoms-swapped", else -1. */
-int kx_exporter_variant_from_name(const char *name, enum kx_exporter_variant *variant);
-
-/* out (out_len bytes) = PRF(master_secret, label, seed of the variant); 0 or -1 with err. */
+/* out (out_len bytes) = PRF(master_secret, label, client_random || server_random); 0 or -1 with err. */
 int kx_export(const struct kx_backend *backend, enum kx_hash hash, const uint8_t master_secret[KX_MASTER_SECRET_LEN],
 	      const uint8_t client_random[KX_RANDOM_LEN], const uint8_t server_random[KX_RANDOM_LEN],
-	      const char *label, enum kx_exporter_variant variant, uint8_t *out, size_t out_len, char *err,
-	      size_t errlen);
+	      const char *label, uint8_t *out, size_t out_len, char *err, size_t errlen);
 
 #endif

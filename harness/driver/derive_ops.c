@@ -1,8 +1,8 @@
 /* derive_ops.c - the derivation operations a reference driver answers
  * (docs/driver-protocol.md, "Derivation operations"). Each handler reads its
  * parameters from the request, computes through the linked backend or the
- * backend-neutral derivations, and fills the response. Variants model the
- * mistakes the harness names; a vendor's driver need only answer "reference". */
+ * backend-neutral derivations, and fills the response. A reference driver
+ * computes the reference only: the mistakes are modelled by the judge. */
 #include "driver/ops.h"
 #include "driver/request.h"
 
@@ -87,26 +87,18 @@ static int op_exporter(const struct kx_backend *backend, struct kx_request *req)
 	    (label = kx_req_string(req, "label")) == NULL || kx_req_length(req, &out_len) != 0)
 		return -1;
 
-	/* "split-swapped" is a mistake in the split only; the PRF is the reference one. */
-	const char *variant_name = kx_req_variant(req);
-	int split_swapped = strcmp(variant_name, "split-swapped") == 0;
-	enum kx_exporter_variant variant = KX_EXPORTER_REFERENCE;
-	if (!split_swapped && kx_exporter_variant_from_name(variant_name, &variant) != 0)
-		return kx_req_fail(req, "unknown exporter variant \"%s\"", variant_name);
-
+	if (kx_req_reference_only(req) != 0)
+		return -1;
 	uint8_t *out = malloc(out_len);
 	if (out == NULL)
 		return kx_req_fail(req, "out of memory");
-	int ret = kx_export(backend, hash, master, client_random, server_random, label, variant, out, out_len,
-			    req->err, sizeof req->err);
+	int ret = kx_export(backend, hash, master, client_random, server_random, label, out, out_len, req->err,
+			    sizeof req->err);
 	if (ret == 0)
 		ret = kx_req_set_hex(req, "out", out, out_len);
 	if (ret == 0 && out_len == KX_EXPORT_LEN) {
 		uint8_t id[KX_KEY_ID_LEN], key[KX_KEY_LEN];
-		if (split_swapped)
-			kx_split_exporter_swapped(out, id, key);
-		else
-			kx_split_exporter(out, id, key);
+		kx_split_exporter(out, id, key);
 		ret = kx_req_set_hex(req, "key_id", id, sizeof id) == 0 ? kx_req_set_hex(req, "key", key, sizeof key) : -1;
 	}
 	free(out);
@@ -128,18 +120,15 @@ static int get_e2e_salt(struct kx_request *req, uint8_t **salt, size_t *salt_len
 static int op_e2e(const struct kx_backend *backend, struct kx_request *req)
 {
 	enum kx_hash hash;
-	enum kx_e2e_variant variant;
 	uint8_t *kpsa = NULL, *salt = NULL;
 	size_t kpsa_len, salt_len;
 	struct kx_e2e_keys keys;
 	int ret = -1;
-	const char *variant_name = kx_req_variant(req);
-	if (kx_e2e_variant_from_name(variant_name, &variant) != 0)
-		return kx_req_fail(req, "unknown e2e variant \"%s\"", variant_name);
+	if (kx_req_reference_only(req) != 0)
+		return -1;
 	if (kx_req_hash(req, &hash) == 0 && kx_req_hex(req, "kpsa", &kpsa, &kpsa_len) == 0 &&
 	    get_e2e_salt(req, &salt, &salt_len) == 0 &&
-	    kx_e2e_derive(backend, hash, kpsa, kpsa_len, salt, salt_len, variant, &keys, req->err,
-			  sizeof req->err) == 0 &&
+	    kx_e2e_derive(backend, hash, kpsa, kpsa_len, salt, salt_len, &keys, req->err, sizeof req->err) == 0 &&
 	    kx_req_set_hex(req, "master", keys.master, keys.len) == 0) {
 		const uint8_t *t[KX_E2E_KEYS];
 		for (int i = 0; i < KX_E2E_KEYS; i++)
@@ -154,22 +143,20 @@ static int op_e2e(const struct kx_backend *backend, struct kx_request *req)
 static int op_enrolment(const struct kx_backend *backend, struct kx_request *req)
 {
 	enum kx_enrolment_target target;
-	enum kx_enrolment_variant variant;
 	const char *target_name = kx_req_string(req, "derivation");
-	const char *variant_name = kx_req_variant(req);
 	const char *identifier;
 	if (target_name == NULL || (identifier = kx_req_string(req, "identifier")) == NULL)
 		return -1;
 	if (kx_enrolment_target_from_name(target_name, &target) != 0)
 		return kx_req_fail(req, "unknown derivation \"%s\" (Km or Kpsa)", target_name);
-	if (kx_enrolment_variant_from_name(variant_name, &variant) != 0)
-		return kx_req_fail(req, "unknown enrolment variant \"%s\"", variant_name);
+	if (kx_req_reference_only(req) != 0)
+		return -1;
 
 	uint8_t *ke = NULL, *normalized = NULL, out[KX_ENROLMENT_KEY_LEN];
 	size_t ke_len, normalized_len;
 	int ret = -1;
 	if (kx_req_hex(req, "ke", &ke, &ke_len) == 0 &&
-	    kx_enrolment_derive(backend, target, ke, ke_len, identifier, strlen(identifier), variant, out, req->err,
+	    kx_enrolment_derive(backend, target, ke, ke_len, identifier, strlen(identifier), out, req->err,
 				sizeof req->err) == 0 &&
 	    kx_nfkc(identifier, strlen(identifier), &normalized, &normalized_len) == 0 &&
 	    kx_req_set_hex(req, "normalized_identifier", normalized, normalized_len) == 0)

@@ -128,10 +128,15 @@ int kx_req_length(struct kx_request *req, size_t *len)
 	return 0;
 }
 
-const char *kx_req_variant(struct kx_request *req)
+int kx_req_reference_only(struct kx_request *req)
 {
 	const char *value = kx_req_optional_string(req, "variant");
-	return value != NULL ? value : "reference";
+	if (value == NULL || strcmp(value, "reference") == 0)
+		return 0;
+	return kx_req_fail(req,
+			   "variant \"%s\": this driver computes the reference only; the harness's judge models the "
+			   "mistakes (docs/mistakes.md)",
+			   value);
 }
 
 /* Starts a member of a text response: ,"key": */

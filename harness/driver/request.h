@@ -52,8 +52,8 @@ int kx_req_hash(struct kx_request *req, enum kx_hash *hash);
 /* The "length" member, 1..65536; 0 or -1. */
 int kx_req_length(struct kx_request *req, size_t *len);
 
-/* The optional "variant" member, "reference" when absent. */
-const char *kx_req_variant(struct kx_request *req);
+/* 0 when the request's optional "variant" is absent or "reference"; else fails the request. */
+int kx_req_reference_only(struct kx_request *req);
 
 /* Sets a lower-case hex member of the response; 0, or -1 with req->err set. */
 int kx_req_set_hex(struct kx_request *req, const char *key, const uint8_t *buf, size_t len);

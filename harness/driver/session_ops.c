@@ -4,6 +4,7 @@
  * normal answer ("state": "failed" with the library's text and alerts); only
  * a malformed request or an unknown session gets "ok": false. */
 #include "driver/ops.h"
+#include "driver/notify_endpoint.h"
 #include "driver/request.h"
 
 #include "core/exporter_split.h"
@@ -27,6 +28,7 @@ static struct open_session {
 	char name[256];
 	struct kx_session *session;
 	int failed; /* its last step failed: only info about the failure is left */
+	struct kx_notify_endpoint notify; /* ESCertKE: its oneM2M layer, when kxconform asks for one */
 } sessions[MAX_SESSIONS];
 
 static struct open_session *lookup(struct kx_request *req)
@@ -172,6 +174,9 @@ static int op_open(const struct kx_backend *backend, struct kx_request *req)
 	}
 	if (slot == NULL)
 		return kx_req_fail(req, "more than %d sessions open", MAX_SESSIONS);
+	if (kx_notify_endpoint_open(&slot->notify, json_object_get(json_object_get(req->json, "config"), "notify"),
+				    !config.server, req->err, sizeof req->err) != 0)
+		return kx_req_fail(req, "%s", req->err);
 	slot->session = backend->session_new(&config, req->err, sizeof req->err);
 	if (slot->session == NULL)
 		return -1;
@@ -189,15 +194,32 @@ static int op_step(const struct kx_backend *backend, struct kx_request *req)
 {
 	struct open_session *open = lookup(req);
 	struct kx_chunks in = {0}, out = {0};
-	if (open == NULL || kx_req_flight(req, "flight", &in) != 0) {
+	const char *primitive = open != NULL && open->notify.on ? kx_req_optional_string(req, "primitive") : NULL;
+	static const char *const names[] = {"handshaking", "done", "failed"};
+	if (open == NULL || (primitive == NULL && kx_req_flight(req, "flight", &in) != 0)) {
 		kx_chunks_clear(&in);
 		return -1;
 	}
+	if (primitive != NULL &&
+	    kx_notify_endpoint_receive(&open->notify, primitive, &in, req->err, sizeof req->err) != 0) {
+		/* The oneM2M layer refuses it: the TLS session never sees the message. */
+		open->failed = 1;
+		json_object_set_new(req->response, "state", json_string(names[KX_STEP_FAILED]));
+		json_object_set_new(req->response, "error", json_string(req->err));
+		json_object_set_new(req->response, "alert_sent", json_null());
+		json_object_set_new(req->response, "alert_received", json_null());
+		kx_chunks_clear(&in);
+		return kx_req_set_flight(req, "flight", &out);
+	}
 	struct kx_failure failure = {.text = "", .alert_sent = -1, .alert_received = -1};
 	enum kx_step_state state = backend->session_step(open->session, &in, &out, &failure);
-	static const char *const names[] = {"handshaking", "done", "failed"};
 	json_object_set_new(req->response, "state", json_string(names[state]));
 	int ret = kx_req_set_flight(req, "flight", &out);
+	if (ret == 0 && open->notify.on && out.n > 0) {
+		char *text = kx_notify_endpoint_send(&open->notify, &out);
+		ret = text != NULL ? kx_req_set_string(req, "primitive", text) : kx_req_fail(req, "out of memory");
+		free(text);
+	}
 	if (state == KX_STEP_FAILED) {
 		open->failed = 1;
 		json_t *text = json_string(failure.text);
@@ -243,7 +265,7 @@ static int add_own_derivations(const struct kx_backend *backend, struct kx_reque
 		return kx_req_fail(req, "\"e2e\" must be {\"enrolee_b_id\": text, \"hashes\": [...]}");
 	uint8_t kpsa[KX_ENROLMENT_KEY_LEN];
 	if (kx_enrolment_derive(backend, KX_ENROLMENT_KPSA, key, sizeof key, enrolee, strlen(enrolee),
-				KX_ENROLMENT_REFERENCE, kpsa, req->err, sizeof req->err) != 0)
+				kpsa, req->err, sizeof req->err) != 0)
 		return -1;
 	json_t *derived = json_object();
 	json_object_set_new(req->response, "e2e", derived);
@@ -264,8 +286,7 @@ static int add_own_derivations(const struct kx_backend *backend, struct kx_reque
 			ret = kx_req_fail(req, "unknown hash in \"e2e\".hashes");
 			break;
 		}
-		if (kx_e2e_derive(backend, hash, kpsa, sizeof kpsa, salt, salt_len, KX_E2E_REFERENCE, &keys, req->err,
-				  sizeof req->err) != 0) {
+		if (kx_e2e_derive(backend, hash, kpsa, sizeof kpsa, salt, salt_len, &keys, req->err, sizeof req->err) != 0) {
 			ret = -1;
 			break;
 		}
@@ -383,6 +404,7 @@ static int op_close(const struct kx_backend *backend, struct kx_request *req)
 		return -1;
 	backend->session_free(open->session);
 	open->session = NULL;
+	kx_notify_endpoint_close(&open->notify);
 	return 0;
 }
 

@@ -59,6 +59,10 @@ struct seen {
 	size_t frames;
 	int finished[2];       /* [1]: from the initiator */
 	struct buffer data[2]; /* decrypted data.data hex from each end, ","-separated */
+	/* The handshake as tshark decoded it: which message types each end sent, and how many
+	 * flights (runs of packets from one end) carried handshake messages. */
+	unsigned types[2]; /* bit t: handshake type t (0..31) seen from that end */
+	int flights, last_from;
 };
 
 static void buf_put(struct buffer *b, const char *data, size_t len)
@@ -250,6 +254,17 @@ static void read_rows(char *text, struct seen **by_port)
 		s->frames++;
 		if (list_has(f[F_TLS_HS], "20") || list_has(f[F_DTLS_HS], "20"))
 			s->finished[from_initiator] = 1;
+		const char *types = f[F_TLS_HS][0] ? f[F_TLS_HS] : f[F_DTLS_HS];
+		if (types[0] != '\0') {
+			if (s->flights == 0 || s->last_from != from_initiator)
+				s->flights++;
+			s->last_from = from_initiator;
+			for (const char *t = types; *t != '\0'; t += strcspn(t, ",") + (t[strcspn(t, ",")] == ',')) {
+				int type = atoi(t);
+				if (type >= 0 && type < 32)
+					s->types[from_initiator] |= 1u << type;
+			}
+		}
 		if (f[F_DATA][0] != '\0') {
 			buf_put(&s->data[from_initiator], f[F_DATA], strlen(f[F_DATA]));
 			buf_put(&s->data[from_initiator], ",", 1);
@@ -298,6 +313,34 @@ static void add_why(char *why, size_t cap, const char *fmt, ...)
 	va_end(args);
 }
 
+static int escertke(json_t *result)
+{
+	const char *scenario = kx_json_get_string(result, "scenario");
+	return scenario != NULL && strcmp(scenario, "escertke") == 0;
+}
+
+/* ESCertKE as the capture shows it (spec README point 12): four messages, both ends
+ * authenticated (Certificate from each, CertificateRequest and CertificateVerify), both
+ * Finished, and nothing after message 4. */
+static void check_escertke(const struct seen *s, char *why, size_t cap)
+{
+	static const struct {
+		int from_initiator, type;
+		const char *name;
+	} required[] = {{1, 1, "ClientHello"},         {0, 2, "ServerHello"},       {0, 11, "Certificate from the terminator"},
+	                {0, 13, "CertificateRequest"}, {1, 11, "Certificate from the initiator"},
+	                {1, 15, "CertificateVerify"}};
+	if (s->flights != 4)
+		add_why(why, cap, "tshark sees %d ESCertKE messages (flights of handshake records), not 4", s->flights);
+	for (size_t i = 0; i < sizeof required / sizeof required[0]; i++)
+		if (!(s->types[required[i].from_initiator] & 1u << required[i].type))
+			add_why(why, cap, "tshark sees no %s", required[i].name);
+	for (int e = 0; e < 2; e++)
+		if (s->data[e].len > 0)
+			add_why(why, cap, "application data from the %s: ESCertKE ends with message 4",
+			        e ? "initiator" : "terminator");
+}
+
 /* Judges one case from what tshark showed; returns 1 if its capture failed the check. */
 static int judge(struct seen *s)
 {
@@ -315,6 +358,8 @@ static int judge(struct seen *s)
 		for (int e = 1; e >= 0; e--)
 			if (!s->finished[e])
 				add_why(why, sizeof why, "no decrypted Finished from the %s", ends[e]);
+		if (escertke(s->result) && strcmp(kx_json_get_string(s->result, "kind"), "positive") == 0)
+			check_escertke(s, why, sizeof why);
 		size_t i;
 		json_t *flight;
 		json_array_foreach(json_object_get(s->result, "flights"), i, flight)
@@ -344,11 +389,10 @@ static int judge(struct seen *s)
 	}
 	char ok[300];
 	if (completed(s->result))
-		snprintf(
-		    ok, sizeof ok,
-		    "tshark decrypted it with no options: Finished from both ends and the application data "
-		    "(%zu packets)",
-		    s->frames);
+		snprintf(ok, sizeof ok, "tshark decrypted it with no options: Finished from both ends and %s (%zu packets)",
+		         escertke(s->result) ? "the four ESCertKE messages, both ends authenticated, no application data"
+		                             : "the application data",
+		         s->frames);
 	else if (s->frames == 0)
 		snprintf(ok, sizeof ok, "no packets: the case exchanged nothing");
 	else

@@ -34,15 +34,17 @@ json_t *kx_case_info_request(const struct kx_case *c, const char *session)
 	const char *label = kx_json_get_string(export_spec(c), "label");
 	if (label == NULL)
 		return request;
-	json_object_set_new(request, "export", json_pack("[{s:s, s:i}]", "label", label, "length", KX_EXPORT_LEN));
+	json_object_set_new(request, "export",
+	                    json_pack("[{s:s, s:i}]", "label", label, "length", KX_EXPORT_LEN));
 	const char *fqdn = kx_json_get_string(export_spec(c), "fqdn");
 	if (fqdn != NULL)
 		json_object_set_new(request, "fqdn", json_string(fqdn));
 	json_t *e2e = e2e_spec(c);
 	if (e2e != NULL)
 		json_object_set_new(request, "e2e",
-		                    json_pack("{s:O, s:O}", "enrolee_b_id", json_object_get(e2e, "enrolee_b_id"),
-		                              "hashes", json_object_get(e2e, "hashes")));
+		                    json_pack("{s:O, s:O}", "enrolee_b_id",
+		                              json_object_get(e2e, "enrolee_b_id"), "hashes",
+		                              json_object_get(e2e, "hashes")));
 	return request;
 }
 
@@ -91,26 +93,29 @@ static void from_operations(struct kx_driver_pool *pool, const struct kx_case *c
 	json_t *split = NULL, *kid = NULL, *kpsa = NULL;
 	if (lists(pool, e->driver, "exporter"))
 		split = ask(pool, e->driver,
-		            json_pack("{s:s, s:s, s:O, s:O, s:O, s:s, s:i}", "op", "exporter", "hash", prf_hash,
-		                      "master_secret", json_object_get(e->report, "master_secret"), "client_random",
-		                      json_object_get(e->report, "client_random"), "server_random",
-		                      json_object_get(e->report, "server_random"), "label", label, "length",
-		                      KX_EXPORT_LEN));
+		            json_pack("{s:s, s:s, s:O, s:O, s:O, s:s, s:i}", "op", "exporter", "hash",
+		                      prf_hash, "master_secret", json_object_get(e->report, "master_secret"),
+		                      "client_random", json_object_get(e->report, "client_random"),
+		                      "server_random", json_object_get(e->report, "server_random"), "label",
+		                      label, "length", KX_EXPORT_LEN));
 	claim(out, KX_CLAIM_KEY_ID, kx_json_get_string(split, "key_id"), "exporter op");
 	claim(out, KX_CLAIM_KEY, kx_json_get_string(split, "key"), "exporter op");
-	key_id = e->claims.values[KX_CLAIM_KEY_ID] ? e->claims.values[KX_CLAIM_KEY_ID] : out->values[KX_CLAIM_KEY_ID];
+	key_id = e->claims.values[KX_CLAIM_KEY_ID] ? e->claims.values[KX_CLAIM_KEY_ID]
+	                                           : out->values[KX_CLAIM_KEY_ID];
 	key = e->claims.values[KX_CLAIM_KEY] ? e->claims.values[KX_CLAIM_KEY] : out->values[KX_CLAIM_KEY];
 	if (fqdn != NULL && key_id != NULL && lists(pool, e->driver, "keyid"))
-		kid = ask(pool, e->driver, json_pack("{s:s, s:s, s:s}", "op", "keyid", "key_id", key_id, "fqdn", fqdn));
+		kid = ask(pool, e->driver,
+		          json_pack("{s:s, s:s, s:s}", "op", "keyid", "key_id", key_id, "fqdn", fqdn));
 	claim(out, KX_CLAIM_KEYID, kx_json_get_string(kid, "keyid"), "keyid op");
 	json_t *spec = e2e_spec(c);
 	const char *enrolee = kx_json_get_string(spec, "enrolee_b_id");
 	if (spec != NULL && key != NULL && lists(pool, e->driver, "enrolment"))
 		kpsa = ask(pool, e->driver,
-		           json_pack("{s:s, s:s, s:s, s:s}", "op", "enrolment", "derivation", "Kpsa", "ke", key,
-		                     "identifier", enrolee));
+		           json_pack("{s:s, s:s, s:s, s:s}", "op", "enrolment", "derivation", "Kpsa", "ke",
+		                     key, "identifier", enrolee));
 	claim(out, KX_CLAIM_KPSA, kx_json_get_string(kpsa, "out"), "enrolment op");
-	const char *own_kpsa = e->claims.values[KX_CLAIM_KPSA] ? e->claims.values[KX_CLAIM_KPSA] : out->values[KX_CLAIM_KPSA];
+	const char *own_kpsa =
+	    e->claims.values[KX_CLAIM_KPSA] ? e->claims.values[KX_CLAIM_KPSA] : out->values[KX_CLAIM_KPSA];
 	size_t h;
 	json_t *hash;
 	json_array_foreach(json_object_get(spec, "hashes"), h, hash)
@@ -118,15 +123,17 @@ static void from_operations(struct kx_driver_pool *pool, const struct kx_case *c
 		if (h >= 2 || own_kpsa == NULL || !lists(pool, e->driver, "e2e"))
 			break;
 		json_t *keys = ask(pool, e->driver,
-		                   json_pack("{s:s, s:O, s:s, s:s}", "op", "e2e", "hash", hash, "kpsa", own_kpsa,
-		                             "enrolee_b_id", enrolee));
+		                   json_pack("{s:s, s:O, s:s, s:s}", "op", "e2e", "hash", hash, "kpsa",
+		                             own_kpsa, "enrolee_b_id", enrolee));
 		claim(&e2e_out[h], KX_CLAIM_KE2E_MASTER, kx_json_get_string(keys, "master"), "e2e op");
 		for (int t = 0; t < 4; t++)
 			claim(&e2e_out[h], (enum kx_claim_id)(KX_CLAIM_T1 + t),
-			      json_string_value(json_array_get(json_object_get(keys, "t"), (size_t)t)), "e2e op");
+			      json_string_value(json_array_get(json_object_get(keys, "t"), (size_t)t)),
+			      "e2e op");
 		if (keys != NULL && json_object_get(e->derived, json_string_value(hash)) == NULL)
 			json_object_set_new(e->derived, json_string_value(hash),
-			                    json_pack("{s:O, s:O}", "ke2e_master", json_object_get(keys, "master"), "t",
+			                    json_pack("{s:O, s:O}", "ke2e_master",
+			                              json_object_get(keys, "master"), "t",
 			                              json_object_get(keys, "t")));
 		json_decref(keys);
 	}
@@ -142,7 +149,8 @@ static void from_report(const struct kx_case *c, struct end *e)
 {
 	const char *label = kx_json_get_string(export_spec(c), "label");
 	json_t *split = json_object_get(json_object_get(e->report, "split"), label);
-	claim(&e->claims, KX_CLAIM_EXPORT, kx_json_get_string(json_object_get(e->report, "exported"), label), "session");
+	claim(&e->claims, KX_CLAIM_EXPORT, kx_json_get_string(json_object_get(e->report, "exported"), label),
+	      "session");
 	claim(&e->claims, KX_CLAIM_KEY_ID, kx_json_get_string(split, "key_id"), "session");
 	claim(&e->claims, KX_CLAIM_KEY, kx_json_get_string(split, "key"), "session");
 	if (kx_json_get_string(export_spec(c), "fqdn") != NULL)
@@ -164,10 +172,11 @@ static void from_report(const struct kx_case *c, struct end *e)
 		claim(&e->e2e[h], KX_CLAIM_KE2E_MASTER, kx_json_get_string(keys, "master"), "session");
 		for (int t = 0; t < 4; t++)
 			claim(&e->e2e[h], (enum kx_claim_id)(KX_CLAIM_T1 + t),
-			      json_string_value(json_array_get(json_object_get(keys, "t"), (size_t)t)), "session");
+			      json_string_value(json_array_get(json_object_get(keys, "t"), (size_t)t)),
+			      "session");
 		json_object_set_new(e->derived, json_string_value(hash),
-		                    json_pack("{s:O, s:O}", "ke2e_master", json_object_get(keys, "master"), "t",
-		                              json_object_get(keys, "t")));
+		                    json_pack("{s:O, s:O}", "ke2e_master", json_object_get(keys, "master"),
+		                              "t", json_object_get(keys, "t")));
 	}
 }
 
@@ -193,10 +202,12 @@ static void report_values(struct kx_judge *j, const struct kx_case *c, struct en
 {
 	json_t *spec = export_spec(c);
 	const uint8_t *ref = kx_judge_reference_export(j);
-	json_t *exported = json_pack("{s:s, s:i}", "label", kx_json_get_string(spec, "label"), "length", KX_EXPORT_LEN);
+	json_t *exported =
+	    json_pack("{s:s, s:i}", "label", kx_json_get_string(spec, "label"), "length", KX_EXPORT_LEN);
 	for (int i = 0; i < 2; i++)
 		if (ends[i].claims.values[KX_CLAIM_EXPORT] != NULL)
-			json_object_set_new(exported, ends[i].role, json_string(ends[i].claims.values[KX_CLAIM_EXPORT]));
+			json_object_set_new(exported, ends[i].role,
+			                    json_string(ends[i].claims.values[KX_CLAIM_EXPORT]));
 	if (kx_json_get_string(spec, "key_id") != NULL)
 		json_object_set(exported, "key_id_name", json_object_get(spec, "key_id"));
 	kx_json_set_hex(exported, "key_id", ref, KX_KEY_ID_LEN);
@@ -216,7 +227,8 @@ static void report_values(struct kx_judge *j, const struct kx_case *c, struct en
 			for (size_t k = 0; k < verdicts->n; k++) {
 				const struct kx_verdict *v = &verdicts->v[k];
 				if (v->claim == KX_CLAIM_KEYID && strcmp(v->end, ends[i].who) == 0 &&
-				    (shown == NULL || (shown->kind == KX_VERDICT_AGREE && v->kind != KX_VERDICT_AGREE)))
+				    (shown == NULL ||
+				     (shown->kind == KX_VERDICT_AGREE && v->kind != KX_VERDICT_AGREE)))
 					shown = v;
 			}
 			if (shown == NULL)
@@ -230,8 +242,9 @@ static void report_values(struct kx_judge *j, const struct kx_case *c, struct en
 			struct kx_keyid parsed;
 			enum kx_keyid_error error = kx_keyid_classify(text, strlen(text), ref, &parsed);
 			json_object_set_new(keyid, member,
-			                    json_string(error == KX_KEYID_OK ? kx_keyid_reading_name(parsed.reading)
-			                                                     : kx_keyid_error_name(error)));
+			                    json_string(error == KX_KEYID_OK
+			                                    ? kx_keyid_reading_name(parsed.reading)
+			                                    : kx_keyid_error_name(error)));
 		}
 		json_object_set_new(result, "key_identifier", keyid);
 	}
@@ -239,10 +252,11 @@ static void report_values(struct kx_judge *j, const struct kx_case *c, struct en
 	if (e2e_spec(c) != NULL && ref_e2e != NULL) {
 		json_t *recomputed = json_deep_copy(ref_e2e);
 		json_object_del(recomputed, "enrolee_b_id");
-		json_t *e2e = json_pack("{s:s, s:O, s:O, s:O, s:o, s:s}", "ke", json_string_value(json_object_get(exported, "key")),
-		                        "enrolee_b_id", json_object_get(e2e_spec(c), "enrolee_b_id"), "initiator",
-		                        ends[0].derived, "terminator", ends[1].derived, "recomputed", recomputed,
-		                        "recomputed_by", by);
+		json_t *e2e =
+		    json_pack("{s:s, s:O, s:O, s:O, s:o, s:s}", "ke",
+		              json_string_value(json_object_get(exported, "key")), "enrolee_b_id",
+		              json_object_get(e2e_spec(c), "enrolee_b_id"), "initiator", ends[0].derived,
+		              "terminator", ends[1].derived, "recomputed", recomputed, "recomputed_by", by);
 		json_object_set_new(result, "e2e", e2e);
 	}
 }
@@ -257,16 +271,22 @@ int kx_case_judge(struct kx_driver_pool *pool, const struct kx_case *c, json_t *
 	size_t refs[2];
 	size_t n_refs = kx_pool_references(pool, refs);
 	if (n_refs == 0) {
-		kx_appendf(diagnosis, cap, "%sno reference driver (kx-driver-openssl, kx-driver-wolfssl beside "
-		                           "kxconform) to judge the exported values with",
+		kx_appendf(diagnosis, cap,
+		           "%sno reference driver (kx-driver-openssl, kx-driver-wolfssl beside "
+		           "kxconform) to judge the exported values with",
 		           diagnosis[0] ? "; " : "");
 		return -1;
 	}
 	struct end ends[2] = {{.role = "initiator", .driver = c->initiator, .report = ini},
 	                      {.role = "terminator", .driver = c->terminator, .report = ter}};
 	/* The secrets of a reference end when there is one: a vendor's report is judged, not trusted. */
-	json_t *secrets = kx_pool_is_reference(pool, c->initiator) || !kx_pool_is_reference(pool, c->terminator) ? ini : ter;
-	const char *prf_hash = kx_claims_prf_hash((unsigned)strtoul(c->suite, NULL, 16));
+	json_t *secrets =
+	    kx_pool_is_reference(pool, c->initiator) || !kx_pool_is_reference(pool, c->terminator) ? ini
+	                                                                                           : ter;
+	/* The negotiated suite's PRF (in a chain, the first handshake's suite, not the case's). */
+	const char *negotiated = kx_json_get_string(secrets, "suite");
+	const char *prf_hash =
+	    kx_claims_prf_hash((unsigned)strtoul(negotiated != NULL ? negotiated : c->suite, NULL, 16));
 	json_t *e2e = e2e_spec(c);
 	struct kx_judge_session session = {prf_hash,
 	                                   kx_json_get_string(secrets, "master_secret"),
@@ -314,15 +334,18 @@ int kx_case_judge(struct kx_driver_pool *pool, const struct kx_case *c, json_t *
 			if (h >= 2)
 				break;
 			if (ret == 0)
-				ret = judge_set(&j, &e->e2e[h], e, json_string_value(hash), &verdicts, err, sizeof err);
+				ret = judge_set(&j, &e->e2e[h], e, json_string_value(hash), &verdicts, err,
+				                sizeof err);
 			if (ret == 0)
-				ret = judge_set(&j, &ops_e2e[h], e, json_string_value(hash), &verdicts, err, sizeof err);
+				ret = judge_set(&j, &ops_e2e[h], e, json_string_value(hash), &verdicts, err,
+				                sizeof err);
 		}
 		kx_claims_free(&ops);
 		kx_claims_free(&ops_e2e[0]);
 		kx_claims_free(&ops_e2e[1]);
 		if (ret == 0 && e->claims.values[KX_CLAIM_EXPORT] == NULL)
-			kx_appendf(diagnosis, cap, "%s%s exported nothing for %s", diagnosis[0] ? "; " : "", e->who, label);
+			kx_appendf(diagnosis, cap, "%s%s exported nothing for %s", diagnosis[0] ? "; " : "",
+			           e->who, label);
 	}
 	int verdict;
 	if (ret != 0) {

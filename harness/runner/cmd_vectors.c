@@ -856,16 +856,10 @@ int kx_cmd_vectors(int argc, char **argv)
 		return status;
 	}
 	struct kx_driver_pool pool;
-	struct kx_expectations expect;
+	struct kx_expectations expect = {0};
 	if (kx_pool_init(&pool, opt.driver_specs, opt.n_drivers, opt.timeout_ms, err, sizeof err) != 0 ||
-	    kx_pool_start_all(&pool, err, sizeof err) != 0) {
-		kx_pool_stop(&pool);
-		free_files(files, n_files);
-		int status = setup_error(&opt, &pool, started, t0, err);
-		kx_output_unlock(lock);
-		return status;
-	}
-	if (kx_expectations_load(opt.expect, &expect, err, sizeof err) != 0) {
+	    kx_pool_start_all(&pool, err, sizeof err) != 0 ||
+	    kx_expectations_load(opt.expect, &expect, err, sizeof err) != 0) {
 		kx_pool_stop(&pool);
 		free_files(files, n_files);
 		int status = setup_error(&opt, &pool, started, t0, err);

@@ -533,28 +533,13 @@ const char *kx_driver_implementation(const struct kx_driver_proc *proc)
 
 int kx_driver_supports_op(const struct kx_driver_proc *proc, const char *op)
 {
-	json_t *ops = json_object_get(json_object_get(proc->hello, "capabilities"), "operations");
-	size_t i;
-	json_t *name;
-	json_array_foreach(ops, i, name)
-	{
-		if (json_is_string(name) && strcmp(json_string_value(name), op) == 0)
-			return 1;
-	}
-	return 0;
+	return kx_json_array_has_string(json_object_get(json_object_get(proc->hello, "capabilities"), "operations"), op);
 }
 
 int kx_driver_supports_variant(const struct kx_driver_proc *proc, const char *op, const char *variant)
 {
 	json_t *variants = json_object_get(json_object_get(json_object_get(proc->hello, "capabilities"), "variants"), op);
-	size_t i;
-	json_t *name;
-	json_array_foreach(variants, i, name)
-	{
-		if (json_is_string(name) && strcmp(json_string_value(name), variant) == 0)
-			return 1;
-	}
-	return 0;
+	return kx_json_array_has_string(variants, variant);
 }
 
 void kx_driver_stop(struct kx_driver_proc *proc)

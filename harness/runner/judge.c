@@ -44,8 +44,8 @@ static int ask_references(struct kx_judge *j, json_t *request, json_t **answers,
 	for (size_t i = 0; i < j->n_refs; i++)
 		answers[i] = NULL;
 	if (j->n_refs == 2)
-		kx_pool_call_pair(j->pool, j->refs[0], json_deep_copy(request), j->refs[1], json_deep_copy(request),
-		                  &answers[0], &answers[1]);
+		kx_pool_call_pair(j->pool, j->refs[0], json_deep_copy(request), j->refs[1],
+		                  json_deep_copy(request), &answers[0], &answers[1]);
 	else
 		answers[0] = kx_pool_call(j->pool, j->refs[0], json_deep_copy(request));
 	json_decref(request);
@@ -62,14 +62,15 @@ static int ask_references(struct kx_judge *j, json_t *request, json_t **answers,
 }
 
 /* The reference drivers' answers must agree on member key; 0, or -1 with err. */
-static int references_agree(struct kx_judge *j, json_t **answers, const char *key, const char *what, char *err,
-                            size_t errlen)
+static int references_agree(struct kx_judge *j, json_t **answers, const char *key, const char *what,
+                            char *err, size_t errlen)
 {
 	for (size_t i = 1; i < j->n_refs; i++)
 		if (!json_equal(json_object_get(answers[0], key), json_object_get(answers[i], key)))
-			return kx_errorf(err, errlen,
-			                 "the reference libraries disagree on %s (%s and %s): there is no reference",
-			                 what, j->pool->names[j->refs[0]], j->pool->names[j->refs[i]]);
+			return kx_errorf(
+			    err, errlen,
+			    "the reference libraries disagree on %s (%s and %s): there is no reference", what,
+			    j->pool->names[j->refs[0]], j->pool->names[j->refs[i]]);
 	return 0;
 }
 
@@ -91,18 +92,21 @@ int kx_judge_open(struct kx_judge *j, struct kx_driver_pool *pool, const size_t 
 	if (decode_exact(session->master_secret, in->master_secret, 48) != 0 ||
 	    decode_exact(session->client_random, in->client_random, 32) != 0 ||
 	    decode_exact(session->server_random, in->server_random, 32) != 0)
-		return kx_errorf(err, errlen, "the session's master secret (48 bytes) or randoms (32 bytes each) "
-		                              "are missing or not hex");
+		return kx_errorf(err, errlen,
+		                 "the session's master secret (48 bytes) or randoms (32 bytes each) "
+		                 "are missing or not hex");
 	json_t *answers[2];
 	if (ask_references(j,
 	                   json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i}", "op", "exporter", "hash",
-	                             session->prf_hash, "master_secret", session->master_secret, "client_random",
-	                             session->client_random, "server_random", session->server_random, "label",
-	                             session->label, "length", KX_EXPORT_LEN),
+	                             session->prf_hash, "master_secret", session->master_secret,
+	                             "client_random", session->client_random, "server_random",
+	                             session->server_random, "label", session->label, "length",
+	                             KX_EXPORT_LEN),
 	                   answers, err, errlen) != 0)
 		return -1;
 	int ret = references_agree(j, answers, "out", "the exporter", err, errlen);
-	if (ret == 0 && decode_exact(kx_json_get_string(answers[0], "out"), in->reference, KX_EXPORT_LEN) != 0)
+	if (ret == 0 &&
+	    decode_exact(kx_json_get_string(answers[0], "out"), in->reference, KX_EXPORT_LEN) != 0)
 		ret = kx_errorf(err, errlen, "reference driver %s answered the exporter without 48 bytes",
 		                pool->names[refs[0]]);
 	for (size_t i = 0; i < n_refs; i++)
@@ -122,8 +126,8 @@ int kx_judge_open(struct kx_judge *j, struct kx_driver_pool *pool, const size_t 
 		json_t *readings = json_object();
 		for (int r = 0; r < KX_READING_COUNT; r++) {
 			char text[KX_KEYID_MAX];
-			if (kx_keyid_build(in->reference, session->fqdn, (enum kx_keyid_reading)r, text, sizeof text) >=
-			    0)
+			if (kx_keyid_build(in->reference, session->fqdn, (enum kx_keyid_reading)r, text,
+			                   sizeof text) >= 0)
 				json_object_set_new(readings, kx_keyid_reading_name((enum kx_keyid_reading)r),
 				                    json_string(text));
 		}
@@ -150,13 +154,14 @@ static int reference_kpsa(struct kx_judge *j, char *err, size_t errlen)
 	if (j->have_kpsa)
 		return 0;
 	if (j->session.enrolee_b_id == NULL)
-		return kx_errorf(err, errlen, "claims of Kpsa or E2E keys need the Enrolee-B-ID (--enrolee-b-id)");
+		return kx_errorf(err, errlen,
+		                 "claims of Kpsa or E2E keys need the Enrolee-B-ID (--enrolee-b-id)");
 	char ke[2 * KX_KEY_LEN + 1];
 	kx_hex_encode(j->export_in.reference + KX_KEY_ID_LEN, KX_KEY_LEN, ke, 0);
 	json_t *answers[2];
 	if (ask_references(j,
-	                   json_pack("{s:s, s:s, s:s, s:s}", "op", "enrolment", "derivation", "Kpsa", "ke", ke,
-	                             "identifier", j->session.enrolee_b_id),
+	                   json_pack("{s:s, s:s, s:s, s:s}", "op", "enrolment", "derivation", "Kpsa", "ke",
+	                             ke, "identifier", j->session.enrolee_b_id),
 	                   answers, err, errlen) != 0)
 		return -1;
 	int ret = references_agree(j, answers, "out", "Kpsa", err, errlen);
@@ -206,8 +211,9 @@ static int reference_e2e(struct kx_judge *j, int sha512, char *err, size_t errle
 	if (ret == 0) {
 		j->have_e2e[sha512] = 1;
 		json_t *e2e = json_object_get(j->reference, "e2e");
-		json_object_set(e2e, hash, json_pack("{s:O, s:O}", "ke2e_master", json_object_get(answers[0], "master"),
-		                                     "t", t));
+		json_object_set(
+		    e2e, hash,
+		    json_pack("{s:O, s:O}", "ke2e_master", json_object_get(answers[0], "master"), "t", t));
 		json_decref(json_object_get(e2e, hash));
 	}
 	for (size_t i = 0; i < j->n_refs; i++)
@@ -249,7 +255,8 @@ static void set_expected_hex(struct kx_verdict *v, const uint8_t *bytes, size_t 
 static int judge_export_part(struct kx_judge *j, struct kx_verdict *v, enum kx_export_part part, char *err,
                              size_t errlen)
 {
-	static const size_t offsets[] = {0, 0, KX_KEY_ID_LEN}, lens[] = {KX_EXPORT_LEN, KX_KEY_ID_LEN, KX_KEY_LEN};
+	static const size_t offsets[] = {0, 0, KX_KEY_ID_LEN},
+	                    lens[] = {KX_EXPORT_LEN, KX_KEY_ID_LEN, KX_KEY_LEN};
 	uint8_t bytes[KX_EXPORT_LEN];
 	size_t got = 0;
 	kx_hex_decode(v->claimed, strlen(v->claimed), bytes, sizeof bytes, &got);
@@ -259,7 +266,8 @@ static int judge_export_part(struct kx_judge *j, struct kx_verdict *v, enum kx_e
 		return 0;
 	}
 	v->kind = KX_VERDICT_DISAGREE;
-	if (kx_name_export_part(&j->crypto, &j->export_in, &j->export_models, part, bytes, got, &v->naming) < 0)
+	if (kx_name_export_part(&j->crypto, &j->export_in, &j->export_models, part, bytes, got, &v->naming) <
+	    0)
 		return kx_errorf(err, errlen, "%s", j->crypto.err);
 	return 0;
 }
@@ -286,18 +294,20 @@ static size_t decode_any(const char *text, size_t len, uint8_t *out, size_t cap)
 }
 
 /* A relative part that holds the key or the whole export instead of the identifier. */
-static int name_wrong_material(const struct kx_judge *j, const char *relative, size_t len, struct kx_naming *n)
+static int name_wrong_material(const struct kx_judge *j, const char *relative, size_t len,
+                               struct kx_naming *n)
 {
 	uint8_t bytes[128];
 	size_t got = decode_any(relative, len, bytes, sizeof bytes);
 	const uint8_t *ref = j->export_in.reference;
 	if (got == KX_KEY_LEN && memcmp(bytes, ref + KX_KEY_ID_LEN, KX_KEY_LEN) == 0) {
-		kx_naming_join(n, "keyid-from-key", "the relative part encodes the 32-byte key, not the 16-byte identifier");
+		kx_naming_join(n, "keyid-from-key",
+		               "the relative part encodes the 32-byte key, not the 16-byte identifier");
 		return 1;
 	}
 	if (got == KX_EXPORT_LEN && memcmp(bytes, ref, KX_EXPORT_LEN) == 0) {
 		kx_naming_join(n, "keyid-from-export",
-		     "the relative part encodes all 48 exported bytes, not the 16-byte identifier");
+		               "the relative part encodes all 48 exported bytes, not the 16-byte identifier");
 		return 1;
 	}
 	return 0;
@@ -319,7 +329,8 @@ static int judge_keyid(struct kx_judge *j, struct kx_verdict *v, char *err, size
 	const char *at = strrchr(value, '@');
 	struct kx_keyid parsed;
 	enum kx_keyid_error error = kx_keyid_classify(value, strlen(value), id, &parsed);
-	if (error == KX_KEYID_BAD_ENCODING && at != NULL && name_wrong_material(j, value, (size_t)(at - value), n)) {
+	if (error == KX_KEYID_BAD_ENCODING && at != NULL &&
+	    name_wrong_material(j, value, (size_t)(at - value), n)) {
 		kx_name_fqdn(at + 1, fqdn, n);
 		return 0;
 	}
@@ -336,7 +347,8 @@ static int judge_keyid(struct kx_judge *j, struct kx_verdict *v, char *err, size
 			char hex[2 * KX_KEY_ID_LEN + 1], text[300];
 			kx_hex_encode(parsed.id, sizeof parsed.id, hex, 0);
 			snprintf(text, sizeof text,
-			         "its relative part decodes to %s, which is not the key identifier and which no known "
+			         "its relative part decodes to %s, which is not the key identifier and which "
+			         "no known "
 			         "mistake gives",
 			         hex);
 			kx_naming_join(n, "wrong-identifier", text);
@@ -350,8 +362,9 @@ static int judge_keyid(struct kx_judge *j, struct kx_verdict *v, char *err, size
 	} else if (error == KX_KEYID_OK && j->session.keyid_reading != NULL &&
 	           strcmp(n->name, j->session.keyid_reading) == 0) {
 		char text[sizeof n->explanation];
-		snprintf(text, sizeof text, "the %.100s reading, which the vendor declares; not the reference: %.900s",
-		         n->name, n->explanation);
+		snprintf(text, sizeof text,
+		         "the %.100s reading, which the vendor declares; not the reference: %.900s", n->name,
+		         n->explanation);
 		snprintf(n->explanation, sizeof n->explanation, "%s", text);
 		v->kind = KX_VERDICT_ACCEPTED;
 	}
@@ -381,8 +394,10 @@ static int kpsa_from(struct kx_judge *j, const uint8_t ke[KX_KEY_LEN], uint8_t o
 	if (data != NULL) {
 		memcpy(data, label, label_len);
 		memcpy(data + label_len, nfkc, nfkc_len);
-		ret = kx_judge_hmac(&j->crypto, "SHA-256", ke, KX_KEY_LEN, data, label_len + nfkc_len, out) == 32 ? 0
-		                                                                                                : -1;
+		ret = kx_judge_hmac(&j->crypto, "SHA-256", ke, KX_KEY_LEN, data, label_len + nfkc_len, out) ==
+		              32
+		          ? 0
+		          : -1;
 	}
 	free(data);
 	free(nfkc);
@@ -415,7 +430,8 @@ static int judge_kpsa(struct kx_judge *j, const struct kx_claims *c, struct kx_v
 		if (got == 32 && memcmp(from_own, bytes, 32) == 0) {
 			snprintf(v->naming.name, sizeof v->naming.name, "from-wrong-ke");
 			snprintf(v->naming.explanation, sizeof v->naming.explanation,
-			         "derived as TS-0003 says, but from the end's own Ke, which is wrong: see the key claim");
+			         "derived as TS-0003 says, but from the end's own Ke, which is wrong: see "
+			         "the key claim");
 			return 0;
 		}
 	}
@@ -426,15 +442,16 @@ static int judge_kpsa(struct kx_judge *j, const struct kx_claims *c, struct kx_v
 			return kx_errorf(err, errlen, "%s", j->crypto.err);
 		if (named) {
 			if (pass)
-				kx_naming_join(&v->naming, "", "(from the end's own Ke, which is itself wrong)");
+				kx_naming_join(&v->naming, "",
+				               "(from the end's own Ke, which is itself wrong)");
 			return 0;
 		}
 	}
 	return 0;
 }
 
-static int judge_e2e(struct kx_judge *j, const struct kx_claims *c, struct kx_verdict *v, const char *e2e_hash,
-                     char *err, size_t errlen)
+static int judge_e2e(struct kx_judge *j, const struct kx_claims *c, struct kx_verdict *v,
+                     const char *e2e_hash, char *err, size_t errlen)
 {
 	uint8_t bytes[KX_JUDGE_HASH_MAX];
 	size_t got = 0;
@@ -462,7 +479,8 @@ static int judge_e2e(struct kx_judge *j, const struct kx_claims *c, struct kx_ve
 	/* The end's own Kpsa, when it reported a wrong one: the keys may be right from it. */
 	uint8_t own_kpsa[32];
 	const char *own_hex = chain_value(j, c, KX_CLAIM_KPSA);
-	if (named == 0 && own_hex != NULL && decode_exact(own_hex, own_kpsa, 32) == 0 && memcmp(own_kpsa, j->ref_kpsa, 32) != 0) {
+	if (named == 0 && own_hex != NULL && decode_exact(own_hex, own_kpsa, 32) == 0 &&
+	    memcmp(own_kpsa, j->ref_kpsa, 32) != 0) {
 		struct kx_e2e_keys_value from_own;
 		struct kx_naming inner = {{0}, {0}};
 		in.kpsa = own_kpsa;
@@ -474,13 +492,15 @@ static int judge_e2e(struct kx_judge *j, const struct kx_claims *c, struct kx_ve
 				named = 1;
 				snprintf(v->naming.name, sizeof v->naming.name, "from-wrong-kpsa");
 				snprintf(v->naming.explanation, sizeof v->naming.explanation,
-				         "derived as clause 10.3.6 says, but from the end's own Kpsa, which is wrong: see "
+				         "derived as clause 10.3.6 says, but from the end's own Kpsa, which "
+				         "is wrong: see "
 				         "the kpsa claim");
 			} else {
 				named = kx_name_e2e(&j->crypto, &in, &from_own, which, bytes, got, &inner);
 				if (named == 1) {
 					v->naming = inner;
-					kx_naming_join(&v->naming, "", "(from the end's own Kpsa, which is itself wrong)");
+					kx_naming_join(&v->naming, "",
+					               "(from the end's own Kpsa, which is itself wrong)");
 				}
 			}
 		}
@@ -533,8 +553,8 @@ int kx_judge_claims(struct kx_judge *j, const struct kx_claims *c, const char *e
 
 json_t *kx_verdict_json(const struct kx_verdict *v)
 {
-	json_t *o = json_pack("{s:s, s:s, s:s}", "name", kx_claim_name(v->claim), "source", v->source, "claimed",
-	                      v->claimed != NULL ? v->claimed : "");
+	json_t *o = json_pack("{s:s, s:s, s:s}", "name", kx_claim_name(v->claim), "source", v->source,
+	                      "claimed", v->claimed != NULL ? v->claimed : "");
 	if (v->end[0] != '\0')
 		json_object_set_new(o, "end", json_string(v->end));
 	if (v->expected != NULL)
@@ -544,7 +564,8 @@ json_t *kx_verdict_json(const struct kx_verdict *v)
 	if (v->reading[0] != '\0')
 		json_object_set_new(o, "reading", json_string(v->reading));
 	json_object_set_new(o, "verdict", json_string(kx_verdict_kind_name(v->kind)));
-	json_object_set_new(o, "mistake", v->naming.name[0] != '\0' ? json_string(v->naming.name) : json_null());
+	json_object_set_new(o, "mistake",
+	                    v->naming.name[0] != '\0' ? json_string(v->naming.name) : json_null());
 	json_object_set_new(o, "explanation",
 	                    json_string(v->kind == KX_VERDICT_AGREE ? "" : v->naming.explanation));
 	return o;
@@ -589,22 +610,26 @@ static void say(struct wrong *w, size_t n, char *buf, size_t cap)
 		char names[300] = "", sources[200] = "";
 		size_t count = 0;
 		for (size_t k = i; k < n; k++) {
-			if (w[k].said || !same_text(w[k].end, w[i].end) || !same_text(w[k].verdict, w[i].verdict) ||
-			    !same_text(w[k].mistake, w[i].mistake) || !same_text(w[k].explanation, w[i].explanation))
+			if (w[k].said || !same_text(w[k].end, w[i].end) ||
+			    !same_text(w[k].verdict, w[i].verdict) ||
+			    !same_text(w[k].mistake, w[i].mistake) ||
+			    !same_text(w[k].explanation, w[i].explanation))
 				continue;
 			w[k].said = 1;
 			count++;
 			if (!listed(names, w[k].name))
 				kx_appendf(names, sizeof names, "%s%s", names[0] ? ", " : "", w[k].name);
 			if (!listed(sources, w[k].source))
-				kx_appendf(sources, sizeof sources, "%s%s", sources[0] ? ", " : "", w[k].source);
+				kx_appendf(sources, sizeof sources, "%s%s", sources[0] ? ", " : "",
+				           w[k].source);
 		}
 		int malformed = strcmp(w[i].verdict, "malformed") == 0;
 		const char *mistake = w[i].mistake != NULL ? w[i].mistake : "";
 		const char *explanation = w[i].explanation != NULL ? w[i].explanation : "";
-		kx_appendf(buf, cap, "%s%s%s%s (%s) %s%s%s%s%s", buf[0] ? "; " : "", w[i].end, w[i].end[0] ? "'s " : "",
-		           names, sources,
-		           malformed ? (count > 1 ? "are malformed" : "is malformed") : (count > 1 ? "disagree" : "disagrees"),
+		kx_appendf(buf, cap, "%s%s%s%s (%s) %s%s%s%s%s", buf[0] ? "; " : "", w[i].end,
+		           w[i].end[0] ? "'s " : "", names, sources,
+		           malformed ? (count > 1 ? "are malformed" : "is malformed")
+		                     : (count > 1 ? "disagree" : "disagrees"),
 		           mistake[0] ? ", " : "", mistake, explanation[0] ? ": " : "", explanation);
 	}
 }
@@ -616,8 +641,9 @@ void kx_verdicts_diagnose(const struct kx_verdicts *list, char *buf, size_t cap)
 	for (size_t i = 0; w != NULL && i < list->n; i++) {
 		const struct kx_verdict *v = &list->v[i];
 		if (v->kind == KX_VERDICT_DISAGREE || v->kind == KX_VERDICT_MALFORMED)
-			w[n++] = (struct wrong){v->end, kx_claim_name(v->claim), v->source, kx_verdict_kind_name(v->kind),
-			                        v->naming.name, v->naming.explanation, 0};
+			w[n++] = (struct wrong){
+			    v->end,         kx_claim_name(v->claim), v->source, kx_verdict_kind_name(v->kind),
+			    v->naming.name, v->naming.explanation,   0};
 	}
 	if (w != NULL)
 		say(w, n, buf, cap);
@@ -632,12 +658,17 @@ void kx_verdicts_json_diagnose(json_t *verdicts, char *buf, size_t cap)
 	json_array_foreach(verdicts, i, o)
 	{
 		const char *verdict = kx_json_get_string(o, "verdict");
-		if (w == NULL || verdict == NULL || strcmp(verdict, "agree") == 0 || strcmp(verdict, "accepted") == 0)
+		if (w == NULL || verdict == NULL || strcmp(verdict, "agree") == 0 ||
+		    strcmp(verdict, "accepted") == 0)
 			continue;
 		const char *end = kx_json_get_string(o, "end");
-		w[n++] = (struct wrong){end != NULL ? end : "", kx_json_get_string(o, "name"),
-		                        kx_json_get_string(o, "source"), verdict, kx_json_get_string(o, "mistake"),
-		                        kx_json_get_string(o, "explanation"), 0};
+		w[n++] = (struct wrong){end != NULL ? end : "",
+		                        kx_json_get_string(o, "name"),
+		                        kx_json_get_string(o, "source"),
+		                        verdict,
+		                        kx_json_get_string(o, "mistake"),
+		                        kx_json_get_string(o, "explanation"),
+		                        0};
 	}
 	if (w != NULL)
 		say(w, n, buf, cap);
@@ -671,9 +702,9 @@ json_t *kx_claims_check(const struct kx_claims_context *ctx, const struct kx_cla
                         char *err, size_t errlen)
 {
 	*disagreed = 0;
-	struct kx_judge_session session = {ctx->prf_hash,   ctx->master_secret, ctx->client_random,
-	                                   ctx->server_random, ctx->label,      ctx->fqdn,
-	                                   ctx->enrolee_b_id, ctx->keyid_reading};
+	struct kx_judge_session session = {ctx->prf_hash,      ctx->master_secret, ctx->client_random,
+	                                   ctx->server_random, ctx->label,         ctx->fqdn,
+	                                   ctx->enrolee_b_id,  ctx->keyid_reading};
 	struct kx_judge j;
 	size_t n_refs = ctx->n_recomputers < 2 ? ctx->n_recomputers : 2;
 	if (kx_judge_open(&j, ctx->pool, ctx->recomputers, n_refs, &session, err, errlen) != 0)
@@ -682,11 +713,13 @@ json_t *kx_claims_check(const struct kx_claims_context *ctx, const struct kx_cla
 		char ref_hex[2 * KX_EXPORT_LEN + 1];
 		kx_hex_encode(j.export_in.reference, KX_EXPORT_LEN, ref_hex, 0);
 		json_object_set_new(j.reference, "harness_export",
-		                    json_pack("{s:s, s:s}", "by", ctx->own_name ? ctx->own_name : "the harness", "value",
+		                    json_pack("{s:s, s:s}", "by",
+		                              ctx->own_name ? ctx->own_name : "the harness", "value",
 		                              ctx->own_export));
 		if (strcasecmp(ref_hex, ctx->own_export) != 0) {
 			kx_errorf(err, errlen,
-			          "%s exported %s, but the TLS 1.2 PRF of its session's secrets is %s (%s): the harness's "
+			          "%s exported %s, but the TLS 1.2 PRF of its session's secrets is %s (%s): "
+			          "the harness's "
 			          "reference is broken",
 			          ctx->own_name ? ctx->own_name : "the harness", ctx->own_export, ref_hex,
 			          ctx->pool->names[ctx->recomputers[0]]);
@@ -698,8 +731,9 @@ json_t *kx_claims_check(const struct kx_claims_context *ctx, const struct kx_cla
 	json_t *result = NULL;
 	if (kx_judge_claims(&j, c, ctx->end != NULL ? ctx->end : "", NULL, &list, err, errlen) == 0) {
 		*disagreed = list.disagreed;
-		result = json_pack("{s:O, s:o, s:I, s:I}", "reference", j.reference, "claims", kx_verdicts_json(&list),
-		                   "agreed", (json_int_t)list.agreed, "disagreed", (json_int_t)list.disagreed);
+		result = json_pack("{s:O, s:o, s:I, s:I}", "reference", j.reference, "claims",
+		                   kx_verdicts_json(&list), "agreed", (json_int_t)list.agreed, "disagreed",
+		                   (json_int_t)list.disagreed);
 	}
 	kx_verdicts_free(&list);
 	kx_judge_close(&j);

@@ -20,12 +20,12 @@ enum kx_verdict_kind { KX_VERDICT_AGREE, KX_VERDICT_ACCEPTED, KX_VERDICT_DISAGRE
 struct kx_verdict {
 	enum kx_claim_id claim;
 	enum kx_verdict_kind kind;
-	char end[96];      /* who produced the value: "the terminator (mystack)", "the vendor" */
-	char source[48];   /* where it was read: "session", "exporter op", "--claim", ... */
-	char *claimed;     /* as produced (malloc'd) */
-	char *expected;    /* the reference (malloc'd), NULL when there is none */
-	char hash[8];      /* E2E claims: the HMAC hash judged against */
-	char reading[24];  /* key identifiers: the reading it was read in */
+	char end[96];     /* who produced the value: "the terminator (mystack)", "the vendor" */
+	char source[48];  /* where it was read: "session", "exporter op", "--claim", ... */
+	char *claimed;    /* as produced (malloc'd) */
+	char *expected;   /* the reference (malloc'd), NULL when there is none */
+	char hash[8];     /* E2E claims: the HMAC hash judged against */
+	char reading[24]; /* key identifiers: the reading it was read in */
 	struct kx_naming naming;
 };
 
@@ -42,8 +42,8 @@ struct kx_judge_session {
 	const char *client_random, *server_random; /* 32 bytes each, hex */
 	const char *label;                         /* the exporter label */
 	const char *fqdn;                          /* of the key identifier; NULL when not judged */
-	const char *enrolee_b_id;                  /* the Kpsa identifier and E2E salt; NULL when not judged */
-	const char *keyid_reading;                 /* a reading the vendor declares, or NULL */
+	const char *enrolee_b_id;  /* the Kpsa identifier and E2E salt; NULL when not judged */
+	const char *keyid_reading; /* a reading the vendor declares, or NULL */
 };
 
 struct kx_judge {
@@ -83,7 +83,7 @@ void kx_judge_close(struct kx_judge *j);
 
 /* The session a vendor's claims are about (live, http, verify), and how to judge them. */
 struct kx_claims_context {
-	const char *end;                           /* who made the claims, for the sentences: "the vendor" */
+	const char *end; /* who made the claims, for the sentences: "the vendor" */
 	struct kx_driver_pool *pool;
 	size_t recomputers[2]; /* reference drivers that recompute the reference; they must agree */
 	size_t n_recomputers;
@@ -105,7 +105,6 @@ struct kx_claims_context {
  * recomputations disagree, the harness's export differs from them). */
 json_t *kx_claims_check(const struct kx_claims_context *ctx, const struct kx_claims *c, size_t *disagreed,
                         char *err, size_t errlen);
-
 
 /* The reference drivers that computed a kx_claims_check reference, as "openssl, wolfssl". */
 void kx_judge_recomputed_by(json_t *reference, char *out, size_t len);

@@ -45,8 +45,8 @@ int kx_judge_hmac(struct kx_judge_crypto *c, const char *hash, const uint8_t *ke
 	json_t *answer = NULL;
 	if (key_hex != NULL && data_hex != NULL)
 		answer = kx_pool_call(c->pool, c->driver,
-		                      json_pack("{s:s, s:s, s:s, s:s}", "op", "hmac", "hash", hash, "key", key_hex,
-		                                "data", data_hex));
+		                      json_pack("{s:s, s:s, s:s, s:s}", "op", "hmac", "hash", hash, "key",
+		                                key_hex, "data", data_hex));
 	free(key_hex);
 	free(data_hex);
 	const char *got = kx_json_get_string(answer, "out");

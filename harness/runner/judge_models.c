@@ -82,7 +82,8 @@ static size_t other_labels(const char *label, char labels[8][80], size_t lens[8]
 		return n;
 	for (int upper = 0; upper < 2; upper++) {
 		for (size_t i = 0; i <= len; i++)
-			labels[n][i] = (char)(upper ? toupper((unsigned char)label[i]) : tolower((unsigned char)label[i]));
+			labels[n][i] = (char)(upper ? toupper((unsigned char)label[i])
+			                            : tolower((unsigned char)label[i]));
 		if (strcmp(labels[n], label) == 0)
 			continue;
 		lens[n] = len;
@@ -111,16 +112,16 @@ static int compute_export_models(struct kx_judge_crypto *c, const struct kx_expo
 	const char *other_hash = kx_judge_other_prf_hash(in->hash);
 	size_t label_len = strlen(in->label);
 	char hash_why[200];
-	snprintf(hash_why, sizeof hash_why, "the PRF computed with %s; the suite's PRF hash is %s", other_hash,
-	         in->hash);
+	snprintf(hash_why, sizeof hash_why, "the PRF computed with %s; the suite's PRF hash is %s",
+	         other_hash, in->hash);
 	char labels[8][80], why[8][160];
 	size_t lens[8];
 	size_t n_labels = other_labels(in->label, labels, lens, why);
 
 	models->computed = 1;
 	models->n = 0;
-	int ret = add_export(c, in, models, in->hash, in->label, label_len, swapped, 64, NULL, "randoms-swapped",
-	                     randoms_explanation);
+	int ret = add_export(c, in, models, in->hash, in->label, label_len, swapped, 64, NULL,
+	                     "randoms-swapped", randoms_explanation);
 	ret |= add_export(c, in, models, in->hash, in->label, label_len, seed, 66, NULL, "empty-context",
 	                  context_explanation);
 	ret |= add_export(c, in, models, other_hash, in->label, label_len, seed, 64, NULL, "wrong-prf-hash",
@@ -128,9 +129,10 @@ static int compute_export_models(struct kx_judge_crypto *c, const struct kx_expo
 	for (size_t i = 0; ret == 0 && i < n_labels; i++) {
 		char text[400];
 		snprintf(text, sizeof text, "exported with the label \"%.*s\"%s (%s), not \"%s\"",
-		         (int)strnlen(labels[i], lens[i]), labels[i], lens[i] > strlen(labels[i]) ? " + NUL" : "",
-		         why[i], in->label);
-		ret |= add_export(c, in, models, in->hash, labels[i], lens[i], seed, 64, NULL, "wrong-label", text);
+		         (int)strnlen(labels[i], lens[i]), labels[i],
+		         lens[i] > strlen(labels[i]) ? " + NUL" : "", why[i], in->label);
+		ret |= add_export(c, in, models, in->hash, labels[i], lens[i], seed, 64, NULL, "wrong-label",
+		                  text);
 	}
 	ret |= add_export(c, in, models, in->hash, "key expansion", 13, swapped, 64, NULL, "key-expansion",
 	                  "the TLS key block PRF(master_secret, \"key expansion\", server_random || "
@@ -149,8 +151,8 @@ static int compute_export_models(struct kx_judge_crypto *c, const struct kx_expo
 	ret |= add_export(c, in, models, other_hash, in->label, label_len, swapped, 64, NULL,
 	                  "randoms-swapped+wrong-prf-hash", both);
 	for (size_t i = 0; ret == 0 && i < n_labels; i++) {
-		snprintf(both, sizeof both, "%s; and exported with the label \"%.*s\" (%s)", randoms_explanation,
-		         (int)strnlen(labels[i], lens[i]), labels[i], why[i]);
+		snprintf(both, sizeof both, "%s; and exported with the label \"%.*s\" (%s)",
+		         randoms_explanation, (int)strnlen(labels[i], lens[i]), labels[i], why[i]);
 		ret |= add_export(c, in, models, in->hash, labels[i], lens[i], swapped, 64, NULL,
 		                  "randoms-swapped+wrong-label", both);
 	}
@@ -195,16 +197,18 @@ int kx_name_export_part(struct kx_judge_crypto *c, const struct kx_export_inputs
 			if (!part_is(models->m[i].out, part, swapped, bytes, len))
 				continue;
 			if (swapped)
-				name_pair(naming, models->m[i].name, models->m[i].explanation, "split-swapped",
-				          split_explanation);
+				name_pair(naming, models->m[i].name, models->m[i].explanation,
+				          "split-swapped", split_explanation);
 			else
 				name_it(naming, models->m[i].name, models->m[i].explanation);
 			return 1;
 		}
-	name_it(naming, "",
-	        "no known mistake gives these bytes (checked: the randoms swapped, an empty context, the other PRF "
-	        "hash, other labels, the key block, the master secret, the split swapped, and pairs of them); "
-	        "another master secret, label or length?");
+	name_it(
+	    naming, "",
+	    "no known mistake gives these bytes (checked: the randoms swapped, an empty context, the other "
+	    "PRF "
+	    "hash, other labels, the key block, the master secret, the split swapped, and pairs of them); "
+	    "another master secret, label or length?");
 	return 0;
 }
 
@@ -226,13 +230,14 @@ static const struct {
 	const char *explanation;
 } expansions[EXPAND_COUNT] = {
     [EXPAND_REFERENCE] = {"", ""},
-    [EXPAND_HKDF_SINGLE_INFO] = {"hkdf-single-info",
-                                 "T(1)..T(4) computed as one RFC 5869 HKDF-Expand with the single info \"E2E "
-                                 "Message Authentication Key\", not with a label per block as clause 10.3.6.1 "
-                                 "writes (spec point 2)"},
-    [EXPAND_HKDF_PER_KEY] = {"hkdf-per-key", "an independent one-block HKDF-Expand per key (counter always 1, "
-                                             "no chaining), not the chained blocks of clause 10.3.6.1 (spec "
-                                             "point 2)"},
+    [EXPAND_HKDF_SINGLE_INFO] =
+        {"hkdf-single-info", "T(1)..T(4) computed as one RFC 5869 HKDF-Expand with the single info \"E2E "
+                             "Message Authentication Key\", not with a label per block as clause 10.3.6.1 "
+                             "writes (spec point 2)"},
+    [EXPAND_HKDF_PER_KEY] = {"hkdf-per-key",
+                             "an independent one-block HKDF-Expand per key (counter always 1, "
+                             "no chaining), not the chained blocks of clause 10.3.6.1 (spec "
+                             "point 2)"},
     [EXPAND_LABEL_TRAILING_NUL] = {"label-trailing-nul", "each label followed by a NUL byte (spec point 2)"},
     [EXPAND_COUNTER_FROM_ZERO] = {"counter-from-zero",
                                   "the block counter starts at 0 (T(i) uses the byte i - 1); clause 10.3.6.1 "
@@ -291,7 +296,8 @@ static int derive_e2e(struct kx_judge_crypto *c, const char *hash, const uint8_t
 int kx_model_e2e_reference(struct kx_judge_crypto *c, const struct kx_e2e_inputs *in,
                            struct kx_e2e_keys_value *out)
 {
-	return derive_e2e(c, in->hash, in->kpsa, in->kpsa_len, in->salt, in->salt_len, 0, EXPAND_REFERENCE, out);
+	return derive_e2e(c, in->hash, in->kpsa, in->kpsa_len, in->salt, in->salt_len, 0, EXPAND_REFERENCE,
+	                  out);
 }
 
 static const uint8_t *key_of(const struct kx_e2e_keys_value *keys, int which)
@@ -315,10 +321,11 @@ struct salt_model {
 static size_t salt_models(const struct kx_e2e_inputs *in, struct salt_model out[3])
 {
 	size_t n = 0;
-	out[n++] = (struct salt_model){"salt-missing",
-	                               "the salt left out (an empty salt, the same as HashLen zero bytes); clause "
-	                               "10.3.6 keys Ke2e_master with the salt, the Enrolee-B-ID (spec point 5)",
-	                               NULL, 0};
+	out[n++] =
+	    (struct salt_model){"salt-missing",
+	                        "the salt left out (an empty salt, the same as HashLen zero bytes); clause "
+	                        "10.3.6 keys Ke2e_master with the salt, the Enrolee-B-ID (spec point 5)",
+	                        NULL, 0};
 	if (in->enrolee_b_id == NULL)
 		return n;
 	size_t id_len = strlen(in->enrolee_b_id);
@@ -326,10 +333,11 @@ static size_t salt_models(const struct kx_e2e_inputs *in, struct salt_model out[
 		uint8_t *raw = malloc(id_len + 1);
 		if (raw != NULL) {
 			memcpy(raw, in->enrolee_b_id, id_len);
-			out[n++] = (struct salt_model){"missing-nfkc",
-			                               "the Enrolee-B-ID used as the salt without NFKC normalisation "
-			                               "(TS-0003 10.3.6)",
-			                               raw, id_len};
+			out[n++] = (struct salt_model){
+			    "missing-nfkc",
+			    "the Enrolee-B-ID used as the salt without NFKC normalisation "
+			    "(TS-0003 10.3.6)",
+			    raw, id_len};
 		}
 	}
 	uint8_t *nfc = NULL;
@@ -337,9 +345,9 @@ static size_t salt_models(const struct kx_e2e_inputs *in, struct salt_model out[
 	if (kx_nfc(in->enrolee_b_id, id_len, &nfc, &nfc_len) == 0 &&
 	    (nfc_len != in->salt_len || memcmp(nfc, in->salt, nfc_len) != 0) &&
 	    (nfc_len != id_len || memcmp(nfc, in->enrolee_b_id, id_len) != 0))
-		out[n++] = (struct salt_model){"nfc-not-nfkc",
-		                               "the Enrolee-B-ID normalised with NFC, not NFKC (TS-0003 10.3.6)", nfc,
-		                               nfc_len};
+		out[n++] = (struct salt_model){
+		    "nfc-not-nfkc", "the Enrolee-B-ID normalised with NFC, not NFKC (TS-0003 10.3.6)", nfc,
+		    nfc_len};
 	else
 		free(nfc);
 	return n;
@@ -359,21 +367,23 @@ int kx_name_e2e(struct kx_judge_crypto *c, const struct kx_e2e_inputs *in,
 		               &model) != 0)
 			return -1;
 		if (key_is(&model, which, bytes, len)) {
-			snprintf(text, sizeof text, "computed with HMAC-%s where HMAC-%s was asked for", other,
-			         in->hash);
+			snprintf(text, sizeof text, "computed with HMAC-%s where HMAC-%s was asked for",
+			         other, in->hash);
 			name_it(naming, "wrong-hash", text);
 			return 1;
 		}
 		if (len < hlen && memcmp(key_of(reference, which), bytes, len) == 0) {
 			snprintf(text, sizeof text,
-			         "the HMAC-%s output cut to %zu bytes; every key is HashLen (%zu) bytes, never cut "
+			         "the HMAC-%s output cut to %zu bytes; every key is HashLen (%zu) bytes, "
+			         "never cut "
 			         "(spec point 13)",
 			         in->hash, len, hlen);
 			name_it(naming, "truncated", text);
 			return 1;
 		}
 		snprintf(text, sizeof text,
-		         "%s is %zu bytes; HMAC-%s gives %zu, and neither the other hash nor a cut output explains "
+		         "%s is %zu bytes; HMAC-%s gives %zu, and neither the other hash nor a cut output "
+		         "explains "
 		         "it",
 		         what, len, in->hash, hlen);
 		name_it(naming, "", text);
@@ -382,7 +392,8 @@ int kx_name_e2e(struct kx_judge_crypto *c, const struct kx_e2e_inputs *in,
 	for (int j = 1; which > 0 && j <= 4; j++)
 		if (j != which && key_is(reference, j, bytes, len)) {
 			char text[200];
-			snprintf(text, sizeof text, "this is the reference T(%d), given as T(%d): the keys are in another "
+			snprintf(text, sizeof text,
+			         "this is the reference T(%d), given as T(%d): the keys are in another "
 			         "order than clause 10.3.6.1's",
 			         j, which);
 			name_it(naming, "t-order", text);
@@ -404,8 +415,10 @@ int kx_name_e2e(struct kx_judge_crypto *c, const struct kx_e2e_inputs *in,
 			if (key_is(&model, which, bytes, len)) {
 				if (swapped)
 					name_it(naming, "extract-swapped",
-					        "Ke2e_master = HMAC-Hash(Kpsa, Salt): key and message swapped; clause "
-					        "10.3.6 keys the HMAC with the salt, as RFC 5869 extract does (spec point "
+					        "Ke2e_master = HMAC-Hash(Kpsa, Salt): key and message "
+					        "swapped; clause "
+					        "10.3.6 keys the HMAC with the salt, as RFC 5869 extract "
+					        "does (spec point "
 					        "3)");
 				else
 					name_it(naming, expansions[e].name, expansions[e].explanation);
@@ -432,10 +445,12 @@ int kx_name_e2e(struct kx_judge_crypto *c, const struct kx_e2e_inputs *in,
 	for (size_t s = 0; s < n_salts; s++)
 		free(salts[s].bytes);
 	if (found == 0)
-		name_it(naming, "",
-		        "no known mistake gives these bytes (checked: the derivation variants of spec points 2 and 3, "
-		        "the counter, the chaining, the key order, the salt left out or not NFKC-normalised, and "
-		        "pairs of them); another Kpsa or salt?");
+		name_it(
+		    naming, "",
+		    "no known mistake gives these bytes (checked: the derivation variants of spec points 2 "
+		    "and 3, "
+		    "the counter, the chaining, the key order, the salt left out or not NFKC-normalised, and "
+		    "pairs of them); another Kpsa or salt?");
 	return found;
 }
 
@@ -512,7 +527,8 @@ int kx_name_enrolment(struct kx_judge_crypto *c, const struct kx_enrolment_input
 	     "the identifier before the label; TS-0003 writes label || identifier"},
 	    {"hmac-swapped", label, label_len, "", 0, nfkc, nfkc_len, 1, 1,
 	     "HMAC keyed with label || identifier over Ke: key and message swapped"},
-	    {"no-identifier", label, label_len, "", 0, nfkc, 0, 0, 1, "the identifier left out: HMAC over the label alone"},
+	    {"no-identifier", label, label_len, "", 0, nfkc, 0, 0, 1,
+	     "the identifier left out: HMAC over the label alone"},
 	};
 	int found = 0;
 	for (size_t i = 0; found == 0 && i < sizeof models / sizeof models[0]; i++) {
@@ -520,7 +536,8 @@ int kx_name_enrolment(struct kx_judge_crypto *c, const struct kx_enrolment_input
 		if (!models[i].applies)
 			continue;
 		if (enrolment_hmac(c, in->ke, in->ke_len, models[i].first, models[i].first_len, models[i].sep,
-		                   models[i].sep_len, models[i].second, models[i].second_len, models[i].swapped, out) != 0)
+		                   models[i].sep_len, models[i].second, models[i].second_len,
+		                   models[i].swapped, out) != 0)
 			found = -1;
 		else if (memcmp(out, bytes, 32) == 0) {
 			name_it(naming, models[i].name, models[i].explanation);
@@ -531,8 +548,10 @@ int kx_name_enrolment(struct kx_judge_crypto *c, const struct kx_enrolment_input
 	free(nfc);
 	if (found == 0)
 		name_it(naming, "",
-		        "no known mistake gives these bytes (checked: the identifier without NFKC or with NFC, the "
-		        "labels exchanged, a separator, the order, the HMAC arguments swapped, the identifier left "
+		        "no known mistake gives these bytes (checked: the identifier without NFKC or with "
+		        "NFC, the "
+		        "labels exchanged, a separator, the order, the HMAC arguments swapped, the "
+		        "identifier left "
 		        "out); another Ke or identifier?");
 	return found;
 }
@@ -547,8 +566,8 @@ int kx_name_prf(struct kx_judge_crypto *c, const char *hash, const uint8_t *secr
 	uint8_t *out = malloc(len + 1);
 	if (out == NULL)
 		return -1;
-	int ret = kx_judge_prf(c, other, secret, secret_len, (const uint8_t *)label, strlen(label), seed, seed_len,
-	                       out, len);
+	int ret = kx_judge_prf(c, other, secret, secret_len, (const uint8_t *)label, strlen(label), seed,
+	                       seed_len, out, len);
 	int found = ret != 0 ? -1 : memcmp(out, bytes, len) == 0;
 	free(out);
 	if (found == 1) {
@@ -574,7 +593,8 @@ int kx_name_hkdf(struct kx_judge_crypto *c, const char *hash, const uint8_t *ikm
 		found = len == (size_t)hlen && memcmp(prk, bytes, len) == 0;
 	} else {
 		uint8_t *okm = malloc(len + 1);
-		if (okm == NULL || kx_judge_hkdf_expand(c, hash, prk, (size_t)hlen, info, info_len, okm, len) != 0)
+		if (okm == NULL ||
+		    kx_judge_hkdf_expand(c, hash, prk, (size_t)hlen, info, info_len, okm, len) != 0)
 			found = -1;
 		else
 			found = memcmp(okm, bytes, len) == 0;
@@ -582,8 +602,10 @@ int kx_name_hkdf(struct kx_judge_crypto *c, const char *hash, const uint8_t *ikm
 	}
 	if (found == 1)
 		name_it(naming, "extract-swapped",
-		        "PRK = HMAC-Hash(IKM, salt): key and message swapped; RFC 5869 keys the extract with the salt");
+		        "PRK = HMAC-Hash(IKM, salt): key and message swapped; RFC 5869 keys the extract with "
+		        "the salt");
 	else if (found == 0)
-		name_it(naming, "", "no known mistake gives these bytes (checked: the extract's arguments swapped)");
+		name_it(naming, "",
+		        "no known mistake gives these bytes (checked: the extract's arguments swapped)");
 	return found;
 }

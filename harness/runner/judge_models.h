@@ -13,7 +13,6 @@
 #include "runner/judge_crypto.h"
 #include "runner/naming.h"
 
-
 /* ---- exported keying material (TS-0003 10.3.1) ---- */
 
 enum kx_export_part { KX_PART_EXPORT, KX_PART_KEY_ID, KX_PART_KEY };

@@ -10,6 +10,8 @@
  * receiving end's oneM2M layer would, and checked against Table 8.7.2.2-1. */
 #include "runner/relay.h"
 
+#include "core/base64.h"
+
 #include "core/chunks_json.h"
 #include "core/errors.h"
 #include "core/exporter_split.h"
@@ -65,10 +67,25 @@ int kx_relay_step_end(struct kx_driver_pool *pool, size_t driver, const char *se
                       const struct kx_chunks *in, struct kx_chunks *out, struct kx_end_result *end, char *why,
                       size_t whylen)
 {
-	json_t *flight = kx_chunks_to_json(in);
-	json_t *request = json_pack("{s:s, s:s, s:o}", "op", "step", "session", session, "flight",
-	                            flight != NULL ? flight : json_array());
+	return kx_relay_step_notify(pool, driver, session, in, NULL, out, NULL, end, why, whylen);
+}
+
+int kx_relay_step_notify(struct kx_driver_pool *pool, size_t driver, const char *session,
+                         const struct kx_chunks *in, const char *primitive_in, struct kx_chunks *out,
+                         char **primitive_out, struct kx_end_result *end, char *why, size_t whylen)
+{
+	json_t *request = json_pack("{s:s, s:s}", "op", "step", "session", session);
+	if (primitive_in != NULL) {
+		json_object_set_new(request, "primitive", json_string(primitive_in));
+	} else {
+		json_t *flight = kx_chunks_to_json(in);
+		json_object_set_new(request, "flight", flight != NULL ? flight : json_array());
+	}
 	json_t *response = kx_pool_call(pool, driver, request);
+	if (primitive_out != NULL) {
+		const char *text = kx_json_get_string(response, "primitive");
+		*primitive_out = text != NULL ? strdup(text) : NULL;
+	}
 	char err[256] = "";
 	const char *state = kx_json_get_string(response, "state");
 	int ok = json_is_true(json_object_get(response, "ok")) && state != NULL &&
@@ -122,7 +139,15 @@ static int step(struct kx_relay *relay, int initiator, const struct kx_chunks *i
 	const char *session = initiator ? relay->initiator_session : relay->terminator_session;
 	struct kx_end_result *end = initiator ? &relay->initiator_result : &relay->terminator_result;
 	char why[sizeof relay->diagnosis];
-	if (kx_relay_step_end(relay->pool, driver, session, in, out, end, why, sizeof why) == 0)
+	int notify = relay->escertke && relay->notify_ends[initiator];
+	char *primitive_in = notify ? relay->next_primitive : NULL;
+	relay->next_primitive = NULL;
+	free(relay->sent_primitive);
+	relay->sent_primitive = NULL;
+	int ret = kx_relay_step_notify(relay->pool, driver, session, in, primitive_in, out,
+	                               notify ? &relay->sent_primitive : NULL, end, why, sizeof why);
+	free(primitive_in);
+	if (ret == 0)
 		return 0;
 	snprintf(relay->diagnosis, sizeof relay->diagnosis,
 	         "the %s's driver (%s) failed: ", kx_relay_end_name(initiator), relay->pool->names[driver]);
@@ -235,32 +260,215 @@ void kx_relay_summarise(const struct kx_relay *relay, struct kx_flight_record *r
 	free(bytes);
 }
 
-/* ESCertKE: carries message `number` in its NOTIFY primitive, parses it back
- * as the receiving end's oneM2M layer and replaces chunks with the message it
- * holds. Returns 0, or -1 when the receiving end must reject it (diagnosis set). */
-static int carry_in_notify(struct kx_relay *relay, struct kx_flight_record *record, struct kx_chunks *chunks,
-			   struct kx_notify *message1_request, struct kx_tls_direction *escertke_direction)
+/* ESCertKE message `number` against Table 8.7.2.2-1; a deviation names its message. */
+static void table_check(struct kx_relay *relay, int number, const uint8_t *message, size_t len,
+                        struct kx_tls_direction *direction)
+{
+	struct kx_tls_flight flight = {0};
+	char deviation[400] = "";
+	if (kx_escertke_parse(message, len, direction, &flight, deviation, sizeof deviation) != 0 ||
+	    kx_escertke_check(number, &flight, deviation, sizeof deviation) != 0)
+		kx_appendf(relay->deviations, sizeof relay->deviations, "%s%s", relay->deviations[0] ? "; " : "",
+		           deviation);
+	kx_tls_flight_free(&flight);
+}
+
+/* The primitive the relay writes for an end-point whose driver does not carry NOTIFY itself. */
+static char *relay_primitive(const struct kx_relay *relay, const struct kx_flight_record *record,
+                             const struct kx_chunks *chunks)
 {
 	int request = record->number % 2 == 1;
-	struct kx_notify primitive = {.is_response = !request,
-				      .op = KX_NOTIFY_OP,
-				      .rsc = KX_NOTIFY_RSC_OK};
-	const char *from = record->from_initiator ? relay->initiator_id : relay->terminator_id;
-	if (record->number == 3 && relay->message3_from[0] != '\0')
-		from = relay->message3_from;
-	snprintf(primitive.from, sizeof primitive.from, "%s", from);
+	struct kx_notify primitive = {.is_response = !request, .op = KX_NOTIFY_OP, .rsc = KX_NOTIFY_RSC_OK};
+	snprintf(primitive.from, sizeof primitive.from, "%s",
+	         record->from_initiator ? relay->initiator_id : relay->terminator_id);
 	snprintf(primitive.to, sizeof primitive.to, "%s",
-		 record->from_initiator ? relay->terminator_id : relay->initiator_id);
+	         record->from_initiator ? relay->terminator_id : relay->initiator_id);
 	/* One request identifier per NOTIFY exchange: messages 1/2 and 3/4. */
 	snprintf(primitive.rqi, sizeof primitive.rqi, "%.100s-notify%d", relay->initiator_session,
-		 (record->number + 1) / 2);
+	         (record->number + 1) / 2);
 	primitive.message = kx_chunks_flatten(chunks, &primitive.message_len);
-	record->primitive = kx_notify_build(&primitive);
+	char *text = kx_notify_build(&primitive);
 	free(primitive.message);
+	return text;
+}
+
+/* A record's handshake messages without their record headers: the eckm-bare fault. */
+static uint8_t *bare_messages(const struct kx_chunks *chunks, size_t *len)
+{
+	size_t n = 0;
+	uint8_t *all = kx_chunks_flatten(chunks, &n), *out = malloc(n + 1);
+	*len = 0;
+	for (size_t at = 0; all != NULL && out != NULL && at + 5 <= n;) {
+		size_t body = (size_t)all[at + 3] << 8 | all[at + 4];
+		if (at + 5 + body > n)
+			break;
+		if (all[at] == 22) {
+			memcpy(out + *len, all + at + 5, body);
+			*len += body;
+		}
+		at += 5 + body;
+	}
+	free(all);
+	return out;
+}
+
+/* Damages a primitive's JSON text as a negative case asks; returns the new text (malloc'd) and
+ * describes it in record->fault, or text itself when there is nothing to do. */
+static char *damage_primitive(struct kx_relay *relay, struct kx_flight_record *record, const struct kx_chunks *chunks,
+                              const char *rqi_of_message1, char *text)
+{
+	int from3 = record->number == 3 && relay->message3_from[0] != '\0';
+	int damage = relay->notify_damage[0] != '\0' && record->number == relay->notify_damage_message;
+	if (!from3 && !damage)
+		return text;
+	json_t *root = json_loads(text, 0, NULL);
+	json_t *body = json_object_get(root, record->number % 2 == 1 ? "m2m:rqp" : "m2m:rsp");
+	json_t *seci = json_object_get(json_object_get(body, "pc"), "m2m:seci");
+	if (body == NULL || seci == NULL) {
+		json_decref(root);
+		return text;
+	}
+	const char *what = relay->notify_damage;
+	if (from3) {
+		json_object_set_new(body, "fr", json_string(relay->message3_from));
+		snprintf(record->fault, sizeof record->fault, "the runner set its From to %.150s", relay->message3_from);
+	} else if (strcmp(what, "sit") == 0) {
+		json_object_set_new(seci, "sit", json_integer(7));
+		snprintf(record->fault, sizeof record->fault, "the runner set its securityInfoType to 7, not 6");
+	} else if (strcmp(what, "eckm-not-base64") == 0) {
+		json_object_set_new(seci, "eckm", json_string("not base64: an ESCertKE message!"));
+		snprintf(record->fault, sizeof record->fault, "the runner made its eckm something that is not base64");
+	} else if (strcmp(what, "eckm-bare") == 0) {
+		size_t len = 0;
+		uint8_t *bare = bare_messages(chunks, &len);
+		char *b64 = bare != NULL ? malloc(kx_base64_encoded_len(len, KX_B64_PADDED) + 1) : NULL;
+		if (b64 != NULL) {
+			kx_base64_encode(bare, len, b64, KX_B64_STANDARD, KX_B64_PADDED);
+			json_object_set_new(seci, "eckm", json_string(b64));
+		}
+		free(bare);
+		free(b64);
+		snprintf(record->fault, sizeof record->fault,
+		         "the runner put bare handshake messages, without record headers, in its eckm");
+	} else if (strcmp(what, "no-from") == 0) {
+		json_object_del(body, "fr");
+		snprintf(record->fault, sizeof record->fault, "the runner removed its From");
+	} else if (strcmp(what, "rqi-of-message1") == 0) {
+		json_object_set_new(body, "rqi", json_string(rqi_of_message1));
+		snprintf(record->fault, sizeof record->fault, "the runner gave it message 1's request identifier");
+	}
+	char *damaged = json_dumps(root, JSON_COMPACT);
+	json_decref(root);
+	if (damaged == NULL)
+		return text;
+	free(text);
+	return damaged;
+}
+
+/* After the runner damaged a flight (a fault), the primitive an end-point reads carries the
+ * damaged bytes, as the flight relay would have delivered them. */
+static void refresh_eckm(char **primitive, const struct kx_chunks *chunks)
+{
+	json_t *root = *primitive != NULL ? json_loads(*primitive, 0, NULL) : NULL;
+	json_t *body = json_object_get(root, "m2m:rqp");
+	if (body == NULL)
+		body = json_object_get(root, "m2m:rsp");
+	json_t *seci = json_object_get(json_object_get(body, "pc"), "m2m:seci");
+	size_t len = 0;
+	uint8_t *bytes = kx_chunks_flatten(chunks, &len);
+	char *b64 = malloc(kx_base64_encoded_len(len, KX_B64_PADDED) + 1);
+	char *text = NULL;
+	if (seci != NULL && b64 != NULL && (bytes != NULL || len == 0)) {
+		kx_base64_encode(bytes, len, b64, KX_B64_STANDARD, KX_B64_PADDED);
+		json_object_set_new(seci, "eckm", json_string(b64));
+		text = json_dumps(root, JSON_COMPACT);
+	}
+	if (text != NULL) {
+		free(*primitive);
+		*primitive = text;
+	}
+	free(bytes);
+	free(b64);
+	json_decref(root);
+}
+
+/* Judges a primitive an end-point's driver wrote, from outside, as `kxconform http` does: it must
+ * parse, carry exactly the flight, and for message 3 come from message 1's originator with a new
+ * request identifier; for a response, answer the request. Deviations of the sender. */
+static void judge_primitive(struct kx_relay *relay, const struct kx_flight_record *record, const char *text,
+                            const struct kx_chunks *chunks, struct kx_notify *message1_request,
+                            struct kx_notify *last_request)
+{
+	int request = record->number % 2 == 1;
+	const char *sender = kx_relay_end_name(record->from_initiator);
+	struct kx_notify got = {0};
+	char why[400] = "";
+	size_t len = 0;
+	uint8_t *flight = kx_chunks_flatten(chunks, &len);
+	int parsed = kx_notify_parse(text, strlen(text), !request, &got, why, sizeof why) == 0;
+	if (parsed && record->fault[0] == '\0' &&
+	    (got.message_len != len || (len > 0 && memcmp(got.message, flight, len) != 0)))
+		snprintf(why, sizeof why, "its eckm does not hold the %zu bytes of the flight", len);
+	else if (parsed && record->number == 3)
+		kx_notify_correlates(message1_request, &got, why, sizeof why);
+	else if (parsed && !request)
+		kx_notify_answers(last_request, &got, why, sizeof why);
+	if (why[0] != '\0')
+		kx_appendf(relay->deviations, sizeof relay->deviations,
+		           "%sthe %s's NOTIFY %s carrying ESCertKE message %d: %s", relay->deviations[0] ? "; " : "",
+		           sender, request ? "request" : "response", record->number, why);
+	free(flight);
+	if (why[0] == '\0' && request) {
+		free(got.message);
+		got.message = NULL;
+		got.message_len = 0;
+		if (record->number == 1)
+			*message1_request = got;
+		*last_request = got;
+		return;
+	}
+	kx_notify_free(&got);
+}
+
+/* ESCertKE: carries message `number` in its NOTIFY primitive: the one the sending end-point's
+ * driver wrote (judged from outside), or one the relay writes for a driver that does not. A
+ * receiving end-point whose driver reads primitives gets it as it is, and must refuse what the
+ * procedure does not allow; for one that does not, the relay parses it back as its oneM2M layer
+ * and hands over the message it holds. Returns 0, or -1 when that layer refuses (diagnosis set). */
+static int carry_in_notify(struct kx_relay *relay, struct kx_flight_record *record, struct kx_chunks *chunks,
+			   struct kx_notify *message1_request, struct kx_notify *last_request,
+			   struct kx_tls_direction *escertke_direction)
+{
+	int request = record->number % 2 == 1;
+	char *text = NULL;
+	if (relay->notify_ends[record->from_initiator] && relay->sent_primitive != NULL) {
+		text = relay->sent_primitive;
+		relay->sent_primitive = NULL;
+		judge_primitive(relay, record, text, chunks, message1_request, last_request);
+	} else {
+		if (relay->notify_ends[record->from_initiator])
+			kx_appendf(relay->deviations, sizeof relay->deviations,
+			           "%sthe %s's driver carries NOTIFY itself but wrote no primitive for ESCertKE message %d",
+			           relay->deviations[0] ? "; " : "", kx_relay_end_name(record->from_initiator),
+			           record->number);
+		text = relay_primitive(relay, record, chunks);
+	}
+	text = damage_primitive(relay, record, chunks, message1_request->rqi, text);
+	record->primitive = text;
+	if (text == NULL)
+		return 0;
+	if (relay->notify_ends[!record->from_initiator]) {
+		/* Table 8.7.2.2-1 on the message as its sender wrote it; the receiver judges the primitive. */
+		size_t len = 0;
+		uint8_t *message = kx_chunks_flatten(chunks, &len);
+		table_check(relay, record->number, message, len, escertke_direction);
+		free(message);
+		relay->next_primitive = strdup(text);
+		return 0;
+	}
 
 	struct kx_notify received = {0};
 	char err[400];
-	const char *text = record->primitive != NULL ? record->primitive : "";
 	int ret = kx_notify_parse(text, strlen(text), !request, &received, err, sizeof err);
 	if (ret == 0 && record->number == 1) {
 		/* Kept for correlating message 3: the originator and request, not the bytes. */
@@ -273,9 +481,10 @@ static int carry_in_notify(struct kx_relay *relay, struct kx_flight_record *reco
 	}
 	if (ret != 0) {
 		snprintf(relay->diagnosis, sizeof relay->diagnosis,
-		         "the %s rejected the NOTIFY %s carrying ESCertKE message %d: %s",
+		         "the %s rejected the NOTIFY %s carrying ESCertKE message %d: %s (NOTIFY not under test at the "
+		         "%s: the relay read it, as its driver does not carry NOTIFY itself)",
 		         kx_relay_end_name(!record->from_initiator), request ? "request" : "response",
-		         record->number, err);
+		         record->number, err, kx_relay_end_name(!record->from_initiator));
 		snprintf(relay->rejected_by, sizeof relay->rejected_by, "%s",
 		         kx_relay_end_name(!record->from_initiator));
 		relay->outcome = KX_RELAY_FAILED;
@@ -286,14 +495,7 @@ static int carry_in_notify(struct kx_relay *relay, struct kx_flight_record *reco
 	kx_chunks_clear(chunks);
 	kx_chunks_append(chunks, received.message, received.message_len);
 
-	struct kx_tls_flight flight = {0};
-	char deviation[400] = "";
-	if (kx_escertke_parse(received.message, received.message_len, escertke_direction, &flight, deviation,
-			      sizeof deviation) != 0 ||
-	    kx_escertke_check(record->number, &flight, deviation, sizeof deviation) != 0)
-		kx_appendf(relay->deviations, sizeof relay->deviations, "%sESCertKE message %d: %s",
-		           relay->deviations[0] ? "; " : "", record->number, deviation);
-	kx_tls_flight_free(&flight);
+	table_check(relay, record->number, received.message, received.message_len, escertke_direction);
 	kx_notify_free(&received);
 	return 0;
 }
@@ -367,7 +569,7 @@ void kx_relay_run(struct kx_relay *relay)
 {
 	struct kx_tls_direction directions[2] = {{0}, {0}}; /* [1]: from the initiator */
 	struct kx_tls_direction escertke_directions[2] = {{0}, {0}};
-	struct kx_notify message1_request = {0};
+	struct kx_notify message1_request = {0}, last_request = {0};
 	struct kx_chunks pending = {0}, replay = {0};
 	int replay_to_initiator = -1;
 	relay->outcome = KX_RELAY_DONE;
@@ -402,7 +604,9 @@ void kx_relay_run(struct kx_relay *relay)
 			record_flight(relay, sender_is_initiator, &pending, &directions[sender_is_initiator]);
 		if (record == NULL)
 			break;
-		if (relay->fault.kind != KX_FAULT_NONE && relay->fault.flight == record->number) {
+		/* A flight whose bytes the runner changed: an end-point reading primitives gets them too. */
+		int damaged_bytes = relay->fault.kind != KX_FAULT_NONE && relay->fault.flight == record->number;
+		if (damaged_bytes) {
 			if (relay->fault.kind == KX_FAULT_REPLAY) {
 				kx_chunks_append_all(&replay, &pending);
 				replay_to_initiator = !sender_is_initiator;
@@ -415,7 +619,7 @@ void kx_relay_run(struct kx_relay *relay)
 			           relay->deviations[0] ? "; " : "", record->number);
 		if (relay->escertke && record->number <= 4 && pending.n > 0) {
 			record->escertke_message = record->number;
-			if (carry_in_notify(relay, record, &pending, &message1_request,
+			if (carry_in_notify(relay, record, &pending, &message1_request, &last_request,
 					    &escertke_directions[sender_is_initiator]) != 0) {
 				kx_chunks_append_all(&record->chunks, &pending);
 				break;
@@ -431,6 +635,7 @@ void kx_relay_run(struct kx_relay *relay)
 			kx_chunks_clear(&replay);
 			snprintf(record->fault, sizeof record->fault, "preceded by the runner's replay of flight %d",
 				 relay->fault.flight);
+			damaged_bytes = 1;
 		}
 		kx_chunks_append_all(&record->chunks, &pending);
 		if (sender->state == KX_END_FAILED) {
@@ -449,6 +654,8 @@ void kx_relay_run(struct kx_relay *relay)
 			           relay->deviations[0] ? "; " : "", record->number,
 			           kx_relay_end_name(!sender_is_initiator));
 		}
+		if (relay->next_primitive != NULL && damaged_bytes)
+			refresh_eckm(&relay->next_primitive, &pending);
 		struct kx_chunks reply = {0};
 		int stepped = step(relay, !sender_is_initiator, &pending, &reply);
 		kx_chunks_clear(&pending);
@@ -461,6 +668,10 @@ out:
 	kx_chunks_clear(&pending);
 	kx_chunks_clear(&replay);
 	kx_notify_free(&message1_request);
+	kx_notify_free(&last_request);
+	free(relay->sent_primitive);
+	free(relay->next_primitive);
+	relay->sent_primitive = relay->next_primitive = NULL;
 }
 
 struct kx_flight_record *kx_relay_record_text(struct kx_relay *relay, int from_initiator, const char *text,

@@ -74,6 +74,13 @@ struct kx_relay {
 	int escertke;                          /* carry flights 1..4 in NOTIFY primitives */
 	char initiator_id[256], terminator_id[256];
 	char message3_from[256];               /* ESCertKE: a From for message 3 other than the initiator's */
+	/* ESCertKE: [1] the initiator, [0] the terminator: its driver writes and reads the NOTIFY
+	 * primitives itself (hello feature "notify-endpoint"); otherwise the relay wraps its flights. */
+	int notify_ends[2];
+	/* ESCertKE: a primitive-level fault for the receiving end-point to refuse: "sit", "eckm-not-base64",
+	 * "eckm-bare", "no-from", "rqi-of-message1", applied to message notify_damage_message. */
+	char notify_damage[32];
+	int notify_damage_message;
 	int timeout_ms;                        /* the whole handshake's limit; 0: none */
 
 	/* Outputs. */
@@ -84,6 +91,8 @@ struct kx_relay {
 	char rejected_by[16];     /* "initiator", "terminator" or "" */
 	char diagnosis[1024];     /* why it did not finish, in words */
 	char deviations[1024];    /* Table 8.7.2.2-1 or NOTIFY deviations, "; "-separated */
+	/* Internal: the primitive the last step answered with, and the one to give the next step. */
+	char *sent_primitive, *next_primitive;
 };
 
 /* Wall-clock microseconds since the epoch, as flights are timed. */
@@ -98,6 +107,13 @@ const char *kx_relay_end_name(int initiator);
 int kx_relay_step_end(struct kx_driver_pool *pool, size_t driver, const char *session,
                       const struct kx_chunks *in, struct kx_chunks *out, struct kx_end_result *end, char *why,
                       size_t whylen);
+
+/* The same for an ESCertKE end-point that reads and writes NOTIFY primitives: primitive_in (when not
+ * NULL) goes instead of the flight, and *primitive_out receives the primitive it answered with
+ * (malloc'd; NULL when none). */
+int kx_relay_step_notify(struct kx_driver_pool *pool, size_t driver, const char *session,
+                         const struct kx_chunks *in, const char *primitive_in, struct kx_chunks *out,
+                         char **primitive_out, struct kx_end_result *end, char *why, size_t whylen);
 
 /* The driver request that opens session with config (new reference; config is not taken). */
 json_t *kx_relay_open_request(const char *session, json_t *config);

@@ -15,7 +15,8 @@ struct kx_session_expectations {
 	const char *suite;        /* "0xC023", or NULL not to check */
 	const char *sni;          /* the SNI the initiator was to send (checked at a terminator), or NULL */
 	const char *psk_identity; /* the identity a terminator must have looked up, or NULL */
-	const char *peer_name;    /* a subjectAltName the end must have seen in its peer's certificate, or NULL */
+	const char
+	    *peer_name; /* a subjectAltName the end must have seen in its peer's certificate, or NULL */
 };
 
 /* 1 if a session report lists a peer name ("DNS:...", "URI:...") whose value is expected, else 0. */

@@ -10,7 +10,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const run_functions[] = {"handshake", "escertke", "e2e"};
+static const char *const run_functions[] = {"handshake", "escertke", "e2e", "maf"};
+
+/* The scenario of the suite named name, or NULL. */
+static json_t *scenario_named(json_t *root, const char *name)
+{
+	size_t i;
+	json_t *scenario;
+	json_array_foreach(json_object_get(root, "scenarios"), i, scenario)
+	{
+		if (name != NULL && strcmp(kx_json_get_string(scenario, "name"), name) == 0)
+			return scenario;
+	}
+	return NULL;
+}
 
 /* Keys of an end-point description that describe it but are not driver configuration. */
 static int descriptive(const char *key)
@@ -73,16 +86,7 @@ static json_t *end_config(json_t *root, json_t *scenario, const char *end, json_
 static int applies_to(json_t *entry, const char *transport)
 {
 	json_t *list = json_object_get(entry, "transports");
-	if (list == NULL)
-		return 1;
-	size_t i;
-	json_t *item;
-	json_array_foreach(list, i, item)
-	{
-		if (json_is_string(item) && strcmp(json_string_value(item), transport) == 0)
-			return 1;
-	}
-	return 0;
+	return list == NULL || kx_json_array_has_string(list, transport);
 }
 
 static int add_case(struct kx_suite *suite, json_t *scenario, const char *transport, size_t initiator,
@@ -121,6 +125,17 @@ static int add_case(struct kx_suite *suite, json_t *scenario, const char *transp
 										      : 5000;
 	c->initiator_config = end_config(suite->root, scenario, "initiator", variant, transport, c->suite, pki_dir);
 	c->terminator_config = end_config(suite->root, scenario, "terminator", variant, transport, c->suite, pki_dir);
+	c->first_scenario = scenario_named(suite->root, kx_json_get_string(json_object_get(scenario, "first"),
+	                                                                   "scenario"));
+	if (c->first_scenario != NULL) {
+		snprintf(c->first_suite, sizeof c->first_suite, "%s",
+		         json_string_value(json_array_get(
+		             json_object_get(json_object_get(c->first_scenario, "suites"), transport), 0)));
+		c->first_initiator_config = end_config(suite->root, c->first_scenario, "initiator", NULL, transport,
+		                                       c->first_suite, pki_dir);
+		c->first_terminator_config = end_config(suite->root, c->first_scenario, "terminator", NULL, transport,
+		                                        c->first_suite, pki_dir);
+	}
 	suite->n_cases++;
 	return 0;
 }
@@ -138,7 +153,7 @@ static int check_scenario(json_t *scenario, size_t index, char *err, size_t errl
 	for (size_t i = 0; run != NULL && i < sizeof run_functions / sizeof run_functions[0]; i++)
 		known |= strcmp(run, run_functions[i]) == 0;
 	if (!known)
-		return kx_errorf(err, errlen, "scenario %s: \"run\" must be handshake, escertke or e2e",
+		return kx_errorf(err, errlen, "scenario %s: \"run\" must be handshake, escertke, e2e or maf",
 		                 name);
 	if (!json_is_object(json_object_get(scenario, "initiator")) ||
 	    !json_is_object(json_object_get(scenario, "terminator")))
@@ -164,11 +179,12 @@ static int check_scenario(json_t *scenario, size_t index, char *err, size_t errl
 	{
 		const char *by = kx_json_get_string(entry, "rejected_by");
 		if (kx_json_get_string(entry, "name") == NULL || by == NULL ||
-		    (strcmp(by, "initiator") != 0 && strcmp(by, "terminator") != 0 && strcmp(by, "either") != 0))
+		    (strcmp(by, "initiator") != 0 && strcmp(by, "terminator") != 0 && strcmp(by, "either") != 0 &&
+		     strcmp(by, "check") != 0))
 			return kx_errorf(
 			    err, errlen,
 			    "scenario %s: negative case %zu needs a \"name\" and \"rejected_by\" "
-			    "(initiator, terminator or either)",
+			    "(initiator, terminator, either, or check: the harness's check of the messages)",
 			    name, i + 1);
 	}
 	json_array_foreach(json_object_get(scenario, "faults"), i, entry)
@@ -182,6 +198,35 @@ static int check_scenario(json_t *scenario, size_t index, char *err, size_t errl
 			                 "reorder, replay, "
 			                 "duplicate) and a \"flight\" from 1",
 			                 name, i + 1);
+	}
+	return 0;
+}
+
+/* A "maf" scenario's first handshake: a scenario of the suite with an export, on every transport
+ * of the chain. -1 with err naming what is wrong. */
+static int check_first(json_t *root, json_t *scenario, char *err, size_t errlen)
+{
+	const char *name = kx_json_get_string(scenario, "name");
+	const char *first_name = kx_json_get_string(json_object_get(scenario, "first"), "scenario");
+	if (strcmp(kx_json_get_string(scenario, "run"), "maf") != 0)
+		return first_name == NULL ? 0
+		                          : kx_errorf(err, errlen, "scenario %s: \"first\" belongs to a \"maf\" scenario",
+		                                      name);
+	json_t *first = scenario_named(root, first_name);
+	if (first == NULL || json_object_get(first, "export") == NULL)
+		return kx_errorf(err, errlen,
+		                 "scenario %s: \"first\": {\"scenario\": NAME} must name a scenario of the suite that "
+		                 "exports (the MAF connection)",
+		                 name);
+	if (kx_json_get_string(json_object_get(scenario, "export"), "label") == NULL)
+		return kx_errorf(err, errlen, "scenario %s: needs the first handshake's \"export\"", name);
+	size_t i;
+	json_t *transport;
+	json_array_foreach(json_object_get(scenario, "transports"), i, transport)
+	{
+		if (json_array_size(json_object_get(json_object_get(first, "suites"), json_string_value(transport))) == 0)
+			return kx_errorf(err, errlen, "scenario %s: its first handshake (%s) has no suite for %s", name,
+			                 first_name, json_string_value(transport));
 	}
 	return 0;
 }
@@ -235,6 +280,8 @@ int kx_suite_load(const char *path, const char *pki_dir, const struct kx_driver_
 	{
 		if (check_scenario(scenario, i, why, sizeof why) != 0)
 			return kx_errorf(err, errlen, "%s: %s", path, why);
+		if (check_first(suite->root, scenario, why, sizeof why) != 0)
+			return kx_errorf(err, errlen, "%s: %s", path, why);
 		size_t k;
 		json_t *transport;
 		json_array_foreach(json_object_get(scenario, "transports"), k, transport)
@@ -262,6 +309,8 @@ void kx_suite_free(struct kx_suite *suite)
 	for (size_t i = 0; i < suite->n_cases; i++) {
 		json_decref(suite->cases[i].initiator_config);
 		json_decref(suite->cases[i].terminator_config);
+		json_decref(suite->cases[i].first_initiator_config);
+		json_decref(suite->cases[i].first_terminator_config);
 	}
 	free(suite->cases);
 	json_decref(suite->root);

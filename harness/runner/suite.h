@@ -23,6 +23,11 @@ struct kx_case {
 	json_t *variant;       /* the negative or fault entry (borrowed), NULL for a positive case */
 	struct kx_fault fault;
 	json_t *initiator_config, *terminator_config; /* complete driver "config" objects (owned) */
+	/* run "maf": the first handshake of the chain (the scenario named by "first"), whose export
+	 * gives the second handshake's PSK and identity; NULL otherwise. */
+	json_t *first_scenario;                                   /* borrowed from the suite */
+	char first_suite[8];
+	json_t *first_initiator_config, *first_terminator_config; /* owned */
 	int timeout_ms;        /* the handshake's time limit (suite "defaults"."timeout_ms", else 5000) */
 };
 

@@ -9,13 +9,14 @@
  * that mistake in a vendor's output later. */
 #include "runner/vector_checks.h"
 
+#include "core/errors.h"
+#include "core/exporter_split.h"
 #include "core/hex.h"
 #include "core/json_io.h"
 #include "core/keyid.h"
 #include "core/nfkc.h"
 #include "runner/judge_keyid.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,17 +96,6 @@ struct kx_vector_kind {
 	int (*verify)(const struct kx_vector_test *test, json_t **responses, int n, char *reason, size_t len);
 };
 
-static int failf(char *reason, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int failf(char *reason, size_t len, const char *fmt, ...)
-{
-	va_list args;
-	va_start(args, fmt);
-	vsnprintf(reason, len, fmt, args);
-	va_end(args);
-	return -1;
-}
-
 /* The string member key of the object at node, or NULL. */
 static const char *get_string(const struct kx_json_doc *doc, size_t node, const char *key)
 {
@@ -132,7 +122,7 @@ static int copy_strings(const struct kx_json_doc *doc, size_t src, struct sink *
 	for (size_t i = 0; i < n_pairs; i += 2) {
 		size_t value = kx_json_doc_get(doc, src, pairs[i]);
 		if (kx_json_doc_string(doc, value) == NULL)
-			return failf(reason, len, "no string \"%s\"", pairs[i]);
+			return kx_errorf(reason, len, "no string \"%s\"", pairs[i]);
 		put_string(dst, pairs[i + 1], doc, value);
 	}
 	return 0;
@@ -150,7 +140,7 @@ static long long hex_len(const struct kx_json_doc *doc, size_t obj, const char *
 static int set_length(struct sink *request, long long length, const char *what, char *reason, size_t len)
 {
 	if (length < 1)
-		return failf(reason, len, "\"%s\" is missing, empty or not hex", what);
+		return kx_errorf(reason, len, "\"%s\" is missing, empty or not hex", what);
 	put_integer(request, "length", length);
 	return 0;
 }
@@ -224,18 +214,18 @@ static int nfkc_matches(const struct kx_vector_test *test, const char *text_key,
 	if (text == NULL)
 		return 0;
 	if (expected == NULL)
-		return failf(reason, len, "no string \"%s\"", hex_key);
+		return kx_errorf(reason, len, "no string \"%s\"", hex_key);
 	uint8_t *normalized = NULL;
 	size_t n = 0;
 	if (kx_nfkc(text, strlen(text), &normalized, &n) != 0)
-		return failf(reason, len, "\"%s\" is not well-formed UTF-8", text_key);
+		return kx_errorf(reason, len, "\"%s\" is not well-formed UTF-8", text_key);
 	char *hex = malloc(2 * n + 1);
 	int ok = hex != NULL;
 	if (ok) {
 		kx_hex_encode(normalized, n, hex, 0);
 		ok = strcasecmp(hex, expected) == 0;
 		if (!ok)
-			failf(reason, len, "NFKC of \"%s\" (libunistring) is %s, the test says %s", text_key, hex,
+			kx_errorf(reason, len, "NFKC of \"%s\" (libunistring) is %s, the test says %s", text_key, hex,
 			      expected);
 	}
 	free(hex);
@@ -253,6 +243,29 @@ static int enrolment_core(const struct kx_vector_test *test, char *reason, size_
 	return nfkc_matches(test, "identifier", "normalizedIdentifier", reason, len);
 }
 
+/* TR-0038 A.4 as a whole: the 48 bytes of keying material split into the identifier and the key as
+ * TS-0003 10.3.1 says (tests without keyingMaterial have nothing to check); 0, or -1 with reason. */
+static int keying_material_splits(const struct kx_vector_test *test, const uint8_t id[KX_KEY_ID_LEN],
+				  char *reason, size_t len)
+{
+	const char *material_hex = test_string(test, "keyingMaterial");
+	const char *key_hex = test_string(test, "key");
+	uint8_t material[KX_EXPORT_LEN], key[KX_KEY_LEN], split_id[KX_KEY_ID_LEN], split_key[KX_KEY_LEN];
+	size_t n = 0, k = 0;
+	if (material_hex == NULL)
+		return 0;
+	if (kx_hex_decode(material_hex, strlen(material_hex), material, sizeof material, &n) != 0 ||
+	    n != sizeof material || key_hex == NULL ||
+	    kx_hex_decode(key_hex, strlen(key_hex), key, sizeof key, &k) != 0 || k != sizeof key)
+		return kx_errorf(reason, len, "\"keyingMaterial\" needs 48 bytes of hex and \"key\" 32");
+	kx_split_exporter(material, split_id, split_key);
+	if (memcmp(split_id, id, sizeof split_id) != 0 || memcmp(split_key, key, sizeof split_key) != 0)
+		return kx_errorf(reason, len,
+				 "the keying material does not split into keyIdBytes (first 16 bytes) and key (last 32) "
+				 "as TS-0003 10.3.1 says");
+	return 0;
+}
+
 static int keyid_core(const struct kx_vector_test *test, char *reason, size_t len)
 {
 	const char *keyid = test_string(test, "keyId");
@@ -261,7 +274,9 @@ static int keyid_core(const struct kx_vector_test *test, char *reason, size_t le
 	size_t id_len = 0;
 	if (keyid == NULL || id_hex == NULL ||
 	    kx_hex_decode(id_hex, strlen(id_hex), id, sizeof id, &id_len) != 0 || id_len != sizeof id)
-		return failf(reason, len, "needs a string \"keyId\" and 16 bytes of hex \"keyIdBytes\"");
+		return kx_errorf(reason, len, "needs a string \"keyId\" and 16 bytes of hex \"keyIdBytes\"");
+	if (keying_material_splits(test, id, reason, len) != 0)
+		return -1;
 	struct kx_keyid parsed;
 	enum kx_keyid_error error = kx_keyid_classify(keyid, strlen(keyid), id, &parsed);
 	const char *want_error = test_string(test, "error");
@@ -269,9 +284,9 @@ static int keyid_core(const struct kx_vector_test *test, char *reason, size_t le
 	const char *got = error == KX_KEYID_OK ? kx_keyid_reading_name(parsed.reading) : kx_keyid_error_name(error);
 	const char *want = want_error != NULL ? want_error : want_reading;
 	if (want == NULL)
-		return failf(reason, len, "has neither \"reading\" nor \"error\"");
+		return kx_errorf(reason, len, "has neither \"reading\" nor \"error\"");
 	if (strcmp(got, want) != 0)
-		return failf(reason, len, "the harness classifies \"%s\" as %s, the test says %s", keyid, got, want);
+		return kx_errorf(reason, len, "the harness classifies \"%s\" as %s, the test says %s", keyid, got, want);
 	return 1;
 }
 
@@ -281,7 +296,7 @@ static int keyid_request(const struct kx_vector_test *test, struct sink *request
 	if (test_string(test, "reading") == NULL)
 		return 0;
 	if (test_string(test, "keyId") == NULL)
-		return failf(reason, len, "no string \"keyId\"");
+		return kx_errorf(reason, len, "no string \"keyId\"");
 	static const char *const fields[] = {"keyIdBytes", "key_id", "fqdn", "fqdn", "reading", "reading"};
 	return copy_strings(test->doc, test->test_node, request, fields, 6, reason, len) == 0 ? 1 : -1;
 }
@@ -290,7 +305,7 @@ static int keyid_verify(const struct kx_vector_test *test, json_t **responses, i
 {
 	(void)n;
 	if (!json_is_true(json_object_get(responses[0], "ok")))
-		return failf(reason, len, "driver error: %s", kx_json_get_string(responses[0], "error"));
+		return kx_errorf(reason, len, "driver error: %s", kx_json_get_string(responses[0], "error"));
 	const char *built = kx_json_get_string(responses[0], "keyid");
 	const char *expected = test_string(test, "keyId");
 	const char *reading = test_string(test, "reading");
@@ -298,10 +313,10 @@ static int keyid_verify(const struct kx_vector_test *test, json_t **responses, i
 	uint8_t id[KX_KEY_ID_LEN];
 	size_t id_len = 0;
 	if (built == NULL)
-		return failf(reason, len, "the driver's answer has no \"keyid\"");
+		return kx_errorf(reason, len, "the driver's answer has no \"keyid\"");
 	if (expected == NULL || reading == NULL || id_hex == NULL ||
 	    kx_hex_decode(id_hex, strlen(id_hex), id, sizeof id, &id_len) != 0 || id_len != sizeof id)
-		return failf(reason, len, "the test needs \"keyId\", \"reading\" and 16 bytes of hex \"keyIdBytes\"");
+		return kx_errorf(reason, len, "the test needs \"keyId\", \"reading\" and 16 bytes of hex \"keyIdBytes\"");
 	struct kx_keyid parsed;
 	enum kx_keyid_error error = kx_keyid_classify(built, strlen(built), id, &parsed);
 	const char *expected_at = strrchr(expected, '@');
@@ -313,9 +328,9 @@ static int keyid_verify(const struct kx_vector_test *test, json_t **responses, i
 	struct kx_naming naming = {{0}, {0}};
 	kx_name_keyid(built, id, expected_at != NULL ? expected_at + 1 : "", &parsed, &naming);
 	if (error == KX_KEYID_OK && strcmp(kx_keyid_reading_name(parsed.reading), reading) != 0)
-		return failf(reason, len, "asked for reading %s, the driver built \"%s\", which reads as %s%s%s", reading,
+		return kx_errorf(reason, len, "asked for reading %s, the driver built \"%s\", which reads as %s%s%s", reading,
 			     built, kx_keyid_reading_name(parsed.reading), naming.name[0] ? "; mistake " : "", naming.name);
-	return failf(reason, len, "the driver built \"%s\", the test says \"%s\"%s%s%s%s", built, expected,
+	return kx_errorf(reason, len, "the driver built \"%s\", the test says \"%s\"%s%s%s%s", built, expected,
 		     naming.name[0] ? "; mistake " : "", naming.name, naming.name[0] ? ": " : "",
 		     naming.name[0] ? naming.explanation : "");
 }
@@ -385,7 +400,7 @@ static int put_request(const struct kx_vector_kind *kind, const struct kx_vector
 	const char *variant = test_string(test, "variant");
 	int invalid = strcmp(test->result, "invalid") == 0;
 	if (invalid && variant == NULL)
-		return failf(reason, len, "an invalid test needs a \"variant\" naming the mistake");
+		return kx_errorf(reason, len, "an invalid test needs a \"variant\" naming the mistake");
 	put_text(request, "variant", which == 0 ? "reference" : variant);
 	if (kind->inputs(test->doc, test->group_node, test->test_node, request, reason, len) != 0)
 		return -1;
@@ -403,7 +418,7 @@ int kx_vector_requests(const struct kx_vector_kind *kind, const struct kx_vector
 		struct sink sink = {requests[i], NULL, requests[i] == NULL};
 		int made = put_request(kind, test, i, &sink, reason, len);
 		if (made > 0 && sink.failed)
-			made = failf(reason, len, "out of memory");
+			made = kx_errorf(reason, len, "out of memory");
 		if (made <= 0) {
 			for (int j = 0; j <= i; j++)
 				json_decref(requests[j]);
@@ -429,7 +444,7 @@ int kx_vector_write_requests(const struct kx_vector_kind *kind, const struct kx_
 		put_integer(&sink, "id", first_id + i);
 		sink.failed |= kx_text_put_literal(out, "}\n") != 0;
 		if (made > 0 && sink.failed)
-			made = failf(reason, len, "out of memory");
+			made = kx_errorf(reason, len, "out of memory");
 		if (made <= 0) {
 			out->len = mark;
 			return made;
@@ -451,11 +466,11 @@ static int outputs_match(const struct kx_vector_kind *kind, json_t *response, co
 		const char *got = json_string_value(value);
 		const char *want = test_string(test, f->test_key);
 		if (want == NULL) {
-			failf(reason, len, "the test has no string \"%s\"", f->test_key);
+			kx_errorf(reason, len, "the test has no string \"%s\"", f->test_key);
 			return 0;
 		}
 		if (got == NULL || strcasecmp(got, want) != 0) {
-			failf(reason, len, "%s is %s, expected %s", f->test_key, got != NULL ? got : "missing", want);
+			kx_errorf(reason, len, "%s is %s, expected %s", f->test_key, got != NULL ? got : "missing", want);
 			return 0;
 		}
 	}
@@ -468,21 +483,21 @@ int kx_vector_verify(const struct kx_vector_kind *kind, const struct kx_vector_t
 	if (kind->verify != NULL)
 		return kind->verify(test, responses, n, reason, len);
 	if (!json_is_true(json_object_get(responses[0], "ok")))
-		return failf(reason, len, "driver error: %s", kx_json_get_string(responses[0], "error"));
+		return kx_errorf(reason, len, "driver error: %s", kx_json_get_string(responses[0], "error"));
 	char diff[384];
 	int reference_matches = outputs_match(kind, responses[0], test, diff, sizeof diff);
 	if (strcmp(test->result, "invalid") != 0)
-		return reference_matches ? 0 : failf(reason, len, "%s", diff);
+		return reference_matches ? 0 : kx_errorf(reason, len, "%s", diff);
 
 	const char *variant = test_string(test, "variant");
 	if (reference_matches)
-		return failf(reason, len, "the answer to the reference request is the known mistake %s", variant);
+		return kx_errorf(reason, len, "the answer to the reference request is the known mistake %s", variant);
 	if (n < 2)
 		return 0;
 	if (!json_is_true(json_object_get(responses[1], "ok")))
-		return failf(reason, len, "driver error computing %s: %s", variant,
+		return kx_errorf(reason, len, "driver error computing %s: %s", variant,
 			     kx_json_get_string(responses[1], "error"));
 	if (!outputs_match(kind, responses[1], test, diff, sizeof diff))
-		return failf(reason, len, "the driver's model of %s does not reproduce the test: %s", variant, diff);
+		return kx_errorf(reason, len, "the driver's model of %s does not reproduce the test: %s", variant, diff);
 	return 0;
 }

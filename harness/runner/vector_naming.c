@@ -24,7 +24,8 @@ int kx_vector_op_is_named(const char *op)
 
 static const char *member(const struct kx_vector_test *test, int group, const char *key)
 {
-	return kx_json_doc_string(test->doc, kx_json_doc_get(test->doc, group ? test->group_node : test->test_node, key));
+	return kx_json_doc_string(
+	    test->doc, kx_json_doc_get(test->doc, group ? test->group_node : test->test_node, key));
 }
 
 /* Decodes hex text into a malloc'd buffer; NULL when text is NULL or not hex. */
@@ -42,8 +43,8 @@ static uint8_t *bytes_of(const char *hex, size_t *len)
 }
 
 /* An output: the answer's member (index >= 0: an array element), or the test's member. */
-static const char *output(const struct kx_vector_test *test, json_t *response, const char *answer_key, int index,
-                          const char *test_key)
+static const char *output(const struct kx_vector_test *test, json_t *response, const char *answer_key,
+                          int index, const char *test_key)
 {
 	if (response == NULL)
 		return member(test, 0, test_key);
@@ -70,15 +71,16 @@ static int name_exporter(struct kx_judge_crypto *c, const struct kx_vector_test 
                          struct kx_naming *naming)
 {
 	struct kx_export_inputs in = {.hash = member(test, 1, "hash"), .label = member(test, 1, "label")};
-	if (in.hash == NULL || in.label == NULL || fixed(member(test, 0, "masterSecret"), in.master_secret, 48) != 0 ||
+	if (in.hash == NULL || in.label == NULL ||
+	    fixed(member(test, 0, "masterSecret"), in.master_secret, 48) != 0 ||
 	    fixed(member(test, 0, "clientRandom"), in.client_random, 32) != 0 ||
 	    fixed(member(test, 0, "serverRandom"), in.server_random, 32) != 0)
 		return unusable(naming, "the test's exporter inputs are incomplete");
 	uint8_t seed[64];
 	memcpy(seed, in.client_random, 32);
 	memcpy(seed + 32, in.server_random, 32);
-	if (kx_judge_prf(c, in.hash, in.master_secret, 48, (const uint8_t *)in.label, strlen(in.label), seed, 64,
-	                 in.reference, KX_EXPORT_LEN) != 0)
+	if (kx_judge_prf(c, in.hash, in.master_secret, 48, (const uint8_t *)in.label, strlen(in.label), seed,
+	                 64, in.reference, KX_EXPORT_LEN) != 0)
 		return unusable(naming, c->err);
 	static const struct {
 		const char *answer, *test;
@@ -92,7 +94,8 @@ static int name_exporter(struct kx_judge_crypto *c, const struct kx_vector_test 
 	for (size_t i = 0; models != NULL && i < sizeof parts / sizeof parts[0]; i++) {
 		size_t len = 0;
 		uint8_t *got = bytes_of(output(test, response, parts[i].answer, -1, parts[i].test), &len);
-		int same = got != NULL && len == parts[i].len && memcmp(got, in.reference + parts[i].offset, len) == 0;
+		int same = got != NULL && len == parts[i].len &&
+		           memcmp(got, in.reference + parts[i].offset, len) == 0;
 		if (got != NULL && !same)
 			ret = kx_name_export_part(c, &in, models, parts[i].part, got, len, naming);
 		free(got);
@@ -109,7 +112,8 @@ static int name_e2e(struct kx_judge_crypto *c, const struct kx_vector_test *test
 	size_t kpsa_len, salt_len;
 	uint8_t *kpsa = bytes_of(member(test, 0, "kpsa"), &kpsa_len);
 	uint8_t *salt = bytes_of(member(test, 0, "salt"), &salt_len);
-	struct kx_e2e_inputs in = {member(test, 1, "hash"), kpsa, kpsa_len, salt, salt_len, member(test, 0, "enroleeBId")};
+	struct kx_e2e_inputs in = {member(test, 1, "hash"),      kpsa, kpsa_len, salt, salt_len,
+	                           member(test, 0, "enroleeBId")};
 	struct kx_e2e_keys_value reference;
 	int ret = 0;
 	if (in.hash == NULL || kpsa == NULL || salt == NULL)
@@ -119,7 +123,8 @@ static int name_e2e(struct kx_judge_crypto *c, const struct kx_vector_test *test
 	static const char *const test_keys[] = {"ke2eMaster", "t1", "t2", "t3", "t4"};
 	for (int which = 0; ret == 0 && which < 5; which++) {
 		size_t len = 0;
-		uint8_t *got = bytes_of(output(test, response, which == 0 ? "master" : "t", which - 1, test_keys[which]), &len);
+		uint8_t *got = bytes_of(
+		    output(test, response, which == 0 ? "master" : "t", which - 1, test_keys[which]), &len);
 		const uint8_t *want = which == 0 ? reference.master : reference.t[which - 1];
 		int same = got != NULL && len == reference.len && memcmp(got, want, len) == 0;
 		if (got != NULL && !same)
@@ -144,7 +149,8 @@ static int name_enrolment(struct kx_judge_crypto *c, const struct kx_vector_test
 	if (derivation == NULL || ke == NULL || member(test, 0, "identifier") == NULL || got == NULL)
 		ret = unusable(naming, "the test's enrolment inputs or the output are incomplete");
 	else {
-		struct kx_enrolment_inputs in = {strcmp(derivation, "Kpsa") == 0, ke, ke_len, member(test, 0, "identifier")};
+		struct kx_enrolment_inputs in = {strcmp(derivation, "Kpsa") == 0, ke, ke_len,
+		                                 member(test, 0, "identifier")};
 		ret = kx_name_enrolment(c, &in, got, len, naming);
 	}
 	free(ke);
@@ -185,9 +191,12 @@ static int name_hkdf(struct kx_judge_crypto *c, const struct kx_vector_test *tes
 	} else {
 		/* The PRK is judged first: a wrong PRK explains a wrong OKM. */
 		uint8_t *want = bytes_of(member(test, 0, "prk"), &want_len);
-		int prk_right = response != NULL && want != NULL && want_len == prk_len && memcmp(want, prk, prk_len) == 0;
-		ret = prk_right ? kx_name_hkdf(c, hash, ikm, ikm_len, salt, salt_len, info, info_len, 0, okm, okm_len, naming)
-		                : kx_name_hkdf(c, hash, ikm, ikm_len, salt, salt_len, info, info_len, 1, prk, prk_len, naming);
+		int prk_right = response != NULL && want != NULL && want_len == prk_len &&
+		                memcmp(want, prk, prk_len) == 0;
+		ret = prk_right ? kx_name_hkdf(c, hash, ikm, ikm_len, salt, salt_len, info, info_len, 0, okm,
+		                               okm_len, naming)
+		                : kx_name_hkdf(c, hash, ikm, ikm_len, salt, salt_len, info, info_len, 1, prk,
+		                               prk_len, naming);
 		free(want);
 	}
 	free(ikm);

@@ -306,6 +306,12 @@ static const char *summary(const struct kx_tls_flight *f)
 	return s;
 }
 
+/* Spec README point 12: the deviation of a message 2 that does not ask for the client's certificate. */
+#define NO_CERTIFICATE_REQUEST                                                                              \
+	"ESCertKE message 2 lacks CertificateRequest: the Terminating End-Point does not ask for the "         \
+	"Initiating End-Point's certificate, and ESCertKE authenticates both end-points (Table 8.7.2.2-1, "     \
+	"spec point 12)"
+
 static void expect_error(const char *expected)
 {
 	if (strcmp(err, expected) != 0)
@@ -416,7 +422,8 @@ static void test_message_split_across_records(void **state)
 	assert_int_equal(f.items[2].offset, 5 + first + 5 + (252 - first));
 	assert_int_equal(f.items[2].record, 1);
 	assert_int_equal(f.items[2].n_records, 1);
-	assert_int_equal(kx_escertke_check(2, &f, err, sizeof err), 0);
+	assert_int_equal(kx_escertke_check(2, &f, err, sizeof err), -1);
+	expect_error(NO_CERTIFICATE_REQUEST);
 	kx_tls_flight_free(&f);
 	/* The cut between the two records leaves the Certificate incomplete. */
 	every_truncation_fails(&x, NULL, 0);
@@ -864,8 +871,8 @@ static void test_dtls_hello_verify_request(void **state)
 	assert_int_equal(kx_escertke_check(2, &f, err, sizeof err), -1);
 	expect_error(
 	    "HelloVerifyRequest in ESCertKE message 2 is not in Table 8.7.2.2-1; ESCertKE message 2 lacks "
-	    "ServerHello, which Table 8.7.2.2-1 requires; ESCertKE message 2 lacks ServerHelloDone, which "
-	    "Table 8.7.2.2-1 requires");
+	    "ServerHello, which Table 8.7.2.2-1 requires; " NO_CERTIFICATE_REQUEST "; ESCertKE message 2 lacks "
+	    "ServerHelloDone, which Table 8.7.2.2-1 requires");
 	kx_tls_flight_free(&f);
 	for (size_t cut = 1; cut < d[0].n; cut++) {
 		struct bytes t[1] = {d[0]};
@@ -899,7 +906,8 @@ static void test_dtls_flights(void **state)
 	assert_int_equal(f.items[2].message_seq, 3);
 	assert_int_equal(f.items[2].record, 2);
 	assert_int_equal(f.items[2].offset, 13 + 50 + 13 + 218 + 13);
-	assert_int_equal(kx_escertke_check(2, &f, err, sizeof err), 0);
+	assert_int_equal(kx_escertke_check(2, &f, err, sizeof err), -1);
+	expect_error(NO_CERTIFICATE_REQUEST);
 	kx_tls_flight_free(&f);
 
 	d[0].n = 0;
@@ -941,9 +949,7 @@ static int check_flight(int message, const struct bytes *hs, int ccs_and_finishe
 
 static void test_table_good_flights(void **state)
 {
-	struct bytes sh = server_hello_body(), cke = opaque_body(66, 1),
-	             empty_cert = empty_certificate_body();
-	struct bytes shd = empty_body(), hs = {.n = 0}, x;
+	struct bytes cert = certificate_body(), x;
 	struct kx_tls_flight f;
 
 	(void)state;
@@ -960,18 +966,40 @@ static void test_table_good_flights(void **state)
 	assert_int_equal(kx_escertke_check(4, &f, err, sizeof err), 0);
 	kx_tls_flight_free(&f);
 
-	/* A PSK suite: only ServerHello and ServerHelloDone; no client Certificate. */
+	x = flight3(&cert);
+	parse_ok(&x, &f);
+	assert_int_equal(kx_escertke_check(3, &f, err, sizeof err), 0);
+	kx_tls_flight_free(&f);
+}
+
+/* Spec README point 12: ESCertKE authenticates both end-points, so a message 2 without
+ * CertificateRequest and a message 3 without the client's certificate are deviations, as a PSK
+ * suite or a client without a certificate would send them. */
+static void test_table_both_ends_authenticated(void **state)
+{
+	struct bytes sh = server_hello_body(), cke = opaque_body(66, 1), empty_cert = empty_certificate_body();
+	struct bytes shd = empty_body(), hs = {.n = 0}, x;
+	struct kx_tls_flight f;
+
+	(void)state;
 	handshake(&hs, HS_SERVER_HELLO, &sh);
 	handshake(&hs, HS_SERVER_HELLO_DONE, &shd);
-	assert_int_equal(check_flight(2, &hs, 0), 0);
+	assert_int_equal(check_flight(2, &hs, 0), -1);
+	expect_error(NO_CERTIFICATE_REQUEST);
 	hs.n = 0;
 	handshake(&hs, HS_CLIENT_KEY_EXCHANGE, &cke);
-	assert_int_equal(check_flight(3, &hs, 1), 0);
+	assert_int_equal(check_flight(3, &hs, 1), -1);
+	expect_error("ESCertKE message 3 lacks the Initiating End-Point's Certificate: it does not authenticate "
+		     "(Table 8.7.2.2-1, spec point 12); ESCertKE message 3 lacks CertificateVerify, which Table "
+		     "8.7.2.2-1 requires");
 	/* A client without a certificate sends an empty one and no CertificateVerify. */
 	x = flight3(&empty_cert);
 	parse_ok(&x, &f);
 	assert_string_equal(summary(&f), "Certificate, ClientKeyExchange, ChangeCipherSpec, Finished");
-	assert_int_equal(kx_escertke_check(3, &f, err, sizeof err), 0);
+	assert_int_equal(kx_escertke_check(3, &f, err, sizeof err), -1);
+	expect_error("ESCertKE message 3 lacks CertificateVerify, which Table 8.7.2.2-1 requires; ESCertKE "
+		     "message 3 holds an empty Certificate: the Initiating End-Point sends no certificate and does "
+		     "not authenticate (Table 8.7.2.2-1, spec point 12)");
 	kx_tls_flight_free(&f);
 }
 
@@ -988,12 +1016,13 @@ static void test_table_new_session_ticket_in_message_4(void **state)
 static void test_table_missing_server_hello_done(void **state)
 {
 	struct bytes sh = server_hello_body(), cert = certificate_body(), ske = opaque_body(100, 2),
-	             hs = {.n = 0};
+	             cr = opaque_body(7, 5), hs = {.n = 0};
 
 	(void)state;
 	handshake(&hs, HS_SERVER_HELLO, &sh);
 	handshake(&hs, HS_CERTIFICATE, &cert);
 	handshake(&hs, HS_SERVER_KEY_EXCHANGE, &ske);
+	handshake(&hs, HS_CERTIFICATE_REQUEST, &cr);
 	assert_int_equal(check_flight(2, &hs, 0), -1);
 	expect_error("ESCertKE message 2 lacks ServerHelloDone, which Table 8.7.2.2-1 requires");
 }
@@ -1001,7 +1030,7 @@ static void test_table_missing_server_hello_done(void **state)
 static void test_table_wrong_order(void **state)
 {
 	struct bytes sh = server_hello_body(), cert = certificate_body(), ske = opaque_body(100, 2),
-	             shd = empty_body();
+	             cr = opaque_body(7, 5), shd = empty_body();
 	struct bytes fin = opaque_body(12, 3), hs = {.n = 0}, x = {.n = 0};
 	struct kx_tls_flight f;
 
@@ -1009,6 +1038,7 @@ static void test_table_wrong_order(void **state)
 	handshake(&hs, HS_SERVER_HELLO, &sh);
 	handshake(&hs, HS_SERVER_KEY_EXCHANGE, &ske);
 	handshake(&hs, HS_CERTIFICATE, &cert);
+	handshake(&hs, HS_CERTIFICATE_REQUEST, &cr);
 	handshake(&hs, HS_SERVER_HELLO_DONE, &shd);
 	assert_int_equal(check_flight(2, &hs, 0), -1);
 	expect_error(
@@ -1037,22 +1067,22 @@ static void test_table_client_certificate_rules(void **state)
 	handshake(&hs, HS_CERTIFICATE, &cert);
 	handshake(&hs, HS_CLIENT_KEY_EXCHANGE, &cke);
 	assert_int_equal(check_flight(3, &hs, 1), -1);
-	expect_error(
-	    "ESCertKE message 3 lacks CertificateVerify, which must follow the client's Certificate (Table "
-	    "8.7.2.2-1, RFC 5246 7.4.8)");
+	expect_error("ESCertKE message 3 lacks CertificateVerify, which Table 8.7.2.2-1 requires");
 	hs.n = 0;
 	handshake(&hs, HS_CLIENT_KEY_EXCHANGE, &cke);
 	handshake(&hs, HS_CERTIFICATE_VERIFY, &cv);
 	assert_int_equal(check_flight(3, &hs, 1), -1);
-	expect_error("CertificateVerify in ESCertKE message 3 without a client certificate before it (RFC "
-	             "5246 7.4.8)");
+	expect_error("ESCertKE message 3 lacks the Initiating End-Point's Certificate: it does not authenticate "
+		     "(Table 8.7.2.2-1, spec point 12); CertificateVerify in ESCertKE message 3 without a client "
+		     "certificate before it (RFC 5246 7.4.8)");
 	/* ChangeCipherSpec is required: the reference is the record-layer bytes. */
 	hs.n = 0;
 	handshake(&hs, HS_CLIENT_KEY_EXCHANGE, &cke);
 	assert_int_equal(check_flight(3, &hs, 0), -1);
-	expect_error(
-	    "ESCertKE message 3 lacks ChangeCipherSpec, which Table 8.7.2.2-1 requires; ESCertKE message 3 "
-	    "lacks Finished, which Table 8.7.2.2-1 requires");
+	expect_error("ESCertKE message 3 lacks the Initiating End-Point's Certificate: it does not authenticate "
+		     "(Table 8.7.2.2-1, spec point 12); ESCertKE message 3 lacks CertificateVerify, which Table "
+		     "8.7.2.2-1 requires; ESCertKE message 3 lacks ChangeCipherSpec, which Table 8.7.2.2-1 requires; "
+		     "ESCertKE message 3 lacks Finished, which Table 8.7.2.2-1 requires");
 }
 
 static void test_table_other_deviations(void **state)
@@ -1075,7 +1105,7 @@ static void test_table_other_deviations(void **state)
 	    "ClientHello in ESCertKE message 2 is not in Table 8.7.2.2-1; ClientHello in ESCertKE message 2 "
 	    "is "
 	    "not in Table 8.7.2.2-1; ESCertKE message 2 lacks ServerHello, which Table 8.7.2.2-1 requires; "
-	    "ESCertKE message 2 lacks ServerHelloDone, which Table 8.7.2.2-1 requires");
+	    NO_CERTIFICATE_REQUEST "; ESCertKE message 2 lacks ServerHelloDone, which Table 8.7.2.2-1 requires");
 	/* An alert instead of the rest of message 2. */
 	hs.n = 0;
 	handshake(&hs, HS_SERVER_HELLO, &sh);
@@ -1084,8 +1114,8 @@ static void test_table_other_deviations(void **state)
 	parse_ok(&x, &f);
 	assert_int_equal(kx_escertke_check(2, &f, err, sizeof err), -1);
 	expect_error("Alert(fatal, handshake_failure) in ESCertKE message 2 is not in Table 8.7.2.2-1; "
-	             "ESCertKE message "
-	             "2 lacks ServerHelloDone, which Table 8.7.2.2-1 requires");
+		     NO_CERTIFICATE_REQUEST "; ESCertKE message 2 lacks ServerHelloDone, which Table 8.7.2.2-1 "
+		     "requires");
 	/* A small buffer is cut, the verdict is not. */
 	assert_int_equal(kx_escertke_check(2, &f, small, sizeof small), -1);
 	assert_string_equal(small, "Alert(fatal, handshake_");
@@ -1148,7 +1178,7 @@ static void test_bare_handshake_messages(void **state)
 	assert_int_equal(kx_escertke_check(2, &f, err, sizeof err), -1);
 	expect_error(
 	    "bare handshake messages without TLS record headers (spec point 8 variant), not interoperable; "
-	    "ESCertKE message 2 lacks ServerHelloDone, which Table 8.7.2.2-1 requires");
+	    NO_CERTIFICATE_REQUEST "; ESCertKE message 2 lacks ServerHelloDone, which Table 8.7.2.2-1 requires");
 	kx_tls_flight_free(&f);
 
 	/* Records are read as records; garbage is neither, with the record error. */
@@ -1311,6 +1341,7 @@ int main(void)
 	    cmocka_unit_test(test_dtls_hello_verify_request),
 	    cmocka_unit_test(test_dtls_flights),
 	    cmocka_unit_test(test_table_good_flights),
+	    cmocka_unit_test(test_table_both_ends_authenticated),
 	    cmocka_unit_test(test_table_new_session_ticket_in_message_4),
 	    cmocka_unit_test(test_table_missing_server_hello_done),
 	    cmocka_unit_test(test_table_wrong_order),

@@ -150,6 +150,9 @@ def classify(key_id, id_bytes):
 NOTES = {
     "Tr0038Example": note("BASIC", "The TR-0038 A.4 worked example: base64 of the upper-case hex string of "
                                    "the identifier, a known answer published by others."),
+    "Tr0038KeyingMaterial": note("BASIC", "TR-0038 A.4 as a whole: the 48 bytes of keying material it prints "
+                                          "(keyingMaterial) give KcID, its first 16 bytes (keyIdBytes), and "
+                                          "Kc, its last 32 (key), as TS-0003 10.3.1 splits them."),
     "ReferenceReading": note("BASIC", "RFC 4648 section 4 base64 of the 16 identifier bytes, padded: the "
                                       "reference reading."),
     "Tr0038Reading": note("MODIFIED_PARAMETER", "base64 of the 32-character hex string of the identifier "
@@ -213,7 +216,7 @@ def build():
         NOTES)
     group = vf.group("KeyIdTest")
 
-    def add(comment, id_bytes, key_id, expect, extra_flags=(), fqdn=None):
+    def add(comment, id_bytes, key_id, expect, extra_flags=(), fqdn=None, material=None):
         got = classify(key_id, id_bytes)
         if got != expect:
             raise AssertionError("keyid test '%s': %r classified %r, expected %r" % (comment, key_id, got, expect))
@@ -228,17 +231,23 @@ def build():
         else:
             result = "invalid"
             flags.insert(0, FLAG_OF_ERROR[name])
-        vf.add(group, comment, flags, result,
-               {"keyIdBytes": id_bytes.hex(), "fqdn": fqdn, "keyId": key_id}, {kind: name})
+        fields = {"keyIdBytes": id_bytes.hex(), "fqdn": fqdn, "keyId": key_id}
+        if material is not None:
+            assert material[:ID_LEN] == id_bytes and len(material) == 48
+            fields = {"keyingMaterial": material.hex(), "keyIdBytes": id_bytes.hex(),
+                      "key": material[ID_LEN:].hex(), "fqdn": fqdn, "keyId": key_id}
+        vf.add(group, comment, flags, result, fields, {kind: name})
 
     tr = bytes.fromhex(TR0038_KCID)
     trf = TR0038_FQDN
     tr_ref = enc_reference(tr)
 
     # -- readings --------------------------------------------------------
+    material = bytes.fromhex(TR0038_KEYING_MATERIAL)
     add("TR-0038 A.4 example Key Identifier", tr, TR0038_KEYID, ("reading", "tr0038-example"),
-        ["Tr0038Example"])
-    add("TR-0038 identifier, reference reading", tr, tr_ref + "@" + trf, ("reading", "reference"))
+        ["Tr0038Example", "Tr0038KeyingMaterial"], material=material)
+    add("TR-0038 identifier, reference reading", tr, tr_ref + "@" + trf, ("reading", "reference"),
+        ["Tr0038KeyingMaterial"], material=material)
     add("TR-0038 identifier, base64 of the lower-case hex string", tr,
         enc_tr0038(tr, upper=False) + "@" + trf, ("reading", "tr0038-example"))
     add("TR-0038 identifier, upper-case hexBinary", tr, enc_hexbinary(tr) + "@" + trf, ("reading", "hexbinary"))
