@@ -7,22 +7,44 @@ BUILD_DIR := build
 PYTHON := /usr/bin/python3
 JOBS := $(shell nproc 2>/dev/null || echo 2)
 
+# Build noise is shown only with VERBOSE=1: make's "Entering directory" lines and CMake's "Built
+# target" line for each of some forty targets on every build, even one with nothing to do. What
+# is compiled and linked is still said. VERBOSE=1 also shows every compiler command, which is what
+# CMake's makefiles make of it.
+ifeq ($(VERBOSE),)
+Q := @
+TARGET_MESSAGES := OFF
+BUILD_FLAGS := -- --no-print-directory
+else
+Q :=
+TARGET_MESSAGES := ON
+BUILD_FLAGS :=
+endif
+
+# CMake's "Built target" lines are a cache setting of the build directory: set where it differs (a
+# reconfigure of about a second, once), then build.
+define cmake_build
+	$(Q)grep -q '^CMAKE_TARGET_MESSAGES:[A-Z]*=$(TARGET_MESSAGES)$$' $(BUILD_DIR)/CMakeCache.txt || \
+		cmake -S . -B $(BUILD_DIR) -DCMAKE_TARGET_MESSAGES=$(TARGET_MESSAGES) >/dev/null
+	$(Q)cmake --build $(BUILD_DIR) -j $(JOBS) $(BUILD_FLAGS)
+endef
+
 .PHONY: all build test conformance check-sanitize vectors bench fuzz clean distclean
 
 all: build
 
 $(BUILD_DIR)/CMakeCache.txt:
-	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_TARGET_MESSAGES=$(TARGET_MESSAGES)
 
 build-deps-%:
 	@scripts/install-deps.sh $*
 
 build: build-deps-build $(BUILD_DIR)/CMakeCache.txt
-	cmake --build $(BUILD_DIR) -j $(JOBS)
+	$(cmake_build)
 
 # The project's own tests: C unit tests (ctest) and end-to-end tests (pytest).
 test: build-deps-test $(BUILD_DIR)/CMakeCache.txt
-	cmake --build $(BUILD_DIR) -j $(JOBS)
+	$(cmake_build)
 	ctest --test-dir $(BUILD_DIR) --output-on-failure
 	$(PYTHON) -m pytest suites
 
@@ -33,15 +55,20 @@ test: build-deps-test $(BUILD_DIR)/CMakeCache.txt
 # JOBS=N (the run's --jobs, and the build's parallelism). Each word is passed quoted, so globs
 # reach kxconform unexpanded; a path cannot hold a space.
 quote = '$(subst ','\'',$(1))'
-VECTORS_ARGS = $(foreach d,$(DRIVERS),--driver $(call quote,$(d)))
-RUN_ARGS = $(VECTORS_ARGS) $(if $(EXPECT),--expect $(call quote,$(EXPECT))) \
-	$(if $(OUTPUT),--output $(call quote,$(OUTPUT))) $(foreach f,$(FILTER),--filter $(call quote,$(f))) \
+DRIVER_ARGS = $(foreach d,$(DRIVERS),--driver $(call quote,$(d)))
+OUTPUT_ARGS = $(if $(OUTPUT),--output $(call quote,$(OUTPUT)))
+VECTORS_ARGS = $(DRIVER_ARGS) $(OUTPUT_ARGS)
+RUN_ARGS = $(DRIVER_ARGS) $(OUTPUT_ARGS) $(if $(EXPECT),--expect $(call quote,$(EXPECT))) \
+	$(foreach f,$(FILTER),--filter $(call quote,$(f))) \
 	$(if $(filter command line,$(origin JOBS)),--jobs $(call quote,$(JOBS)))
 
 # The conformance run a vendor's CI calls: the vectors, then the scenario
 # matrix; both run even when the first fails, and the worse status is returned.
+# Both write into OUTPUT/reports/: vectors.json and junit-vectors.xml, then
+# report.json, junit.xml and index.html, which show the vectors too; a CI reads
+# reports/junit*.xml, so its test view is red whenever this target fails.
 conformance: build-deps-conformance $(BUILD_DIR)/CMakeCache.txt
-	cmake --build $(BUILD_DIR) -j $(JOBS)
+	$(cmake_build)
 	@$(BUILD_DIR)/kxconform vectors $(VECTORS_ARGS); vectors=$$?; \
 	$(BUILD_DIR)/kxconform run $(RUN_ARGS); run=$$?; \
 	exit $$(( vectors > run ? vectors : run ))

@@ -332,8 +332,9 @@ def vector_rates(build, tmp, total, runs):
     for _ in range(runs):
         for driver in DRIVERS:
             spec = f"{driver}={os.path.join(build, 'kx-driver-' + driver)}"
-            status, wall, out, err = run([kxconform, "vectors", "--vectors", directory, "--driver", spec],
-                                         cpu=cpus[driver])
+            # The reports (vectors.json, junit-vectors.xml) go to the scratch directory, not the repository.
+            status, wall, out, err = run([kxconform, "vectors", "--vectors", directory, "--driver", spec,
+                                          "--output", os.path.join(tmp, "vectors-out")], cpu=cpus[driver])
             m = re.search(rf" {driver} (\d+)/(\d+) passed;", out)
             if status != 0 or m is None or m.group(1) != m.group(2) or int(m.group(2)) != tests:
                 raise BenchError(f"kxconform vectors on {driver}: status {status}: "

@@ -27,6 +27,14 @@ step "vectors" "$build/kxconform" vectors || failed=1
 step "conformance matrix" "$build/kxconform" run --output "$build/run" || failed=1
 step "end-to-end tests" env KX_BUILD_DIR="$PWD/$build" /usr/bin/python3 -m pytest suites -q -p no:cacheprovider || failed=1
 
+# A run keeps what a driver writes to its standard error during a case with the case (report.json
+# member "stderr"), not on the terminal: a finding there counts as one in the log.
+if [ -f "$build/run/reports/report.json" ]; then
+  /usr/bin/python3 -c 'import json, sys
+for c in json.load(open(sys.argv[1]))["cases"]:
+    for driver, text in c.get("stderr", {}).items():
+        print("case %s, driver %s:\n%s" % (c["id"], driver, text))' "$build/run/reports/report.json" >>"$log"
+fi
 findings=$(grep -cE "ERROR: (AddressSanitizer|LeakSanitizer)|SUMMARY: (AddressSanitizer|UndefinedBehaviorSanitizer)|runtime error:|after its last request" "$log")
 if [ "$findings" -gt 0 ]; then
   echo "check-sanitize: $findings sanitizer finding(s):"

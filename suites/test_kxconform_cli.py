@@ -9,10 +9,16 @@ import pty
 import re
 import resource
 import signal
+import struct
 import subprocess
 import sys
+import termios
 import textwrap
 import time
+import xml.etree.ElementTree as ET
+
+import jsonschema
+import pytest
 
 from conftest import ROOT, built
 
@@ -218,11 +224,23 @@ def test_option_limits_are_in_the_messages(kxconform):
 
 
 def test_a_filter_that_matches_nothing_is_a_usage_error(kxconform, tmp_path):
-    for listing in ([], ["--list"]):
-        result = kx(kxconform, "run", *listing, "--filter", "psk.tcp.*", "--output", tmp_path)
-        assert result.returncode == 2, listing
-        assert "no case matches --filter 'psk.tcp.*'" in result.stderr, listing
-    assert not (tmp_path / "reports").exists()
+    listed = kx(kxconform, "run", "--list", "--filter", "psk.tcp.*", "--output", tmp_path)
+    assert listed.returncode == 2 and "no case matches --filter 'psk.tcp.*'" in listed.stderr
+    assert not (tmp_path / "reports").exists()  # --list writes nothing
+    # A run that cannot start replaces an earlier run's green reports with ones that say why: a CI's
+    # test view must not stay green while `make conformance` exits 2.
+    assert kx(kxconform, "run", "--filter", "psk.tls.openssl-openssl", "--output", tmp_path).returncode == 0
+    result = kx(kxconform, "run", "--filter", "psk.tcp.*", "--output", tmp_path)
+    assert result.returncode == 2
+    assert "no case matches --filter 'psk.tcp.*'" in result.stderr
+    report = report_of(tmp_path)
+    assert "no case matches" in report["error"] and report["cases"] == []
+    schema = json.loads((ROOT / "docs" / "report.schema.json").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator(schema).validate(report)
+    junit = ET.parse(tmp_path / "reports" / "junit.xml").getroot()
+    assert junit.get("errors") == "1" and junit.get("tests") == "1"
+    assert "no case matches" in junit.find(".//testcase[@name='set-up']/error").get("message")
+    assert not list((tmp_path / "captures").glob("*.pcapng"))  # nor the earlier run's captures
     one = kx(kxconform, "run", "--list", "--filter", "psk.tcp.*", "--filter", "psk.tls.openssl-openssl")
     assert one.returncode == 0 and one.stdout.split() == ["psk.tls.openssl-openssl"]
 
@@ -389,3 +407,105 @@ def test_make_conformance_takes_the_vendor_inputs(tmp_path):
     assert sorted(cases) == ["psk.tls.mine-mine", "psk.tls.mine-mine.wrong-psk"]
     assert cases["psk.tls.mine-mine.wrong-psk"]["expectation"] == "disabled"
     assert cases["psk.tls.mine-mine"]["result"] == "pass"
+    # OUTPUT reached the vectors too: their report and JUnit view beside the run's, shown in its page.
+    vectors = json.loads((out / "reports" / "vectors.json").read_text(encoding="utf-8"))
+    assert [d["name"] for d in vectors["drivers"]] == ["mine"] and vectors["summary"]["passed"] is True
+    assert report["vectors"]["summary"]["tests"] == vectors["summary"]["tests"]
+    assert (out / "reports" / "junit-vectors.xml").exists()
+    assert 'id="vectors"' in (out / "reports" / "index.html").read_text(encoding="utf-8")
+
+
+def run_on_terminal(args, columns):
+    """Runs kxconform on a pseudo-terminal `columns` wide; returns its exit status and output."""
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
+    process = subprocess.Popen([str(built("kxconform")), *map(str, args)], stdout=slave, stderr=slave,
+                               close_fds=True)
+    os.close(slave)
+    output = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        output += chunk
+    os.close(master)
+    return process.wait(timeout=120), output.decode("utf-8", "replace")
+
+
+@pytest.mark.parametrize("columns", [50, 70])
+def test_progress_and_summary_fit_the_terminal(tmp_path, columns):
+    """The updating line is cut to the width (a wrapped line cannot be rewritten and leaves stale
+    lines behind); the summary and the FAIL lines wrap at the width, at spaces."""
+    expect = tmp_path / "expect.json"
+    expect.write_text(json.dumps({"expected_failures": {
+        "bootstrap.dtls.openssl-wolfssl": "a reason long enough to need wrapping on any terminal narrower "
+                                          "than a hundred and twenty columns or so"}}), encoding="utf-8")
+    status, text = run_on_terminal(["run", "--filter", "bootstrap.dtls.openssl-wolfssl*", "--expect", expect,
+                                    "--output", tmp_path / "out"], columns)
+    assert status == 1, text
+    updates = [part.split("\r")[0].split("\n")[0] for part in text.split("\r\x1b[K")[1:]]
+    progress = [u for u in updates if u.startswith("[")]
+    assert progress and all(len(u) < columns for u in progress), [u for u in progress if len(u) >= columns]
+    # The longest id (bootstrap.dtls.openssl-wolfssl.non-mandated-suites-only) was cut, not wrapped.
+    assert any(u.endswith("...") for u in progress)
+    lines = [line.split("\r")[-1].replace("\x1b[K", "") for line in text.split("\n")]
+    assert all(len(line) < columns for line in lines), [line for line in lines if len(line) >= columns]
+    summary = " ".join(line.strip() for line in text.split("kxconform run: ")[-1].splitlines())
+    assert "unmet: bootstrap.dtls.openssl-wolfssl [pass]: the expectations file says this case fails" in summary
+    assert "than a hundred and twenty columns or so" in summary
+
+
+def test_build_noise_only_when_asked_for():
+    """A build with nothing to do says nothing: no "Entering directory" from the nested makes, no
+    "Built target" per CMake target; VERBOSE=1 shows them."""
+    from conftest import BUILD
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES")}
+
+    def build(*extra):
+        result = subprocess.run(["make", "-C", str(ROOT), "--no-print-directory", "build", "BUILD_DIR=%s" % BUILD,
+                                 *extra], capture_output=True, text=True, timeout=600, env=env)
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+        return result.stdout + result.stderr
+
+    build()  # whatever was left to build
+    quiet = build()
+    assert "Entering directory" not in quiet and "Built target" not in quiet, quiet[-2000:]
+    assert quiet.strip() == "", quiet[-2000:]
+    verbose = build("VERBOSE=1")
+    assert "Built target kxconform" in verbose
+    assert "Built target" not in build()
+
+
+@pytest.mark.parametrize("command", [["live"], ["verify"], ["http", "initiate"], ["vectors"], ["merge"]])
+def test_every_command_names_unknown_options_and_stray_arguments(kxconform, command):
+    bogus = kx(kxconform, *command, "--bogus")
+    assert bogus.returncode == 2 and "unknown option --bogus" in bogus.stderr, bogus.stderr
+    assert "needs a value" not in bogus.stderr and "bad option" not in bogus.stderr
+    if command != ["merge"]:  # merge's arguments are report files
+        stray = kx(kxconform, *command, "stray")
+        assert stray.returncode == 2 and 'unexpected argument "stray"' in stray.stderr, stray.stderr
+
+
+def test_option_limits_of_the_vendor_commands(kxconform):
+    cases = [
+        (["live", "--timeout", "0"], "--timeout takes milliseconds, a whole number from 1 to 600000, not \"0\""),
+        (["live", "--claim-wait", "5s"], "--claim-wait takes milliseconds, a whole number from 0 to 600000"),
+        (["live", *["--claim", "export=00"] * 33], "at most 32 --claim options"),
+        (["live", "--claim"], "--claim needs a value"),
+        (["live", "--label", "--role", "client"], "--label needs a value"),
+        (["verify", "--timeout", "-1"], "--timeout takes milliseconds, a whole number from 1 to"),
+        (["verify", *["--claim", "export=00"] * 33], "at most 32 --claim options"),
+        (["http", "initiate", "--wait", "x"], "--wait takes milliseconds, a whole number from 1 to"),
+        (["http", "listen", *["--driver", "x=/bin/true"] * 9], "at most 8 --driver options"),
+        (["http", "--url", "http://127.0.0.1:1"], "the role comes first"),
+        (["http", "initate"], 'unknown role "initate"'),
+    ]
+    for args, words in cases:
+        result = kx(kxconform, *args)
+        assert result.returncode == 2, args
+        assert words in result.stderr, (args, result.stderr)
+    usage = kx(kxconform, "live", "--help").stdout.split("\n\n")[0]
+    assert "--vendor-name NAME" in usage and "--allow-remote" in usage

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import textwrap
 import time
+import xml.etree.ElementTree as ET
 
 import pytest
 
@@ -425,6 +426,10 @@ def test_an_interrupted_run_stops_and_says_so(kxconform, tmp_path, how):
     captures = {p.name for p in (out / "captures").iterdir()}
     assert not any(name.startswith("connection.") for name in captures)
     assert "interrupted" in (out / "reports" / "index.html").read_text(encoding="utf-8")
+    # The CI test view is red too: the run exits 130 with every case it ran met.
+    junit = ET.parse(out / "reports" / "junit.xml").getroot()
+    assert junit.find(".//testcase[@name='interrupted']/error") is not None
+    assert int(junit.get("errors")) == 1 and int(junit.get("tests")) == report["summary"]["cases"] + 1
     # A merge of an interrupted shard is incomplete, and says so.
     merge = subprocess.run([str(kxconform), "merge", "--output", str(tmp_path / "merged"),
                             str(out / "reports" / "report.json")], capture_output=True, text=True, timeout=60)

@@ -9,7 +9,10 @@ import stat
 import subprocess
 import sys
 import textwrap
+import xml.etree.ElementTree as ET
+from pathlib import Path
 
+import jsonschema
 import pytest
 
 BACKENDS = ("openssl", "wolfssl")
@@ -347,6 +350,116 @@ def test_driver_closing_its_output_mid_run_is_named(kxconform, vectors_dir, tmp_
                  vectors_dir / "hkdf_test.json", timeout=20)
     assert result.returncode == 1
     assert "it closed its output" in result.stdout
+
+
+# --- the vectors report (reports/vectors.json, junit-vectors.xml, and the run's report) ---
+
+VECTORS_SCHEMA = Path(__file__).resolve().parents[1] / "docs" / "vectors-report.schema.json"
+REPORT_SCHEMA = Path(__file__).resolve().parents[1] / "docs" / "report.schema.json"
+FAIL_LINE = re.compile(r"^FAIL (\S+) tcId (\d+) \[([^\]]+)\]: (.*)$")
+
+
+def validate(path, schema_path):
+    schema = json.loads(schema_path.read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    errors = ["%s: %s" % ("/".join(map(str, e.path)), e.message)
+              for e in jsonschema.Draft202012Validator(schema).iter_errors(data)]
+    assert not errors, errors[:10]
+    return data
+
+
+def test_vector_results_are_in_every_report(kxconform, vectors_dir, tmp_path):
+    """`kxconform vectors --output DIR` writes vectors.json and junit-vectors.xml, each FAIL line in both
+    with its named mistake; a run into the same DIR shows them in report.json and index.html. A CI's test
+    view is red exactly when the vectors exit 1."""
+    vendor = fake_driver(tmp_path, "vendor", VENDOR_E2E)
+    out = tmp_path / "out"
+    result = run(kxconform, "--driver", "vendor=%s" % vendor, "--driver",
+                 "openssl=%s" % (kxconform.parent / "kx-driver-openssl"), "--vectors",
+                 vectors_dir / "e2e_derivation_test.json", "--vectors", vectors_dir / "keyid_test.json",
+                 "--output", out)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "reports: %s/reports/ (vectors.json, junit-vectors.xml)" % out in result.stdout
+    vectors = validate(out / "reports" / "vectors.json", VECTORS_SCHEMA)
+    assert vectors["summary"]["passed"] is False and vectors["summary"]["failed"] > 0
+
+    # Every FAIL line is a failure of the report, with the mistake the line names.
+    lines = {}
+    for line in result.stdout.splitlines():
+        match = FAIL_LINE.match(line)
+        if match:
+            name, tc_id, driver, rest = match.groups()
+            mistake = re.search(r"; mistake ([^:]+): ", rest)
+            lines[(name, int(tc_id), driver)] = mistake.group(1) if mistake else None
+    assert lines and all(key[2] == "vendor" for key in lines)
+    failures = {}
+    for file in vectors["files"]:
+        for driver in file["drivers"]:
+            assert driver["passed"] + driver["accepted"] + driver["failed"] == driver["checked"]
+            assert driver["failed"] == len(driver["failures"])
+            for failure in driver["failures"]:
+                failures[(file["name"], failure["tcId"], driver["driver"])] = failure["mistake"]
+    assert failures == lines
+    assert "hkdf-single-info" in failures.values()
+    by_name = {(f["name"], d["driver"]): d for f in vectors["files"] for d in f["drivers"]}
+    keyid = next(f for f in vectors["files"] if f["name"] == "keyid_test.json")
+    # The vendor's hello lists only e2e: its key identifier tests were not asked, never failed.
+    assert by_name[("keyid_test.json", "vendor")]["not_implemented"] == len(keyid["tcIds"]) > 0
+    assert by_name[("keyid_test.json", "openssl")]["passed"] == by_name[("keyid_test.json", "openssl")]["checked"]
+
+    # junit-vectors.xml: a testcase per test and driver, red where the FAIL lines are, counts right.
+    junit = ET.parse(out / "reports" / "junit-vectors.xml").getroot()
+    testcases = list(junit.iter("testcase"))
+    assert int(junit.get("tests")) == len(testcases)
+    red = {}
+    for suite in junit.findall("testsuite"):
+        cases = suite.findall("testcase")
+        assert int(suite.get("tests")) == len(cases)
+        assert int(suite.get("failures")) == sum(c.find("failure") is not None for c in cases)
+        assert int(suite.get("skipped")) == sum(c.find("skipped") is not None for c in cases)
+        for case in cases:
+            if case.find("failure") is not None:
+                red[(suite.get("name"), case.get("name"))] = case.find("failure").get("message")
+    assert int(junit.get("failures")) == len(red) == len(lines)
+    assert int(junit.get("skipped")) == len(keyid["tcIds"])
+    for (name, tc_id, driver), mistake in lines.items():
+        message = red[("vectors.%s.%s" % (name, driver), "tcId %d" % tc_id)]
+        assert mistake is None or "; mistake %s: " % mistake in message
+
+    # A run into the same directory carries them: report.json (valid), index.html, and its summary.
+    ran = subprocess.run([str(kxconform), "run", "--filter", "psk.tls.openssl-openssl", "--output", str(out)],
+                         capture_output=True, text=True, timeout=120)
+    assert ran.returncode == 0, ran.stdout[-2000:] + ran.stderr
+    assert "vectors: %s/reports/vectors.json" % out in ran.stdout
+    report = validate(out / "reports" / "report.json", REPORT_SCHEMA)
+    assert report["vectors"]["summary"]["failed"] == vectors["summary"]["failed"]
+    assert "tcIds" not in report["vectors"]["files"][0]
+    page = (out / "reports" / "index.html").read_text(encoding="utf-8")
+    assert 'id="vectors"' in page and "did not all pass" in page and "hkdf-single-info" in page
+    assert (out / "reports" / "junit-vectors.xml").exists()  # the run leaves the vectors' files alone
+
+
+def test_vectors_that_cannot_run_leave_a_red_report(kxconform, tmp_path):
+    out = tmp_path / "out"
+    result = run(kxconform, "--vectors", tmp_path / "nowhere", "--output", out)
+    assert result.returncode == 2
+    vectors = validate(out / "reports" / "vectors.json", VECTORS_SCHEMA)
+    assert "nowhere" in vectors["error"] and vectors["summary"]["passed"] is False
+    junit = ET.parse(out / "reports" / "junit-vectors.xml").getroot()
+    error = junit.find(".//testcase[@name='set-up']/error")
+    assert error is not None and "nowhere" in error.get("message") and junit.get("errors") == "1"
+
+
+def test_vectors_options_are_named(kxconform, tmp_path):
+    for args, words in ((["--bogus"], "unknown option --bogus"),
+                        (["stray"], 'unexpected argument "stray"'),
+                        (["--timeout", "5s"], "--timeout takes milliseconds, a whole number from 1 to"),
+                        (["--output"], "--output needs a value"),
+                        (["--driver", "x=/bin/true"] * 9, "at most 8 --driver")):
+        result = run(kxconform, *args, "--output", tmp_path) if args != ["--output"] else run(kxconform, *args)
+        assert result.returncode == 2, args
+        assert words in result.stderr, (args, result.stderr)
 
 
 def test_the_judge_names_every_invalid_vector(kxconform, vectors_dir):

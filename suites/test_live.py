@@ -430,3 +430,95 @@ def test_setup_errors_exit_2(kxconform, tmp_path):
         assert proc.returncode == 2, (args, proc.stdout, proc.stderr)
         assert words in proc.stderr, (args, proc.stderr)
         assert case is None
+
+
+def ipv6_loopback():
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s:
+            s.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not ipv6_loopback(), reason="this machine has no IPv6 loopback (::1)")
+def test_ipv6_host_is_bracketed_where_a_port_follows(kxconform, tmp_path):
+    """{host}:{port} over IPv6 is [::1]:PORT, which every tool reads; ::1:PORT is no address."""
+    vendor = openssl_vendor("client", "tls", "connection", CONNECTION).replace("127.0.0.1:{port}", "{host}:{port}")
+    proc, case = live(kxconform, tmp_path, "--role", "server", "--listen", "[::1]:0", "--scenario", "connection",
+                      "--launch", vendor, "--claim-pattern", OPENSSL_PATTERN)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "-connect [::1]:" in case["vendor"]["command"]
+    assert claims_of(case)["export"]["verdict"] == "agree"
+
+
+# ---- what the vendor sent when the deadline passed ---------------------------------------
+
+LATE_PEER = textwrap.dedent('''
+    """Sends something and then nothing, writing the time it sent it: junk as the first datagram to a
+    DTLS server, or after the harness's ClientHello the start of a TLS record and not its rest."""
+    import socket, sys, time
+    mode, port, stamp = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+    if mode == "junk":
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        open(stamp, "w").write(repr(time.time()))
+        s.sendto(b"GET / HTTP/1.0\\r\\n\\r\\n: no DTLS record", ("127.0.0.1", port))
+    else:
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("127.0.0.1", port))
+        s.listen(1)
+        c, _ = s.accept()
+        c.recv(4096)
+        time.sleep(0.3)
+        open(stamp, "w").write(repr(time.time()))
+        c.sendall(bytes([22, 3, 3, 0, 80, 2, 0]))  # a handshake record header and 2 of its 80 bytes
+    time.sleep(60)
+''')
+
+
+@pytest.mark.parametrize("mode", ["junk", "partial"])
+def test_vendor_bytes_when_the_deadline_passes_are_recorded_with_their_arrival(kxconform, tmp_path, mode):
+    """What the vendor sent after the harness's last flight is a recorded flight, timed when it arrived,
+    and the diagnosis says what it was instead of "nothing more came from the vendor"."""
+    peer, stamp = tmp_path / "peer.py", tmp_path / "sent-at"
+    peer.write_text(LATE_PEER)
+    role, transport = ("server", "dtls") if mode == "junk" else ("client", "tls")
+    proc, case = live(kxconform, tmp_path, "--role", role, "--transport", transport, "--scenario", "connection",
+                      "--timeout", 1500, *where(role, transport),
+                      "--launch", "%s %s %s {port} %s" % (sys.executable, peer, mode, stamp))
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "nothing more came from the vendor" not in case["diagnosis"]
+    vendor = [f for f in case["flights"] if f["from"] == ("initiator" if role == "server" else "terminator")]
+    assert len(vendor) == 1, case["flights"]
+    late = vendor[0]
+    assert late["written"] == (34 if mode == "junk" else 7)
+    sent_at = float(stamp.read_text())
+    assert abs(late["at_us"] / 1e6 - sent_at) < 0.25, (late["at_us"] / 1e6, sent_at)  # not at the deadline
+    if mode == "junk":
+        assert "what the vendor sent before the harness sent anything is not DTLS records: flight 1" \
+            in case["diagnosis"]
+    else:
+        assert ("what the vendor sent after the harness's flight 1 (ClientHello) ends in an incomplete record: "
+                "flight 2") in case["diagnosis"]
+
+
+@pytest.mark.skipif(not ipv6_loopback(), reason="this machine has no IPv6 loopback (::1)")
+def test_fragmented_client_hello_dropped_by_the_harness_library_is_not_blamed_on_the_vendor(kxconform, tmp_path):
+    """A vendor ClientHello over IPv6 at MTU 256 comes in two datagrams once it carries the cookie;
+    wolfSSL 5.5.4's DTLS server drops it. The diagnosis says the harness's end did not answer, why, and to
+    try the other backend, which completes the same handshake."""
+    vendor = ("openssl s_client -dtls1_2 -mtu 256 -connect {host}:{port} -servername myMAF.provider.org "
+              "-cert {pki}/mn-cse.pem -key {pki}/mn-cse.key -CAfile {pki}/root-ca.pem -cipher ECDHE-ECDSA-AES128-CCM8")
+    proc, case = live(kxconform, tmp_path / "wolfssl", "--backend", "wolfssl", "--role", "server", "--transport",
+                      "dtls", "--listen", "[::1]:0", "--scenario", "connection", "--timeout", 3000, "--launch", vendor)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert case["result"] == "error" and "nothing more came from the vendor" not in case["diagnosis"]
+    assert "the harness's end (wolfssl) did not answer what the vendor sent after the harness's flight 2 " \
+           "(HelloVerifyRequest)" in case["diagnosis"]
+    assert "fragmented over 2 datagrams" in case["diagnosis"] and "--backend openssl" in case["diagnosis"]
+    hello = [f for f in case["flights"] if f["from"] == "initiator"][-1]
+    assert hello["items"].startswith("ClientHello") and hello["datagrams"] == 2
+    other, case = live(kxconform, tmp_path / "openssl", "--backend", "openssl", "--role", "server", "--transport",
+                       "dtls", "--listen", "[::1]:0", "--scenario", "connection", "--timeout", 3000, "--launch", vendor)
+    assert other.returncode == 0, other.stdout + other.stderr

@@ -7,10 +7,12 @@ a case forced to fail must exit 1 and name the case and the reason in all
 three. Only the browser tests may skip, and only when Chromium is absent."""
 import html.parser
 import json
+import os
 import re
 import shutil
 import subprocess
 import tempfile
+import urllib.parse
 import xml.etree.ElementTree as ET
 
 import jsonschema
@@ -310,3 +312,172 @@ def test_forced_failure_exits_1_and_is_named_in_all_three_reports(forced_run, va
     links = [a.get("href") for tag, a in page.tags if tag == "a"]
     assert links.count("#" + forced) >= 2  # the list of unmet cases and the pairing matrix
     assert "4 of %d cases did not meet their expectation" % len(cases) in words
+
+
+# --- triage: grouped diagnoses, facets, captures and standard error with the case -------------
+
+CRASHER = '''
+import json, os, signal, subprocess, sys
+real = subprocess.Popen([%r], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+print(real.stdout.readline().strip(), flush=True)
+for line in sys.stdin:
+    if json.loads(line).get("op") == "open":
+        sys.stderr.write("crasher: segfaulting on open, as told\\n")
+        sys.stderr.flush()
+        os.kill(os.getpid(), signal.SIGSEGV)
+    real.stdin.write(line)
+    real.stdin.flush()
+    print(real.stdout.readline().strip(), flush=True)
+'''
+
+
+@pytest.fixture(scope="module")
+def crash_run(kxconform, tmp_path_factory):
+    """A driver that crashes on every open, paired with itself: every case fails with the same words."""
+    out = tmp_path_factory.mktemp("crash")
+    crasher = out / "crasher.py"
+    crasher.write_text("#!/usr/bin/python3\n" + CRASHER % str(kxconform.parent / "kx-driver-openssl"),
+                       encoding="utf-8")
+    crasher.chmod(0o755)
+    result = run(kxconform, "--driver", "crash=%s" % crasher, "--filter", "psk.*", "--output", out)
+    return (out, result, *load_reports(out))
+
+
+def test_unmet_cases_are_grouped_by_diagnosis(crash_run, validator):
+    out, result, report, junit, text = crash_run
+    assert result.returncode == 1, result.stdout[-2000:] + result.stderr
+    unmet = [c for c in report["cases"] if not c["met"]]
+    diagnoses = {c["diagnosis"] for c in unmet}
+    assert len(unmet) > 4 and len(diagnoses) == 1
+    # The console: one line for the cause, with the count and the ids, not one line per case.
+    lines = [line for line in result.stdout.splitlines() if line.startswith("  unmet")]
+    assert lines == ["  unmet, %d cases [error]: %s" % (len(unmet), diagnoses.pop())], lines
+    assert unmet[0]["id"] in result.stdout.split(lines[0])[1]
+    # The page: one entry for the cause, linking every case.
+    page = Page(text)
+    assert page.ids.get("unmet-groups") == "ul"
+    group = text.split('<ul id="unmet-groups">')[1].split("</ul>")[0]
+    assert group.count("<li>") == 1 and "%d cases" % len(unmet) in group
+    assert all('href="#%s"' % c["id"] in group for c in unmet)
+
+
+def test_driver_stderr_is_kept_with_its_case(crash_run, validator):
+    out, result, report, junit, text = crash_run
+    said = "crasher: segfaulting on open, as told"
+    assert said not in result.stderr  # not interleaved on the terminal
+    assert not list(validator.iter_errors(report))
+    unmet = [c for c in report["cases"] if not c["met"]]
+    assert all(said in c["stderr"]["crash"] for c in unmet), [c.get("stderr") for c in unmet]
+    for testcase in junit.iter("testcase"):
+        err = testcase.find("system-err")
+        assert err is not None and "[driver crash]" in err.text and said in err.text
+    assert said in "".join(Page(text).text)
+
+
+def test_junit_carries_the_capture_paths(full_run):
+    _, report, junit, _ = full_run
+    cases = {c["id"]: c for c in report["cases"]}
+    for testcase in junit.iter("testcase"):
+        capture = cases[testcase.get("name")]["capture"]
+        properties = {p.get("name"): p.get("value") for p in testcase.findall("properties/property")}
+        assert properties["capture.pcapng"] == capture["pcapng"]
+        assert properties["capture.keylog"] == capture["keylog"]
+        assert "capture: %s" % capture["pcapng"] in testcase.find("system-out").text
+
+
+def test_html_facets_by_result_scenario_pairing_and_driver(full_run):
+    _, report, _, text = full_run
+    page = Page(text)
+    options = {}
+    select = None
+    for tag, attrs in page.tags:
+        if tag == "select":
+            select = attrs["id"]
+            options[select] = []
+        elif tag == "option" and select is not None:
+            options[select].append(attrs["value"])
+    assert set(options) == {"facet-result", "facet-scenario", "facet-pairing", "facet-driver"}
+    assert set(options["facet-scenario"]) == {"", *(c["scenario"] for c in report["cases"])}
+    assert set(options["facet-driver"]) == {"", *(d["name"] for d in report["drivers"])}
+    assert set(options["facet-pairing"]) == {"", *("%s-%s" % (c["initiator"], c["terminator"])
+                                                   for c in report["cases"])}
+    assert set(options["facet-result"]) == {"", *(c["result"] for c in report["cases"])}
+    for case in report["cases"]:
+        attrs = page.details[case["id"]]
+        assert attrs["data-result"] == case["result"] and attrs["data-scenario"] == case["scenario"]
+        assert attrs["data-pairing"] == "%s-%s" % (case["initiator"], case["terminator"])
+        assert " %s " % case["initiator"] in attrs["data-drivers"]
+
+
+def test_merged_report_links_the_shards_captures(kxconform, tmp_path):
+    """Shards in their own directories, merged elsewhere: every capture link of the merged page opens
+    a file, and junit.xml names paths that exist from where the merge ran."""
+    shards = []
+    for k in (1, 2):
+        out = tmp_path / "ci" / ("shard%d" % k)
+        result = run(kxconform, "--filter", "psk.tls.*", "--shard", "%d/2" % k, "--output", out)
+        assert result.returncode == 0, result.stdout[-2000:] + result.stderr
+        shards.append(out / "reports" / "report.json")
+    merged = tmp_path / "pages" / "merged"
+    result = subprocess.run([str(kxconform), "merge", "--output", str(merged), *map(str, shards)],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    report, junit, text = load_reports(merged)
+    page = Page(text)
+    links = [a["href"] for tag, a in page.tags if tag == "a" and a.get("href", "").endswith((".pcapng", ".keylog"))]
+    assert len(links) == 2 * len(report["cases"]) > 0
+    for link in links:
+        assert (merged / "reports" / urllib.parse.unquote(link)).resolve().is_file(), link
+    for testcase in junit.iter("testcase"):
+        properties = {p.get("name"): p.get("value") for p in testcase.findall("properties/property")}
+        assert os.path.isfile(properties["capture.pcapng"]), properties
+
+
+# --- verdicts -----------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def mutant_run(kxconform, tmp_path_factory):
+    """A vendor whose driver swaps the split, initiating against the reference OpenSSL driver."""
+    out = tmp_path_factory.mktemp("mutant")
+    vendor = out / "vendor"
+    vendor.write_text("#!/bin/sh\nexec /usr/bin/python3 %s %s split-swapped\n" % (
+        ROOT / "suites" / "mutant_driver.py", kxconform.parent / "kx-driver-openssl"), encoding="utf-8")
+    vendor.chmod(0o755)
+    result = run(kxconform, "--driver", "vendor=%s" % vendor, "--driver", "openssl=%s" %
+                 (kxconform.parent / "kx-driver-openssl"), "--filter", "connection.tls.vendor-openssl",
+                 "--output", out)
+    return (out, result, *load_reports(out))
+
+
+def test_html_shows_each_verdict_and_the_odd_end_out(mutant_run):
+    out, result, report, junit, text = mutant_run
+    assert result.returncode == 1, result.stdout[-2000:] + result.stderr
+    case = report["cases"][0]
+    wrong = [v for v in case["verdicts"] if v["verdict"] == "disagree"]
+    assert wrong and all(v["end"].startswith("the initiator") for v in wrong)
+    assert any(v["mistake"] == "split-swapped" for v in wrong)
+    section = text.split('id="%s"' % case["id"])[1].split("</details>")[0]
+    table = section.split('<table class="verdicts">')[1].split("</table>")[0]
+    rows = re.findall(r'<tr class="verdict-(\w+)">(.*?)</tr>', table)
+    assert len(rows) == len(case["verdicts"])
+    red = [row for kind, row in rows if kind == "disagree"]
+    assert len(red) == len(wrong) and all("the initiator (vendor)" in row and "split-swapped" in row for row in red)
+    assert all("the terminator (openssl)" in row for kind, row in rows if kind == "agree" and "terminator" in row)
+    # The reference is shown under each wrong value, and the value under the mouse has both.
+    assert table.count('<tr class="expected">') == len(wrong)
+    assert all('title="claimed: %s&#10;expected: %s"' % (v["claimed"], v["expected"]) in table for v in wrong)
+
+
+def test_html_judges_each_end_against_the_reference(mutant_run):
+    """The reference drivers' recomputation is the reference: a row is marked differing because it
+    differs from it, never because it differs from a vendor's end."""
+    _, _, report, _, text = mutant_run
+    case = report["cases"][0]
+    exported = case["exported"]
+    section = text.split('id="%s"' % case["id"])[1].split("</details>")[0]
+    keys = section.split("<h4>Exported keying material</h4>")[1].split("</table>")[0]
+    rows = re.findall(r"<tr><th>(.*?)</th>(.*?)</tr>", keys)
+    marks = {label.split(" (")[0]: row for label, row in rows}
+    assert exported["recomputed"] == exported["terminator"]
+    assert "differs" not in marks["reference"] and "differs" not in marks["terminator"]
+    assert ("differs" in marks["initiator"]) == (exported["initiator"] != exported["recomputed"])

@@ -17,23 +17,6 @@ int kx_cli_help(const char *arg, kx_cli_usage_fn *usage)
 	return 1;
 }
 
-const char *kx_cli_value(const char *command, int argc, char **argv, int *i, kx_cli_usage_fn *usage)
-{
-	if (*i + 1 >= argc) {
-		fprintf(stderr, "kxconform %s: %s needs a value\n\n", command, argv[*i]);
-		usage(stderr);
-		return NULL;
-	}
-	return argv[++*i];
-}
-
-int kx_cli_bad_option(const char *command, const char *arg, const char *value, kx_cli_usage_fn *usage)
-{
-	fprintf(stderr, "kxconform %s: bad option %s %s\n\n", command, arg, value);
-	usage(stderr);
-	return -1;
-}
-
 int kx_cli_string_option(const struct kx_cli_string *options, size_t n, const char *arg, const char *value)
 {
 	for (size_t i = 0; i < n; i++)
@@ -81,6 +64,49 @@ int kx_cli_unknown(const char *command, const char *arg)
 	if (arg[0] == '-')
 		return kx_cli_error(command, "unknown option %s", arg);
 	return kx_cli_error(command, "unexpected argument \"%s\": this command takes options only", arg);
+}
+
+static int listed(const char *const *names, const char *arg)
+{
+	for (size_t k = 0; names != NULL && names[k] != NULL; k++)
+		if (strcmp(names[k], arg) == 0)
+			return 1;
+	return 0;
+}
+
+int kx_cli_next(const char *command, int argc, char **argv, int *i, const char *const *flags,
+                const char *const *valued, const char **value)
+{
+	const char *arg = argv[*i];
+	*value = NULL;
+	if (listed(flags, arg))
+		return 1;
+	if (!listed(valued, arg))
+		return kx_cli_unknown(command, arg);
+	/* "--claim --timeout 5" is a forgotten value, not a claim named "--timeout". */
+	if (*i + 1 >= argc || (argv[*i + 1][0] == '-' && argv[*i + 1][1] == '-' &&
+	                       (listed(flags, argv[*i + 1]) || listed(valued, argv[*i + 1]))))
+		return kx_cli_error(command, "%s needs a value", arg);
+	*value = argv[++*i];
+	return 1;
+}
+
+int kx_cli_int_option(const char *command, const char *arg, const char *value, const char *what, int min, int max,
+                      int *out)
+{
+	if (kx_cli_int(value, min, max, out))
+		return 1;
+	kx_cli_error(command, "%s takes %s, a whole number from %d to %d, not \"%s\"", arg, what, min, max, value);
+	return 0;
+}
+
+int kx_cli_list_add(const char *command, const char *arg, const char *value, const char **list, size_t *n,
+                    size_t max)
+{
+	if (kx_cli_list_option(arg, arg, value, list, n, max))
+		return 1;
+	kx_cli_error(command, "at most %zu %s options", max, arg);
+	return 0;
 }
 
 void kx_cli_pki_dir(const char *given, char *pki, size_t len)

@@ -1,8 +1,8 @@
-/* cli.h - what the subcommands `run`, `live`, `http` and `verify` share in
- * reading their options and setting up: the build's defaults, the "needs a
- * value" and "bad option" answers, bounded integer options, the test PKI
- * beside the executable, and the header of the report they write. Each
- * command keeps its own options, checks and help text. */
+/* cli.h - what the subcommands share in reading their options and setting
+ * up: the build's defaults, the answers to an unknown option, a stray
+ * argument, a missing value or a value out of its limits (each named as
+ * such), the test PKI beside the executable, and the header of the report
+ * they write. Each command keeps its own options, checks and help text. */
 #ifndef KX_CLI_H
 #define KX_CLI_H
 
@@ -26,12 +26,22 @@ typedef void kx_cli_usage_fn(FILE *out);
 /* 1 after writing the usage to stdout when arg asks for help (--help or -h), else 0. */
 int kx_cli_help(const char *arg, kx_cli_usage_fn *usage);
 
-/* The value after option argv[*i], stepping *i onto it; NULL (after writing "kxconform COMMAND:
- * OPTION needs a value" and the usage to stderr) when there is none. */
-const char *kx_cli_value(const char *command, int argc, char **argv, int *i, kx_cli_usage_fn *usage);
+/* The next argument argv[*i] as one of command's options: 1 with *value NULL for one of flags, 1
+ * with *value its value (*i stepped onto it) for one of valued (both NULL-terminated), or -1 after
+ * kx_cli_error says what is wrong: "unknown option --bogus", "unexpected argument \"x\"" (this
+ * command takes options only), "--x needs a value". */
+int kx_cli_next(const char *command, int argc, char **argv, int *i, const char *const *flags,
+                const char *const *valued, const char **value);
 
-/* Writes "kxconform COMMAND: bad option OPTION VALUE" and the usage to stderr; returns -1. */
-int kx_cli_bad_option(const char *command, const char *arg, const char *value, kx_cli_usage_fn *usage);
+/* Reads value as option arg's whole number in [min, max] into *out: 1, or 0 after kx_cli_error
+ * says "ARG takes WHAT, a whole number from MIN to MAX, not \"VALUE\"" (what: "milliseconds"). */
+int kx_cli_int_option(const char *command, const char *arg, const char *value, const char *what, int min, int max,
+                      int *out);
+
+/* Appends value to list (*n of max used) for option arg: 1, or 0 after kx_cli_error says "at most
+ * MAX ARG options". */
+int kx_cli_list_add(const char *command, const char *arg, const char *value, const char **list, size_t *n,
+                    size_t max);
 
 /* An option that takes a string: its name and where its value goes. */
 struct kx_cli_string {

@@ -166,36 +166,41 @@ static int parse_options(int argc, char **argv, struct options *opt)
 	if (strcmp(argv[1], "listen") == 0) {
 		opt->listen = 1;
 	} else if (strcmp(argv[1], "initiate") != 0) {
-		fprintf(stderr, "kxconform http: unknown role \"%s\" (initiate or listen)\n\n", argv[1]);
-		usage(stderr);
-		return -1;
+		/* An option first is the role forgotten; anything else a misspelt role. */
+		if (argv[1][0] == '-')
+			return kx_cli_error("http", "the role comes first: `kxconform http initiate|listen [OPTIONS]`, "
+			                            "not %s", argv[1]);
+		return kx_cli_error("http", "unknown role \"%s\" (initiate or listen)", argv[1]);
 	}
+	static const char *const flags[] = {"--allow-remote", NULL};
+	static const char *const valued[] = {"--url",   "--bind",   "--backend", "--origin", "--to",
+	                                     "--id",    "--expect-origin", "--fqdn", "--output", "--suite",
+	                                     "--pki",   "--driver", "--claim",   "--claims", "--timeout",
+	                                     "--wait",  NULL};
 	for (int i = 2; i < argc; i++) {
 		const char *arg = argv[i], *value;
 		int ok;
 
 		if (kx_cli_help(arg, usage))
 			return 1;
-		if (strcmp(arg, "--allow-remote") == 0) {
+		if (kx_cli_next("http", argc, argv, &i, flags, valued, &value) < 0)
+			return -1;
+		if (value == NULL) {
 			opt->allow_remote = 1;
 			continue;
 		}
-		if ((value = kx_cli_value("http", argc, argv, &i, usage)) == NULL)
-			return -1;
-		if (kx_cli_string_option(strings, sizeof strings / sizeof strings[0], arg, value) ||
-		    kx_cli_list_option(arg, "--driver", value, opt->driver_specs, &opt->n_drivers,
-		                       KX_MAX_DRIVERS))
+		if (kx_cli_string_option(strings, sizeof strings / sizeof strings[0], arg, value))
 			continue;
-		if (strcmp(arg, "--claim") == 0 || strcmp(arg, "--claims") == 0)
+		if (strcmp(arg, "--driver") == 0)
+			ok = kx_cli_list_add("http", arg, value, opt->driver_specs, &opt->n_drivers, KX_MAX_DRIVERS);
+		else if (strcmp(arg, "--claim") == 0 || strcmp(arg, "--claims") == 0)
 			ok = add_claims(opt, arg, value);
 		else if (strcmp(arg, "--timeout") == 0)
-			ok = kx_cli_int(value, 1, INT_MAX, &opt->timeout_ms);
-		else if (strcmp(arg, "--wait") == 0)
-			ok = kx_cli_int(value, 1, INT_MAX, &opt->wait_ms);
+			ok = kx_cli_int_option("http", arg, value, "milliseconds", 1, INT_MAX, &opt->timeout_ms);
 		else
-			ok = 0;
+			ok = kx_cli_int_option("http", arg, value, "milliseconds", 1, INT_MAX, &opt->wait_ms);
 		if (!ok)
-			return kx_cli_bad_option("http", arg, value, usage);
+			return -1;
 	}
 	if (!opt->listen && opt->url == NULL) {
 		fprintf(stderr, "kxconform http initiate: --url is required\n\n");

@@ -40,6 +40,7 @@
 
 #include <poll.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +50,8 @@
 #include <unistd.h>
 
 #define MAX_CLAIM_ARGS 32
+/* The longest --timeout and --claim-wait: ten minutes. */
+#define MAX_WAIT_MS 600000
 /* DTLS retransmission (RFC 6347 4.2.4.1): 1 s, doubling, a few times. */
 #define RETRANSMIT_FIRST_MS 1000
 #define RETRANSMIT_MAX 4
@@ -79,7 +82,8 @@ static void usage(FILE *out)
 	    "                      [--transport tls|dtls] [--scenario NAME] [--backend openssl|wolfssl]\n"
 	    "                      [--launch CMD] [--claim-pattern NAME=REGEX]... [--claim NAME=VALUE]...\n"
 	    "                      [--claims FILE] [--label LABEL] [--fqdn FQDN] [--enrolee-b-id ID]\n"
-	    "                      [--keyid-reading R] [--output DIR] [--timeout MS] [--claim-wait MS]\n"
+	    "                      [--keyid-reading R] [--vendor-name NAME] [--allow-remote]\n"
+	    "                      [--output DIR] [--timeout MS] [--claim-wait MS] [--suite FILE] [--pki DIR]\n"
 	    "\n"
 	    "Plays one end of a scenario against a vendor's end-point over TCP (TLS) or UDP\n"
 	    "(DTLS), then checks what the vendor claims to have exported and derived against\n"
@@ -96,11 +100,13 @@ static void usage(FILE *out)
 	    "  --listen HOST:PORT     where the harness's server listens; port 0 picks a free one\n"
 	    "  --launch CMD           start the vendor program (/bin/sh -c CMD) with its input kept open\n"
 	    "                         and its output read for claims; ended when the run ends. In CMD,\n"
-	    "                         {port}, {host} and {pki} stand for the port, the host and the PKI\n"
+	    "                         {port}, {host} and {pki} stand for the port, the host and the PKI;\n"
+	    "                         an IPv6 {host} before ':' is bracketed ({host}:{port} is [::1]:4433)\n"
 	    "  --claim-pattern N=RE   POSIX extended regex whose first group, in the vendor program's\n"
 	    "                         output, is claim N; e.g. export='Keying material: ([0-9A-F]+)'\n"
+	    "                         (up to %d)\n"
 	    "  --claim N=VALUE        a claim; N is export, key_id, key (hex), keyid (RelativeKeyID@FQDN),\n"
-	    "                         t1, t2, t3, t4 or ke2e_master (hex)\n"
+	    "                         t1, t2, t3, t4 or ke2e_master (hex) (up to %d)\n"
 	    "  --claims FILE          claims as a JSON object {\"export\": \"...\", ...}\n"
 	    "  --label LABEL          the exporter label (default: the scenario's)\n"
 	    "  --fqdn FQDN            the key identifier's FQDN (default: the scenario's)\n"
@@ -109,14 +115,16 @@ static void usage(FILE *out)
 	    "                         base64url, unpadded), reported as not the reference\n"
 	    "  --vendor-name NAME     the vendor's name in the case id and reports (default: vendor)\n"
 	    "  --output DIR           where reports/ and captures/ are written (default: .)\n"
-	    "  --timeout MS           limit for reaching the vendor and for the handshake (default 10000)\n"
+	    "  --timeout MS           limit for reaching the vendor and for the handshake (default 10000;\n"
+	    "                         1 to 600000)\n"
 	    "  --claim-wait MS        how long the vendor's output may take to match the patterns\n"
-	    "                         after the handshake (default 5000)\n"
+	    "                         after the handshake (default 5000; 0 to 600000)\n"
 	    "  --allow-remote         allow an address that is not loopback\n"
 	    "  --suite FILE, --pki DIR  the scenario suite and the test PKI (defaults: the build's)\n"
 	    "\n"
 	    "Exit status: 0 the handshake and every claim agreed; 1 something disagreed or the\n"
-	    "handshake did not complete; 2 usage or set-up error (no vendor to talk to).\n");
+	    "handshake did not complete; 2 usage or set-up error (no vendor to talk to).\n",
+	    KX_MAX_CLAIM_PATTERNS, MAX_CLAIM_ARGS);
 }
 
 static int parse_options(int argc, char **argv, struct options *opt)
@@ -148,31 +156,37 @@ static int parse_options(int argc, char **argv, struct options *opt)
 	    {"--vendor-name", &opt->vendor_name},
 	    {"--claims", &opt->claims_file},
 	};
+	static const char *const flags[] = {"--allow-remote", NULL};
+	static const char *const valued[] = {"--role",     "--transport",     "--scenario", "--backend",
+	                                     "--connect",  "--listen",        "--launch",   "--label",
+	                                     "--fqdn",     "--enrolee-b-id",  "--keyid-reading",
+	                                     "--suite",    "--pki",           "--output",   "--vendor-name",
+	                                     "--claims",   "--claim",         "--claim-pattern",
+	                                     "--timeout",  "--claim-wait",    NULL};
 	for (int i = 1; i < argc; i++) {
 		const char *arg = argv[i], *value;
 		if (kx_cli_help(arg, usage))
 			exit(KX_EXIT_OK);
-		if (strcmp(arg, "--allow-remote") == 0) {
+		if (kx_cli_next("live", argc, argv, &i, flags, valued, &value) < 0)
+			return -1;
+		if (value == NULL) {
 			opt->allow_remote = 1;
 			continue;
 		}
-		if ((value = kx_cli_value("live", argc, argv, &i, usage)) == NULL)
-			return -1;
-		if (kx_cli_string_option(strings, sizeof strings / sizeof strings[0], arg, value) ||
-		    kx_cli_list_option(arg, "--claim", value, opt->claim_args, &opt->n_claim_args,
-		                       MAX_CLAIM_ARGS) ||
-		    kx_cli_list_option(arg, "--claim-pattern", value, opt->pattern_args, &opt->n_pattern_args,
-		                       KX_MAX_CLAIM_PATTERNS))
+		if (kx_cli_string_option(strings, sizeof strings / sizeof strings[0], arg, value))
 			continue;
 		int ok;
-		if (strcmp(arg, "--timeout") == 0)
-			ok = kx_cli_int(value, 1, 600000, &opt->timeout_ms);
-		else if (strcmp(arg, "--claim-wait") == 0)
-			ok = kx_cli_int(value, 0, 600000, &opt->claim_wait_ms);
+		if (strcmp(arg, "--claim") == 0)
+			ok = kx_cli_list_add("live", arg, value, opt->claim_args, &opt->n_claim_args, MAX_CLAIM_ARGS);
+		else if (strcmp(arg, "--claim-pattern") == 0)
+			ok = kx_cli_list_add("live", arg, value, opt->pattern_args, &opt->n_pattern_args,
+			                     KX_MAX_CLAIM_PATTERNS);
+		else if (strcmp(arg, "--timeout") == 0)
+			ok = kx_cli_int_option("live", arg, value, "milliseconds", 1, MAX_WAIT_MS, &opt->timeout_ms);
 		else
-			ok = 0;
+			ok = kx_cli_int_option("live", arg, value, "milliseconds", 0, MAX_WAIT_MS, &opt->claim_wait_ms);
 		if (!ok)
-			return kx_cli_bad_option("live", arg, value, usage);
+			return -1;
 	}
 	return 0;
 }
@@ -210,21 +224,24 @@ static int check_options(const struct options *opt)
 	return 0;
 }
 
-/* Replaces {port}, {host} and {pki} in the vendor's command; a malloc'd string. */
+/* Replaces {port}, {host} and {pki} in the vendor's command; a malloc'd string. An IPv6 {host}
+ * followed by ':' (a HOST:PORT, as in `-connect {host}:{port}`) is written in brackets, [::1], as
+ * every tool reads an address with a port; alone (`gnutls-cli {host}`) it is bare. */
 static char *expand_command(const char *command, const char *host, unsigned port, const char *pki)
 {
-	char port_text[16];
+	char port_text[16], bracketed[128];
 	snprintf(port_text, sizeof port_text, "%u", port);
+	snprintf(bracketed, sizeof bracketed, strchr(host, ':') != NULL ? "[%.120s]" : "%.120s", host);
 	size_t cap = strlen(command) + 1;
 	for (const char *p = command; (p = strchr(p, '{')) != NULL; p++)
-		cap += strlen(pki) + strlen(host) + sizeof port_text;
+		cap += strlen(pki) + strlen(bracketed) + sizeof port_text;
 	char *out = malloc(cap);
 	if (out == NULL)
 		return NULL;
 	size_t n = 0;
 	for (const char *p = command; *p;) {
 		const char *with = strncmp(p, "{port}", 6) == 0   ? port_text
-		                   : strncmp(p, "{host}", 6) == 0 ? host
+		                   : strncmp(p, "{host}", 6) == 0 ? (p[6] == ':' ? bracketed : host)
 		                   : strncmp(p, "{pki}", 5) == 0  ? pki
 		                                                  : NULL;
 		if (with != NULL) {
@@ -254,6 +271,13 @@ struct live {
 	struct kx_relay relay; /* the flights, as the matrix records them (initiator = client) */
 	struct kx_tls_direction directions[2];
 	struct kx_chunks pending;   /* what the vendor sent since the harness last wrote */
+	uint64_t pending_at_us;     /* when its first byte arrived: the recorded flight's time */
+	uint64_t first_at_us;       /* DTLS server: when the datagram that opened the conversation came */
+	/* What the vendor sent since the harness's end last answered with a flight of its own (the
+	 * wire's retransmissions are not answers): its bytes, and the recorded flights holding them. */
+	size_t unanswered_bytes;
+	int unanswered_first, unanswered_last;
+	int own_flight;             /* the number of the harness's end's last flight (not a resend) */
 	struct kx_chunks last_sent; /* the harness's last handshake flight, for DTLS retransmission */
 	long long last_sent_at;
 	int retransmit_ms, retransmits;
@@ -302,12 +326,24 @@ static void record(struct live *l, int from_harness, const struct kx_chunks *chu
 		kx_appendf(r->summary, sizeof r->summary, " (%s)", note);
 }
 
-/* What the vendor sent since the harness last wrote becomes one recorded flight. */
+/* What the vendor sent since the harness last wrote becomes one recorded flight, timed when its
+ * first byte arrived (not when the harness next wrote, or gave up). */
 static void flush_vendor_flight(struct live *l)
 {
+	size_t before = l->relay.n_flights;
 	if (l->pending.n > 0)
 		record(l, 0, &l->pending, NULL, NULL);
+	if (l->relay.n_flights > before) {
+		struct kx_flight_record *r = &l->relay.flights[l->relay.n_flights - 1];
+		if (l->pending_at_us != 0)
+			r->at_us = l->pending_at_us;
+		if (l->unanswered_bytes > 0) {
+			l->unanswered_first = l->unanswered_first ? l->unanswered_first : r->number;
+			l->unanswered_last = r->number;
+		}
+	}
 	kx_chunks_clear(&l->pending);
+	l->pending_at_us = 0;
 }
 
 static const char *last_flight_text(const struct live *l, char *buf, size_t len)
@@ -394,16 +430,25 @@ static void describe_own_failure(struct live *l)
 /* Gives the session what arrived and sends what it answers. 0 to go on, -1 when the handshake is over. */
 static int feed(struct live *l, const struct kx_chunks *in)
 {
+	if (l->pending.n == 0)
+		l->pending_at_us = l->first_at_us != 0 ? l->first_at_us : kx_relay_now_us();
+	l->first_at_us = 0;
 	for (size_t i = 0; i < in->n; i++) {
 		if (l->dtls || l->pending.n == 0)
 			kx_chunks_append(&l->pending, in->items[i].data, in->items[i].len);
 		else
 			kx_chunks_extend_last(&l->pending, in->items[i].data, in->items[i].len);
 	}
+	l->unanswered_bytes += kx_chunks_total(in);
 	struct kx_chunks out = {0};
 	int ret = step(l, in, &out);
-	if (ret == 0 && out.n > 0)
+	if (ret == 0 && out.n > 0) {
+		/* The harness's end answered: what the vendor sent so far was taken. */
+		l->unanswered_bytes = 0;
+		l->unanswered_first = l->unanswered_last = 0;
 		ret = send_flight(l, &out, NULL, 1);
+		l->own_flight = (int)l->relay.n_flights;
+	}
 	kx_chunks_clear(&out);
 	if (ret == 0 && own_result(l)->state == KX_END_FAILED) {
 		flush_vendor_flight(l);
@@ -411,6 +456,77 @@ static int feed(struct live *l, const struct kx_chunks *in)
 		ret = -1;
 	}
 	return ret;
+}
+
+/* 1 when the DTLS flight in chunks starts with a handshake message its first datagram holds only
+ * part of (fragment_length < length, RFC 6347 4.2.2). */
+static int fragmented_handshake(const struct kx_chunks *chunks)
+{
+	if (chunks->n == 0 || chunks->items[0].len < 25 || chunks->items[0].data[0] != 22)
+		return 0;
+	const uint8_t *h = chunks->items[0].data + 13; /* the record header is 13 bytes */
+	unsigned long length = (unsigned long)h[1] << 16 | (unsigned long)h[2] << 8 | h[3];
+	unsigned long fragment = (unsigned long)h[9] << 16 | (unsigned long)h[10] << 8 | h[11];
+	return fragment < length;
+}
+
+/* The deadline passed with vendor flights the harness's end never answered (it gave no error and
+ * sent nothing but the wire's resends): the stall is on the harness's side of the wire, and its
+ * own library is the first suspect. Says so, and what to try, rather than blame the vendor. */
+static void describe_unanswered(struct live *l, const char *context)
+{
+	const struct kx_flight_record *first = &l->relay.flights[l->unanswered_first - 1];
+	const struct kx_flight_record *last = &l->relay.flights[l->unanswered_last - 1];
+	const char *library = l->pool.names[l->harness];
+	const char *other = strcmp(library, "openssl") == 0 ? "wolfssl" : "openssl";
+	char sent[600], after[400], why[600] = "", size[64];
+	size_t datagrams = last->chunks.n;
+	if (l->dtls)
+		snprintf(size, sizeof size, "%zu bytes in %zu datagram%s", last->written, datagrams,
+		         datagrams == 1 ? "" : "s");
+	else
+		snprintf(size, sizeof size, "%zu bytes", last->written);
+	if (l->unanswered_first == l->unanswered_last)
+		snprintf(sent, sizeof sent, "flight %d (%s, %s)", first->number, first->summary, size);
+	else
+		snprintf(sent, sizeof sent, "flights %d to %d (the last: %s, %s)", first->number, last->number,
+		         last->summary, size);
+	if (l->own_flight > 0)
+		snprintf(after, sizeof after, " after the harness's flight %d (%s)", l->own_flight,
+		         l->relay.flights[l->own_flight - 1].summary);
+	else
+		snprintf(after, sizeof after, " before the harness sent anything");
+	if (!l->dtls && strstr(last->summary, "truncated") != NULL) {
+		/* TCP delivers what there is: the end waits for the rest of a record, as it must. */
+		diagnose(l, KX_RELAY_STALLED,
+		         "the handshake did not complete within %d ms: what the vendor sent%s ends in an incomplete "
+		         "record: %s; the harness's end (%s) waited for the rest, which never came%s",
+		         l->opt->timeout_ms, after, sent, library, context);
+		return;
+	}
+	if (strstr(last->summary, "not parseable") != NULL) {
+		/* Bytes that are no (D)TLS at all: no end would answer them. */
+		diagnose(l, KX_RELAY_STALLED,
+		         "the handshake did not complete within %d ms: what the vendor sent%s is not %s records: "
+		         "%s; the harness's end (%s) ignored it, as a %s end does%s",
+		         l->opt->timeout_ms, after, l->dtls ? "DTLS" : "TLS", sent, library, l->dtls ? "DTLS" : "TLS",
+		         context);
+		return;
+	}
+	/* wolfSSL 5.5.4's DTLS server checks the cookie on one datagram: a ClientHello fragmented over
+	 * several (a small MTU; IPv6's larger headers) is dropped, without an error, every time. */
+	if (l->dtls && !l->client && strcmp(library, "wolfssl") == 0 && strstr(last->summary, "ClientHello") != NULL &&
+	    fragmented_handshake(&last->chunks))
+		snprintf(why, sizeof why,
+		         "; the vendor's ClientHello is fragmented over %zu datagrams, and %s drops a fragmented "
+		         "ClientHello during the cookie exchange (HelloVerifyRequest) without an error: the vendor is "
+		         "not at fault here",
+		         datagrams, kx_driver_implementation(&l->pool.procs[l->harness]));
+	diagnose(l, KX_RELAY_STALLED,
+	         "the handshake did not complete within %d ms: the harness's end (%s) did not answer what the "
+	         "vendor sent%s: %s%s; to tell the vendor's fault from the harness's library's, run again with "
+	         "--backend %s%s",
+	         l->opt->timeout_ms, library, after, sent, why, other, context);
 }
 
 /* Plays the handshake over the socket until the harness's end is done, fails, or time runs out. */
@@ -424,6 +540,7 @@ static void handshake(struct live *l, const struct kx_chunks *first)
 		int ret = step(l, &none, &out);
 		if (ret == 0)
 			ret = send_flight(l, &out, NULL, 1);
+		l->own_flight = (int)l->relay.n_flights;
 		kx_chunks_clear(&out);
 		if (ret != 0)
 			return;
@@ -436,11 +553,17 @@ static void handshake(struct live *l, const struct kx_chunks *first)
 	while (own_result(l)->state == KX_END_HANDSHAKING) {
 		long long now = kx_net_now_ms();
 		if (now >= deadline) {
+			/* What the vendor sent after the harness's last flight is part of the record, and
+			 * part of why nothing more happened. */
+			flush_vendor_flight(l);
 			vendor_context(l, context, sizeof context);
-			diagnose(l, KX_RELAY_STALLED,
-			         "the handshake did not complete within %d ms: nothing more came from the "
-			         "vendor %s%s",
-			         l->opt->timeout_ms, last_flight_text(l, where, sizeof where), context);
+			if (l->unanswered_first != 0)
+				describe_unanswered(l, context);
+			else
+				diagnose(l, KX_RELAY_STALLED,
+				         "the handshake did not complete within %d ms: nothing more came from the "
+				         "vendor %s%s",
+				         l->opt->timeout_ms, last_flight_text(l, where, sizeof where), context);
 			return;
 		}
 		long long wait = deadline - now;
@@ -698,8 +821,11 @@ static int reach_vendor(struct live *l, const struct kx_net_addr *addr, struct k
 		                                    why, sizeof why)
 		                   : kx_net_accept(listener, &l->conn, (int)(left < 100 ? left : 100), first,
 		                                   why, sizeof why);
-		if (rc == 1)
+		if (rc == 1) {
+			if (first->n > 0)
+				l->first_at_us = kx_relay_now_us();
 			return 0;
+		}
 		if (rc < 0) {
 			snprintf(err, errlen, "%s", why);
 			return -1;

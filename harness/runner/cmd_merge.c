@@ -2,16 +2,21 @@
  * run (--shard K/N on several CI jobs) into one report, with its JUnit and
  * HTML views. A case that appears twice, or a report of another version, is
  * an error: a merge never hides a conflict. */
+/* realpath is X/Open. */
+#define _XOPEN_SOURCE 700
 #include "runner/cli.h"
 #include "runner/commands.h"
 #include "runner/output_dir.h"
 #include "runner/report.h"
 
+#include "core/errors.h"
 #include "core/json_io.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void usage(FILE *out)
 {
@@ -23,6 +28,35 @@ static void usage(FILE *out)
 		     "Exit status: 0 every merged case met its expectation; 1 one did not, or a report\n"
 		     "is of an interrupted run; 2 a report is unreadable, of another version, or\n"
 		     "repeats a case, or the output directory is in use or cannot be written.\n");
+}
+
+/* The directory part of path ("." when it has none), into out. */
+static void dir_of(const char *path, char *out, size_t len)
+{
+	const char *slash = strrchr(path, '/');
+	if (slash == NULL)
+		snprintf(out, len, ".");
+	else if (slash == path)
+		snprintf(out, len, "/");
+	else
+		snprintf(out, len, "%.*s", (int)(slash - path), path);
+}
+
+/* Where a capture file a shard recorded is, as this process sees it: beside the shard's report
+ * (SHARD/reports/report.json, SHARD/captures/NAME), or at the path as recorded (the shard ran in
+ * this directory). Rewrites capture[member] to it; nothing when neither exists. */
+static void locate_capture(json_t *capture, const char *member, const char *report_path)
+{
+	const char *recorded = kx_json_get_string(capture, member);
+	if (recorded == NULL)
+		return;
+	const char *name = strrchr(recorded, '/') != NULL ? strrchr(recorded, '/') + 1 : recorded;
+	char reports[4096], shard[4096], beside[8400];
+	dir_of(report_path, reports, sizeof reports);
+	dir_of(reports, shard, sizeof shard);
+	snprintf(beside, sizeof beside, "%s/captures/%s", shard, name);
+	if (access(beside, F_OK) == 0)
+		json_object_set_new(capture, member, json_string(beside));
 }
 
 /* Appends the cases of one report; 0, or -1 with err. */
@@ -64,6 +98,10 @@ static int add_report(json_t *merged, const char *path, char *err, size_t errlen
 				return -1;
 			}
 		}
+		json_t *capture = json_object_get(c, "capture");
+		static const char *const members[] = {"pcapng", "keylog", "batch"};
+		for (size_t m = 0; m < sizeof members / sizeof members[0]; m++)
+			locate_capture(capture, members[m], path);
 		json_array_append(cases, c);
 	}
 	json_array_append_new(json_object_get(merged, "merged_from"), json_string(path));
@@ -72,6 +110,51 @@ static int add_report(json_t *merged, const char *path, char *err, size_t errlen
 		json_object_set_new(merged, "interrupted", json_true());
 	json_decref(report);
 	return 0;
+}
+
+/* The relative path from the directory from (absolute, no trailing '/') to the file to (absolute),
+ * into out. */
+static void relative_path(const char *from, const char *to, char *out, size_t len)
+{
+	size_t common = 0;
+	/* The longest common prefix that ends at a directory boundary of both. */
+	for (size_t i = 0;; i++) {
+		if ((from[i] == '\0' || from[i] == '/') && (to[i] == '/' || to[i] == '\0') &&
+		    strncmp(from, to, i) == 0)
+			common = i;
+		if (from[i] == '\0' || to[i] == '\0' || from[i] != to[i])
+			break;
+	}
+	out[0] = '\0';
+	for (const char *p = from + common; *p != '\0'; p++)
+		if (*p == '/')
+			kx_appendf(out, len, "../");
+	kx_appendf(out, len, "%s", to[common] == '/' ? to + common + 1 : to + common);
+}
+
+/* Gives each case's capture its links from DIR/reports/ (pcapng_link, keylog_link), so that the
+ * merged page opens the shards' captures wherever they are; a capture not found keeps none, and
+ * the page then links ../captures/ID as a run's does. */
+static void link_captures(json_t *merged, const char *output)
+{
+	char base[PATH_MAX], reports[PATH_MAX + 16], target[PATH_MAX], link[2 * PATH_MAX];
+	if (realpath(output, base) == NULL)
+		return;
+	snprintf(reports, sizeof reports, "%s/reports", strcmp(base, "/") == 0 ? "" : base);
+	size_t i;
+	json_t *c;
+	json_array_foreach(json_object_get(merged, "cases"), i, c)
+	{
+		json_t *capture = json_object_get(c, "capture");
+		static const char *const members[2][2] = {{"pcapng", "pcapng_link"}, {"keylog", "keylog_link"}};
+		for (size_t m = 0; m < 2; m++) {
+			const char *path = kx_json_get_string(capture, members[m][0]);
+			if (path == NULL || realpath(path, target) == NULL)
+				continue;
+			relative_path(reports, target, link, sizeof link);
+			json_object_set_new(capture, members[m][1], json_string(link));
+		}
+	}
 }
 
 /* Reads the options into *output and the report paths into reports (argv order); 0, or -1
@@ -130,6 +213,10 @@ int kx_cmd_merge(int argc, char **argv)
 		status = KX_EXIT_FAILED;
 	}
 	int lock = kx_output_lock(output, "merge", err, sizeof err);
+	if (lock >= 0 && kx_report_attach_vectors(merged, output, err, sizeof err) < 0)
+		fprintf(stderr, "kxconform merge: warning: %s\n", err);
+	if (lock >= 0)
+		link_captures(merged, output);
 	if (lock < 0 || kx_output_clear(output, 0, err, sizeof err) != 0 ||
 	    kx_report_write_all(merged, output, err, sizeof err) != 0) {
 		fprintf(stderr, "kxconform merge: no report was written: %s\n", err);

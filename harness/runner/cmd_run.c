@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/time.h>
 #include <time.h>
@@ -194,8 +195,9 @@ static int selected(const struct options *opt, const char *id)
 }
 
 /* A --filter that matches no case of the suite is a typo or a stale CI setting: a run of
- * nothing would pass. Shards are not counted: a small filter may leave one slice empty. */
-static int check_filters(const struct options *opt, const struct kx_suite *suite)
+ * nothing would pass. Shards are not counted: a small filter may leave one slice empty. 0, or -1
+ * with err. */
+static int check_filters(const struct options *opt, const struct kx_suite *suite, char *err, size_t errlen)
 {
 	if (opt->n_filters == 0)
 		return 0;
@@ -206,11 +208,10 @@ static int check_filters(const struct options *opt, const struct kx_suite *suite
 	char globs[1024] = "";
 	for (size_t f = 0; f < opt->n_filters; f++)
 		kx_appendf(globs, sizeof globs, "%s'%s'", f > 0 ? ", " : "", opt->filters[f]);
-	fprintf(stderr,
-	        "kxconform run: no case matches --filter %s among the %zu cases of %s (the drivers' names are "
-	        "part of the ids; `kxconform run --list` lists them)\n",
-	        globs, suite->n_cases, opt->suite);
-	return -1;
+	return kx_errorf(err, errlen,
+	                 "no case matches --filter %s among the %zu cases of %s (the drivers' names are part of the "
+	                 "ids; `kxconform run --list` lists them)",
+	                 globs, suite->n_cases, opt->suite);
 }
 
 struct unmatched_ctx {
@@ -349,21 +350,151 @@ static void count_timeouts(struct run *run, const struct kx_driver_pool *pool, c
 	}
 }
 
+/* The terminal's width in columns when out is one, else 0 (a log, a pipe: nothing is cut or wrapped). */
+static int terminal_width(FILE *out)
+{
+	struct winsize size;
+	if (!isatty(fileno(out)) || ioctl(fileno(out), TIOCGWINSZ, &size) != 0 || size.ws_col == 0)
+		return 0;
+	return size.ws_col;
+}
+
+/* Bytes of text that fill at most columns (one per character; a UTF-8 sequence is never split). */
+static size_t fit(const char *text, size_t columns)
+{
+	size_t bytes = 0, used = 0;
+	while (text[bytes] != '\0' && used < columns) {
+		bytes++;
+		while (((unsigned char)text[bytes] & 0xC0) == 0x80)
+			bytes++;
+		used++;
+	}
+	return bytes;
+}
+
+/* Characters (not bytes) of text. */
+static size_t columns_of(const char *text)
+{
+	size_t n = 0;
+	for (; *text != '\0'; text++)
+		n += ((unsigned char)*text & 0xC0) != 0x80;
+	return n;
+}
+
+/* Writes text to out broken at spaces into lines of at most width columns, the first after
+ * `first` columns already used, the next indented by indent spaces; width 0 writes it whole. Ends
+ * with a newline. */
+static void print_wrapped(FILE *out, const char *text, int width, size_t first, size_t indent)
+{
+	size_t used = first;
+	const char *p = text;
+	if (width <= 0 || (size_t)width <= indent + 10) {
+		fprintf(out, "%s\n", text);
+		return;
+	}
+	while (*p != '\0') {
+		size_t room = (size_t)width - 1 > used ? (size_t)width - 1 - used : 0;
+		if (columns_of(p) <= room) {
+			fputs(p, out);
+			break;
+		}
+		/* The last space that keeps the line within the width; a word longer than a line is cut. */
+		size_t cut = fit(p, room), at = cut;
+		while (at > 0 && p[at] != ' ')
+			at--;
+		if (at == 0 && used > indent) {
+			fprintf(out, "\n%*s", (int)indent, "");
+			used = indent;
+			continue;
+		}
+		size_t take = at > 0 ? at : (cut > 0 ? cut : 1);
+		fwrite(p, 1, take, out);
+		p += take;
+		while (*p == ' ')
+			p++;
+		fprintf(out, "\n%*s", (int)indent, "");
+		used = indent;
+	}
+	fputc('\n', out);
+}
+
 static void progress(struct run *run, const char *id, json_t *result)
 {
 	int met = json_is_true(json_object_get(result, "met"));
 	run->done++;
 	run->unmet += !met;
 	if (run->tty) {
-		printf("\r\033[K[%zu/%zu] %zu unmet  %s", run->done, run->n, run->unmet, id);
-		if (!met)
-			printf("\r\033[KFAIL %s: %s\n", id, kx_json_get_string(result, "diagnosis"));
+		/* One line that never wraps: a wrapped line cannot be rewritten with \r, and every update
+		 * would leave a stale one behind. The id is what gives way. */
+		int width = terminal_width(stdout);
+		char head[96];
+		snprintf(head, sizeof head, "[%zu/%zu] %zu unmet  ", run->done, run->n, run->unmet);
+		size_t room = width > 0 && (size_t)width > strlen(head) + 1 ? (size_t)width - 1 - strlen(head) : 0;
+		if (width <= 0 || columns_of(id) <= room)
+			printf("\r\033[K%s%s", head, id);
+		else if (room > 3)
+			printf("\r\033[K%s%.*s...", head, (int)fit(id, room - 3), id);
+		else
+			printf("\r\033[K%.*s", (int)fit(head, width > 1 ? (size_t)width - 1 : 0), head);
+		if (!met) {
+			char line[2200];
+			snprintf(line, sizeof line, "FAIL %s: %s", id, kx_json_get_string(result, "diagnosis"));
+			printf("\r\033[K");
+			print_wrapped(stdout, line, width, 0, 4);
+		}
 	} else {
 		printf("[%zu/%zu] %-4s %-15s %s%s%s\n", run->done, run->n, met ? "ok" : "FAIL",
 		       kx_json_get_string(result, "result"), id, met ? "" : ": ",
 		       met ? "" : kx_json_get_string(result, "diagnosis"));
 	}
 	fflush(stdout);
+}
+
+/* What a case keeps of each driver's standard error. */
+#define CASE_STDERR_MAX (16 * 1024)
+
+/* text (len bytes) as a JSON string; when it is not UTF-8, its bytes above 0x7F become '?'. */
+static json_t *stderr_json(char *text, size_t len)
+{
+	json_t *value = json_stringn(text, len);
+	if (value != NULL)
+		return value;
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)text[i] >= 0x80)
+			text[i] = '?';
+	return json_stringn(text, len);
+}
+
+/* What the pool's drivers wrote to their standard error while the case ran, kept with it (member
+ * "stderr", by driver name) rather than interleaved on the terminal. */
+static void keep_stderr(struct kx_driver_pool *pool, json_t *result)
+{
+	json_t *said = NULL;
+	for (size_t d = 0; d < pool->n_all; d++) {
+		size_t len = 0;
+		char *text = kx_pool_take_stderr(pool, d, CASE_STDERR_MAX, &len);
+		if (text == NULL)
+			continue;
+		if (said == NULL)
+			said = json_object();
+		json_object_set_new(said, pool->names[d], stderr_json(text, len));
+		free(text);
+	}
+	if (said != NULL)
+		json_object_set_new(result, "stderr", said);
+}
+
+/* What drivers wrote as they started, before any case: said on the runner's standard error. */
+static void pass_on_stderr(struct kx_driver_pool *pool)
+{
+	for (size_t d = 0; d < pool->n_all; d++) {
+		size_t len = 0;
+		char *text = kx_pool_take_stderr(pool, d, CASE_STDERR_MAX, &len);
+		if (text != NULL)
+			fprintf(stderr, "kxconform: driver %s wrote to its standard error as it started:\n%s%s", pool->names[d],
+			        text, len > 0 && text[len - 1] == '\n' ? "" : "\n");
+		free(text);
+	}
 }
 
 /* After a Ctrl-C, which the drivers received too, a driver that dies of it on the way out is no
@@ -388,6 +519,7 @@ static void *worker(void *arg)
 		kx_pool_stop(&pool);
 		return NULL;
 	}
+	pass_on_stderr(&pool);
 	for (;;) {
 		int before[KX_MAX_DRIVERS];
 		pthread_mutex_lock(&run->lock);
@@ -421,6 +553,7 @@ static void *worker(void *arg)
 			if (kx_capture_case(run->opt->output, i, c->id, &relay, result, err, sizeof err) != 0)
 				fprintf(stderr, "kxconform run: capture of %s: %s\n", c->id, err);
 			kx_relay_free(&relay);
+			keep_stderr(&pool, result);
 			ran = 1;
 		}
 		const char *xfail = disabled == NULL ? kx_expectations_failure(run->expect, c->id) : NULL;
@@ -495,26 +628,75 @@ static json_t *run_header(const struct kx_driver_pool *pool, const struct option
 	return header;
 }
 
-/* The closing summary: counts, every unmet case with its diagnosis, and where the files are
- * (written: whether the reports were). */
+/* The ids of a group of unmet cases listed in the summary; the rest are counted. */
+#define SUMMARY_IDS 8
+
+/* The closing summary: counts, the unmet cases grouped by diagnosis (one line per cause, with the
+ * count and the ids), and where the files are (written: whether the reports were). On a terminal
+ * every line wraps at its width. */
 static void print_summary(json_t *report, const struct kx_report_counts *n, const char *output, int written)
 {
-	printf("\nkxconform run: %zu cases, %zu met their expectation, %zu did not "
-	       "(results: %zu pass, %zu fail, %zu error, %zu not-implemented, %zu skip)\n",
-	       n->cases, n->cases - n->unmet, n->unmet, n->pass, n->fail, n->error, n->not_implemented, n->skip);
+	int width = terminal_width(stdout);
+	char line[4096];
+	printf("\n");
+	snprintf(line, sizeof line,
+	         "kxconform run: %zu cases, %zu met their expectation, %zu did not "
+	         "(results: %zu pass, %zu fail, %zu error, %zu not-implemented, %zu skip)",
+	         n->cases, n->cases - n->unmet, n->unmet, n->pass, n->fail, n->error, n->not_implemented, n->skip);
+	print_wrapped(stdout, line, width, 0, 2);
+	json_t *groups = kx_report_unmet_groups(report);
+	if (json_array_size(groups) > 1 || (json_array_size(groups) == 1 && n->unmet > 1))
+		printf("unmet, by diagnosis (%zu diagnos%s):\n", json_array_size(groups),
+		       json_array_size(groups) == 1 ? "is" : "es");
 	size_t i;
-	json_t *c;
-	json_array_foreach(json_object_get(report, "cases"), i, c)
+	json_t *group;
+	json_array_foreach(groups, i, group)
 	{
-		if (!json_is_true(json_object_get(c, "met")))
-			printf("  unmet: %s [%s]: %s\n", kx_json_get_string(c, "id"), kx_json_get_string(c, "result"),
-			       kx_json_get_string(c, "diagnosis"));
+		json_t *ids = json_object_get(group, "ids");
+		const char *result = kx_json_get_string(group, "result"), *diagnosis = kx_json_get_string(group, "diagnosis");
+		if (json_array_size(ids) == 1) {
+			snprintf(line, sizeof line, "  unmet: %s [%s]: %s", json_string_value(json_array_get(ids, 0)), result,
+			         diagnosis);
+			print_wrapped(stdout, line, width, 0, 4);
+			continue;
+		}
+		snprintf(line, sizeof line, "  unmet, %zu cases [%s]: %s", json_array_size(ids), result, diagnosis);
+		print_wrapped(stdout, line, width, 0, 4);
+		snprintf(line, sizeof line, "     ");
+		size_t k;
+		json_t *id;
+		json_array_foreach(ids, k, id)
+		{
+			if (k == SUMMARY_IDS) {
+				kx_appendf(line, sizeof line, " and %zu more (reports/index.html lists them)",
+				           json_array_size(ids) - SUMMARY_IDS);
+				break;
+			}
+			kx_appendf(line, sizeof line, "%s%s", k > 0 ? ", " : " ", json_string_value(id));
+		}
+		print_wrapped(stdout, line, width, 0, 6);
+	}
+	json_decref(groups);
+	json_t *vectors = json_object_get(report, "vectors");
+	json_t *totals = json_object_get(vectors, "summary");
+	if (vectors != NULL && json_object_get(vectors, "error") == NULL) {
+		snprintf(line, sizeof line,
+		         "vectors: %s/reports/vectors.json (kxconform vectors, started %s): %lld tests, %lld failed, "
+		         "%lld malformed; shown in index.html",
+		         output, kx_json_get_string(vectors, "started") ? kx_json_get_string(vectors, "started") : "?",
+		         (long long)json_integer_value(json_object_get(totals, "tests")),
+		         (long long)json_integer_value(json_object_get(totals, "failed")),
+		         (long long)json_integer_value(json_object_get(totals, "malformed")));
+		print_wrapped(stdout, line, width, 0, 2);
 	}
 	if (written)
-		printf("reports: %s/reports/ (report.json, junit.xml, index.html)\n", output);
+		snprintf(line, sizeof line, "reports: %s/reports/ (report.json, junit.xml, index.html)", output);
 	else
-		printf("reports: none written (the error is on standard error)\n");
-	printf("captures: %s/captures/ (<case-id>.pcapng and .keylog; open a .pcapng in Wireshark as it is)\n", output);
+		snprintf(line, sizeof line, "reports: none written (the error is on standard error)");
+	print_wrapped(stdout, line, width, 0, 2);
+	snprintf(line, sizeof line,
+	         "captures: %s/captures/ (<case-id>.pcapng and .keylog; open a .pcapng in Wireshark as it is)", output);
+	print_wrapped(stdout, line, width, 0, 2);
 }
 
 /* One tshark process per batch file checks every capture, and may fail cases. It works on a
@@ -540,6 +722,51 @@ static void check_captures(const struct options *opt, json_t **results)
 	*results = checked;
 }
 
+/* A run that could not start (an unreadable suite or expectations file, a filter matching no case,
+ * a driver that does not start) says why, and leaves reports that say it too: a CI's test view
+ * then shows a red test rather than an earlier run's reports, or none. locked: the caller holds
+ * and has cleared the output directory. Returns KX_EXIT_USAGE. */
+static int setup_failed(const struct options *opt, const struct kx_driver_pool *pool, int locked, const char *why)
+{
+	char err[1024];
+	int lock = -1;
+	fprintf(stderr, "kxconform run: %s\n", why);
+	if (opt->list)
+		return KX_EXIT_USAGE;
+	if (!locked && ((lock = kx_output_lock(opt->output, "run", err, sizeof err)) < 0 ||
+	                kx_output_clear(opt->output, 1, err, sizeof err) != 0)) {
+		fprintf(stderr, "kxconform run: no report was written: %s\n", err);
+		kx_output_unlock(lock);
+		return KX_EXIT_USAGE;
+	}
+	time_t started = time(NULL);
+	json_t *report;
+	if (pool != NULL) {
+		report = run_header(pool, opt, started, opt->jobs);
+	} else {
+		char when[32], host[256] = "";
+		strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&started));
+		gethostname(host, sizeof host - 1);
+		report = json_pack("{s:s, s:s, s:s, s:s, s:[]}", "harness", "kxconform " KX_VERSION, "suite", opt->suite,
+		                   "started", when, "host", host, "drivers");
+	}
+	json_object_set_new(report, "error", json_string(why));
+	json_object_set_new(report, "duration_ms", json_real(0));
+	json_object_set_new(report, "cases", json_array());
+	struct kx_report_counts counts;
+	kx_report_summarize(report, &counts);
+	if (kx_report_attach_vectors(report, opt->output, err, sizeof err) < 0)
+		fprintf(stderr, "kxconform run: warning: %s\n", err);
+	if (kx_report_write_all(report, opt->output, err, sizeof err) != 0)
+		fprintf(stderr, "kxconform run: no report was written: %s\n", err);
+	else
+		printf("reports: %s/reports/ (report.json, junit.xml, index.html) say the run could not start\n",
+		       opt->output);
+	json_decref(report);
+	kx_output_unlock(lock);
+	return KX_EXIT_USAGE;
+}
+
 /* Runs the selected cases into opt->output (locked and cleared by the caller) and writes the
  * reports; the exit status. */
 static int run_cases(const struct options *opt, const struct kx_suite *suite, const struct kx_expectations *expect,
@@ -548,9 +775,8 @@ static int run_cases(const struct options *opt, const struct kx_suite *suite, co
 	char err[1024];
 	/* One pool started here says early and once what is wrong with a driver. */
 	if (kx_pool_start_all(pool, err, sizeof err) != 0 || kx_capture_begin(opt->output, err, sizeof err) != 0) {
-		fprintf(stderr, "kxconform run: %s\n", err);
 		kx_pool_stop(pool);
-		return KX_EXIT_USAGE;
+		return setup_failed(opt, pool, 1, err);
 	}
 	int jobs = worker_count(opt, n, pool->n);
 	time_t started = time(NULL);
@@ -591,6 +817,10 @@ static int run_cases(const struct options *opt, const struct kx_suite *suite, co
 		fprintf(stderr, "kxconform run: %s\n", run.setup_error);
 		status = KX_EXIT_USAGE;
 	}
+	/* `make conformance` checks the vectors into the same directory just before: the run's report
+	 * shows them, so that one page says whether the whole conformance run passed. */
+	if (kx_report_attach_vectors(report, opt->output, err, sizeof err) < 0)
+		fprintf(stderr, "kxconform run: warning: %s\n", err);
 	int written = kx_report_write_all(report, opt->output, err, sizeof err) == 0;
 	if (!written) {
 		fprintf(stderr, "kxconform run: no report was written: %s\n", err);
@@ -606,21 +836,21 @@ int kx_cmd_run(int argc, char **argv)
 	struct options opt;
 	if (parse_options(argc, argv, &opt) != 0)
 		return KX_EXIT_USAGE;
+	/* Each driver's words go to the case it said them in (report.json, junit.xml), not the terminal. */
+	kx_driver_keep_stderr(1);
 	char err[1024], pki[4096];
 	struct kx_driver_pool pool;
 	struct kx_expectations expect;
-	if (kx_pool_init(&pool, opt.driver_specs, opt.n_drivers, opt.timeout_ms, err, sizeof err) != 0 ||
-	    kx_expectations_load(opt.expect, &expect, err, sizeof err) != 0) {
-		fprintf(stderr, "kxconform run: %s\n", err);
-		return KX_EXIT_USAGE;
-	}
+	if (kx_pool_init(&pool, opt.driver_specs, opt.n_drivers, opt.timeout_ms, err, sizeof err) != 0)
+		return setup_failed(&opt, NULL, 0, err);
+	if (kx_expectations_load(opt.expect, &expect, err, sizeof err) != 0)
+		return setup_failed(&opt, &pool, 0, err);
 	kx_cli_pki_dir(opt.pki, pki, sizeof pki);
 	struct kx_suite suite;
 	if (kx_suite_load(opt.suite, pki, &pool, &suite, err, sizeof err) != 0) {
-		fprintf(stderr, "kxconform run: %s\n", err);
 		kx_suite_free(&suite);
 		kx_expectations_free(&expect);
-		return KX_EXIT_USAGE;
+		return setup_failed(&opt, &pool, 0, err);
 	}
 	warn_unmatched_expectations(&opt, &expect, &suite);
 	size_t *cases = calloc(suite.n_cases + 1, sizeof *cases), n = 0;
@@ -628,8 +858,11 @@ int kx_cmd_run(int argc, char **argv)
 		if (selected(&opt, suite.cases[i].id))
 			cases[n++] = i;
 	int status = KX_EXIT_OK, lock = -1;
-	if (cases == NULL || check_filters(&opt, &suite) != 0) {
+	if (cases == NULL) {
+		fprintf(stderr, "kxconform run: out of memory\n");
 		status = KX_EXIT_USAGE;
+	} else if (check_filters(&opt, &suite, err, sizeof err) != 0) {
+		status = setup_failed(&opt, &pool, 0, err);
 	} else if (opt.list) {
 		for (size_t i = 0; i < n; i++)
 			printf("%s\n", suite.cases[cases[i]].id);

@@ -10,22 +10,31 @@
  * and each answer is judged as it arrives. */
 #include "runner/commands.h"
 
+#include "core/errors.h"
 #include "core/json_io.h"
 #include "core/hex.h"
 #include "core/keyid.h"
+#include "runner/cli.h"
 #include "runner/driver_pool.h"
 #include "runner/expectations.h"
+#include "runner/output_dir.h"
+#include "runner/report.h"
 #include "runner/vector_checks.h"
 #include "runner/vector_file.h"
 #include "runner/vector_naming.h"
 
 #include <dirent.h>
+#include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
 
 #ifndef KX_DEFAULT_VECTORS
 #define KX_DEFAULT_VECTORS "vectors"
@@ -41,6 +50,7 @@ struct options {
 	size_t n_drivers;
 	int timeout_ms;
 	const char *expect;  /* expectations file: the key identifier reading a vendor declares */
+	const char *output;  /* where reports/vectors.json and reports/junit-vectors.xml go */
 	int check_models;    /* also check that the judge's models name every invalid test */
 };
 
@@ -53,7 +63,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: kxconform vectors [--vectors PATH]... [--driver NAME=PATH]... [--expect FILE]\n"
-		"                         [--timeout MS] [--check-models]\n"
+		"                         [--output DIR] [--timeout MS] [--check-models]\n"
 		"\n"
 		"Checks every test of every vector file on every driver and prints each\n"
 		"mismatch with its file, tcId, driver and reason, and the named mistake\n"
@@ -62,49 +72,68 @@ static void usage(FILE *out)
 		"reported as not implemented, never failed and never passed.\n"
 		"\n"
 		"  --vectors PATH      a vector file, or a directory whose *.json files are read\n"
-		"                      (default: %s)\n"
-		"  --driver NAME=PATH  a driver executable speaking docs/driver-protocol.md;\n"
+		"                      (default: %s; up to %d)\n"
+		"  --driver NAME=PATH  a driver executable speaking docs/driver-protocol.md (up to %d);\n"
 		"                      default: the openssl and wolfssl drivers beside kxconform\n"
 		"  --expect FILE       expectations file (docs/reports.md): its key_identifier_reading\n"
 		"                      is accepted, and reported as not the reference\n"
+		"  --output DIR        where reports/vectors.json and reports/junit-vectors.xml are\n"
+		"                      written (default: .); `kxconform run` into the same DIR shows\n"
+		"                      them in its report.json and index.html\n"
 		"  --timeout MS        how long a silent driver is waited for (default 10000)\n"
 		"  --check-models      also check the harness's own mistake models: each invalid\n"
 		"                      test must be named by the variant it carries\n"
 		"\n"
 		"Exit status: 0 every test passed on every driver; 1 a test failed or a file or\n"
-		"test is malformed; 2 usage or set-up error (no driver, no vector file).\n",
-		KX_DEFAULT_VECTORS);
+		"test is malformed; 2 usage or set-up error (no driver, no vector file, an output\n"
+		"directory in use or reports that cannot be written).\n",
+		KX_DEFAULT_VECTORS, MAX_PATHS, MAX_DRIVERS);
+}
+
+/* One option and its value into opt; 0, or -1 after saying what is wrong and the limit it broke. */
+static int set_option(struct options *opt, const char *arg, const char *value)
+{
+	if (strcmp(arg, "--vectors") == 0) {
+		if (!kx_cli_list_option(arg, "--vectors", value, opt->paths, &opt->n_paths, MAX_PATHS))
+			return kx_cli_error("vectors", "at most %d --vectors options (a directory holds many files)",
+			                    MAX_PATHS);
+	} else if (strcmp(arg, "--driver") == 0) {
+		if (!kx_cli_list_option(arg, "--driver", value, opt->driver_specs, &opt->n_drivers, MAX_DRIVERS))
+			return kx_cli_error("vectors", "at most %d --driver options", MAX_DRIVERS);
+	} else if (strcmp(arg, "--expect") == 0) {
+		opt->expect = value;
+	} else if (strcmp(arg, "--output") == 0) {
+		opt->output = value;
+	} else if (!kx_cli_int(value, 1, INT_MAX, &opt->timeout_ms)) {
+		return kx_cli_error("vectors", "--timeout takes milliseconds, a whole number from 1 to %d, not \"%s\"",
+		                    INT_MAX, value);
+	}
+	return 0;
 }
 
 static int parse_options(int argc, char **argv, struct options *opt)
 {
+	static const char *const with_value[] = {"--vectors", "--driver", "--expect", "--output", "--timeout"};
 	memset(opt, 0, sizeof *opt);
 	opt->timeout_ms = 10000;
+	opt->output = ".";
 	for (int i = 1; i < argc; i++) {
 		const char *arg = argv[i];
-		const char *value = i + 1 < argc ? argv[i + 1] : NULL;
-		if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
-			usage(stdout);
+		if (kx_cli_help(arg, usage))
 			exit(KX_EXIT_OK);
-		} else if (strcmp(arg, "--vectors") == 0 && value != NULL && opt->n_paths < MAX_PATHS) {
-			opt->paths[opt->n_paths++] = value;
-			i++;
-		} else if (strcmp(arg, "--driver") == 0 && value != NULL && opt->n_drivers < MAX_DRIVERS) {
-			opt->driver_specs[opt->n_drivers++] = value;
-			i++;
-		} else if (strcmp(arg, "--expect") == 0 && value != NULL) {
-			opt->expect = value;
-			i++;
-		} else if (strcmp(arg, "--check-models") == 0) {
+		if (strcmp(arg, "--check-models") == 0) {
 			opt->check_models = 1;
-		} else if (strcmp(arg, "--timeout") == 0 && value != NULL && atoi(value) > 0) {
-			opt->timeout_ms = atoi(value);
-			i++;
-		} else {
-			fprintf(stderr, "kxconform vectors: bad or incomplete option \"%s\"\n\n", arg);
-			usage(stderr);
-			return -1;
+			continue;
 		}
+		int takes = 0;
+		for (size_t k = 0; k < sizeof with_value / sizeof with_value[0]; k++)
+			takes |= strcmp(arg, with_value[k]) == 0;
+		if (!takes)
+			return kx_cli_unknown("vectors", arg);
+		if (i + 1 >= argc)
+			return kx_cli_error("vectors", "%s needs a value", arg);
+		if (set_option(opt, arg, argv[++i]) != 0)
+			return -1;
 	}
 	if (opt->n_paths == 0)
 		opt->paths[opt->n_paths++] = KX_DEFAULT_VECTORS;
@@ -116,15 +145,15 @@ static int compare_strings(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Expands the paths into a sorted list of files (malloc'd strings); returns the count or -1. */
-static int list_files(const struct options *opt, char ***files_out)
+/* Expands the paths into a sorted list of files (malloc'd strings); returns the count, or -1 with err. */
+static int list_files(const struct options *opt, char ***files_out, char *err, size_t errlen)
 {
 	char **files = NULL;
 	size_t n = 0;
 	for (size_t p = 0; p < opt->n_paths; p++) {
 		struct stat st;
 		if (stat(opt->paths[p], &st) != 0) {
-			fprintf(stderr, "kxconform vectors: %s: no such file or directory\n", opt->paths[p]);
+			kx_errorf(err, errlen, "%s: %s", opt->paths[p], strerror(errno));
 			goto fail;
 		}
 		DIR *dir = S_ISDIR(st.st_mode) ? opendir(opt->paths[p]) : NULL;
@@ -148,12 +177,14 @@ static int list_files(const struct options *opt, char ***files_out)
 			qsort(files + first, n - first, sizeof *files, compare_strings);
 		} else if (!S_ISDIR(st.st_mode)) {
 			char **more = realloc(files, (n + 1) * sizeof *files);
-			if (more == NULL)
+			if (more == NULL) {
+				kx_errorf(err, errlen, "out of memory");
 				goto fail;
+			}
 			files = more;
 			files[n++] = strdup(opt->paths[p]);
 		} else {
-			fprintf(stderr, "kxconform vectors: cannot read directory %s\n", opt->paths[p]);
+			kx_errorf(err, errlen, "cannot read directory %s", opt->paths[p]);
 			goto fail;
 		}
 	}
@@ -179,6 +210,8 @@ struct prepared {
 	size_t *first;                     /* per kept test: its first request ... */
 	int *count;                        /* ... and how many it has (0: none) */
 	struct tally tally;                /* tests, malformed and core counts */
+	json_t *problems;                  /* the ERROR lines as {"tcId"?, "text"} */
+	json_t *core_failures;             /* the FAIL [core] lines as {"tcId", "reason"} */
 };
 
 static void add_line(struct kx_text *text, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -198,38 +231,62 @@ static void add_line(struct kx_text *text, const char *fmt, ...)
 	text->len += (size_t)n;
 }
 
+/* text as a JSON string; bytes that are not UTF-8 (a reason quoting a malformed file) become '?'. */
+static json_t *text_json(const char *text)
+{
+	json_t *value = json_string(text);
+	if (value != NULL)
+		return value;
+	char *copy = strdup(text);
+	for (char *c = copy; c != NULL && *c != '\0'; c++)
+		if ((unsigned char)*c >= 0x80)
+			*c = '?';
+	value = json_string(copy != NULL ? copy : "");
+	free(copy);
+	return value;
+}
+
+/* A problem with the file or one of its tests (tc_id 0: the file's): an ERROR line, and an entry
+ * of the vectors report. */
+static void add_problem(struct prepared *p, const char *name, long long tc_id, const char *text)
+{
+	json_t *entry = json_pack("{s:o}", "text", text_json(text));
+	if (tc_id > 0) {
+		add_line(&p->report, "ERROR %s tcId %lld: %s\n", name, tc_id, text);
+		json_object_set_new(entry, "tcId", json_integer(tc_id));
+	} else {
+		add_line(&p->report, "ERROR %s: %s\n", name, text);
+	}
+	json_array_append_new(p->problems, entry);
+	p->tally.malformed++;
+}
+
 /* Loads path and does everything about it that needs no driver. */
 static void prepare(const char *path, struct prepared *p)
 {
 	char reason[512];
 	memset(p, 0, sizeof *p);
 	p->path = path;
+	p->problems = json_array();
+	p->core_failures = json_array();
 	if (kx_vector_file_read(path, &p->file) != 0) {
-		add_line(&p->report, "ERROR %s: %s\n", path, p->file.error);
-		p->tally.malformed++;
+		add_problem(p, path, 0, p->file.error);
 		return;
 	}
 	p->kind = kx_vector_kind_for(p->file.schema);
 	if (p->kind == NULL) {
-		add_line(&p->report, "ERROR %s: unknown schema \"%s\": this kxconform has no checker for it\n", path,
-			 p->file.schema);
-		p->tally.malformed++;
+		snprintf(reason, sizeof reason, "unknown schema \"%s\": this kxconform has no checker for it",
+		         p->file.schema);
+		add_problem(p, path, 0, reason);
 		return;
 	}
 	const struct kx_vector_file *file = &p->file;
-	for (size_t i = 0; i < file->n_problems; i++) {
-		if (file->problems[i].tc_id > 0)
-			add_line(&p->report, "ERROR %s tcId %lld: %s\n", file->name, file->problems[i].tc_id,
-				 file->problems[i].text);
-		else
-			add_line(&p->report, "ERROR %s: %s\n", file->name, file->problems[i].text);
-		p->tally.malformed++;
-	}
+	for (size_t i = 0; i < file->n_problems; i++)
+		add_problem(p, file->name, file->problems[i].tc_id, file->problems[i].text);
 	p->first = calloc(file->n_tests + 1, sizeof *p->first);
 	p->count = calloc(file->n_tests + 1, sizeof *p->count);
 	if (p->first == NULL || p->count == NULL) {
-		add_line(&p->report, "ERROR %s: out of memory\n", path);
-		p->tally.malformed++;
+		add_problem(p, path, 0, "out of memory");
 		p->kind = NULL;
 		return;
 	}
@@ -241,14 +298,15 @@ static void prepare(const char *path, struct prepared *p)
 			p->tally.core_checked++;
 		if (core < 0) {
 			add_line(&p->report, "FAIL %s tcId %lld [core]: %s\n", file->name, test->tc_id, reason);
+			json_array_append_new(p->core_failures,
+			                      json_pack("{s:I, s:o}", "tcId", (json_int_t)test->tc_id, "reason", text_json(reason)));
 			p->tally.core_failed++;
 		}
 		p->first[t] = p->n_requests;
 		int n = kx_vector_write_requests(p->kind, test, (long long)p->n_requests, &p->requests, reason,
 						 sizeof reason);
 		if (n < 0) {
-			add_line(&p->report, "ERROR %s tcId %lld: %s\n", file->name, test->tc_id, reason);
-			p->tally.malformed++;
+			add_problem(p, file->name, test->tc_id, reason);
 			n = 0;
 		}
 		p->count[t] = n;
@@ -263,6 +321,8 @@ static void release(struct prepared *p)
 	free(p->requests.data);
 	free(p->first);
 	free(p->count);
+	json_decref(p->problems);
+	json_decref(p->core_failures);
 	memset(p, 0, sizeof *p);
 }
 
@@ -285,6 +345,7 @@ struct verdicts {
 		struct failure *failures;
 		size_t n_failures, cap_failures;
 		size_t checked, failed, not_implemented, accepted;
+		json_t *not_implemented_ids, *accepted_ids; /* tcIds, for the report */
 	} of[MAX_DRIVERS];
 };
 
@@ -347,12 +408,14 @@ static void take_answer(void *ctx, size_t position, size_t i, json_t *response)
 	    !kx_driver_supports_variant(&v->drivers[d], op, reading)) {
 		/* A reading the driver's hello does not list: not asked of it. */
 		v->of[d].not_implemented++;
+		json_array_append_new(v->of[d].not_implemented_ids, json_integer(test->tc_id));
 	} else if (kx_vector_verify(p->kind, test, held, 1, reason, sizeof reason) != 0) {
 		const char *built = strcmp(op, "keyid") == 0 ? built_reading(test, held[0]) : NULL;
 		v->of[d].checked++;
 		if (built != NULL && v->claimed_reading != NULL && reading != NULL && strcmp(reading, "reference") == 0 &&
 		    strcmp(built, v->claimed_reading) == 0) {
 			v->of[d].accepted++;
+			json_array_append_new(v->of[d].accepted_ids, json_integer(test->tc_id));
 		} else {
 			add_failure(v, d, t, reason, held[0]);
 			v->of[d].failed++;
@@ -367,9 +430,10 @@ static void take_answer(void *ctx, size_t position, size_t i, json_t *response)
 	v->of[d].test = t + 1;
 }
 
-/* The FAIL line of a failure, with the mistake the judge's models name when the answer is wrong. */
+/* The FAIL line of a failure, with the mistake the judge's models name when the answer is wrong;
+ * and its entry in the vectors report, appended to failures. */
 static void report_failure(const struct prepared *p, const char *driver, struct failure *f,
-                           struct kx_judge_crypto *crypto, struct kx_text *out)
+                           struct kx_judge_crypto *crypto, struct kx_text *out, json_t *failures)
 {
 	const struct kx_vector_test *test = &p->file.tests[f->test];
 	const char *op = kx_vector_kind_op(p->kind);
@@ -387,12 +451,17 @@ static void report_failure(const struct prepared *p, const char *driver, struct 
 		         naming.explanation);
 	else
 		add_line(out, "FAIL %s tcId %lld [%s]: %s\n", p->file.name, test->tc_id, driver, f->reason);
+	json_t *entry = json_pack("{s:I, s:o, s:o}", "tcId", (json_int_t)test->tc_id, "reason", text_json(f->reason),
+	                          "mistake", named == 1 ? text_json(naming.name) : json_null());
+	if (named >= 0)
+		json_object_set_new(entry, "explanation", text_json(naming.explanation));
+	json_array_append_new(failures, entry);
 	json_decref(f->answer);
 }
 
 /* The harness's own check of its models: every invalid test is named by its variant. */
 static void check_models(const struct prepared *p, struct kx_judge_crypto *crypto, struct kx_text *out,
-                         struct tally *tally)
+                         struct tally *tally, json_t *failures)
 {
 	const char *op = kx_vector_kind_op(p->kind);
 	if (crypto == NULL || !kx_vector_op_is_named(op))
@@ -407,16 +476,17 @@ static void check_models(const struct prepared *p, struct kx_judge_crypto *crypt
 		int named = kx_vector_name_answer(crypto, op, test, NULL, &naming);
 		tally->models_checked++;
 		if (named != 1 || strcmp(naming.name, variant) != 0) {
+			char reason[1600];
 			tally->models_failed++;
-			add_line(out, "FAIL %s tcId %lld [models]: the test carries %s; the judge names %s (%s)\n",
-			         p->file.name, test->tc_id, variant, named == 1 ? naming.name : "nothing",
-			         naming.explanation);
+			snprintf(reason, sizeof reason, "the test carries %s; the judge names %s (%s)", variant,
+			         named == 1 ? naming.name : "nothing", naming.explanation);
+			add_line(out, "FAIL %s tcId %lld [models]: %s\n", p->file.name, test->tc_id, reason);
+			json_array_append_new(failures,
+			                      json_pack("{s:I, s:o}", "tcId", (json_int_t)test->tc_id, "reason", text_json(reason)));
 		}
 	}
 }
 
-/* Checks one prepared file on every driver at once; appends what it found to
- * out (each failure, then the file's line) and adds to the tally. */
 /* How the answers are judged: the declared key identifier reading, and the reference driver
  * that names mistakes (NULL when there is none). */
 struct judging {
@@ -425,33 +495,81 @@ struct judging {
 	int with_models;
 };
 
-static void check_file(struct prepared *p, struct kx_driver_proc *drivers, size_t n_drivers, int timeout_ms,
-                       const struct judging *judging, struct kx_text *out, struct tally *total)
+/* The file's entry in the vectors report, before the drivers: its name, tests and problems. */
+static json_t *file_entry(const struct prepared *p)
+{
+	const char *slash = strrchr(p->path, '/');
+	json_t *entry = json_pack("{s:o, s:o, s:I, s:O, s:[]}", "file", text_json(p->path), "name",
+	                          text_json(p->file.name != NULL ? p->file.name : slash != NULL ? slash + 1 : p->path),
+	                          "tests", (json_int_t)p->tally.tests, "problems", p->problems, "tcIds");
+	if (p->file.schema != NULL)
+		json_object_set_new(entry, "schema", text_json(p->file.schema));
+	json_t *ids = json_object_get(entry, "tcIds");
+	for (size_t t = 0; p->count != NULL && t < p->file.n_tests; t++)
+		if (p->count[t] > 0)
+			json_array_append_new(ids, json_integer(p->file.tests[t].tc_id));
+	return entry;
+}
+
+/* One driver's results on a file for the vectors report. */
+static json_t *driver_entry(const char *name, const struct tally *tally, size_t d, json_t *failures,
+                            json_t *not_implemented, json_t *accepted)
+{
+	return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:o}", "driver", name, "checked",
+	                 (json_int_t)tally->checked[d], "passed",
+	                 (json_int_t)(tally->checked[d] - tally->failed[d] - tally->accepted[d]), "accepted",
+	                 (json_int_t)tally->accepted[d], "failed", (json_int_t)tally->failed[d], "not_implemented",
+	                 (json_int_t)tally->not_implemented[d], "failures", failures, "accepted_tcIds", accepted,
+	                 "not_implemented_tcIds", not_implemented);
+}
+
+/* Checks one prepared file on every driver at once; appends what it found to out (each failure,
+ * then the file's line), adds to the tally, and returns the file's entry of the vectors report. */
+static json_t *check_file(struct prepared *p, struct kx_driver_proc *drivers, size_t n_drivers, int timeout_ms,
+                          const struct judging *judging, struct kx_text *out, struct tally *total)
 {
 	struct tally tally = p->tally;
+	json_t *entry = file_entry(p);
 	kx_text_put(out, p->report.data != NULL ? p->report.data : "", p->report.len);
 	if (p->kind == NULL) {
 		total->malformed += tally.malformed;
-		return;
+		return entry;
 	}
+	json_object_set_new(entry, "core", json_pack("{s:I, s:I, s:O}", "checked", (json_int_t)tally.core_checked,
+	                                             "failed", (json_int_t)tally.core_failed, "failures",
+	                                             p->core_failures));
 	struct kx_judge_crypto *crypto = judging->crypto;
-	if (judging->with_models)
-		check_models(p, crypto, out, &tally);
+	if (judging->with_models) {
+		json_t *failures = json_array();
+		check_models(p, crypto, out, &tally, failures);
+		json_object_set_new(entry, "models",
+		                    json_pack("{s:I, s:I, s:o}", "checked", (json_int_t)tally.models_checked, "failed",
+		                              (json_int_t)tally.models_failed, "failures", failures));
+	}
 
 	/* Every test's requests go to every driver that lists the operation, in one pipelined
 	 * stream; the answers are judged as they arrive, while the drivers work on. */
 	struct verdicts *v = calloc(1, sizeof *v);
 	struct kx_driver_proc *procs[MAX_DRIVERS];
+	json_t *failures[MAX_DRIVERS], *not_implemented[MAX_DRIVERS], *accepted[MAX_DRIVERS];
 	size_t n_procs = 0;
 	size_t with_requests = 0;
 	for (size_t t = 0; t < p->file.n_tests; t++)
 		with_requests += p->count[t] > 0;
-	for (size_t d = 0; v != NULL && d < n_drivers; d++) {
-		if (kx_driver_supports_op(&drivers[d], kx_vector_kind_op(p->kind))) {
+	for (size_t d = 0; d < n_drivers; d++) {
+		failures[d] = json_array();
+		accepted[d] = json_array();
+		not_implemented[d] = json_array();
+		if (v != NULL) {
+			v->of[d].not_implemented_ids = not_implemented[d];
+			v->of[d].accepted_ids = accepted[d];
+		}
+		if (v != NULL && kx_driver_supports_op(&drivers[d], kx_vector_kind_op(p->kind))) {
 			v->index[n_procs] = d;
 			procs[n_procs++] = &drivers[d];
 		} else {
 			tally.not_implemented[d] = with_requests;
+			json_array_extend(not_implemented[d], json_object_get(entry, "tcIds"));
 		}
 	}
 	if (v != NULL && p->n_requests > 0 && n_procs > 0) {
@@ -462,7 +580,7 @@ static void check_file(struct prepared *p, struct kx_driver_proc *drivers, size_
 		kx_driver_stream(procs, n_procs, p->requests.data, p->requests.len, p->n_requests, &to, timeout_ms);
 		for (size_t d = 0; d < n_drivers; d++) {
 			for (size_t f = 0; f < v->of[d].n_failures; f++)
-				report_failure(p, drivers[d].name, &v->of[d].failures[f], crypto, out);
+				report_failure(p, drivers[d].name, &v->of[d].failures[f], crypto, out, failures[d]);
 			free(v->of[d].failures);
 			tally.checked[d] = v->of[d].checked;
 			tally.failed[d] = v->of[d].failed;
@@ -471,6 +589,11 @@ static void check_file(struct prepared *p, struct kx_driver_proc *drivers, size_
 		}
 	}
 	free(v);
+	json_t *results = json_array();
+	for (size_t d = 0; d < n_drivers; d++)
+		json_array_append_new(results, driver_entry(drivers[d].name, &tally, d, failures[d], not_implemented[d],
+		                                            accepted[d]));
+	json_object_set_new(entry, "drivers", results);
 
 	add_line(out, "  %-40s %4zu tests", p->file.name, tally.tests);
 	if (tally.core_checked > 0)
@@ -498,6 +621,7 @@ static void check_file(struct prepared *p, struct kx_driver_proc *drivers, size_
 		total->not_implemented[d] += tally.not_implemented[d];
 		total->accepted[d] += tally.accepted[d];
 	}
+	return entry;
 }
 
 /* The loader thread prepares the files, at most one ahead of the file being
@@ -554,10 +678,10 @@ static void smallest_first(char **files, int n, int *order)
 	free(sizes);
 }
 
-/* Checks every file on every driver, printing as it goes; 0, or -1 when out of memory. */
+/* Checks every file on every driver, printing as it goes, with each file's entry of the vectors
+ * report in entries (in the order of files); 0, or -1 when out of memory. */
 static int check_all(char **files, int n_files, struct kx_driver_proc *drivers, size_t n_drivers, int timeout_ms,
-		     const struct judging *judging,
-		     struct tally *total)
+		     const struct judging *judging, struct tally *total, json_t **entries)
 {
 	/* Checked smallest first (see struct loader), printed in the order of the names. */
 	int *order = calloc((size_t)n_files, sizeof *order);
@@ -596,7 +720,7 @@ static int check_all(char **files, int n_files, struct kx_driver_proc *drivers, 
 			/* Without the thread (it could not start): one file after the other. */
 			prepare(by_size[k], p);
 		}
-		check_file(p, drivers, n_drivers, timeout_ms, judging, &outputs[order[k]], total);
+		entries[order[k]] = check_file(p, drivers, n_drivers, timeout_ms, judging, &outputs[order[k]], total);
 		release(p);
 		if (threaded) {
 			pthread_mutex_lock(&loader.lock);
@@ -624,31 +748,123 @@ static int check_all(char **files, int n_files, struct kx_driver_proc *drivers, 
 	return ok ? 0 : -1;
 }
 
+/* The vectors report's header: harness, start, host, and each driver as far as it started. */
+static json_t *report_header(const struct options *opt, const struct kx_driver_pool *pool, time_t started)
+{
+	char when[32], host[256] = "";
+	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&started));
+	gethostname(host, sizeof host - 1);
+	json_t *report = json_pack("{s:i, s:s, s:s, s:o, s:[], s:[], s:[]}", "vectors_version", KX_VECTORS_REPORT_VERSION,
+	                           "harness", "kxconform " KX_VERSION, "started", when, "host", text_json(host),
+	                           "vectors", "drivers", "files");
+	for (size_t i = 0; i < opt->n_paths; i++)
+		json_array_append_new(json_object_get(report, "vectors"), text_json(opt->paths[i]));
+	if (opt->expect != NULL)
+		json_object_set_new(report, "expectations", text_json(opt->expect));
+	for (size_t d = 0; pool != NULL && d < pool->n; d++) {
+		json_t *driver = json_pack("{s:o, s:o, s:o}", "name", text_json(pool->names[d]), "path",
+		                           text_json(pool->paths[d]), "implementation",
+		                           text_json(kx_driver_implementation(&pool->procs[d])));
+		if (pool->procs[d].failure[0] != '\0')
+			json_object_set_new(driver, "failure", text_json(pool->procs[d].failure));
+		json_array_append_new(json_object_get(report, "drivers"), driver);
+	}
+	return report;
+}
+
+static double now_ms(void)
+{
+	struct timeval tv;
+	gettimeofday(&tv, NULL);
+	return (double)tv.tv_sec * 1000.0 + (double)tv.tv_usec / 1000.0;
+}
+
+/* The totals of a vectors report, over every file and per driver. */
+static json_t *report_summary(const struct tally *total, const struct kx_driver_pool *pool, size_t n_files,
+                              size_t failed)
+{
+	json_t *drivers = json_array();
+	for (size_t d = 0; pool != NULL && d < pool->n; d++)
+		json_array_append_new(drivers, json_pack("{s:o, s:I, s:I, s:I, s:I, s:I}", "driver",
+		                                         text_json(pool->names[d]), "checked",
+		                                         (json_int_t)total->checked[d], "passed",
+		                                         (json_int_t)(total->checked[d] - total->failed[d] -
+		                                                      total->accepted[d]),
+		                                         "accepted", (json_int_t)total->accepted[d], "failed",
+		                                         (json_int_t)total->failed[d], "not_implemented",
+		                                         (json_int_t)total->not_implemented[d]));
+	json_t *summary = json_pack("{s:I, s:I, s:I, s:I, s:b, s:{s:I, s:I}, s:o}", "files", (json_int_t)n_files,
+	                            "tests", (json_int_t)total->tests, "failed", (json_int_t)failed, "malformed",
+	                            (json_int_t)total->malformed, "passed", failed == 0 && total->malformed == 0,
+	                            "core", "checked", (json_int_t)total->core_checked, "failed",
+	                            (json_int_t)total->core_failed, "drivers", drivers);
+	if (total->models_checked > 0)
+		json_object_set_new(summary, "models", json_pack("{s:I, s:I}", "checked", (json_int_t)total->models_checked,
+		                                                 "failed", (json_int_t)total->models_failed));
+	return summary;
+}
+
+/* Writes the vectors report of a run that could not check anything (err says why), so that a CI
+ * test view shows the set-up error as a red test; returns KX_EXIT_USAGE. */
+static int setup_error(const struct options *opt, const struct kx_driver_pool *pool, time_t started, double t0,
+                       const char *why)
+{
+	char err[1200];
+	fprintf(stderr, "kxconform vectors: %s\n", why);
+	struct tally none;
+	memset(&none, 0, sizeof none);
+	json_t *report = report_header(opt, pool, started);
+	json_object_set_new(report, "error", text_json(why));
+	json_object_set_new(report, "duration_ms", json_real(now_ms() - t0));
+	json_object_set_new(report, "summary", report_summary(&none, pool, 0, 0));
+	json_object_set_new(json_object_get(report, "summary"), "passed", json_false());
+	if (kx_report_write_vectors(report, opt->output, err, sizeof err) != 0)
+		fprintf(stderr, "kxconform vectors: no report was written: %s\n", err);
+	json_decref(report);
+	return KX_EXIT_USAGE;
+}
+
+static void free_files(char **files, int n_files)
+{
+	for (int i = 0; i < n_files; i++)
+		free(files[i]);
+	free(files);
+}
+
 int kx_cmd_vectors(int argc, char **argv)
 {
 	struct options opt;
 	if (parse_options(argc, argv, &opt) != 0)
 		return KX_EXIT_USAGE;
-	char **files = NULL;
-	int n_files = list_files(&opt, &files);
-	if (n_files <= 0) {
-		if (n_files == 0)
-			fprintf(stderr, "kxconform vectors: no *.json vector file found\n");
-		free(files);
+	char err[1200];
+	/* One command at a time in the output directory, and never an earlier report beside this one. */
+	int lock = kx_output_lock(opt.output, "vectors", err, sizeof err);
+	if (lock < 0 || kx_output_clear_files(opt.output, kx_vectors_report_files, KX_VECTORS_REPORT_FILES, err,
+	                                      sizeof err) != 0) {
+		fprintf(stderr, "kxconform vectors: %s\n", err);
+		kx_output_unlock(lock);
 		return KX_EXIT_USAGE;
+	}
+	time_t started = time(NULL);
+	double t0 = now_ms();
+	char **files = NULL;
+	int n_files = list_files(&opt, &files, err, sizeof err);
+	if (n_files <= 0) {
+		free(files);
+		int status = setup_error(&opt, NULL, started, t0, n_files == 0 ? "no *.json vector file found" : err);
+		kx_output_unlock(lock);
+		return status;
 	}
 	struct kx_driver_pool pool;
 	struct kx_expectations expect = {0};
-	char err[600];
 	if (kx_pool_init(&pool, opt.driver_specs, opt.n_drivers, opt.timeout_ms, err, sizeof err) != 0 ||
 	    kx_pool_start_all(&pool, err, sizeof err) != 0 ||
 	    kx_expectations_load(opt.expect, &expect, err, sizeof err) != 0) {
-		fprintf(stderr, "kxconform vectors: %s\n", err);
 		kx_pool_stop(&pool);
-		for (int i = 0; i < n_files; i++)
-			free(files[i]);
-		free(files);
-		return KX_EXIT_USAGE;
+		free_files(files, n_files);
+		int status = setup_error(&opt, &pool, started, t0, err);
+		kx_output_unlock(lock);
+		return status;
 	}
 	struct kx_driver_proc *drivers = pool.procs;
 	size_t n_drivers = pool.n;
@@ -660,13 +876,13 @@ int kx_cmd_vectors(int argc, char **argv)
 		crypto.driver = refs[0];
 		judging.crypto = &crypto;
 	} else if (opt.check_models) {
-		fprintf(stderr, "kxconform vectors: --check-models needs the reference drivers beside kxconform\n");
 		kx_expectations_free(&expect);
 		kx_pool_stop(&pool);
-		for (int i = 0; i < n_files; i++)
-			free(files[i]);
-		free(files);
-		return KX_EXIT_USAGE;
+		free_files(files, n_files);
+		int status = setup_error(&opt, &pool, started, t0,
+		                         "--check-models needs the reference drivers beside kxconform");
+		kx_output_unlock(lock);
+		return status;
 	}
 
 	printf("kxconform vectors: %d file%s on", n_files, n_files == 1 ? "" : "s");
@@ -676,16 +892,41 @@ int kx_cmd_vectors(int argc, char **argv)
 	fflush(stdout);
 
 	struct tally total = {0};
-	if (check_all(files, n_files, drivers, n_drivers, opt.timeout_ms, &judging, &total) != 0) {
-		fprintf(stderr, "kxconform vectors: out of memory\n");
+	json_t **entries = calloc((size_t)n_files, sizeof *entries);
+	if (entries == NULL ||
+	    check_all(files, n_files, drivers, n_drivers, opt.timeout_ms, &judging, &total, entries) != 0) {
+		free(entries);
+		kx_expectations_free(&expect);
 		kx_pool_stop(&pool);
-		for (int i = 0; i < n_files; i++)
-			free(files[i]);
-		free(files);
-		return KX_EXIT_USAGE;
+		free_files(files, n_files);
+		int status = setup_error(&opt, &pool, started, t0, "out of memory");
+		kx_output_unlock(lock);
+		return status;
 	}
 
 	size_t failed = total.core_failed + total.models_failed;
+	for (size_t d = 0; d < n_drivers; d++)
+		failed += total.failed[d];
+	int status = failed == 0 && total.malformed == 0 ? KX_EXIT_OK : KX_EXIT_FAILED;
+
+	/* The report, once the drivers' failures (if any) are known; the summary line stays the last. */
+	json_t *report = report_header(&opt, &pool, started);
+	if (expect.claimed_reading != NULL)
+		json_object_set_new(report, "key_identifier_reading", text_json(expect.claimed_reading));
+	for (int i = 0; i < n_files; i++)
+		json_array_append_new(json_object_get(report, "files"), entries[i]);
+	free(entries);
+	json_object_set_new(report, "duration_ms", json_real(now_ms() - t0));
+	json_object_set_new(report, "summary", report_summary(&total, &pool, (size_t)n_files, failed));
+	if (kx_report_write_vectors(report, opt.output, err, sizeof err) != 0) {
+		fprintf(stderr, "kxconform vectors: no report was written: %s\n", err);
+		printf("reports: none written (the error is on standard error)\n");
+		status = KX_EXIT_USAGE;
+	} else {
+		printf("reports: %s/reports/ (vectors.json, junit-vectors.xml)\n", opt.output);
+	}
+	json_decref(report);
+
 	printf("kxconform vectors: %zu tests;", total.tests);
 	if (total.core_checked > 0)
 		printf(" core %zu/%zu passed;", total.core_checked - total.core_failed, total.core_checked);
@@ -698,15 +939,17 @@ int kx_cmd_vectors(int argc, char **argv)
 			       total.accepted[d], expect.claimed_reading);
 		if (total.not_implemented[d] > 0)
 			printf(" (%s: %zu not implemented)", drivers[d].name, total.not_implemented[d]);
-		failed += total.failed[d];
 		if (drivers[d].failure[0] != '\0')
 			printf(" (%s: %s)", drivers[d].name, drivers[d].failure);
 	}
+	printf(" %zu failed, %zu malformed\n", failed, total.malformed);
 	kx_pool_stop(&pool);
 	kx_expectations_free(&expect);
-	printf(" %zu failed, %zu malformed\n", failed, total.malformed);
-	for (int i = 0; i < n_files; i++)
-		free(files[i]);
-	free(files);
-	return failed == 0 && total.malformed == 0 ? KX_EXIT_OK : KX_EXIT_FAILED;
+	free_files(files, n_files);
+	if ((fflush(stdout) != 0 || ferror(stdout)) && status != KX_EXIT_USAGE) {
+		fprintf(stderr, "kxconform vectors: cannot write the standard output: %s\n", strerror(errno ? errno : EIO));
+		status = KX_EXIT_USAGE;
+	}
+	kx_output_unlock(lock);
+	return status;
 }

@@ -106,20 +106,28 @@ static int parse_options(int argc, char **argv, struct options *opt)
 	    {"--suite", &opt->suite},
 	    {"--output", &opt->output},
 	};
+	static const char *const valued[] = {"--capture", "--keylog",  "--label",         "--scenario",
+	                                     "--fqdn",    "--enrolee-b-id", "--keyid-reading", "--client-random",
+	                                     "--claims",  "--vendor-output", "--suite",       "--output",
+	                                     "--claim",   "--claim-pattern", "--timeout",     NULL};
 	for (int i = 1; i < argc; i++) {
 		const char *arg = argv[i], *value;
 		if (kx_cli_help(arg, usage))
 			exit(KX_EXIT_OK);
-		if ((value = kx_cli_value("verify", argc, argv, &i, usage)) == NULL)
+		if (kx_cli_next("verify", argc, argv, &i, NULL, valued, &value) < 0)
 			return -1;
-		if (kx_cli_string_option(strings, sizeof strings / sizeof strings[0], arg, value) ||
-		    kx_cli_list_option(arg, "--claim", value, opt->claim_args, &opt->n_claim_args,
-		                       MAX_CLAIM_ARGS) ||
-		    kx_cli_list_option(arg, "--claim-pattern", value, opt->pattern_args, &opt->n_pattern_args,
-		                       KX_MAX_CLAIM_PATTERNS))
+		if (kx_cli_string_option(strings, sizeof strings / sizeof strings[0], arg, value))
 			continue;
-		if (strcmp(arg, "--timeout") != 0 || !kx_cli_int(value, 1, INT_MAX, &opt->timeout_ms))
-			return kx_cli_bad_option("verify", arg, value, usage);
+		int ok;
+		if (strcmp(arg, "--claim") == 0)
+			ok = kx_cli_list_add("verify", arg, value, opt->claim_args, &opt->n_claim_args, MAX_CLAIM_ARGS);
+		else if (strcmp(arg, "--claim-pattern") == 0)
+			ok = kx_cli_list_add("verify", arg, value, opt->pattern_args, &opt->n_pattern_args,
+			                     KX_MAX_CLAIM_PATTERNS);
+		else
+			ok = kx_cli_int_option("verify", arg, value, "milliseconds", 1, INT_MAX, &opt->timeout_ms);
+		if (!ok)
+			return -1;
 	}
 	const char *problem = NULL;
 	if (opt->capture == NULL)

@@ -146,6 +146,12 @@ static void count_timeout(struct kx_driver_pool *pool, size_t i, const struct kx
 struct kx_driver_proc *kx_pool_proc(struct kx_driver_pool *pool, size_t i, char *err, size_t errlen)
 {
 	if (pool->running[i] && pool->procs[i].failure[0] != '\0') {
+		/* The failed process's last words belong to the case that saw it fail: kept for
+		 * kx_pool_take_stderr, after any an earlier process left. */
+		size_t len = 0;
+		char *said = kx_pool_take_stderr(pool, i, 64 * 1024, &len);
+		pool->stderr_left[i] = said;
+		pool->stderr_left_len[i] = said != NULL ? len : 0;
 		kx_driver_stop(&pool->procs[i]);
 		pool->running[i] = 0;
 	}
@@ -183,13 +189,43 @@ json_t *kx_pool_call(struct kx_driver_pool *pool, size_t i, json_t *request)
 	return response;
 }
 
+char *kx_pool_take_stderr(struct kx_driver_pool *pool, size_t i, size_t max, size_t *len)
+{
+	size_t now_len = 0, left_len = pool->stderr_left_len[i];
+	char *left = pool->stderr_left[i];
+	char *now = pool->running[i] ? kx_driver_take_stderr(&pool->procs[i], max, &now_len) : NULL;
+	pool->stderr_left[i] = NULL;
+	pool->stderr_left_len[i] = 0;
+	*len = left_len + now_len;
+	if (left == NULL || now == NULL) {
+		*len = left != NULL ? left_len : now_len;
+		return left != NULL ? left : now;
+	}
+	char *both = realloc(left, left_len + now_len + 1);
+	if (both == NULL) {
+		free(now);
+		*len = left_len;
+		return left;
+	}
+	memcpy(both + left_len, now, now_len + 1);
+	free(now);
+	return both;
+}
+
 void kx_pool_stop(struct kx_driver_pool *pool)
 {
-	for (size_t i = 0; i < pool->n_all; i++)
+	for (size_t i = 0; i < pool->n_all; i++) {
+		if (pool->stderr_left[i] != NULL)
+			fprintf(stderr, "kxconform: driver %s wrote to its standard error before it failed:\n%s\n",
+			        pool->names[i], pool->stderr_left[i]);
+		free(pool->stderr_left[i]);
+		pool->stderr_left[i] = NULL;
+		pool->stderr_left_len[i] = 0;
 		if (pool->running[i]) {
 			kx_driver_stop(&pool->procs[i]);
 			pool->running[i] = 0;
 		}
+	}
 }
 
 void kx_pool_call_pair(struct kx_driver_pool *pool, size_t a, json_t *request_a, size_t b, json_t *request_b,

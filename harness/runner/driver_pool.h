@@ -29,6 +29,10 @@ struct kx_driver_pool {
 	/* Per driver: its timeouts (requests or hellos left unanswered past timeout_ms) since the
 	 * caller last set this to 0 when the driver proved healthy (the run: a case without one). */
 	int timeouts[KX_POOL_SLOTS];
+	/* Per driver: what a process of it that failed and was replaced wrote to its kept standard
+	 * error and nobody has taken yet (kx_pool_take_stderr). */
+	char *stderr_left[KX_POOL_SLOTS];
+	size_t stderr_left_len[KX_POOL_SLOTS];
 };
 
 /* Fills the pool from "NAME=PATH" specs, or with the openssl and wolfssl
@@ -68,6 +72,11 @@ void kx_pool_call_pair(struct kx_driver_pool *pool, size_t a, json_t *request_a,
  * else 0. A hung driver would otherwise cost the timeout on every case it plays, restart after
  * restart. */
 int kx_pool_gave_up(const struct kx_driver_pool *pool, size_t i, char *why, size_t len);
+
+/* What driver i wrote to its kept standard error (kx_driver_keep_stderr) since the last call,
+ * across restarts: malloc'd, NUL-terminated, at most about max bytes per process, its length in
+ * *len; NULL when nothing. */
+char *kx_pool_take_stderr(struct kx_driver_pool *pool, size_t i, size_t max, size_t *len);
 
 /* Stops every running driver. */
 void kx_pool_stop(struct kx_driver_pool *pool);

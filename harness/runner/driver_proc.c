@@ -14,9 +14,12 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -27,6 +30,18 @@
 /* The failure text of a driver that stayed silent too long; kx_driver_timed_out looks for it. */
 #define NO_ANSWER "no answer in time"
 #define MAX_LINE (16 * 1024 * 1024)
+
+/* Set by kx_driver_keep_stderr; read by every worker thread as it starts drivers. */
+static atomic_int keep_stderr;
+/* A kept standard error is cut back to empty once this much of it has been taken. */
+#define STDERR_RESET (1024 * 1024)
+/* How much of a driver's standard error a failed start quotes. */
+#define STDERR_QUOTED 400
+
+void kx_driver_keep_stderr(int keep)
+{
+	atomic_store(&keep_stderr, keep != 0);
+}
 
 /* Records the first reason the driver stopped answering; later ones are consequences. */
 static void set_failure(struct kx_driver_proc *proc, const char *why)
@@ -185,12 +200,20 @@ int kx_driver_start(struct kx_driver_proc *proc, const char *name, const char *p
 {
 	memset(proc, 0, sizeof *proc);
 	proc->pid = -1;
-	proc->to_driver = proc->from_driver = -1;
+	proc->to_driver = proc->from_driver = proc->stderr_fd = -1;
 	snprintf(proc->name, sizeof proc->name, "%s", name);
 	snprintf(proc->path, sizeof proc->path, "%s", path);
 	if (access(path, X_OK) != 0) {
 		snprintf(err, errlen, "driver %s: %s is not an executable file", name, path);
 		return -1;
+	}
+	if (atomic_load(&keep_stderr)) {
+		/* A file, not a pipe: a driver that writes much is never blocked by a runner busy elsewhere.
+		 * O_APPEND, so that its writes follow the file's end when the runner cuts it back. */
+		proc->stderr_fd = memfd_create("kx-driver-stderr", MFD_CLOEXEC);
+		if (proc->stderr_fd >= 0 && fcntl(proc->stderr_fd, F_SETFL, O_APPEND) != 0)
+			close_fd(&proc->stderr_fd);
+		proc->stderr_kept = proc->stderr_fd >= 0;
 	}
 	int in[2], out[2];
 	if (pipe(in) != 0)
@@ -204,6 +227,8 @@ int kx_driver_start(struct kx_driver_proc *proc, const char *name, const char *p
 	if (proc->pid == 0) {
 		dup2(in[0], STDIN_FILENO);
 		dup2(out[1], STDOUT_FILENO);
+		if (proc->stderr_kept)
+			dup2(proc->stderr_fd, STDERR_FILENO);
 		close(in[0]);
 		close(in[1]);
 		close(out[0]);
@@ -246,13 +271,64 @@ int kx_driver_start(struct kx_driver_proc *proc, const char *name, const char *p
 	} else {
 		return 0;
 	}
+	/* What it said on the way down is usually why (a missing library, a bad option). */
+	size_t said_len = 0;
+	char *said = kx_driver_take_stderr(proc, STDERR_QUOTED, &said_len);
+	if (said != NULL) {
+		while (said_len > 0 && (said[said_len - 1] == '\n' || said[said_len - 1] == '\r'))
+			said[--said_len] = '\0';
+		size_t used = strlen(err);
+		snprintf(err + used, errlen - used, "; its standard error: %s", said);
+	}
+	free(said);
 	kx_driver_stop(proc);
 	return -1;
 
 fail_errno:
 	snprintf(err, errlen, "driver %s: cannot start %s: %s", name, path, strerror(errno));
 	proc->pid = -1;
+	if (proc->stderr_kept)
+		close_fd(&proc->stderr_fd);
+	proc->stderr_kept = 0;
 	return -1;
+}
+
+char *kx_driver_take_stderr(struct kx_driver_proc *proc, size_t max, size_t *len)
+{
+	struct stat st;
+	*len = 0;
+	if (!proc->stderr_kept || proc->stderr_fd < 0 || fstat(proc->stderr_fd, &st) != 0 ||
+	    (long long)st.st_size <= proc->stderr_taken || max < 256)
+		return NULL;
+	long long end = (long long)st.st_size, size = end - proc->stderr_taken;
+	/* A longer text keeps its start (what went wrong first) and its end (where it ended). */
+	static const char cut[] = "\n[... %lld bytes of standard error cut ...]\n";
+	long long head = size, tail = 0;
+	if ((unsigned long long)size > max) {
+		head = ((long long)max - (long long)sizeof cut - 24) / 2;
+		tail = head;
+	}
+	char *text = malloc((size_t)(head + tail) + sizeof cut + 32);
+	if (text == NULL)
+		return NULL;
+	ssize_t got = pread(proc->stderr_fd, text, (size_t)head, proc->stderr_taken);
+	size_t n = got > 0 ? (size_t)got : 0;
+	if (tail > 0) {
+		n += (size_t)snprintf(text + n, sizeof cut + 32, cut, size - head - tail);
+		got = pread(proc->stderr_fd, text + n, (size_t)tail, end - tail);
+		n += got > 0 ? (size_t)got : 0;
+	}
+	text[n] = '\0';
+	for (size_t i = 0; i < n; i++)
+		if (text[i] == '\0')
+			text[i] = '?';
+	proc->stderr_taken = end;
+	/* Cut the file back now and then; what the driver writes in between may be lost, which only a
+	 * driver writing megabytes between two cases would notice. */
+	if (end >= STDERR_RESET && ftruncate(proc->stderr_fd, 0) == 0)
+		proc->stderr_taken = 0;
+	*len = n;
+	return text;
 }
 
 static json_t *synthetic_error(size_t id, const char *why)
@@ -482,6 +558,17 @@ void kx_driver_stop(struct kx_driver_proc *proc)
 	 * (a sanitizer's exit status, a crash on the way out) is worth a word. */
 	if (was_running && proc->failure[0] == '\0' && strcmp(how, "exited with status 0") != 0)
 		fprintf(stderr, "kxconform: driver %s %s after its last request\n", proc->name, how);
+	/* Kept words no case took (said on the way out: a leak report) go where they would have gone. */
+	size_t said_len = 0;
+	char *said = kx_driver_take_stderr(proc, 64 * 1024, &said_len);
+	if (said != NULL) {
+		fprintf(stderr, "kxconform: driver %s wrote to its standard error after its last case:\n%s%s", proc->name,
+		        said, said_len > 0 && said[said_len - 1] == '\n' ? "" : "\n");
+		free(said);
+	}
+	if (proc->stderr_kept)
+		close_fd(&proc->stderr_fd);
+	proc->stderr_kept = 0;
 	json_decref(proc->hello);
 	proc->hello = NULL;
 	free(proc->buf);

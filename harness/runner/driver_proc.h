@@ -19,7 +19,24 @@ struct kx_driver_proc {
 	char *buf;          /* bytes read but not yet consumed as lines */
 	size_t buf_start, buf_len, buf_cap; /* unconsumed bytes are buf[buf_start..buf_len) */
 	char failure[256];  /* why it stopped answering, empty while healthy */
+	/* Its standard error when kept (kx_driver_keep_stderr): a memory file of its own, read from
+	 * stderr_taken on by kx_driver_take_stderr. */
+	int stderr_kept;
+	int stderr_fd;
+	long long stderr_taken;
 };
+
+/* Whether drivers started from now on keep their standard error in a memory file of their own
+ * (keep not 0), for kx_driver_take_stderr, instead of writing to the runner's: `run` keeps what a
+ * driver says with the case it said it in, rather than interleaving it on the terminal. Set once,
+ * before any driver starts. */
+void kx_driver_keep_stderr(int keep);
+
+/* What the driver wrote to its standard error since the last call, as a malloc'd NUL-terminated
+ * text of at most max bytes (a longer one keeps its start and end around a note of what was cut;
+ * NUL bytes become '?'), with its length in *len; NULL when it wrote nothing or its standard
+ * error is not kept. */
+char *kx_driver_take_stderr(struct kx_driver_proc *proc, size_t max, size_t *len);
 
 /* Starts the executable at path and reads its hello within timeout_ms; returns 0,
  * or -1 with the reason in err (the process is then already reaped). */

@@ -14,10 +14,29 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* Creates dir and its missing parents (OUTPUT=out/kx with no out/ yet); 0, or -1 with errno set. */
+static int make_dirs(const char *dir)
+{
+	char path[4096];
+	if (snprintf(path, sizeof path, "%s", dir) >= (int)sizeof path) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	for (char *p = path + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(path, 0777) != 0 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	return mkdir(path, 0777) != 0 && errno != EEXIST ? -1 : 0;
+}
+
 int kx_output_lock(const char *dir, const char *command, char *err, size_t errlen)
 {
 	char path[4200];
-	if (mkdir(dir, 0777) != 0 && errno != EEXIST)
+	if (make_dirs(dir) != 0)
 		return kx_errorf(err, errlen, "cannot create %.4000s: %s", dir, strerror(errno));
 	snprintf(path, sizeof path, "%s/%s", dir, KX_OUTPUT_LOCK);
 	/* Close-on-exec: a driver or tshark inheriting the descriptor would hold the lock past us. */
@@ -76,17 +95,25 @@ static int ends_with(const char *name, const char *suffix)
 	return n > m && strcmp(name + n - m, suffix) == 0;
 }
 
-int kx_output_clear(const char *dir, int captures, char *err, size_t errlen)
+int kx_output_clear_files(const char *dir, const char *const *names, size_t n, char *err, size_t errlen)
 {
 	char path[4600];
-	for (size_t i = 0; i < KX_REPORT_FILES; i++) {
-		snprintf(path, sizeof path, "%.4000s/reports/%s", dir, kx_report_files[i]);
+	for (size_t i = 0; i < n; i++) {
+		snprintf(path, sizeof path, "%.4000s/reports/%s", dir, names[i]);
 		if (remove_file(path, err, errlen) != 0)
 			return -1;
-		kx_report_temp_path(dir, kx_report_files[i], path, sizeof path);
+		kx_report_temp_path(dir, names[i], path, sizeof path);
 		if (remove_file(path, err, errlen) != 0)
 			return -1;
 	}
+	return 0;
+}
+
+int kx_output_clear(const char *dir, int captures, char *err, size_t errlen)
+{
+	char path[4600];
+	if (kx_output_clear_files(dir, kx_report_files, KX_REPORT_FILES, err, errlen) != 0)
+		return -1;
 	if (!captures)
 		return 0;
 	char folder[4200];

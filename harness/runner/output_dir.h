@@ -25,4 +25,8 @@ void kx_output_unlock(int fd);
  * *.pcapng and *.keylog in DIR/captures); 0, or -1 with err naming the file that stayed. */
 int kx_output_clear(const char *dir, int captures, char *err, size_t errlen);
 
+/* Removes the n report files names (DIR/reports/NAME) and their temporary files; 0, or -1 with err
+ * naming the file that stayed. */
+int kx_output_clear_files(const char *dir, const char *const *names, size_t n, char *err, size_t errlen);
+
 #endif

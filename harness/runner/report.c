@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -36,6 +37,90 @@ void kx_report_summarize(json_t *report, struct kx_report_counts *counts)
 				      (json_int_t)counts->unmet, "pass", (json_int_t)counts->pass, "fail",
 				      (json_int_t)counts->fail, "error", (json_int_t)counts->error, "not-implemented",
 				      (json_int_t)counts->not_implemented, "skip", (json_int_t)counts->skip));
+}
+
+/* 1 for a byte of hex or base64 (and base64url). */
+static int value_char(unsigned char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '+' || c == '/' ||
+	       c == '=' || c == '_' || c == '-';
+}
+
+/* diagnosis with each value that is likely a key or an identifier replaced by "...": a run of 16
+ * or more hex or base64 characters holding a digit, not starting with '/' (a path). */
+static char *mask_values(const char *diagnosis)
+{
+	size_t len = strlen(diagnosis);
+	char *out = malloc(len + 1);
+	if (out == NULL)
+		return NULL;
+	size_t n = 0;
+	for (size_t i = 0; i < len;) {
+		size_t j = i;
+		int digit = 0;
+		while (j < len && value_char((unsigned char)diagnosis[j])) {
+			digit |= diagnosis[j] >= '0' && diagnosis[j] <= '9';
+			j++;
+		}
+		if (j - i >= 16 && digit && diagnosis[i] != '/') {
+			memcpy(out + n, "...", 3);
+			n += 3;
+		} else if (j > i) {
+			memcpy(out + n, diagnosis + i, j - i);
+			n += j - i;
+		}
+		if (j == i)
+			out[n++] = diagnosis[j++];
+		i = j;
+	}
+	out[n] = '\0';
+	return out;
+}
+
+json_t *kx_report_unmet_groups(json_t *report)
+{
+	json_t *groups = json_array(), *index = json_object();
+	size_t i;
+	json_t *c;
+	json_array_foreach(json_object_get(report, "cases"), i, c)
+	{
+		if (json_is_true(json_object_get(c, "met")))
+			continue;
+		const char *result = kx_json_get_string(c, "result"), *diagnosis = kx_json_get_string(c, "diagnosis");
+		const char *id = kx_json_get_string(c, "id");
+		result = result != NULL ? result : "";
+		diagnosis = diagnosis != NULL ? diagnosis : "";
+		char *masked = mask_values(diagnosis);
+		if (masked == NULL || id == NULL) {
+			free(masked);
+			continue;
+		}
+		size_t keylen = strlen(result) + strlen(masked) + 2;
+		char *key = malloc(keylen);
+		if (key == NULL) {
+			free(masked);
+			continue;
+		}
+		snprintf(key, keylen, "%s\n%s", result, masked);
+		json_t *group = json_object_get(index, key);
+		if (group == NULL) {
+			group = json_pack("{s:s, s:s, s:s, s:[]}", "result", result, "diagnosis", diagnosis, "masked", masked, "ids");
+			json_array_append_new(groups, group);
+			json_object_set(index, key, group);
+		} else if (strcmp(kx_json_get_string(group, "diagnosis"), diagnosis) != 0) {
+			/* The cases differ only in their values: say so rather than show one case's. */
+			json_object_set_new(group, "diagnosis", json_string(masked));
+		}
+		json_array_append_new(json_object_get(group, "ids"), json_string(id));
+		free(key);
+		free(masked);
+	}
+	json_array_foreach(groups, i, c)
+	{
+		json_object_del(c, "masked");
+	}
+	json_decref(index);
+	return groups;
 }
 
 FILE *kx_report_view_open(json_t *report, const char *path, json_t **cases, char *err, size_t errlen)
@@ -86,24 +171,84 @@ static int write_json(json_t *report, const char *path, char *err, size_t errlen
 	return 0;
 }
 
-int kx_report_write_all(json_t *report, const char *dir, char *err, size_t errlen)
+/* One file of a report: its name in DIR/reports and how it is written from the report object. */
+struct view {
+	const char *name;
+	int (*write)(json_t *report, const char *path, char *err, size_t errlen);
+};
+
+/* Writes every view through its temporary file, then renames them all into place; on any failure
+ * none is renamed and the temporary files are removed. */
+static int write_views(json_t *report, const char *dir, const struct view *views, size_t n, char *err,
+                       size_t errlen)
 {
-	char reports[4200], temp[KX_REPORT_FILES][4300], path[4300];
+	char reports[4200], temp[4][4300], path[4300];
 	snprintf(reports, sizeof reports, "%.4000s/reports", dir);
 	if ((mkdir(dir, 0777) != 0 && errno != EEXIST) || (mkdir(reports, 0777) != 0 && errno != EEXIST))
 		return kx_errorf(err, errlen, "cannot create %s: %s", reports, strerror(errno));
-	json_object_set_new(report, "report_version", json_integer(KX_REPORT_VERSION));
-	for (size_t i = 0; i < KX_REPORT_FILES; i++)
-		kx_report_temp_path(dir, kx_report_files[i], temp[i], sizeof temp[i]);
-	int failed = write_json(report, temp[0], err, errlen) != 0 ||
-	             kx_report_write_junit(report, temp[1], err, errlen) != 0 ||
-	             kx_report_write_html(report, temp[2], err, errlen) != 0;
-	for (size_t i = 0; !failed && i < KX_REPORT_FILES; i++) {
-		snprintf(path, sizeof path, "%s/%s", reports, kx_report_files[i]);
+	for (size_t i = 0; i < n; i++)
+		kx_report_temp_path(dir, views[i].name, temp[i], sizeof temp[i]);
+	int failed = 0;
+	for (size_t i = 0; !failed && i < n; i++)
+		failed = views[i].write(report, temp[i], err, errlen) != 0;
+	for (size_t i = 0; !failed && i < n; i++) {
+		snprintf(path, sizeof path, "%s/%s", reports, views[i].name);
 		if (rename(temp[i], path) != 0)
 			failed = kx_errorf(err, errlen, "cannot rename %s to %s: %s", temp[i], path, strerror(errno));
 	}
-	for (size_t i = 0; failed && i < KX_REPORT_FILES; i++)
+	for (size_t i = 0; failed && i < n; i++)
 		unlink(temp[i]);
 	return failed ? -1 : 0;
+}
+
+int kx_report_write_all(json_t *report, const char *dir, char *err, size_t errlen)
+{
+	const struct view views[KX_REPORT_FILES] = {{kx_report_files[0], write_json},
+	                                            {kx_report_files[1], kx_report_write_junit},
+	                                            {kx_report_files[2], kx_report_write_html}};
+	json_object_set_new(report, "report_version", json_integer(KX_REPORT_VERSION));
+	return write_views(report, dir, views, KX_REPORT_FILES, err, errlen);
+}
+
+const char *const kx_vectors_report_files[KX_VECTORS_REPORT_FILES] = {"vectors.json", "junit-vectors.xml"};
+
+int kx_report_write_vectors(json_t *vectors, const char *dir, char *err, size_t errlen)
+{
+	const struct view views[KX_VECTORS_REPORT_FILES] = {{kx_vectors_report_files[0], write_json},
+	                                                    {kx_vectors_report_files[1], kx_report_write_vectors_junit}};
+	return write_views(vectors, dir, views, KX_VECTORS_REPORT_FILES, err, errlen);
+}
+
+int kx_report_attach_vectors(json_t *report, const char *dir, char *err, size_t errlen)
+{
+	char path[4200];
+	snprintf(path, sizeof path, "%.4000s/reports/%s", dir, kx_vectors_report_files[0]);
+	if (access(path, F_OK) != 0)
+		return 0;
+	json_error_t error;
+	json_t *vectors = json_load_file(path, 0, &error);
+	json_t *version = json_object_get(vectors, "vectors_version");
+	if (vectors == NULL || !json_is_integer(version) || json_integer_value(version) != KX_VECTORS_REPORT_VERSION) {
+		kx_errorf(err, errlen, "%s is not a vectors report this kxconform reads: %s", path,
+		          vectors == NULL ? error.text : "no vectors_version 1");
+		json_object_set_new(report, "vectors", json_pack("{s:s, s:s}", "report", "vectors.json", "error", err));
+		json_decref(vectors);
+		return -1;
+	}
+	/* The per-test lists serve junit-vectors.xml; the failures, counts and header are what a reader
+	 * of the run's report needs. */
+	size_t i, d;
+	json_t *file, *driver;
+	json_array_foreach(json_object_get(vectors, "files"), i, file)
+	{
+		json_object_del(file, "tcIds");
+		json_array_foreach(json_object_get(file, "drivers"), d, driver)
+		{
+			json_object_del(driver, "accepted_tcIds");
+			json_object_del(driver, "not_implemented_tcIds");
+		}
+	}
+	json_object_set_new(vectors, "report", json_string("vectors.json"));
+	json_object_set_new(report, "vectors", vectors);
+	return 1;
 }

@@ -18,6 +18,13 @@ struct kx_report_counts {
 /* Recomputes report["summary"] from report["cases"] and fills counts. */
 void kx_report_summarize(json_t *report, struct kx_report_counts *counts);
 
+/* The unmet cases of report grouped by result and diagnosis, in order of first appearance: a new
+ * array of {"result", "diagnosis", "ids": [case id, ...]}. Values that differ from case to case
+ * in otherwise equal diagnoses (hex and base64 of 16 characters or more: keys, identifiers) do
+ * not split a group; such a group's diagnosis shows them as "...". One line per cause, not per
+ * case: a crashing driver fails every case it plays with the same words. */
+json_t *kx_report_unmet_groups(json_t *report);
+
 /* The files a report is written as, in DIR/reports: report.json, junit.xml, index.html. */
 #define KX_REPORT_FILES 3
 extern const char *const kx_report_files[KX_REPORT_FILES];
@@ -31,6 +38,24 @@ void kx_report_temp_path(const char *dir, const char *name, char *out, size_t le
  * leaves no half-written report. 0, or -1 with err naming the file that could not be written
  * (the temporary files are then removed). */
 int kx_report_write_all(json_t *report, const char *dir, char *err, size_t errlen);
+
+/* The layout of reports/vectors.json (docs/vectors-report.schema.json), raised as report_version is. */
+#define KX_VECTORS_REPORT_VERSION 1
+
+/* The files `kxconform vectors` writes in DIR/reports: vectors.json and junit-vectors.xml. */
+#define KX_VECTORS_REPORT_FILES 2
+extern const char *const kx_vectors_report_files[KX_VECTORS_REPORT_FILES];
+
+/* Creates DIR/reports and writes the vectors report (docs/reports.md, "vectors.json") there as
+ * vectors.json and junit-vectors.xml, as kx_report_write_all writes a run's: both or neither.
+ * 0, or -1 with err. */
+int kx_report_write_vectors(json_t *vectors, const char *dir, char *err, size_t errlen);
+
+/* Sets report["vectors"] to what `kxconform vectors` wrote in DIR/reports/vectors.json, without
+ * the per-test lists, so that a run's report.json and index.html show the vectors too; nothing
+ * when there is no such file. 1 when it did, 0 when there was none, -1 with err when the file
+ * is there but unreadable (report["vectors"] then says so). */
+int kx_report_attach_vectors(json_t *report, const char *dir, char *err, size_t errlen);
 
 /* Opens path for writing a view of report (junit.xml, index.html) and sets *cases to the report's
  * cases array; NULL with err ("cannot write PATH: ...") when it has none or path cannot be opened. */

@@ -23,7 +23,8 @@
 
 /* Writes fmt to out with each %s replaced by its (const char *) argument escaped, %S by its
  * argument as is (markup), %j by a json_t value escaped (strings as text, others as compact
- * JSON, NULL as nothing), %U by a string percent-encoded for a URL, %z by a size_t, %d by an int. */
+ * JSON, NULL as nothing), %U by a string percent-encoded for a URL, %P by a relative path
+ * percent-encoded for a URL ('/' kept), %z by a size_t, %d by an int. */
 static void emit(FILE *out, const char *fmt, ...);
 
 static void put_json(FILE *out, json_t *value)
@@ -40,12 +41,13 @@ static void put_json(FILE *out, json_t *value)
 	free(text);
 }
 
-/* RFC 3986 unreserved bytes stay, the rest is %XX: a vendor's driver names its own cases. */
-static void put_url(FILE *out, const char *text)
+/* RFC 3986 unreserved bytes stay (and '/' in a path), the rest is %XX: a vendor's driver names its
+ * own cases. */
+static void put_url(FILE *out, const char *text, int path)
 {
 	for (const unsigned char *p = (const unsigned char *)text; p != NULL && *p != '\0'; p++) {
 		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-		    strchr("-._~", *p) != NULL)
+		    strchr("-._~", *p) != NULL || (path && *p == '/'))
 			fputc(*p, out);
 		else
 			fprintf(out, "%%%02X", *p);
@@ -77,7 +79,10 @@ static void emit(FILE *out, const char *fmt, ...)
 			put_json(out, va_arg(args, json_t *));
 			break;
 		case 'U':
-			put_url(out, va_arg(args, const char *));
+			put_url(out, va_arg(args, const char *), 0);
+			break;
+		case 'P':
+			put_url(out, va_arg(args, const char *), 1);
 			break;
 		case 'z':
 			fprintf(out, "%zu", va_arg(args, size_t));
@@ -184,6 +189,7 @@ static const char STYLE[] =
     ".matrix caption{text-align:left;font-weight:600}.matrix a{margin-right:6px}\n"
     "#controls{position:sticky;top:0;background:#fff;padding:8px 0;border-bottom:1px solid var(--line);"
     "z-index:1}#controls input[type=search]{width:22em;padding:3px 6px}#controls>*{margin-right:12px}\n"
+    "#controls label{white-space:nowrap}#controls select{max-width:16em}\n"
     "details.case{border:1px solid var(--line);border-radius:6px;margin:6px 0;scroll-margin-top:56px}\n"
     "details.case>summary{cursor:pointer;padding:5px 10px;list-style-position:outside;margin-left:14px}\n"
     "details.case.unmet{border-color:var(--bad)}details.case.unmet>summary{background:var(--bad-bg)}\n"
@@ -194,7 +200,10 @@ static const char STYLE[] =
     ".diagnosis{border-left:4px solid var(--line);padding:4px 10px;margin:6px 0;white-space:pre-wrap}\n"
     ".unmet .diagnosis{border-color:var(--bad)}\n"
     "tr.chosen td{background:#fff8c5;font-weight:600}.same{color:var(--ok)}.differs{color:var(--bad)}\n"
-    "table.flights td:nth-child(4){max-width:420px}\n";
+    "table.flights td:nth-child(4){max-width:420px}\n"
+    "tr.verdict-disagree td,tr.verdict-malformed td{background:var(--bad-bg)}"
+    "tr.verdict-accepted td{background:#fff8c5}tr.expected td{color:var(--mute);border-top:0}\n"
+    "table.verdicts td.hex{max-width:34em}pre.stderr{max-height:24em;overflow:auto}\n";
 
 static void write_head(FILE *out, json_t *report)
 {
@@ -211,6 +220,151 @@ static void write_head(FILE *out, json_t *report)
 	     STYLE);
 }
 
+/* The vectors' verdict beside the run's: `make conformance` fails when either does. */
+static void write_vectors_verdict(FILE *out, json_t *vectors)
+{
+	json_t *summary = json_object_get(vectors, "summary");
+	if (vectors == NULL)
+		return;
+	if (json_object_get(vectors, "error") != NULL)
+		emit(out, "<p class=\"verdict bad\">The <a href=\"#vectors\">vectors</a> could not be checked: %s</p>\n",
+		     str(vectors, "error"));
+	else if (json_is_true(json_object_get(summary, "passed")))
+		emit(out, "<p class=\"verdict ok\">All %j <a href=\"#vectors\">vector tests</a> passed on every driver.</p>\n",
+		     json_object_get(summary, "tests"));
+	else
+		emit(out,
+		     "<p class=\"verdict bad\">The <a href=\"#vectors\">vectors</a> did not all pass: %j failed, %j "
+		     "malformed.</p>\n",
+		     json_object_get(summary, "failed"), json_object_get(summary, "malformed"));
+}
+
+/* One count cell of the vectors table: "passed/checked", with what else there is to say. */
+static void write_vectors_cell(FILE *out, json_t *d)
+{
+	json_int_t failed = json_integer_value(json_object_get(d, "failed"));
+	json_int_t accepted = json_integer_value(json_object_get(d, "accepted"));
+	json_int_t missing = json_integer_value(json_object_get(d, "not_implemented"));
+	emit(out, "<td class=\"num %S\"><strong>%j/%j</strong> passed", failed ? "bad" : "ok",
+	     json_object_get(d, "passed"), json_object_get(d, "checked"));
+	if (accepted > 0)
+		emit(out, "<br>%j accepted in the declared reading", json_object_get(d, "accepted"));
+	if (failed > 0)
+		emit(out, "<br>%j failed", json_object_get(d, "failed"));
+	if (missing > 0)
+		emit(out, "<br><span class=\"why\">%j not implemented</span>", json_object_get(d, "not_implemented"));
+	emit(out, "</td>");
+}
+
+/* The vectors `kxconform vectors` checked into the same directory: per file and driver, and every
+ * failure with its named mistake. */
+static void write_vectors(FILE *out, json_t *report)
+{
+	json_t *vectors = json_object_get(report, "vectors");
+	if (vectors == NULL)
+		return;
+	json_t *summary = json_object_get(vectors, "summary");
+	emit(out,
+	     "<section id=\"vectors\">\n<h2>Vectors</h2>\n<p>What <code>kxconform vectors</code> found in "
+	     "<a href=\"%s\">%s</a> (started %s; its JUnit view is <a href=\"junit-vectors.xml\">junit-vectors.xml</a>): "
+	     "every test of every vector file on every driver.</p>\n",
+	     str(vectors, "report"), str(vectors, "report"), str(vectors, "started"));
+	if (json_object_get(vectors, "error") != NULL) {
+		emit(out, "<p class=\"diagnosis\">%s</p>\n</section>\n", str(vectors, "error"));
+		return;
+	}
+	json_t *drivers = json_object_get(vectors, "drivers");
+	emit(out, "<table id=\"vectors-table\">\n<thead><tr><th>File</th><th class=\"num\">Tests</th>"
+	          "<th>Harness checks</th>");
+	size_t i, d;
+	json_t *file, *driver;
+	json_array_foreach(drivers, d, driver)
+	{
+		emit(out, "<th>%s <span class=\"why\">(%s)</span></th>", str(driver, "name"), str(driver, "implementation"));
+	}
+	emit(out, "</tr></thead>\n<tbody>\n");
+	json_array_foreach(json_object_get(vectors, "files"), i, file)
+	{
+		json_t *core = json_object_get(file, "core"), *models = json_object_get(file, "models");
+		size_t problems = json_array_size(json_object_get(file, "problems"));
+		emit(out, "<tr><td><code>%s</code></td><td class=\"num\">%j</td><td>", str(file, "name"),
+		     json_object_get(file, "tests"));
+		if (problems > 0)
+			emit(out, "<span class=\"differs\">%z malformed</span><br>", problems);
+		if (core != NULL && json_integer_value(json_object_get(core, "checked")) > 0)
+			emit(out, "core %j failed of %j<br>", json_object_get(core, "failed"), json_object_get(core, "checked"));
+		if (models != NULL)
+			emit(out, "models %j failed of %j", json_object_get(models, "failed"),
+			     json_object_get(models, "checked"));
+		emit(out, "</td>");
+		json_array_foreach(json_object_get(file, "drivers"), d, driver)
+		{
+			write_vectors_cell(out, driver);
+		}
+		emit(out, "</tr>\n");
+	}
+	emit(out, "</tbody>\n<tfoot><tr><th>All</th><th class=\"num\">%j</th><th>%j failed, %j malformed</th>",
+	     json_object_get(summary, "tests"), json_object_get(summary, "failed"), json_object_get(summary, "malformed"));
+	json_array_foreach(json_object_get(summary, "drivers"), d, driver)
+	{
+		write_vectors_cell(out, driver);
+	}
+	emit(out, "</tr></tfoot>\n</table>\n");
+
+	/* Every failure and problem, as the FAIL and ERROR lines say them; a long list folded. */
+	size_t total = 0;
+	json_array_foreach(json_object_get(vectors, "files"), i, file)
+	{
+		total += json_array_size(json_object_get(file, "problems")) +
+		         json_array_size(json_object_get(json_object_get(file, "core"), "failures")) +
+		         json_array_size(json_object_get(json_object_get(file, "models"), "failures"));
+		json_array_foreach(json_object_get(file, "drivers"), d, driver)
+		{
+			total += json_array_size(json_object_get(driver, "failures"));
+		}
+	}
+	if (total > 0)
+		emit(out, "<details%S><summary><strong>%z failures</strong> (FAIL and ERROR lines)</summary>\n"
+		          "<ul id=\"vector-failures\">\n",
+		     total <= 20 ? " open" : "", total);
+	json_array_foreach(json_object_get(vectors, "files"), i, file)
+	{
+		size_t k;
+		json_t *entry;
+		json_array_foreach(json_object_get(file, "problems"), k, entry)
+		{
+			emit(out, "<li><strong>ERROR</strong> <code>%s</code>", str(file, "name"));
+			if (json_object_get(entry, "tcId") != NULL)
+				emit(out, " tcId %j", json_object_get(entry, "tcId"));
+			emit(out, ": %s</li>\n", str(entry, "text"));
+		}
+		static const char *const checks[] = {"core", "models"};
+		for (size_t c = 0; c < 2; c++)
+			json_array_foreach(json_object_get(json_object_get(file, checks[c]), "failures"), k, entry)
+			{
+				emit(out, "<li><strong>FAIL</strong> <code>%s</code> tcId %j [%S]: %s</li>\n", str(file, "name"),
+				     json_object_get(entry, "tcId"), checks[c], str(entry, "reason"));
+			}
+		json_array_foreach(json_object_get(file, "drivers"), d, driver)
+		{
+			json_array_foreach(json_object_get(driver, "failures"), k, entry)
+			{
+				emit(out, "<li><strong>FAIL</strong> <code>%s</code> tcId %j [%s]: %s", str(file, "name"),
+				     json_object_get(entry, "tcId"), str(driver, "driver"), str(entry, "reason"));
+				if (json_is_string(json_object_get(entry, "mistake")))
+					emit(out, "; mistake <strong>%s</strong>: %s", str(entry, "mistake"),
+					     str(entry, "explanation"));
+				else if (json_object_get(entry, "explanation") != NULL)
+					emit(out, "; %s", str(entry, "explanation"));
+				emit(out, "</li>\n");
+			}
+		}
+	}
+	if (total > 0)
+		emit(out, "</ul>\n</details>\n");
+	emit(out, "</section>\n");
+}
+
 static void write_header(FILE *out, json_t *report)
 {
 	json_t *summary = json_object_get(report, "summary");
@@ -222,10 +376,13 @@ static void write_header(FILE *out, json_t *report)
 	else
 		emit(out, "<p class=\"verdict bad\">%j of %j cases did not meet their expectation.</p>\n",
 		     json_object_get(summary, "unmet"), json_object_get(summary, "cases"));
+	if (json_object_get(report, "error") != NULL)
+		emit(out, "<p class=\"verdict bad\">The run could not start: %s</p>\n", str(report, "error"));
 	if (json_is_true(json_object_get(report, "interrupted")))
 		emit(out, "<p class=\"verdict bad\">The run was interrupted: only the %j cases that finished before "
 		          "it are here.</p>\n",
 		     json_object_get(summary, "cases"));
+	write_vectors_verdict(out, json_object_get(report, "vectors"));
 
 	/* "2026-11-23T03:04:38Z" reads better as a date, a time and a zone. */
 	char started[40];
@@ -331,19 +488,30 @@ static void write_summary(FILE *out, json_t *report, json_t *scenarios)
 	emit(out, "</tr></tfoot>\n</table>\n");
 
 	if (all.unmet > 0) {
-		emit(out, "<h3 id=\"unmet\">Cases that did not meet their expectation</h3>\n<ul>\n");
-		size_t i;
-		json_t *c;
-		json_array_foreach(cases, i, c)
+		/* Grouped by diagnosis: a driver that crashes fails every case it plays with the same words. */
+		json_t *groups = kx_report_unmet_groups(report);
+		emit(out,
+		     "<h3 id=\"unmet\">Cases that did not meet their expectation</h3>\n<p>%z cases, by diagnosis "
+		     "(%z):</p>\n<ul id=\"unmet-groups\">\n",
+		     all.unmet, json_array_size(groups));
+		size_t g;
+		json_t *group;
+		json_array_foreach(groups, g, group)
 		{
-			if (met(c))
-				continue;
-			emit(out, "<li>");
-			write_case_link(out, c, NULL);
-			emit(out, ": expected %s, result <strong>%s</strong>: %s</li>\n", str(c, "expected"),
-			     str(c, "result"), str(c, "diagnosis"));
+			json_t *ids = json_object_get(group, "ids");
+			emit(out, "<li><strong>%z case%S</strong>, result <strong>%s</strong>: %s<br>", json_array_size(ids),
+			     json_array_size(ids) == 1 ? "" : "s", str(group, "result"), str(group, "diagnosis"));
+			size_t k;
+			json_t *id;
+			json_array_foreach(ids, k, id)
+			{
+				emit(out, "%S<a href=\"#%U\">%s</a>", k > 0 ? ", " : "", json_string_value(id),
+				     json_string_value(id));
+			}
+			emit(out, "</li>\n");
 		}
 		emit(out, "</ul>\n");
+		json_decref(groups);
 	}
 	emit(out, "</section>\n");
 }
@@ -563,14 +731,19 @@ static void write_exported(FILE *out, json_t *c)
 	     "secret "
 	     "over the label and both randoms, RFC 5705).</p>\n<table class=\"keys\">\n",
 	     str(x, "label"), json_object_get(x, "length"));
+	/* recomputed is the reference (the reference drivers' PRF over the session's secrets): each end
+	 * is judged against it, so that a wrong end is the one marked, whichever end it is. Without it,
+	 * the ends can only be compared with each other. */
+	json_t *reference = json_object_get(x, "recomputed");
+	int has_reference = json_is_string(reference) && json_object_get(x, "recomputed_by") != NULL;
 	snprintf(label, sizeof label, "initiator (%s)", str(c, "initiator"));
-	write_compared(out, label, initiator, NULL, "");
+	write_compared(out, label, initiator, has_reference ? reference : NULL, "same as the reference");
 	snprintf(label, sizeof label, "terminator (%s)", str(c, "terminator"));
-	write_compared(out, label, json_object_get(x, "terminator"), initiator, "same as the initiator");
+	write_compared(out, label, json_object_get(x, "terminator"), has_reference ? reference : initiator,
+	               has_reference ? "same as the reference" : "same as the initiator");
 	if (json_object_get(x, "recomputed_by") != NULL) {
-		snprintf(label, sizeof label, "recomputed by %s", str(x, "recomputed_by"));
-		write_compared(out, label, json_object_get(x, "recomputed"), initiator,
-		               "same as the initiator");
+		snprintf(label, sizeof label, "reference (recomputed by %s)", str(x, "recomputed_by"));
+		write_compared(out, label, reference, NULL, "");
 	}
 	emit(out, "</table>\n");
 	if (json_object_get(x, "key_id") != NULL) {
@@ -621,17 +794,26 @@ static void write_key_identifier(FILE *out, json_t *c)
 }
 
 /* One derived value on the three sides: the initiator's, then whether the others agree. */
+/* One derived value on the three sides: each end against the reference (recomputed by the
+ * reference drivers; the initiator's when there is none), which is shown in full. */
 static void write_e2e_row(FILE *out, const char *label, json_t *sides[3])
 {
-	emit(out, "<tr><th>%s</th><td class=\"hex\">%j</td>", label, sides[0]);
-	for (int s = 1; s < 3; s++) {
+	json_t *reference = sides[2] != NULL ? sides[2] : sides[0];
+	emit(out, "<tr><th>%s</th>", label);
+	for (int s = 0; s < 2; s++) {
 		if (sides[s] == NULL)
 			emit(out, "<td class=\"differs\">missing</td>");
-		else if (sides[0] != NULL && json_equal(sides[0], sides[s]))
+		else if (sides[s] == reference)
+			emit(out, "<td class=\"hex\">%j</td>", sides[s]);
+		else if (reference != NULL && json_equal(reference, sides[s]))
 			emit(out, "<td class=\"same\">\xE2\x9C\x93 same</td>");
 		else
 			emit(out, "<td class=\"hex differs\">%j</td>", sides[s]);
 	}
+	if (sides[2] != NULL)
+		emit(out, "<td class=\"hex\">%j</td>", sides[2]);
+	else
+		emit(out, "<td class=\"differs\">missing</td>");
 	emit(out, "</tr>\n");
 }
 
@@ -656,7 +838,7 @@ static void write_e2e(FILE *out, json_t *c)
 			     str(sides[s], "error"));
 	emit(out,
 	     "<table class=\"keys\">\n<tr><th></th><th>initiator (%s)</th><th>terminator (%s)</th>"
-	     "<th>recomputed by %s</th></tr>\n",
+	     "<th>reference (recomputed by %s)</th></tr>\n",
 	     str(c, "initiator"), str(c, "terminator"), str(e, "recomputed_by"));
 	for (int s = 0; s < 3; s++)
 		values[s] = json_object_get(sides[s], "kpsa");
@@ -788,15 +970,24 @@ static void write_sessions(FILE *out, json_t *c)
 	json_decref(keys);
 }
 
+/* The link to a capture file from reports/: where `kxconform merge` found a shard's (member
+ * link), else beside the reports as a run writes it. */
+static void write_capture_link(FILE *out, json_t *capture, const char *link, const char *id, const char *ext)
+{
+	if (json_is_string(json_object_get(capture, link)))
+		emit(out, "<a href=\"%P\">%s.%S</a>", str(capture, link), id, ext);
+	else
+		emit(out, "<a href=\"../captures/%U.%S\">%s.%S</a>", id, ext, id, ext);
+}
+
 static void write_capture(FILE *out, json_t *c)
 {
 	const char *id = str(c, "id");
 	json_t *capture = json_object_get(c, "capture");
-	emit(
-	    out,
-	    "<p class=\"capture\">Capture: <a href=\"../captures/%U.pcapng\">%s.pcapng</a> &middot; key log: "
-	    "<a href=\"../captures/%U.keylog\">%s.keylog</a>",
-	    id, id, id, id);
+	emit(out, "<p class=\"capture\">Capture: ");
+	write_capture_link(out, capture, "pcapng_link", id, "pcapng");
+	emit(out, " &middot; key log: ");
+	write_capture_link(out, capture, "keylog_link", id, "keylog");
 	if (capture == NULL) {
 		emit(out, " <span class=\"why\">(this report records no capture for the case)</span>");
 	} else if (json_object_get(capture, "error") != NULL) {
@@ -815,15 +1006,102 @@ static void write_capture(FILE *out, json_t *c)
 	emit(out, "</p>\n");
 }
 
+/* What each driver wrote to its standard error while the case ran. */
+static void write_stderr(FILE *out, json_t *c)
+{
+	json_t *said = json_object_get(c, "stderr");
+	if (json_object_size(said) == 0)
+		return;
+	emit(out, "<h4>Standard error</h4>\n");
+	const char *driver;
+	json_t *text;
+	json_object_foreach(said, driver, text)
+	{
+		emit(out, "<p>driver <strong>%s</strong> wrote:</p>\n<pre class=\"stderr\">%j</pre>\n", driver, text);
+	}
+}
+
+/* The value a verdict is about, as a reader names it: "t2 (SHA-256)", "keyid (hexbinary)". */
+static void verdict_value(char *buf, size_t len, json_t *v)
+{
+	snprintf(buf, len, "%s", str(v, "name"));
+	if (json_is_string(json_object_get(v, "hash")))
+		snprintf(buf + strlen(buf), len - strlen(buf), " (%s)", str(v, "hash"));
+}
+
+/* Every value both ends produced and its verdict (docs/mistakes.md), the ends' rows of one value
+ * side by side, so that the odd end out shows; a wrong value is red with the reference below it. */
+static void write_verdicts(FILE *out, json_t *c)
+{
+	json_t *verdicts = json_object_get(c, "verdicts");
+	if (json_array_size(verdicts) == 0)
+		return;
+	size_t counts[4] = {0};
+	static const char *const kinds[4] = {"agree", "accepted", "disagree", "malformed"};
+	size_t i;
+	json_t *v;
+	json_array_foreach(verdicts, i, v)
+	{
+		for (size_t k = 0; k < 4; k++)
+			counts[k] += is(v, "verdict", kinds[k]);
+	}
+	emit(out,
+	     "<h4>Verdicts</h4>\n<p>Every value each end produced, judged against the reference of the two "
+	     "reference libraries: %z agree, %z accepted, %z disagree, %z malformed. A wrong value shows the "
+	     "reference in the row below it; hover over a value for both.</p>\n<table class=\"verdicts\">\n"
+	     "<tr><th>Value</th><th>End</th><th>Claimed</th><th>Source</th><th>Verdict</th><th>Mistake</th>"
+	     "<th>Explanation</th></tr>\n",
+	     counts[0], counts[1], counts[2], counts[3]);
+	/* The values in the order they first appear, each with all its rows. */
+	json_t *order = json_array();
+	char value[96];
+	json_array_foreach(verdicts, i, v)
+	{
+		verdict_value(value, sizeof value, v);
+		add_unique(order, value);
+	}
+	size_t o;
+	json_t *name;
+	json_array_foreach(order, o, name)
+	{
+		json_array_foreach(verdicts, i, v)
+		{
+			verdict_value(value, sizeof value, v);
+			if (strcmp(value, json_string_value(name)) != 0)
+				continue;
+			int wrong = is(v, "verdict", "disagree") || is(v, "verdict", "malformed");
+			int accepted = is(v, "verdict", "accepted");
+			emit(out,
+			     "<tr class=\"verdict-%s\"><td>%s%S%s%S</td><td>%s</td><td class=\"hex\" title=\"claimed: %s&#10;"
+			     "expected: %s\">%s</td><td>%s</td><td class=\"%S\"><strong>%s</strong></td><td>%s</td><td>%s</td>"
+			     "</tr>\n",
+			     str(v, "verdict"), value, json_is_string(json_object_get(v, "reading")) ? " (" : "",
+			     str(v, "reading"), json_is_string(json_object_get(v, "reading")) ? " reading)" : "", str(v, "end"), str(v, "claimed"), str(v, "expected"), str(v, "claimed"),
+			     str(v, "source"), wrong ? "differs" : accepted ? "" : "same", str(v, "verdict"),
+			     str(v, "mistake"), str(v, "explanation"));
+			if ((wrong || accepted) && json_is_string(json_object_get(v, "expected")))
+				emit(out,
+				     "<tr class=\"expected\"><td></td><td>the reference</td><td class=\"hex\">%s</td>"
+				     "<td colspan=\"4\"></td></tr>\n",
+				     str(v, "expected"));
+		}
+	}
+	json_decref(order);
+	emit(out, "</table>\n");
+}
+
 static void write_case(FILE *out, json_t *c)
 {
 	int ok = met(c);
 	/* Unmet cases are open: they are what the reader came for. */
+	/* The facets the filters below select on. */
 	emit(out,
-	     "<details class=\"case %S\" id=\"%s\"%S>\n<summary><span class=\"badge %S\">%S</span>"
+	     "<details class=\"case %S\" id=\"%s\" data-result=\"%s\" data-scenario=\"%s\" data-pairing=\"%s-%s\" "
+	     "data-drivers=\" %s %s \"%S>\n<summary><span class=\"badge %S\">%S</span>"
 	     "<code>%s</code> &mdash; %s (expected %s)",
-	     ok ? "met" : "unmet", str(c, "id"), ok ? "" : " open", ok ? "ok" : "bad", ok ? "met" : "NOT MET",
-	     str(c, "id"), str(c, "result"), str(c, "expected"));
+	     ok ? "met" : "unmet", str(c, "id"), str(c, "result"), str(c, "scenario"), str(c, "initiator"),
+	     str(c, "terminator"), str(c, "initiator"), str(c, "terminator"), ok ? "" : " open", ok ? "ok" : "bad",
+	     ok ? "met" : "NOT MET", str(c, "id"), str(c, "result"), str(c, "expected"));
 	if (json_object_get(c, "expectation") != NULL)
 		emit(out, " [%s]", str(c, "expectation"));
 	if (!ok && str(c, "diagnosis")[0] != '\0')
@@ -833,11 +1111,13 @@ static void write_case(FILE *out, json_t *c)
 	if (str(c, "diagnosis")[0] != '\0')
 		emit(out, "<h4>Diagnosis</h4>\n<p class=\"diagnosis\">%s</p>\n", str(c, "diagnosis"));
 	write_facts(out, c);
+	write_verdicts(out, c);
 	write_exported(out, c);
 	write_key_identifier(out, c);
 	write_e2e(out, c);
 	write_flights(out, c);
 	write_sessions(out, c);
+	write_stderr(out, c);
 	write_capture(out, c);
 	emit(out, "</div>\n</details>\n");
 }
@@ -848,12 +1128,22 @@ static const char SCRIPT[] =
     "  var cases = Array.prototype.slice.call(document.querySelectorAll('details.case'));\n"
     "  var filter = document.getElementById('filter'), unmet = document.getElementById('unmet-only');\n"
     "  var shown = document.getElementById('shown');\n"
+    "  var facets = ['result', 'scenario', 'pairing', 'driver'].map(function (name) {\n"
+    "    return {name: name, select: document.getElementById('facet-' + name)};\n"
+    "  });\n"
     "  document.getElementById('controls').hidden = false;\n"
+    "  function facetOk(d, f) {\n"
+    "    var want = f.select.value;\n"
+    "    if (!want) return true;\n"
+    "    if (f.name === 'driver') return d.getAttribute('data-drivers').indexOf(' ' + want + ' ') >= 0;\n"
+    "    return d.getAttribute('data-' + f.name) === want;\n"
+    "  }\n"
     "  function apply() {\n"
     "    var words = filter.value.toLowerCase().split(/\\s+/).filter(Boolean), n = 0;\n"
     "    cases.forEach(function (d) {\n"
     "      var text = d.querySelector('summary').textContent.toLowerCase();\n"
     "      var keep = (!unmet.checked || d.classList.contains('unmet')) &&\n"
+    "        facets.every(function (f) { return facetOk(d, f); }) &&\n"
     "        words.every(function (w) { return text.indexOf(w) >= 0; });\n"
     "      d.hidden = !keep;\n"
     "      if (keep) n++;\n"
@@ -870,6 +1160,7 @@ static const char SCRIPT[] =
     "  }\n"
     "  filter.addEventListener('input', apply);\n"
     "  unmet.addEventListener('change', apply);\n"
+    "  facets.forEach(function (f) { f.select.addEventListener('change', apply); });\n"
     "  document.getElementById('expand').addEventListener('click', function () { openAll(true); });\n"
     "  document.getElementById('collapse').addEventListener('click', function () { openAll(false); });\n"
     "  window.addEventListener('hashchange', reveal);\n"
@@ -877,21 +1168,82 @@ static const char SCRIPT[] =
     "  reveal();\n"
     "})();\n";
 
+/* A facet's select: every value the cases have, with how many have it. */
+static void write_facet(FILE *out, const char *name, const char *label, json_t *values, json_t *counts)
+{
+	emit(out, "<label>%s <select id=\"facet-%s\"><option value=\"\">all</option>", label, name);
+	size_t i;
+	json_t *value;
+	json_array_foreach(values, i, value)
+	{
+		emit(out, "<option value=\"%j\">%j (%j)</option>", value, value,
+		     json_object_get(counts, json_string_value(value)));
+	}
+	emit(out, "</select></label>");
+}
+
+/* Counts a case's value of a facet, adding the value to values the first time. */
+static void facet_count(json_t *values, json_t *counts, const char *value)
+{
+	json_t *n = json_object_get(counts, value);
+	if (n == NULL)
+		json_array_append_new(values, json_string(value));
+	json_object_set_new(counts, value, json_integer(json_integer_value(n) + 1));
+}
+
 static void write_cases(FILE *out, json_t *report)
 {
 	json_t *cases = json_object_get(report, "cases");
+	/* Each facet's values in the order they first appear (results in their usual order). */
+	json_t *values[4], *counts[4];
+	static const char *const names[4] = {"result", "scenario", "pairing", "driver"};
+	static const char *const labels[4] = {"result", "scenario", "pairing", "driver"};
+	for (int f = 0; f < 4; f++) {
+		values[f] = json_array();
+		counts[f] = json_object();
+	}
+	for (size_t r = 0; r < N_RESULTS; r++)
+		json_array_append_new(values[0], json_string(results[r]));
+	size_t i;
+	json_t *c;
+	json_array_foreach(cases, i, c)
+	{
+		char pairing[300];
+		snprintf(pairing, sizeof pairing, "%s-%s", str(c, "initiator"), str(c, "terminator"));
+		json_object_set_new(counts[0], str(c, "result"),
+		                    json_integer(json_integer_value(json_object_get(counts[0], str(c, "result"))) + 1));
+		facet_count(values[1], counts[1], str(c, "scenario"));
+		facet_count(values[2], counts[2], pairing);
+		facet_count(values[3], counts[3], str(c, "initiator"));
+		if (strcmp(str(c, "initiator"), str(c, "terminator")) != 0)
+			facet_count(values[3], counts[3], str(c, "terminator"));
+	}
+	/* Results no case has are not offered. */
+	json_t *present = json_array();
+	json_array_foreach(values[0], i, c)
+	{
+		if (json_object_get(counts[0], json_string_value(c)) != NULL)
+			json_array_append(present, c);
+	}
+	json_decref(values[0]);
+	values[0] = present;
 	emit(
 	    out,
 	    "<section id=\"cases\">\n<h2>Cases</h2>\n<p>Each case's anchor is its id "
 	    "(<code>index.html#SCENARIO.TRANSPORT.INITIATOR-TERMINATOR[.VARIANT]</code>). Cases that met "
 	    "their expectation are folded; open one to see its keys and flights.</p>\n"
 	    "<div id=\"controls\" hidden><input type=\"search\" id=\"filter\" placeholder=\"filter: words in "
-	    "the id, result or diagnosis\" aria-label=\"filter cases\"><label><input type=\"checkbox\" "
-	    "id=\"unmet-only\"> unmet only</label><button type=\"button\" id=\"expand\">expand all</button>"
-	    "<button type=\"button\" id=\"collapse\">collapse all</button><span "
-	    "id=\"shown\"></span></div>\n");
-	size_t i;
-	json_t *c;
+	    "the id, result or diagnosis\" aria-label=\"filter cases\">");
+	for (int f = 0; f < 4; f++)
+		write_facet(out, names[f], labels[f], values[f], counts[f]);
+	emit(out,
+	     "<label><input type=\"checkbox\" id=\"unmet-only\"> unmet only</label><button type=\"button\" "
+	     "id=\"expand\">expand all</button><button type=\"button\" id=\"collapse\">collapse all</button><span "
+	     "id=\"shown\"></span></div>\n");
+	for (int f = 0; f < 4; f++) {
+		json_decref(values[f]);
+		json_decref(counts[f]);
+	}
 	json_array_foreach(cases, i, c)
 	{
 		write_case(out, c);
@@ -922,6 +1274,7 @@ int kx_report_write_html(json_t *report, const char *path, char *err, size_t err
 	write_head(out, report);
 	write_header(out, report);
 	write_summary(out, report, scenarios);
+	write_vectors(out, report);
 	write_matrices(out, report, scenarios, names);
 	write_cases(out, report);
 	json_decref(scenarios);
