@@ -335,3 +335,11 @@ def test_escertke_without_client_authentication_is_named_offline(kxconform, tmp_
     assert proc.returncode == 1 and cases[0]["result"] == "fail"
     assert "lacks CertificateRequest" in cases[0]["diagnosis"]
     assert "lacks the Initiating End-Point's Certificate and CertificateVerify" in cases[0]["diagnosis"]
+
+
+def test_an_odd_length_hex_claim_is_named_as_such(kxconform, matrix, tmp_path):
+    case_id = "connection.tls.openssl-wolfssl"
+    proc, _ = verify(kxconform, tmp_path, "--capture", capture_of(matrix, case_id), "--scenario", "connection",
+                     "--claim", "export=abc")
+    assert proc.returncode == 2
+    assert "claim export has an odd number of hex digits (3)" in proc.stderr

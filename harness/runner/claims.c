@@ -206,9 +206,12 @@ int kx_claim_form(const struct kx_claims *c, enum kx_claim_id id, char *why, siz
 	size_t len = strlen(v);
 	if (id == KX_CLAIM_KEYID)
 		return len > 0 ? 0 : kx_errorf(why, whylen, "claim keyid is empty");
-	if (!kx_is_hex(v, len) || len % 2 != 0)
+	if (!kx_is_hex(v, len))
 		return kx_errorf(why, whylen, "claim %s is not hex: \"%.100s\"%s", claim_names[id], v,
 		                 len > 100 ? "..." : "");
+	if (len % 2 != 0)
+		return kx_errorf(why, whylen, "claim %s has an odd number of hex digits (%zu): \"%.100s\"%s; each byte is two",
+		                 claim_names[id], len, v, len > 100 ? "..." : "");
 	size_t bytes = len / 2;
 	const char *s = bytes == 1 ? "" : "s";
 	switch (id) {

@@ -8,6 +8,7 @@
 #include "runner/commands.h"
 #include "runner/output_dir.h"
 #include "runner/report.h"
+#include "runner/requirements.h"
 
 #include "core/errors.h"
 #include "core/json_io.h"
@@ -204,6 +205,8 @@ int kx_cmd_merge(int argc, char **argv)
 			return KX_EXIT_USAGE;
 		}
 	free(reports);
+	/* The first report's table counted its own cases only. */
+	kx_requirements_recount(merged);
 	struct kx_report_counts n;
 	kx_report_summarize(merged, &n);
 	int status = n.unmet == 0 ? KX_EXIT_OK : KX_EXIT_FAILED;

@@ -12,6 +12,7 @@
 #include "runner/expectations.h"
 #include "runner/output_dir.h"
 #include "runner/report.h"
+#include "runner/requirements.h"
 #include "runner/suite.h"
 
 #include "core/errors.h"
@@ -43,6 +44,7 @@ struct options {
 	const char *pki;
 	const char *output;
 	const char *expect;
+	const char *requirements;
 	const char *filters[MAX_FILTERS];
 	size_t n_filters;
 	const char *driver_specs[KX_MAX_DRIVERS];
@@ -59,6 +61,7 @@ static void usage(FILE *out)
 		"usage: kxconform run [--suite FILE] [--filter GLOB]... [--list] [--jobs N]\n"
 		"                     [--shard K/N] [--expect FILE] [--output DIR]\n"
 		"                     [--driver NAME=PATH]... [--pki DIR] [--timeout MS]\n"
+		"                     [--requirements FILE]\n"
 		"\n"
 		"Runs every case of a scenario suite between every ordered pair of drivers:\n"
 		"positive cases must complete and pass the cross-checks, negative and fault\n"
@@ -81,6 +84,8 @@ static void usage(FILE *out)
 		"  --pki DIR           the test PKI (default: pki/ beside kxconform)\n"
 		"  --timeout MS        how long a silent driver is waited for (default 5000); one\n"
 		"                      that times out 3 times in a row is given up\n"
+		"  --requirements FILE the requirements catalogue of the report's coverage table\n"
+		"                      (default: requirements/catalogue.json of the repository)\n"
 		"\n"
 		"Case ids read SCENARIO.TRANSPORT.INITIATOR-TERMINATOR[.VARIANT].\n"
 		"Exit status: 0 every case met its expectation; 1 a case did not; 2 usage or\n"
@@ -107,7 +112,8 @@ static int parse_shard(const char *text, struct options *opt)
 static int takes_value(const char *arg)
 {
 	static const char *const names[] = {"--suite",  "--pki",     "--output", "--expect", "--filter",
-	                                    "--driver", "--timeout", "--jobs",   "--shard"};
+	                                    "--driver", "--timeout", "--jobs",   "--shard",
+	                                    "--requirements"};
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
 		if (strcmp(arg, names[i]) == 0)
 			return 1;
@@ -120,7 +126,8 @@ static int set_option(struct options *opt, const char *arg, const char *value)
 	const struct kx_cli_string strings[] = {{"--suite", &opt->suite},
 	                                        {"--pki", &opt->pki},
 	                                        {"--output", &opt->output},
-	                                        {"--expect", &opt->expect}};
+	                                        {"--expect", &opt->expect},
+	                                        {"--requirements", &opt->requirements}};
 	if (kx_cli_string_option(strings, sizeof strings / sizeof strings[0], arg, value))
 		return 0;
 	if (strcmp(arg, "--filter") == 0) {
@@ -149,6 +156,7 @@ static int parse_options(int argc, char **argv, struct options *opt)
 {
 	memset(opt, 0, sizeof *opt);
 	opt->suite = KX_DEFAULT_SUITE;
+	opt->requirements = KX_DEFAULT_REQUIREMENTS;
 	opt->output = ".";
 	opt->timeout_ms = 5000;
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -821,6 +829,10 @@ static int run_cases(const struct options *opt, const struct kx_suite *suite, co
 	 * shows them, so that one page says whether the whole conformance run passed. */
 	if (kx_report_attach_vectors(report, opt->output, err, sizeof err) < 0)
 		fprintf(stderr, "kxconform run: warning: %s\n", err);
+	if (kx_requirements_report(report, opt->requirements, suite, err, sizeof err) != 0) {
+		fprintf(stderr, "kxconform run: %s\n", err);
+		status = KX_EXIT_USAGE;
+	}
 	int written = kx_report_write_all(report, opt->output, err, sizeof err) == 0;
 	if (!written) {
 		fprintf(stderr, "kxconform run: no report was written: %s\n", err);
@@ -847,7 +859,8 @@ int kx_cmd_run(int argc, char **argv)
 		return setup_failed(&opt, &pool, 0, err);
 	kx_cli_pki_dir(opt.pki, pki, sizeof pki);
 	struct kx_suite suite;
-	if (kx_suite_load(opt.suite, pki, &pool, &suite, err, sizeof err) != 0) {
+	if (kx_suite_load(opt.suite, pki, &pool, &suite, err, sizeof err) != 0 ||
+	    kx_requirements_check(opt.requirements, &suite, err, sizeof err) != 0) {
 		kx_suite_free(&suite);
 		kx_expectations_free(&expect);
 		return setup_failed(&opt, &pool, 0, err);

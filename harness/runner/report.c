@@ -164,11 +164,13 @@ static int write_json(json_t *report, const char *path, char *err, size_t errlen
 	errno = 0;
 	int dumped = json_dumpf(report, out, JSON_INDENT(1) | JSON_ENSURE_ASCII);
 	int saved = errno;
-	if (kx_report_view_close(out, path, err, errlen) != 0)
-		return -1;
-	if (dumped != 0)
+	/* A report larger than stdio's buffer fails inside json_dumpf: its errno (a full disk) is the
+	 * cause, and closing the stream afterwards would only say that it had failed. */
+	if (dumped != 0) {
+		fclose(out);
 		return kx_errorf(err, errlen, "cannot write %s: %s", path, strerror(saved ? saved : EIO));
-	return 0;
+	}
+	return kx_report_view_close(out, path, err, errlen);
 }
 
 /* One file of a report: its name in DIR/reports and how it is written from the report object. */
