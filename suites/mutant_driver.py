@@ -66,6 +66,13 @@ SALTS = {  # E2E salt mistakes: the salt from the Enrolee-B-ID
 }
 
 
+def prf_hash(suite):
+    """The TLS 1.2 PRF hash of a negotiated suite ("0xC02C"); a stack with prf-sha256-always
+    ignores the suite."""
+    sha384 = int(suite, 16) in (0xC02C, 0x00A9, 0xC024, 0x00AF, 0xC030, 0x009D, 0x009F, 0x00AB, 0x00AD, 0x00B7)
+    return "SHA-384" if sha384 and MISTAKE != "prf-sha256-always" else "SHA-256"
+
+
 def export_of(hash_name, ms, label, cr, sr):
     return EXPORT.get(MISTAKE, exporter.export)(hash_name, ms, label, cr, sr)
 
@@ -106,7 +113,8 @@ def rewrite(request, answer):
     if not answer.get("ok"):
         return answer
     if op == "exporter" and request.get("length") == 48:
-        out = export_of(request["hash"], bytes.fromhex(request["master_secret"]), request["label"],
+        hash_name = "SHA-256" if MISTAKE == "prf-sha256-always" else request["hash"]
+        out = export_of(hash_name, bytes.fromhex(request["master_secret"]), request["label"],
                         bytes.fromhex(request["client_random"]), bytes.fromhex(request["server_random"]))
         key_id, key = split_of(out)
         answer.update(out=out.hex(), key_id=key_id.hex(), key=key.hex())
@@ -140,7 +148,7 @@ def rewrite_info(request, answer):
         label = item["label"]
         if item.get("length") != 48 or label not in answer.get("exported", {}):
             continue
-        out = export_of("SHA-256", bytes.fromhex(answer["master_secret"]), label,
+        out = export_of(prf_hash(answer["suite"]), bytes.fromhex(answer["master_secret"]), label,
                         bytes.fromhex(answer["client_random"]), bytes.fromhex(answer["server_random"]))
         key_id, key = split_of(out)
         answer["exported"][label] = out.hex()

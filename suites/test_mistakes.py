@@ -4,7 +4,9 @@ the mistake, by `kxconform run`, in both roles. The same driver without a
 mistake, listing only the reference variants, passes everything, and a broken
 vendor never makes a case between the reference drivers unmet."""
 import json
+import os
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -21,6 +23,8 @@ MISTAKES = {
     "wrong-prf-hash": ("wrong-prf-hash", "connection", "wrong-prf-hash"),
     "wrong-label": ("wrong-label", "connection", "wrong-label"),
     "key-expansion": ("key-expansion", "connection", "key-expansion"),
+    # A stack that ignores the suite's PRF hash passes every SHA-256 suite: only a SHA-384 one shows it.
+    "prf-sha256-always": ("wrong-prf-hash", "connection-sha384", "wrong-prf-hash"),
     "master-secret": ("master-secret", "connection", "master-secret"),
     "split-swapped": ("split-swapped", "connection", "split-swapped"),
     "tr0038-example": ("tr0038-example", "connection", "tr0038-example"),
@@ -64,8 +68,14 @@ def mutant(tmp_path, mistake):
 
 
 def kx(*args, timeout=300):
-    return subprocess.run([str(built("kxconform"))] + [str(a) for a in args], capture_output=True, text=True,
-                          timeout=timeout)
+    # The captures are not what these tests judge: tshark's second per run is saved (the capture
+    # check is then reported "not-run"), and vectors reports go to a scratch directory.
+    env = dict(os.environ, KX_TSHARK="/nonexistent/tshark")
+    args = [str(a) for a in args]
+    if args[0] == "vectors" and "--output" not in args:
+        args += ["--output", tempfile.mkdtemp(prefix="kx-mistakes-")]
+    return subprocess.run([str(built("kxconform"))] + args, capture_output=True, text=True, timeout=timeout,
+                          env=env)
 
 
 def references():
