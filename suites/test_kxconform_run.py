@@ -315,15 +315,17 @@ def test_a_driver_that_hangs_is_given_up_after_three_timeouts(kxconform, tmp_pat
     elapsed = time.monotonic() - started
     assert result.returncode == 1, result.stdout[-2000:] + result.stderr
     # Each case with the hung driver used to wait the whole timeout: 18 s here. Three timeouts, not more.
-    assert elapsed < 3 * timeout_s + 3, elapsed
+    assert elapsed < (3 + jobs) * timeout_s + 4, elapsed
     report = json.loads((tmp_path / "reports" / "report.json").read_text(encoding="utf-8"))
     by_id = {c["id"]: c for c in report["cases"]}
     assert all(by_id[i]["result"] == "pass" or by_id[i]["met"] for i in ids if "hang" not in i)
     given_up = [by_id[i] for i in with_hang if "times in a row" in by_id[i]["diagnosis"]]
     assert len(given_up) >= len(with_hang) - 3 * jobs
     assert all(c["result"] == "error" and not c["met"] and c["duration_ms"] == 0 for c in given_up)
-    assert "driver hang stopped answering: it timed out (no answer within 1000 ms, --timeout) 3 times in a row" \
-        in given_up[0]["diagnosis"]
+    # Three in a row; with two workers, a fourth may time out before the first worker gives up.
+    counted = re.search(r"driver hang stopped answering: it timed out \(no answer within 1000 ms, --timeout\) "
+                        r"(\d+) times in a row", given_up[0]["diagnosis"])
+    assert counted and 3 <= int(counted.group(1)) <= 2 + jobs, given_up[0]["diagnosis"]
     assert "driver hang stopped answering" in result.stdout  # the summary names the cause
 
 
