@@ -24,3 +24,10 @@ def kxconform():
 @pytest.fixture(scope="session")
 def vectors_dir():
     return ROOT / "vectors"
+
+
+def pytest_configure(config):
+    # `make check-sanitize` runs the end-to-end tests again on the sanitizer build with
+    # -m "not slow": the tests marked slow repeat C paths the others reach (more mutants of one
+    # family, a browser, waiting out timeouts), at several times the cost under the sanitizers.
+    config.addinivalue_line("markers", "slow: repeats covered C paths at a high cost; not run by check-sanitize")

@@ -301,7 +301,7 @@ def hanging_driver(tmp_path):
     return path
 
 
-@pytest.mark.parametrize("jobs", [1, 2])
+@pytest.mark.parametrize("jobs", [1, pytest.param(2, marks=pytest.mark.slow)])
 def test_a_driver_that_hangs_is_given_up_after_three_timeouts(kxconform, tmp_path, jobs):
     hang = hanging_driver(tmp_path)
     drivers = ["--driver", "hang=%s" % hang, "--driver", "openssl=%s" % built("kx-driver-openssl")]
