@@ -135,17 +135,20 @@ def check_junit(report, junit):
     """Everything a CI reads in junit.xml agrees with report.json."""
     assert junit.tag == "testsuites"
     cases = {c["id"]: c for c in report["cases"]}
-    testcases = list(junit.iter("testcase"))
+    # The requirements table is a suite of its own (check_junit_requirements); the totals count it too.
+    suites = [s for s in junit.findall("testsuite") if s.get("name") != "requirements"]
+    table = check_junit_requirements(report, junit)
+    testcases = case_testcases(junit)
     assert sorted(t.get("name") for t in testcases) == sorted(cases), "one testcase per case"
     unmet = {i for i, c in cases.items() if not c["met"]}
     errors = {i for i in unmet if cases[i]["result"] == "error"}
     skipped = {i for i, c in cases.items() if c["met"] and c["result"] in ("skip", "not-implemented")}
-    assert int(junit.get("tests")) == report["summary"]["cases"] == len(testcases)
-    assert int(junit.get("failures")) + int(junit.get("errors")) == report["summary"]["unmet"]
-    assert int(junit.get("errors")) == len(errors) and int(junit.get("skipped")) == len(skipped)
+    assert int(junit.get("tests")) - table["tests"] == report["summary"]["cases"] == len(testcases)
+    assert int(junit.get("failures")) - table["failures"] + int(junit.get("errors")) == report["summary"]["unmet"]
+    assert int(junit.get("errors")) == len(errors)
+    assert int(junit.get("skipped")) - table["skipped"] == len(skipped)
 
     scenarios = list(dict.fromkeys(c["scenario"] for c in report["cases"]))
-    suites = junit.findall("testsuite")
     assert [s.get("name") for s in suites] == scenarios
     for suite in suites:
         mine = [c for c in report["cases"] if c["scenario"] == suite.get("name")]
@@ -174,6 +177,48 @@ def check_junit(report, junit):
         if case["met"] and case["diagnosis"] and skip is None:
             # A refusal the suite expected passes, and says who refused.
             assert xml_safe(case["diagnosis"]) in testcase.find("system-out").text
+
+
+def case_testcases(junit):
+    """The testcases of the cases: every suite's but the requirements table's."""
+    return [t for s in junit.findall("testsuite") if s.get("name") != "requirements" for t in s.iter("testcase")]
+
+
+REQUIREMENT_SKIPPED = ("not-run", "untestable", "gap", "unchecked")
+
+
+def check_junit_requirements(report, junit):
+    """The suite "requirements": a testcase per entry of the table, in its order, red exactly when the
+    entry is unmet, skipped with its reason when nothing here checked it. Returns its counts."""
+    mine = [s for s in junit.findall("testsuite") if s.get("name") == "requirements"]
+    if "requirements" not in report:
+        assert not mine
+        return {"tests": 0, "failures": 0, "skipped": 0}
+    assert len(mine) == 1
+    suite, entries = mine[0], report["requirements"]["entries"]
+    testcases = suite.findall("testcase")
+    assert [t.get("name") for t in testcases] == [e["id"] for e in entries]
+    counts = {"tests": len(entries), "failures": sum(e["status"] == "unmet" for e in entries),
+              "skipped": sum(e["status"] in REQUIREMENT_SKIPPED for e in entries)}
+    assert {k: int(suite.get(k)) for k in counts} == counts and suite.get("errors") == "0"
+    for testcase, entry in zip(testcases, entries):
+        assert testcase.get("classname") == "kxconform.requirements"
+        failure, skip = testcase.find("failure"), testcase.find("skipped")
+        assert (failure is not None) == (entry["status"] == "unmet"), entry["id"]
+        assert (skip is not None) == (entry["status"] in REQUIREMENT_SKIPPED), entry["id"]
+        assert testcase.find("error") is None
+        if failure is not None:
+            assert failure.get("type") == "unmet"
+            assert all(i in failure.get("message") and "index.html#" + i in failure.text
+                       for i in entry["unmet_cases"])
+        if skip is not None:
+            assert skip.get("message").startswith(entry["status"])
+            for reason in ("untestable", "gap"):
+                if entry["status"] == reason:
+                    assert xml_safe(entry[reason]) in skip.get("message")
+        body = (failure if failure is not None else testcase.find("system-out")).text
+        assert xml_safe(entry["text"]) in body and "index.html#req-" + entry["id"] in body
+    return counts
 
 
 def test_junit_has_one_testcase_per_case_and_the_json_counts(full_run):
@@ -368,7 +413,7 @@ def test_driver_stderr_is_kept_with_its_case(crash_run, validator):
     assert not list(validator.iter_errors(report))
     unmet = [c for c in report["cases"] if not c["met"]]
     assert all(said in c["stderr"]["crash"] for c in unmet), [c.get("stderr") for c in unmet]
-    for testcase in junit.iter("testcase"):
+    for testcase in case_testcases(junit):
         err = testcase.find("system-err")
         assert err is not None and "[driver crash]" in err.text and said in err.text
     assert said in "".join(Page(text).text)
@@ -377,7 +422,7 @@ def test_driver_stderr_is_kept_with_its_case(crash_run, validator):
 def test_junit_carries_the_capture_paths(full_run):
     _, report, junit, _ = full_run
     cases = {c["id"]: c for c in report["cases"]}
-    for testcase in junit.iter("testcase"):
+    for testcase in case_testcases(junit):
         capture = cases[testcase.get("name")]["capture"]
         properties = {p.get("name"): p.get("value") for p in testcase.findall("properties/property")}
         assert properties["capture.pcapng"] == capture["pcapng"]
@@ -428,7 +473,7 @@ def test_merged_report_links_the_shards_captures(kxconform, tmp_path):
     assert len(links) == 2 * len(report["cases"]) > 0
     for link in links:
         assert (merged / "reports" / urllib.parse.unquote(link)).resolve().is_file(), link
-    for testcase in junit.iter("testcase"):
+    for testcase in case_testcases(junit):
         properties = {p.get("name"): p.get("value") for p in testcase.findall("properties/property")}
         assert os.path.isfile(properties["capture.pcapng"]), properties
 
