@@ -238,7 +238,7 @@ class Page(html.parser.HTMLParser):
 
     def __init__(self, text):
         super().__init__(convert_charrefs=True)
-        self.tags, self.ids, self.details, self.text = [], {}, {}, []
+        self.tags, self.ids, self.details, self.text, self.raw = [], {}, {}, [], text
         self.feed(text)
 
     def handle_starttag(self, tag, attrs):
@@ -314,6 +314,9 @@ def test_html_loads_in_chromium_without_console_messages(which, full_run, forced
     # The inline script ran to its end: it wrote the count of shown cases.
     total = len(report["cases"])
     assert "%d of %d cases shown" % (total, total) in dom
+    # ... and the requirements' filter ran too.
+    rows = len(report["requirements"]["entries"])
+    assert "%d of %d requirements shown" % (rows, rows) in dom
 
 
 # --- a case forced to fail -------------------------------------------------
@@ -476,6 +479,10 @@ def test_merged_report_links_the_shards_captures(kxconform, tmp_path):
     for testcase in case_testcases(junit):
         properties = {p.get("name"): p.get("value") for p in testcase.findall("properties/property")}
         assert os.path.isfile(properties["capture.pcapng"]), properties
+    # The merge recounted the requirements table from both shards' cases; both views show the recount.
+    check_junit(report, junit)
+    check_html_requirements(report, page)
+    assert report["requirements"]["totals"]["met"] > 0
 
 
 # --- verdicts -----------------------------------------------------------------------------
@@ -526,3 +533,85 @@ def test_html_judges_each_end_against_the_reference(mutant_run):
     assert exported["recomputed"] == exported["terminator"]
     assert "differs" not in marks["reference"] and "differs" not in marks["terminator"]
     assert ("differs" in marks["initiator"]) == (exported["initiator"] != exported["recomputed"])
+
+
+# --- requirements -------------------------------------------------------------------------
+
+
+def check_html_requirements(report, page):
+    """index.html's Requirements section says what report.json's table says: the totals line, one row
+    per entry (unmet ones first, then the catalogue's order), a status filter with each status's count,
+    and each case's requirement ids linked to their rows. Returns the rows' attributes by id."""
+    table = report["requirements"]
+    assert page.ids.get("requirements") == "section" and page.ids.get("requirements-table") == "table"
+    totals = {a["data-status"]: None for t, a in page.tags if t == "span" and "data-status" in a}
+    assert list(totals) == ["unmet", "xfail", "met", "not-run", "untestable", "gap", "vectors", "unchecked"]
+    line = re.search(r'<p id="requirements-totals">(.*?)</p>', page.raw, re.S)
+    words = re.sub("<[^>]+>", "", line.group(1))
+    assert words.startswith("%d requirements:" % table["totals"]["requirements"])
+    for status in totals:
+        assert " %d %s" % (table["totals"][status], status) in words, (status, words)
+    rows = [a for t, a in page.tags if t == "tr" and "req" in a.get("class", "").split()]
+    entries = table["entries"]
+    ordered = [e for e in entries if e["status"] == "unmet"] + [e for e in entries if e["status"] != "unmet"]
+    assert [r["id"] for r in rows] == ["req-" + e["id"] for e in ordered]
+    assert [r["data-status"] for r in rows] == [e["status"] for e in ordered]
+    assert all(("unmet" in r["class"].split()) == (r["data-status"] == "unmet") for r in rows)
+    options = [a["value"] for t, a in page.tags if t == "option" and a.get("value") in table["totals"]]
+    assert set(options) == {k for k, v in table["totals"].items() if v and k != "requirements"}
+    words = "".join(page.text)
+    for entry in entries:
+        for reason in ("untestable", "gap"):
+            if entry["status"] == reason:
+                assert xml_safe(entry[reason]) in words, entry["id"]
+    links = {a["href"] for t, a in page.tags if t == "a" and a.get("href", "").startswith("#req-")}
+    assert links == {"#req-" + i for c in report["cases"] for i in c.get("requirements", [])}
+    return {r["id"][4:]: r for r in rows}
+
+
+def test_a_filtered_run_shows_its_requirements_in_html_and_junit(kxconform, tmp_path):
+    """One pairing of the PSK scenario: the cases it ran meet what they list, the rest of the catalogue is
+    not run, untestable, a gap or left to the vectors, in both views with the JSON's counts."""
+    result = run(kxconform, "--filter", "psk.tls.openssl-*", "--output", tmp_path)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr
+    report, junit, text = load_reports(tmp_path)
+    totals = report["requirements"]["totals"]
+    assert totals["met"] > 0 and totals["not-run"] > 0 and totals["untestable"] > 0 and totals["unmet"] == 0
+    rows = check_html_requirements(report, Page(text))
+    assert rows["TR0038-7.1.2-psk-set"]["data-status"] == "met"
+    counts = check_junit(report, junit) or check_junit_requirements(report, junit)
+    assert counts == {"tests": totals["requirements"], "failures": 0,
+                      "skipped": sum(totals[k] for k in ("not-run", "untestable", "gap", "unchecked"))}
+    assert int(junit.get("tests")) == len(report["cases"]) + totals["requirements"]
+    assert int(junit.get("skipped")) == counts["skipped"] and junit.find(".//failure") is None
+    suite = next(s for s in junit.findall("testsuite") if s.get("name") == "requirements")
+    properties = {p.get("name"): p.get("value") for p in suite.find("properties")}
+    assert properties["catalogue"] == report["requirements"]["catalogue"]
+    untestable = suite.find("testcase[@name='TS0001-11.4.3-e2e-security-capabilities']/skipped")
+    assert untestable.get("message").startswith("untestable: ")
+
+
+def test_an_unmet_requirement_is_a_junit_failure_and_the_first_html_row(forced_run):
+    """The forced run's negative case expects the wrong end to refuse: what that case checks is unmet."""
+    out, result, report, junit, text, variant = forced_run
+    assert result.returncode == 1
+    unmet = [e for e in report["requirements"]["entries"] if e["status"] == "unmet"]
+    forced = "psk.tls.openssl-openssl." + variant
+    case = next(c for c in report["cases"] if c["id"] == forced)
+    assert not case["met"] and {e["id"] for e in unmet} >= set(case["requirements"])
+    unmet_cases = {c["id"] for c in report["cases"] if not c["met"]}
+    assert all(set(e["unmet_cases"]) <= unmet_cases for e in unmet)
+    assert report["requirements"]["totals"]["unmet"] == len(unmet)
+    check_junit(report, junit)
+    suite = next(s for s in junit.findall("testsuite") if s.get("name") == "requirements")
+    assert int(suite.get("failures")) == len(unmet)
+    failed = [t.get("name") for t in suite.findall("testcase") if t.find("failure") is not None]
+    assert failed == [e["id"] for e in unmet]
+    failure = suite.find("testcase[@name='%s']/failure" % case["requirements"][0])
+    assert forced in failure.get("message") and "index.html#" + forced in failure.text
+    page = Page(text)
+    rows = check_html_requirements(report, page)
+    first = [a["id"][4:] for t, a in page.tags if t == "tr" and "req" in a.get("class", "").split()]
+    assert first[:len(unmet)] == [e["id"] for e in unmet]
+    assert all(rows[e["id"]]["class"] == "req unmet" for e in unmet)
+    assert "#" + forced in {a["href"] for t, a in page.tags if t == "a"}
