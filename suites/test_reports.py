@@ -444,7 +444,10 @@ def test_html_facets_by_result_scenario_pairing_and_driver(full_run):
             options[select] = []
         elif tag == "option" and select is not None:
             options[select].append(attrs["value"])
-    assert set(options) == {"facet-result", "facet-scenario", "facet-pairing", "facet-driver"}
+    # The cases' facets, and the requirements table's status filter (check_html_requirements).
+    assert set(options) == {"facet-result", "facet-scenario", "facet-pairing", "facet-driver", "req-status"}
+    assert set(options["req-status"]) == {"", *(k for k, v in report["requirements"]["totals"].items()
+                                               if v and k != "requirements")}
     assert set(options["facet-scenario"]) == {"", *(c["scenario"] for c in report["cases"])}
     assert set(options["facet-driver"]) == {"", *(d["name"] for d in report["drivers"])}
     assert set(options["facet-pairing"]) == {"", *("%s-%s" % (c["initiator"], c["terminator"])
