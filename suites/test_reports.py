@@ -135,17 +135,20 @@ def check_junit(report, junit):
     """Everything a CI reads in junit.xml agrees with report.json."""
     assert junit.tag == "testsuites"
     cases = {c["id"]: c for c in report["cases"]}
-    testcases = list(junit.iter("testcase"))
+    # The requirements table is a suite of its own (check_junit_requirements); the totals count it too.
+    suites = [s for s in junit.findall("testsuite") if s.get("name") != "requirements"]
+    table = check_junit_requirements(report, junit)
+    testcases = case_testcases(junit)
     assert sorted(t.get("name") for t in testcases) == sorted(cases), "one testcase per case"
     unmet = {i for i, c in cases.items() if not c["met"]}
     errors = {i for i in unmet if cases[i]["result"] == "error"}
     skipped = {i for i, c in cases.items() if c["met"] and c["result"] in ("skip", "not-implemented")}
-    assert int(junit.get("tests")) == report["summary"]["cases"] == len(testcases)
-    assert int(junit.get("failures")) + int(junit.get("errors")) == report["summary"]["unmet"]
-    assert int(junit.get("errors")) == len(errors) and int(junit.get("skipped")) == len(skipped)
+    assert int(junit.get("tests")) - table["tests"] == report["summary"]["cases"] == len(testcases)
+    assert int(junit.get("failures")) - table["failures"] + int(junit.get("errors")) == report["summary"]["unmet"]
+    assert int(junit.get("errors")) == len(errors)
+    assert int(junit.get("skipped")) - table["skipped"] == len(skipped)
 
     scenarios = list(dict.fromkeys(c["scenario"] for c in report["cases"]))
-    suites = junit.findall("testsuite")
     assert [s.get("name") for s in suites] == scenarios
     for suite in suites:
         mine = [c for c in report["cases"] if c["scenario"] == suite.get("name")]
@@ -176,6 +179,48 @@ def check_junit(report, junit):
             assert xml_safe(case["diagnosis"]) in testcase.find("system-out").text
 
 
+def case_testcases(junit):
+    """The testcases of the cases: every suite's but the requirements table's."""
+    return [t for s in junit.findall("testsuite") if s.get("name") != "requirements" for t in s.iter("testcase")]
+
+
+REQUIREMENT_SKIPPED = ("not-run", "untestable", "gap", "unchecked")
+
+
+def check_junit_requirements(report, junit):
+    """The suite "requirements": a testcase per entry of the table, in its order, red exactly when the
+    entry is unmet, skipped with its reason when nothing here checked it. Returns its counts."""
+    mine = [s for s in junit.findall("testsuite") if s.get("name") == "requirements"]
+    if "requirements" not in report:
+        assert not mine
+        return {"tests": 0, "failures": 0, "skipped": 0}
+    assert len(mine) == 1
+    suite, entries = mine[0], report["requirements"]["entries"]
+    testcases = suite.findall("testcase")
+    assert [t.get("name") for t in testcases] == [e["id"] for e in entries]
+    counts = {"tests": len(entries), "failures": sum(e["status"] == "unmet" for e in entries),
+              "skipped": sum(e["status"] in REQUIREMENT_SKIPPED for e in entries)}
+    assert {k: int(suite.get(k)) for k in counts} == counts and suite.get("errors") == "0"
+    for testcase, entry in zip(testcases, entries):
+        assert testcase.get("classname") == "kxconform.requirements"
+        failure, skip = testcase.find("failure"), testcase.find("skipped")
+        assert (failure is not None) == (entry["status"] == "unmet"), entry["id"]
+        assert (skip is not None) == (entry["status"] in REQUIREMENT_SKIPPED), entry["id"]
+        assert testcase.find("error") is None
+        if failure is not None:
+            assert failure.get("type") == "unmet"
+            assert all(i in failure.get("message") and "index.html#" + i in failure.text
+                       for i in entry["unmet_cases"])
+        if skip is not None:
+            assert skip.get("message").startswith(entry["status"])
+            for reason in ("untestable", "gap"):
+                if entry["status"] == reason:
+                    assert xml_safe(entry[reason]) in skip.get("message")
+        body = (failure if failure is not None else testcase.find("system-out")).text
+        assert xml_safe(entry["text"]) in body and "index.html#req-" + entry["id"] in body
+    return counts
+
+
 def test_junit_has_one_testcase_per_case_and_the_json_counts(full_run):
     _, report, junit, _ = full_run
     check_junit(report, junit)
@@ -193,7 +238,7 @@ class Page(html.parser.HTMLParser):
 
     def __init__(self, text):
         super().__init__(convert_charrefs=True)
-        self.tags, self.ids, self.details, self.text = [], {}, {}, []
+        self.tags, self.ids, self.details, self.text, self.raw = [], {}, {}, [], text
         self.feed(text)
 
     def handle_starttag(self, tag, attrs):
@@ -269,6 +314,9 @@ def test_html_loads_in_chromium_without_console_messages(which, full_run, forced
     # The inline script ran to its end: it wrote the count of shown cases.
     total = len(report["cases"])
     assert "%d of %d cases shown" % (total, total) in dom
+    # ... and the requirements' filter ran too.
+    rows = len(report["requirements"]["entries"])
+    assert "%d of %d requirements shown" % (rows, rows) in dom
 
 
 # --- a case forced to fail -------------------------------------------------
@@ -368,7 +416,7 @@ def test_driver_stderr_is_kept_with_its_case(crash_run, validator):
     assert not list(validator.iter_errors(report))
     unmet = [c for c in report["cases"] if not c["met"]]
     assert all(said in c["stderr"]["crash"] for c in unmet), [c.get("stderr") for c in unmet]
-    for testcase in junit.iter("testcase"):
+    for testcase in case_testcases(junit):
         err = testcase.find("system-err")
         assert err is not None and "[driver crash]" in err.text and said in err.text
     assert said in "".join(Page(text).text)
@@ -377,7 +425,7 @@ def test_driver_stderr_is_kept_with_its_case(crash_run, validator):
 def test_junit_carries_the_capture_paths(full_run):
     _, report, junit, _ = full_run
     cases = {c["id"]: c for c in report["cases"]}
-    for testcase in junit.iter("testcase"):
+    for testcase in case_testcases(junit):
         capture = cases[testcase.get("name")]["capture"]
         properties = {p.get("name"): p.get("value") for p in testcase.findall("properties/property")}
         assert properties["capture.pcapng"] == capture["pcapng"]
@@ -396,7 +444,10 @@ def test_html_facets_by_result_scenario_pairing_and_driver(full_run):
             options[select] = []
         elif tag == "option" and select is not None:
             options[select].append(attrs["value"])
-    assert set(options) == {"facet-result", "facet-scenario", "facet-pairing", "facet-driver"}
+    # The cases' facets, and the requirements table's status filter (check_html_requirements).
+    assert set(options) == {"facet-result", "facet-scenario", "facet-pairing", "facet-driver", "req-status"}
+    assert set(options["req-status"]) == {"", *(k for k, v in report["requirements"]["totals"].items()
+                                               if v and k != "requirements")}
     assert set(options["facet-scenario"]) == {"", *(c["scenario"] for c in report["cases"])}
     assert set(options["facet-driver"]) == {"", *(d["name"] for d in report["drivers"])}
     assert set(options["facet-pairing"]) == {"", *("%s-%s" % (c["initiator"], c["terminator"])
@@ -428,9 +479,13 @@ def test_merged_report_links_the_shards_captures(kxconform, tmp_path):
     assert len(links) == 2 * len(report["cases"]) > 0
     for link in links:
         assert (merged / "reports" / urllib.parse.unquote(link)).resolve().is_file(), link
-    for testcase in junit.iter("testcase"):
+    for testcase in case_testcases(junit):
         properties = {p.get("name"): p.get("value") for p in testcase.findall("properties/property")}
         assert os.path.isfile(properties["capture.pcapng"]), properties
+    # The merge recounted the requirements table from both shards' cases; both views show the recount.
+    check_junit(report, junit)
+    check_html_requirements(report, page)
+    assert report["requirements"]["totals"]["met"] > 0
 
 
 # --- verdicts -----------------------------------------------------------------------------
@@ -481,3 +536,85 @@ def test_html_judges_each_end_against_the_reference(mutant_run):
     assert exported["recomputed"] == exported["terminator"]
     assert "differs" not in marks["reference"] and "differs" not in marks["terminator"]
     assert ("differs" in marks["initiator"]) == (exported["initiator"] != exported["recomputed"])
+
+
+# --- requirements -------------------------------------------------------------------------
+
+
+def check_html_requirements(report, page):
+    """index.html's Requirements section says what report.json's table says: the totals line, one row
+    per entry (unmet ones first, then the catalogue's order), a status filter with each status's count,
+    and each case's requirement ids linked to their rows. Returns the rows' attributes by id."""
+    table = report["requirements"]
+    assert page.ids.get("requirements") == "section" and page.ids.get("requirements-table") == "table"
+    totals = {a["data-status"]: None for t, a in page.tags if t == "span" and "data-status" in a}
+    assert list(totals) == ["unmet", "xfail", "met", "not-run", "untestable", "gap", "vectors", "unchecked"]
+    line = re.search(r'<p id="requirements-totals">(.*?)</p>', page.raw, re.S)
+    words = re.sub("<[^>]+>", "", line.group(1))
+    assert words.startswith("%d requirements:" % table["totals"]["requirements"])
+    for status in totals:
+        assert " %d %s" % (table["totals"][status], status) in words, (status, words)
+    rows = [a for t, a in page.tags if t == "tr" and "req" in a.get("class", "").split()]
+    entries = table["entries"]
+    ordered = [e for e in entries if e["status"] == "unmet"] + [e for e in entries if e["status"] != "unmet"]
+    assert [r["id"] for r in rows] == ["req-" + e["id"] for e in ordered]
+    assert [r["data-status"] for r in rows] == [e["status"] for e in ordered]
+    assert all(("unmet" in r["class"].split()) == (r["data-status"] == "unmet") for r in rows)
+    options = [a["value"] for t, a in page.tags if t == "option" and a.get("value") in table["totals"]]
+    assert set(options) == {k for k, v in table["totals"].items() if v and k != "requirements"}
+    words = "".join(page.text)
+    for entry in entries:
+        for reason in ("untestable", "gap"):
+            if entry["status"] == reason:
+                assert xml_safe(entry[reason]) in words, entry["id"]
+    links = {a["href"] for t, a in page.tags if t == "a" and a.get("href", "").startswith("#req-")}
+    assert links == {"#req-" + i for c in report["cases"] for i in c.get("requirements", [])}
+    return {r["id"][4:]: r for r in rows}
+
+
+def test_a_filtered_run_shows_its_requirements_in_html_and_junit(kxconform, tmp_path):
+    """One pairing of the PSK scenario: the cases it ran meet what they list, the rest of the catalogue is
+    not run, untestable, a gap or left to the vectors, in both views with the JSON's counts."""
+    result = run(kxconform, "--filter", "psk.tls.openssl-*", "--output", tmp_path)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr
+    report, junit, text = load_reports(tmp_path)
+    totals = report["requirements"]["totals"]
+    assert totals["met"] > 0 and totals["not-run"] > 0 and totals["untestable"] > 0 and totals["unmet"] == 0
+    rows = check_html_requirements(report, Page(text))
+    assert rows["TR0038-7.1.2-psk-set"]["data-status"] == "met"
+    counts = check_junit(report, junit) or check_junit_requirements(report, junit)
+    assert counts == {"tests": totals["requirements"], "failures": 0,
+                      "skipped": sum(totals[k] for k in ("not-run", "untestable", "gap", "unchecked"))}
+    assert int(junit.get("tests")) == len(report["cases"]) + totals["requirements"]
+    assert int(junit.get("skipped")) == counts["skipped"] and junit.find(".//failure") is None
+    suite = next(s for s in junit.findall("testsuite") if s.get("name") == "requirements")
+    properties = {p.get("name"): p.get("value") for p in suite.find("properties")}
+    assert properties["catalogue"] == report["requirements"]["catalogue"]
+    untestable = suite.find("testcase[@name='TS0001-11.4.3-e2e-security-capabilities']/skipped")
+    assert untestable.get("message").startswith("untestable: ")
+
+
+def test_an_unmet_requirement_is_a_junit_failure_and_the_first_html_row(forced_run):
+    """The forced run's negative case expects the wrong end to refuse: what that case checks is unmet."""
+    out, result, report, junit, text, variant = forced_run
+    assert result.returncode == 1
+    unmet = [e for e in report["requirements"]["entries"] if e["status"] == "unmet"]
+    forced = "psk.tls.openssl-openssl." + variant
+    case = next(c for c in report["cases"] if c["id"] == forced)
+    assert not case["met"] and {e["id"] for e in unmet} >= set(case["requirements"])
+    unmet_cases = {c["id"] for c in report["cases"] if not c["met"]}
+    assert all(set(e["unmet_cases"]) <= unmet_cases for e in unmet)
+    assert report["requirements"]["totals"]["unmet"] == len(unmet)
+    check_junit(report, junit)
+    suite = next(s for s in junit.findall("testsuite") if s.get("name") == "requirements")
+    assert int(suite.get("failures")) == len(unmet)
+    failed = [t.get("name") for t in suite.findall("testcase") if t.find("failure") is not None]
+    assert failed == [e["id"] for e in unmet]
+    failure = suite.find("testcase[@name='%s']/failure" % case["requirements"][0])
+    assert forced in failure.get("message") and "index.html#" + forced in failure.text
+    page = Page(text)
+    rows = check_html_requirements(report, page)
+    first = [a["id"][4:] for t, a in page.tags if t == "tr" and "req" in a.get("class", "").split()]
+    assert first[:len(unmet)] == [e["id"] for e in unmet]
+    assert all(rows[e["id"]]["class"] == "req unmet" for e in unmet)
+    assert "#" + forced in {a["href"] for t, a in page.tags if t == "a"}

@@ -4,8 +4,9 @@
  * loading anything, so that it reads the same from a CI artifact, a mail
  * attachment or a disconnected laptop, and so that a stray external
  * reference shows up as a console error in the headless-browser test. The
- * little script only filters and opens cases: without it every case is
- * still there, unmet ones open, met ones one click away.
+ * little script only filters and opens cases and requirements: without it
+ * every case is still there, unmet ones open, met ones one click away, and
+ * every requirement is in its table, unmet ones first.
  *
  * Every text that came from the report (a driver's error message, a vendor's
  * driver name, a NOTIFY primitive) is escaped by kx_xml_escape, which also
@@ -203,7 +204,10 @@ static const char STYLE[] =
     "table.flights td:nth-child(4){max-width:420px}\n"
     "tr.verdict-disagree td,tr.verdict-malformed td{background:var(--bad-bg)}"
     "tr.verdict-accepted td{background:#fff8c5}tr.expected td{color:var(--mute);border-top:0}\n"
-    "table.verdicts td.hex{max-width:34em}pre.stderr{max-height:24em;overflow:auto}\n";
+    "table.verdicts td.hex{max-width:34em}pre.stderr{max-height:24em;overflow:auto}\n"
+    "tr.req.unmet td{background:var(--bad-bg)}tr.req:target td{outline:2px solid #bf8700}"
+    "table.requirements td:nth-child(6){max-width:36em}table.requirements td:nth-child(7){max-width:24em}\n"
+    "#req-controls{margin:6px 0}#req-controls>*{margin-right:12px}\n";
 
 static void write_head(FILE *out, json_t *report)
 {
@@ -698,9 +702,122 @@ static void write_facts(FILE *out, json_t *c)
 			emit(out, " by the %s", str(c, "rejected_by"));
 		emit(out, "</td></tr>\n");
 	}
+	if (json_array_size(json_object_get(c, "requirements")) > 0) {
+		emit(out, "<tr><th>Requirements</th><td class=\"requirement-ids\">");
+		size_t i;
+		json_t *id;
+		json_array_foreach(json_object_get(c, "requirements"), i, id)
+		{
+			emit(out, "%S<a href=\"#req-%U\"><code>%j</code></a>", i ? " " : "", json_string_value(id), id);
+		}
+		emit(out, "</td></tr>\n");
+	}
 	emit(out, "<tr><th>Duration</th><td>");
 	put_duration(out, json_number_value(json_object_get(c, "duration_ms")));
 	emit(out, "</td></tr>\n</table>\n");
+}
+
+/* The statuses of docs/reports.md, "Requirements", in the order the status is chosen: the order a
+ * reader wants them in too, what failed first. */
+static const char *const req_statuses[] = {"unmet",      "xfail", "met",     "not-run",
+                                           "untestable", "gap",   "vectors", "unchecked"};
+#define N_REQ_STATUSES (sizeof req_statuses / sizeof req_statuses[0])
+
+static const char *req_badge(const char *status)
+{
+	if (strcmp(status, "unmet") == 0)
+		return "bad";
+	if (strcmp(status, "met") == 0 || strcmp(status, "xfail") == 0 || strcmp(status, "vectors") == 0)
+		return "ok";
+	return "none";
+}
+
+static void write_requirement_row(FILE *out, json_t *entry)
+{
+	const char *status = str(entry, "status");
+	/* The anchor is "req-" and the id: a case's links and junit.xml's details line point here. */
+	emit(out,
+	     "<tr class=\"req %s\" id=\"req-%s\" data-status=\"%s\"><td><code>%s</code></td><td>%s<br><span "
+	     "class=\"why\">%s</span></td><td>%s</td><td><span class=\"badge %S\">%s</span></td>"
+	     "<td class=\"num\"><strong>%j/%j</strong>",
+	     status, str(entry, "id"), status, str(entry, "id"), str(entry, "clause"), str(entry, "document"),
+	     str(entry, "kind"), req_badge(status), status, json_object_get(entry, "met"),
+	     json_object_get(entry, "cases"));
+	if (json_integer_value(json_object_get(entry, "skipped")) > 0)
+		emit(out, "<br><span class=\"why\">%j skipped</span>", json_object_get(entry, "skipped"));
+	if (json_integer_value(json_object_get(entry, "xfail")) > 0)
+		emit(out, "<br>%j xfail", json_object_get(entry, "xfail"));
+	emit(out, "</td><td><q>%s</q>", str(entry, "text"));
+	if (json_object_get(entry, "note") != NULL)
+		emit(out, "<br><span class=\"why\">%s</span>", str(entry, "note"));
+	emit(out, "</td><td>");
+	size_t i;
+	json_t *item;
+	if (json_array_size(json_object_get(entry, "unmet_cases")) > 0) {
+		emit(out, "not met by ");
+		json_array_foreach(json_object_get(entry, "unmet_cases"), i, item)
+		{
+			emit(out, "%S<a href=\"#%U\">%j</a>", i ? ", " : "", json_string_value(item), item);
+		}
+	} else if (strcmp(status, "untestable") == 0 || strcmp(status, "gap") == 0) {
+		emit(out, "%s", str(entry, status));
+	} else if (strcmp(status, "not-run") == 0) {
+		emit(out, "%j cases of the suite check it; none ran here", json_object_get(entry, "suite_cases"));
+	} else if (strcmp(status, "unchecked") == 0) {
+		emit(out, "no case, vector file or reason checks it");
+	}
+	if (json_array_size(json_object_get(entry, "vectors")) > 0) {
+		emit(out, "%Svectors: ", strcmp(status, "vectors") == 0 ? "" : "<br>");
+		json_array_foreach(json_object_get(entry, "vectors"), i, item)
+		{
+			emit(out, "%S<code>%j</code>", i ? ", " : "", item);
+		}
+	}
+	emit(out, "</td></tr>\n");
+}
+
+/* The requirements table of run and merge: the totals in a line, then every entry, unmet first. */
+static void write_requirements(FILE *out, json_t *report)
+{
+	json_t *table = json_object_get(report, "requirements");
+	json_t *entries = json_object_get(table, "entries"), *totals = json_object_get(table, "totals");
+	if (!json_is_array(entries))
+		return;
+	emit(out,
+	     "<section id=\"requirements\">\n<h2>Requirements</h2>\n<p>Which statements of the catalogue "
+	     "<code>%s</code> this report's cases checked, and whether they met them. Met/checked counts the "
+	     "cases that list the requirement (a skipped or xfail case checked nothing).</p>\n"
+	     "<p id=\"requirements-totals\"><strong>%j requirements</strong>:",
+	     str(table, "catalogue"), json_object_get(totals, "requirements"));
+	for (size_t k = 0; k < N_REQ_STATUSES; k++) {
+		json_int_t n = json_integer_value(json_object_get(totals, req_statuses[k]));
+		emit(out, "%S <span class=\"%S\" data-status=\"%s\">%j %s</span>", k ? "," : "",
+		     n > 0 && k == 0 ? "bad" : n > 0 ? "" : "none", req_statuses[k],
+		     json_object_get(totals, req_statuses[k]), req_statuses[k]);
+	}
+	emit(out, ".</p>\n<div id=\"req-controls\" hidden><label>status <select id=\"req-status\">"
+	          "<option value=\"\">all</option>");
+	for (size_t k = 0; k < N_REQ_STATUSES; k++) {
+		json_int_t n = json_integer_value(json_object_get(totals, req_statuses[k]));
+		if (n > 0)
+			emit(out, "<option value=\"%s\">%s (%j)</option>", req_statuses[k], req_statuses[k],
+			     json_object_get(totals, req_statuses[k]));
+	}
+	emit(out, "</select></label><span id=\"req-shown\"></span></div>\n"
+	          "<table class=\"requirements\" id=\"requirements-table\">\n<thead><tr><th>Id</th><th>Clause</th>"
+	          "<th>Kind</th><th>Status</th><th class=\"num\">Cases met/checked</th><th>Text</th>"
+	          "<th>Why</th></tr></thead>\n<tbody>\n");
+	/* What failed is what the reader came for: unmet rows first, the rest in the catalogue's order. */
+	for (int unmet_pass = 1; unmet_pass >= 0; unmet_pass--) {
+		size_t i;
+		json_t *entry;
+		json_array_foreach(entries, i, entry)
+		{
+			if (is(entry, "status", "unmet") == unmet_pass)
+				write_requirement_row(out, entry);
+		}
+	}
+	emit(out, "</tbody>\n</table>\n</section>\n");
 }
 
 /* A hex value and whether it equals the one it is compared with. */
@@ -1166,6 +1283,29 @@ static const char SCRIPT[] =
     "  window.addEventListener('hashchange', reveal);\n"
     "  apply();\n"
     "  reveal();\n"
+    "})();\n"
+    "(function () {\n"
+    "  var select = document.getElementById('req-status');\n"
+    "  if (!select) return;\n"
+    "  var rows = Array.prototype.slice.call(document.querySelectorAll('tr.req'));\n"
+    "  var shown = document.getElementById('req-shown');\n"
+    "  document.getElementById('req-controls').hidden = false;\n"
+    "  function apply() {\n"
+    "    var n = 0;\n"
+    "    rows.forEach(function (r) {\n"
+    "      r.hidden = !!select.value && r.getAttribute('data-status') !== select.value;\n"
+    "      if (!r.hidden) n++;\n"
+    "    });\n"
+    "    shown.textContent = n + ' of ' + rows.length + ' requirements shown';\n"
+    "  }\n"
+    "  function reveal() {\n"
+    "    var r = document.getElementById(decodeURIComponent(location.hash.slice(1)));\n"
+    "    if (r && r.classList.contains('req') && r.hidden) { select.value = ''; apply(); r.scrollIntoView(); }\n"
+    "  }\n"
+    "  select.addEventListener('change', apply);\n"
+    "  window.addEventListener('hashchange', reveal);\n"
+    "  apply();\n"
+    "  reveal();\n"
     "})();\n";
 
 /* A facet's select: every value the cases have, with how many have it. */
@@ -1276,6 +1416,7 @@ int kx_report_write_html(json_t *report, const char *path, char *err, size_t err
 	write_summary(out, report, scenarios);
 	write_vectors(out, report);
 	write_matrices(out, report, scenarios, names);
+	write_requirements(out, report);
 	write_cases(out, report);
 	json_decref(scenarios);
 	json_decref(names);

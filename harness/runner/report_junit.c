@@ -9,6 +9,13 @@
  * is a passing test case; its diagnosis (who refused, with which alert) goes
  * to <system-out>, where every CI view shows it beside the green mark.
  *
+ * A run's requirements table (docs/reports.md, "Requirements") is one more
+ * <testsuite name="requirements">, a testcase per catalogue entry: red when
+ * a case checking it was unmet, skipped when nothing here checked it (with
+ * why), green when cases met it, an expected failure covers it or vectors
+ * check it. Its counts are in the <testsuites> totals, so the totals stay
+ * the sum of the suites as CI parsers recount them.
+ *
  * Attribute and element names follow the JUnit XML that Jenkins' and
  * GitLab's parsers accept (the Ant/Maven Surefire form). */
 #include "runner/report_junit.h"
@@ -365,6 +372,161 @@ static void write_suite(FILE *out, json_t *report, json_t *cases, size_t first)
 	fputs("  </testsuite>\n", out);
 }
 
+/* ---- the requirements table ---------------------------------------------------------- */
+
+/* How a requirement shows in a CI test view: only an unmet case makes it red; nothing checking it
+ * here (not run, untestable, a gap, nothing at all) is skipped; xfail and vectors pass, the one as
+ * the run passes an expected failure, the other because `kxconform vectors` checks it. */
+static enum verdict requirement_verdict(json_t *entry)
+{
+	const char *status = str(entry, "status");
+	if (strcmp(status, "unmet") == 0)
+		return FAILED;
+	if (strcmp(status, "met") == 0 || strcmp(status, "xfail") == 0 || strcmp(status, "vectors") == 0)
+		return PASSED;
+	return SKIPPED;
+}
+
+static void count_requirements(struct tally *t, json_t *entries)
+{
+	size_t i;
+	json_t *entry;
+	json_array_foreach(entries, i, entry)
+	{
+		t->tests++;
+		t->verdicts[requirement_verdict(entry)]++;
+	}
+}
+
+/* The one-line reason a requirement is skipped, as the attribute or the text says it. */
+static void requirement_reason(FILE *out, json_t *entry, int attribute)
+{
+	const char *status = str(entry, "status");
+	esc(out, status, attribute);
+	if (strcmp(status, "untestable") == 0 || strcmp(status, "gap") == 0) {
+		fputs(": ", out);
+		esc_member(out, entry, status, attribute);
+	} else if (strcmp(status, "not-run") == 0) {
+		fprintf(out, ": %lld cases of the suite check it, none of them ran here (a filter, a shard or "
+		             "disabled cases)",
+		        (long long)json_integer_value(json_object_get(entry, "suite_cases")));
+	} else if (strcmp(status, "unchecked") == 0) {
+		fputs(": no case, vector file or reason checks it", out);
+	}
+}
+
+/* What a reader of the CI view needs: the quote, where it is, and what checked it. */
+static void write_requirement_text(FILE *out, json_t *entry)
+{
+	fputs("clause ", out);
+	esc_member(out, entry, "clause", 0);
+	fputs(" (", out);
+	esc_member(out, entry, "document", 0);
+	fputs("), ", out);
+	esc_member(out, entry, "kind", 0);
+	fputs(": \"", out);
+	esc_member(out, entry, "text", 0);
+	fprintf(out, "\"\nstatus: ");
+	requirement_reason(out, entry, 0);
+	fprintf(out, "\ncases: %lld checked it here (%lld met, %lld skipped, %lld xfail, %zu unmet)",
+	        (long long)json_integer_value(json_object_get(entry, "cases")),
+	        (long long)json_integer_value(json_object_get(entry, "met")),
+	        (long long)json_integer_value(json_object_get(entry, "skipped")),
+	        (long long)json_integer_value(json_object_get(entry, "xfail")),
+	        json_array_size(json_object_get(entry, "unmet_cases")));
+	size_t i;
+	json_t *id;
+	json_array_foreach(json_object_get(entry, "unmet_cases"), i, id)
+	{
+		fputs("\nunmet: index.html#", out);
+		if (json_is_string(id))
+			kx_xml_escape(out, json_string_value(id), json_string_length(id), 0);
+	}
+	json_array_foreach(json_object_get(entry, "vectors"), i, id)
+	{
+		fputs("\nvectors: ", out);
+		if (json_is_string(id))
+			kx_xml_escape(out, json_string_value(id), json_string_length(id), 0);
+	}
+	if (json_object_get(entry, "note") != NULL) {
+		fputs("\nnote: ", out);
+		esc_member(out, entry, "note", 0);
+	}
+	fputs("\ndetails: index.html#req-", out);
+	esc_member(out, entry, "id", 0);
+	fputs("\n", out);
+}
+
+static void write_requirement(FILE *out, json_t *entry)
+{
+	fputs("    <testcase classname=\"kxconform.requirements\" name=\"", out);
+	esc_member(out, entry, "id", 1);
+	fputs("\" time=\"0.000\">\n", out);
+	switch (requirement_verdict(entry)) {
+	case FAILED: {
+		size_t i, n = json_array_size(json_object_get(entry, "unmet_cases"));
+		json_t *id;
+		fprintf(out, "      <failure message=\"%zu of %lld cases checking it did not meet their expectation:", n,
+		        (long long)json_integer_value(json_object_get(entry, "cases")));
+		json_array_foreach(json_object_get(entry, "unmet_cases"), i, id)
+		{
+			fputs(i == 0 ? " " : ", ", out);
+			if (json_is_string(id))
+				kx_xml_escape(out, json_string_value(id), json_string_length(id), 1);
+		}
+		fputs("\" type=\"unmet\">", out);
+		write_requirement_text(out, entry);
+		fputs("</failure>\n", out);
+		break;
+	}
+	case SKIPPED:
+		fputs("      <skipped message=\"", out);
+		requirement_reason(out, entry, 1);
+		fputs("\"/>\n      <system-out>", out);
+		write_requirement_text(out, entry);
+		fputs("</system-out>\n", out);
+		break;
+	default:
+		fputs("      <system-out>", out);
+		write_requirement_text(out, entry);
+		fputs("</system-out>\n", out);
+	}
+	fputs("    </testcase>\n", out);
+}
+
+static void write_requirements(FILE *out, json_t *report, json_t *table)
+{
+	json_t *entries = json_object_get(table, "entries");
+	struct tally t = {0};
+	count_requirements(&t, entries);
+	char timestamp[32];
+	snprintf(timestamp, sizeof timestamp, "%s", str(report, "started"));
+	timestamp[strcspn(timestamp, "Z")] = '\0';
+	fputs("  <testsuite name=\"requirements\"", out);
+	write_counts(out, &t);
+	fputs(" timestamp=\"", out);
+	esc(out, timestamp, 1);
+	fputs("\" hostname=\"", out);
+	esc_member(out, report, "host", 1);
+	fputs("\">\n    <properties>\n", out);
+	static const char *const top[] = {"harness", "suite", "started", "host"};
+	for (size_t i = 0; i < sizeof top / sizeof top[0]; i++) {
+		fprintf(out, "      <property name=\"%s\" value=\"", top[i]);
+		esc_member(out, report, top[i], 1);
+		fputs("\"/>\n", out);
+	}
+	fputs("      <property name=\"catalogue\" value=\"", out);
+	esc_member(out, table, "catalogue", 1);
+	fputs("\"/>\n    </properties>\n", out);
+	size_t i;
+	json_t *entry;
+	json_array_foreach(entries, i, entry)
+	{
+		write_requirement(out, entry);
+	}
+	fputs("  </testsuite>\n", out);
+}
+
 int kx_report_write_junit(json_t *report, const char *path, char *err, size_t errlen)
 {
 	json_t *cases;
@@ -386,6 +548,12 @@ int kx_report_write_junit(json_t *report, const char *path, char *err, size_t er
 	const char *error = json_string_value(json_object_get(report, "error"));
 	all.tests += interrupted + (error != NULL);
 	all.verdicts[ERRORED] += interrupted + (error != NULL);
+	/* Only run and merge write the table; live, http and verify reports have none. */
+	json_t *table = json_object_get(report, "requirements");
+	if (json_is_array(json_object_get(table, "entries")))
+		count_requirements(&all, json_object_get(table, "entries"));
+	else
+		table = NULL;
 
 	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"", out);
 	esc_member(out, report, "harness", 1);
@@ -397,6 +565,8 @@ int kx_report_write_junit(json_t *report, const char *path, char *err, size_t er
 		if (!seen_before(cases, i, str(c, "scenario")))
 			write_suite(out, report, cases, i);
 	}
+	if (table != NULL)
+		write_requirements(out, report, table);
 	if (interrupted || error != NULL) {
 		struct tally run = {.tests = (size_t)(interrupted + (error != NULL))};
 		run.verdicts[ERRORED] = run.tests;
