@@ -48,6 +48,7 @@ struct kx_endpoint_config {
 	char sni[KX_NAME_MAX]; /* client: the server name to send; empty: none */
 	size_t mtu;            /* DTLS record size bound; 0: the library's default */
 	int session_tickets;   /* 0: no NewSessionTicket (ESCertKE wants exactly four messages) */
+	int no_extended_master_secret; /* 1: do not offer or accept RFC 7627 (the classic master secret) */
 };
 
 enum kx_step_state { KX_STEP_HANDSHAKING, KX_STEP_DONE, KX_STEP_FAILED };

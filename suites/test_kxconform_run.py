@@ -475,3 +475,18 @@ def test_maf_chain_carries_the_key_identifier_onto_the_wire(full_run):
     assert ": fqdn-case, " in named["identity-fqdn-upper-case"]
     assert ": fqdn-trailing-dot, " in named["identity-fqdn-trailing-dot"]
     assert ": wrong-fqdn, " in named["identity-unknown-maf"]
+
+
+def test_extended_master_secret_axis(full_run):
+    """RFC 7627 on and off: with it off at both ends, or not offered by the initiator, both ends
+    report the classic master secret, and the exports (judged against the reference libraries and
+    recomputed by the vectors' generator in another test) still agree."""
+    _, report = full_run
+    def ems(case):
+        return (case["initiator_report"]["extended_master_secret"], case["terminator_report"]["extended_master_secret"])
+    off = [c for c in report["cases"] if c["scenario"] in ("connection-no-ems", "bootstrap-ems-initiator-off")]
+    on = [c for c in report["cases"] if c["scenario"] == "connection" and c["kind"] == "positive"]
+    assert len(off) == 16 and len(on) == 8
+    assert all(c["result"] == "pass" and ems(c) == (False, False) for c in off), [(c["id"], ems(c)) for c in off]
+    assert all(ems(c) == (True, True) for c in on)
+    assert all(v["verdict"] == "agree" for c in off for v in c["verdicts"])

@@ -455,6 +455,8 @@ static int configure(struct kx_session *s, char *err, size_t errlen)
 	SSL_CTX_set_info_callback(s->ctx, alert_seen);
 	if (!c->session_tickets)
 		SSL_CTX_set_options(s->ctx, SSL_OP_NO_TICKET);
+	if (c->no_extended_master_secret)
+		SSL_CTX_set_options(s->ctx, SSL_OP_NO_EXTENDED_MASTER_SECRET);
 	if (c->dtls)
 		SSL_CTX_set_options(s->ctx, SSL_OP_NO_QUERY_MTU);
 	if (c->server && c->n_psk_table > 0)

@@ -611,6 +611,10 @@ static int configure(struct kx_session *s, char *err, size_t errlen)
 	 * then (WOLFSSL_ALWAYS_VERIFY_CB), and a refusal would still fail. */
 	wolfSSL_CTX_set_verify(s->ctx, verify, verify == WOLFSSL_VERIFY_NONE ? NULL : verify_peer);
 
+	if (c->no_extended_master_secret && wolfSSL_CTX_DisableExtendedMasterSecret(s->ctx) != WOLFSSL_SUCCESS) {
+		snprintf(err, errlen, "wolfSSL backend: wolfSSL_CTX_DisableExtendedMasterSecret failed");
+		return -1;
+	}
 #ifdef HAVE_SESSION_TICKET
 	if (!c->session_tickets && wolfSSL_CTX_NoTicketTLSv12(s->ctx) != WOLFSSL_SUCCESS) {
 		snprintf(err, errlen, "wolfSSL backend: wolfSSL_CTX_NoTicketTLSv12 failed");

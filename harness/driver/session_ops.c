@@ -145,6 +145,7 @@ static int parse_config(struct kx_request *req, struct kx_endpoint_config *c)
 	c->mtu = json_is_integer(mtu) && json_integer_value(mtu) > 0 ? (size_t)json_integer_value(mtu) : 0;
 	c->require_peer_cert = flag(config, "require_peer_cert", 0);
 	c->session_tickets = flag(config, "session_tickets", 0);
+	c->no_extended_master_secret = !flag(config, "extended_master_secret", 1);
 	if (parse_versions(req, config, c) != 0 || parse_suites(req, config, c) != 0 ||
 	    copy_text(req, config, "cert", c->cert_file, sizeof c->cert_file) != 0 ||
 	    copy_text(req, config, "key", c->key_file, sizeof c->key_file) != 0 ||
