@@ -29,7 +29,7 @@ define cmake_build
 	$(Q)cmake --build $(BUILD_DIR) -j $(JOBS) $(BUILD_FLAGS)
 endef
 
-.PHONY: all build test conformance check-sanitize vectors bench fuzz clean distclean
+.PHONY: all build test conformance check-sanitize check-ci vectors bench fuzz clean distclean
 
 all: build
 
@@ -77,6 +77,13 @@ conformance: build-deps-conformance $(BUILD_DIR)/CMakeCache.txt
 # the full matrix and the end-to-end tests, failing on any sanitizer finding.
 check-sanitize: build-deps-test
 	scripts/check-sanitize.sh
+
+# The CI templates in ci/ (README.md, "Scale-out"): their structure and commands, the GitHub
+# workflow against its schema (an npm validator installed into build/ci-node), and the GNU
+# parallel recipe run with 2 and 4 local shards, each merge compared with one run.
+check-ci: build-deps-check-ci $(BUILD_DIR)/CMakeCache.txt
+	$(cmake_build)
+	@BUILD_DIR=$(BUILD_DIR) PYTHON=$(PYTHON) scripts/check-ci.sh
 
 # Regenerates the generated vector files from vectors/gen/ (Python standard library only).
 vectors:

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages a make target needs, only those missing.
-# Usage: install-deps.sh build|test|conformance
+# Usage: install-deps.sh build|test|conformance|check-ci|npm
 # Each package is listed with the reason the harness needs it (README.md,
 # "Dependencies"). Needs root or sudo when something is missing.
 set -euo pipefail
@@ -27,9 +27,17 @@ test_packages=(
   "python3:runs the vector generator and the end-to-end tests"
   "python3-pytest:drives the end-to-end tests in suites/"
   "python3-jsonschema:validates vector files and reports against their JSON Schemas"
+  "python3-yaml:reads the CI templates in ci/ (ci/check_ci.py)"
   "tshark:checks that every capture decrypts with no set-up (the tests check the check)"
   "chromium:loads the HTML report in a headless browser in a test"
   "gnutls-bin:gnutls-serv and gnutls-cli play the vendor in the kxconform live tests"
+)
+check_ci_packages=(
+  "parallel:GNU parallel runs the shards of ci/parallel.sh"
+)
+# Only when no npm is on PATH (a Node installed otherwise is used as it is).
+npm_packages=(
+  "npm:installs the GitHub workflow validator (@action-validator/cli) into build/ci-node"
 )
 conformance_packages=(
   "tshark:checks that every capture decrypts with no set-up"
@@ -39,7 +47,9 @@ case "${1:-}" in
   build) wanted=("${build_packages[@]}") ;;
   test) wanted=("${build_packages[@]}" "${test_packages[@]}") ;;
   conformance) wanted=("${build_packages[@]}" "${conformance_packages[@]}") ;;
-  *) echo "usage: $0 build|test|conformance" >&2; exit 2 ;;
+  check-ci) wanted=("${build_packages[@]}" "${test_packages[@]}" "${check_ci_packages[@]}") ;;
+  npm) wanted=("${npm_packages[@]}") ;;
+  *) echo "usage: $0 build|test|conformance|check-ci|npm" >&2; exit 2 ;;
 esac
 
 missing=()

@@ -56,6 +56,59 @@ def test_shards_partition_the_cases_and_merge_back(kxconform, tmp_path):
     assert again.returncode == 2 and "already in an earlier report" in again.stderr
 
 
+def test_shard_weights_cut_by_cost(kxconform, tmp_path):
+    everything = kx(kxconform, "run", "--list").stdout.split()
+    # Skewed: every case of the stable slice 1/3 is slow, the rest fast, so a cut by count puts
+    # nearly all the time on one shard. A few cases are left out of the report: they cost its median.
+    slow = set(kx(kxconform, "run", "--list", "--shard", "1/3").stdout.split())
+    costs = {i: (400.0 if i in slow else 5.0) for i in everything}
+    absent = everything[::37]
+    weights = tmp_path / "report.json"
+    weights.write_text(json.dumps({"cases": [{"id": i, "duration_ms": costs[i]} for i in everything
+                                             if i not in absent]}), encoding="utf-8")
+
+    def cut(*extra):
+        return [kx(kxconform, "run", "--list", "--shard", "%d/3" % k, *extra).stdout.split() for k in (1, 2, 3)]
+
+    weighted = cut("--shard-weights", weights)
+    assert sorted(sum(weighted, [])) == sorted(everything), "the weighted shards do not partition the cases"
+    assert all(weighted)
+    assert cut("--shard-weights", weights) == weighted, "the weighted cut is not stable"
+    for part in weighted:
+        assert part == [i for i in everything if i in part], "a shard's cases are not in suite order"
+
+    def spread(parts, cost):
+        totals = [sum(cost[i] for i in part) for part in parts]
+        return max(totals) - min(totals)
+
+    assert spread(weighted, costs) < spread(cut(), costs) / 4
+    # What the cut itself saw (the absent cases at the median, 5 ms): longest first onto the lightest
+    # shard ends within one case's cost.
+    assumed = {i: (5.0 if i in absent else costs[i]) for i in everything}
+    assert spread(weighted, assumed) <= 400.0
+    # Filters apply before the cut: the shards partition the filtered cases.
+    psk = kx(kxconform, "run", "--list", "--filter", "psk.*").stdout.split()
+    parts = cut("--filter", "psk.*", "--shard-weights", weights)
+    assert sorted(sum(parts, [])) == sorted(psk)
+
+
+def test_shard_weights_errors(kxconform, tmp_path):
+    alone = kx(kxconform, "run", "--list", "--shard-weights", tmp_path / "none.json")
+    assert alone.returncode == 2 and "--shard-weights needs --shard" in alone.stderr
+    missing = kx(kxconform, "run", "--list", "--shard", "1/2", "--shard-weights", tmp_path / "none.json")
+    assert missing.returncode == 2 and "none.json" in missing.stderr
+    (tmp_path / "list.json").write_text("[]", encoding="utf-8")
+    wrong = kx(kxconform, "run", "--list", "--shard", "1/2", "--shard-weights", tmp_path / "list.json")
+    assert wrong.returncode == 2 and "not a kxconform report" in wrong.stderr
+    # A report of a run that could not start has no durations: the cut goes by count, with a warning.
+    (tmp_path / "empty.json").write_text('{"cases": []}', encoding="utf-8")
+    parts = [kx(kxconform, "run", "--list", "--shard", "%d/2" % k, "--shard-weights", tmp_path / "empty.json")
+             for k in (1, 2)]
+    assert all(p.returncode == 0 and "no case durations" in p.stderr for p in parts)
+    sizes = [len(p.stdout.split()) for p in parts]
+    assert abs(sizes[0] - sizes[1]) <= 1
+
+
 def test_expectations_disable_and_expect_failures(kxconform, tmp_path):
     expect = tmp_path / "expect.json"
     expect.write_text(json.dumps({

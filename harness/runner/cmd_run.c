@@ -53,13 +53,15 @@ struct options {
 	int timeout_ms;
 	int jobs;
 	unsigned shard, shards; /* run slice `shard` (1-based) of `shards`; 0/0: all */
+	const char *shard_weights; /* an earlier report whose case durations cut the shards; NULL: by id */
 };
 
 static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: kxconform run [--suite FILE] [--filter GLOB]... [--list] [--jobs N]\n"
-		"                     [--shard K/N] [--expect FILE] [--output DIR]\n"
+		"                     [--shard K/N [--shard-weights REPORT]] [--expect FILE]\n"
+		"                     [--output DIR]\n"
 		"                     [--driver NAME=PATH]... [--pki DIR] [--timeout MS]\n"
 		"                     [--requirements FILE]\n"
 		"\n"
@@ -75,6 +77,11 @@ static void usage(FILE *out)
 		"                      cores); never more than there are cases\n"
 		"  --shard K/N         run only the K-th of N stable slices of the cases (for\n"
 		"                      spreading a matrix over CI jobs; join them with `kxconform merge`)\n"
+		"  --shard-weights REPORT\n"
+		"                      cut the --shard slices by cost: the cases' duration_ms in an\n"
+		"                      earlier report.json (a case it lacks counts as its median),\n"
+		"                      so the shards take about as long; every shard needs the same\n"
+		"                      REPORT and filters\n"
 		"  --expect FILE       expectations: disabled cases, expected failures, the key\n"
 		"                      identifier reading your deployment claims (docs/reports.md)\n"
 		"  --output DIR        where reports/ and captures/ are written (default: .); one\n"
@@ -113,7 +120,7 @@ static int takes_value(const char *arg)
 {
 	static const char *const names[] = {"--suite",  "--pki",     "--output", "--expect", "--filter",
 	                                    "--driver", "--timeout", "--jobs",   "--shard",
-	                                    "--requirements"};
+	                                    "--shard-weights", "--requirements"};
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
 		if (strcmp(arg, names[i]) == 0)
 			return 1;
@@ -127,7 +134,8 @@ static int set_option(struct options *opt, const char *arg, const char *value)
 	                                        {"--pki", &opt->pki},
 	                                        {"--output", &opt->output},
 	                                        {"--expect", &opt->expect},
-	                                        {"--requirements", &opt->requirements}};
+	                                        {"--requirements", &opt->requirements},
+	                                        {"--shard-weights", &opt->shard_weights}};
 	if (kx_cli_string_option(strings, sizeof strings / sizeof strings[0], arg, value))
 		return 0;
 	if (strcmp(arg, "--filter") == 0) {
@@ -177,6 +185,9 @@ static int parse_options(int argc, char **argv, struct options *opt)
 		if (set_option(opt, arg, argv[++i]) != 0)
 			return -1;
 	}
+	/* Weights without a shard would cut nothing: most likely a CI line that lost its --shard. */
+	if (opt->shard_weights != NULL && opt->shards == 0)
+		return kx_cli_error("run", "--shard-weights needs --shard K/N");
 	return 0;
 }
 
@@ -190,16 +201,139 @@ static uint32_t id_hash(const char *id)
 	return h;
 }
 
-static int selected(const struct options *opt, const char *id)
+/* The stable slice by id, for a run without --shard-weights (or without --shard: every case). */
+static int in_hashed_shard(const struct options *opt, const char *id)
 {
-	if (opt->shards > 0 && id_hash(id) % opt->shards != opt->shard - 1)
-		return 0;
+	return opt->shards == 0 || id_hash(id) % opt->shards == opt->shard - 1;
+}
+
+static int matches_filters(const struct options *opt, const char *id)
+{
 	if (opt->n_filters == 0)
 		return 1;
 	for (size_t i = 0; i < opt->n_filters; i++)
 		if (fnmatch(opt->filters[i], id, 0) == 0)
 			return 1;
 	return 0;
+}
+
+/* A case of the weighted cut and what an earlier run says it costs. */
+struct weighted {
+	size_t index; /* into suite->cases */
+	const char *id;
+	double ms;
+};
+
+/* Longest first; equal costs by id, so every shard of a CI job computes the same order. */
+static int by_cost(const void *a, const void *b)
+{
+	const struct weighted *x = a, *y = b;
+	if (x->ms != y->ms)
+		return x->ms > y->ms ? -1 : 1;
+	return strcmp(x->id, y->id);
+}
+
+static int ascending(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Each of the n cases' duration_ms in the report at path, into w[].ms; a case the report lacks
+ * (added to the suite since, or filtered out then) costs the median of the report's cases, so a
+ * new case neither piles onto one shard nor counts as free. 0, or -1 with err. */
+static int read_weights(const char *path, struct weighted *w, size_t n, char *err, size_t errlen)
+{
+	json_error_t jerr;
+	json_t *report = json_load_file(path, 0, &jerr);
+	if (report == NULL && jerr.line > 0)
+		return kx_errorf(err, errlen, "--shard-weights %s: line %d: %s", path, jerr.line, jerr.text);
+	if (report == NULL)
+		return kx_errorf(err, errlen, "--shard-weights %s: %s", path, jerr.text);
+	json_t *list = json_object_get(report, "cases");
+	if (!json_is_array(list)) {
+		json_decref(report);
+		return kx_errorf(err, errlen, "--shard-weights %s: not a kxconform report (no \"cases\" array)", path);
+	}
+	/* By id, for one look-up per case rather than a scan of the report. */
+	json_t *by_id = json_object();
+	double *known = calloc(json_array_size(list) + 1, sizeof *known);
+	size_t n_known = 0, i;
+	json_t *c;
+	json_array_foreach(list, i, c)
+	{
+		const char *id = kx_json_get_string(c, "id");
+		json_t *ms = json_object_get(c, "duration_ms");
+		if (id == NULL || !json_is_number(ms) || json_number_value(ms) < 0)
+			continue;
+		json_object_set_new(by_id, id, json_real(json_number_value(ms)));
+		if (known != NULL)
+			known[n_known++] = json_number_value(ms);
+	}
+	if (known == NULL || by_id == NULL) {
+		free(known);
+		json_decref(by_id);
+		json_decref(report);
+		return kx_errorf(err, errlen, "--shard-weights %s: out of memory", path);
+	}
+	/* A report with no durations (a run that could not start) cuts as evenly by count. */
+	double median = 1.0;
+	if (n_known > 0) {
+		qsort(known, n_known, sizeof *known, ascending);
+		median = n_known % 2 ? known[n_known / 2] : (known[n_known / 2 - 1] + known[n_known / 2]) / 2;
+	} else {
+		fprintf(stderr, "kxconform run: warning: --shard-weights %s holds no case durations: every case "
+		        "counts the same\n", path);
+	}
+	for (size_t k = 0; k < n; k++) {
+		json_t *ms = json_object_get(by_id, w[k].id);
+		w[k].ms = ms != NULL ? json_real_value(ms) : median;
+	}
+	free(known);
+	json_decref(by_id);
+	json_decref(report);
+	return 0;
+}
+
+/* Narrows cases (*n of them, filtered, in suite order) to this run's shard of a cut by cost: longest
+ * case first onto the shard with the least so far (the lowest-numbered on a tie), so the shards'
+ * totals come out close. Every shard computes the whole cut and keeps its own part: the union is the
+ * filtered cases, no case twice, the same on every run with the same report. 0, or -1 with err. */
+static int weighted_shard(const struct options *opt, const struct kx_suite *suite, size_t *cases, size_t *n,
+                          char *err, size_t errlen)
+{
+	struct weighted *w = calloc(*n + 1, sizeof *w);
+	double *load = calloc(opt->shards, sizeof *load);
+	unsigned char *mine = calloc(suite->n_cases + 1, 1);
+	int rc = 0;
+	if (w == NULL || load == NULL || mine == NULL) {
+		rc = kx_errorf(err, errlen, "--shard-weights: out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < *n; i++)
+		w[i] = (struct weighted){cases[i], suite->cases[cases[i]].id, 0};
+	if ((rc = read_weights(opt->shard_weights, w, *n, err, errlen)) != 0)
+		goto out;
+	qsort(w, *n, sizeof *w, by_cost);
+	for (size_t i = 0; i < *n; i++) {
+		unsigned lightest = 0;
+		for (unsigned s = 1; s < opt->shards; s++)
+			if (load[s] < load[lightest])
+				lightest = s;
+		load[lightest] += w[i].ms;
+		if (lightest == opt->shard - 1)
+			mine[w[i].index] = 1;
+	}
+	size_t kept = 0;
+	for (size_t i = 0; i < *n; i++)
+		if (mine[cases[i]])
+			cases[kept++] = cases[i];
+	*n = kept;
+out:
+	free(w);
+	free(load);
+	free(mine);
+	return rc;
 }
 
 /* A --filter that matches no case of the suite is a typo or a stale CI setting: a run of
@@ -868,13 +1002,16 @@ int kx_cmd_run(int argc, char **argv)
 	warn_unmatched_expectations(&opt, &expect, &suite);
 	size_t *cases = calloc(suite.n_cases + 1, sizeof *cases), n = 0;
 	for (size_t i = 0; cases != NULL && i < suite.n_cases; i++)
-		if (selected(&opt, suite.cases[i].id))
+		if (matches_filters(&opt, suite.cases[i].id) &&
+		    (opt.shard_weights != NULL || in_hashed_shard(&opt, suite.cases[i].id)))
 			cases[n++] = i;
 	int status = KX_EXIT_OK, lock = -1;
 	if (cases == NULL) {
 		fprintf(stderr, "kxconform run: out of memory\n");
 		status = KX_EXIT_USAGE;
 	} else if (check_filters(&opt, &suite, err, sizeof err) != 0) {
+		status = setup_failed(&opt, &pool, 0, err);
+	} else if (opt.shard_weights != NULL && weighted_shard(&opt, &suite, cases, &n, err, sizeof err) != 0) {
 		status = setup_failed(&opt, &pool, 0, err);
 	} else if (opt.list) {
 		for (size_t i = 0; i < n; i++)
