@@ -310,18 +310,24 @@ static void write_case(FILE *out, json_t *c)
 	fputs("    </testcase>\n", out);
 }
 
-static void write_properties(FILE *out, json_t *report, json_t *first)
+/* <property name="NAME" value="OBJ.KEY"/>, escaped. */
+static void write_property(FILE *out, const char *name, json_t *obj, const char *key)
 {
-	static const char *const top[] = {"harness", "suite", "started", "host"};
-	fputs("    <properties>\n", out);
-	for (size_t i = 0; i < sizeof top / sizeof top[0]; i++) {
-		fprintf(out, "      <property name=\"%s\" value=\"", top[i]);
-		esc_member(out, report, top[i], 1);
-		fputs("\"/>\n", out);
-	}
-	fputs("      <property name=\"clauses\" value=\"", out);
-	esc_member(out, first, "clauses", 1);
+	fprintf(out, "      <property name=\"%s\" value=\"", name);
+	esc_member(out, obj, key, 1);
 	fputs("\"/>\n", out);
+}
+
+/* The properties every suite carries: the members top of the report, then extra (name, key of
+ * extra_obj) pairs, then one per driver, driver.NAME = its implementation. */
+static void write_suite_properties(FILE *out, json_t *report, const char *const *top, size_t n_top,
+                                   json_t *extra_obj, const char *const *extra, size_t n_extra)
+{
+	fputs("    <properties>\n", out);
+	for (size_t i = 0; i < n_top; i++)
+		write_property(out, top[i], report, top[i]);
+	for (size_t i = 0; i < n_extra; i++)
+		write_property(out, extra[i], extra_obj, extra[i]);
 	size_t i;
 	json_t *driver;
 	json_array_foreach(json_object_get(report, "drivers"), i, driver)
@@ -333,6 +339,13 @@ static void write_properties(FILE *out, json_t *report, json_t *first)
 		fputs("\"/>\n", out);
 	}
 	fputs("    </properties>\n", out);
+}
+
+static void write_properties(FILE *out, json_t *report, json_t *first)
+{
+	static const char *const top[] = {"harness", "suite", "started", "host"};
+	static const char *const extra[] = {"clauses"};
+	write_suite_properties(out, report, top, 4, first, extra, 1);
 }
 
 /* 1 if an earlier case than index has the same scenario: the suite was written already. */
@@ -615,28 +628,8 @@ static void vectors_suite_start(FILE *out, json_t *vectors, const char *name, co
 static void vectors_properties(FILE *out, json_t *vectors, json_t *file)
 {
 	static const char *const top[] = {"harness", "started", "host"};
-	fputs("    <properties>\n", out);
-	for (size_t i = 0; i < sizeof top / sizeof top[0]; i++) {
-		fprintf(out, "      <property name=\"%s\" value=\"", top[i]);
-		esc_member(out, vectors, top[i], 1);
-		fputs("\"/>\n", out);
-	}
-	fputs("      <property name=\"file\" value=\"", out);
-	esc_member(out, file, "file", 1);
-	fputs("\"/>\n      <property name=\"schema\" value=\"", out);
-	esc_member(out, file, "schema", 1);
-	fputs("\"/>\n", out);
-	size_t i;
-	json_t *driver;
-	json_array_foreach(json_object_get(vectors, "drivers"), i, driver)
-	{
-		fputs("      <property name=\"driver.", out);
-		esc_member(out, driver, "name", 1);
-		fputs("\" value=\"", out);
-		esc_member(out, driver, "implementation", 1);
-		fputs("\"/>\n", out);
-	}
-	fputs("    </properties>\n", out);
+	static const char *const extra[] = {"file", "schema"};
+	write_suite_properties(out, vectors, top, 3, file, extra, 2);
 }
 
 /* One testcase of the harness's own checks of a file: red (element, type) with one line per entry
