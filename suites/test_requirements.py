@@ -20,7 +20,10 @@ SCHEMA = ROOT / "requirements" / "catalogue.schema.json"
 SUITE = ROOT / "suites" / "onem2m.json"
 REPORT_SCHEMA = ROOT / "docs" / "report.schema.json"
 VECTORS = ROOT / "vectors"
-SPEC = Path(os.environ.get("KX_SPEC_DIR", ROOT.parent / "shared" / "spec"))
+# The texts the catalogue quotes, kept in the repository (requirements/spec/) so that a clean clone
+# checks the catalogue against them; KX_SPEC_DIR names another copy.
+SPEC = Path(os.environ.get("KX_SPEC_DIR", ROOT / "requirements" / "spec"))
+WORKSPACE_SPEC = ROOT.parent / "shared" / "spec"
 DOCUMENTS = sorted(p.name for p in SPEC.glob("00[0-9]_*.txt"))
 
 # A sentence ends after . ! or ? before a capital, a quote, a bullet or a bracket; "e.g." and
@@ -325,3 +328,14 @@ def test_an_id_the_catalogue_lacks_is_a_set_up_error(kxconform, suite, tmp_path)
     result = run(kxconform, "--suite", path, "--list")
     assert result.returncode == 2
     assert "TS0003-9.9.9-no-such-thing" in result.stderr and "wrong-name" in result.stderr
+
+
+def test_the_kept_texts_are_the_workspace_ones():
+    """requirements/spec/ is a copy of the project's source of truth, ../shared/spec/, where that
+    exists beside the repository: they must not drift apart."""
+    if not WORKSPACE_SPEC.is_dir():
+        pytest.skip("no ../shared/spec beside this clone to compare requirements/spec/ with")
+    kept = sorted(p.name for p in SPEC.iterdir())
+    assert kept == sorted(p.name for p in WORKSPACE_SPEC.iterdir())
+    for name in kept:
+        assert (SPEC / name).read_bytes() == (WORKSPACE_SPEC / name).read_bytes(), name
