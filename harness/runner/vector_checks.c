@@ -489,15 +489,10 @@ int kx_vector_verify(const struct kx_vector_kind *kind, const struct kx_vector_t
 	if (strcmp(test->result, "invalid") != 0)
 		return reference_matches ? 0 : kx_errorf(reason, len, "%s", diff);
 
-	const char *variant = test_string(test, "variant");
+	/* An invalid test's outputs are a named mistake: the reference answer must differ from them.
+	 * The judge's own model of the mistake is checked by `kxconform vectors --check-models`. */
 	if (reference_matches)
-		return kx_errorf(reason, len, "the answer to the reference request is the known mistake %s", variant);
-	if (n < 2)
-		return 0;
-	if (!json_is_true(json_object_get(responses[1], "ok")))
-		return kx_errorf(reason, len, "driver error computing %s: %s", variant,
-			     kx_json_get_string(responses[1], "error"));
-	if (!outputs_match(kind, responses[1], test, diff, sizeof diff))
-		return kx_errorf(reason, len, "the driver's model of %s does not reproduce the test: %s", variant, diff);
+		return kx_errorf(reason, len, "the answer to the reference request is the known mistake %s",
+				 test_string(test, "variant"));
 	return 0;
 }

@@ -43,9 +43,8 @@ int kx_vector_requests(const struct kx_vector_kind *kind, const struct kx_vector
 int kx_vector_write_requests(const struct kx_vector_kind *kind, const struct kx_vector_test *test,
 			     long long first_id, struct kx_text *out, char *reason, size_t len);
 
-/* Judges one driver's responses to those requests; 0 if the test passes, -1 with
- * reason. For an invalid test, n is 1 when the driver does not model the test's
- * variant: its reference answer is then only required to differ from the mistake. */
+/* Judges one driver's responses to those requests (n of them); 0 if the test passes, -1 with
+ * reason. For an invalid test the reference answer must differ from the mistake it carries. */
 int kx_vector_verify(const struct kx_vector_kind *kind, const struct kx_vector_test *test, json_t **responses,
 		     int n, char *reason, size_t len);
 
