@@ -76,4 +76,18 @@ struct kx_session_info {
 
 struct kx_session;
 
+/* The PSK callbacks of both backends (TR-0038 7.1.2), the library's buffers
+ * filled from the configuration. */
+
+/* Copies the client's identity (with its NUL) and key into the library's buffers; the key's length,
+ * or 0 when either does not fit. */
+unsigned int kx_psk_client_credential(const struct kx_endpoint_config *c, char *identity,
+				      unsigned int max_identity, uint8_t *psk, unsigned int max_psk);
+
+/* Copies into psk the key the server's table holds for the identity the client sent; the key's
+ * length, or 0 (the library then refuses with unknown_psk_identity) when the identity is NULL or
+ * unknown or the key does not fit. */
+unsigned int kx_psk_server_key(const struct kx_endpoint_config *c, const char *identity, uint8_t *psk,
+			       unsigned int max_psk);
+
 #endif

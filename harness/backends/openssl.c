@@ -2,7 +2,9 @@
  * and HKDF through EVP_KDF ("TLS1-PRF", "HKDF"), and the suites the library
  * can negotiate. The only file of the harness that includes OpenSSL. */
 #include "backend.h"
+#include "core/errors.h"
 #include "core/peer_names.h"
+#include "core/tls_suites.h"
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
@@ -38,9 +40,7 @@ static int fail(const char *what, char *err, size_t errlen)
 	if (code != 0)
 		ERR_error_string_n(code, text, sizeof text);
 	ERR_clear_error();
-	if (err != NULL && errlen > 0)
-		snprintf(err, errlen, "%s: %s", what, text);
-	return -1;
+	return kx_errorf(err, errlen, "%s: %s", what, text);
 }
 
 static const char *openssl_version(void)
@@ -182,35 +182,19 @@ static int openssl_hkdf_expand(enum kx_hash hash, const uint8_t *prk, size_t prk
 	return derive("HKDF", params, okm, okm_len, err, errlen);
 }
 
-/* OpenSSL's names for the suites the scenarios use: the TS-0003 10.2.2 /
- * 10.2.3 minimum suites, and others that negative cases offer instead. */
-static const struct {
-	uint16_t iana_id;
-	const char *name;
-} suite_names[] = {
-	{0x00AE, "PSK-AES128-CBC-SHA256"},
-	{0xC0A8, "PSK-AES128-CCM8"},
-	{0xC023, "ECDHE-ECDSA-AES128-SHA256"},
-	{0xC0AE, "ECDHE-ECDSA-AES128-CCM8"},
-	{0xC02B, "ECDHE-ECDSA-AES128-GCM-SHA256"},
-	{0x00A8, "PSK-AES128-GCM-SHA256"},
-	{0xC02C, "ECDHE-ECDSA-AES256-GCM-SHA384"},
-	{0x00A9, "PSK-AES256-GCM-SHA384"},
-	{0xC009, "ECDHE-ECDSA-AES128-SHA"},
-	{0x008C, "PSK-AES128-CBC-SHA"},
-};
-
-static const char *suite_name(uint16_t iana_id)
+/* OpenSSL's name for a suite of the core table that a TLS 1.2 (dtls = 0) or
+ * DTLS 1.2 (dtls = 1) handshake can negotiate ("PSK-AES128-CCM8"), or NULL:
+ * OpenSSL maps the IANA name to its own. */
+static const char *suite_name(uint16_t iana_id, int dtls)
 {
-	for (size_t i = 0; i < sizeof suite_names / sizeof suite_names[0]; i++)
-		if (suite_names[i].iana_id == iana_id)
-			return suite_names[i].name;
-	return NULL;
+	const struct kx_tls_suite *suite = kx_tls12_suite(iana_id, dtls);
+	const char *name = suite != NULL ? OPENSSL_cipher_name(suite->iana_name) : NULL;
+	return name != NULL && strcmp(name, "(NONE)") != 0 ? name : NULL;
 }
 
 static int openssl_suite_available(uint16_t iana_id, int dtls)
 {
-	const char *name = suite_name(iana_id);
+	const char *name = suite_name(iana_id, dtls);
 	if (name == NULL)
 		return 0;
 	SSL_CTX *ctx = SSL_CTX_new(dtls ? DTLS_method() : TLS_method());
@@ -372,25 +356,14 @@ static unsigned int psk_client(SSL *ssl, const char *hint, char *identity, unsig
 {
 	(void)hint;
 	struct kx_session *s = session_of(ssl);
-	if (s == NULL || strlen(s->config.psk_identity) + 1 > max_identity || s->config.psk_len > max_psk)
-		return 0;
-	memcpy(identity, s->config.psk_identity, strlen(s->config.psk_identity) + 1);
-	memcpy(psk, s->config.psk, s->config.psk_len);
-	return (unsigned int)s->config.psk_len;
+	return s != NULL ? kx_psk_client_credential(&s->config, identity, max_identity, psk, max_psk) : 0;
 }
 
 /* TR-0038 7.1.2: the server finds the key by the identity the client sent. */
 static unsigned int psk_server(SSL *ssl, const char *identity, unsigned char *psk, unsigned int max_psk)
 {
 	struct kx_session *s = session_of(ssl);
-	for (size_t i = 0; s != NULL && identity != NULL && i < s->config.n_psk_table; i++) {
-		const struct kx_psk_entry *entry = &s->config.psk_table[i];
-		if (strcmp(entry->identity, identity) == 0 && entry->key_len <= max_psk) {
-			memcpy(psk, entry->key, entry->key_len);
-			return (unsigned int)entry->key_len;
-		}
-	}
-	return 0;
+	return s != NULL ? kx_psk_server_key(&s->config, identity, psk, max_psk) : 0;
 }
 
 static int version_number(uint16_t version, int dtls)
@@ -413,11 +386,9 @@ static int configure(struct kx_session *s, char *err, size_t errlen)
 {
 	const struct kx_endpoint_config *c = &s->config;
 	int min = version_number(c->min_version, c->dtls), max = version_number(c->max_version, c->dtls);
-	if (min < 0 || max < 0) {
-		snprintf(err, errlen, "OpenSSL backend: unsupported %s version range 0x%04x..0x%04x",
-			 c->dtls ? "DTLS" : "TLS", c->min_version, c->max_version);
-		return -1;
-	}
+	if (min < 0 || max < 0)
+		return kx_errorf(err, errlen, "OpenSSL backend: unsupported %s version range 0x%04x..0x%04x",
+				 c->dtls ? "DTLS" : "TLS", c->min_version, c->max_version);
 	/* OpenSSL 3 allows TLS 1.1 only at security level 0; negative cases need it. */
 	if (!c->dtls && c->min_version < KX_TLS1_2)
 		SSL_CTX_set_security_level(s->ctx, 0);
@@ -426,11 +397,10 @@ static int configure(struct kx_session *s, char *err, size_t errlen)
 
 	char list[512] = "";
 	for (size_t i = 0; i < c->n_suites; i++) {
-		const char *name = suite_name(c->suites[i]);
-		if (name == NULL) {
-			snprintf(err, errlen, "OpenSSL backend: unknown cipher suite 0x%04X", c->suites[i]);
-			return -1;
-		}
+		const char *name = suite_name(c->suites[i], c->dtls);
+		if (name == NULL)
+			return kx_errorf(err, errlen, "OpenSSL backend: unknown cipher suite 0x%04X",
+					 c->suites[i]);
 		snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ":" : "", name);
 	}
 	if (c->n_suites > 0 && SSL_CTX_set_cipher_list(s->ctx, list) != 1)
@@ -566,10 +536,8 @@ static int openssl_session_info(struct kx_session *s, struct kx_session_info *in
 	memset(info, 0, sizeof *info);
 	SSL_SESSION *session = SSL_get_session(s->ssl);
 	const SSL_CIPHER *cipher = SSL_get_current_cipher(s->ssl);
-	if (!s->done || session == NULL || cipher == NULL) {
-		snprintf(err, errlen, "no completed handshake");
-		return -1;
-	}
+	if (!s->done || session == NULL || cipher == NULL)
+		return kx_errorf(err, errlen, "no completed handshake");
 	info->version = (uint16_t)SSL_version(s->ssl);
 	info->suite = SSL_CIPHER_get_protocol_id(cipher);
 	snprintf(info->suite_name, sizeof info->suite_name, "%s", SSL_CIPHER_standard_name(cipher));
@@ -588,10 +556,8 @@ static int openssl_session_info(struct kx_session *s, struct kx_session_info *in
 static int openssl_session_export(struct kx_session *s, const char *label, uint8_t *out, size_t len, char *err,
 				  size_t errlen)
 {
-	if (!s->done) {
-		snprintf(err, errlen, "no completed handshake");
-		return -1;
-	}
+	if (!s->done)
+		return kx_errorf(err, errlen, "no completed handshake");
 	if (SSL_export_keying_material(s->ssl, out, len, label, strlen(label), NULL, 0, 0) != 1)
 		return fail("SSL_export_keying_material", err, errlen);
 	return 0;

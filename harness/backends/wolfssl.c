@@ -4,7 +4,9 @@
  * wolfSSL's custom I/O callbacks, so the runner is the wire and no socket is
  * opened. The only file of the harness that includes wolfSSL. */
 #include "backend.h"
+#include "core/errors.h"
 #include "core/peer_names.h"
+#include "core/tls_suites.h"
 
 /* options.h records how the library was configured; it must come first. */
 #include <wolfssl/options.h>
@@ -57,9 +59,7 @@ static int prf_mac(enum kx_hash hash)
 
 static int fail(const char *what, int code, char *err, size_t errlen)
 {
-	if (err != NULL && errlen > 0)
-		snprintf(err, errlen, "%s: %s (%d)", what, wc_GetErrorString(code), code);
-	return -1;
+	return kx_errorf(err, errlen, "%s: %s (%d)", what, wc_GetErrorString(code), code);
 }
 
 static const char *wolfssl_version(void)
@@ -117,36 +117,20 @@ static int wolfssl_hkdf_expand(enum kx_hash hash, const uint8_t *prk, size_t prk
 	return ret == 0 ? 0 : fail("wc_HKDF_Expand", ret, err, errlen);
 }
 
-/* wolfSSL's names for the suites the scenarios use: the TS-0003 10.2.2 /
- * 10.2.3 minimum suites, and others that negative cases offer instead. The
- * same ids as the OpenSSL backend's table. */
-static const struct {
-	uint16_t iana_id;
-	const char *name;
-} suite_names[] = {
-	{0x00AE, "PSK-AES128-CBC-SHA256"},
-	{0xC0A8, "PSK-AES128-CCM-8"},
-	{0xC023, "ECDHE-ECDSA-AES128-SHA256"},
-	{0xC0AE, "ECDHE-ECDSA-AES128-CCM-8"},
-	{0xC02B, "ECDHE-ECDSA-AES128-GCM-SHA256"},
-	{0x00A8, "PSK-AES128-GCM-SHA256"},
-	{0xC02C, "ECDHE-ECDSA-AES256-GCM-SHA384"},
-	{0x00A9, "PSK-AES256-GCM-SHA384"},
-	{0xC009, "ECDHE-ECDSA-AES128-SHA"},
-	{0x008C, "PSK-AES128-CBC-SHA"},
-};
-
-static const char *suite_name(uint16_t iana_id)
+/* wolfSSL's name for a suite of the core table that a TLS 1.2 (dtls = 0) or
+ * DTLS 1.2 (dtls = 1) handshake can negotiate ("PSK-AES128-CCM-8"), or NULL
+ * when this build does not have it: wolfSSL maps the id to its own name. */
+static const char *suite_name(uint16_t iana_id, int dtls)
 {
-	for (size_t i = 0; i < sizeof suite_names / sizeof suite_names[0]; i++)
-		if (suite_names[i].iana_id == iana_id)
-			return suite_names[i].name;
-	return NULL;
+	if (kx_tls12_suite(iana_id, dtls) == NULL)
+		return NULL;
+	const char *name = wolfSSL_get_cipher_name_from_suite((byte)(iana_id >> 8), (byte)iana_id);
+	return name != NULL && strcmp(name, "None") != 0 ? name : NULL;
 }
 
 static int wolfssl_suite_available(uint16_t iana_id, int dtls)
 {
-	const char *name = suite_name(iana_id);
+	const char *name = suite_name(iana_id, dtls);
 	if (name == NULL)
 		return 0;
 	WOLFSSL_CTX *ctx = wolfSSL_CTX_new(dtls ? wolfDTLSv1_2_client_method() : wolfTLSv1_2_client_method());
@@ -385,13 +369,10 @@ static unsigned int psk_client(WOLFSSL *ssl, const char *hint, char *identity, u
 {
 	(void)hint;
 	struct kx_session *s = session_of(ssl);
-	size_t id_len = strlen(s->config.psk_identity);
-	if (id_len + 1 > max_identity || s->config.psk_len > max_psk)
-		return 0;
-	memcpy(identity, s->config.psk_identity, id_len + 1);
-	memcpy(psk, s->config.psk, s->config.psk_len);
-	snprintf(s->psk_identity, sizeof s->psk_identity, "%s", s->config.psk_identity);
-	return (unsigned int)s->config.psk_len;
+	unsigned int len = kx_psk_client_credential(&s->config, identity, max_identity, psk, max_psk);
+	if (len > 0)
+		snprintf(s->psk_identity, sizeof s->psk_identity, "%s", s->config.psk_identity);
+	return len;
 }
 
 /* TR-0038 7.1.2: the server finds the key by the identity the client sent;
@@ -400,14 +381,7 @@ static unsigned int psk_server(WOLFSSL *ssl, const char *identity, unsigned char
 {
 	struct kx_session *s = session_of(ssl);
 	snprintf(s->psk_identity, sizeof s->psk_identity, "%s", identity != NULL ? identity : "");
-	for (size_t i = 0; identity != NULL && i < s->config.n_psk_table; i++) {
-		const struct kx_psk_entry *entry = &s->config.psk_table[i];
-		if (strcmp(entry->identity, identity) == 0 && entry->key_len <= max_psk) {
-			memcpy(psk, entry->key, entry->key_len);
-			return (unsigned int)entry->key_len;
-		}
-	}
-	return 0;
+	return kx_psk_server_key(&s->config, identity, psk, max_psk);
 }
 
 /* A name no client sends (RFC 2606), for the server's side of SNI. */
@@ -417,8 +391,7 @@ static int session_error(const char *what, int code, char *err, size_t errlen)
 {
 	char text[WOLFSSL_MAX_ERROR_SZ];
 	wolfSSL_ERR_error_string((unsigned long)code, text);
-	snprintf(err, errlen, "%s: %s (%d)", what, text, code);
-	return -1;
+	return kx_errorf(err, errlen, "%s: %s (%d)", what, text, code);
 }
 
 /* Turns the result of loading a PEM file into 0, or -1 with err. wolfSSL
@@ -540,30 +513,26 @@ static int configure(struct kx_session *s, char *err, size_t errlen)
 	const struct kx_endpoint_config *c = &s->config;
 	char list[512] = "";
 	for (size_t i = 0; i < c->n_suites; i++) {
-		const char *name = suite_name(c->suites[i]);
-		if (name == NULL) {
-			snprintf(err, errlen, "wolfSSL backend: unknown cipher suite 0x%04X", c->suites[i]);
-			return -1;
-		}
+		const struct kx_tls_suite *suite = kx_tls12_suite(c->suites[i], c->dtls);
+		if (suite == NULL)
+			return kx_errorf(err, errlen, "wolfSSL backend: unknown cipher suite 0x%04X",
+					 c->suites[i]);
 		/* One at a time first: a list succeeds when any one name is known. */
-		if (wolfSSL_CTX_set_cipher_list(s->ctx, name) != WOLFSSL_SUCCESS) {
-			snprintf(err, errlen,
-				 "wolfSSL backend: cipher suite 0x%04X (%s) is not available in this build",
-				 c->suites[i], name);
-			return -1;
-		}
+		const char *name = suite_name(c->suites[i], c->dtls);
+		if (name == NULL || wolfSSL_CTX_set_cipher_list(s->ctx, name) != WOLFSSL_SUCCESS)
+			return kx_errorf(err, errlen,
+					 "wolfSSL backend: cipher suite 0x%04X (%s) is not available in this build",
+					 c->suites[i], name != NULL ? name : suite->iana_name);
 		snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ":" : "", name);
 	}
-	if (c->n_suites > 0 && wolfSSL_CTX_set_cipher_list(s->ctx, list) != WOLFSSL_SUCCESS) {
-		snprintf(err, errlen, "wolfSSL backend: wolfSSL_CTX_set_cipher_list(%s) failed", list);
-		return -1;
-	}
+	if (c->n_suites > 0 && wolfSSL_CTX_set_cipher_list(s->ctx, list) != WOLFSSL_SUCCESS)
+		return kx_errorf(err, errlen, "wolfSSL backend: wolfSSL_CTX_set_cipher_list(%s) failed",
+				 list);
 
 	/* ECDHE on P-256 only (see the OpenSSL backend). */
-	if (wolfSSL_CTX_UseSupportedCurve(s->ctx, WOLFSSL_ECC_SECP256R1) != WOLFSSL_SUCCESS) {
-		snprintf(err, errlen, "wolfSSL backend: wolfSSL_CTX_UseSupportedCurve(secp256r1) failed");
-		return -1;
-	}
+	if (wolfSSL_CTX_UseSupportedCurve(s->ctx, WOLFSSL_ECC_SECP256R1) != WOLFSSL_SUCCESS)
+		return kx_errorf(err, errlen,
+				 "wolfSSL backend: wolfSSL_CTX_UseSupportedCurve(secp256r1) failed");
 	if (c->cert_file[0] != '\0' &&
 	    load_file(c->cert_file, "certificate chain",
 		      wolfSSL_CTX_use_certificate_chain_file(s->ctx, c->cert_file), err, errlen) != 0)
@@ -611,21 +580,17 @@ static int configure(struct kx_session *s, char *err, size_t errlen)
 	 * then (WOLFSSL_ALWAYS_VERIFY_CB), and a refusal would still fail. */
 	wolfSSL_CTX_set_verify(s->ctx, verify, verify == WOLFSSL_VERIFY_NONE ? NULL : verify_peer);
 
-	if (c->no_extended_master_secret && wolfSSL_CTX_DisableExtendedMasterSecret(s->ctx) != WOLFSSL_SUCCESS) {
-		snprintf(err, errlen, "wolfSSL backend: wolfSSL_CTX_DisableExtendedMasterSecret failed");
-		return -1;
-	}
+	if (c->no_extended_master_secret &&
+	    wolfSSL_CTX_DisableExtendedMasterSecret(s->ctx) != WOLFSSL_SUCCESS)
+		return kx_errorf(err, errlen,
+				 "wolfSSL backend: wolfSSL_CTX_DisableExtendedMasterSecret failed");
 #ifdef HAVE_SESSION_TICKET
-	if (!c->session_tickets && wolfSSL_CTX_NoTicketTLSv12(s->ctx) != WOLFSSL_SUCCESS) {
-		snprintf(err, errlen, "wolfSSL backend: wolfSSL_CTX_NoTicketTLSv12 failed");
-		return -1;
-	}
+	if (!c->session_tickets && wolfSSL_CTX_NoTicketTLSv12(s->ctx) != WOLFSSL_SUCCESS)
+		return kx_errorf(err, errlen, "wolfSSL backend: wolfSSL_CTX_NoTicketTLSv12 failed");
 #else
-	if (c->session_tickets) {
-		snprintf(err, errlen,
-			 "wolfSSL backend: session tickets asked for, but this wolfSSL build has none");
-		return -1;
-	}
+	if (c->session_tickets)
+		return kx_errorf(err, errlen,
+				 "wolfSSL backend: session tickets asked for, but this wolfSSL build has none");
 #endif
 	if (c->server && c->n_psk_table > 0)
 		wolfSSL_CTX_set_psk_server_callback(s->ctx, psk_server);
@@ -638,8 +603,7 @@ static int configure(struct kx_session *s, char *err, size_t errlen)
 	if (c->server) {
 		if (wolfSSL_CTX_UseSNI(s->ctx, WOLFSSL_SNI_HOST_NAME, sni_placeholder,
 				       (unsigned short)strlen(sni_placeholder)) != WOLFSSL_SUCCESS) {
-			snprintf(err, errlen, "wolfSSL backend: wolfSSL_CTX_UseSNI failed");
-			return -1;
+			return kx_errorf(err, errlen, "wolfSSL backend: wolfSSL_CTX_UseSNI failed");
 		}
 		wolfSSL_CTX_SNI_SetOptions(s->ctx, WOLFSSL_SNI_HOST_NAME, WOLFSSL_SNI_ANSWER_ON_MISMATCH);
 	}
@@ -779,10 +743,8 @@ static int wolfssl_session_info(struct kx_session *s, struct kx_session_info *in
 {
 	memset(info, 0, sizeof *info);
 	WOLFSSL_SESSION *session = wolfSSL_get_session(s->ssl);
-	if (!s->done || session == NULL) {
-		snprintf(err, errlen, "no completed handshake");
-		return -1;
-	}
+	if (!s->done || session == NULL)
+		return kx_errorf(err, errlen, "no completed handshake");
 	int version = wolfSSL_version(s->ssl);
 	int suite = wolfSSL_get_current_cipher_suite(s->ssl);
 	info->version = (uint16_t)version;
@@ -795,10 +757,9 @@ static int wolfssl_session_info(struct kx_session *s, struct kx_session_info *in
 	    wolfSSL_get_server_random(s->ssl, info->server_random, sizeof info->server_random) !=
 		sizeof info->server_random ||
 	    wolfSSL_SESSION_get_master_key(session, info->master_secret, sizeof info->master_secret) !=
-		(int)sizeof info->master_secret) {
-		snprintf(err, errlen, "wolfSSL backend: the randoms or the master secret are not available");
-		return -1;
-	}
+		(int)sizeof info->master_secret)
+		return kx_errorf(err, errlen,
+				 "wolfSSL backend: the randoms or the master secret are not available");
 	/* RFC 7627 does not apply to TLS 1.3. */
 	info->extended_master_secret = version == TLS1_3_VERSION ? -1 : s->ems;
 	if (s->config.server) {
@@ -819,29 +780,21 @@ static int wolfssl_session_info(struct kx_session *s, struct kx_session_info *in
 static int wolfssl_session_export(struct kx_session *s, const char *label, uint8_t *out, size_t len,
 				  char *err, size_t errlen)
 {
-	if (!s->done) {
-		snprintf(err, errlen, "no completed handshake");
-		return -1;
-	}
+	if (!s->done)
+		return kx_errorf(err, errlen, "no completed handshake");
 	if (wolfSSL_export_keying_material(s->ssl, out, len, label, strlen(label), NULL, 0, 0) !=
-	    WOLFSSL_SUCCESS) {
-		snprintf(err, errlen, "wolfSSL_export_keying_material failed for label %s", label);
-		return -1;
-	}
+	    WOLFSSL_SUCCESS)
+		return kx_errorf(err, errlen, "wolfSSL_export_keying_material failed for label %s", label);
 	return 0;
 }
 
 static int wolfssl_session_send(struct kx_session *s, const uint8_t *data, size_t len, struct kx_chunks *out,
 				char *err, size_t errlen)
 {
-	if (len > INT32_MAX) {
-		snprintf(err, errlen, "wolfSSL_write: %zu bytes is too much for one call", len);
-		return -1;
-	}
-	if (begin_output(s, out) != 0) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
+	if (len > INT32_MAX)
+		return kx_errorf(err, errlen, "wolfSSL_write: %zu bytes is too much for one call", len);
+	if (begin_output(s, out) != 0)
+		return kx_errorf(err, errlen, "out of memory");
 	int written = wolfSSL_write(s->ssl, data, (int)len);
 	s->out = NULL;
 	if (written != (int)len)
@@ -853,10 +806,8 @@ static int wolfssl_session_receive(struct kx_session *s, const struct kx_chunks 
 				   size_t *len, char *err, size_t errlen)
 {
 	*len = 0;
-	if (deliver(s, in) != 0) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
+	if (deliver(s, in) != 0)
+		return kx_errorf(err, errlen, "out of memory");
 	int ret = 1;
 	while (*len < cap && ret > 0) {
 		size_t room = cap - *len < INT32_MAX ? cap - *len : INT32_MAX;

@@ -1,10 +1,7 @@
 /* tls_names.c - lookup tables from the IANA TLS registries for the numbers
- * the harness reports. */
+ * the harness reports: alerts and versions (cipher suites: tls_suites.c). */
 #include "tls_names.h"
 
-#include "hex.h"
-
-#include <stdio.h>
 #include <string.h>
 
 static const struct {
@@ -90,42 +87,4 @@ int kx_version_from_name(const char *name, uint16_t *version, int *dtls)
 			return 0;
 		}
 	return -1;
-}
-
-static const struct {
-	uint16_t suite;
-	const char *name;
-} suites[] = {
-	{0x00AE, "TLS_PSK_WITH_AES_128_CBC_SHA256"},
-	{0xC0A8, "TLS_PSK_WITH_AES_128_CCM_8"},
-	{0xC023, "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256"},
-	{0xC0AE, "TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8"},
-	{0xC02B, "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"},
-	{0x00A8, "TLS_PSK_WITH_AES_128_GCM_SHA256"},
-	{0xC02C, "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384"},
-	{0x00A9, "TLS_PSK_WITH_AES_256_GCM_SHA384"},
-	{0xC009, "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA"},
-	{0x008C, "TLS_PSK_WITH_AES_128_CBC_SHA"},
-	{0x1301, "TLS_AES_128_GCM_SHA256"},
-	{0x1302, "TLS_AES_256_GCM_SHA384"},
-	{0x1303, "TLS_CHACHA20_POLY1305_SHA256"},
-};
-
-const char *kx_suite_iana_name(uint16_t suite)
-{
-	for (size_t i = 0; i < sizeof suites / sizeof suites[0]; i++)
-		if (suites[i].suite == suite)
-			return suites[i].name;
-	return NULL;
-}
-
-int kx_suite_from_text(const char *text, uint16_t *suite)
-{
-	uint8_t bytes[2];
-	size_t len = 0;
-	if (text == NULL || strncmp(text, "0x", 2) != 0 || strlen(text) != 6 ||
-	    kx_hex_decode(text + 2, 4, bytes, sizeof bytes, &len) != 0)
-		return -1;
-	*suite = (uint16_t)(bytes[0] << 8 | bytes[1]);
-	return 0;
 }

@@ -1,5 +1,6 @@
 /* tls_names.h - names of TLS protocol numbers for reports and the driver
- * protocol: alert descriptions, protocol versions and cipher suites. */
+ * protocol: alert descriptions and protocol versions (cipher suites have
+ * their own table, tls_suites.h). */
 #ifndef KX_TLS_NAMES_H
 #define KX_TLS_NAMES_H
 
@@ -16,11 +17,5 @@ const char *kx_version_name(uint16_t version);
 
 /* Looks a version up by name ("TLSv1.2"; "DTLSv1.2" gives 0x0303 with *dtls set); -1 if unknown. */
 int kx_version_from_name(const char *name, uint16_t *version, int *dtls);
-
-/* The IANA name of a cipher suite the scenarios use ("TLS_PSK_WITH_AES_128_CBC_SHA256"), or NULL. */
-const char *kx_suite_iana_name(uint16_t suite);
-
-/* Parses "0x00AE" (either case) into *suite; 0, or -1 if malformed. */
-int kx_suite_from_text(const char *text, uint16_t *suite);
 
 #endif

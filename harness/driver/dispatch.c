@@ -4,6 +4,7 @@
 #include "driver/ops.h"
 
 #include "core/keyid.h"
+#include "core/tls_suites.h"
 #include "derive/e2e_kdf.h"
 
 #include <stdio.h>
@@ -27,16 +28,15 @@ static json_t *operation_names(void)
 	return array;
 }
 
-/* The suites a scenario may ask for that the library can negotiate. */
+/* The suites a scenario may ask for (the core table's) that the library can negotiate. */
 static json_t *suites(const struct kx_backend *backend, int dtls)
 {
-	static const uint16_t known[] = {0x00AE, 0xC0A8, 0xC023, 0xC0AE, 0xC02B, 0x00A8,
-					 0xC02C, 0x00A9, 0xC009, 0x008C};
 	json_t *array = json_array();
-	for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
-		if (backend->suite_available(known[i], dtls)) {
+	const struct kx_tls_suite *suite;
+	for (size_t i = 0; (suite = kx_tls_suite_at(i)) != NULL; i++)
+		if (suite->scenario && backend->suite_available(suite->id, dtls)) {
 			char name[8];
-			snprintf(name, sizeof name, "0x%04X", known[i]);
+			snprintf(name, sizeof name, "0x%04X", suite->id);
 			json_array_append_new(array, json_string(name));
 		}
 	return array;

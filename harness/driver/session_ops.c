@@ -16,6 +16,7 @@
 #include "core/hash.h"
 #include "core/hex.h"
 #include "core/tls_names.h"
+#include "core/tls_suites.h"
 
 #include <stdio.h>
 #include <stdlib.h>

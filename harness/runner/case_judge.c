@@ -11,6 +11,7 @@
 #include "core/exporter_split.h"
 #include "core/json_io.h"
 #include "core/keyid.h"
+#include "core/tls_suites.h"
 #include "runner/claims.h"
 #include "runner/judge.h"
 
@@ -286,7 +287,7 @@ int kx_case_judge(struct kx_driver_pool *pool, const struct kx_case *c, json_t *
 	/* The negotiated suite's PRF (in a chain, the first handshake's suite, not the case's). */
 	const char *negotiated = kx_json_get_string(secrets, "suite");
 	const char *prf_hash =
-	    kx_claims_prf_hash((unsigned)strtoul(negotiated != NULL ? negotiated : c->suite, NULL, 16));
+	    kx_suite_prf_hash_name((uint16_t)strtoul(negotiated != NULL ? negotiated : c->suite, NULL, 16));
 	json_t *e2e = e2e_spec(c);
 	struct kx_judge_session session = {prf_hash,
 	                                   kx_json_get_string(secrets, "master_secret"),

@@ -289,20 +289,6 @@ void kx_claims_free(struct kx_claims *c)
 	memset(c, 0, sizeof *c);
 }
 
-const char *kx_claims_prf_hash(unsigned suite)
-{
-	/* TLS 1.2 suites whose PRF is SHA-384 (RFC 5288, 5289, 5487, 5489, 8442); every other suite a
-	 * oneM2M end-point can negotiate (CBC_SHA256, CCM, CCM_8, GCM_SHA256) uses SHA-256. */
-	static const unsigned sha384[] = {0x009D, 0x009F, 0x00A1, 0x00A3, 0x00A5, 0x00A7, 0x00A9,
-	                                  0x00AB, 0x00AD, 0x00AF, 0x00B1, 0x00B3, 0x00B5, 0x00B7,
-	                                  0x00B9, 0xC024, 0xC026, 0xC028, 0xC02A, 0xC02C, 0xC02E,
-	                                  0xC030, 0xC032, 0xC038, 0xC03B, 0xD002};
-	for (size_t i = 0; i < sizeof sha384 / sizeof sha384[0]; i++)
-		if (sha384[i] == suite)
-			return "SHA-384";
-	return "SHA-256";
-}
-
 void kx_claims_print(FILE *out, json_t *checked)
 {
 	size_t i;

@@ -98,9 +98,6 @@ int kx_claims_need_fqdn(const struct kx_claims *c);
 /* Frees the values and patterns. */
 void kx_claims_free(struct kx_claims *c);
 
-/* The PRF hash a TLS 1.2 cipher suite uses: "SHA-384" for the *_SHA384 suites, else "SHA-256". */
-const char *kx_claims_prf_hash(unsigned suite);
-
 /* Prints one line per checked claim of a kx_claims_check result, indented. */
 void kx_claims_print(FILE *out, json_t *checked);
 

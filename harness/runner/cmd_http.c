@@ -44,6 +44,7 @@
 #include "core/keyid.h"
 #include "core/notify.h"
 #include "core/tls_records.h"
+#include "core/tls_suites.h"
 
 #include <limits.h>
 #include <signal.h>
@@ -427,7 +428,7 @@ static void check_export(struct http_case *hc, json_t *info, json_t *result)
 	/* The reference drivers recompute, and must agree with each other and with the harness's end. */
 	ctx.n_recomputers = kx_pool_references(hc->pool, ctx.recomputers);
 	ctx.end = "the vendor";
-	ctx.prf_hash = kx_claims_prf_hash((unsigned)strtoul(hc->matrix_case->suite, NULL, 16));
+	ctx.prf_hash = kx_suite_prf_hash_name((uint16_t)strtoul(hc->matrix_case->suite, NULL, 16));
 	ctx.master_secret = kx_json_get_string(info, "master_secret");
 	ctx.client_random = kx_json_get_string(info, "client_random");
 	ctx.server_random = kx_json_get_string(info, "server_random");

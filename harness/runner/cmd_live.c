@@ -37,6 +37,7 @@
 #include "core/errors.h"
 #include "core/json_io.h"
 #include "core/tls_records.h"
+#include "core/tls_suites.h"
 
 #include <poll.h>
 #include <stdarg.h>
@@ -742,7 +743,7 @@ static void judge(struct live *l, json_t *scenario, json_t *config, const char *
 	    .end = "the vendor",
 	    .recomputers = {l->other, l->harness},
 	    .n_recomputers = 2,
-	    .prf_hash = kx_claims_prf_hash((unsigned)strtoul(suite, NULL, 16)),
+	    .prf_hash = kx_suite_prf_hash_name((uint16_t)strtoul(suite, NULL, 16)),
 	    .master_secret = kx_json_get_string(l->info, "master_secret"),
 	    .client_random = kx_json_get_string(l->info, "client_random"),
 	    .server_random = kx_json_get_string(l->info, "server_random"),

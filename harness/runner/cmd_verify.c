@@ -26,6 +26,7 @@
 #include "core/keylog.h"
 #include "core/pcap_read.h"
 #include "core/tls_names.h"
+#include "core/tls_suites.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -350,7 +351,7 @@ static json_t *check_handshake(struct kx_driver_pool *pool, const struct options
 		struct kx_claims_context ctx = {
 		    .end = "the vendor",
 		    .pool = pool,
-		    .prf_hash = kx_claims_prf_hash(h->suite),
+		    .prf_hash = kx_suite_prf_hash_name(h->suite),
 		    .master_secret = master,
 		    .client_random = client_random,
 		    .server_random = server_random,
