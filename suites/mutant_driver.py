@@ -69,8 +69,7 @@ SALTS = {  # E2E salt mistakes: the salt from the Enrolee-B-ID
 def prf_hash(suite):
     """The TLS 1.2 PRF hash of a negotiated suite ("0xC02C"); a stack with prf-sha256-always
     ignores the suite."""
-    sha384 = int(suite, 16) in (0xC02C, 0x00A9, 0xC024, 0x00AF, 0xC030, 0x009D, 0x009F, 0x00AB, 0x00AD, 0x00B7)
-    return "SHA-384" if sha384 and MISTAKE != "prf-sha256-always" else "SHA-256"
+    return "SHA-256" if MISTAKE == "prf-sha256-always" else exporter.suite_prf_hash(suite)
 
 
 def export_of(hash_name, ms, label, cr, sr):

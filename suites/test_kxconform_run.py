@@ -235,8 +235,8 @@ def test_exports_and_e2e_keys_agree_with_the_vectors_generator(full_run):
             continue
         # A MAF chain's export is its first handshake's (the MAF connection).
         info = case.get("first_handshake", case)["initiator_report"]
-        prf_hash = "SHA-384" if info["suite"] in ("0xC02C", "0x00A9") else "SHA-256"
-        output = exporter.export(prf_hash, bytes.fromhex(info["master_secret"]), case["exported"]["label"],
+        output = exporter.export(exporter.suite_prf_hash(info["suite"]), bytes.fromhex(info["master_secret"]),
+                                 case["exported"]["label"],
                                  bytes.fromhex(info["client_random"]), bytes.fromhex(info["server_random"]))
         assert output.hex() == case["exported"]["initiator"], case["id"]
         if case["scenario"] == "e2e":

@@ -13,6 +13,18 @@ def export(hash_name, master_secret, label, client_random, server_random):
     return prf(hash_name, master_secret, label, client_random + server_random, LENGTH)
 
 
+# TLS 1.2 suites whose PRF is SHA-384 (RFC 5288, 5289, 5487, 5489, 8442); every other TLS 1.2 suite
+# a oneM2M end-point negotiates (CBC_SHA256, CCM, CCM_8, GCM_SHA256) has the default SHA-256 PRF.
+SHA384_SUITES = frozenset((0x009D, 0x009F, 0x00A1, 0x00A3, 0x00A5, 0x00A7, 0x00A9, 0x00AB, 0x00AD, 0x00AF,
+                           0x00B1, 0x00B3, 0x00B5, 0x00B7, 0x00B9, 0xC024, 0xC026, 0xC028, 0xC02A, 0xC02C,
+                           0xC02E, 0xC030, 0xC032, 0xC038, 0xC03B, 0xD002))
+
+
+def suite_prf_hash(suite):
+    """The PRF hash of a negotiated TLS 1.2 suite given as "0xC02C": "SHA-384" or "SHA-256"."""
+    return "SHA-384" if int(suite, 16) in SHA384_SUITES else "SHA-256"
+
+
 def split(output):
     """Reference split: identifier = 16 most significant (first) bytes, key = 32 last."""
     return output[:ID_LEN], output[ID_LEN:]
