@@ -33,6 +33,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/growable.h"
+
 /* Declared here rather than from fuzz.h: weak, so that a target without an
  * initializer still links, as libFuzzer allows. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -162,16 +164,9 @@ static int add_input(struct inputs *in, const char *path)
 	}
 	len = fread(data, 1, MAX_INPUT, f);
 	fclose(f);
-	if (in->n == in->cap) {
-		size_t cap = in->cap ? 2 * in->cap : 32;
-		struct input *more = realloc(in->items, cap * sizeof *more);
-
-		if (more == NULL) {
-			free(data);
-			return -1;
-		}
-		in->items = more;
-		in->cap = cap;
+	if (KX_GROW(in->items, in->cap, in->n + 1) != 0) {
+		free(data);
+		return -1;
 	}
 	in->items[in->n].name = strdup(path);
 	in->items[in->n].data = data;
@@ -193,7 +188,7 @@ static int add_path(struct inputs *in, const char *path)
 	DIR *dir;
 	struct dirent *entry;
 	char **names = NULL;
-	size_t n = 0;
+	size_t n = 0, cap = 0;
 	int rc = 0;
 
 	if (stat(path, &st) != 0) {
@@ -204,15 +199,11 @@ static int add_path(struct inputs *in, const char *path)
 		return add_input(in, path);
 	dir = opendir(path);
 	while (dir != NULL && (entry = readdir(dir)) != NULL) {
-		char **more;
-
 		if (entry->d_name[0] == '.' || strncmp(entry->d_name, "README", 6) == 0 ||
 		    strcmp(entry->d_name, "OPEN") == 0)
 			continue;
-		more = realloc(names, (n + 1) * sizeof *names);
-		if (more == NULL)
+		if (KX_GROW(names, cap, n + 1) != 0)
 			break;
-		names = more;
 		names[n++] = strdup(entry->d_name);
 	}
 	if (dir != NULL)

@@ -1,19 +1,15 @@
 /* chunks.c - growable list of owned byte strings. */
 #include "chunks.h"
 
+#include "core/growable.h"
+
 #include <stdlib.h>
 #include <string.h>
 
 int kx_chunks_append(struct kx_chunks *chunks, const uint8_t *data, size_t len)
 {
-	if (chunks->n == chunks->cap) {
-		size_t cap = chunks->cap ? chunks->cap * 2 : 8;
-		struct kx_chunk *items = realloc(chunks->items, cap * sizeof *items);
-		if (items == NULL)
-			return -1;
-		chunks->items = items;
-		chunks->cap = cap;
-	}
+	if (KX_GROW(chunks->items, chunks->cap, chunks->n + 1) != 0)
+		return -1;
 	uint8_t *copy = malloc(len ? len : 1);
 	if (copy == NULL)
 		return -1;

@@ -36,6 +36,7 @@
 #include <jansson.h>
 
 #include "base64.h"
+#include "growable.h"
 #include "http_binding.h"
 #include "json_io.h"
 
@@ -272,15 +273,12 @@ static int has_control(const char *s)
 
 int kx_http_header_add(struct kx_http_message *m, const char *name, const char *value)
 {
-	struct kx_http_header *more;
 	char *n, *v;
 
 	if (has_control(name) || has_control(value) || name[0] == '\0' || strchr(name, ':') != NULL)
 		return -1;
-	more = realloc(m->headers, (m->n_headers + 1) * sizeof *more);
-	if (more == NULL)
+	if (KX_GROW(m->headers, m->cap_headers, m->n_headers + 1) != 0)
 		return -1;
-	m->headers = more;
 	n = strdup(name);
 	v = strdup(value);
 	if (n == NULL || v == NULL) {
@@ -726,18 +724,9 @@ struct text {
 
 static void put(struct text *t, const char *s, size_t n)
 {
-	if (t->failed)
+	if (t->failed || KX_GROW(t->p, t->cap, t->len + n + 1) != 0) {
+		t->failed = 1;
 		return;
-	if (t->len + n + 1 > t->cap) {
-		size_t cap = (t->len + n + 1) * 2;
-		char *more = realloc(t->p, cap);
-
-		if (more == NULL) {
-			t->failed = 1;
-			return;
-		}
-		t->p = more;
-		t->cap = cap;
 	}
 	memcpy(t->p + t->len, s, n);
 	t->len += n;

@@ -57,7 +57,7 @@ struct kx_http_message {
 	char target[KX_HTTP_TARGET_MAX]; /* request: the Request-Target's path, percent-decoded */
 	int status;                      /* response: the HTTP status code */
 	struct kx_http_header *headers;  /* in the order written or received */
-	size_t n_headers;
+	size_t n_headers, cap_headers;
 	char *body; /* NUL-terminated; may hold NUL bytes before body_len */
 	size_t body_len;
 	size_t body_dropped; /* bytes a receiver discarded beyond KX_HTTP_BODY_MAX */

@@ -7,6 +7,7 @@
 
 #include "core/errors.h"
 #include "core/file_read.h"
+#include "core/growable.h"
 #include "core/hex.h"
 
 #include <stdio.h>
@@ -49,14 +50,8 @@ static int label_char(char c)
 
 static int add_entry(struct kx_keylog *log, struct kx_keylog_entry *entry)
 {
-	if (log->n == log->cap) {
-		size_t cap = log->cap ? log->cap * 2 : 16;
-		struct kx_keylog_entry *more = realloc(log->entries, cap * sizeof *more);
-		if (more == NULL)
-			return -1;
-		log->entries = more;
-		log->cap = cap;
-	}
+	if (KX_GROW(log->entries, log->cap, log->n + 1) != 0)
+		return -1;
 	log->entries[log->n++] = *entry;
 	return 0;
 }

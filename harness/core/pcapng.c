@@ -4,6 +4,8 @@
  * error and can discard the file. */
 #include "core/pcapng.h"
 
+#include "core/growable.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -33,19 +35,9 @@ static void failf(struct kx_pcapng *w, const char *fmt, ...)
 
 static void put(struct block *b, const void *data, size_t len)
 {
-	if (b->oom)
+	if (b->oom || KX_GROW(b->data, b->cap, b->len + len) != 0) {
+		b->oom = 1;
 		return;
-	if (b->len + len > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		while (cap < b->len + len)
-			cap *= 2;
-		uint8_t *grown = realloc(b->data, cap);
-		if (grown == NULL) {
-			b->oom = 1;
-			return;
-		}
-		b->data = grown;
-		b->cap = cap;
 	}
 	if (len > 0)
 		memcpy(b->data + b->len, data, len);

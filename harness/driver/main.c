@@ -5,6 +5,7 @@
  * order. It reports what its library computed and never judges it; the runner
  * (kxconform) does. Diagnostics go to stderr, never stdout. */
 #include "backend.h"
+#include "core/growable.h"
 #include "core/json_io.h"
 #include "driver/ops.h"
 
@@ -84,13 +85,8 @@ int main(int argc, char **argv)
 			memmove(line, line + pos, len - pos);
 			len -= pos;
 			pos = 0;
-			if (cap - len < 4096) {
-				char *bigger = realloc(line, cap * 2);
-				if (bigger == NULL)
-					break;
-				line = bigger;
-				cap *= 2;
-			}
+			if (KX_GROW(line, cap, len + 4096) != 0)
+				break;
 			ssize_t got = read(STDIN_FILENO, line + len, cap - len);
 			if (got < 0)
 				break;

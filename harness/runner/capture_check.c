@@ -11,6 +11,7 @@
 #include "runner/capture_check.h"
 
 #include "core/errors.h"
+#include "core/growable.h"
 #include "core/hex.h"
 #include "core/json_io.h"
 #include "core/netpkt.h"
@@ -67,19 +68,9 @@ struct seen {
 
 static void buf_put(struct buffer *b, const char *data, size_t len)
 {
-	if (b->oom)
+	if (b->oom || KX_GROW(b->data, b->cap, b->len + len + 1) != 0) {
+		b->oom = 1;
 		return;
-	if (b->len + len + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 4096;
-		while (cap < b->len + len + 1)
-			cap *= 2;
-		char *grown = realloc(b->data, cap);
-		if (grown == NULL) {
-			b->oom = 1;
-			return;
-		}
-		b->data = grown;
-		b->cap = cap;
 	}
 	memcpy(b->data + b->len, data, len);
 	b->len += len;

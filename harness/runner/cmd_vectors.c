@@ -11,6 +11,7 @@
 #include "runner/commands.h"
 
 #include "core/errors.h"
+#include "core/growable.h"
 #include "core/json_io.h"
 #include "core/hex.h"
 #include "core/keyid.h"
@@ -149,7 +150,7 @@ static int compare_strings(const void *a, const void *b)
 static int list_files(const struct options *opt, char ***files_out, char *err, size_t errlen)
 {
 	char **files = NULL;
-	size_t n = 0;
+	size_t n = 0, cap = 0;
 	for (size_t p = 0; p < opt->n_paths; p++) {
 		struct stat st;
 		if (stat(opt->paths[p], &st) != 0) {
@@ -163,10 +164,8 @@ static int list_files(const struct options *opt, char ***files_out, char *err, s
 			size_t len = strlen(entry->d_name);
 			if (len < 6 || strcmp(entry->d_name + len - 5, ".json") != 0)
 				continue;
-			char **more = realloc(files, (n + 1) * sizeof *files);
-			if (more == NULL)
+			if (KX_GROW(files, cap, n + 1) != 0)
 				break;
-			files = more;
 			size_t size = strlen(opt->paths[p]) + len + 2;
 			files[n] = malloc(size);
 			if (files[n] != NULL)
@@ -176,12 +175,10 @@ static int list_files(const struct options *opt, char ***files_out, char *err, s
 			closedir(dir);
 			qsort(files + first, n - first, sizeof *files, compare_strings);
 		} else if (!S_ISDIR(st.st_mode)) {
-			char **more = realloc(files, (n + 1) * sizeof *files);
-			if (more == NULL) {
+			if (KX_GROW(files, cap, n + 1) != 0) {
 				kx_errorf(err, errlen, "out of memory");
 				goto fail;
 			}
-			files = more;
 			files[n++] = strdup(opt->paths[p]);
 		} else {
 			kx_errorf(err, errlen, "cannot read directory %s", opt->paths[p]);
@@ -365,14 +362,8 @@ static const char *built_reading(const struct kx_vector_test *test, json_t *answ
 
 static void add_failure(struct verdicts *v, size_t d, size_t t, const char *reason, json_t *answer)
 {
-	if (v->of[d].n_failures == v->of[d].cap_failures) {
-		size_t cap = v->of[d].cap_failures ? 2 * v->of[d].cap_failures : 16;
-		struct failure *more = realloc(v->of[d].failures, cap * sizeof *more);
-		if (more == NULL)
-			return;
-		v->of[d].failures = more;
-		v->of[d].cap_failures = cap;
-	}
+	if (KX_GROW(v->of[d].failures, v->of[d].cap_failures, v->of[d].n_failures + 1) != 0)
+		return;
 	struct failure *f = &v->of[d].failures[v->of[d].n_failures++];
 	f->test = t;
 	snprintf(f->reason, sizeof f->reason, "%s", reason);

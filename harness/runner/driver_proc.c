@@ -8,6 +8,7 @@
 
 #include "runner/driver_proc.h"
 
+#include "core/growable.h"
 #include "core/json_io.h"
 
 #include <errno.h>
@@ -91,14 +92,8 @@ static ssize_t fill(struct kx_driver_proc *proc)
 		proc->buf_len -= proc->buf_start;
 		proc->buf_start = 0;
 	}
-	if (proc->buf_cap - proc->buf_len < 65536) {
-		size_t cap = proc->buf_cap ? proc->buf_cap * 2 : 131072;
-		char *bigger = realloc(proc->buf, cap);
-		if (bigger == NULL)
-			return -1;
-		proc->buf = bigger;
-		proc->buf_cap = cap;
-	}
+	if (KX_GROW(proc->buf, proc->buf_cap, proc->buf_len + 65536) != 0)
+		return -1;
 	ssize_t n;
 	do
 		n = read(proc->from_driver, proc->buf + proc->buf_len, proc->buf_cap - proc->buf_len);

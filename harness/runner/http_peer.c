@@ -9,6 +9,8 @@
  * uses needs no lock. */
 #include "runner/http_peer.h"
 
+#include "core/growable.h"
+
 #include <arpa/inet.h>
 #include <curl/curl.h>
 #include <microhttpd.h>
@@ -62,16 +64,9 @@ static void bytes_put(struct bytes *b, const char *data, size_t n)
 	b->dropped += n - keep;
 	if (keep == 0)
 		return;
-	if (b->len + keep + 1 > b->cap) {
-		size_t cap = (b->len + keep + 1) * 2;
-		char *more = realloc(b->p, cap);
-
-		if (more == NULL) {
-			b->dropped += keep;
-			return;
-		}
-		b->p = more;
-		b->cap = cap;
+	if (KX_GROW(b->p, b->cap, b->len + keep + 1) != 0) {
+		b->dropped += keep;
+		return;
 	}
 	memcpy(b->p + b->len, data, keep);
 	b->len += keep;

@@ -15,6 +15,7 @@
 
 #include "core/base64.h"
 #include "core/errors.h"
+#include "core/growable.h"
 #include "core/hex.h"
 #include "core/json_io.h"
 #include "core/keyid.h"
@@ -226,14 +227,8 @@ static int reference_e2e(struct kx_judge *j, int sha512, char *err, size_t errle
 static struct kx_verdict *new_verdict(struct kx_verdicts *list, enum kx_claim_id id, const char *end,
                                       const struct kx_claims *c)
 {
-	if (list->n == list->cap) {
-		size_t cap = list->cap ? 2 * list->cap : 8;
-		struct kx_verdict *more = realloc(list->v, cap * sizeof *more);
-		if (more == NULL)
-			return NULL;
-		list->v = more;
-		list->cap = cap;
-	}
+	if (KX_GROW(list->v, list->cap, list->n + 1) != 0)
+		return NULL;
 	struct kx_verdict *v = &list->v[list->n++];
 	memset(v, 0, sizeof *v);
 	v->claim = id;

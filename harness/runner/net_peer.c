@@ -9,6 +9,7 @@
 #include "runner/net_peer.h"
 
 #include "core/errors.h"
+#include "core/growable.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -382,17 +383,9 @@ static void keep(struct kx_vendor *v, const char *buf, size_t n)
 		v->truncated = 1;
 		n = KX_VENDOR_OUTPUT_MAX - v->len;
 	}
-	if (v->len + n + 1 > v->cap) {
-		size_t cap = v->cap;
-		while (cap < v->len + n + 1)
-			cap *= 2;
-		char *more = realloc(v->text, cap);
-		if (more == NULL) {
-			v->truncated = 1;
-			return;
-		}
-		v->text = more;
-		v->cap = cap;
+	if (KX_GROW(v->text, v->cap, v->len + n + 1) != 0) {
+		v->truncated = 1;
+		return;
 	}
 	for (size_t i = 0; i < n; i++)
 		v->text[v->len++] = buf[i] != '\0' ? buf[i] : '.';

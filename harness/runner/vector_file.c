@@ -6,6 +6,7 @@
  * are checked by the kind's checker (vector_checks.c). */
 #include "runner/vector_file.h"
 
+#include "core/growable.h"
 #include "core/json_io.h"
 
 #include <errno.h>
@@ -20,10 +21,8 @@ static void add_problem(struct kx_vector_file *file, long long tc_id, const char
 
 static void add_problem(struct kx_vector_file *file, long long tc_id, const char *fmt, ...)
 {
-	struct kx_vector_problem *more = realloc(file->problems, (file->n_problems + 1) * sizeof *more);
-	if (more == NULL)
+	if (KX_GROW(file->problems, file->cap_problems, file->n_problems + 1) != 0)
 		return;
-	file->problems = more;
 	struct kx_vector_problem *p = &file->problems[file->n_problems++];
 	p->tc_id = tc_id;
 	va_list args;

@@ -34,7 +34,7 @@ struct kx_vector_file {
 	struct kx_vector_test *tests;
 	size_t n_tests;
 	struct kx_vector_problem *problems;
-	size_t n_problems;
+	size_t n_problems, cap_problems;
 	char error[512];    /* set when the file as a whole cannot be used */
 };
 
