@@ -10,7 +10,9 @@
 #include "runner/capture.h"
 
 #include "core/errors.h"
+#include "core/growable.h"
 #include "core/json_io.h"
+#include "core/keylog.h"
 #include "core/netpkt.h"
 #include "core/pcapng.h"
 
@@ -52,7 +54,8 @@ struct capture {
 	uint16_t port;     /* the initiator's */
 	char ends[2][200]; /* [0] "terminator (wolfssl)", [1] "initiator (openssl)" */
 	char *keylog;      /* key log lines, each ending in "\n"; NULL if none */
-	size_t keylog_len;
+	size_t keylog_len, keylog_cap;
+	struct kx_keylog sessions; /* the entries of those lines, one per session (client random) */
 	const char *comments[KX_MAX_FLIGHTS + 8];
 	size_t n_comments;
 	char *owned_comments[KX_MAX_FLIGHTS + 8];
@@ -135,18 +138,7 @@ static void add_packet(struct packets *p, uint64_t at_us, const uint8_t *data, s
 		free(comment);
 		return;
 	}
-	if (p->n == p->cap) {
-		size_t cap = p->cap ? 2 * p->cap : 32;
-		struct packet *grown = realloc(p->items, cap * sizeof *grown);
-		if (grown == NULL) {
-			p->oom = 1;
-			free(comment);
-			return;
-		}
-		p->items = grown;
-		p->cap = cap;
-	}
-	uint8_t *copy = malloc(len);
+	uint8_t *copy = KX_GROW(p->items, p->cap, p->n + 1) == 0 ? malloc(len) : NULL;
 	if (copy == NULL) {
 		p->oom = 1;
 		free(comment);
@@ -170,6 +162,7 @@ static void free_capture(struct capture *cap)
 	for (size_t i = 0; i < cap->n_comments; i++)
 		free(cap->owned_comments[i]);
 	free(cap->keylog);
+	kx_keylog_free(&cap->sessions);
 }
 
 static void add_section_comment(struct capture *cap, char *comment)
@@ -182,18 +175,8 @@ static void add_section_comment(struct capture *cap, char *comment)
 	cap->comments[cap->n_comments++] = comment;
 }
 
-/* The second field of a key log line (the client random, which names the session), or "". */
-static void keylog_session(const char *line, size_t len, char *out, size_t cap)
-{
-	const char *space = memchr(line, ' ', len);
-	size_t from = space != NULL ? (size_t)(space - line) + 1 : len;
-	size_t to = from;
-	while (to < len && line[to] != ' ')
-		to++;
-	snprintf(out, cap, "%.*s", (int)(to - from), line + from);
-}
-
-/* Appends the key log lines of one end's report whose client random is not present yet. */
+/* Appends the key log lines of one end's report whose session (client random) is not present
+ * yet, read by the core's key log reader; a line it refuses is kept as it is, unread. */
 static int add_keylog(struct capture *cap, json_t *report)
 {
 	const char *text = kx_json_get_string(report, "keylog");
@@ -202,26 +185,23 @@ static int add_keylog(struct capture *cap, json_t *report)
 		const char *line = text;
 		text += len;
 		text += strspn(text, "\r\n");
-		if (len == 0 || line[0] == '#')
-			continue;
-		char session[256], other[256];
-		keylog_session(line, len, session, sizeof session);
-		int seen = 0;
-		for (size_t at = 0; at < cap->keylog_len && !seen;) {
-			size_t n = strcspn(cap->keylog + at, "\n");
-			keylog_session(cap->keylog + at, n, other, sizeof other);
-			seen = strcmp(session, other) == 0;
-			at += n + 1;
+		size_t before = cap->sessions.n;
+		char why[300];
+		int read = kx_keylog_parse(&cap->sessions, line, len, why, sizeof why) == 0;
+		if (read && cap->sessions.n == before)
+			continue; /* a blank line or a comment */
+		if (read) {
+			const struct kx_keylog_entry *added = &cap->sessions.entries[before];
+			if (kx_keylog_find(&cap->sessions, NULL, added->client_random) != added) {
+				cap->sessions.n = before; /* the other end's report gave this session */
+				continue;
+			}
 		}
-		if (seen)
-			continue;
-		char *grown = realloc(cap->keylog, cap->keylog_len + len + 2);
-		if (grown == NULL)
+		if (KX_GROW(cap->keylog, cap->keylog_cap, cap->keylog_len + len + 2) != 0)
 			return -1;
-		memcpy(grown + cap->keylog_len, line, len);
-		grown[cap->keylog_len + len] = '\n';
-		grown[cap->keylog_len + len + 1] = '\0';
-		cap->keylog = grown;
+		memcpy(cap->keylog + cap->keylog_len, line, len);
+		cap->keylog[cap->keylog_len + len] = '\n';
+		cap->keylog[cap->keylog_len + len + 1] = '\0';
 		cap->keylog_len += len + 1;
 	}
 	return 0;

@@ -22,6 +22,7 @@
 
 #include "core/hex.h"
 #include "core/errors.h"
+#include "core/file_read.h"
 #include "core/json_io.h"
 #include "core/keylog.h"
 #include "core/pcap_read.h"
@@ -39,6 +40,9 @@
 #define MAX_CLAIM_ARGS 32
 /* Client randoms listed in a message about a key log that fits no handshake. */
 #define LISTED_MAX 4
+
+/* Far above any device's output; a wrong path (a disk image) is refused, not read whole. */
+#define VENDOR_OUTPUT_MAX (64u * 1024u * 1024u)
 
 struct options {
 	const char *capture, *keylog, *label, *scenario, *fqdn, *enrolee_b_id, *keyid_reading, *client_random;
@@ -144,34 +148,18 @@ static int parse_options(int argc, char **argv, struct options *opt)
 	return 0;
 }
 
-/* Reads a whole text file (the device's output) into a malloc'd NUL-terminated string. */
+/* Reads a whole text file (the device's output) into a malloc'd NUL-terminated string, a NUL byte
+ * shown as '.'; NULL with err. */
 static char *read_text(const char *path, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "rb");
-	if (f == NULL) {
-		snprintf(err, errlen, "%s: cannot open", path);
+	uint8_t *bytes;
+	size_t len;
+	if (kx_read_file(path, VENDOR_OUTPUT_MAX, &bytes, &len, err, errlen) != 0)
 		return NULL;
-	}
-	size_t cap = 65536, len = 0;
-	char *text = malloc(cap);
-	while (text != NULL) {
-		if (len + 1 == cap) {
-			if (cap >= 64u * 1024u * 1024u)
-				break;
-			char *more = realloc(text, cap * 2);
-			if (more == NULL)
-				break;
-			text = more;
-			cap *= 2;
-		}
-		size_t got = fread(text + len, 1, cap - len - 1, f);
-		len += got;
-		if (got == 0)
-			break;
-	}
-	fclose(f);
+	char *text = realloc(bytes, len + 1);
 	if (text == NULL) {
-		snprintf(err, errlen, "%s: out of memory", path);
+		free(bytes);
+		kx_errorf(err, errlen, "%s: out of memory", path);
 		return NULL;
 	}
 	for (size_t i = 0; i < len; i++)
