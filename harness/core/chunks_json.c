@@ -2,6 +2,7 @@
 #include "chunks_json.h"
 
 #include "base64.h"
+#include "errors.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,10 +32,8 @@ int kx_chunks_from_json(json_t *array, struct kx_chunks *chunks, char *err, size
 {
 	if (array == NULL)
 		return 0;
-	if (!json_is_array(array)) {
-		snprintf(err, errlen, "a flight must be an array of base64 strings");
-		return -1;
-	}
+	if (!json_is_array(array))
+		return kx_errorf(err, errlen, "a flight must be an array of base64 strings");
 	size_t i;
 	json_t *item;
 	json_array_foreach(array, i, item)
@@ -48,10 +47,8 @@ int kx_chunks_from_json(json_t *array, struct kx_chunks *chunks, char *err, size
 			 kx_base64_decode(text, text_len, bytes, cap, &len, KX_B64_STANDARD, KX_B64_PADDED) == 0 &&
 			 kx_chunks_append(chunks, bytes, len) == 0;
 		free(bytes);
-		if (!ok) {
-			snprintf(err, errlen, "flight element %zu is not standard padded base64", i);
-			return -1;
-		}
+		if (!ok)
+			return kx_errorf(err, errlen, "flight element %zu is not standard padded base64", i);
 	}
 	return 0;
 }

@@ -36,6 +36,7 @@
 #include <jansson.h>
 
 #include "base64.h"
+#include "errors.h"
 #include "growable.h"
 #include "http_binding.h"
 #include "json_io.h"
@@ -337,19 +338,17 @@ int kx_http_from_notify(const struct kx_notify *p, struct kx_http_message *out, 
 	out->is_response = p->is_response;
 	if (!p->is_response) {
 		snprintf(out->method, sizeof out->method, "POST");
-		if (kx_http_target_from_to(p->to, out->target, sizeof out->target) != 0) {
-			snprintf(err, errlen, "To \"%.200s\" cannot be written as a Request-Target", p->to);
-			return -1;
-		}
+		if (kx_http_target_from_to(p->to, out->target, sizeof out->target) != 0)
+			return kx_errorf(err, errlen, "To \"%.200s\" cannot be written as a Request-Target",
+			                 p->to);
 		rc = kx_http_header_add(out, "X-M2M-Origin", p->from);
 		rc = rc || kx_http_header_add(out, "X-M2M-RI", p->rqi);
 	} else {
 		out->status = kx_http_status_for_rsc(p->rsc);
-		if (out->status == 0) {
-			snprintf(err, errlen,
-			         "response status code %d has no HTTP status in the harness's table", p->rsc);
-			return -1;
-		}
+		if (out->status == 0)
+			return kx_errorf(err, errlen,
+			                 "response status code %d has no HTTP status in the harness's table",
+			                 p->rsc);
 		snprintf(rsc, sizeof rsc, "%d", p->rsc);
 		rc = kx_http_header_add(out, "X-M2M-RSC", rsc);
 		rc = rc || kx_http_header_add(out, "X-M2M-RI", p->rqi);
@@ -362,9 +361,8 @@ int kx_http_from_notify(const struct kx_notify *p, struct kx_http_message *out, 
 	if (rc == 0)
 		set_body(out, content_text(p->message, p->message_len));
 	if (rc != 0 || out->body == NULL) {
-		snprintf(err, errlen, "an identifier holds a control character, or memory ran out");
 		kx_http_message_free(out);
-		return -1;
+		return kx_errorf(err, errlen, "an identifier holds a control character, or memory ran out");
 	}
 	return 0;
 }

@@ -134,10 +134,9 @@ int kx_keylog_parse(struct kx_keylog *log, const char *text, size_t len, char *e
 			                 "line %zu: a NUL byte; this is not a key log (text) file", line);
 		if (parse_line(log, s, stop, line, err, errlen) != 0) {
 			/* A last line without its newline is what a file cut short looks like. */
-			size_t used = strlen(err);
-			if (nl == NULL && strstr(err, "cut short") == NULL && used < errlen)
-				snprintf(err + used, errlen - used,
-				         " (the last line has no newline: is the file cut short?)");
+			if (nl == NULL && strstr(err, "cut short") == NULL)
+				kx_appendf(err, errlen,
+				           " (the last line has no newline: is the file cut short?)");
 			return -1;
 		}
 		s = nl != NULL ? nl + 1 : end;

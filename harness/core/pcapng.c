@@ -4,10 +4,10 @@
  * error and can discard the file. */
 #include "core/pcapng.h"
 
+#include "core/errors.h"
 #include "core/growable.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,15 +22,10 @@ struct block {
 	int oom;
 };
 
-static void failf(struct kx_pcapng *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void failf(struct kx_pcapng *w, const char *fmt, ...)
+/* Errors are sticky: a writer has failed once its err holds a text. */
+static int failed(const struct kx_pcapng *w)
 {
-	va_list args;
-	va_start(args, fmt);
-	vsnprintf(w->err, sizeof w->err, fmt, args);
-	va_end(args);
-	w->failed = 1;
+	return w->err[0] != '\0';
 }
 
 static void put(struct block *b, const void *data, size_t len)
@@ -97,17 +92,18 @@ static int end_block(struct kx_pcapng *w, struct block *b, const char *what)
 {
 	int ret = -1;
 	if (b->oom) {
-		failf(w, "%s: out of memory", what);
+		kx_errorf(w->err, sizeof w->err, "%s: out of memory", what);
 	} else if (b->len + 4 > BLOCK_MAX) {
-		failf(w, "%s: block of %zu bytes is too long for pcapng", what, b->len + 4);
+		kx_errorf(w->err, sizeof w->err, "%s: block of %zu bytes is too long for pcapng", what,
+		          b->len + 4);
 	} else {
 		uint32_t total = (uint32_t)(b->len + 4);
 		put32(b, total);
 		memcpy(b->data + 4, &total, sizeof total);
 		if (b->oom)
-			failf(w, "%s: out of memory", what);
+			kx_errorf(w->err, sizeof w->err, "%s: out of memory", what);
 		else if (fwrite(b->data, 1, b->len, w->out) != b->len)
-			failf(w, "%s: write failed: %s", what, strerror(errno));
+			kx_errorf(w->err, sizeof w->err, "%s: write failed: %s", what, strerror(errno));
 		else
 			ret = 0;
 	}
@@ -120,15 +116,11 @@ static int end_block(struct kx_pcapng *w, struct block *b, const char *what)
 /* Refuses to write after an earlier failure, or a block that needs a section outside one. */
 static int usable(struct kx_pcapng *w, int needs_section, const char *what)
 {
-	if (w->out == NULL && !w->failed)
-		failf(w, "%s: the writer has no file", what);
-	if (w->failed)
-		return 0;
-	if (needs_section && !w->in_section) {
-		failf(w, "%s: written before any Section Header Block", what);
-		return 0;
-	}
-	return 1;
+	if (w->out == NULL && !failed(w))
+		kx_errorf(w->err, sizeof w->err, "%s: the writer has no file", what);
+	if (needs_section && !w->in_section && !failed(w))
+		kx_errorf(w->err, sizeof w->err, "%s: written before any Section Header Block", what);
+	return !failed(w);
 }
 
 void kx_pcapng_init(struct kx_pcapng *w, FILE *out)
@@ -191,10 +183,9 @@ int kx_pcapng_secrets(struct kx_pcapng *w, uint32_t secrets_type, const uint8_t 
 {
 	if (!usable(w, 1, "decryption secrets"))
 		return -1;
-	if (len > BLOCK_MAX) {
-		failf(w, "decryption secrets: %zu bytes is too long for pcapng", len);
-		return -1;
-	}
+	if (len > BLOCK_MAX)
+		return kx_errorf(w->err, sizeof w->err,
+		                 "decryption secrets: %zu bytes is too long for pcapng", len);
 	struct block b = {0};
 	begin_block(&b, KX_PCAPNG_DSB);
 	put32(&b, secrets_type);
@@ -210,14 +201,12 @@ int kx_pcapng_packet(struct kx_pcapng *w, uint32_t interface, uint64_t ts_us, co
 {
 	if (!usable(w, 1, "packet"))
 		return -1;
-	if (interface >= w->interfaces) {
-		failf(w, "packet: interface %u is not described in this section", (unsigned)interface);
-		return -1;
-	}
-	if (len > BLOCK_MAX) {
-		failf(w, "packet: %zu bytes is too long for pcapng", len);
-		return -1;
-	}
+	if (interface >= w->interfaces)
+		return kx_errorf(w->err, sizeof w->err,
+		                 "packet: interface %u is not described in this section",
+		                 (unsigned)interface);
+	if (len > BLOCK_MAX)
+		return kx_errorf(w->err, sizeof w->err, "packet: %zu bytes is too long for pcapng", len);
 	struct block b = {0};
 	begin_block(&b, KX_PCAPNG_EPB);
 	put32(&b, interface);
@@ -236,7 +225,7 @@ int kx_pcapng_packet(struct kx_pcapng *w, uint32_t interface, uint64_t ts_us, co
 
 int kx_pcapng_flush(struct kx_pcapng *w)
 {
-	if (!w->failed && w->out != NULL && fflush(w->out) != 0)
-		failf(w, "flush failed: %s", strerror(errno));
-	return w->failed ? -1 : 0;
+	if (!failed(w) && w->out != NULL && fflush(w->out) != 0)
+		kx_errorf(w->err, sizeof w->err, "flush failed: %s", strerror(errno));
+	return failed(w) ? -1 : 0;
 }

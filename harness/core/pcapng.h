@@ -9,7 +9,8 @@
  * A writer appends blocks to a FILE* the caller opened in binary mode; a file
  * may hold several sections one after another (each starts with its own
  * Section Header Block and has its own interfaces). Errors are sticky: after
- * the first failed write every call returns -1 and `err` says what failed. */
+ * the first failed write every call returns -1 and `err` (empty until then)
+ * says what failed. */
 #ifndef KX_PCAPNG_H
 #define KX_PCAPNG_H
 
@@ -39,7 +40,6 @@
 
 struct kx_pcapng {
 	FILE *out;
-	int failed;          /* sticky: a block could not be written */
 	int in_section;      /* a Section Header Block was written */
 	uint32_t interfaces; /* interfaces described in the current section */
 	uint64_t blocks;     /* blocks written so far, all sections */

@@ -4,6 +4,7 @@
  * separator or terminator. */
 #include "enrolment_kdf.h"
 
+#include "core/errors.h"
 #include "core/nfkc.h"
 
 #include <stdio.h>
@@ -34,17 +35,15 @@ int kx_enrolment_derive(const struct kx_backend *backend, enum kx_enrolment_targ
 	size_t label_len = strlen(label);
 	uint8_t *normalized = NULL;
 	size_t normalized_len = 0;
-	if (kx_nfkc(identifier, identifier_len, &normalized, &normalized_len) != 0) {
-		snprintf(err, errlen, "identifier is not well-formed UTF-8");
-		return -1;
-	}
+	if (kx_nfkc(identifier, identifier_len, &normalized, &normalized_len) != 0)
+		return kx_errorf(err, errlen, "identifier is not well-formed UTF-8");
 	const uint8_t *id = normalized;
 	size_t id_len = normalized_len;
 
 	uint8_t *msg = malloc(label_len + id_len + 1);
 	int ret = -1;
 	if (msg == NULL) {
-		snprintf(err, errlen, "out of memory");
+		ret = kx_errorf(err, errlen, "out of memory");
 	} else {
 		memcpy(msg, label, label_len);
 		memcpy(msg + label_len, id, id_len);

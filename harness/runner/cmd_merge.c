@@ -67,13 +67,15 @@ static int add_report(json_t *merged, const char *path, char *err, size_t errlen
 	json_t *report = json_load_file(path, 0, &error);
 	json_t *version = json_object_get(report, "report_version");
 	if (report == NULL || !json_is_array(json_object_get(report, "cases"))) {
-		snprintf(err, errlen, "%s: not a kxconform report: %s", path, report ? "no cases" : error.text);
+		kx_errorf(err, errlen, "%s: not a kxconform report: %s", path,
+		          report ? "no cases" : error.text);
 		json_decref(report);
 		return -1;
 	}
 	if (!json_is_integer(version) || json_integer_value(version) != KX_REPORT_VERSION) {
-		snprintf(err, errlen, "%s: report version %lld, this kxconform merges version %d", path,
-			 json_is_integer(version) ? (long long)json_integer_value(version) : -1LL, KX_REPORT_VERSION);
+		kx_errorf(err, errlen, "%s: report version %lld, this kxconform merges version %d", path,
+		          json_is_integer(version) ? (long long)json_integer_value(version) : -1LL,
+		          KX_REPORT_VERSION);
 		json_decref(report);
 		return -1;
 	}
@@ -94,7 +96,8 @@ static int add_report(json_t *merged, const char *path, char *err, size_t errlen
 		json_array_foreach(cases, k, seen)
 		{
 			if (id == NULL || strcmp(id, kx_json_get_string(seen, "id")) == 0) {
-				snprintf(err, errlen, "%s: case %s is already in an earlier report", path, id ? id : "(no id)");
+				kx_errorf(err, errlen, "%s: case %s is already in an earlier report", path,
+				          id ? id : "(no id)");
 				json_decref(report);
 				return -1;
 			}

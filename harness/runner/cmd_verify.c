@@ -180,7 +180,7 @@ static json_t *find_scenario(json_t *suite, const char *name, char *err, size_t 
 		if (n != NULL && strcmp(n, name) == 0)
 			return scenario;
 	}
-	snprintf(err, errlen, "no scenario \"%s\" in the suite", name);
+	kx_errorf(err, errlen, "no scenario \"%s\" in the suite", name);
 	return NULL;
 }
 
@@ -457,7 +457,7 @@ int kx_cmd_verify(int argc, char **argv)
 		json_error_t error;
 		suite = json_load_file(opt.suite, JSON_REJECT_DUPLICATES, &error);
 		if (suite == NULL) {
-			snprintf(err, sizeof err, "%s: not readable as JSON: %s", opt.suite, error.text);
+			kx_errorf(err, sizeof err, "%s: not readable as JSON: %s", opt.suite, error.text);
 			goto out;
 		}
 		if ((scenario = find_scenario(suite, opt.scenario, err, sizeof err)) == NULL)
@@ -472,12 +472,12 @@ int kx_cmd_verify(int argc, char **argv)
 	const char *scenario_name =
 	    opt.scenario != NULL ? opt.scenario : scenario_of_label(label != NULL ? label : "");
 	if (label == NULL) {
-		snprintf(err, sizeof err, "scenario %s exports nothing; name the exporter label with --label",
-		         opt.scenario);
+		kx_errorf(err, sizeof err,
+		          "scenario %s exports nothing; name the exporter label with --label", opt.scenario);
 		goto out;
 	}
 	if (kx_claims_need_fqdn(&claims) && fqdn == NULL) {
-		snprintf(err, sizeof err, "claim keyid needs the key identifier's FQDN: --fqdn");
+		kx_errorf(err, sizeof err, "claim keyid needs the key identifier's FQDN: --fqdn");
 		goto out;
 	}
 	if (kx_claims_need_e2e(&claims) && enrolee_b_id == NULL) {
@@ -491,7 +491,7 @@ int kx_cmd_verify(int argc, char **argv)
 	if (opt.client_random != NULL && (kx_hex_decode(opt.client_random, strlen(opt.client_random), wanted,
 	                                                sizeof wanted, &wanted_len) != 0 ||
 	                                  wanted_len != 32)) {
-		snprintf(err, sizeof err, "--client-random must be 64 hex digits");
+		kx_errorf(err, sizeof err, "--client-random must be 64 hex digits");
 		goto out;
 	}
 
@@ -503,7 +503,7 @@ int kx_cmd_verify(int argc, char **argv)
 	char why[600];
 	if (cap.secrets_len > 0 &&
 	    kx_keylog_parse(&sec.capture, cap.secrets, cap.secrets_len, why, sizeof why) != 0) {
-		snprintf(err, sizeof err, "%s: its Decryption Secrets Block: %s", opt.capture, why);
+		kx_errorf(err, sizeof err, "%s: its Decryption Secrets Block: %s", opt.capture, why);
 		goto out;
 	}
 	if (opt.keylog == NULL && cap.n_secrets_blocks == 0) {
@@ -534,49 +534,45 @@ int kx_cmd_verify(int argc, char **argv)
 			snprintf(first_reason, sizeof first_reason, "%s", why);
 	}
 	if (selected == 0) {
-		snprintf(err, sizeof err, "%s: no handshake has client random %s (%zu handshakes)",
-		         opt.capture, opt.client_random, n_hs);
+		kx_errorf(err, sizeof err, "%s: no handshake has client random %s (%zu handshakes)",
+		          opt.capture, opt.client_random, n_hs);
 		goto out;
 	}
 	if (checkable == 0) {
 		/* The usual cause: the key log of another session. Say which randoms it does hold. */
 		const struct kx_keylog *log = opt.keylog != NULL ? &sec.file : &sec.capture;
-		size_t used =
-		    (size_t)snprintf(err, sizeof err, "%s: nothing to check: %s", opt.capture, first_reason);
-		for (size_t i = 0; i < log->n && i < LISTED_MAX && used < sizeof err; i++) {
+		kx_errorf(err, sizeof err, "%s: nothing to check: %s", opt.capture, first_reason);
+		for (size_t i = 0; i < log->n && i < LISTED_MAX; i++) {
 			char random[65];
 			hex_text(log->entries[i].client_random, 32, random);
-			used += (size_t)snprintf(
-			    err + used, sizeof err - used, "%s%s",
-			    i == 0 ? "; the key log holds secrets for client randoms " : ", ", random);
+			kx_appendf(err, sizeof err, "%s%s",
+			           i == 0 ? "; the key log holds secrets for client randoms " : ", ", random);
 		}
-		if (log->n > LISTED_MAX && used < sizeof err)
-			snprintf(err + used, sizeof err - used,
-			         " and %zu more (the key log of another session?)", log->n - LISTED_MAX);
-		else if (log->n > 0 && used < sizeof err)
-			snprintf(err + used, sizeof err - used, " (the key log of another session?)");
-		else if (used < sizeof err)
-			snprintf(err + used, sizeof err - used, "; the key log holds no secrets at all");
+		if (log->n > LISTED_MAX)
+			kx_appendf(err, sizeof err, " and %zu more (the key log of another session?)",
+			           log->n - LISTED_MAX);
+		else if (log->n > 0)
+			kx_appendf(err, sizeof err, " (the key log of another session?)");
+		else
+			kx_appendf(err, sizeof err, "; the key log holds no secrets at all");
 		goto out;
 	}
 	int any_claims = claims.n_patterns > 0;
 	for (int i = 0; i < KX_CLAIM_COUNT; i++)
 		any_claims |= claims.values[i] != NULL;
 	if (any_claims && checkable > 1) {
-		size_t used = (size_t)snprintf(
-		    err, sizeof err,
-		    "%s: %zu handshakes have secrets and the claims concern one; choose it with "
-		    "--client-random:",
-		    opt.capture, checkable);
-		for (size_t i = 0; i < n_hs && used < sizeof err; i++) {
+		kx_errorf(err, sizeof err,
+		          "%s: %zu handshakes have secrets and the claims concern one; choose it with "
+		          "--client-random:",
+		          opt.capture, checkable);
+		for (size_t i = 0; i < n_hs; i++) {
 			const struct kx_keylog_entry *secret;
 			const char *source;
 			char random[65];
 			if (uncheckable(&hs[i], &sec, &secret, &source, why, sizeof why) != NULL)
 				continue;
 			hex_text(hs[i].client_random, 32, random);
-			used += (size_t)snprintf(err + used, sizeof err - used, " %s (packet %zu)", random,
-			                         hs[i].client_hello_packet);
+			kx_appendf(err, sizeof err, " %s (packet %zu)", random, hs[i].client_hello_packet);
 		}
 		goto out;
 	}

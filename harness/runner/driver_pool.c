@@ -7,6 +7,7 @@
 #define _XOPEN_SOURCE 700
 #include "runner/driver_pool.h"
 
+#include "core/errors.h"
 #include "runner/commands.h"
 
 #include <limits.h>
@@ -83,10 +84,8 @@ int kx_pool_init(struct kx_driver_pool *pool, const char *const *specs, size_t n
 	pool->timeout_ms = timeout_ms;
 	if (n_specs == 0) {
 		char self[4000];
-		if (kx_self_dir(self, sizeof self) != 0) {
-			snprintf(err, errlen, "cannot find the directory of kxconform");
-			return -1;
-		}
+		if (kx_self_dir(self, sizeof self) != 0)
+			return kx_errorf(err, errlen, "cannot find the directory of kxconform");
 		static const char *const defaults[] = {"openssl", "wolfssl"};
 		for (size_t i = 0; i < 2; i++) {
 			snprintf(pool->names[i], sizeof pool->names[i], "%s", defaults[i]);
@@ -99,16 +98,13 @@ int kx_pool_init(struct kx_driver_pool *pool, const char *const *specs, size_t n
 	for (size_t i = 0; i < n_specs; i++) {
 		const char *eq = strchr(specs[i], '=');
 		if (eq == NULL || eq == specs[i] || eq[1] == '\0' || i == KX_MAX_DRIVERS ||
-		    (size_t)(eq - specs[i]) >= sizeof pool->names[0]) {
-			snprintf(err, errlen, "bad driver \"%s\": expected NAME=PATH (at most %d drivers)", specs[i],
-				 KX_MAX_DRIVERS);
-			return -1;
-		}
+		    (size_t)(eq - specs[i]) >= sizeof pool->names[0])
+			return kx_errorf(err, errlen,
+			                 "bad driver \"%s\": expected NAME=PATH (at most %d drivers)",
+			                 specs[i], KX_MAX_DRIVERS);
 		snprintf(pool->names[i], sizeof pool->names[i], "%.*s", (int)(eq - specs[i]), specs[i]);
-		if (kx_pool_index(pool, pool->names[i]) >= 0) {
-			snprintf(err, errlen, "driver name \"%s\" given twice", pool->names[i]);
-			return -1;
-		}
+		if (kx_pool_index(pool, pool->names[i]) >= 0)
+			return kx_errorf(err, errlen, "driver name \"%s\" given twice", pool->names[i]);
 		snprintf(pool->paths[i], sizeof pool->paths[i], "%s", eq + 1);
 		pool->n = pool->n_all = i + 1;
 	}

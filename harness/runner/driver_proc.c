@@ -8,6 +8,7 @@
 
 #include "runner/driver_proc.h"
 
+#include "core/errors.h"
 #include "core/growable.h"
 #include "core/json_io.h"
 
@@ -198,10 +199,8 @@ int kx_driver_start(struct kx_driver_proc *proc, const char *name, const char *p
 	proc->to_driver = proc->from_driver = proc->stderr_fd = -1;
 	snprintf(proc->name, sizeof proc->name, "%s", name);
 	snprintf(proc->path, sizeof proc->path, "%s", path);
-	if (access(path, X_OK) != 0) {
-		snprintf(err, errlen, "driver %s: %s is not an executable file", name, path);
-		return -1;
-	}
+	if (access(path, X_OK) != 0)
+		return kx_errorf(err, errlen, "driver %s: %s is not an executable file", name, path);
 	if (atomic_load(&keep_stderr)) {
 		/* A file, not a pipe: a driver that writes much is never blocked by a runner busy elsewhere.
 		 * O_APPEND, so that its writes follow the file's end when the runner cuts it back. */
@@ -257,12 +256,13 @@ int kx_driver_start(struct kx_driver_proc *proc, const char *name, const char *p
 	json_t *protocol = json_object_get(proc->hello, "protocol");
 	const char *type = kx_json_get_string(proc->hello, "type");
 	if (proc->hello == NULL) {
-		snprintf(err, errlen, "driver %s (%s) sent no hello: %s", name, path, proc->failure);
+		kx_errorf(err, errlen, "driver %s (%s) sent no hello: %s", name, path, proc->failure);
 	} else if (type == NULL || strcmp(type, "hello") != 0 || !json_is_integer(protocol)) {
-		snprintf(err, errlen, "driver %s (%s): first line is not a hello message", name, path);
+		kx_errorf(err, errlen, "driver %s (%s): first line is not a hello message", name, path);
 	} else if (json_integer_value(protocol) < KX_PROTOCOL_MIN || json_integer_value(protocol) > KX_PROTOCOL_VERSION) {
-		snprintf(err, errlen, "driver %s (%s) speaks protocol %lld; this kxconform speaks %d to %d", name, path,
-			 (long long)json_integer_value(protocol), KX_PROTOCOL_MIN, KX_PROTOCOL_VERSION);
+		kx_errorf(err, errlen, "driver %s (%s) speaks protocol %lld; this kxconform speaks %d to %d",
+		          name, path, (long long)json_integer_value(protocol), KX_PROTOCOL_MIN,
+		          KX_PROTOCOL_VERSION);
 	} else {
 		return 0;
 	}
@@ -272,15 +272,14 @@ int kx_driver_start(struct kx_driver_proc *proc, const char *name, const char *p
 	if (said != NULL) {
 		while (said_len > 0 && (said[said_len - 1] == '\n' || said[said_len - 1] == '\r'))
 			said[--said_len] = '\0';
-		size_t used = strlen(err);
-		snprintf(err + used, errlen - used, "; its standard error: %s", said);
+		kx_appendf(err, errlen, "; its standard error: %s", said);
 	}
 	free(said);
 	kx_driver_stop(proc);
 	return -1;
 
 fail_errno:
-	snprintf(err, errlen, "driver %s: cannot start %s: %s", name, path, strerror(errno));
+	kx_errorf(err, errlen, "driver %s: cannot start %s: %s", name, path, strerror(errno));
 	proc->pid = -1;
 	if (proc->stderr_kept)
 		close_fd(&proc->stderr_fd);

@@ -8,6 +8,7 @@
  * is an error so that a typo does not silently change a vendor's run. */
 #include "runner/expectations.h"
 
+#include "core/errors.h"
 #include "core/keyid.h"
 
 #include <fnmatch.h>
@@ -19,19 +20,18 @@ static int check_reasons(json_t *root, const char *member, const char *path, cha
 	json_t *map = json_object_get(root, member);
 	if (map == NULL)
 		return 0;
-	if (!json_is_object(map)) {
-		snprintf(err, errlen, "%s: \"%s\" must be an object of {\"case-id glob\": \"reason\"}", path, member);
-		return -1;
-	}
+	if (!json_is_object(map))
+		return kx_errorf(err, errlen,
+		                 "%s: \"%s\" must be an object of {\"case-id glob\": \"reason\"}", path,
+		                 member);
 	const char *glob;
 	json_t *reason;
 	json_object_foreach(map, glob, reason)
 	{
-		if (!json_is_string(reason) || json_string_length(reason) == 0) {
-			snprintf(err, errlen, "%s: \"%s\" entry \"%s\" needs a reason (a non-empty string)", path, member,
-				 glob);
-			return -1;
-		}
+		if (!json_is_string(reason) || json_string_length(reason) == 0)
+			return kx_errorf(err, errlen,
+			                 "%s: \"%s\" entry \"%s\" needs a reason (a non-empty string)", path,
+			                 member, glob);
 	}
 	return 0;
 }
@@ -54,22 +54,19 @@ static int load(const char *path, struct kx_expectations *e, char *err, size_t e
 		return 0;
 	json_error_t error;
 	e->root = json_load_file(path, JSON_REJECT_DUPLICATES, &error);
-	if (e->root == NULL || !json_is_object(e->root)) {
-		snprintf(err, errlen, "%s: not a JSON object: %s (line %d)", path, e->root ? "" : error.text, error.line);
-		return -1;
-	}
+	if (e->root == NULL || !json_is_object(e->root))
+		return kx_errorf(err, errlen, "%s: not a JSON object: %s (line %d)", path,
+		                 e->root ? "" : error.text, error.line);
 	const char *key;
 	json_t *value;
 	json_object_foreach(e->root, key, value)
 	{
 		if (strcmp(key, "disabled") != 0 && strcmp(key, "expected_failures") != 0 &&
-		    strcmp(key, "key_identifier_reading") != 0 && strcmp(key, "comment") != 0) {
-			snprintf(err, errlen,
-				 "%s: unknown member \"%s\" (known: disabled, expected_failures, key_identifier_reading, "
-				 "comment)",
-				 path, key);
-			return -1;
-		}
+		    strcmp(key, "key_identifier_reading") != 0 && strcmp(key, "comment") != 0)
+			return kx_errorf(err, errlen,
+			                 "%s: unknown member \"%s\" (known: disabled, expected_failures, "
+			                 "key_identifier_reading, comment)",
+			                 path, key);
 	}
 	if (check_reasons(e->root, "disabled", path, err, errlen) != 0 ||
 	    check_reasons(e->root, "expected_failures", path, err, errlen) != 0)
@@ -77,13 +74,11 @@ static int load(const char *path, struct kx_expectations *e, char *err, size_t e
 	json_t *reading = json_object_get(e->root, "key_identifier_reading");
 	enum kx_keyid_reading parsed;
 	if (reading != NULL &&
-	    (!json_is_string(reading) || kx_keyid_reading_from_name(json_string_value(reading), &parsed) != 0)) {
-		snprintf(err, errlen,
-			 "%s: \"key_identifier_reading\" must be one of reference, tr0038-example, hexbinary, base64url, "
-			 "unpadded",
-			 path);
-		return -1;
-	}
+	    (!json_is_string(reading) || kx_keyid_reading_from_name(json_string_value(reading), &parsed) != 0))
+		return kx_errorf(err, errlen,
+		                 "%s: \"key_identifier_reading\" must be one of reference, tr0038-example, "
+		                 "hexbinary, base64url, unpadded",
+		                 path);
 	e->claimed_reading = json_string_value(reading);
 	return 0;
 }

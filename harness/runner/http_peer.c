@@ -9,6 +9,7 @@
  * uses needs no lock. */
 #include "runner/http_peer.h"
 
+#include "core/errors.h"
 #include "core/growable.h"
 
 #include <arpa/inet.h>
@@ -149,7 +150,7 @@ int kx_http_client_open(struct kx_http_client *c, const char *url, int allow_rem
 	memset(c, 0, sizeof *c);
 	c->timeout_ms = timeout_ms;
 	if (u == NULL || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK) {
-		snprintf(err, errlen, "\"%.300s\" is not a URL (expected http://HOST:PORT[/PATH])", url);
+		kx_errorf(err, errlen, "\"%.300s\" is not a URL (expected http://HOST:PORT[/PATH])", url);
 		goto done;
 	}
 	curl_url_get(u, CURLUPART_SCHEME, &scheme, 0);
@@ -172,12 +173,12 @@ int kx_http_client_open(struct kx_http_client *c, const char *url, int allow_rem
 		goto done;
 	}
 	if (query != NULL) {
-		snprintf(err, errlen, "the URL has a query (?%s); a NOTIFY carrying ESCertKE takes none",
-		         query);
+		kx_errorf(err, errlen, "the URL has a query (?%s); a NOTIFY carrying ESCertKE takes none",
+		          query);
 		goto done;
 	}
 	if (path != NULL && strlen(path) >= sizeof c->path) {
-		snprintf(err, errlen, "the URL's path is too long");
+		kx_errorf(err, errlen, "the URL's path is too long");
 		goto done;
 	}
 	snprintf(c->path, sizeof c->path, "%s", path != NULL && strcmp(path, "/") != 0 ? path : "");
@@ -187,7 +188,7 @@ int kx_http_client_open(struct kx_http_client *c, const char *url, int allow_rem
 	c->curl = curl_easy_init();
 	if (c->curl == NULL) {
 		curl_global_cleanup();
-		snprintf(err, errlen, "libcurl could not start");
+		kx_errorf(err, errlen, "libcurl could not start");
 		goto done;
 	}
 	rc = 0;
@@ -258,11 +259,9 @@ int kx_http_client_send(struct kx_http_client *c, const struct kx_http_message *
 	response->body_dropped = x.body.dropped;
 	free(x.sent.p);
 	free(x.received.p);
-	if (code != CURLE_OK) {
-		snprintf(err, errlen, "no HTTP response from %s: %s", url,
-		         c->curl_error[0] != '\0' ? c->curl_error : curl_easy_strerror(code));
-		return -1;
-	}
+	if (code != CURLE_OK)
+		return kx_errorf(err, errlen, "no HTTP response from %s: %s", url,
+		                 c->curl_error[0] != '\0' ? c->curl_error : curl_easy_strerror(code));
 	return 0;
 }
 
@@ -392,24 +391,19 @@ static int parse_bind(const char *bind, int allow_remote, struct sockaddr_storag
 	char *end;
 	unsigned long value;
 
-	if (colon == NULL || colon == bind || colon[1] == '\0') {
-		snprintf(err, errlen, "--bind %.200s: expected HOST:PORT, for example 127.0.0.1:0", bind);
-		return -1;
-	}
+	if (colon == NULL || colon == bind || colon[1] == '\0')
+		return kx_errorf(err, errlen, "--bind %.200s: expected HOST:PORT, for example 127.0.0.1:0",
+		                 bind);
 	value = strtoul(colon + 1, &end, 10);
-	if (*end != '\0' || value > 65535) {
-		snprintf(err, errlen, "--bind %.200s: %s is not a port", bind, colon + 1);
-		return -1;
-	}
+	if (*end != '\0' || value > 65535)
+		return kx_errorf(err, errlen, "--bind %.200s: %s is not a port", bind, colon + 1);
 	n = (size_t)(colon - bind);
 	if (bind[0] == '[' && n >= 2 && bind[n - 1] == ']') {
 		bind++;
 		n -= 2;
 	}
-	if (n >= sizeof name) {
-		snprintf(err, errlen, "--bind %.200s: the address is too long", bind);
-		return -1;
-	}
+	if (n >= sizeof name)
+		return kx_errorf(err, errlen, "--bind %.200s: the address is too long", bind);
 	memcpy(name, bind, n);
 	name[n] = '\0';
 	if (strcasecmp(name, "localhost") == 0)
@@ -422,15 +416,12 @@ static int parse_bind(const char *bind, int allow_remote, struct sockaddr_storag
 		((struct sockaddr_in6 *)sa)->sin6_family = AF_INET6;
 		((struct sockaddr_in6 *)sa)->sin6_port = htons((uint16_t)value);
 	} else {
-		snprintf(err, errlen, "--bind %.200s: %s is not an IPv4 or IPv6 address", bind, name);
-		return -1;
+		return kx_errorf(err, errlen, "--bind %.200s: %s is not an IPv4 or IPv6 address", bind, name);
 	}
-	if (!allow_remote && !kx_http_is_loopback(name)) {
-		snprintf(err, errlen,
-		         "--bind %.200s is not a loopback address; pass --allow-remote to listen on it",
-		         name);
-		return -1;
-	}
+	if (!allow_remote && !kx_http_is_loopback(name))
+		return kx_errorf(
+		    err, errlen,
+		    "--bind %.200s is not a loopback address; pass --allow-remote to listen on it", name);
 	snprintf(host, host_cap, "%s", name);
 	*port = (unsigned)value;
 	return 0;
@@ -455,11 +446,9 @@ int kx_http_server_start(struct kx_http_server *s, const char *bind, int allow_r
 	    flags, (uint16_t)s->port, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_CONNECTION_TIMEOUT, idle_s,
 	    MHD_OPTION_CONNECTION_LIMIT, 16u, MHD_OPTION_END);
-	if (s->daemon == NULL) {
-		snprintf(err, errlen, "cannot listen on %.200s (in use, or not an address of this machine)",
-		         bind);
-		return -1;
-	}
+	if (s->daemon == NULL)
+		return kx_errorf(err, errlen,
+		                 "cannot listen on %.200s (in use, or not an address of this machine)", bind);
 	info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
 	if (info != NULL && info->port != 0)
 		s->port = info->port;

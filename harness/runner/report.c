@@ -127,12 +127,12 @@ FILE *kx_report_view_open(json_t *report, const char *path, json_t **cases, char
 {
 	*cases = json_object_get(report, "cases");
 	if (!json_is_array(*cases)) {
-		snprintf(err, errlen, "cannot write %s: the report has no cases array", path);
+		kx_errorf(err, errlen, "cannot write %s: the report has no cases array", path);
 		return NULL;
 	}
 	FILE *out = fopen(path, "w");
 	if (out == NULL)
-		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+		kx_errorf(err, errlen, "cannot write %s: %s", path, strerror(errno));
 	return out;
 }
 
@@ -142,10 +142,11 @@ int kx_report_view_close(FILE *out, const char *path, char *err, size_t errlen)
 	errno = 0;
 	int failed = ferror(out) || fflush(out) != 0 || fsync(fileno(out)) != 0;
 	int saved = errno;
-	if (fclose(out) != 0 || failed) {
-		snprintf(err, errlen, "cannot write %s: %s", path, strerror(saved ? saved : errno ? errno : EIO));
-		return -1;
-	}
+	if (fclose(out) != 0 || failed)
+		return kx_errorf(err, errlen, "cannot write %s: %s", path,
+		                 strerror(saved   ? saved
+		                          : errno ? errno
+		                                  : EIO));
 	return 0;
 }
 

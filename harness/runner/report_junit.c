@@ -21,6 +21,8 @@
 #include "runner/report_junit.h"
 #include "runner/report.h"
 
+#include "core/errors.h"
+
 #include <errno.h>
 #include <string.h>
 
@@ -842,15 +844,11 @@ static void vectors_driver_suite(FILE *out, json_t *vectors, json_t *file, json_
 int kx_report_write_vectors_junit(json_t *vectors, const char *path, char *err, size_t errlen)
 {
 	json_t *files = json_object_get(vectors, "files");
-	if (!json_is_array(files)) {
-		snprintf(err, errlen, "cannot write %s: the vectors report has no files array", path);
-		return -1;
-	}
+	if (!json_is_array(files))
+		return kx_errorf(err, errlen, "cannot write %s: the vectors report has no files array", path);
 	FILE *out = fopen(path, "w");
-	if (out == NULL) {
-		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
-		return -1;
-	}
+	if (out == NULL)
+		return kx_errorf(err, errlen, "cannot write %s: %s", path, strerror(errno));
 	/* The totals, counted as the suites below count them. */
 	struct tally all = {0};
 	size_t i, d;

@@ -286,7 +286,6 @@ static void test_errors_are_reported(void **state)
 	assert_non_null(ro);
 	kx_pcapng_init(&w, ro);
 	assert_int_equal(kx_pcapng_section(&w, "x", NULL, 0) == 0 && kx_pcapng_flush(&w) == 0, 0);
-	assert_true(w.failed);
 	assert_true(w.err[0] != '\0');
 	fclose(ro);
 
