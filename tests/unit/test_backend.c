@@ -3,20 +3,13 @@
  * are there (the reason the harness builds its own wolfSSL), the primitives
  * give published known answers, and the derivations built on them behave as
  * the specification's text says. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-
-#include <cmocka.h>
+#include "unit.h"
 
 #include "backend.h"
 #include "core/hex.h"
 #include "derive/e2e_kdf.h"
 #include "derive/enrolment_kdf.h"
 #include "derive/exporter.h"
-
-#include <string.h>
 
 static void unhex(const char *hex, uint8_t *out, size_t *len)
 {
@@ -184,17 +177,12 @@ static void enrolment_nfkc(void **state)
 			 -1);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(mandated_suites_available),
-		cmocka_unit_test(hmac_rfc4231),
-		cmocka_unit_test(hmac_empty_key),
-		cmocka_unit_test(hkdf_rfc5869_case1),
-		cmocka_unit_test(exporter_is_prf_over_randoms),
-		cmocka_unit_test(prf_long_seed),
-		cmocka_unit_test(e2e_t1_equals_hkdf_block_only),
-		cmocka_unit_test(enrolment_nfkc),
-	};
-	return cmocka_run_group_tests_name(kx_backend()->name, tests, NULL, NULL);
-}
+KX_UNIT_MAIN_NAMED(kx_backend()->name,
+	cmocka_unit_test(mandated_suites_available),
+	cmocka_unit_test(hmac_rfc4231),
+	cmocka_unit_test(hmac_empty_key),
+	cmocka_unit_test(hkdf_rfc5869_case1),
+	cmocka_unit_test(exporter_is_prf_over_randoms),
+	cmocka_unit_test(prf_long_seed),
+	cmocka_unit_test(e2e_t1_equals_hkdf_block_only),
+	cmocka_unit_test(enrolment_nfkc))

@@ -1,13 +1,7 @@
 /* test_base64.c - unit tests of harness/core/base64.c: the RFC 4648 section 10
  * vectors, base64url, round trips, and the strictness the key identifier
  * classifier relies on (one accepted encoding per byte string). */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <string.h>
-
-#include <cmocka.h>
+#include "unit.h"
 
 #include "core/base64.h"
 
@@ -315,23 +309,17 @@ static void test_overlong_input(void **state)
 	                 -1);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_rfc4648_encode),
-	    cmocka_unit_test(test_rfc4648_decode),
-	    cmocka_unit_test(test_encoded_len),
-	    cmocka_unit_test(test_url_alphabet),
-	    cmocka_unit_test(test_alphabets_do_not_mix),
-	    cmocka_unit_test(test_round_trips),
-	    cmocka_unit_test(test_canonical_final_quanta),
-	    cmocka_unit_test(test_non_canonical_bits),
-	    cmocka_unit_test(test_bad_padding),
-	    cmocka_unit_test(test_characters_outside_alphabet),
-	    cmocka_unit_test(test_embedded_nul),
-	    cmocka_unit_test(test_output_too_small),
-	    cmocka_unit_test(test_overlong_input),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+KX_UNIT_MAIN(
+	cmocka_unit_test(test_rfc4648_encode),
+	cmocka_unit_test(test_rfc4648_decode),
+	cmocka_unit_test(test_encoded_len),
+	cmocka_unit_test(test_url_alphabet),
+	cmocka_unit_test(test_alphabets_do_not_mix),
+	cmocka_unit_test(test_round_trips),
+	cmocka_unit_test(test_canonical_final_quanta),
+	cmocka_unit_test(test_non_canonical_bits),
+	cmocka_unit_test(test_bad_padding),
+	cmocka_unit_test(test_characters_outside_alphabet),
+	cmocka_unit_test(test_embedded_nul),
+	cmocka_unit_test(test_output_too_small),
+	cmocka_unit_test(test_overlong_input))

@@ -2,16 +2,8 @@
  * whole, an empty one, the size bound (a file of max bytes or more is
  * refused with -2 and "larger than N MiB", one byte less is read), and a
  * path that cannot be opened named in the error. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include "unit.h"
 #include <unistd.h>
-
-#include <cmocka.h>
 
 #include "core/file_read.h"
 
@@ -84,12 +76,7 @@ static void test_open_error_names_the_path(void **state)
 	assert_string_equal(err, "/nonexistent/kx.file: No such file or directory");
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_reads_whole_file),
-	    cmocka_unit_test(test_size_bound),
-	    cmocka_unit_test(test_open_error_names_the_path),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+KX_UNIT_MAIN(
+	cmocka_unit_test(test_reads_whole_file),
+	cmocka_unit_test(test_size_bound),
+	cmocka_unit_test(test_open_error_names_the_path))

@@ -1,12 +1,6 @@
 /* test_fqdn.c - unit tests of harness/core/fqdn.c against the FQDN rules of
  * docs/vectors.md, including the boundaries (63-char label, 253-char name). */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <string.h>
-
-#include <cmocka.h>
+#include "unit.h"
 
 #include "core/fqdn.h"
 
@@ -142,14 +136,8 @@ static void test_length_is_honoured(void **state)
 	assert_int_equal(kx_fqdn_valid("a.b", 0), 0);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_valid_names),      cmocka_unit_test(test_structure),
-	    cmocka_unit_test(test_label_characters), cmocka_unit_test(test_last_label_not_all_digits),
-	    cmocka_unit_test(test_label_length),     cmocka_unit_test(test_name_length),
-	    cmocka_unit_test(test_embedded_nul),     cmocka_unit_test(test_length_is_honoured),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+KX_UNIT_MAIN(
+	cmocka_unit_test(test_valid_names),      cmocka_unit_test(test_structure),
+	cmocka_unit_test(test_label_characters), cmocka_unit_test(test_last_label_not_all_digits),
+	cmocka_unit_test(test_label_length),     cmocka_unit_test(test_name_length),
+	cmocka_unit_test(test_embedded_nul),     cmocka_unit_test(test_length_is_honoured))

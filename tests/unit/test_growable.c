@@ -1,14 +1,7 @@
 /* test_growable.c - unit tests of harness/core/growable.c: an array grows by
  * doubling and keeps its elements, a need it already holds changes nothing,
  * and a size that would overflow leaves the array and its capacity alone. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <cmocka.h>
+#include "unit.h"
 
 #include "core/growable.h"
 
@@ -61,12 +54,7 @@ static void test_overflow_leaves_the_array(void **state)
 	free(items);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_grows_by_doubling_and_keeps_elements),
-	    cmocka_unit_test(test_enough_room_changes_nothing),
-	    cmocka_unit_test(test_overflow_leaves_the_array),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+KX_UNIT_MAIN(
+	cmocka_unit_test(test_grows_by_doubling_and_keeps_elements),
+	cmocka_unit_test(test_enough_room_changes_nothing),
+	cmocka_unit_test(test_overflow_leaves_the_array))

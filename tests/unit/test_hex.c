@@ -1,12 +1,6 @@
 /* test_hex.c - unit tests of harness/core/hex.c: encoding in both cases and
  * strict decoding, since vectors and hexBinary key identifiers depend on it. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <string.h>
-
-#include <cmocka.h>
+#include "unit.h"
 
 #include "core/hex.h"
 
@@ -143,21 +137,15 @@ static void test_is_hex(void **state)
 	assert_int_equal(kx_is_hex("FF15D84E3E38D6974B0EB3E5606C85FE", 32), 1);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_encode_lower_and_upper),
-	    cmocka_unit_test(test_encode_empty),
-	    cmocka_unit_test(test_round_trip_every_byte),
-	    cmocka_unit_test(test_decode_mixed_case),
-	    cmocka_unit_test(test_decode_empty),
-	    cmocka_unit_test(test_decode_odd_length),
-	    cmocka_unit_test(test_decode_non_hex),
-	    cmocka_unit_test(test_decode_embedded_nul),
-	    cmocka_unit_test(test_decode_output_too_small),
-	    cmocka_unit_test(test_decode_overlong),
-	    cmocka_unit_test(test_is_hex),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+KX_UNIT_MAIN(
+	cmocka_unit_test(test_encode_lower_and_upper),
+	cmocka_unit_test(test_encode_empty),
+	cmocka_unit_test(test_round_trip_every_byte),
+	cmocka_unit_test(test_decode_mixed_case),
+	cmocka_unit_test(test_decode_empty),
+	cmocka_unit_test(test_decode_odd_length),
+	cmocka_unit_test(test_decode_non_hex),
+	cmocka_unit_test(test_decode_embedded_nul),
+	cmocka_unit_test(test_decode_output_too_small),
+	cmocka_unit_test(test_decode_overlong),
+	cmocka_unit_test(test_is_hex))

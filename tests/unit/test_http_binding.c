@@ -3,15 +3,7 @@
  * NOTIFY request and response, round trips, and every refusal a receiving
  * end names (with the Response Status Code it answers), so that a vendor is
  * told precisely what was wrong with its HTTP message. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <cmocka.h>
+#include "unit.h"
 
 #include "core/http_binding.h"
 
@@ -457,16 +449,10 @@ static void test_printable(void **state)
 	free(text);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_status_table),     cmocka_unit_test(test_problem_codes),
-	    cmocka_unit_test(test_target_mapping),   cmocka_unit_test(test_request_text),
-	    cmocka_unit_test(test_response_text),    cmocka_unit_test(test_round_trip),
-	    cmocka_unit_test(test_request_refusals), cmocka_unit_test(test_content_refusals),
-	    cmocka_unit_test(test_identifiers),      cmocka_unit_test(test_response_refusals),
-	    cmocka_unit_test(test_error_response),   cmocka_unit_test(test_printable),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+KX_UNIT_MAIN(
+	cmocka_unit_test(test_status_table),     cmocka_unit_test(test_problem_codes),
+	cmocka_unit_test(test_target_mapping),   cmocka_unit_test(test_request_text),
+	cmocka_unit_test(test_response_text),    cmocka_unit_test(test_round_trip),
+	cmocka_unit_test(test_request_refusals), cmocka_unit_test(test_content_refusals),
+	cmocka_unit_test(test_identifiers),      cmocka_unit_test(test_response_refusals),
+	cmocka_unit_test(test_error_response),   cmocka_unit_test(test_printable))

@@ -1,14 +1,7 @@
 /* test_keyid.c - unit tests of harness/core/keyid.c: the names and precedence
  * of docs/vectors.md, the TR-0038 A.4 anchor, build/classify round trips in
  * every reading, and hostile identifiers for every error class. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <string.h>
-
-#include <cmocka.h>
+#include "unit.h"
 
 #include "core/base64.h"
 #include "core/exporter_split.h"
@@ -374,24 +367,18 @@ static void test_build_rejects(void **state)
 	assert_int_equal(kx_keyid_build(anchor_id, name, KX_READING_REFERENCE, out, sizeof(out)), -1);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_names),
-	    cmocka_unit_test(test_tr0038_anchor),
-	    cmocka_unit_test(test_identifier_comes_from_the_split),
-	    cmocka_unit_test(test_build_every_reading_of_the_anchor),
-	    cmocka_unit_test(test_other_spellings_of_the_anchor),
-	    cmocka_unit_test(test_round_trip_every_reading),
-	    cmocka_unit_test(test_base64url_without_url_characters_is_the_reference),
-	    cmocka_unit_test(test_missing_at),
-	    cmocka_unit_test(test_at_in_relative),
-	    cmocka_unit_test(test_empty_relative),
-	    cmocka_unit_test(test_bad_fqdn),
-	    cmocka_unit_test(test_bad_encoding),
-	    cmocka_unit_test(test_wrong_identifier),
-	    cmocka_unit_test(test_build_rejects),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+KX_UNIT_MAIN(
+	cmocka_unit_test(test_names),
+	cmocka_unit_test(test_tr0038_anchor),
+	cmocka_unit_test(test_identifier_comes_from_the_split),
+	cmocka_unit_test(test_build_every_reading_of_the_anchor),
+	cmocka_unit_test(test_other_spellings_of_the_anchor),
+	cmocka_unit_test(test_round_trip_every_reading),
+	cmocka_unit_test(test_base64url_without_url_characters_is_the_reference),
+	cmocka_unit_test(test_missing_at),
+	cmocka_unit_test(test_at_in_relative),
+	cmocka_unit_test(test_empty_relative),
+	cmocka_unit_test(test_bad_fqdn),
+	cmocka_unit_test(test_bad_encoding),
+	cmocka_unit_test(test_wrong_identifier),
+	cmocka_unit_test(test_build_rejects))

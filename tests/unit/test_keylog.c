@@ -4,16 +4,8 @@
  * file cut short at any byte, a master secret of the wrong length, a field
  * that is not hex. Every parse reads an exact-size heap copy, so ASan sees
  * any read past the end. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include "unit.h"
 #include <unistd.h>
-
-#include <cmocka.h>
 
 #include "core/keylog.h"
 
@@ -159,12 +151,7 @@ static void test_load_names_the_file(void **state)
 	kx_keylog_free(&log);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_openssl_file),         cmocka_unit_test(test_tls13_and_rsa_lines),
-	    cmocka_unit_test(test_errors_name_the_line), cmocka_unit_test(test_every_truncation),
-	    cmocka_unit_test(test_load_names_the_file),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+KX_UNIT_MAIN(
+	cmocka_unit_test(test_openssl_file),         cmocka_unit_test(test_tls13_and_rsa_lines),
+	cmocka_unit_test(test_errors_name_the_line), cmocka_unit_test(test_every_truncation),
+	cmocka_unit_test(test_load_names_the_file))

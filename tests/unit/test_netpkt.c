@@ -3,13 +3,7 @@
  * packets against bytes computed independently (Python's struct), and the
  * TCP model's sequence and acknowledgement numbers, which Wireshark checks
  * and flags when they do not add up. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <string.h>
-
-#include <cmocka.h>
+#include "unit.h"
 
 #include "core/netpkt.h"
 
@@ -230,13 +224,8 @@ static void test_refuses_what_does_not_fit(void **state)
 	assert_int_equal(kx_udp_packet(&flow, big, 20, small, sizeof small), 0);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_rfc1071_example),       cmocka_unit_test(test_odd_length_pads_with_zero),
-	    cmocka_unit_test(test_known_ipv4_header),     cmocka_unit_test(test_udp_packet),
-	    cmocka_unit_test(test_tcp_syn_packet),        cmocka_unit_test(test_tcp_conversation_numbers),
-	    cmocka_unit_test(test_sequence_numbers_wrap), cmocka_unit_test(test_refuses_what_does_not_fit),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+KX_UNIT_MAIN(
+	cmocka_unit_test(test_rfc1071_example),       cmocka_unit_test(test_odd_length_pads_with_zero),
+	cmocka_unit_test(test_known_ipv4_header),     cmocka_unit_test(test_udp_packet),
+	cmocka_unit_test(test_tcp_syn_packet),        cmocka_unit_test(test_tcp_conversation_numbers),
+	cmocka_unit_test(test_sequence_numbers_wrap), cmocka_unit_test(test_refuses_what_does_not_fit))

@@ -1,14 +1,7 @@
 /* test_nfkc.c - unit tests of harness/core/nfkc.c: compatibility and
  * composition cases that an ASCII-only "normaliser" would get wrong, and
  * ill-formed UTF-8 that must be refused rather than normalised. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <cmocka.h>
+#include "unit.h"
 
 #include "core/nfkc.h"
 
@@ -118,13 +111,7 @@ static void test_length_is_honoured(void **state)
 	assert_nfkc("\xef\xac\x81\xe2\x82", 3, "fi", 2);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_compatibility_cases),  cmocka_unit_test(test_already_normal),
-	    cmocka_unit_test(test_embedded_nul_is_kept), cmocka_unit_test(test_long_input),
-	    cmocka_unit_test(test_ill_formed_rejected),  cmocka_unit_test(test_length_is_honoured),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+KX_UNIT_MAIN(
+	cmocka_unit_test(test_compatibility_cases),  cmocka_unit_test(test_already_normal),
+	cmocka_unit_test(test_embedded_nul_is_kept), cmocka_unit_test(test_long_input),
+	cmocka_unit_test(test_ill_formed_rejected),  cmocka_unit_test(test_length_is_honoured))

@@ -2,15 +2,7 @@
  * builder writes, round trips, every error the parser names (a vendor is
  * told precisely what is wrong with its primitive), hostile inputs, and the
  * correlation checks of TS-0001 11.4.3. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <cmocka.h>
+#include "unit.h"
 
 #include "core/notify.h"
 
@@ -598,38 +590,32 @@ static void test_small_error_buffer(void **state)
 	assert_int_equal(kx_notify_parse(text, strlen(text), 0, &n, NULL, 0), -1);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_build_request_exact),
-	    cmocka_unit_test(test_build_response_exact),
-	    cmocka_unit_test(test_build_response_without_to_and_fr),
-	    cmocka_unit_test(test_build_refuses_unusable_fields),
-	    cmocka_unit_test(test_build_writes_op_as_given),
-	    cmocka_unit_test(test_round_trip_every_length),
-	    cmocka_unit_test(test_round_trip_unicode_identifiers),
-	    cmocka_unit_test(test_round_trip_one_megabyte),
-	    cmocka_unit_test(test_longest_identifiers_fit),
-	    cmocka_unit_test(test_not_json),
-	    cmocka_unit_test(test_root_not_an_object),
-	    cmocka_unit_test(test_wrong_root_element),
-	    cmocka_unit_test(test_op),
-	    cmocka_unit_test(test_request_identifiers),
-	    cmocka_unit_test(test_huge_rqi),
-	    cmocka_unit_test(test_rvi_must_be_a_string_when_present),
-	    cmocka_unit_test(test_rsc),
-	    cmocka_unit_test(test_response_identifiers),
-	    cmocka_unit_test(test_pc),
-	    cmocka_unit_test(test_sit),
-	    cmocka_unit_test(test_eckm_shape),
-	    cmocka_unit_test(test_eckm_recognised_mistakes),
-	    cmocka_unit_test(test_eckm_not_base64),
-	    cmocka_unit_test(test_correlates),
-	    cmocka_unit_test(test_correlates_quotes_hostile_identifiers),
-	    cmocka_unit_test(test_answers),
-	    cmocka_unit_test(test_whole_exchange),
-	    cmocka_unit_test(test_small_error_buffer),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+KX_UNIT_MAIN(
+	cmocka_unit_test(test_build_request_exact),
+	cmocka_unit_test(test_build_response_exact),
+	cmocka_unit_test(test_build_response_without_to_and_fr),
+	cmocka_unit_test(test_build_refuses_unusable_fields),
+	cmocka_unit_test(test_build_writes_op_as_given),
+	cmocka_unit_test(test_round_trip_every_length),
+	cmocka_unit_test(test_round_trip_unicode_identifiers),
+	cmocka_unit_test(test_round_trip_one_megabyte),
+	cmocka_unit_test(test_longest_identifiers_fit),
+	cmocka_unit_test(test_not_json),
+	cmocka_unit_test(test_root_not_an_object),
+	cmocka_unit_test(test_wrong_root_element),
+	cmocka_unit_test(test_op),
+	cmocka_unit_test(test_request_identifiers),
+	cmocka_unit_test(test_huge_rqi),
+	cmocka_unit_test(test_rvi_must_be_a_string_when_present),
+	cmocka_unit_test(test_rsc),
+	cmocka_unit_test(test_response_identifiers),
+	cmocka_unit_test(test_pc),
+	cmocka_unit_test(test_sit),
+	cmocka_unit_test(test_eckm_shape),
+	cmocka_unit_test(test_eckm_recognised_mistakes),
+	cmocka_unit_test(test_eckm_not_base64),
+	cmocka_unit_test(test_correlates),
+	cmocka_unit_test(test_correlates_quotes_hostile_identifiers),
+	cmocka_unit_test(test_answers),
+	cmocka_unit_test(test_whole_exchange),
+	cmocka_unit_test(test_small_error_buffer))

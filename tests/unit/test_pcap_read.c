@@ -8,152 +8,107 @@
  * a TLS 1.3 ServerHello; and files cut at every byte or corrupted, which
  * must be errors that say so, never reads out of bounds (each parse reads an
  * exact-size heap copy, so ASan sees any overrun). */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <cmocka.h>
+#include "unit.h"
 
 #include "core/pcap_read.h"
 
 static char err[512];
 
-/* ---- building bytes ------------------------------------------------------ */
+/* ---- building bytes: unit.h writes network order; pcap headers are in the writer's ---- */
 
-struct buf {
-	uint8_t b[16384];
-	size_t n;
-};
-
-static void put(struct buf *x, const void *p, size_t n)
+static void le16(struct kx_bytes *x, unsigned v)
 {
-	assert_true(x->n + n <= sizeof x->b);
-	if (n > 0)
-		memcpy(x->b + x->n, p, n);
-	x->n += n;
+	kx_put8(x, v);
+	kx_put8(x, v >> 8);
 }
 
-static void put8(struct buf *x, unsigned v)
-{
-	uint8_t b = (uint8_t)v;
-	put(x, &b, 1);
-}
-
-static void be16(struct buf *x, unsigned v)
-{
-	put8(x, v >> 8);
-	put8(x, v);
-}
-
-static void be24(struct buf *x, unsigned v)
-{
-	put8(x, v >> 16);
-	be16(x, v);
-}
-
-static void be32(struct buf *x, uint32_t v)
-{
-	be16(x, v >> 16);
-	be16(x, v & 0xFFFF);
-}
-
-static void le16(struct buf *x, unsigned v)
-{
-	put8(x, v);
-	put8(x, v >> 8);
-}
-
-static void le32(struct buf *x, uint32_t v)
+static void le32(struct kx_bytes *x, uint32_t v)
 {
 	le16(x, v & 0xFFFF);
 	le16(x, v >> 16);
 }
 
-static void u16(struct buf *x, unsigned v, int big)
+static void u16(struct kx_bytes *x, unsigned v, int big)
 {
-	big ? be16(x, v) : le16(x, v);
+	big ? kx_put16(x, v) : le16(x, v);
 }
 
-static void u32(struct buf *x, uint32_t v, int big)
+static void u32(struct kx_bytes *x, uint32_t v, int big)
 {
-	big ? be32(x, v) : le32(x, v);
+	big ? kx_put32(x, v) : le32(x, v);
 }
 
 /* ---- TLS and DTLS messages ------------------------------------------------ */
 
 #define SUITE 0xC023
 
-static void client_hello_body(struct buf *x, uint16_t version, uint8_t seed)
+static void client_hello_body(struct kx_bytes *x, uint16_t version, uint8_t seed)
 {
-	be16(x, version);
+	kx_put16(x, version);
 	for (int i = 0; i < 32; i++)
-		put8(x, seed + i);
-	put8(x, 0); /* session id */
+		kx_put8(x, seed + i);
+	kx_put8(x, 0); /* session id */
 	if (version == 0xFEFD)
-		put8(x, 0); /* cookie */
-	be16(x, 2);
-	be16(x, SUITE);
-	put8(x, 1);
-	put8(x, 0);
+		kx_put8(x, 0); /* cookie */
+	kx_put16(x, 2);
+	kx_put16(x, SUITE);
+	kx_put8(x, 1);
+	kx_put8(x, 0);
 }
 
-static void server_hello_body(struct buf *x, uint16_t version, uint8_t seed, int tls13)
+static void server_hello_body(struct kx_bytes *x, uint16_t version, uint8_t seed, int tls13)
 {
-	be16(x, version);
+	kx_put16(x, version);
 	for (int i = 0; i < 32; i++)
-		put8(x, seed + i);
-	put8(x, 0);
-	be16(x, tls13 ? 0x1301 : SUITE);
-	put8(x, 0);
+		kx_put8(x, seed + i);
+	kx_put8(x, 0);
+	kx_put16(x, tls13 ? 0x1301 : SUITE);
+	kx_put8(x, 0);
 	if (tls13) {
-		be16(x, 6);
-		be16(x, 0x002B);
-		be16(x, 2);
-		be16(x, 0x0304);
+		kx_put16(x, 6);
+		kx_put16(x, 0x002B);
+		kx_put16(x, 2);
+		kx_put16(x, 0x0304);
 	} else {
-		be16(x, 4);
-		be16(x, 0x0017); /* extended_master_secret */
-		be16(x, 0);
+		kx_put16(x, 4);
+		kx_put16(x, 0x0017); /* extended_master_secret */
+		kx_put16(x, 0);
 	}
 }
 
 /* A TLS handshake message in one record. */
-static void tls_message(struct buf *x, uint8_t type, const struct buf *body)
+static void tls_message(struct kx_bytes *x, uint8_t type, const struct kx_bytes *body)
 {
-	put8(x, 22);
-	be16(x, 0x0303);
-	be16(x, (unsigned)body->n + 4);
-	put8(x, type);
-	be24(x, (unsigned)body->n);
-	put(x, body->b, body->n);
+	kx_put8(x, 22);
+	kx_put16(x, 0x0303);
+	kx_put16(x, (unsigned)body->n + 4);
+	kx_put8(x, type);
+	kx_put24(x, (unsigned)body->n);
+	kx_put(x, body->b, body->n);
 }
 
 /* A DTLS handshake fragment in one record (epoch 0). */
-static void dtls_fragment(struct buf *x, uint8_t type, unsigned seq, const uint8_t *body, size_t total,
+static void dtls_fragment(struct kx_bytes *x, uint8_t type, unsigned seq, const uint8_t *body, size_t total,
                           size_t offset, size_t len)
 {
-	put8(x, 22);
-	be16(x, 0xFEFD);
-	be16(x, 0);
-	be16(x, 0);
-	be32(x, seq);
-	be16(x, (unsigned)len + 12);
-	put8(x, type);
-	be24(x, (unsigned)total);
-	be16(x, seq);
-	be24(x, (unsigned)offset);
-	be24(x, (unsigned)len);
-	put(x, body + offset, len);
+	kx_put8(x, 22);
+	kx_put16(x, 0xFEFD);
+	kx_put16(x, 0);
+	kx_put16(x, 0);
+	kx_put32(x, seq);
+	kx_put16(x, (unsigned)len + 12);
+	kx_put8(x, type);
+	kx_put24(x, (unsigned)total);
+	kx_put16(x, seq);
+	kx_put24(x, (unsigned)offset);
+	kx_put24(x, (unsigned)len);
+	kx_put(x, body + offset, len);
 }
 
 /* ---- packets ----------------------------------------------------------------- */
 
 struct pkt {
-	struct buf bytes;
+	struct kx_bytes bytes;
 };
 
 static struct pkt packets[32];
@@ -165,27 +120,27 @@ static const uint32_t linktypes[LINK_COUNT] = {KX_LINKTYPE_ETHERNET,   KX_LINKTY
                                                KX_LINKTYPE_RAW_IP,     KX_LINKTYPE_LINUX_SLL,
                                                KX_LINKTYPE_LINUX_SLL2, KX_LINKTYPE_NULL};
 
-static void link_header(struct buf *x, enum link link, int ipv6)
+static void link_header(struct kx_bytes *x, enum link link, int ipv6)
 {
 	unsigned ethertype = ipv6 ? 0x86DD : 0x0800;
 	uint8_t zeros[20] = {0};
 	switch (link) {
 	case ETH:
 	case ETH_VLAN:
-		put(x, zeros, 12);
+		kx_put(x, zeros, 12);
 		if (link == ETH_VLAN) {
-			be16(x, 0x8100);
-			be16(x, 42);
+			kx_put16(x, 0x8100);
+			kx_put16(x, 42);
 		}
-		be16(x, ethertype);
+		kx_put16(x, ethertype);
 		break;
 	case SLL:
-		put(x, zeros, 14);
-		be16(x, ethertype);
+		kx_put(x, zeros, 14);
+		kx_put16(x, ethertype);
 		break;
 	case SLL2:
-		be16(x, ethertype);
-		put(x, zeros, 18);
+		kx_put16(x, ethertype);
+		kx_put(x, zeros, 18);
 		break;
 	case NULLOOP:
 		le32(x, ipv6 ? 30 : 2);
@@ -200,75 +155,75 @@ struct ends {
 	int client_to_server;
 };
 
-static void ip_header(struct buf *x, const struct ends *e, uint8_t proto, size_t payload)
+static void ip_header(struct kx_bytes *x, const struct ends *e, uint8_t proto, size_t payload)
 {
 	if (!e->ipv6) {
-		put8(x, 0x45);
-		put8(x, 0);
-		be16(x, (unsigned)(20 + payload));
-		be16(x, 0);
-		be16(x, 0x4000); /* DF, no fragment */
-		put8(x, 64);
-		put8(x, proto);
-		be16(x, 0);
+		kx_put8(x, 0x45);
+		kx_put8(x, 0);
+		kx_put16(x, (unsigned)(20 + payload));
+		kx_put16(x, 0);
+		kx_put16(x, 0x4000); /* DF, no fragment */
+		kx_put8(x, 64);
+		kx_put8(x, proto);
+		kx_put16(x, 0);
 		uint8_t a[4] = {10, 0, 0, 1}, b[4] = {10, 0, 0, 2};
-		put(x, e->client_to_server ? a : b, 4);
-		put(x, e->client_to_server ? b : a, 4);
+		kx_put(x, e->client_to_server ? a : b, 4);
+		kx_put(x, e->client_to_server ? b : a, 4);
 		return;
 	}
 	/* IPv6 with a hop-by-hop options header (8 bytes) before the transport. */
-	be32(x, 0x60000000);
-	be16(x, (unsigned)(8 + payload));
-	put8(x, 0); /* next: hop-by-hop */
-	put8(x, 64);
+	kx_put32(x, 0x60000000);
+	kx_put16(x, (unsigned)(8 + payload));
+	kx_put8(x, 0); /* next: hop-by-hop */
+	kx_put8(x, 64);
 	uint8_t a[16] = {0}, b[16] = {0};
 	a[15] = 1;
 	b[0] = 0xfd;
 	b[15] = 2;
-	put(x, e->client_to_server ? a : b, 16);
-	put(x, e->client_to_server ? b : a, 16);
-	put8(x, proto);
-	put8(x, 0);
+	kx_put(x, e->client_to_server ? a : b, 16);
+	kx_put(x, e->client_to_server ? b : a, 16);
+	kx_put8(x, proto);
+	kx_put8(x, 0);
 	uint8_t pad[6] = {1, 4, 0, 0, 0, 0};
-	put(x, pad, 6);
+	kx_put(x, pad, 6);
 }
 
 static void add_tcp(enum link link, const struct ends *e, uint32_t seq, uint8_t flags, const uint8_t *data,
                     size_t len)
 {
-	struct buf *x = &packets[n_packets++].bytes;
+	struct kx_bytes *x = &packets[n_packets++].bytes;
 	x->n = 0;
 	link_header(x, link, e->ipv6);
 	ip_header(x, e, 6, 20 + len);
-	be16(x, e->client_to_server ? 40000 : 443);
-	be16(x, e->client_to_server ? 443 : 40000);
-	be32(x, seq);
-	be32(x, 0);
-	put8(x, 5 << 4);
-	put8(x, flags);
-	be16(x, 65535);
-	be32(x, 0);
-	put(x, data, len);
+	kx_put16(x, e->client_to_server ? 40000 : 443);
+	kx_put16(x, e->client_to_server ? 443 : 40000);
+	kx_put32(x, seq);
+	kx_put32(x, 0);
+	kx_put8(x, 5 << 4);
+	kx_put8(x, flags);
+	kx_put16(x, 65535);
+	kx_put32(x, 0);
+	kx_put(x, data, len);
 	if (link == ETH && len < 6)
-		put(x, (const uint8_t *)"\0\0\0\0\0\0", 6); /* Ethernet padding, beyond the IP length */
+		kx_put(x, (const uint8_t *)"\0\0\0\0\0\0", 6); /* Ethernet padding, beyond the IP length */
 }
 
 static void add_udp(enum link link, const struct ends *e, const uint8_t *data, size_t len)
 {
-	struct buf *x = &packets[n_packets++].bytes;
+	struct kx_bytes *x = &packets[n_packets++].bytes;
 	x->n = 0;
 	link_header(x, link, e->ipv6);
 	ip_header(x, e, 17, 8 + len);
-	be16(x, e->client_to_server ? 40000 : 4433);
-	be16(x, e->client_to_server ? 4433 : 40000);
-	be16(x, (unsigned)(8 + len));
-	be16(x, 0);
-	put(x, data, len);
+	kx_put16(x, e->client_to_server ? 40000 : 4433);
+	kx_put16(x, e->client_to_server ? 4433 : 40000);
+	kx_put16(x, (unsigned)(8 + len));
+	kx_put16(x, 0);
+	kx_put(x, data, len);
 }
 
 /* ---- files ----------------------------------------------------------------------- */
 
-static void write_pcap(struct buf *f, uint32_t linktype, int big, int nanos)
+static void write_pcap(struct kx_bytes *f, uint32_t linktype, int big, int nanos)
 {
 	f->n = 0;
 	u32(f, nanos ? 0xA1B23C4Du : 0xA1B2C3D4u, big);
@@ -283,23 +238,23 @@ static void write_pcap(struct buf *f, uint32_t linktype, int big, int nanos)
 		u32(f, 0, big);
 		u32(f, (uint32_t)packets[i].bytes.n, big);
 		u32(f, (uint32_t)packets[i].bytes.n, big);
-		put(f, packets[i].bytes.b, packets[i].bytes.n);
+		kx_put(f, packets[i].bytes.b, packets[i].bytes.n);
 	}
 }
 
-static void block_end(struct buf *f, size_t start, int big)
+static void block_end(struct kx_bytes *f, size_t start, int big)
 {
 	while ((f->n - start) % 4 != 0)
-		put8(f, 0);
+		kx_put8(f, 0);
 	uint32_t total = (uint32_t)(f->n - start + 4);
 	u32(f, total, big);
 	/* Back-patch the leading length. */
-	struct buf len = {.n = 0};
+	struct kx_bytes len = {.n = 0};
 	u32(&len, total, big);
 	memcpy(f->b + start + 4, len.b, 4);
 }
 
-static void write_pcapng(struct buf *f, uint32_t linktype, int big, const char *secrets)
+static void write_pcapng(struct kx_bytes *f, uint32_t linktype, int big, const char *secrets)
 {
 	f->n = 0;
 	size_t start = f->n;
@@ -324,7 +279,7 @@ static void write_pcapng(struct buf *f, uint32_t linktype, int big, const char *
 		u32(f, 0, big);
 		u32(f, 0x544c534bu, big);
 		u32(f, (uint32_t)strlen(secrets), big);
-		put(f, secrets, strlen(secrets));
+		kx_put(f, secrets, strlen(secrets));
 		block_end(f, start, big);
 	}
 	for (size_t i = 0; i < n_packets; i++) {
@@ -336,13 +291,13 @@ static void write_pcapng(struct buf *f, uint32_t linktype, int big, const char *
 		u32(f, (uint32_t)i, big);
 		u32(f, (uint32_t)packets[i].bytes.n, big);
 		u32(f, (uint32_t)packets[i].bytes.n, big);
-		put(f, packets[i].bytes.b, packets[i].bytes.n);
+		kx_put(f, packets[i].bytes.b, packets[i].bytes.n);
 		block_end(f, start, big);
 	}
 }
 
 /* Parses an exact-size heap copy of the file. */
-static int parse(const struct buf *f, size_t len, struct kx_pcap *cap)
+static int parse(const struct kx_bytes *f, size_t len, struct kx_pcap *cap)
 {
 	uint8_t *copy = malloc(len ? len : 1);
 	assert_non_null(copy);
@@ -353,7 +308,7 @@ static int parse(const struct buf *f, size_t len, struct kx_pcap *cap)
 	return ret;
 }
 
-static size_t find(const struct buf *f, struct kx_pcap_handshake **hs)
+static size_t find(const struct kx_bytes *f, struct kx_pcap_handshake **hs)
 {
 	struct kx_pcap cap;
 	struct kx_pcap_stats stats;
@@ -371,7 +326,7 @@ static size_t find(const struct buf *f, struct kx_pcap_handshake **hs)
 static void tls_conversation(enum link link, int ipv6, int tls13)
 {
 	struct ends c = {ipv6, 1}, s = {ipv6, 0};
-	struct buf body = {.n = 0}, record = {.n = 0};
+	struct kx_bytes body = {.n = 0}, record = {.n = 0};
 	n_packets = 0;
 	add_tcp(link, &c, 1000, 0x02, NULL, 0);
 	add_tcp(link, &s, 5000, 0x12, NULL, 0);
@@ -405,7 +360,7 @@ static void test_every_link_type_and_file_format(void **state)
 	for (int link = 0; link < LINK_COUNT; link++) {
 		tls_conversation((enum link)link, 0, 0);
 		for (int format = 0; format < 5; format++) {
-			static struct buf f;
+			static struct kx_bytes f;
 			if (format < 3)
 				write_pcap(&f, linktypes[link], format == 1, format == 2);
 			else
@@ -424,7 +379,7 @@ static void test_ipv6_with_extension_header(void **state)
 {
 	(void)state;
 	tls_conversation(ETH, 1, 0);
-	static struct buf f;
+	static struct kx_bytes f;
 	write_pcapng(&f, KX_LINKTYPE_ETHERNET, 0, NULL);
 	struct kx_pcap_handshake *hs = NULL;
 	assert_int_equal(find(&f, &hs), 1);
@@ -436,7 +391,7 @@ static void test_tls13_server_hello(void **state)
 {
 	(void)state;
 	tls_conversation(RAW, 0, 1);
-	static struct buf f;
+	static struct kx_bytes f;
 	write_pcap(&f, KX_LINKTYPE_RAW_IP, 0, 0);
 	struct kx_pcap_handshake *hs = NULL;
 	assert_int_equal(find(&f, &hs), 1);
@@ -451,7 +406,7 @@ static void test_tcp_reassembly(void **state)
 {
 	(void)state;
 	struct ends c = {0, 1}, s = {0, 0};
-	struct buf body = {.n = 0}, record = {.n = 0}, sh = {.n = 0}, shr = {.n = 0};
+	struct kx_bytes body = {.n = 0}, record = {.n = 0}, sh = {.n = 0}, shr = {.n = 0};
 	client_hello_body(&body, 0x0303, 0xC0);
 	tls_message(&record, 1, &body);
 	server_hello_body(&sh, 0x0303, 0x50, 0);
@@ -469,7 +424,7 @@ static void test_tcp_reassembly(void **state)
 			add_tcp(RAW, &c, 1001 + (uint32_t)a, 0x18, record.b + a, b - a);
 		else
 			add_tcp(RAW, &c, 1001 + (uint32_t)b, 0x18, record.b + b, record.n - b);
-		static struct buf f;
+		static struct kx_bytes f;
 		write_pcap(&f, KX_LINKTYPE_RAW_IP, 0, 0);
 		struct kx_pcap_handshake *hs = NULL;
 		size_t n = find(&f, &hs);
@@ -490,27 +445,27 @@ static void test_server_hello_beside_a_lost_message(void **state)
 {
 	(void)state;
 	struct ends c = {0, 1}, s = {0, 0};
-	struct buf body = {.n = 0}, record = {.n = 0};
+	struct kx_bytes body = {.n = 0}, record = {.n = 0};
 	n_packets = 0;
 	client_hello_body(&body, 0x0303, 0xC0);
 	tls_message(&record, 1, &body);
 	add_tcp(RAW, &c, 1001, 0x18, record.b, record.n);
 	body.n = record.n = 0;
 	server_hello_body(&body, 0x0303, 0x50, 0);
-	struct buf payload = {.n = 0};
-	put8(&payload, 2);
-	be24(&payload, (unsigned)body.n);
-	put(&payload, body.b, body.n);
-	put8(&payload, 11); /* Certificate of 500 bytes, of which 10 are here */
-	be24(&payload, 500);
+	struct kx_bytes payload = {.n = 0};
+	kx_put8(&payload, 2);
+	kx_put24(&payload, (unsigned)body.n);
+	kx_put(&payload, body.b, body.n);
+	kx_put8(&payload, 11); /* Certificate of 500 bytes, of which 10 are here */
+	kx_put24(&payload, 500);
 	uint8_t some[10] = {0};
-	put(&payload, some, sizeof some);
-	put8(&record, 22);
-	be16(&record, 0x0303);
-	be16(&record, (unsigned)payload.n);
-	put(&record, payload.b, payload.n);
+	kx_put(&payload, some, sizeof some);
+	kx_put8(&record, 22);
+	kx_put16(&record, 0x0303);
+	kx_put16(&record, (unsigned)payload.n);
+	kx_put(&record, payload.b, payload.n);
 	add_tcp(RAW, &s, 5001, 0x18, record.b, record.n);
-	static struct buf f;
+	static struct kx_bytes f;
 	write_pcap(&f, KX_LINKTYPE_RAW_IP, 0, 0);
 	struct kx_pcap_handshake *hs = NULL;
 	assert_int_equal(find(&f, &hs), 1);
@@ -525,7 +480,7 @@ static void test_dtls_with_hello_verify_request(void **state)
 {
 	(void)state;
 	struct ends c = {0, 1}, s = {0, 0};
-	struct buf ch = {.n = 0}, sh = {.n = 0}, d = {.n = 0};
+	struct kx_bytes ch = {.n = 0}, sh = {.n = 0}, d = {.n = 0};
 	client_hello_body(&ch, 0xFEFD, 0xC0);
 	server_hello_body(&sh, 0xFEFD, 0x50, 0);
 	n_packets = 0;
@@ -543,7 +498,7 @@ static void test_dtls_with_hello_verify_request(void **state)
 	uint8_t cert[300] = {0};
 	dtls_fragment(&d, 11, 2, cert, sizeof cert, 0, 100);
 	add_udp(SLL2, &s, d.b, d.n);
-	static struct buf f;
+	static struct kx_bytes f;
 	write_pcapng(&f, KX_LINKTYPE_LINUX_SLL2, 1, NULL);
 	struct kx_pcap_handshake *hs = NULL;
 	assert_int_equal(find(&f, &hs), 1);
@@ -561,7 +516,7 @@ static void test_secrets_blocks_are_collected(void **state)
 	(void)state;
 	tls_conversation(RAW, 0, 0);
 	for (int big = 0; big < 2; big++) {
-		static struct buf f;
+		static struct kx_bytes f;
 		write_pcapng(&f, KX_LINKTYPE_RAW_IP, big, "CLIENT_RANDOM abc def");
 		struct kx_pcap cap;
 		assert_int_equal(parse(&f, f.n, &cap), 0);
@@ -579,7 +534,7 @@ static void test_every_truncation(void **state)
 	(void)state;
 	tls_conversation(ETH, 0, 0);
 	for (int ng = 0; ng < 2; ng++) {
-		static struct buf f;
+		static struct kx_bytes f;
 		if (ng)
 			write_pcapng(&f, KX_LINKTYPE_ETHERNET, 0, "CLIENT_RANDOM x y\n");
 		else
@@ -614,7 +569,7 @@ static void test_corruption_is_named(void **state)
 {
 	(void)state;
 	tls_conversation(RAW, 0, 0);
-	static struct buf f;
+	static struct kx_bytes f;
 	write_pcapng(&f, KX_LINKTYPE_RAW_IP, 0, NULL);
 	struct kx_pcap cap;
 	f.b[f.n - 1] ^= 0x40; /* the last block's trailing length */
@@ -622,8 +577,8 @@ static void test_corruption_is_named(void **state)
 	assert_non_null(strstr(err, "corrupted"));
 	kx_pcap_free(&cap);
 	const char *text = "CLIENT_RANDOM not a capture\n";
-	struct buf t = {.n = 0};
-	put(&t, text, strlen(text));
+	struct kx_bytes t = {.n = 0};
+	kx_put(&t, text, strlen(text));
 	assert_int_equal(parse(&t, t.n, &cap), -1);
 	assert_non_null(strstr(err, "neither a pcap nor a pcapng"));
 	kx_pcap_free(&cap);
@@ -641,13 +596,13 @@ static void test_no_handshake_statistics(void **state)
 	add_udp(RAW, &c, (const uint8_t *)"hello", 5);
 	add_tcp(RAW, &c, 1, 0x18, (const uint8_t *)"GET / HTTP/1.1\r\n", 16);
 	/* An IPv4 fragment. */
-	struct buf *x = &packets[n_packets++].bytes;
+	struct kx_bytes *x = &packets[n_packets++].bytes;
 	x->n = 0;
 	ip_header(x, &c, 17, 8);
 	x->b[6] = 0x20; /* more fragments */
 	uint8_t udp[8] = {0};
-	put(x, udp, 8);
-	static struct buf f;
+	kx_put(x, udp, 8);
+	static struct kx_bytes f;
 	write_pcap(&f, KX_LINKTYPE_RAW_IP, 0, 0);
 	struct kx_pcap cap;
 	assert_int_equal(parse(&f, f.n, &cap), 0);
@@ -675,19 +630,14 @@ static void test_no_handshake_statistics(void **state)
 	kx_pcap_free(&cap);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_every_link_type_and_file_format),
-	    cmocka_unit_test(test_ipv6_with_extension_header),
-	    cmocka_unit_test(test_tls13_server_hello),
-	    cmocka_unit_test(test_tcp_reassembly),
-	    cmocka_unit_test(test_server_hello_beside_a_lost_message),
-	    cmocka_unit_test(test_dtls_with_hello_verify_request),
-	    cmocka_unit_test(test_secrets_blocks_are_collected),
-	    cmocka_unit_test(test_every_truncation),
-	    cmocka_unit_test(test_corruption_is_named),
-	    cmocka_unit_test(test_no_handshake_statistics),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+KX_UNIT_MAIN(
+	cmocka_unit_test(test_every_link_type_and_file_format),
+	cmocka_unit_test(test_ipv6_with_extension_header),
+	cmocka_unit_test(test_tls13_server_hello),
+	cmocka_unit_test(test_tcp_reassembly),
+	cmocka_unit_test(test_server_hello_beside_a_lost_message),
+	cmocka_unit_test(test_dtls_with_hello_verify_request),
+	cmocka_unit_test(test_secrets_blocks_are_collected),
+	cmocka_unit_test(test_every_truncation),
+	cmocka_unit_test(test_corruption_is_named),
+	cmocka_unit_test(test_no_handshake_statistics))

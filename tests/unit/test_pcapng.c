@@ -4,15 +4,7 @@
  * Secrets Block keeps its type, length and position before the first packet,
  * sections append, and errors are reported rather than written. Wireshark
  * trusts these lengths, so a wrong one makes a file it cannot open. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <cmocka.h>
+#include "unit.h"
 
 #include "core/pcapng.h"
 
@@ -294,13 +286,8 @@ static void test_errors_are_reported(void **state)
 	assert_non_null(strstr(w.err, "no file"));
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_section_layout),
-	    cmocka_unit_test(test_sections_append),
-	    cmocka_unit_test(test_long_comment_is_cut_on_a_character),
-	    cmocka_unit_test(test_errors_are_reported),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+KX_UNIT_MAIN(
+	cmocka_unit_test(test_section_layout),
+	cmocka_unit_test(test_sections_append),
+	cmocka_unit_test(test_long_comment_is_cut_on_a_character),
+	cmocka_unit_test(test_errors_are_reported))

@@ -3,18 +3,10 @@
  * linked once per backend: PSK and certificates over TLS and DTLS, the
  * flight shape ESCertKE relies on, equal exports that match the PRF of the
  * session secrets, and the negative cases failing with an alert. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-
-#include <cmocka.h>
+#include "unit.h"
 
 #include "backend.h"
 #include "derive/exporter.h"
-
-#include <stdio.h>
-#include <string.h>
 
 #ifndef KX_PKI_DIR
 #error "KX_PKI_DIR must name the build's test PKI"
@@ -281,19 +273,14 @@ static void wrong_usage_rejected(void **state)
 	expect_client_rejects_server("wrong-usage");
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(psk_tls),
-		cmocka_unit_test(psk_dtls),
-		cmocka_unit_test(psk_wrong_key_fails),
-		cmocka_unit_test(psk_unknown_identity_fails),
-		cmocka_unit_test(certificates_tls_four_flights),
-		cmocka_unit_test(certificates_dtls),
-		cmocka_unit_test(wrong_name_rejected),
-		cmocka_unit_test(untrusted_rejected),
-		cmocka_unit_test(expired_rejected),
-		cmocka_unit_test(wrong_usage_rejected),
-	};
-	return cmocka_run_group_tests_name(kx_backend()->name, tests, NULL, NULL);
-}
+KX_UNIT_MAIN_NAMED(kx_backend()->name,
+	cmocka_unit_test(psk_tls),
+	cmocka_unit_test(psk_dtls),
+	cmocka_unit_test(psk_wrong_key_fails),
+	cmocka_unit_test(psk_unknown_identity_fails),
+	cmocka_unit_test(certificates_tls_four_flights),
+	cmocka_unit_test(certificates_dtls),
+	cmocka_unit_test(wrong_name_rejected),
+	cmocka_unit_test(untrusted_rejected),
+	cmocka_unit_test(expired_rejected),
+	cmocka_unit_test(wrong_usage_rejected))

@@ -3,15 +3,7 @@
  * each flight yields, every truncation of each flight (an error, never an
  * out-of-bounds read: each parse reads an exact-size heap copy, so ASan sees
  * any overrun), hostile lengths and garbage, and the Table 8.7.2.2-1 check. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <cmocka.h>
+#include "unit.h"
 
 #include "core/chunks.h"
 #include "core/tls_records.h"
@@ -34,169 +26,137 @@ static char err[1024];
 
 /* ---- building flights -------------------------------------------------- */
 
-struct bytes {
-	uint8_t b[4096];
-	size_t n;
-};
-
-static void put(struct bytes *x, const uint8_t *p, size_t n)
-{
-	assert_true(x->n + n <= sizeof x->b);
-	if (n > 0)
-		memcpy(x->b + x->n, p, n);
-	x->n += n;
-}
-
-static void put8(struct bytes *x, unsigned v)
-{
-	uint8_t b = (uint8_t)v;
-
-	put(x, &b, 1);
-}
-
-static void put16(struct bytes *x, unsigned v)
-{
-	put8(x, v >> 8);
-	put8(x, v);
-}
-
-static void put24(struct bytes *x, unsigned v)
-{
-	put8(x, v >> 16);
-	put16(x, v);
-}
-
 /* n bytes of a recognisable filler: certificates, keys and signatures are never read. */
-static void filler(struct bytes *x, size_t n, uint8_t seed)
+static void filler(struct kx_bytes *x, size_t n, uint8_t seed)
 {
 	for (size_t i = 0; i < n; i++)
-		put8(x, (unsigned)(seed + 3 * i));
+		kx_put8(x, (unsigned)(seed + 3 * i));
 }
 
 /* A minimal valid ClientHello body: version, random, empty session id, one
  * suite (0xC023), null compression, no extensions: 41 bytes. */
-static struct bytes client_hello_body(void)
+static struct kx_bytes client_hello_body(void)
 {
-	struct bytes x = {.n = 0};
+	struct kx_bytes x = {.n = 0};
 
-	put16(&x, 0x0303);
+	kx_put16(&x, 0x0303);
 	filler(&x, 32, 0x11);
-	put8(&x, 0);
-	put16(&x, 2);
-	put16(&x, 0xC023);
-	put8(&x, 1);
-	put8(&x, 0);
+	kx_put8(&x, 0);
+	kx_put16(&x, 2);
+	kx_put16(&x, 0xC023);
+	kx_put8(&x, 1);
+	kx_put8(&x, 0);
 	return x;
 }
 
 /* The DTLS one has a cookie and offers 0xC0AE: 42 bytes. */
-static struct bytes dtls_client_hello_body(void)
+static struct kx_bytes dtls_client_hello_body(void)
 {
-	struct bytes x = {.n = 0};
+	struct kx_bytes x = {.n = 0};
 
-	put16(&x, 0xFEFD);
+	kx_put16(&x, 0xFEFD);
 	filler(&x, 32, 0x22);
-	put8(&x, 0);
-	put8(&x, 0);
-	put16(&x, 2);
-	put16(&x, 0xC0AE);
-	put8(&x, 1);
-	put8(&x, 0);
+	kx_put8(&x, 0);
+	kx_put8(&x, 0);
+	kx_put16(&x, 2);
+	kx_put16(&x, 0xC0AE);
+	kx_put8(&x, 1);
+	kx_put8(&x, 0);
 	return x;
 }
 
-static struct bytes server_hello_body(void)
+static struct kx_bytes server_hello_body(void)
 {
-	struct bytes x = {.n = 0};
+	struct kx_bytes x = {.n = 0};
 
-	put16(&x, 0x0303);
+	kx_put16(&x, 0x0303);
 	filler(&x, 32, 0x33);
-	put8(&x, 0);
-	put16(&x, 0xC023);
-	put8(&x, 0);
+	kx_put8(&x, 0);
+	kx_put16(&x, 0xC023);
+	kx_put8(&x, 0);
 	return x;
 }
 
 /* A certificate_list with one 200-byte "certificate": 206 bytes. */
-static struct bytes certificate_body(void)
+static struct kx_bytes certificate_body(void)
 {
-	struct bytes x = {.n = 0};
+	struct kx_bytes x = {.n = 0};
 
-	put24(&x, 203);
-	put24(&x, 200);
+	kx_put24(&x, 203);
+	kx_put24(&x, 200);
 	filler(&x, 200, 0x30);
 	return x;
 }
 
-static struct bytes empty_certificate_body(void)
+static struct kx_bytes empty_certificate_body(void)
 {
-	struct bytes x = {.n = 0};
+	struct kx_bytes x = {.n = 0};
 
-	put24(&x, 0);
+	kx_put24(&x, 0);
 	return x;
 }
 
-static struct bytes opaque_body(size_t n, uint8_t seed)
+static struct kx_bytes opaque_body(size_t n, uint8_t seed)
 {
-	struct bytes x = {.n = 0};
+	struct kx_bytes x = {.n = 0};
 
 	filler(&x, n, seed);
 	return x;
 }
 
-static struct bytes empty_body(void)
+static struct kx_bytes empty_body(void)
 {
-	struct bytes x = {.n = 0};
+	struct kx_bytes x = {.n = 0};
 
 	return x;
 }
 
 /* Appends a handshake message: type, 24-bit length, body. */
-static void handshake(struct bytes *x, uint8_t type, const struct bytes *body)
+static void handshake(struct kx_bytes *x, uint8_t type, const struct kx_bytes *body)
 {
-	put8(x, type);
-	put24(x, (unsigned)body->n);
-	put(x, body->b, body->n);
+	kx_put8(x, type);
+	kx_put24(x, (unsigned)body->n);
+	kx_put(x, body->b, body->n);
 }
 
-static void tls_record(struct bytes *x, uint8_t type, const uint8_t *payload, size_t n)
+static void tls_record(struct kx_bytes *x, uint8_t type, const uint8_t *payload, size_t n)
 {
-	put8(x, type);
-	put16(x, 0x0303);
-	put16(x, (unsigned)n);
-	put(x, payload, n);
+	kx_put8(x, type);
+	kx_put16(x, 0x0303);
+	kx_put16(x, (unsigned)n);
+	kx_put(x, payload, n);
 }
 
-static void dtls_record(struct bytes *x, uint8_t type, unsigned version, unsigned epoch, uint64_t seq,
+static void dtls_record(struct kx_bytes *x, uint8_t type, unsigned version, unsigned epoch, uint64_t seq,
                         const uint8_t *payload, size_t n)
 {
-	put8(x, type);
-	put16(x, version);
-	put16(x, epoch);
-	put16(x, (unsigned)(seq >> 32));
-	put16(x, (unsigned)(seq >> 16));
-	put16(x, (unsigned)seq);
-	put16(x, (unsigned)n);
-	put(x, payload, n);
+	kx_put8(x, type);
+	kx_put16(x, version);
+	kx_put16(x, epoch);
+	kx_put16(x, (unsigned)(seq >> 32));
+	kx_put16(x, (unsigned)(seq >> 16));
+	kx_put16(x, (unsigned)seq);
+	kx_put16(x, (unsigned)n);
+	kx_put(x, payload, n);
 }
 
 /* A DTLS handshake fragment: bytes [off, off+len) of the body. */
-static void dtls_fragment(struct bytes *x, uint8_t type, const struct bytes *body, unsigned message_seq,
+static void dtls_fragment(struct kx_bytes *x, uint8_t type, const struct kx_bytes *body, unsigned message_seq,
                           size_t off, size_t len)
 {
-	put8(x, type);
-	put24(x, (unsigned)body->n);
-	put16(x, message_seq);
-	put24(x, (unsigned)off);
-	put24(x, (unsigned)len);
-	put(x, body->b + off, len);
+	kx_put8(x, type);
+	kx_put24(x, (unsigned)body->n);
+	kx_put16(x, message_seq);
+	kx_put24(x, (unsigned)off);
+	kx_put24(x, (unsigned)len);
+	kx_put(x, body->b + off, len);
 }
 
 /* ESCertKE message 1: the ClientHello record (50 bytes). */
-static struct bytes flight1(void)
+static struct kx_bytes flight1(void)
 {
-	struct bytes hs = {.n = 0}, x = {.n = 0};
-	struct bytes ch = client_hello_body();
+	struct kx_bytes hs = {.n = 0}, x = {.n = 0};
+	struct kx_bytes ch = client_hello_body();
 
 	handshake(&hs, HS_CLIENT_HELLO, &ch);
 	tls_record(&x, 22, hs.b, hs.n);
@@ -204,10 +164,10 @@ static struct bytes flight1(void)
 }
 
 /* ESCertKE message 2: five handshake messages coalesced in one record. */
-static struct bytes flight2(void)
+static struct kx_bytes flight2(void)
 {
-	struct bytes hs = {.n = 0}, x = {.n = 0};
-	struct bytes sh = server_hello_body(), cert = certificate_body(), ske = opaque_body(100, 0x44),
+	struct kx_bytes hs = {.n = 0}, x = {.n = 0};
+	struct kx_bytes sh = server_hello_body(), cert = certificate_body(), ske = opaque_body(100, 0x44),
 	             cr = opaque_body(7, 0x55), shd = empty_body();
 
 	handshake(&hs, HS_SERVER_HELLO, &sh);
@@ -223,10 +183,10 @@ static const uint8_t ccs[] = {1};
 
 /* ESCertKE message 3: Certificate, ClientKeyExchange, CertificateVerify in
  * one record, ChangeCipherSpec, and a 40-byte encrypted Finished. */
-static struct bytes flight3(const struct bytes *cert)
+static struct kx_bytes flight3(const struct kx_bytes *cert)
 {
-	struct bytes hs = {.n = 0}, x = {.n = 0};
-	struct bytes cke = opaque_body(66, 0x66), cv = opaque_body(68, 0x77), fin = opaque_body(40, 0x88);
+	struct kx_bytes hs = {.n = 0}, x = {.n = 0};
+	struct kx_bytes cke = opaque_body(66, 0x66), cv = opaque_body(68, 0x77), fin = opaque_body(40, 0x88);
 
 	if (cert != NULL)
 		handshake(&hs, HS_CERTIFICATE, cert);
@@ -240,9 +200,9 @@ static struct bytes flight3(const struct bytes *cert)
 }
 
 /* ESCertKE message 4: ChangeCipherSpec and encrypted Finished (6 + 45 bytes). */
-static struct bytes flight4(void)
+static struct kx_bytes flight4(void)
 {
-	struct bytes x = {.n = 0}, fin = opaque_body(40, 0x99);
+	struct kx_bytes x = {.n = 0}, fin = opaque_body(40, 0x99);
 
 	tls_record(&x, 20, ccs, 1);
 	tls_record(&x, 22, fin.b, fin.n);
@@ -271,7 +231,7 @@ static int parse_tls(const uint8_t *b, size_t n, struct kx_tls_direction *dir, s
 }
 
 /* Parses with a fresh direction, expecting success. */
-static void parse_ok(const struct bytes *x, struct kx_tls_flight *f)
+static void parse_ok(const struct kx_bytes *x, struct kx_tls_flight *f)
 {
 	struct kx_tls_direction dir = {0};
 
@@ -280,7 +240,7 @@ static void parse_ok(const struct bytes *x, struct kx_tls_flight *f)
 }
 
 /* kx_chunks_append copies each datagram into its own exact-size allocation. */
-static int parse_dtls(const struct bytes *dgrams, size_t n, struct kx_tls_direction *dir,
+static int parse_dtls(const struct kx_bytes *dgrams, size_t n, struct kx_tls_direction *dir,
                       struct kx_tls_flight *f)
 {
 	struct kx_chunks chunks = {NULL, 0, 0};
@@ -321,7 +281,7 @@ static void expect_error(const char *expected)
 /* Every prefix of the flight is refused with an error naming an offset,
  * except the cuts listed, which end between records and read as shorter
  * flights. */
-static void every_truncation_fails(const struct bytes *x, const size_t *whole, size_t n_whole)
+static void every_truncation_fails(const struct kx_bytes *x, const size_t *whole, size_t n_whole)
 {
 	for (size_t cut = 1; cut < x->n; cut++) {
 		struct kx_tls_direction dir = {0};
@@ -346,7 +306,7 @@ static void every_truncation_fails(const struct bytes *x, const size_t *whole, s
 
 static void test_client_hello_record(void **state)
 {
-	struct bytes x = flight1(), ch = client_hello_body();
+	struct kx_bytes x = flight1(), ch = client_hello_body();
 	struct kx_tls_flight f;
 
 	(void)state;
@@ -373,7 +333,7 @@ static void test_client_hello_record(void **state)
 
 static void test_coalesced_flight(void **state)
 {
-	struct bytes x = flight2();
+	struct kx_bytes x = flight2();
 	struct kx_tls_flight f;
 	static const size_t offsets[] = {5, 5 + 4 + 38, 47 + 4 + 206, 257 + 4 + 100, 361 + 4 + 7};
 
@@ -398,8 +358,8 @@ static void test_coalesced_flight(void **state)
  * ServerHelloDone; then a header itself split across three records. */
 static void test_message_split_across_records(void **state)
 {
-	struct bytes sh = server_hello_body(), cert = certificate_body(), shd = empty_body();
-	struct bytes hs = {.n = 0}, x = {.n = 0};
+	struct kx_bytes sh = server_hello_body(), cert = certificate_body(), shd = empty_body();
+	struct kx_bytes hs = {.n = 0}, x = {.n = 0};
 	struct kx_tls_flight f;
 	size_t first;
 
@@ -446,7 +406,7 @@ static void test_message_split_across_records(void **state)
 
 static void test_ccs_and_encrypted_finished(void **state)
 {
-	struct bytes x = flight4(), fin = opaque_body(40, 0x99);
+	struct kx_bytes x = flight4(), fin = opaque_body(40, 0x99);
 	struct kx_tls_direction dir = {0};
 	struct kx_tls_flight f;
 	static const size_t whole[] = {6};
@@ -470,7 +430,7 @@ static void test_ccs_and_encrypted_finished(void **state)
 
 static void test_client_flight_with_certificate(void **state)
 {
-	struct bytes cert = certificate_body(), x = flight3(&cert);
+	struct kx_bytes cert = certificate_body(), x = flight3(&cert);
 	struct kx_tls_flight f;
 	static const size_t whole[] = {357, 363};
 
@@ -491,7 +451,7 @@ static void test_client_flight_with_certificate(void **state)
  * readable before ChangeCipherSpec and opaque after it. */
 static void test_direction_state_is_carried(void **state)
 {
-	struct bytes x = flight4(), fin = {.n = 0};
+	struct kx_bytes x = flight4(), fin = {.n = 0};
 	struct kx_tls_direction dir = {0};
 	struct kx_tls_flight f;
 
@@ -531,14 +491,14 @@ static void test_record_errors(void **state)
 	static const uint8_t huge_handshake[] = {22, 3, 3, 0, 14, 11, 0xff, 0xff, 0xff, 1,
 	                                         2,  3, 4, 5, 6,  7,  8,    9,    10};
 	static const uint8_t tls13_version[] = {22, 3, 4, 0, 1, 0};
-	struct bytes x = flight1();
+	struct kx_bytes x = flight1();
 	struct kx_tls_direction dir = {0};
 	struct kx_tls_flight f;
 
 	(void)state;
 	assert_int_equal(parse_tls(bad_version, sizeof bad_version, &dir, &f), -1);
 	expect_error("record at offset 0 has version 0x0000, not TLS (0x0300..0x0303): not a record header");
-	put(&x, tls13_version, sizeof tls13_version);
+	kx_put(&x, tls13_version, sizeof tls13_version);
 	assert_int_equal(parse_tls(x.b, x.n, &dir, &f), -1);
 	expect_error("record at offset 50 has version 0x0304, not TLS (0x0300..0x0303): not a record header");
 	assert_int_equal(parse_tls(too_long, sizeof too_long, &dir, &f), -1);
@@ -571,7 +531,7 @@ static void test_record_errors(void **state)
 /* A handshake message must be whole before a record of another type. */
 static void test_interrupted_handshake_message(void **state)
 {
-	struct bytes cert = certificate_body(), hs = {.n = 0}, x = {.n = 0};
+	struct kx_bytes cert = certificate_body(), hs = {.n = 0}, x = {.n = 0};
 	static const uint8_t alert[] = {2, 40};
 	struct kx_tls_direction dir = {0};
 	struct kx_tls_flight f;
@@ -600,7 +560,7 @@ static void test_alerts(void **state)
 	static const uint8_t warning[] = {1, 0};
 	static const uint8_t two_fatal[] = {2, 40, 2, 199};
 	static const uint8_t odd_level[] = {7, 40};
-	struct bytes x = {.n = 0}, encrypted = opaque_body(26, 1), ccs2 = opaque_body(25, 2);
+	struct kx_bytes x = {.n = 0}, encrypted = opaque_body(26, 1), ccs2 = opaque_body(25, 2);
 	struct kx_tls_flight f;
 
 	(void)state;
@@ -626,8 +586,8 @@ static void test_alerts(void **state)
 
 static void test_other_items(void **state)
 {
-	struct bytes x = {.n = 0}, hs = {.n = 0}, b3 = opaque_body(3, 5), nst = opaque_body(22, 6);
-	struct bytes status = opaque_body(9, 7), empty = empty_body();
+	struct kx_bytes x = {.n = 0}, hs = {.n = 0}, b3 = opaque_body(3, 5), nst = opaque_body(22, 6);
+	struct kx_bytes status = opaque_body(9, 7), empty = empty_body();
 	struct kx_tls_flight f;
 
 	(void)state;
@@ -672,9 +632,9 @@ static void test_empty_stream(void **state)
 /* ---- DTLS flights ------------------------------------------------------ */
 
 /* A DTLS ClientHello in two fragments [0,20) and [20,42), one per datagram. */
-static void fragmented_client_hello(struct bytes d[2])
+static void fragmented_client_hello(struct kx_bytes d[2])
 {
-	struct bytes ch = dtls_client_hello_body(), frag = {.n = 0};
+	struct kx_bytes ch = dtls_client_hello_body(), frag = {.n = 0};
 
 	d[0].n = 0;
 	d[1].n = 0;
@@ -687,7 +647,7 @@ static void fragmented_client_hello(struct bytes d[2])
 
 static void test_dtls_fragmented_client_hello(void **state)
 {
-	struct bytes d[2], swapped[2], ch = dtls_client_hello_body();
+	struct kx_bytes d[2], swapped[2], ch = dtls_client_hello_body();
 	struct kx_tls_direction dir = {0};
 	struct kx_tls_flight f;
 
@@ -720,7 +680,7 @@ static void test_dtls_fragmented_client_hello(void **state)
 	/* Every truncation of either datagram loses part of the message. */
 	for (size_t which = 0; which < 2; which++) {
 		for (size_t cut = 0; cut < d[which].n; cut++) {
-			struct bytes t[2] = {d[0], d[1]};
+			struct kx_bytes t[2] = {d[0], d[1]};
 
 			t[which].n = cut;
 			if (parse_dtls(t, 2, &dir, &f) != -1)
@@ -737,7 +697,7 @@ static void test_dtls_fragmented_client_hello(void **state)
 
 static void test_dtls_overlapping_fragments(void **state)
 {
-	struct bytes ch = dtls_client_hello_body(), d[2] = {{.n = 0}, {.n = 0}}, frag = {.n = 0};
+	struct kx_bytes ch = dtls_client_hello_body(), d[2] = {{.n = 0}, {.n = 0}}, frag = {.n = 0};
 	struct kx_tls_direction dir = {0};
 	struct kx_tls_flight f;
 
@@ -769,8 +729,8 @@ static void test_dtls_overlapping_fragments(void **state)
 
 static void test_dtls_fragment_errors(void **state)
 {
-	struct bytes ch = dtls_client_hello_body(), sh = server_hello_body(), d[2] = {{.n = 0}, {.n = 0}};
-	struct bytes frag = {.n = 0};
+	struct kx_bytes ch = dtls_client_hello_body(), sh = server_hello_body(), d[2] = {{.n = 0}, {.n = 0}};
+	struct kx_bytes frag = {.n = 0};
 	struct kx_tls_direction dir = {0};
 	struct kx_tls_flight f;
 	static const uint8_t five[] = {1, 0, 0, 42, 0};
@@ -798,7 +758,7 @@ static void test_dtls_fragment_errors(void **state)
 
 	d[0].n = 0;
 	frag.n = 0;
-	put(&frag, outside, sizeof outside);
+	kx_put(&frag, outside, sizeof outside);
 	filler(&frag, 20, 0);
 	dtls_record(&d[0], 22, 0xFEFD, 0, 0, frag.b, frag.n);
 	assert_int_equal(parse_dtls(d, 1, &dir, &f), -1);
@@ -821,7 +781,7 @@ static void test_dtls_fragment_errors(void **state)
 
 static void test_dtls_record_errors(void **state)
 {
-	struct bytes d[2], tls = flight1();
+	struct kx_bytes d[2], tls = flight1();
 	struct kx_tls_direction dir = {0};
 	struct kx_tls_flight f;
 
@@ -844,7 +804,7 @@ static void test_dtls_record_errors(void **state)
 	assert_int_equal(parse_dtls(d, 1, &dir, &f), -1);
 	expect_error("Alert record at datagram 0 offset 0 is empty (RFC 5246 6.2.1 forbids it)");
 	d[0].n = 0;
-	put(&d[0], (const uint8_t[]){23, 0xFE, 0xFD, 0, 1, 0, 0, 0, 0, 0, 0, 0x48, 0x01}, 13);
+	kx_put(&d[0], (const uint8_t[]){23, 0xFE, 0xFD, 0, 1, 0, 0, 0, 0, 0, 0, 0x48, 0x01}, 13);
 	assert_int_equal(parse_dtls(d, 1, &dir, &f), -1);
 	expect_error(
 	    "record at datagram 0 offset 0 declares 18433 bytes, more than the DTLS 1.2 maximum of 18432");
@@ -852,13 +812,13 @@ static void test_dtls_record_errors(void **state)
 
 static void test_dtls_hello_verify_request(void **state)
 {
-	struct bytes body = {.n = 0}, hs = {.n = 0}, d[1] = {{.n = 0}};
+	struct kx_bytes body = {.n = 0}, hs = {.n = 0}, d[1] = {{.n = 0}};
 	struct kx_tls_direction dir = {0};
 	struct kx_tls_flight f;
 
 	(void)state;
-	put16(&body, 0xFEFF);
-	put8(&body, 20);
+	kx_put16(&body, 0xFEFF);
+	kx_put8(&body, 20);
 	filler(&body, 20, 0xc0);
 	dtls_fragment(&hs, HS_HELLO_VERIFY_REQUEST, &body, 0, 0, body.n);
 	dtls_record(&d[0], 22, 0xFEFF, 0, 0, hs.b, hs.n);
@@ -875,7 +835,7 @@ static void test_dtls_hello_verify_request(void **state)
 	    "ServerHelloDone, which Table 8.7.2.2-1 requires");
 	kx_tls_flight_free(&f);
 	for (size_t cut = 1; cut < d[0].n; cut++) {
-		struct bytes t[1] = {d[0]};
+		struct kx_bytes t[1] = {d[0]};
 
 		t[0].n = cut;
 		assert_int_equal(parse_dtls(t, 1, &dir, &f), -1);
@@ -886,8 +846,8 @@ static void test_dtls_hello_verify_request(void **state)
  * ChangeCipherSpec and epoch-1 Finished with a retransmitted epoch-0 message. */
 static void test_dtls_flights(void **state)
 {
-	struct bytes sh = server_hello_body(), cert = certificate_body(), shd = empty_body();
-	struct bytes cke = opaque_body(66, 3), fin = opaque_body(40, 4), hs = {.n = 0},
+	struct kx_bytes sh = server_hello_body(), cert = certificate_body(), shd = empty_body();
+	struct kx_bytes cke = opaque_body(66, 3), fin = opaque_body(40, 4), hs = {.n = 0},
 	             d[2] = {{.n = 0}, {.n = 0}};
 	struct kx_tls_direction dir = {0};
 	struct kx_tls_flight f;
@@ -929,9 +889,9 @@ static void test_dtls_flights(void **state)
 
 /* Parses hs (handshake messages) in one record, optionally followed by
  * ChangeCipherSpec and an encrypted Finished, and checks it as `message`. */
-static int check_flight(int message, const struct bytes *hs, int ccs_and_finished)
+static int check_flight(int message, const struct kx_bytes *hs, int ccs_and_finished)
 {
-	struct bytes x = {.n = 0}, fin = opaque_body(40, 9);
+	struct kx_bytes x = {.n = 0}, fin = opaque_body(40, 9);
 	struct kx_tls_flight f;
 	int rc;
 
@@ -949,7 +909,7 @@ static int check_flight(int message, const struct bytes *hs, int ccs_and_finishe
 
 static void test_table_good_flights(void **state)
 {
-	struct bytes cert = certificate_body(), x;
+	struct kx_bytes cert = certificate_body(), x;
 	struct kx_tls_flight f;
 
 	(void)state;
@@ -977,8 +937,8 @@ static void test_table_good_flights(void **state)
  * suite or a client without a certificate would send them. */
 static void test_table_both_ends_authenticated(void **state)
 {
-	struct bytes sh = server_hello_body(), cke = opaque_body(66, 1), empty_cert = empty_certificate_body();
-	struct bytes shd = empty_body(), hs = {.n = 0}, x;
+	struct kx_bytes sh = server_hello_body(), cke = opaque_body(66, 1), empty_cert = empty_certificate_body();
+	struct kx_bytes shd = empty_body(), hs = {.n = 0}, x;
 	struct kx_tls_flight f;
 
 	(void)state;
@@ -1005,7 +965,7 @@ static void test_table_both_ends_authenticated(void **state)
 
 static void test_table_new_session_ticket_in_message_4(void **state)
 {
-	struct bytes nst = opaque_body(22, 1), hs = {.n = 0};
+	struct kx_bytes nst = opaque_body(22, 1), hs = {.n = 0};
 
 	(void)state;
 	handshake(&hs, HS_NEW_SESSION_TICKET, &nst);
@@ -1015,7 +975,7 @@ static void test_table_new_session_ticket_in_message_4(void **state)
 
 static void test_table_missing_server_hello_done(void **state)
 {
-	struct bytes sh = server_hello_body(), cert = certificate_body(), ske = opaque_body(100, 2),
+	struct kx_bytes sh = server_hello_body(), cert = certificate_body(), ske = opaque_body(100, 2),
 	             cr = opaque_body(7, 5), hs = {.n = 0};
 
 	(void)state;
@@ -1029,9 +989,9 @@ static void test_table_missing_server_hello_done(void **state)
 
 static void test_table_wrong_order(void **state)
 {
-	struct bytes sh = server_hello_body(), cert = certificate_body(), ske = opaque_body(100, 2),
+	struct kx_bytes sh = server_hello_body(), cert = certificate_body(), ske = opaque_body(100, 2),
 	             cr = opaque_body(7, 5), shd = empty_body();
-	struct bytes fin = opaque_body(12, 3), hs = {.n = 0}, x = {.n = 0};
+	struct kx_bytes fin = opaque_body(12, 3), hs = {.n = 0}, x = {.n = 0};
 	struct kx_tls_flight f;
 
 	(void)state;
@@ -1060,7 +1020,7 @@ static void test_table_wrong_order(void **state)
 
 static void test_table_client_certificate_rules(void **state)
 {
-	struct bytes cert = certificate_body(), cke = opaque_body(66, 1), cv = opaque_body(68, 2),
+	struct kx_bytes cert = certificate_body(), cke = opaque_body(66, 1), cv = opaque_body(68, 2),
 	             hs = {.n = 0};
 
 	(void)state;
@@ -1087,8 +1047,8 @@ static void test_table_client_certificate_rules(void **state)
 
 static void test_table_other_deviations(void **state)
 {
-	struct bytes ch = client_hello_body(), sh = server_hello_body(), shd = empty_body(), hs = {.n = 0};
-	struct bytes x = {.n = 0}, fin = opaque_body(40, 1);
+	struct kx_bytes ch = client_hello_body(), sh = server_hello_body(), shd = empty_body(), hs = {.n = 0};
+	struct kx_bytes x = {.n = 0}, fin = opaque_body(40, 1);
 	static const uint8_t fatal[] = {2, 40};
 	struct kx_tls_direction dir = {1};
 	struct kx_tls_flight f;
@@ -1138,8 +1098,8 @@ static void test_table_other_deviations(void **state)
 /* Spec README point 8 variant: the handshake messages without record headers. */
 static void test_bare_handshake_messages(void **state)
 {
-	struct bytes ch = client_hello_body(), cert = certificate_body(), cke = opaque_body(66, 1);
-	struct bytes cv = opaque_body(68, 2), fin = opaque_body(12, 3), sh = server_hello_body(),
+	struct kx_bytes ch = client_hello_body(), cert = certificate_body(), cke = opaque_body(66, 1);
+	struct kx_bytes cv = opaque_body(68, 2), fin = opaque_body(12, 3), sh = server_hello_body(),
 	             hs = {.n = 0};
 	struct kx_tls_direction dir = {0};
 	struct kx_tls_flight f;
@@ -1187,7 +1147,7 @@ static void test_bare_handshake_messages(void **state)
 	assert_int_equal(f.bare, 0);
 	kx_tls_flight_free(&f);
 	hs.n = 0;
-	put(&hs, (const uint8_t[]){99, 0, 0, 0}, 4);
+	kx_put(&hs, (const uint8_t[]){99, 0, 0, 0}, 4);
 	assert_int_equal(kx_escertke_parse(hs.b, hs.n, &dir, &f, err, sizeof err), -1);
 	expect_error("record header at offset 0 is truncated: 4 of 5 bytes");
 	assert_int_equal(f.n_items, 0);
@@ -1213,7 +1173,7 @@ static void test_bare_parse_errors(void **state)
 
 static void test_summary_buffer(void **state)
 {
-	struct bytes x = flight2();
+	struct kx_bytes x = flight2();
 	struct kx_tls_flight f;
 	char small[16];
 	const char *full = "ServerHello, Certificate, ServerKeyExchange, CertificateRequest, ServerHelloDone";
@@ -1244,7 +1204,7 @@ static void read_everything(const uint8_t *b, size_t n)
 {
 	struct kx_tls_direction dir = {0};
 	struct kx_tls_flight f;
-	struct bytes d[2];
+	struct kx_bytes d[2];
 	size_t half = n / 2;
 
 	if (parse_tls(b, n, &dir, &f) == 0) {
@@ -1254,8 +1214,8 @@ static void read_everything(const uint8_t *b, size_t n)
 	}
 	d[0].n = 0;
 	d[1].n = 0;
-	put(&d[0], b, half);
-	put(&d[1], b + half, n - half);
+	kx_put(&d[0], b, half);
+	kx_put(&d[1], b + half, n - half);
 	if (parse_dtls(d, 2, &dir, &f) == 0) {
 		summary(&f);
 		kx_tls_flight_free(&f);
@@ -1291,8 +1251,8 @@ static void test_random_garbage(void **state)
 /* Valid flights with one, two or three bytes changed at random. */
 static void test_mutated_flights(void **state)
 {
-	struct bytes cert = certificate_body(), flights[4];
-	struct bytes d[2];
+	struct kx_bytes cert = certificate_body(), flights[4];
+	struct kx_bytes d[2];
 
 	(void)state;
 	flights[0] = flight1();
@@ -1300,7 +1260,7 @@ static void test_mutated_flights(void **state)
 	flights[2] = flight3(&cert);
 	flights[3] = flight4();
 	for (int round = 0; round < 4000; round++) {
-		struct bytes x = flights[round % 4];
+		struct kx_bytes x = flights[round % 4];
 		int changes = 1 + (int)(next() % 3);
 
 		for (int c = 0; c < changes; c++)
@@ -1309,7 +1269,7 @@ static void test_mutated_flights(void **state)
 	}
 	fragmented_client_hello(d);
 	for (int round = 0; round < 2000; round++) {
-		struct bytes t[2] = {d[0], d[1]};
+		struct kx_bytes t[2] = {d[0], d[1]};
 		struct kx_tls_direction dir = {0};
 		struct kx_tls_flight f;
 		size_t which = next() % 2;
@@ -1320,39 +1280,33 @@ static void test_mutated_flights(void **state)
 	}
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_client_hello_record),
-	    cmocka_unit_test(test_coalesced_flight),
-	    cmocka_unit_test(test_message_split_across_records),
-	    cmocka_unit_test(test_ccs_and_encrypted_finished),
-	    cmocka_unit_test(test_client_flight_with_certificate),
-	    cmocka_unit_test(test_direction_state_is_carried),
-	    cmocka_unit_test(test_record_errors),
-	    cmocka_unit_test(test_interrupted_handshake_message),
-	    cmocka_unit_test(test_alerts),
-	    cmocka_unit_test(test_other_items),
-	    cmocka_unit_test(test_empty_stream),
-	    cmocka_unit_test(test_dtls_fragmented_client_hello),
-	    cmocka_unit_test(test_dtls_overlapping_fragments),
-	    cmocka_unit_test(test_dtls_fragment_errors),
-	    cmocka_unit_test(test_dtls_record_errors),
-	    cmocka_unit_test(test_dtls_hello_verify_request),
-	    cmocka_unit_test(test_dtls_flights),
-	    cmocka_unit_test(test_table_good_flights),
-	    cmocka_unit_test(test_table_both_ends_authenticated),
-	    cmocka_unit_test(test_table_new_session_ticket_in_message_4),
-	    cmocka_unit_test(test_table_missing_server_hello_done),
-	    cmocka_unit_test(test_table_wrong_order),
-	    cmocka_unit_test(test_table_client_certificate_rules),
-	    cmocka_unit_test(test_table_other_deviations),
-	    cmocka_unit_test(test_bare_handshake_messages),
-	    cmocka_unit_test(test_bare_parse_errors),
-	    cmocka_unit_test(test_summary_buffer),
-	    cmocka_unit_test(test_random_garbage),
-	    cmocka_unit_test(test_mutated_flights),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+KX_UNIT_MAIN(
+	cmocka_unit_test(test_client_hello_record),
+	cmocka_unit_test(test_coalesced_flight),
+	cmocka_unit_test(test_message_split_across_records),
+	cmocka_unit_test(test_ccs_and_encrypted_finished),
+	cmocka_unit_test(test_client_flight_with_certificate),
+	cmocka_unit_test(test_direction_state_is_carried),
+	cmocka_unit_test(test_record_errors),
+	cmocka_unit_test(test_interrupted_handshake_message),
+	cmocka_unit_test(test_alerts),
+	cmocka_unit_test(test_other_items),
+	cmocka_unit_test(test_empty_stream),
+	cmocka_unit_test(test_dtls_fragmented_client_hello),
+	cmocka_unit_test(test_dtls_overlapping_fragments),
+	cmocka_unit_test(test_dtls_fragment_errors),
+	cmocka_unit_test(test_dtls_record_errors),
+	cmocka_unit_test(test_dtls_hello_verify_request),
+	cmocka_unit_test(test_dtls_flights),
+	cmocka_unit_test(test_table_good_flights),
+	cmocka_unit_test(test_table_both_ends_authenticated),
+	cmocka_unit_test(test_table_new_session_ticket_in_message_4),
+	cmocka_unit_test(test_table_missing_server_hello_done),
+	cmocka_unit_test(test_table_wrong_order),
+	cmocka_unit_test(test_table_client_certificate_rules),
+	cmocka_unit_test(test_table_other_deviations),
+	cmocka_unit_test(test_bare_handshake_messages),
+	cmocka_unit_test(test_bare_parse_errors),
+	cmocka_unit_test(test_summary_buffer),
+	cmocka_unit_test(test_random_garbage),
+	cmocka_unit_test(test_mutated_flights))

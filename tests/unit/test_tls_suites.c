@@ -2,13 +2,7 @@
  * the one suite table says what its IANA name says (key exchange, PRF hash,
  * credentials), the scenarios' suites come first in their hello order, and
  * the lookups give the TLS 1.2 default for what the table does not hold. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <string.h>
-
-#include <cmocka.h>
+#include "unit.h"
 
 #include "core/tls_suites.h"
 
@@ -86,13 +80,8 @@ static void test_from_text(void **state)
 	assert_int_equal(kx_suite_from_text(NULL, &suite), -1);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_rows_agree_with_their_names),
-	    cmocka_unit_test(test_scenario_suites_first),
-	    cmocka_unit_test(test_lookups),
-	    cmocka_unit_test(test_from_text),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+KX_UNIT_MAIN(
+	cmocka_unit_test(test_rows_agree_with_their_names),
+	cmocka_unit_test(test_scenario_suites_first),
+	cmocka_unit_test(test_lookups),
+	cmocka_unit_test(test_from_text))
