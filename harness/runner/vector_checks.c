@@ -31,6 +31,7 @@ struct field {
 };
 
 #define MAX_FIELDS 5
+#define MAX_INPUTS 3
 
 /* Where a request's members go: into a jansson object (kx_vector_requests) or
  * straight into the text of a request line (kx_vector_write_requests). The
@@ -84,9 +85,16 @@ static void put_integer(struct sink *sink, const char *key, long long value)
 struct kx_vector_kind {
 	const char *schema;
 	const char *op;
-	/* Puts the kind's inputs from group and test (nodes of doc) into request; -1 with reason if malformed. */
-	int (*inputs)(const struct kx_json_doc *doc, size_t group, size_t test, struct sink *request, char *reason,
-		      size_t len);
+	/* The request's inputs: string members of the group, then of the test, as pairs (the vector's
+	 * name, the request's), each list ended by NULL; every one must be there. */
+	const char *group_inputs[2 * MAX_INPUTS + 1];
+	const char *test_inputs[2 * MAX_INPUTS + 1];
+	/* The request's "length": the byte length of the test's hex member length_of_hex, or the test's
+	 * integer member length_member; neither when both are NULL. */
+	const char *length_of_hex, *length_member;
+	/* Inputs that depend on the test, after the others (e2e's salt); 0, or -1 with reason. */
+	int (*more_inputs)(const struct kx_json_doc *doc, size_t test, struct sink *request, char *reason,
+			   size_t len);
 	struct field outputs[MAX_FIELDS];
 	/* Optional check without a backend (see kx_vector_check_core). */
 	int (*core)(const struct kx_vector_test *test, char *reason, size_t len);
@@ -115,11 +123,12 @@ static long long get_integer(const struct kx_json_doc *doc, size_t node, const c
 	return member != 0 && doc->nodes[member].type == JSON_INTEGER ? doc->nodes[member].value.integer : -1;
 }
 
-/* Copies string members of the object at src to dst, renaming src_key to dst_key; -1 if one is missing. */
+/* Copies string members of the object at src to dst, renaming each pair's first name to its second
+ * (pairs ends with NULL); -1 if one is missing. */
 static int copy_strings(const struct kx_json_doc *doc, size_t src, struct sink *dst, const char *const *pairs,
-			size_t n_pairs, char *reason, size_t len)
+			char *reason, size_t len)
 {
-	for (size_t i = 0; i < n_pairs; i += 2) {
+	for (size_t i = 0; pairs[i] != NULL; i += 2) {
 		size_t value = kx_json_doc_get(doc, src, pairs[i]);
 		if (kx_json_doc_string(doc, value) == NULL)
 			return kx_errorf(reason, len, "no string \"%s\"", pairs[i]);
@@ -145,64 +154,28 @@ static int set_length(struct sink *request, long long length, const char *what, 
 	return 0;
 }
 
-static int prf_inputs(const struct kx_json_doc *doc, size_t group, size_t test, struct sink *request,
-		       char *reason, size_t len)
+/* Puts the kind's inputs from group and test (nodes of doc) into request; -1 with reason if malformed. */
+static int put_inputs(const struct kx_vector_kind *kind, const struct kx_json_doc *doc, size_t group, size_t test,
+		      struct sink *request, char *reason, size_t len)
 {
-	static const char *const from_group[] = {"hash", "hash"};
-	static const char *const from_test[] = {"secret", "secret", "label", "label", "seed", "seed"};
-	if (copy_strings(doc, group, request, from_group, 2, reason, len) != 0 ||
-	    copy_strings(doc, test, request, from_test, 6, reason, len) != 0)
+	if (copy_strings(doc, group, request, kind->group_inputs, reason, len) != 0 ||
+	    copy_strings(doc, test, request, kind->test_inputs, reason, len) != 0)
 		return -1;
-	return set_length(request, hex_len(doc, test, "output"), "output", reason, len);
+	if (kind->length_of_hex != NULL)
+		return set_length(request, hex_len(doc, test, kind->length_of_hex), kind->length_of_hex, reason, len);
+	if (kind->length_member != NULL)
+		return set_length(request, get_integer(doc, test, kind->length_member), kind->length_member, reason,
+				  len);
+	return kind->more_inputs != NULL ? kind->more_inputs(doc, test, request, reason, len) : 0;
 }
 
-static int hkdf_inputs(const struct kx_json_doc *doc, size_t group, size_t test, struct sink *request,
-		        char *reason, size_t len)
+/* With an Enrolee-B-ID the driver must normalise it into the salt itself. */
+static int e2e_salt(const struct kx_json_doc *doc, size_t test, struct sink *request, char *reason, size_t len)
 {
-	static const char *const from_group[] = {"hash", "hash"};
-	static const char *const from_test[] = {"ikm", "ikm", "salt", "salt", "info", "info"};
-	if (copy_strings(doc, group, request, from_group, 2, reason, len) != 0 ||
-	    copy_strings(doc, test, request, from_test, 6, reason, len) != 0)
-		return -1;
-	return set_length(request, get_integer(doc, test, "size"), "size", reason, len);
-}
-
-static int exporter_inputs(const struct kx_json_doc *doc, size_t group, size_t test, struct sink *request,
-		            char *reason, size_t len)
-{
-	static const char *const from_group[] = {"hash", "hash", "label", "label"};
-	static const char *const from_test[] = {"masterSecret", "master_secret", "clientRandom", "client_random",
-						"serverRandom", "server_random"};
-	if (copy_strings(doc, group, request, from_group, 4, reason, len) != 0 ||
-	    copy_strings(doc, test, request, from_test, 6, reason, len) != 0)
-		return -1;
-	return set_length(request, get_integer(doc, test, "length"), "length", reason, len);
-}
-
-static int e2e_inputs(const struct kx_json_doc *doc, size_t group, size_t test, struct sink *request,
-		       char *reason, size_t len)
-{
-	static const char *const from_group[] = {"hash", "hash"};
-	static const char *const from_test[] = {"kpsa", "kpsa"};
-	static const char *const salt[] = {"salt", "salt"};
-	static const char *const enrolee[] = {"enroleeBId", "enrolee_b_id"};
-	if (copy_strings(doc, group, request, from_group, 2, reason, len) != 0 ||
-	    copy_strings(doc, test, request, from_test, 2, reason, len) != 0)
-		return -1;
-	/* With an Enrolee-B-ID the driver must normalise it into the salt itself. */
-	if (kx_json_doc_get(doc, test, "enroleeBId") != 0)
-		return copy_strings(doc, test, request, enrolee, 2, reason, len);
-	return copy_strings(doc, test, request, salt, 2, reason, len);
-}
-
-static int enrolment_inputs(const struct kx_json_doc *doc, size_t group, size_t test, struct sink *request,
-		             char *reason, size_t len)
-{
-	static const char *const from_group[] = {"derivation", "derivation"};
-	static const char *const from_test[] = {"ke", "ke", "identifier", "identifier"};
-	if (copy_strings(doc, group, request, from_group, 2, reason, len) != 0)
-		return -1;
-	return copy_strings(doc, test, request, from_test, 4, reason, len);
+	static const char *const salt[] = {"salt", "salt", NULL};
+	static const char *const enrolee[] = {"enroleeBId", "enrolee_b_id", NULL};
+	return copy_strings(doc, test, request, kx_json_doc_get(doc, test, "enroleeBId") != 0 ? enrolee : salt,
+			    reason, len);
 }
 
 /* NFKC of the text member text_key, in hex, must equal the hex member hex_key. */
@@ -297,8 +270,8 @@ static int keyid_request(const struct kx_vector_test *test, struct sink *request
 		return 0;
 	if (test_string(test, "keyId") == NULL)
 		return kx_errorf(reason, len, "no string \"keyId\"");
-	static const char *const fields[] = {"keyIdBytes", "key_id", "fqdn", "fqdn", "reading", "reading"};
-	return copy_strings(test->doc, test->test_node, request, fields, 6, reason, len) == 0 ? 1 : -1;
+	static const char *const fields[] = {"keyIdBytes", "key_id", "fqdn", "fqdn", "reading", "reading", NULL};
+	return copy_strings(test->doc, test->test_node, request, fields, reason, len) == 0 ? 1 : -1;
 }
 
 static int keyid_verify(const struct kx_vector_test *test, json_t **responses, int n, char *reason, size_t len)
@@ -338,24 +311,34 @@ static int keyid_verify(const struct kx_vector_test *test, json_t **responses, i
 static const struct kx_vector_kind kinds[] = {
 	{.schema = "tls12_prf_test_schema.json",
 	 .op = "prf",
-	 .inputs = prf_inputs,
+	 .group_inputs = {"hash", "hash"},
+	 .test_inputs = {"secret", "secret", "label", "label", "seed", "seed"},
+	 .length_of_hex = "output",
 	 .outputs = {{"out", -1, "output"}}},
 	{.schema = "hkdf_test_schema.json",
 	 .op = "hkdf",
-	 .inputs = hkdf_inputs,
+	 .group_inputs = {"hash", "hash"},
+	 .test_inputs = {"ikm", "ikm", "salt", "salt", "info", "info"},
+	 .length_member = "size",
 	 .outputs = {{"prk", -1, "prk"}, {"okm", -1, "okm"}}},
 	{.schema = "onem2m_exporter_test_schema.json",
 	 .op = "exporter",
-	 .inputs = exporter_inputs,
+	 .group_inputs = {"hash", "hash", "label", "label"},
+	 .test_inputs = {"masterSecret", "master_secret", "clientRandom", "client_random", "serverRandom",
+			 "server_random"},
+	 .length_member = "length",
 	 .outputs = {{"out", -1, "output"}, {"key_id", -1, "keyId"}, {"key", -1, "key"}}},
 	{.schema = "e2e_derivation_test_schema.json",
 	 .op = "e2e",
-	 .inputs = e2e_inputs,
+	 .group_inputs = {"hash", "hash"},
+	 .test_inputs = {"kpsa", "kpsa"},
+	 .more_inputs = e2e_salt,
 	 .outputs = {{"master", -1, "ke2eMaster"}, {"t", 0, "t1"}, {"t", 1, "t2"}, {"t", 2, "t3"}, {"t", 3, "t4"}},
 	 .core = e2e_core},
 	{.schema = "enrolment_derivation_test_schema.json",
 	 .op = "enrolment",
-	 .inputs = enrolment_inputs,
+	 .group_inputs = {"derivation", "derivation"},
+	 .test_inputs = {"ke", "ke", "identifier", "identifier"},
 	 .outputs = {{"out", -1, "output"}},
 	 .core = enrolment_core},
 	{.schema = "keyid_test_schema.json",
@@ -402,7 +385,7 @@ static int put_request(const struct kx_vector_kind *kind, const struct kx_vector
 	if (invalid && variant == NULL)
 		return kx_errorf(reason, len, "an invalid test needs a \"variant\" naming the mistake");
 	put_text(request, "variant", which == 0 ? "reference" : variant);
-	if (kind->inputs(test->doc, test->group_node, test->test_node, request, reason, len) != 0)
+	if (put_inputs(kind, test->doc, test->group_node, test->test_node, request, reason, len) != 0)
 		return -1;
 	/* One request: a wrong answer is named by the judge's models (vector_naming.c), not by asking
 	 * the driver to model the mistake. */
