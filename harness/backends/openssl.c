@@ -1,5 +1,6 @@
 /* openssl.c - the OpenSSL 3 backend: HMAC through EVP_MAC, the TLS 1.2 PRF
- * and HKDF through EVP_KDF ("TLS1-PRF", "HKDF"), and the suites the library
+ * and HKDF through EVP_KDF ("TLS1-PRF", "HKDF"), digests named as the harness
+ * names them ("SHA-256" is one of OpenSSL 3's names), and the suites the library
  * can negotiate. The only file of the harness that includes OpenSSL. */
 #include "backend.h"
 #include "core/errors.h"
@@ -18,19 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static const char *digest_name(enum kx_hash hash)
-{
-	switch (hash) {
-	case KX_SHA256:
-		return "SHA256";
-	case KX_SHA384:
-		return "SHA384";
-	case KX_SHA512:
-		return "SHA512";
-	}
-	return "";
-}
 
 /* Copies the oldest queued OpenSSL error, prefixed by what failed, into err. */
 static int fail(const char *what, char *err, size_t errlen)
@@ -72,7 +60,7 @@ static int openssl_hmac(enum kx_hash hash, const uint8_t *key, size_t key_len, c
 		EVP_MAC_CTX *ctx = mac != NULL ? EVP_MAC_CTX_new(mac) : NULL;
 		EVP_MAC_free(mac); /* the context keeps its own reference */
 		OSSL_PARAM params[] = {
-			OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)digest_name(hash), 0),
+			OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)kx_hash_name(hash), 0),
 			OSSL_PARAM_construct_end(),
 		};
 		if (ctx == NULL || EVP_MAC_CTX_set_params(ctx, params) != 1) {
@@ -139,7 +127,7 @@ static int openssl_tls12_prf(enum kx_hash hash, const uint8_t *secret, size_t se
 	/* TLS1-PRF takes the label and the seed as consecutive seed parameters. */
 	static const uint8_t empty[1];
 	OSSL_PARAM params[] = {
-		OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)digest_name(hash), 0),
+		OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)kx_hash_name(hash), 0),
 		OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SECRET, (void *)(secret_len ? secret : empty),
 						  secret_len),
 		OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SEED, (void *)label, strlen(label)),
@@ -157,7 +145,7 @@ static int openssl_hkdf_extract(enum kx_hash hash, const uint8_t *salt, size_t s
 	int mode = EVP_KDF_HKDF_MODE_EXTRACT_ONLY;
 	OSSL_PARAM params[] = {
 		OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode),
-		OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)digest_name(hash), 0),
+		OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)kx_hash_name(hash), 0),
 		OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)(ikm_len ? ikm : empty), ikm_len),
 		OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)(salt_len ? salt : empty),
 						  salt_len),
@@ -173,7 +161,7 @@ static int openssl_hkdf_expand(enum kx_hash hash, const uint8_t *prk, size_t prk
 	int mode = EVP_KDF_HKDF_MODE_EXPAND_ONLY;
 	OSSL_PARAM params[] = {
 		OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode),
-		OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)digest_name(hash), 0),
+		OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)kx_hash_name(hash), 0),
 		OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)prk, prk_len),
 		OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, (void *)(info_len ? info : empty),
 						  info_len),

@@ -29,33 +29,14 @@
 #error "wolfSSL must be the harness's own build (cmake/wolfssl.cmake): PSK, static PSK, DTLS, AES-CCM, HKDF, exporter"
 #endif
 
-/* wolfCrypt's hash identifier for HMAC and HKDF. */
-static int wc_type(enum kx_hash hash)
-{
-	switch (hash) {
-	case KX_SHA256:
-		return WC_SHA256;
-	case KX_SHA384:
-		return WC_SHA384;
-	case KX_SHA512:
-		return WC_SHA512;
-	}
-	return WC_HASH_TYPE_NONE;
-}
-
-/* wolfCrypt's MAC algorithm identifier for its PRF. */
-static int prf_mac(enum kx_hash hash)
-{
-	switch (hash) {
-	case KX_SHA256:
-		return sha256_mac;
-	case KX_SHA384:
-		return sha384_mac;
-	case KX_SHA512:
-		return sha512_mac;
-	}
-	return no_mac;
-}
+/* wolfCrypt's identifiers of a hash: for HMAC and HKDF, and as its PRF's MAC algorithm. */
+static const struct {
+	int type, prf_mac;
+} wc_hashes[] = {
+	[KX_SHA256] = {WC_SHA256, sha256_mac},
+	[KX_SHA384] = {WC_SHA384, sha384_mac},
+	[KX_SHA512] = {WC_SHA512, sha512_mac},
+};
 
 static int fail(const char *what, int code, char *err, size_t errlen)
 {
@@ -74,7 +55,7 @@ static int wolfssl_hmac(enum kx_hash hash, const uint8_t *key, size_t key_len, c
 	int ret = wc_HmacInit(&hmac, NULL, INVALID_DEVID);
 	if (ret != 0)
 		return fail("wc_HmacInit", ret, err, errlen);
-	ret = wc_HmacSetKey(&hmac, wc_type(hash), key, (word32)key_len);
+	ret = wc_HmacSetKey(&hmac, wc_hashes[hash].type, key, (word32)key_len);
 	if (ret == 0)
 		ret = wc_HmacUpdate(&hmac, msg, (word32)msg_len);
 	if (ret == 0)
@@ -98,7 +79,7 @@ static int wolfssl_tls12_prf(enum kx_hash hash, const uint8_t *secret, size_t se
 	if (seed_len > 0)
 		memcpy(label_seed + label_len, seed, seed_len);
 	int ret = wc_PRF(out, (word32)out_len, secret, (word32)secret_len, label_seed, (word32)(label_len + seed_len),
-			 prf_mac(hash), NULL, INVALID_DEVID);
+			 wc_hashes[hash].prf_mac, NULL, INVALID_DEVID);
 	free(label_seed);
 	return ret == 0 ? 0 : fail("wc_PRF", ret, err, errlen);
 }
@@ -106,14 +87,14 @@ static int wolfssl_tls12_prf(enum kx_hash hash, const uint8_t *secret, size_t se
 static int wolfssl_hkdf_extract(enum kx_hash hash, const uint8_t *salt, size_t salt_len, const uint8_t *ikm,
 				size_t ikm_len, uint8_t *prk, char *err, size_t errlen)
 {
-	int ret = wc_HKDF_Extract(wc_type(hash), salt, (word32)salt_len, ikm, (word32)ikm_len, prk);
+	int ret = wc_HKDF_Extract(wc_hashes[hash].type, salt, (word32)salt_len, ikm, (word32)ikm_len, prk);
 	return ret == 0 ? 0 : fail("wc_HKDF_Extract", ret, err, errlen);
 }
 
 static int wolfssl_hkdf_expand(enum kx_hash hash, const uint8_t *prk, size_t prk_len, const uint8_t *info,
 			       size_t info_len, uint8_t *okm, size_t okm_len, char *err, size_t errlen)
 {
-	int ret = wc_HKDF_Expand(wc_type(hash), prk, (word32)prk_len, info, (word32)info_len, okm, (word32)okm_len);
+	int ret = wc_HKDF_Expand(wc_hashes[hash].type, prk, (word32)prk_len, info, (word32)info_len, okm, (word32)okm_len);
 	return ret == 0 ? 0 : fail("wc_HKDF_Expand", ret, err, errlen);
 }
 
