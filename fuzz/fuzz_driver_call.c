@@ -18,6 +18,7 @@
 #define _GNU_SOURCE
 
 #include "fuzz.h"
+#include "memfd_input.h"
 
 #include "runner/driver_proc.h"
 
@@ -25,26 +26,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #define N_REQUESTS 3
 
-static int input_fd = -1;
-static char input_path[64];
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	input_fd = memfd_create("fuzz_driver_call", 0);
-	if (input_fd < 0) {
-		perror("fuzz_driver_call: memfd_create");
-		exit(2);
-	}
-	snprintf(input_path, sizeof input_path, "/proc/self/fd/%d", input_fd);
-	return 0;
-}
+static struct fuzz_input_file input = {.target = "fuzz_driver_call"};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -52,14 +38,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	json_t *requests[N_REQUESTS], *responses[N_REQUESTS];
 	size_t answered;
 
-	FUZZ_CHECK(ftruncate(input_fd, 0) == 0 && pwrite(input_fd, data, size, 0) == (ssize_t)size,
-	           "cannot write the input");
+	FUZZ_CHECK(fuzz_input_file_set(&input, data, size) == 0, "cannot write the input");
 	memset(&proc, 0, sizeof proc);
 	snprintf(proc.name, sizeof proc.name, "fuzz");
 	proc.pid = -1;
 	proc.to_driver = open("/dev/null", O_WRONLY);
 	/* A fresh open: its own offset, starting at the beginning. */
-	proc.from_driver = open(input_path, O_RDONLY);
+	proc.from_driver = open(input.path, O_RDONLY);
 	FUZZ_CHECK(proc.to_driver >= 0 && proc.from_driver >= 0, "cannot open the fake pipes");
 	for (size_t i = 0; i < N_REQUESTS; i++)
 		requests[i] = json_pack("{s:s, s:s, s:s, s:s}", "op", "hmac", "hash", "SHA-256", "key", "00",

@@ -19,6 +19,7 @@
 #define _GNU_SOURCE
 
 #include "fuzz.h"
+#include "memfd_input.h"
 
 #include "backend.h"
 #include "core/json_io.h"
@@ -29,28 +30,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 /* Tests sent to the driver per input: enough for every kind, few enough that
  * a file of hundreds of 64 KiB derivations does not stall the fuzzer. */
 #define MAX_DRIVEN_TESTS 32
 
-static int fd = -1;
-static char path[64];
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	fd = memfd_create("fuzz_vector_file", 0);
-	if (fd < 0) {
-		perror("fuzz_vector_file: memfd_create");
-		exit(2);
-	}
-	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-	return 0;
-}
+static struct fuzz_input_file input = {.target = "fuzz_vector_file"};
 
 /* Whether the driver's hello lists the variant, as kx_driver_supports_variant asks. */
 static int supports(json_t *capabilities, const char *op, const char *variant)
@@ -131,9 +116,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	json_int_t next_id = 0;
 	char reason[512];
 
-	FUZZ_CHECK(ftruncate(fd, 0) == 0 && pwrite(fd, data, size, 0) == (ssize_t)size,
-	           "cannot write the input");
-	if (kx_vector_file_load(path, &file) != 0) {
+	FUZZ_CHECK(fuzz_input_file_set(&input, data, size) == 0, "cannot write the input");
+	if (kx_vector_file_load(input.path, &file) != 0) {
 		FUZZ_CHECK(file.error[0] != '\0', "a file that does not load has no reason");
 		kx_vector_file_free(&file);
 		return 0;
@@ -141,7 +125,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(json_is_object(file.root) && file.schema != NULL &&
 	               strcmp(file.schema, json_string_value(json_object_get(file.root, "schema"))) == 0,
 	           "a loaded file has no schema");
-	FUZZ_CHECK(strcmp(file.name, strrchr(path, '/') + 1) == 0, "the file's name is not its base name");
+	FUZZ_CHECK(strcmp(file.name, strrchr(input.path, '/') + 1) == 0, "the file's name is not its base name");
 	for (size_t i = 0; i < file.n_tests; i++) {
 		const struct kx_vector_test *t = &file.tests[i];
 

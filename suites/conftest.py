@@ -2,6 +2,8 @@
 and the vectors are. `make test` builds before it runs pytest; a missing
 executable is a failure, never a skip."""
 import os
+import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,29 @@ BUILD = Path(os.environ.get("KX_BUILD_DIR", ROOT / "build"))
 def built(name):
     path = BUILD / name
     assert path.is_file() and os.access(path, os.X_OK), "%s is not built: run `make test`" % path
+    return path
+
+
+def python_script(path, source):
+    """Writes source (dedented) as an executable Python script at path, for a fake driver; returns path."""
+    path.write_text("#!%s\n" % sys.executable + textwrap.dedent(source), encoding="utf-8")
+    path.chmod(0o755)
+    return path
+
+
+def hanging_driver(tmp_path):
+    """A driver whose hello is valid (docs/driver-protocol.md) and which then never answers: a run
+    with it lasts its --timeout."""
+    path = tmp_path / "hang"
+    python_script(path, '''
+        import json, sys
+        caps = {"operations": [], "scenarios": ["psk"], "roles": ["client", "server"], "transports": ["tls"],
+                "suites": {"tls": ["0x00AE", "0xC0A8"]}}
+        print(json.dumps({"type": "hello", "protocol": 1, "driver": "hang", "implementation": "hangs after hello",
+                          "capabilities": caps}), flush=True)
+        for line in sys.stdin:
+            pass  # reads every request, answers none
+        ''')
     return path
 
 

@@ -20,7 +20,7 @@ import xml.etree.ElementTree as ET
 import jsonschema
 import pytest
 
-from conftest import ROOT, built
+from conftest import ROOT, built, hanging_driver
 
 SUITE = ROOT / "suites" / "onem2m.json"
 
@@ -193,21 +193,8 @@ def test_bad_expectations_file_is_a_setup_error(kxconform, tmp_path):
 
 
 def test_progress_is_one_updating_line_on_a_terminal(kxconform, tmp_path):
-    master, slave = pty.openpty()
-    process = subprocess.Popen([str(kxconform), "run", "--filter", "psk.tls.*", "--output", str(tmp_path)],
-                               stdout=slave, stderr=slave, close_fds=True)
-    os.close(slave)
-    output = b""
-    while True:
-        try:
-            chunk = os.read(master, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        output += chunk
-    assert process.wait(timeout=120) == 0
-    text = output.decode("utf-8", "replace")
+    status, text = run_on_terminal(["run", "--filter", "psk.tls.*", "--output", tmp_path], 200)
+    assert status == 0
     assert "\r\x1b[K[" in text
     assert "[1/" not in text.split("\r\x1b[K")[0]  # no per-case lines before the updating line
     assert "met their expectation" in text
@@ -345,21 +332,6 @@ def test_jobs_fit_the_open_file_limit(kxconform, tmp_path):
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr
     assert "open-file limit (200)" in result.stderr
     assert 1 <= report_of(tmp_path)["jobs"] < 100
-
-
-def hanging_driver(tmp_path):
-    """A driver whose hello is valid and which then never answers: a run with it lasts its --timeout."""
-    path = tmp_path / "hang"
-    path.write_text("#!%s\n" % sys.executable + textwrap.dedent('''
-        import json, sys
-        caps = {"operations": [], "scenarios": ["psk"], "roles": ["client", "server"], "transports": ["tls"],
-                "suites": {"tls": ["0x00AE"]}}
-        print(json.dumps({"type": "hello", "protocol": 1, "driver": "hang", "capabilities": caps}), flush=True)
-        for line in sys.stdin:
-            pass
-        '''), encoding="utf-8")
-    path.chmod(0o755)
-    return path
 
 
 def test_a_second_run_into_the_same_output_is_refused(kxconform, tmp_path):

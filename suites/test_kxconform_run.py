@@ -14,7 +14,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from conftest import ROOT, built
+from conftest import ROOT, built, hanging_driver, python_script
 
 SUITE = ROOT / "suites" / "onem2m.json"
 BACKENDS = ("openssl", "wolfssl")
@@ -161,20 +161,27 @@ def test_filter_and_list_select_cases(kxconform):
     assert "psk.dtls.openssl-wolfssl" in ids and "psk.dtls.wolfssl-openssl.wrong-psk" in ids
 
 
-def test_crashing_driver_fails_only_its_cases(kxconform, tmp_path):
-    fake = tmp_path / "crash"
-    fake.write_text("#!%s\n" % sys.executable + textwrap.dedent('''
-        import json, os, sys
+def fake_psk_driver(path, on_request):
+    """A driver of protocol 1 named after its file that plays psk over TLS (suite 0x00AE) and nothing else;
+    on_request is the Python that handles each request (a dict in `request`) and prints its answer, if any."""
+    prelude = '''\
+        import json, os, sys, time
         caps = {"scenarios": ["psk"], "roles": ["client", "server"], "transports": ["tls"],
                 "suites": {"tls": ["0x00AE"]}}
-        print(json.dumps({"type": "hello", "protocol": 1, "driver": "crash", "capabilities": caps}), flush=True)
+        print(json.dumps({"type": "hello", "protocol": 1, "driver": "%s", "capabilities": caps}), flush=True)
         for line in sys.stdin:
             request = json.loads(line)
-            if request.get("op") == "step":
-                os.abort()
-            print(json.dumps({"id": request["id"], "ok": True}), flush=True)
-        '''), encoding="utf-8")
-    fake.chmod(0o755)
+        ''' % path.name
+    body = textwrap.indent(textwrap.dedent(on_request).lstrip("\n"), "    ")
+    return python_script(path, textwrap.dedent(prelude) + body)
+
+
+def test_crashing_driver_fails_only_its_cases(kxconform, tmp_path):
+    fake = fake_psk_driver(tmp_path / "crash", '''
+        if request.get("op") == "step":
+            os.abort()
+        print(json.dumps({"id": request["id"], "ok": True}), flush=True)
+        ''')
     openssl = built("kx-driver-openssl")
     result = run(kxconform, "--driver", "crash=%s" % fake, "--driver", "openssl=%s" % openssl,
                  "--filter", "psk.tls.*", "--output", tmp_path)
@@ -191,15 +198,13 @@ def test_crashing_driver_fails_only_its_cases(kxconform, tmp_path):
 
 
 def test_missing_capability_is_not_implemented_never_passed(kxconform, tmp_path):
-    fake = tmp_path / "derive-only"
-    fake.write_text("#!%s\n" % sys.executable + textwrap.dedent('''
+    fake = python_script(tmp_path / "derive-only", '''
         import json, sys
         print(json.dumps({"type": "hello", "protocol": 1, "driver": "derive-only", "capabilities": {}}), flush=True)
         for line in sys.stdin:
             request = json.loads(line)
             print(json.dumps({"id": request["id"], "ok": False, "error": "not supported"}), flush=True)
-        '''), encoding="utf-8")
-    fake.chmod(0o755)
+        ''')
     result = run(kxconform, "--driver", "vendor=%s" % fake, "--filter", "connection.tls.*", "--output", tmp_path)
     assert result.returncode == 1
     report = json.loads((tmp_path / "reports" / "report.json").read_text(encoding="utf-8"))
@@ -255,21 +260,13 @@ def test_exports_and_e2e_keys_agree_with_the_vectors_generator(full_run):
 
 
 def test_case_time_limit_ends_a_slow_handshake(kxconform, tmp_path):
-    slow = tmp_path / "slow"
-    slow.write_text("#!%s\n" % sys.executable + textwrap.dedent('''
-        import json, sys, time
-        caps = {"scenarios": ["psk"], "roles": ["client", "server"], "transports": ["tls"],
-                "suites": {"tls": ["0x00AE"]}}
-        print(json.dumps({"type": "hello", "protocol": 1, "driver": "slow", "capabilities": caps}), flush=True)
-        for line in sys.stdin:
-            request = json.loads(line)
-            answer = {"id": request["id"], "ok": True}
-            if request.get("op") == "step":
-                time.sleep(0.15)  # always busy, never done
-                answer.update(state="handshaking", flight=["AAAA"])
-            print(json.dumps(answer), flush=True)
-        '''), encoding="utf-8")
-    slow.chmod(0o755)
+    slow = fake_psk_driver(tmp_path / "slow", '''
+        answer = {"id": request["id"], "ok": True}
+        if request.get("op") == "step":
+            time.sleep(0.15)  # always busy, never done
+            answer.update(state="handshaking", flight=["AAAA"])
+        print(json.dumps(answer), flush=True)
+        ''')
     suite = json.loads(SUITE.read_text(encoding="utf-8"))
     suite["defaults"]["timeout_ms"] = 400
     suite["scenarios"] = [s for s in suite["scenarios"] if s["name"] == "psk"]
@@ -283,22 +280,6 @@ def test_case_time_limit_ends_a_slow_handshake(kxconform, tmp_path):
     assert case["result"] == "error"
     assert "did not end within the case's 400 ms limit" in case["diagnosis"]
     assert case["duration_ms"] < 2000
-
-
-def hanging_driver(tmp_path):
-    """A driver whose hello is valid (docs/driver-protocol.md) and which then never answers."""
-    path = tmp_path / "hang"
-    path.write_text("#!%s\n" % sys.executable + textwrap.dedent('''
-        import json, sys
-        caps = {"operations": [], "scenarios": ["psk"], "roles": ["client", "server"], "transports": ["tls"],
-                "suites": {"tls": ["0x00AE", "0xC0A8"]}}
-        print(json.dumps({"type": "hello", "protocol": 1, "driver": "hang", "implementation": "hangs after hello",
-                          "capabilities": caps}), flush=True)
-        for line in sys.stdin:
-            pass  # reads every request, answers none
-        '''), encoding="utf-8")
-    path.chmod(0o755)
-    return path
 
 
 @pytest.mark.parametrize("jobs", [1, pytest.param(2, marks=pytest.mark.slow)])
@@ -329,25 +310,33 @@ def test_a_driver_that_hangs_is_given_up_after_three_timeouts(kxconform, tmp_pat
     assert "driver hang stopped answering" in result.stdout  # the summary names the cause
 
 
-def test_a_driver_that_recovers_is_not_given_up(kxconform, tmp_path):
-    """Timeouts count in a row: a driver that hangs on one case and then answers is restarted as before."""
-    slow_once = tmp_path / "slow-once"
-    marker = tmp_path / "hung-once"
-    slow_once.write_text("#!%s\n" % sys.executable + textwrap.dedent('''
+def proxy_driver(path, before_request):
+    """The OpenSSL reference driver behind a proxy that runs before_request (Python, the request's
+    text in `line`) before it passes each request on."""
+    proxy = '''\
         import os, subprocess, sys, time
         real = subprocess.Popen([%r], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         print(real.stdout.readline().strip(), flush=True)
         for line in sys.stdin:
-            if '"bye"' not in line and not os.path.exists(%r):
-                open(%r, "w").close()
-                time.sleep(30)
+            %s
             real.stdin.write(line)
             real.stdin.flush()
             if '"bye"' in line:
                 break
             print(real.stdout.readline().strip(), flush=True)
-        ''' % (str(built("kx-driver-openssl")), str(marker), str(marker))), encoding="utf-8")
-    slow_once.chmod(0o755)
+        '''
+    body = textwrap.indent(textwrap.dedent(before_request).strip("\n"), "    ").lstrip()
+    return python_script(path, textwrap.dedent(proxy) % (str(built("kx-driver-openssl")), body))
+
+
+def test_a_driver_that_recovers_is_not_given_up(kxconform, tmp_path):
+    """Timeouts count in a row: a driver that hangs on one case and then answers is restarted as before."""
+    marker = tmp_path / "hung-once"
+    slow_once = proxy_driver(tmp_path / "slow-once", '''
+        if '"bye"' not in line and not os.path.exists(%r):
+            open(%r, "w").close()
+            time.sleep(30)
+        ''' % (str(marker), str(marker)))
     result = run(kxconform, "--driver", "vendor=%s" % slow_once, "--filter", "psk.tls.vendor-vendor*",
                  "--timeout", "1000", "--jobs", "1", "--output", tmp_path, timeout=120)
     report = json.loads((tmp_path / "reports" / "report.json").read_text(encoding="utf-8"))
@@ -359,21 +348,7 @@ def test_a_driver_that_recovers_is_not_given_up(kxconform, tmp_path):
 def slow_driver(tmp_path):
     """The OpenSSL reference driver behind a proxy that waits 60 ms before each request: a run
     of a few dozen cases lasts seconds, long enough to be interrupted half-way."""
-    path = tmp_path / "slow-openssl"
-    path.write_text("#!%s\n" % sys.executable + textwrap.dedent('''
-        import subprocess, sys, time
-        real = subprocess.Popen([%r], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        print(real.stdout.readline().strip(), flush=True)
-        for line in sys.stdin:
-            time.sleep(0.06)
-            real.stdin.write(line)
-            real.stdin.flush()
-            if '"bye"' in line:
-                break
-            print(real.stdout.readline().strip(), flush=True)
-        ''' % str(built("kx-driver-openssl"))), encoding="utf-8")
-    path.chmod(0o755)
-    return path
+    return proxy_driver(tmp_path / "slow-openssl", "time.sleep(0.06)")
 
 
 def processes_running(path):

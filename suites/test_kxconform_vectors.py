@@ -54,6 +54,19 @@ def first_test(data, result=None, **where):
     raise AssertionError("no such test")
 
 
+def edit_test(path, change, result=None, **where):
+    """Applies change to the first test of the file at path with this result and members; returns its tcId."""
+    target = {}
+
+    def change_first(data):
+        test = first_test(data, result, **where)
+        change(test)
+        target["id"] = test["tcId"]
+
+    edit(path, change_first)
+    return target["id"]
+
+
 def flip_hex(text):
     return ("1" if text[0] == "0" else "0") + text[1:]
 
@@ -85,69 +98,42 @@ def test_every_file_every_test_on_both_backends(kxconform, vectors_dir):
 
 def test_corrupted_output_names_file_and_tcid_on_each_backend(kxconform, vectors_copy):
     path = vectors_copy / "e2e_derivation_test.json"
-    target = {}
-
-    def corrupt(data):
-        test = first_test(data, "valid")
-        test["t3"] = flip_hex(test["t3"])
-        target["id"] = test["tcId"]
-
-    edit(path, corrupt)
+    tc_id = edit_test(path, lambda test: test.update(t3=flip_hex(test["t3"])), "valid")
     result = run(kxconform, "--vectors", vectors_copy)
     assert result.returncode == 1
     for backend in BACKENDS:
-        assert "FAIL e2e_derivation_test.json tcId %d [%s]: t3 is" % (target["id"], backend) in result.stdout
+        assert "FAIL e2e_derivation_test.json tcId %d [%s]: t3 is" % (tc_id, backend) in result.stdout
     # The other files are still checked and pass.
     assert re.search(r"openssl (\d+)/\1", file_line(result.stdout, "tls12_prf_test.json"))
 
 
 def test_invalid_test_whose_variant_does_not_match_fails(kxconform, vectors_copy):
     path = vectors_copy / "onem2m_exporter_test.json"
-    target = {}
-
-    def relabel(data):
-        test = first_test(data, "invalid", variant="split-swapped")
-        test["variant"] = "randoms-swapped"
-        target["id"] = test["tcId"]
-
-    edit(path, relabel)
+    tc_id = edit_test(path, lambda test: test.update(variant="randoms-swapped"), "invalid", variant="split-swapped")
     result = run(kxconform, "--vectors", path, "--check-models")
     assert result.returncode == 1
     assert ("FAIL onem2m_exporter_test.json tcId %d [models]: the test carries randoms-swapped; the judge names "
-            "split-swapped" % target["id"]) in result.stdout
+            "split-swapped" % tc_id) in result.stdout
 
 
 def test_invalid_test_carrying_reference_outputs_fails(kxconform, vectors_copy):
     """An 'invalid' test whose outputs are the reference ones would hide the mistake it names."""
     path = vectors_copy / "onem2m_exporter_test.json"
-    target = {}
-
-    def make_reference(data):
-        # split-swapped keeps the correct exporter output; the reference split is computable here.
-        test = first_test(data, "invalid", variant="split-swapped")
-        test["keyId"], test["key"] = test["output"][:32], test["output"][32:]
-        target["id"] = test["tcId"]
-
-    edit(path, make_reference)
+    # split-swapped keeps the correct exporter output; the reference split is computable here.
+    tc_id = edit_test(path, lambda test: test.update(keyId=test["output"][:32], key=test["output"][32:]), "invalid",
+                      variant="split-swapped")
     result = run(kxconform, "--vectors", path)
     assert result.returncode == 1
     assert "tcId %d [wolfssl]: the answer to the reference request is the known mistake split-swapped" \
-        % target["id"] in result.stdout
+        % tc_id in result.stdout
 
 
 def test_keyid_expectation_checked_by_core_classifier(kxconform, vectors_copy):
     path = vectors_copy / "keyid_test.json"
-    target = {}
-
-    def misclassify(data):
-        test = first_test(data, "acceptable", reading="hexbinary")
-        test["reading"] = "unpadded"
-        target["id"] = test["tcId"]
-
-    edit(path, misclassify)
+    tc_id = edit_test(path, lambda test: test.update(reading="unpadded"), "acceptable", reading="hexbinary")
     result = run(kxconform, "--vectors", path)
     assert result.returncode == 1
-    assert "FAIL keyid_test.json tcId %d [core]: the harness classifies" % target["id"] in result.stdout
+    assert "FAIL keyid_test.json tcId %d [core]: the harness classifies" % tc_id in result.stdout
 
 
 def test_malformed_file_does_not_stop_the_others(kxconform, vectors_copy):
