@@ -163,12 +163,8 @@ static void check_request(const struct kx_http_message *m)
 	kx_notify_free(&again);
 
 	/* Its answer: same rqi, To the request's From, OK. */
-	struct kx_notify response = p;
-	response.is_response = 1;
-	response.op = 0;
-	response.rsc = KX_NOTIFY_RSC_OK;
-	memcpy(response.to, p.from, sizeof response.to);
-	memcpy(response.from, p.to, sizeof response.from);
+	struct kx_notify response;
+	kx_notify_answer(&p, &response);
 	FUZZ_CHECK(kx_http_from_notify(&response, &answer, err, sizeof err) == 0,
 	           "the answer does not build: %s", err);
 	FUZZ_CHECK(kx_http_response_to_notify(&answer, &p, &answer_read, &v) == 0,

@@ -74,16 +74,11 @@ static void check(const char *text, size_t len, int expect_response)
 	free(built);
 
 	if (!expect_response) {
-		struct kx_notify response = p;
+		struct kx_notify response;
 
 		FUZZ_CHECK(kx_notify_correlates(&p, &p, err, sizeof err) != 0,
 		           "a request correlates with itself (same rqi)");
-		/* The answer TS-0001 8.1.3 describes: same rqi, To the request's From. */
-		response.is_response = 1;
-		response.op = 0;
-		response.rsc = KX_NOTIFY_RSC_OK;
-		memcpy(response.to, p.from, sizeof response.to);
-		memcpy(response.from, p.to, sizeof response.from);
+		kx_notify_answer(&p, &response);
 		FUZZ_CHECK(kx_notify_answers(&p, &response, err, sizeof err) == 0,
 		           "the request's own answer is refused: %s", err);
 		FUZZ_CHECK(kx_notify_answers(&response, &p, err, sizeof err) != 0,

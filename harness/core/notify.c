@@ -510,6 +510,16 @@ int kx_notify_answers(const struct kx_notify *request, const struct kx_notify *r
 	return 0;
 }
 
+void kx_notify_answer(const struct kx_notify *request, struct kx_notify *response)
+{
+	*response = *request;
+	response->is_response = 1;
+	response->op = 0;
+	response->rsc = KX_NOTIFY_RSC_OK;
+	memcpy(response->to, request->from, sizeof response->to);
+	memcpy(response->from, request->to, sizeof response->from);
+}
+
 void kx_notify_free(struct kx_notify *p)
 {
 	if (p == NULL)

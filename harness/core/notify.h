@@ -55,6 +55,10 @@ int kx_notify_correlates(const struct kx_notify *message1_request, const struct 
 int kx_notify_answers(const struct kx_notify *request, const struct kx_notify *response, char *err,
                       size_t errlen);
 
+/* Fills *response with the answer TS-0001 8.1.3 describes for request: its rqi and message (borrowed,
+ * not copied: free only one of the two), To the request's From, From its To, and OK. */
+void kx_notify_answer(const struct kx_notify *request, struct kx_notify *response);
+
 /* The JSON type of v in the parser's words: "an object", "an integer", "a real number", "null"... */
 const char *kx_notify_type_name(const json_t *v);
 

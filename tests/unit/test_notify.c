@@ -106,6 +106,24 @@ static void test_build_response_exact(void **state)
 	free(text);
 }
 
+/* The answer of a request: the response of TS-0001 8.1.3, which answers it. */
+static void test_answer_of_a_request(void **state)
+{
+	uint8_t msg[] = {0x16, 0x03, 0x03, 0x00};
+	struct kx_notify request, answer;
+
+	(void)state;
+	fill_request(&request, msg, sizeof msg);
+	kx_notify_answer(&request, &answer);
+	assert_true(answer.is_response);
+	assert_int_equal(answer.rsc, KX_NOTIFY_RSC_OK);
+	assert_string_equal(answer.to, "CAE-init");
+	assert_string_equal(answer.from, "/in-cse/mn-cse-123456");
+	assert_string_equal(answer.rqi, "rq-1");
+	assert_ptr_equal(answer.message, msg);
+	assert_int_equal(kx_notify_answers(&request, &answer, err, sizeof err), 0);
+}
+
 static void test_build_response_without_to_and_fr(void **state)
 {
 	uint8_t msg[] = {1};
@@ -593,6 +611,7 @@ static void test_small_error_buffer(void **state)
 KX_UNIT_MAIN(
 	cmocka_unit_test(test_build_request_exact),
 	cmocka_unit_test(test_build_response_exact),
+	cmocka_unit_test(test_answer_of_a_request),
 	cmocka_unit_test(test_build_response_without_to_and_fr),
 	cmocka_unit_test(test_build_refuses_unusable_fields),
 	cmocka_unit_test(test_build_writes_op_as_given),
