@@ -72,36 +72,51 @@ static uint32_t pseudo_sum(const struct kx_flow *flow, uint8_t protocol, size_t 
 	return kx_inet_sum(0, p, sizeof p);
 }
 
+/* Starts a packet of flow with a transport header of header bytes and len bytes of payload: the
+ * ports and the payload in place; the transport header, or NULL when the packet would not fit cap
+ * or KX_NETPKT_MAX. */
+static uint8_t *begin_segment(const struct kx_flow *flow, size_t header, const uint8_t *payload, size_t len,
+                              uint8_t *out, size_t cap)
+{
+	size_t total = KX_IPV4_HEADER + header + len;
+	if (total > KX_NETPKT_MAX || total > cap)
+		return NULL;
+	uint8_t *t = out + KX_IPV4_HEADER;
+	be16(t, flow->sport);
+	be16(t + 2, flow->dport);
+	if (len > 0)
+		memcpy(t + header, payload, len);
+	return t;
+}
+
+/* Ends it: writes the IPv4 header and returns the transport checksum of the segment (len bytes,
+ * its checksum field 0) with its pseudo-header. */
+static uint16_t end_segment(const struct kx_flow *flow, uint8_t protocol, uint8_t *out, size_t len)
+{
+	ipv4_header(out, flow, protocol, len);
+	return kx_inet_checksum(kx_inet_sum(pseudo_sum(flow, protocol, len), out + KX_IPV4_HEADER, len));
+}
+
 size_t kx_udp_packet(const struct kx_flow *flow, const uint8_t *payload, size_t len, uint8_t *out, size_t cap)
 {
-	size_t total = KX_IPV4_HEADER + KX_UDP_HEADER + len;
-	if (total > KX_NETPKT_MAX || total > cap)
+	uint8_t *u = begin_segment(flow, KX_UDP_HEADER, payload, len, out, cap);
+	if (u == NULL)
 		return 0;
-	uint8_t *u = out + KX_IPV4_HEADER;
-	be16(u, flow->sport);
-	be16(u + 2, flow->dport);
 	be16(u + 4, (uint16_t)(KX_UDP_HEADER + len));
 	be16(u + 6, 0);
-	if (len > 0)
-		memcpy(u + KX_UDP_HEADER, payload, len);
-	uint16_t sum = kx_inet_checksum(
-	    kx_inet_sum(pseudo_sum(flow, KX_IP_PROTO_UDP, KX_UDP_HEADER + len), u, KX_UDP_HEADER + len));
+	uint16_t sum = end_segment(flow, KX_IP_PROTO_UDP, out, KX_UDP_HEADER + len);
 	/* 0 means "no checksum" in UDP over IPv4, so a computed 0 is sent as its equivalent 0xFFFF. */
 	be16(u + 6, sum == 0 ? 0xFFFF : sum);
-	ipv4_header(out, flow, KX_IP_PROTO_UDP, KX_UDP_HEADER + len);
-	return total;
+	return KX_IPV4_HEADER + KX_UDP_HEADER + len;
 }
 
 size_t kx_tcp_packet(const struct kx_flow *flow, const struct kx_tcp_fields *tcp, const uint8_t *payload,
                      size_t len, uint8_t *out, size_t cap)
 {
 	size_t header = KX_TCP_HEADER + (tcp->mss != 0 ? 4 : 0);
-	size_t total = KX_IPV4_HEADER + header + len;
-	if (total > KX_NETPKT_MAX || total > cap)
+	uint8_t *t = begin_segment(flow, header, payload, len, out, cap);
+	if (t == NULL)
 		return 0;
-	uint8_t *t = out + KX_IPV4_HEADER;
-	be16(t, flow->sport);
-	be16(t + 2, flow->dport);
 	be32(t + 4, tcp->seq);
 	be32(t + 8, tcp->flags & KX_TCP_ACK ? tcp->ack : 0);
 	t[12] = (uint8_t)(header / 4 << 4);
@@ -114,12 +129,8 @@ size_t kx_tcp_packet(const struct kx_flow *flow, const struct kx_tcp_fields *tcp
 		t[21] = 4;
 		be16(t + 22, tcp->mss);
 	}
-	if (len > 0)
-		memcpy(t + header, payload, len);
-	be16(t + 16,
-	     kx_inet_checksum(kx_inet_sum(pseudo_sum(flow, KX_IP_PROTO_TCP, header + len), t, header + len)));
-	ipv4_header(out, flow, KX_IP_PROTO_TCP, header + len);
-	return total;
+	be16(t + 16, end_segment(flow, KX_IP_PROTO_TCP, out, header + len));
+	return KX_IPV4_HEADER + header + len;
 }
 
 void kx_tcp_init(struct kx_tcp_conv *c, uint32_t client, uint16_t client_port, uint32_t server,
