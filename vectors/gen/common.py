@@ -35,6 +35,13 @@ def det_bytes(name, n):
     return out[:n]
 
 
+def det_source(*names):
+    """d(tag, n): n bytes that depend only on names and tag (det_bytes of "prf|SHA-256|tag"), one
+    source per file and group so that adding a test elsewhere changes none of these."""
+    prefix = "|".join(names)
+    return lambda tag, n: det_bytes("%s|%s" % (prefix, tag), n)
+
+
 class AnchorMismatch(Exception):
     """A known answer computed by others is not reproduced: stop."""
 
@@ -65,6 +72,11 @@ class VectorFile:
         group["tests"] = []
         self.groups.append(group)
         return group
+
+    def hash_groups(self, group_type, hash_names):
+        """A group of group_type per hash, in order: yields (hash_name, group)."""
+        for hash_name in hash_names:
+            yield hash_name, self.group(group_type, hash=hash_name)
 
     def add(self, group, comment, flags, result, fields, extra=None):
         """fields: inputs and outputs in order; extra: variant/reading/error."""

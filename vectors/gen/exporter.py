@@ -1,6 +1,6 @@
 """The RFC 5705 exporter as TS-0003 clause 10.3.1 uses it, with its named
 mistakes, and onem2m_exporter_test.json."""
-from common import VectorFile, det_bytes, note
+from common import VectorFile, det_source, note
 from prf import prf
 
 LABELS = ["EXPORTER-oneM2M-Bootstrap", "EXPORTER-oneM2M-Connection", "EXPORTER-oneM2M-ESCertKE"]
@@ -130,8 +130,7 @@ def build():
         for label in LABELS:
             group = vf.group("OneM2mExporterTest", hash=hash_name, label=label)
 
-            def d(tag, n):
-                return det_bytes("exporter|%s|%s|%s" % (hash_name, label, tag), n)
+            d = det_source("exporter", hash_name, label)
 
             def valid(comment, flags, ms, cr, sr):
                 out = export(hash_name, ms, label, cr, sr)
