@@ -400,12 +400,13 @@ static json_t *check_handshake(struct kx_driver_pool *pool, const struct options
 static void describe_nothing(const struct kx_pcap *cap, const struct kx_pcap_stats *s, const char *path,
                              char *err, size_t errlen)
 {
-	snprintf(err, errlen,
-	         "%s: no TLS or DTLS handshake (a ClientHello) in its %zu packets: %zu TCP, %zu UDP, %zu not "
-	         "read%s%s%s; "
-	         "%zu TCP streams, %zu DTLS datagrams",
-	         path, cap->n_packets, s->tcp, s->udp, s->undecoded, s->first_problem[0] ? " (first: " : "",
-	         s->first_problem, s->first_problem[0] ? ")" : "", s->tcp_streams, s->dtls_datagrams);
+	kx_errorf(
+	    err, errlen,
+	    "%s: no TLS or DTLS handshake (a ClientHello) in its %zu packets: %zu TCP, %zu UDP, %zu not "
+	    "read%s%s%s; "
+	    "%zu TCP streams, %zu DTLS datagrams",
+	    path, cap->n_packets, s->tcp, s->udp, s->undecoded, s->first_problem[0] ? " (first: " : "",
+	    s->first_problem, s->first_problem[0] ? ")" : "", s->tcp_streams, s->dtls_datagrams);
 }
 
 int kx_cmd_verify(int argc, char **argv)
@@ -440,13 +441,13 @@ int kx_cmd_verify(int argc, char **argv)
 		if (ok && kx_claims_match(&claims, vendor_text) > 0) {
 			for (size_t i = 0; i < claims.n_patterns; i++)
 				if (!claims.patterns[i].matched)
-					snprintf(err, sizeof err,
-					         "%s: the pattern for claim %s ('%s') matches nothing%s",
-					         opt.vendor_output, kx_claim_name(claims.patterns[i].id),
-					         claims.patterns[i].text,
-					         claims.values[claims.patterns[i].id] != NULL
-					             ? " (the claim is also given otherwise)"
-					             : "");
+					kx_errorf(err, sizeof err,
+					          "%s: the pattern for claim %s ('%s') matches nothing%s",
+					          opt.vendor_output, kx_claim_name(claims.patterns[i].id),
+					          claims.patterns[i].text,
+					          claims.values[claims.patterns[i].id] != NULL
+					              ? " (the claim is also given otherwise)"
+					              : "");
 			ok = 0;
 		}
 	}
@@ -507,10 +508,10 @@ int kx_cmd_verify(int argc, char **argv)
 		goto out;
 	}
 	if (opt.keylog == NULL && cap.n_secrets_blocks == 0) {
-		snprintf(err, sizeof err,
-		         "%s holds no Decryption Secrets Block (%s): give the session's key log with "
-		         "--keylog FILE",
-		         opt.capture, cap.pcapng ? "a pcapng without one" : "a pcap file cannot hold one");
+		kx_errorf(err, sizeof err,
+		          "%s holds no Decryption Secrets Block (%s): give the session's key log with "
+		          "--keylog FILE",
+		          opt.capture, cap.pcapng ? "a pcapng without one" : "a pcap file cannot hold one");
 		goto out;
 	}
 	struct kx_pcap_stats stats;

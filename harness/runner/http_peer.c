@@ -160,16 +160,17 @@ int kx_http_client_open(struct kx_http_client *c, const char *url, int allow_rem
 	curl_url_get(u, CURLUPART_QUERY, &query, 0);
 	/* The runner carries ESCertKE messages in HTTP; it never speaks TLS itself. */
 	if (scheme == NULL || strcmp(scheme, "http") != 0) {
-		snprintf(err, errlen,
-		         "the URL's scheme is %s; kxconform http speaks plain http:// (the TLS is inside the "
-		         "ESCertKE messages)",
-		         scheme != NULL ? scheme : "missing");
+		kx_errorf(
+		    err, errlen,
+		    "the URL's scheme is %s; kxconform http speaks plain http:// (the TLS is inside the "
+		    "ESCertKE messages)",
+		    scheme != NULL ? scheme : "missing");
 		goto done;
 	}
 	if (host == NULL || (!allow_remote && !kx_http_is_loopback(host))) {
-		snprintf(err, errlen,
-		         "the URL's host %s is not loopback; pass --allow-remote to reach another machine",
-		         host != NULL ? host : "(none)");
+		kx_errorf(err, errlen,
+		          "the URL's host %s is not loopback; pass --allow-remote to reach another machine",
+		          host != NULL ? host : "(none)");
 		goto done;
 	}
 	if (query != NULL) {
