@@ -559,9 +559,12 @@ static int configure(struct kx_session *s, char *err, size_t errlen)
 		return -1;
 	}
 
-	/* ECDHE on P-256 only (see the OpenSSL backend). */
-	if (wolfSSL_CTX_UseSupportedCurve(s->ctx, WOLFSSL_ECC_SECP256R1) != WOLFSSL_SUCCESS) {
-		snprintf(err, errlen, "wolfSSL backend: wolfSSL_CTX_UseSupportedCurve(secp256r1) failed");
+	/* ECDHE on P-256, then P-384 for P-384 certificate keys (see the OpenSSL
+	 * backend): in the order they are added. */
+	if (wolfSSL_CTX_UseSupportedCurve(s->ctx, WOLFSSL_ECC_SECP256R1) != WOLFSSL_SUCCESS ||
+	    wolfSSL_CTX_UseSupportedCurve(s->ctx, WOLFSSL_ECC_SECP384R1) != WOLFSSL_SUCCESS) {
+		snprintf(err, errlen,
+			 "wolfSSL backend: wolfSSL_CTX_UseSupportedCurve(secp256r1, secp384r1) failed");
 		return -1;
 	}
 	if (c->cert_file[0] != '\0' &&
