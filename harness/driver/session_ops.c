@@ -177,7 +177,7 @@ static int op_open(const struct kx_backend *backend, struct kx_request *req)
 		return kx_req_fail(req, "more than %d sessions open", MAX_SESSIONS);
 	if (kx_notify_endpoint_open(&slot->notify, json_object_get(json_object_get(req->json, "config"), "notify"),
 				    !config.server, req->err, sizeof req->err) != 0)
-		return kx_req_fail(req, "%s", req->err);
+		return -1; /* req->err says why; formatting it into itself would overlap */
 	slot->session = backend->session_new(&config, req->err, sizeof req->err);
 	if (slot->session == NULL)
 		return -1;
