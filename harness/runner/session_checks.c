@@ -37,7 +37,10 @@ void kx_check_session(json_t *report, const struct kx_session_expectations *want
 		kx_outcome_fail(o, "%s negotiated suite %s, the case asked for %s", want->who,
 		                suite ? suite : "none", want->suite);
 	const char *sni = kx_json_get_string(report, "sni");
-	if (want->sni != NULL && (sni == NULL || strcmp(sni, want->sni) != 0))
+	/* An empty configured SNI means none is sent (docs/driver-protocol.md), so none may arrive. */
+	if (want->sni != NULL && want->sni[0] == '\0' && sni != NULL && sni[0] != '\0')
+		kx_outcome_fail(o, "the initiator was to send no SNI; %s received \"%s\"", want->who, sni);
+	else if (want->sni != NULL && want->sni[0] != '\0' && (sni == NULL || strcmp(sni, want->sni) != 0))
 		kx_outcome_fail(o, "the initiator was to send SNI %s; %s received \"%s\"", want->sni,
 		                want->who, or_none(sni));
 	const char *identity = kx_json_get_string(report, "psk_identity");

@@ -42,9 +42,26 @@ static void overlay(json_t *config, json_t *spec)
 	}
 }
 
+/* A cert_form member ("int", "p384", ...) names another form of the end's entity in the test PKI
+ * (pki/README.md): cert "ae" with cert_form "int" is ae-int, so one suite axis value serves every
+ * scenario whatever its entities. An empty form is the entity's own certificate. The member is the
+ * suite's, not the driver's: it is removed. */
+static void apply_cert_form(json_t *config)
+{
+	const char *cert = kx_json_get_string(config, "cert");
+	const char *form = kx_json_get_string(config, "cert_form");
+	if (cert != NULL && form != NULL && form[0] != '\0') {
+		char name[512];
+		snprintf(name, sizeof name, "%s-%s", cert, form);
+		json_object_set_new(config, "cert", json_string(name));
+	}
+	json_object_del(config, "cert_form");
+}
+
 /* Replaces a PKI name member (cert or ca) by the file paths it stands for. */
 static void resolve_pki(json_t *config, const char *pki_dir)
 {
+	apply_cert_form(config);
 	const char *cert = kx_json_get_string(config, "cert");
 	if (cert != NULL) {
 		char path[4200];
