@@ -2,6 +2,8 @@
 and the vectors are. `make test` builds before it runs pytest; a missing
 executable is a failure, never a skip."""
 import os
+import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,34 @@ BUILD = Path(os.environ.get("KX_BUILD_DIR", ROOT / "build"))
 def built(name):
     path = BUILD / name
     assert path.is_file() and os.access(path, os.X_OK), "%s is not built: run `make test`" % path
+    return path
+
+
+# A driver that plays the OpenSSL reference driver behind it, rewriting each request first.
+PROXY = """\
+import json, subprocess, sys
+real = subprocess.Popen([%(real)r], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+hello = json.loads(real.stdout.readline())
+hello["driver"] = %(name)r
+print(json.dumps(hello), flush=True)
+for line in sys.stdin:
+    request = json.loads(line)
+%(rewrite)s
+    real.stdin.write(json.dumps(request) + "\\n")
+    real.stdin.flush()
+    if request.get("op") == "bye":
+        break
+    print(real.stdout.readline().strip(), flush=True)
+"""
+
+
+def proxy_driver(path, name, rewrite):
+    """Writes at path a 'vendor' driver named name: the OpenSSL reference driver, except that
+    rewrite (Python statements that may change the dict `request`) runs on every request first."""
+    path.write_text("#!%s\n" % sys.executable + PROXY % {
+        "real": str(built("kx-driver-openssl")), "name": name,
+        "rewrite": textwrap.indent(textwrap.dedent(rewrite).strip(), "    ")}, encoding="utf-8")
+    path.chmod(0o755)
     return path
 
 

@@ -9,13 +9,11 @@ import re
 import shutil
 import ssl
 import subprocess
-import sys
-import textwrap
 from collections import defaultdict
 
 import pytest
 
-from conftest import BUILD, ROOT, built
+from conftest import BUILD, ROOT, built, proxy_driver
 
 SUITE = ROOT / "suites" / "onem2m.json"
 AXES = ROOT / "suites" / "axes-credentials.json"
@@ -247,23 +245,11 @@ def test_no_sni_goes_out_where_none_is_configured(creds):
 def test_an_end_that_sends_sni_when_told_not_to_is_caught(kxconform, tmp_path):
     """A vendor's AE that always names its server: the terminator receives an SNI the case did not
     configure, and the case fails saying so."""
-    sneaky = tmp_path / "sneaky"
-    sneaky.write_text("#!%s\n" % sys.executable + textwrap.dedent('''
-        import json, subprocess, sys
-        real = subprocess.Popen([%r], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        hello = json.loads(real.stdout.readline())
-        hello["driver"] = "sneaky"
-        print(json.dumps(hello), flush=True)
-        for line in sys.stdin:
-            request = json.loads(line)
-            config = request.get("config", {})
-            if request.get("op") == "open" and config.get("role") == "client" and config.get("sni") == "":
-                config["sni"] = "sneaky.example"
-            real.stdin.write(json.dumps(request) + "\\n")
-            real.stdin.flush()
-            print(real.stdout.readline(), end="", flush=True)
-        ''' % str(built("kx-driver-openssl"))), encoding="utf-8")
-    sneaky.chmod(0o755)
+    sneaky = proxy_driver(tmp_path / "sneaky", "sneaky", """
+        config = request.get("config", {})
+        if request.get("op") == "open" and config.get("role") == "client" and config.get("sni") == "":
+            config["sni"] = "sneaky.example"
+        """)
     result = run(kxconform, "--driver", "sneaky=%s" % sneaky, "--driver", "wolfssl=%s" % built("kx-driver-wolfssl"),
                  "--filter", "psk-no-sni.tls.sneaky-wolfssl", "--filter", "psk.tls.sneaky-wolfssl",
                  "--output", tmp_path / "out")
