@@ -8,7 +8,8 @@
 #include <stddef.h>
 
 #include "backend.h"
-#include "core/json_io.h"
+#include "core/json_doc.h"
+#include "core/json_write.h"
 #include "driver/request.h"
 
 extern const struct kx_operation kx_derive_operations[];
