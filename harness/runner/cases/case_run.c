@@ -42,30 +42,71 @@ static int capable(const struct kx_driver_proc *proc, const char *key, const cha
 	return kx_json_array_has_string(list, value);
 }
 
-/* Why driver i cannot play this end of the case, or NULL if it can. */
+/* The member of config that the driver's hello does not list under capabilities.config, or NULL. */
+static const char *unlisted_member(const struct kx_driver_proc *proc, json_t *config)
+{
+	const char *key;
+	json_t *value;
+	json_object_foreach(config, key, value)
+	{
+		if (!capable(proc, "config", NULL, key))
+			return key;
+	}
+	return NULL;
+}
+
+/* The scenario a driver that lists scenarios by name (a hello without capabilities.config) does
+ * not list, or NULL: a chain of handshakes needs the scenarios it is made of. */
+static const char *unlisted_scenario(const struct kx_driver_proc *proc, const struct kx_case *c)
+{
+	json_t *needs = json_object_get(c->scenario, "needs");
+	const char *scenario = kx_json_get_string(c->scenario, "name"), *missing = NULL;
+	if (needs == NULL && !capable(proc, "scenarios", NULL, scenario))
+		missing = scenario;
+	for (size_t k = 0; k < json_array_size(needs); k++)
+		if (!capable(proc, "scenarios", NULL, json_string_value(json_array_get(needs, k))))
+			missing = json_string_value(json_array_get(needs, k));
+	return missing;
+}
+
+/* Why driver i cannot play this end of the case, or NULL if it can. What a case needs is worked
+ * out from the suite: the role, the transport, the suites of its handshakes and the members of
+ * its end's configurations, against the hello's capabilities; a hello that lists scenarios by
+ * name instead (no capabilities.config) is still read that way. */
 static const char *incapable(struct kx_driver_pool *pool, size_t i, const struct kx_case *c, const char *role,
 			     char *why, size_t len)
 {
 	char err[512];
 	struct kx_driver_proc *proc = kx_pool_proc(pool, i, err, sizeof err);
-	/* A chain of handshakes needs the scenarios it is made of. */
-	json_t *needs = json_object_get(c->scenario, "needs");
-	const char *scenario = kx_json_get_string(c->scenario, "name"), *missing = NULL;
-	if (proc != NULL && needs == NULL && !capable(proc, "scenarios", NULL, scenario))
-		missing = scenario;
-	for (size_t k = 0; proc != NULL && k < json_array_size(needs); k++)
-		if (!capable(proc, "scenarios", NULL, json_string_value(json_array_get(needs, k))))
-			missing = json_string_value(json_array_get(needs, k));
+	int client = strcmp(role, "client") == 0;
+	json_t *config = client ? c->initiator_config : c->terminator_config;
+	json_t *first_config = client ? c->first_initiator_config : c->first_terminator_config;
+	int by_features = proc != NULL && json_is_array(json_object_get(json_object_get(proc->hello, "capabilities"),
+	                                                                "config"));
+	const char *scenario = NULL, *member = NULL;
+	if (proc != NULL && !by_features)
+		scenario = unlisted_scenario(proc, c);
+	if (by_features) {
+		member = unlisted_member(proc, config);
+		if (member == NULL && first_config != NULL)
+			member = unlisted_member(proc, first_config);
+	}
 	if (proc == NULL)
 		snprintf(why, len, "driver %s cannot be started: %s", pool->names[i], err);
-	else if (missing != NULL)
-		snprintf(why, len, "driver %s does not list scenario %s in its capabilities", pool->names[i], missing);
+	else if (scenario != NULL)
+		snprintf(why, len, "driver %s does not list scenario %s in its capabilities", pool->names[i], scenario);
+	else if (member != NULL)
+		snprintf(why, len, "driver %s does not take the configuration member \"%s\" this case sets",
+		         pool->names[i], member);
 	else if (!capable(proc, "roles", NULL, role))
 		snprintf(why, len, "driver %s does not play the %s role", pool->names[i], role);
 	else if (!capable(proc, "transports", NULL, c->transport))
 		snprintf(why, len, "driver %s does not offer %s", pool->names[i], c->transport);
 	else if (!capable(proc, "suites", c->transport, c->suite))
 		snprintf(why, len, "driver %s cannot negotiate suite %s over %s", pool->names[i], c->suite, c->transport);
+	else if (c->first_scenario != NULL && !capable(proc, "suites", c->transport, c->first_suite))
+		snprintf(why, len, "driver %s cannot negotiate suite %s over %s (the chain's first handshake)",
+		         pool->names[i], c->first_suite, c->transport);
 	else
 		return NULL;
 	return why;

@@ -260,7 +260,9 @@ int kx_driver_start(struct kx_driver_proc *proc, const char *name, const char *p
 	fcntl(proc->from_driver, F_SETPIPE_SZ, 1 << 20);
 #endif
 
-	proc->hello = read_message(proc, timeout_ms);
+	/* Starting is not answering: an interpreter or a JVM, or a loaded machine, may take seconds
+	 * before the hello, however short the time given to each answer. */
+	proc->hello = read_message(proc, timeout_ms > KX_HELLO_TIMEOUT_MS ? timeout_ms : KX_HELLO_TIMEOUT_MS);
 	json_t *protocol = json_object_get(proc->hello, "protocol");
 	const char *type = kx_json_get_string(proc->hello, "type");
 	if (proc->hello == NULL) {

@@ -9,6 +9,9 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+/* The least time a driver is given to send its hello, whatever the time per answer. */
+#define KX_HELLO_TIMEOUT_MS 10000
+
 struct kx_driver_proc {
 	char name[64];      /* "openssl", "wolfssl" or the vendor's name */
 	char path[4096];

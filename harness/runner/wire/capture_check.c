@@ -315,8 +315,8 @@ static void add_why(char *why, size_t cap, const char *fmt, ...)
 
 static int escertke(json_t *result)
 {
-	const char *scenario = kx_json_get_string(result, "scenario");
-	return scenario != NULL && strcmp(scenario, "escertke") == 0;
+	const char *run = kx_json_get_string(result, "run");
+	return run != NULL && strcmp(run, "escertke") == 0;
 }
 
 /* ESCertKE as the capture shows it (spec README point 12): four messages, both ends
