@@ -46,6 +46,14 @@ def proxy_driver(path, name, rewrite):
     return path
 
 
+@pytest.fixture(autouse=True)
+def own_working_directory(tmp_path_factory, monkeypatch):
+    """Every test runs in a directory of its own: a command run without --output writes its
+    reports (and takes its lock) in the working directory, which the tests share with each other
+    when pytest-xdist runs them side by side, and with the repository."""
+    monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
+
+
 @pytest.fixture(scope="session")
 def kxconform():
     return built("kxconform")

@@ -317,8 +317,9 @@ def test_a_driver_that_hangs_is_given_up_after_three_timeouts(kxconform, tmp_pat
                  "--output", tmp_path, timeout=120)
     elapsed = time.monotonic() - started
     assert result.returncode == 1, result.stdout[-2000:] + result.stderr
-    # Each case with the hung driver used to wait the whole timeout: 18 s here. Three timeouts, not more.
-    assert elapsed < (3 + jobs) * timeout_s + 4, elapsed
+    # Each case with the hung driver used to wait the whole timeout: 18 s here. Three timeouts, not
+    # more; the slack is for a loaded machine (pytest-xdist runs other tests beside this one).
+    assert elapsed < (3 + jobs) * timeout_s + 8, elapsed
     report = json.loads((tmp_path / "reports" / "report.json").read_text(encoding="utf-8"))
     by_id = {c["id"]: c for c in report["cases"]}
     assert all(by_id[i]["result"] == "pass" or by_id[i]["met"] for i in ids if "hang" not in i)

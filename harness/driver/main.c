@@ -6,6 +6,9 @@
  * (kxconform) does. Diagnostics go to stderr, never stdout. */
 #include "backend.h"
 #include "core/json_io.h"
+#include "core/json_write.h"
+#include "core/json_parse.h"
+#include "core/json_doc.h"
 #include "driver/ops.h"
 
 #include <jansson.h>
