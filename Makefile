@@ -46,7 +46,7 @@ build: build-deps-build $(BUILD_DIR)/CMakeCache.txt
 test: build-deps-test $(BUILD_DIR)/CMakeCache.txt
 	$(cmake_build)
 	ctest --test-dir $(BUILD_DIR) --output-on-failure
-	$(PYTHON) -m pytest suites
+	$(PYTHON) -m pytest suites -n auto
 
 # A vendor's inputs to `make conformance` (README.md, "Your inputs to make conformance"), each
 # optional: DRIVERS="NAME=PATH ..." (space-separated; exactly the drivers of both steps, so list

@@ -11,9 +11,9 @@
 #   UndefinedBehaviorSanitizer, so the fuzzer is guided by and checks the
 #   harness's own code. `make fuzz` configures build-fuzz/ this way.
 #
-# The targets link the libraries harness/CMakeLists.txt defines; the runner and
-# driver sources they need are not libraries there, so small static ones are
-# made here from the same files (never a copy of them).
+# The targets link the libraries harness/CMakeLists.txt defines: kx_core, the
+# OpenSSL backend and driver (libwolfssl exports OpenSSL-named symbols, so one
+# backend is what a program links), and kx_runner.
 
 option(KX_FUZZ "Build the fuzz targets with clang's libFuzzer and sanitizers (make fuzz)" OFF)
 set(KX_FUZZ_SMOKE_RUNS 2000 CACHE STRING "Mutations each fuzz_smoke_<name> ctest test runs")
@@ -28,35 +28,16 @@ if(KX_FUZZ AND NOT CMAKE_C_COMPILER_ID MATCHES "Clang")
   message(FATAL_ERROR "KX_FUZZ=ON needs clang (libFuzzer): configure with CC=clang, as `make fuzz` does")
 endif()
 
-# The runner's readers (vector files, driver answers) and the driver's request
-# handling, without either program's main.
-add_library(kx_fuzz_runner STATIC
-  ${CMAKE_SOURCE_DIR}/harness/runner/vector_file.c
-  ${CMAKE_SOURCE_DIR}/harness/runner/vector_checks.c
-  ${CMAKE_SOURCE_DIR}/harness/runner/judge_keyid.c
-  ${CMAKE_SOURCE_DIR}/harness/runner/naming.c
-  ${CMAKE_SOURCE_DIR}/harness/runner/driver_proc.c)
-target_link_libraries(kx_fuzz_runner PUBLIC kx_core)
-# clang's -Wformat-nonliteral (from -Wformat=2) flags their printf-style helpers,
-# which lack a format attribute; gcc does not warn on va_list forwarding. These
-# files belong to the runner, so the warning is silenced here, for them only.
+# clang's -Wformat-nonliteral (from -Wformat=2) flags the runner's printf-style
+# helpers, which lack a format attribute; gcc does not warn on va_list
+# forwarding. The warning is silenced for the runner library only.
 if(CMAKE_C_COMPILER_ID MATCHES "Clang")
-  target_compile_options(kx_fuzz_runner PRIVATE -Wno-format-nonliteral)
+  target_compile_options(kx_runner PRIVATE -Wno-format-nonliteral)
 endif()
-
-add_library(kx_fuzz_driver STATIC
-  ${CMAKE_SOURCE_DIR}/harness/driver/dispatch.c
-  ${CMAKE_SOURCE_DIR}/harness/driver/request.c
-  ${CMAKE_SOURCE_DIR}/harness/driver/derive_ops.c
-  ${CMAKE_SOURCE_DIR}/harness/driver/session_ops.c
-  ${CMAKE_SOURCE_DIR}/harness/driver/notify_endpoint.c)
-# The OpenSSL backend only: libwolfssl exports OpenSSL-named symbols, and one
-# backend is what a driver links (docs/architecture.md).
-target_link_libraries(kx_fuzz_driver PUBLIC kx_backend_openssl)
 
 if(KX_FUZZ)
   # Coverage for libFuzzer and sanitizer checks in every library a target tests.
-  foreach(lib kx_core kx_backend_openssl kx_fuzz_runner kx_fuzz_driver)
+  foreach(lib kx_core kx_backend_openssl kx_runner kx_driver_openssl)
     target_compile_options(${lib} PRIVATE -fsanitize=fuzzer-no-link ${kx_fuzz_sanitizers})
   endforeach()
   # Anything else built in this tree links the sanitizer runtimes they now need.
@@ -67,9 +48,9 @@ endif()
 set(kx_fuzz_targets
   "base64" "hex" "fqdn" "nfkc" "keyid" "notify" "chunks_json" "tls_records" "dtls_records" "keylog" "pcap_read"
   "http_binding"
-  "vector_file:kx_fuzz_runner,kx_fuzz_driver"
-  "driver_dispatch:kx_fuzz_driver"
-  "driver_call:kx_fuzz_runner")
+  "vector_file:kx_runner,kx_driver_openssl"
+  "driver_dispatch:kx_driver_openssl"
+  "driver_call:kx_runner")
 
 add_custom_target(fuzz_targets)
 foreach(entry ${kx_fuzz_targets})

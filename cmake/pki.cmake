@@ -22,6 +22,15 @@ foreach(name root-ca other-ca in-cse mn-cse ae mef maf enrolee
              wrong-name untrusted expired wrong-usage)
   list(APPEND kx_pki_byproducts ${KX_PKI_DIR}/${name}.pem ${KX_PKI_DIR}/${name}.key)
 endforeach()
+# The intermediate CAs, and each good entity's other forms (chains, P-384 keys).
+foreach(name int-ca int-ca-p384)
+  list(APPEND kx_pki_byproducts ${KX_PKI_DIR}/${name}.pem ${KX_PKI_DIR}/${name}.key)
+endforeach()
+foreach(entity in-cse mn-cse ae mef maf enrolee)
+  foreach(form int int-leaf p384 p384-int p384-int-leaf)
+    list(APPEND kx_pki_byproducts ${KX_PKI_DIR}/${entity}-${form}.pem ${KX_PKI_DIR}/${entity}-${form}.key)
+  endforeach()
+endforeach()
 
 add_custom_command(
   OUTPUT ${KX_PKI_MANIFEST}

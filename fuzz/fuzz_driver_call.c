@@ -1,5 +1,5 @@
 /* fuzz_driver_call.c - the runner reading a driver's answers
- * (harness/runner/driver_proc.c: kx_driver_call, the JSON-lines reader
+ * (harness/runner/drivers/driver_proc.c: kx_driver_call, the JSON-lines reader
  * between kxconform and every driver, a vendor's included).
  *
  * The input is everything a driver writes after its hello. No process is
@@ -20,7 +20,7 @@
 #include "fuzz.h"
 #include "memfd_input.h"
 
-#include "runner/driver_proc.h"
+#include "runner/drivers/driver_proc.h"
 
 #include <fcntl.h>
 #include <stdio.h>

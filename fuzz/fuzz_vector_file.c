@@ -1,7 +1,7 @@
 /* fuzz_vector_file.c - a vector file as `kxconform vectors` reads it:
  * loaded and checked for the shared Wycheproof layout
- * (harness/runner/vector_file.c), then each test through its kind
- * (harness/runner/vector_checks.c): the core check, the requests it becomes,
+ * (harness/runner/vectors/vector_file.c), then each test through its kind
+ * (harness/runner/vectors/vector_checks.c): the core check, the requests it becomes,
  * the OpenSSL reference driver's answers (harness/driver/dispatch.c, linked
  * in-process in place of the pipe) and the verdict on them.
  *
@@ -24,8 +24,8 @@
 #include "backend.h"
 #include "core/json_io.h"
 #include "driver/ops.h"
-#include "runner/vector_checks.h"
-#include "runner/vector_file.h"
+#include "runner/vectors/vector_checks.h"
+#include "runner/vectors/vector_file.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "core/chunks.h"
+#include "core/name_max.h"
 
 /* Protocol versions as TLS numbers them on the wire; DTLS 1.2 is selected by
  * kx_endpoint_config.dtls together with KX_TLS1_2. */
@@ -16,7 +17,6 @@ enum kx_tls_version { KX_TLS1_1 = 0x0302, KX_TLS1_2 = 0x0303, KX_TLS1_3 = 0x0304
 #define KX_MAX_SUITES 16
 #define KX_MAX_PSK_ENTRIES 8
 #define KX_MAX_PEER_NAMES 8
-#define KX_NAME_MAX 256
 
 struct kx_psk_entry {
 	char identity[KX_NAME_MAX];

@@ -27,7 +27,7 @@ step "vectors" "$build/kxconform" vectors || failed=1
 step "conformance matrix" "$build/kxconform" run --output "$build/run" || failed=1
 # The tests marked slow repeat C paths the others reach (suites/conftest.py); `make test` runs them.
 step "end-to-end tests" env KX_BUILD_DIR="$PWD/$build" /usr/bin/python3 -m pytest suites -q -p no:cacheprovider \
-  -m "not slow" || failed=1
+  -n auto -m "not slow" || failed=1
 
 # A run keeps what a driver writes to its standard error during a case with the case (report.json
 # member "stderr"), not on the terminal: a finding there counts as one in the log.

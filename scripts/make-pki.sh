@@ -83,6 +83,27 @@ ENTITIES=(
 GOOD=(in-cse mn-cse ae mef maf enrolee)
 BAD=(wrong-name untrusted expired wrong-usage)
 
+# Intermediate CAs under root-ca (pathlen 0: they issue end-entities only).
+# name | curve | CN
+INTERMEDIATES=(
+  "int-ca|P-256|kxconform test intermediate CA"
+  "int-ca-p384|P-384|kxconform test intermediate CA (P-384)"
+)
+# The other credential forms of every GOOD entity E, as E-FORM.pem / .key:
+# the same subjectAltName and CN, another key curve or another issuer.
+# form | issuer | curve | digest the issuer signs with
+# A form issued by an intermediate is a chain file, the leaf then the
+# intermediate, the order a TLS end sends them in its Certificate message
+# (RFC 5246 7.4.2); its peer trusts only root-ca. E-FORM-leaf.pem (with a copy
+# of the key as E-FORM-leaf.key, since a scenario names both by one name) is
+# the leaf alone: an end that forgets its intermediate, which the peer must
+# refuse.
+FORMS=(
+  "int|int-ca|P-256|sha256"
+  "p384|root-ca|P-384|sha256"
+  "p384-int|int-ca-p384|P-384|sha384"
+)
+
 # The extension sections. The SAN comes from the environment (${ENV::KX_SAN}),
 # so one file serves every entity.
 cat >"$tmp/ext.cnf" <<'EOF'
@@ -90,6 +111,12 @@ cat >"$tmp/ext.cnf" <<'EOF'
 basicConstraints       = critical, CA:TRUE
 keyUsage               = critical, keyCertSign, cRLSign
 subjectKeyIdentifier   = hash
+
+[ intermediate_ca ]
+basicConstraints       = critical, CA:TRUE, pathlen:0
+keyUsage               = critical, keyCertSign, cRLSign
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid
 
 [ entity ]
 basicConstraints       = critical, CA:FALSE
@@ -120,8 +147,8 @@ CN = unused
 EOF
 export KX_SAN=DNS:unused
 
-genkey() { # NAME: an EC P-256 key, PKCS#8 PEM, named curve
-  run "$openssl" genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
+genkey() { # NAME [CURVE]: an EC key (P-256 unless CURVE), PKCS#8 PEM, named curve
+  run "$openssl" genpkey -algorithm EC -pkeyopt "ec_paramgen_curve:${2:-P-256}" \
     -pkeyopt ec_param_enc:named_curve -out "$work/$1.key"
   chmod 600 "$work/$1.key"
 }
@@ -164,25 +191,68 @@ organizationalUnitName = optional
 commonName             = supplied
 EOF
 
+csr() { # NAME SUBJECT: NAME's certificate request, from NAME.key
+  run "$openssl" req -config "$tmp/ext.cnf" -new -sha256 -key "$work/$1.key" -subj "$2" -out "$tmp/$1.csr"
+}
+sign() { # NAME ISSUER PROFILE SAN DIGEST: NAME.pem from its request, valid $DAYS
+  # No -set_serial: OpenSSL 3 then picks a random serial and writes no .srl.
+  KX_SAN=$4 run "$openssl" x509 -req "-$5" -days $DAYS -in "$tmp/$1.csr" \
+    -CA "$work/$2.pem" -CAkey "$work/$2.key" \
+    -extfile "$tmp/ext.cnf" -extensions "$3" -out "$work/$1.pem"
+}
+
 for e in "${ENTITIES[@]}"; do
   IFS='|' read -r name issuer san profile cn <<<"$e"
   step="make the $name certificate ($san, signed by $issuer)"
-  run "$openssl" req -config "$tmp/ext.cnf" -new -sha256 -key "$work/$name.key" \
-    -subj "/O=kxconform test PKI/OU=$name/CN=$cn" -out "$tmp/$name.csr"
+  csr "$name" "/O=kxconform test PKI/OU=$name/CN=$cn"
   if [[ $name == expired ]]; then
     KX_SAN=$san run "$openssl" ca -batch -notext -config "$tmp/ca.cnf" -preserveDN \
       -in "$tmp/$name.csr" -out "$work/$name.pem" \
       -startdate $EXPIRED_START -enddate $EXPIRED_END \
       -extfile "$tmp/ext.cnf" -extensions "$profile"
   else
-    # No -set_serial: OpenSSL 3 then picks a random serial and writes no .srl.
-    KX_SAN=$san run "$openssl" x509 -req -sha256 -days $DAYS -in "$tmp/$name.csr" \
-      -CA "$work/$issuer.pem" -CAkey "$work/$issuer.key" \
-      -extfile "$tmp/ext.cnf" -extensions "$profile" -out "$work/$name.pem"
+    sign "$name" "$issuer" "$profile" "$san" sha256
   fi
 done
 echo "pki: entity certificates (signed by root-ca): $(printf '%s.pem ' "${GOOD[@]}" | sed 's/ $//')"
 echo "pki: bad certificates (negative cases): $(printf '%s.pem ' "${BAD[@]}" | sed 's/ $//')"
+
+# ---- intermediate CAs, and the other forms of the good entities ---------------
+for i in "${INTERMEDIATES[@]}"; do
+  IFS='|' read -r name curve cn <<<"$i"
+  step="make the intermediate CA $name ($curve, signed by root-ca)"
+  genkey "$name" "$curve"
+  csr "$name" "/O=kxconform test PKI/CN=$cn"
+  sign "$name" root-ca intermediate_ca DNS:unused sha256
+done
+echo "pki: intermediate CAs (signed by root-ca): $(printf '%s.pem ' "${INTERMEDIATES[@]%%|*}" | sed 's/ $//')"
+
+# FORMED lists every form certificate as "name|entity|issuer|curve|chain|san", chain being
+# the intermediate its .pem carries after the leaf (empty: the leaf alone).
+FORMED=()
+for e in "${ENTITIES[@]}"; do
+  IFS='|' read -r entity _ san profile cn <<<"$e"
+  [[ " ${GOOD[*]} " == *" $entity "* ]] || continue
+  for f in "${FORMS[@]}"; do
+    IFS='|' read -r form issuer curve digest <<<"$f"
+    name=$entity-$form
+    step="make the $name certificate ($san, $curve, signed by $issuer)"
+    genkey "$name" "$curve"
+    csr "$name" "/O=kxconform test PKI/OU=$name/CN=$cn"
+    sign "$name" "$issuer" "$profile" "$san" "$digest"
+    if [[ $issuer == root-ca ]]; then
+      FORMED+=("$name|$entity|$issuer|$curve||$san")
+    else
+      cp "$work/$name.pem" "$work/$name-leaf.pem"
+      cp -p "$work/$name.key" "$work/$name-leaf.key"
+      cat "$work/$issuer.pem" >>"$work/$name.pem"
+      FORMED+=("$name|$entity|$issuer|$curve|$issuer|$san" "$name-leaf|$entity|$issuer|$curve||$san")
+    fi
+  done
+done
+echo "pki: other forms of every entity E: E-int.pem (chain: leaf by int-ca, int-ca), E-p384.pem (P-384 key," \
+  "by root-ca), E-p384-int.pem (chain: P-384 leaf by int-ca-p384, int-ca-p384), E-int-leaf.pem and" \
+  "E-p384-int-leaf.pem (their leaves alone): ${#FORMED[@]} certificates and keys"
 
 # ---- self-check -------------------------------------------------------------
 # expect_verify NAME CAFILE WANT [EXTRA-ARGS...]: WANT is OK or the expected
@@ -219,15 +289,25 @@ expect_verify wrong-usage root-ca.pem OK
 expect_verify wrong-usage root-ca.pem 26 -purpose sslserver
 expect_verify wrong-usage root-ca.pem 26 -purpose sslclient
 
-for e in "${ENTITIES[@]}"; do
-  IFS='|' read -r name issuer san profile cn <<<"$e"
+# expect_san_and_key NAME SAN CURVE: the first certificate of NAME.pem (the leaf)
+# names SAN and holds the public key of NAME.key, a key on the NIST curve CURVE.
+# One x509 call reads all three: OpenSSL 3 takes tens of milliseconds to start.
+expect_san_and_key() {
+  local name=$1 san=$2 curve=$3 text got
+  text=$("$openssl" x509 -in "$work/$name.pem" -noout -pubkey -text)
   step="self-check: subjectAltName of $name.pem is $san"
-  got=$("$openssl" x509 -in "$work/$name.pem" -noout -ext subjectAltName | sed -n '2s/^ *//p')
+  got=$(sed -n '/X509v3 Subject Alternative Name:/{n;s/^ *//;p;}' <<<"$text")
   [[ $got == "$san" ]] || die "got '$got'"
   step="self-check: $name.key is the key of $name.pem"
   [[ $("$openssl" pkey -in "$work/$name.key" -pubout) == \
-     $("$openssl" x509 -in "$work/$name.pem" -noout -pubkey) ]] || die "public keys differ"
-  checks=$((checks + 2))
+     $(sed -n '/BEGIN PUBLIC KEY/,/END PUBLIC KEY/p' <<<"$text") ]] || die "public keys differ"
+  step="self-check: the key of $name.pem is on $curve"
+  grep -q "NIST CURVE: $curve\$" <<<"$text" || die "it is not"
+  checks=$((checks + 3))
+}
+for e in "${ENTITIES[@]}"; do
+  IFS='|' read -r name issuer san profile cn <<<"$e"
+  expect_san_and_key "$name" "$san" P-256
 done
 step="self-check: the expired certificate's dates"
 dates=$("$openssl" x509 -in "$work/expired.pem" -noout -startdate -enddate)
@@ -237,6 +317,34 @@ usage=$("$openssl" x509 -in "$work/wrong-usage.pem" -noout -ext keyUsage,extende
 [[ $usage == "X509v3 Key Usage: critical Key Encipherment X509v3 Extended Key Usage: E-mail Protection " ]] ||
   die "got: $usage"
 checks=$((checks + 2))
+# The intermediates, and every entity's other forms: a chain file verifies with
+# nothing but root-ca trusted, its leaf alone does not (error 20 at depth 0:
+# the issuer is unknown) until the intermediate is given as untrusted.
+for i in "${INTERMEDIATES[@]}"; do
+  IFS='|' read -r name curve cn <<<"$i"
+  expect_verify "$name" root-ca.pem OK
+  step="self-check: $name.pem is a CA for end-entities only, with a key on $curve"
+  got=$("$openssl" x509 -in "$work/$name.pem" -noout -text)
+  grep -q "CA:TRUE, pathlen:0\$" <<<"$got" && grep -q "NIST CURVE: $curve\$" <<<"$got" || die "it is not"
+  checks=$((checks + 1))
+done
+for f in "${FORMED[@]}"; do
+  IFS='|' read -r name entity issuer curve chain san <<<"$f"
+  expect_san_and_key "$name" "$san" "$curve"
+  if [[ -n $chain ]]; then
+    step="self-check: $name.pem is its leaf, then $chain.pem"
+    cmp -s <(cat "$work/$name-leaf.pem" "$work/$chain.pem") "$work/$name.pem" || die "it is not"
+    checks=$((checks + 1))
+    for purpose in sslserver sslclient; do
+      expect_verify "$name" root-ca.pem OK -untrusted "$name.pem" -purpose $purpose
+    done
+  elif [[ $issuer == root-ca ]]; then
+    for purpose in sslserver sslclient; do expect_verify "$name" root-ca.pem OK -purpose $purpose; done
+  else
+    expect_verify "$name" root-ca.pem 20
+    expect_verify "$name" root-ca.pem OK -untrusted "$issuer.pem" -purpose sslserver
+  fi
+done
 echo "pki: self-check: $checks checks passed ($ossl_version)"
 
 # ---- manifest, then move into place -----------------------------------------
@@ -249,8 +357,21 @@ step="write the manifest"
     IFS='|' read -r name issuer san profile cn <<<"$e"
     extra=""
     [[ $name == expired ]] && extra=", \"notAfter\": \"$EXPIRED_END_ISO\""
-    printf '%s    "%s": {"cert": "%s.pem", "key": "%s.key", "names": ["%s"], "issuer": "%s"%s}' \
+    printf '%s    "%s": {"cert": "%s.pem", "key": "%s.key", "names": ["%s"], "issuer": "%s", "curve": "P-256"%s}' \
       "$sep" "$name" "$name" "$name" "$san" "$issuer" "$extra"
+    sep=$',\n'
+  done
+  for f in "${FORMED[@]}"; do
+    IFS='|' read -r name entity issuer curve chain san <<<"$f"
+    printf '%s    "%s": {"cert": "%s.pem", "key": "%s.key", "names": ["%s"], "issuer": "%s", "curve": "%s", "chain": [%s], "form_of": "%s"}' \
+      "$sep" "$name" "$name" "$name" "$san" "$issuer" "$curve" "${chain:+\"$chain\"}" "$entity"
+  done
+  printf '\n  },\n  "intermediates": {\n'
+  sep=""
+  for i in "${INTERMEDIATES[@]}"; do
+    IFS='|' read -r name curve cn <<<"$i"
+    printf '%s    "%s": {"cert": "%s.pem", "key": "%s.key", "issuer": "root-ca", "curve": "%s"}' \
+      "$sep" "$name" "$name" "$name" "$curve"
     sep=$',\n'
   done
   printf '\n  }\n}\n'

@@ -25,6 +25,32 @@ def python_script(path, source):
     return path
 
 
+# A driver that plays the OpenSSL reference driver behind it, rewriting each request first.
+PROXY = """\
+import json, subprocess, sys
+real = subprocess.Popen([%(real)r], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+hello = json.loads(real.stdout.readline())
+hello["driver"] = %(name)r
+print(json.dumps(hello), flush=True)
+for line in sys.stdin:
+    request = json.loads(line)
+%(rewrite)s
+    real.stdin.write(json.dumps(request) + "\\n")
+    real.stdin.flush()
+    if request.get("op") == "bye":
+        break
+    print(real.stdout.readline().strip(), flush=True)
+"""
+
+
+def proxy_driver(path, name, rewrite):
+    """Writes at path a 'vendor' driver named name: the OpenSSL reference driver, except that
+    rewrite (Python statements that may change the dict `request`) runs on every request first."""
+    return python_script(path, PROXY % {
+        "real": str(built("kx-driver-openssl")), "name": name,
+        "rewrite": textwrap.indent(textwrap.dedent(rewrite).strip(), "    ")})
+
+
 def hanging_driver(tmp_path):
     """A driver whose hello is valid (docs/driver-protocol.md) and which then never answers: a run
     with it lasts its --timeout."""
@@ -39,6 +65,14 @@ def hanging_driver(tmp_path):
             pass  # reads every request, answers none
         ''')
     return path
+
+
+@pytest.fixture(autouse=True)
+def own_working_directory(tmp_path_factory, monkeypatch):
+    """Every test runs in a directory of its own: a command run without --output writes its
+    reports (and takes its lock) in the working directory, which the tests share with each other
+    when pytest-xdist runs them side by side, and with the repository."""
+    monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
 
 
 @pytest.fixture(scope="session")

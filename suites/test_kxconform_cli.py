@@ -20,7 +20,7 @@ import xml.etree.ElementTree as ET
 import jsonschema
 import pytest
 
-from conftest import ROOT, built, hanging_driver
+from conftest import ROOT, built, hanging_driver, proxy_driver
 
 SUITE = ROOT / "suites" / "onem2m.json"
 
@@ -144,32 +144,17 @@ def test_expected_failure_that_fails_is_met(kxconform, tmp_path):
     assert case["expectation"] == "xfail" and case["met"] and case["result"] == "fail"
 
 
-def proxy_driver(tmp_path, reading):
+def keyid_vendor(tmp_path, reading):
     """A 'vendor' driver: the OpenSSL reference driver, except that it writes key
     identifiers in another reading of spec point 1."""
-    path = tmp_path / "vendor"
-    path.write_text("#!%s\n" % sys.executable + textwrap.dedent('''
-        import json, subprocess, sys
-        real = subprocess.Popen([%r], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        hello = json.loads(real.stdout.readline())
-        hello["driver"] = "vendor"
-        print(json.dumps(hello), flush=True)
-        for line in sys.stdin:
-            request = json.loads(line)
-            if request.get("op") == "keyid":
-                request["reading"] = %r
-            real.stdin.write(json.dumps(request) + "\\n")
-            real.stdin.flush()
-            if request.get("op") == "bye":
-                break
-            print(real.stdout.readline().strip(), flush=True)
-        ''' % (str(built("kx-driver-openssl")), reading)), encoding="utf-8")
-    path.chmod(0o755)
-    return path
+    return proxy_driver(tmp_path / "vendor", "vendor", """
+        if request.get("op") == "keyid":
+            request["reading"] = %r
+        """ % reading)
 
 
 def test_claimed_key_identifier_reading(kxconform, tmp_path):
-    vendor = proxy_driver(tmp_path, "hexbinary")
+    vendor = keyid_vendor(tmp_path, "hexbinary")
     args = ["run", "--driver", "vendor=%s" % vendor, "--filter", "connection.tls.vendor-vendor"]
     refused = kx(kxconform, *args, "--output", tmp_path / "a")
     assert refused.returncode == 1

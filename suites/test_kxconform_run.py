@@ -14,7 +14,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from conftest import ROOT, built, hanging_driver, python_script
+from conftest import ROOT, built, hanging_driver, proxy_driver, python_script
 
 SUITE = ROOT / "suites" / "onem2m.json"
 BACKENDS = ("openssl", "wolfssl")
@@ -75,6 +75,7 @@ def test_no_pairing_scenario_or_variant_is_missing(full_run):
 
 def test_positive_cases_pass_with_every_cross_check(full_run):
     _, report = full_run
+    scenarios = {s["name"]: s for s in json.loads(SUITE.read_text(encoding="utf-8"))["scenarios"]}
     positives = [c for c in report["cases"] if c["kind"] == "positive"]
     assert positives
     for case in positives:
@@ -85,8 +86,10 @@ def test_positive_cases_pass_with_every_cross_check(full_run):
             assert info["version"] == ("DTLSv1.2" if case["transport"] == "dtls" else "TLSv1.2")
             assert info["suite"] == case["suite"]
             assert re.fullmatch(r"CLIENT_RANDOM [0-9a-f]{64} [0-9a-f]{96}", info["keylog"])
-        if case["scenario"] == "psk":
-            assert case["terminator_report"]["psk_identity"] == "AE123456789012-Lock@in.provider.com"
+        if "export" not in scenarios[case["scenario"]]:
+            # The PSK associations export nothing (TS-0003 10.3.1 has no label for them).
+            assert case["terminator_report"]["psk_identity"] == scenarios[case["scenario"]]["expect_psk_identity"]
+            assert case["initiator_report"]["master_secret"] == case["terminator_report"]["master_secret"]
             continue
         exported = case["exported"]
         assert exported["initiator"] == exported["terminator"] == exported["recomputed"]
@@ -295,8 +298,9 @@ def test_a_driver_that_hangs_is_given_up_after_three_timeouts(kxconform, tmp_pat
                  "--output", tmp_path, timeout=120)
     elapsed = time.monotonic() - started
     assert result.returncode == 1, result.stdout[-2000:] + result.stderr
-    # Each case with the hung driver used to wait the whole timeout: 18 s here. Three timeouts, not more.
-    assert elapsed < (3 + jobs) * timeout_s + 4, elapsed
+    # Each case with the hung driver used to wait the whole timeout: 18 s here. Three timeouts, not
+    # more; the slack is for a loaded machine (pytest-xdist runs other tests beside this one).
+    assert elapsed < (3 + jobs) * timeout_s + 8, elapsed
     report = json.loads((tmp_path / "reports" / "report.json").read_text(encoding="utf-8"))
     by_id = {c["id"]: c for c in report["cases"]}
     assert all(by_id[i]["result"] == "pass" or by_id[i]["met"] for i in ids if "hang" not in i)
@@ -310,30 +314,12 @@ def test_a_driver_that_hangs_is_given_up_after_three_timeouts(kxconform, tmp_pat
     assert "driver hang stopped answering" in result.stdout  # the summary names the cause
 
 
-def proxy_driver(path, before_request):
-    """The OpenSSL reference driver behind a proxy that runs before_request (Python, the request's
-    text in `line`) before it passes each request on."""
-    proxy = '''\
-        import os, subprocess, sys, time
-        real = subprocess.Popen([%r], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        print(real.stdout.readline().strip(), flush=True)
-        for line in sys.stdin:
-            %s
-            real.stdin.write(line)
-            real.stdin.flush()
-            if '"bye"' in line:
-                break
-            print(real.stdout.readline().strip(), flush=True)
-        '''
-    body = textwrap.indent(textwrap.dedent(before_request).strip("\n"), "    ").lstrip()
-    return python_script(path, textwrap.dedent(proxy) % (str(built("kx-driver-openssl")), body))
-
-
 def test_a_driver_that_recovers_is_not_given_up(kxconform, tmp_path):
     """Timeouts count in a row: a driver that hangs on one case and then answers is restarted as before."""
     marker = tmp_path / "hung-once"
-    slow_once = proxy_driver(tmp_path / "slow-once", '''
-        if '"bye"' not in line and not os.path.exists(%r):
+    slow_once = proxy_driver(tmp_path / "slow-once", "openssl", '''
+        import os, time
+        if request.get("op") != "bye" and not os.path.exists(%r):
             open(%r, "w").close()
             time.sleep(30)
         ''' % (str(marker), str(marker)))
@@ -348,7 +334,7 @@ def test_a_driver_that_recovers_is_not_given_up(kxconform, tmp_path):
 def slow_driver(tmp_path):
     """The OpenSSL reference driver behind a proxy that waits 60 ms before each request: a run
     of a few dozen cases lasts seconds, long enough to be interrupted half-way."""
-    return proxy_driver(tmp_path / "slow-openssl", "time.sleep(0.06)")
+    return proxy_driver(tmp_path / "slow-openssl", "openssl", "import time\ntime.sleep(0.06)")
 
 
 def processes_running(path):

@@ -449,7 +449,7 @@ def test_vectors_options_are_named(kxconform, tmp_path):
 
 
 def test_the_judge_names_every_invalid_vector(kxconform, vectors_dir):
-    """The judge's models (harness/runner/judge_models.c) reproduce every invalid vector of the
+    """The judge's models (harness/runner/judge/judge_models.c) reproduce every invalid vector of the
     independent generator under the name the vector carries: vectors and the matrix speak one
     language (docs/mistakes.md)."""
     result = run(kxconform, "--vectors", vectors_dir, "--check-models")

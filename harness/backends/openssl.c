@@ -31,6 +31,15 @@ static int fail(const char *what, char *err, size_t errlen)
 	return kx_errorf(err, errlen, "%s: %s", what, text);
 }
 
+/* fail() for a PEM file the configuration names: which file, and what it was for. */
+static int fail_file(const char *what, const char *file, char *err, size_t errlen)
+{
+	char text[4400];
+	snprintf(text, sizeof text, "OpenSSL backend: cannot use the %s %s", what,
+		 file[0] != '\0' ? file : "(none given)");
+	return fail(text, err, errlen);
+}
+
 static const char *openssl_version(void)
 {
 	return OpenSSL_version(OPENSSL_VERSION);
@@ -394,11 +403,15 @@ static int configure(struct kx_session *s, char *err, size_t errlen)
 	if (c->n_suites > 0 && SSL_CTX_set_cipher_list(s->ctx, list) != 1)
 		return fail("SSL_CTX_set_cipher_list", err, errlen);
 
-	if (c->cert_file[0] != '\0' && (SSL_CTX_use_certificate_chain_file(s->ctx, c->cert_file) != 1 ||
-					SSL_CTX_use_PrivateKey_file(s->ctx, c->key_file, SSL_FILETYPE_PEM) != 1))
-		return fail(c->cert_file, err, errlen);
+	/* The chain file holds the leaf, then the intermediates the end sends
+	 * after it (pki/README.md); each file is named when it cannot be used. */
+	if (c->cert_file[0] != '\0' && SSL_CTX_use_certificate_chain_file(s->ctx, c->cert_file) != 1)
+		return fail_file("certificate chain", c->cert_file, err, errlen);
+	if (c->cert_file[0] != '\0' &&
+	    SSL_CTX_use_PrivateKey_file(s->ctx, c->key_file, SSL_FILETYPE_PEM) != 1)
+		return fail_file("private key", c->key_file, err, errlen);
 	if (c->ca_file[0] != '\0' && SSL_CTX_load_verify_locations(s->ctx, c->ca_file, NULL) != 1)
-		return fail(c->ca_file, err, errlen);
+		return fail_file("CA file", c->ca_file, err, errlen);
 	int verify = SSL_VERIFY_NONE;
 	if (c->server && c->require_peer_cert)
 		verify = SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
@@ -406,9 +419,14 @@ static int configure(struct kx_session *s, char *err, size_t errlen)
 		verify = SSL_VERIFY_PEER;
 	SSL_CTX_set_verify(s->ctx, verify, verify_peer_name);
 
-	/* ECDHE on P-256 only: left to the defaults, OpenSSL pairs agree on X25519
-	 * and a wolfSSL client talking to OpenSSL on P-521 (its first offer). */
-	if (SSL_CTX_set1_groups_list(s->ctx, "P-256") != 1)
+	/* ECDHE on P-256: left to the defaults, OpenSSL pairs agree on X25519 and
+	 * a wolfSSL client talking to OpenSSL on P-521 (its first offer). P-384
+	 * follows it because in TLS 1.2 the supported groups also bound the peer's
+	 * ECDSA certificate key: an OpenSSL server whose key is on a curve the
+	 * client did not list has "no shared cipher", an OpenSSL client refuses
+	 * such a server certificate ("wrong curve"). Both ends list P-256 first,
+	 * and the server takes the client's order, so ECDHE stays on P-256. */
+	if (SSL_CTX_set1_groups_list(s->ctx, "P-256:P-384") != 1)
 		return fail("SSL_CTX_set1_groups_list", err, errlen);
 	SSL_CTX_set_info_callback(s->ctx, alert_seen);
 	if (!c->session_tickets)

@@ -510,10 +510,12 @@ static int configure(struct kx_session *s, char *err, size_t errlen)
 		return kx_errorf(err, errlen, "wolfSSL backend: wolfSSL_CTX_set_cipher_list(%s) failed",
 				 list);
 
-	/* ECDHE on P-256 only (see the OpenSSL backend). */
-	if (wolfSSL_CTX_UseSupportedCurve(s->ctx, WOLFSSL_ECC_SECP256R1) != WOLFSSL_SUCCESS)
+	/* ECDHE on P-256, then P-384 for P-384 certificate keys (see the OpenSSL
+	 * backend): in the order they are added. */
+	if (wolfSSL_CTX_UseSupportedCurve(s->ctx, WOLFSSL_ECC_SECP256R1) != WOLFSSL_SUCCESS ||
+	    wolfSSL_CTX_UseSupportedCurve(s->ctx, WOLFSSL_ECC_SECP384R1) != WOLFSSL_SUCCESS)
 		return kx_errorf(err, errlen,
-				 "wolfSSL backend: wolfSSL_CTX_UseSupportedCurve(secp256r1) failed");
+				 "wolfSSL backend: wolfSSL_CTX_UseSupportedCurve(secp256r1, secp384r1) failed");
 	if (c->cert_file[0] != '\0' &&
 	    load_file(c->cert_file, "certificate chain",
 		      wolfSSL_CTX_use_certificate_chain_file(s->ctx, c->cert_file), err, errlen) != 0)

@@ -22,7 +22,8 @@
 #define KX_SECI_SIT_ESCERTKE 6 /* securityInfoType: ESCertKE message */
 #define KX_NOTIFY_RVI "3"      /* the release version indicator the harness writes */
 #define KX_NOTIFY_ID_MAX 256   /* capacity of from and to, NUL included */
-#define KX_NOTIFY_RQI_MAX 128  /* capacity of rqi, NUL included */
+/* Capacity of rqi, NUL included: the runner's session names (up to 223 bytes) with "-notifyN". */
+#define KX_NOTIFY_RQI_MAX 256
 
 struct kx_notify {
 	int is_response;             /* 0: m2m:rqp, 1: m2m:rsp */

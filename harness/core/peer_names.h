@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#include "session.h"
+#include "name_max.h"
 
 /* Returns 1 if expected equals the value of one of the n names ("DNS:x",
  * "URI:x"; read only, not const because C11 cannot pass char[][N] as const),

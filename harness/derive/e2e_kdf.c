@@ -2,7 +2,7 @@
  * computed through a backend's HMAC. It follows the clause as written (spec
  * README point 2): each block chains its own label, which is not RFC 5869
  * HKDF-Expand with one info string. The mistakes are the judge's
- * (harness/runner/judge_models.c). */
+ * (harness/runner/judge/judge_models.c). */
 #include "e2e_kdf.h"
 
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 /* exporter.h - the RFC 5705 exporter (no context) that TS-0003 10.3.1 uses,
  * computed from a session's master secret and randoms through a backend's
  * TLS 1.2 PRF. The mistakes a vendor may make are modelled by the judge
- * (harness/runner/judge_models.c), not here: a driver computes the reference. */
+ * (harness/runner/judge/judge_models.c), not here: a driver computes the reference. */
 #ifndef KX_EXPORTER_H
 #define KX_EXPORTER_H
 

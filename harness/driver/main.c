@@ -7,6 +7,9 @@
 #include "backend.h"
 #include "core/growable.h"
 #include "core/json_io.h"
+#include "core/json_write.h"
+#include "core/json_parse.h"
+#include "core/json_doc.h"
 #include "driver/ops.h"
 
 #include <jansson.h>

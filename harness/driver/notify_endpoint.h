@@ -21,7 +21,7 @@ struct kx_notify_endpoint {
 	int initiating;                      /* 1: sends requests (messages 1, 3) */
 	char from[KX_NOTIFY_ID_MAX];         /* its own originator */
 	char to[KX_NOTIFY_ID_MAX];           /* the other end-point */
-	char rqi_prefix[KX_NOTIFY_RQI_MAX / 2];
+	char rqi_prefix[KX_NOTIFY_RQI_MAX - 20]; /* room left for "-notify" and a number */
 	int sent, received;                  /* primitives so far */
 	struct kx_notify last_request;       /* the last request it sent or received (message bytes dropped) */
 	struct kx_notify message1;           /* Terminating: message 1's request, for correlating message 3 */

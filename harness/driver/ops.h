@@ -8,13 +8,19 @@
 #include <stddef.h>
 
 #include "backend.h"
-#include "core/json_io.h"
+#include "core/json_doc.h"
+#include "core/json_write.h"
 #include "driver/request.h"
 
 extern const struct kx_operation kx_derive_operations[];
 extern const size_t kx_n_derive_operations;
 extern const struct kx_operation kx_session_operations[];
 extern const size_t kx_n_session_operations;
+
+/* The members an open request's "config" may carry (NULL-terminated): open refuses any other, and
+ * the hello lists them (capabilities.config), from which the runner works out the cases a driver
+ * plays without a list of scenario names. */
+extern const char *const kx_session_config_members[];
 
 /* Returns the driver's capabilities object for its hello message (new reference). */
 json_t *kx_driver_capabilities(const struct kx_backend *backend);

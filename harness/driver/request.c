@@ -5,6 +5,8 @@
 #include "core/chunks_json.h"
 #include "core/hex.h"
 #include "core/json_io.h"
+#include "core/json_write.h"
+#include "core/json_doc.h"
 
 #include <stdarg.h>
 #include <stdio.h>

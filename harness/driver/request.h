@@ -9,7 +9,8 @@
 
 #include "backend.h"
 #include "core/chunks.h"
-#include "core/json_io.h"
+#include "core/json_doc.h"
+#include "core/json_write.h"
 
 /* A request and its response, in one of two forms: jansson objects (json and
  * response), or, for the derivation operations, the request read by

@@ -131,6 +131,27 @@ static int parse_psk_table(struct kx_request *req, json_t *config, struct kx_end
 	return 0;
 }
 
+const char *const kx_session_config_members[] = {
+	"role", "transport", "min_version", "max_version", "suites", "cert", "key", "ca", "expected_peer_name",
+	"require_peer_cert", "psk", "psk_identity", "psk_table", "sni", "mtu", "session_tickets",
+	"extended_master_secret", "notify", NULL};
+
+/* The member of config that is not one of kx_session_config_members, or NULL. */
+static const char *unknown_member(json_t *config)
+{
+	const char *key;
+	json_t *value;
+	json_object_foreach(config, key, value)
+	{
+		size_t i = 0;
+		while (kx_session_config_members[i] != NULL && strcmp(kx_session_config_members[i], key) != 0)
+			i++;
+		if (kx_session_config_members[i] == NULL)
+			return key;
+	}
+	return NULL;
+}
+
 /* Builds an end-point configuration from the request's "config" object. */
 static int parse_config(struct kx_request *req, struct kx_endpoint_config *c)
 {
@@ -138,6 +159,10 @@ static int parse_config(struct kx_request *req, struct kx_endpoint_config *c)
 	memset(c, 0, sizeof *c);
 	if (!json_is_object(config))
 		return kx_req_fail(req, "missing \"config\" object");
+	const char *unknown = unknown_member(config);
+	if (unknown != NULL)
+		return kx_req_fail(req, "config member \"%s\" is not one this driver takes (its hello lists them: "
+		                        "capabilities.config)", unknown);
 	const char *role = json_string_value(json_object_get(config, "role"));
 	if (role == NULL || (strcmp(role, "client") != 0 && strcmp(role, "server") != 0))
 		return kx_req_fail(req, "config \"role\" must be \"client\" or \"server\"");
@@ -178,7 +203,7 @@ static int op_open(const struct kx_backend *backend, struct kx_request *req)
 		return kx_req_fail(req, "more than %d sessions open", MAX_SESSIONS);
 	if (kx_notify_endpoint_open(&slot->notify, json_object_get(json_object_get(req->json, "config"), "notify"),
 				    !config.server, req->err, sizeof req->err) != 0)
-		return kx_req_fail(req, "%s", req->err);
+		return -1; /* req->err says why; formatting it into itself would overlap */
 	slot->session = backend->session_new(&config, req->err, sizeof req->err);
 	if (slot->session == NULL)
 		return -1;

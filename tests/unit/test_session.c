@@ -273,6 +273,114 @@ static void wrong_usage_rejected(void **state)
 	expect_client_rejects_server("wrong-usage");
 }
 
+/* A chain file: the leaf and its intermediate go out together, and a peer that
+ * trusts only the root accepts it (pki/README.md, "Chains and P-384 keys"). */
+static void certificate_chain_with_intermediate(void **state)
+{
+	(void)state;
+	for (int dtls = 0; dtls <= 1; dtls++) {
+		struct kx_endpoint_config c = cert_end(0, dtls, "mn-cse-int", "my.m2mprovider.org/in-cse");
+		struct kx_endpoint_config s = cert_end(1, dtls, "in-cse-int", "my.m2mprovider.org/mn-cse-123456");
+		struct pair_result r;
+		handshake(&c, &s, &r);
+		assert_int_equal(r.client, KX_STEP_DONE);
+		assert_int_equal(r.server, KX_STEP_DONE);
+		assert_string_equal(r.client_info.peer_names[0], "DNS:my.m2mprovider.org/in-cse");
+		assert_string_equal(r.server_info.peer_names[0], "DNS:my.m2mprovider.org/mn-cse-123456");
+		assert_exports_agree(&r);
+	}
+}
+
+/* The same leaves without their intermediate do not chain to the root. */
+static void leaf_without_intermediate_rejected(void **state)
+{
+	(void)state;
+	expect_client_rejects_server("in-cse-int-leaf");
+	struct kx_endpoint_config c = cert_end(0, 0, "mn-cse-int-leaf", "my.m2mprovider.org/in-cse");
+	struct kx_endpoint_config s = cert_end(1, 0, "in-cse-int", "my.m2mprovider.org/mn-cse-123456");
+	struct pair_result r;
+	handshake(&c, &s, &r);
+	assert_int_equal(r.server, KX_STEP_FAILED);
+	assert_true(r.server_failure.alert_sent >= 0);
+}
+
+/* P-384 certificate keys, issued by the root and by the P-384 intermediate, in
+ * the mandated ECDHE_ECDSA suites of both transports. */
+static void p384_keys(void **state)
+{
+	(void)state;
+	static const char *const forms[] = {"p384", "p384-int"};
+	for (int dtls = 0; dtls <= 1; dtls++)
+		for (size_t f = 0; f < 2; f++) {
+			char client[32], server[32];
+			snprintf(client, sizeof client, "mn-cse-%s", forms[f]);
+			snprintf(server, sizeof server, "in-cse-%s", forms[f]);
+			struct kx_endpoint_config c = cert_end(0, dtls, client, "my.m2mprovider.org/in-cse");
+			struct kx_endpoint_config s = cert_end(1, dtls, server, "my.m2mprovider.org/mn-cse-123456");
+			struct pair_result r;
+			handshake(&c, &s, &r);
+			print_message("%s %s: %s / %s\n", dtls ? "DTLS" : "TLS", forms[f], r.client_failure.text,
+				      r.server_failure.text);
+			assert_int_equal(r.client, KX_STEP_DONE);
+			assert_int_equal(r.server, KX_STEP_DONE);
+			assert_int_equal(r.client_info.suite, dtls ? 0xC0AE : 0xC023);
+			assert_exports_agree(&r);
+		}
+}
+
+/* RFC 4279 5.3's lengths: PSKs up to 64 bytes and identities up to 128 bytes. */
+static void psk_lengths(void **state)
+{
+	(void)state;
+	static const size_t key_lengths[] = {8, 16, 32, 64};
+	static const size_t identity_lengths[] = {1, 35, 128};
+	for (size_t k = 0; k < 4; k++)
+		for (size_t i = 0; i < 3; i++) {
+			struct kx_endpoint_config c = psk_client(k % 2, "", "");
+			struct kx_endpoint_config s = psk_server(k % 2);
+			memset(c.psk_identity, 0, sizeof c.psk_identity);
+			memset(c.psk_identity, 'a' + (int)k, identity_lengths[i]);
+			for (size_t b = 0; b < key_lengths[k]; b++)
+				c.psk[b] = (uint8_t)(0xA5 ^ b);
+			c.psk_len = key_lengths[k];
+			memcpy(s.psk_table[0].identity, c.psk_identity, sizeof c.psk_identity);
+			memcpy(s.psk_table[0].key, c.psk, c.psk_len);
+			s.psk_table[0].key_len = c.psk_len;
+			struct pair_result r;
+			handshake(&c, &s, &r);
+			print_message("key %zu, identity %zu: %s / %s\n", key_lengths[k], identity_lengths[i],
+				      r.client_failure.text, r.server_failure.text);
+			assert_int_equal(r.client, KX_STEP_DONE);
+			assert_int_equal(r.server, KX_STEP_DONE);
+			assert_string_equal(r.server_info.psk_identity, c.psk_identity);
+			assert_exports_agree(&r);
+		}
+}
+
+/* A credential file that cannot be used is named in the error, whichever it is. */
+static void unusable_files_are_named(void **state)
+{
+	(void)state;
+	const struct kx_backend *b = kx_backend();
+	char *const members[] = {"cert", "key", "ca"};
+	for (int m = 0; m < 3; m++) {
+		struct kx_endpoint_config c = cert_end(0, 0, "mn-cse", "my.m2mprovider.org/in-cse");
+		char *file = m == 0 ? c.cert_file : m == 1 ? c.key_file : c.ca_file;
+		snprintf(file, sizeof c.cert_file, "/nonexistent/kx-%s.pem", members[m]);
+		char err[512] = "";
+		struct kx_session *session = b->session_new(&c, err, sizeof err);
+		print_message("%s: %s\n", members[m], err);
+		assert_null(session);
+		assert_non_null(strstr(err, file));
+	}
+	/* A key that is not the certificate's is refused too, naming the file. */
+	struct kx_endpoint_config c = cert_end(0, 0, "mn-cse", "my.m2mprovider.org/in-cse");
+	pki(c.key_file, sizeof c.key_file, "maf-p384.key");
+	char err[512] = "";
+	assert_null(b->session_new(&c, err, sizeof err));
+	assert_non_null(strstr(err, "maf-p384.key"));
+}
+
 KX_UNIT_MAIN_NAMED(kx_backend()->name,
 	cmocka_unit_test(psk_tls),
 	cmocka_unit_test(psk_dtls),
@@ -283,4 +391,9 @@ KX_UNIT_MAIN_NAMED(kx_backend()->name,
 	cmocka_unit_test(wrong_name_rejected),
 	cmocka_unit_test(untrusted_rejected),
 	cmocka_unit_test(expired_rejected),
-	cmocka_unit_test(wrong_usage_rejected))
+	cmocka_unit_test(wrong_usage_rejected),
+	cmocka_unit_test(certificate_chain_with_intermediate),
+	cmocka_unit_test(leaf_without_intermediate_rejected),
+	cmocka_unit_test(p384_keys),
+	cmocka_unit_test(psk_lengths),
+	cmocka_unit_test(unusable_files_are_named))
