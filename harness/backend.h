@@ -73,6 +73,13 @@ struct kx_backend {
 
 	/* Releases the end-point. */
 	void (*session_free)(struct kx_session *session);
+
+	/* DTLS: fires the end-point's retransmission timer now, as if its deadline had passed (RFC
+	 * 6347 4.2.4), appending what it retransmits to out (nothing when no timer runs, and for TLS);
+	 * returns the state after it as session_step does. The timer never expires by itself: the
+	 * runner's clock drives it. NULL in a backend that cannot fire it. */
+	enum kx_step_state (*session_timeout)(struct kx_session *session, struct kx_chunks *out,
+					      struct kx_failure *failure);
 };
 
 /* The backend this program was linked with. */

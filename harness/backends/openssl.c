@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 
 /* Copies the oldest queued OpenSSL error, prefixed by what failed, into err. */
 static int fail(const char *what, char *err, size_t errlen)
@@ -224,6 +225,7 @@ struct kx_session {
 	int alert_sent, alert_received;
 	char verify_note[400]; /* why our own certificate check refused the peer */
 	int done;
+	struct timeval *deadline; /* DTLS: the retransmission deadline the library handed its BIO */
 };
 
 static int session_ex_index = -1;
@@ -280,6 +282,9 @@ static long chunk_bio_ctrl(BIO *bio, int cmd, long num, void *ptr)
 	case BIO_CTRL_DGRAM_QUERY_MTU:
 	case BIO_CTRL_DGRAM_GET_FALLBACK_MTU:
 		return (long)(s->config.mtu ? s->config.mtu : 1400);
+	case BIO_CTRL_DGRAM_SET_NEXT_TIMEOUT:
+		s->deadline = ptr; /* see openssl_session_timeout */
+		return 1;
 	default:
 		return 0;
 	}
@@ -442,6 +447,16 @@ static int configure(struct kx_session *s, char *err, size_t errlen)
 	return 0;
 }
 
+/* The DTLS retransmission timer's duration: an hour, so that it never expires by itself within a
+ * case. A loaded machine would otherwise retransmit at random (OpenSSL retransmits on any read
+ * once its deadline passed); the runner fires it instead (openssl_session_timeout). */
+static unsigned int runner_clock(SSL *ssl, unsigned int previous_us)
+{
+	(void)ssl;
+	(void)previous_us;
+	return 3600u * 1000000u;
+}
+
 static struct kx_session *openssl_session_new(const struct kx_endpoint_config *config, char *err, size_t errlen)
 {
 	if (errlen > 0)
@@ -468,8 +483,10 @@ static struct kx_session *openssl_session_new(const struct kx_endpoint_config *c
 	BIO_set_data(bio, s);
 	BIO_set_init(bio, 1);
 	SSL_set_bio(s->ssl, bio, bio);
-	if (config->dtls)
+	if (config->dtls) {
 		SSL_set_mtu(s->ssl, (long)(config->mtu ? config->mtu : 1400));
+		DTLS_set_timer_cb(s->ssl, runner_clock);
+	}
 	if (config->server) {
 		SSL_set_accept_state(s->ssl);
 	} else {
@@ -603,6 +620,34 @@ static void openssl_session_free(struct kx_session *s)
 	free(s);
 }
 
+#if OPENSSL_VERSION_NUMBER < 0x30200000L
+/* OpenSSL has no call that expires the DTLS timer: DTLSv1_handle_timeout retransmits only once
+ * the wall-clock deadline has passed. Up to 3.1 the deadline it hands the BIO
+ * (BIO_CTRL_DGRAM_SET_NEXT_TIMEOUT, read by BIO_s_datagram for its socket timeout) is its own
+ * struct timeval, kept with the SSL object: moving it into the past is what an hour of waiting
+ * would do. From 3.2 it is a copy on the stack, hence the version bound (a backend without the
+ * function announces no dtls-timeout feature). An all-zero deadline means no timer runs. */
+static enum kx_step_state openssl_session_timeout(struct kx_session *s, struct kx_chunks *out,
+						  struct kx_failure *failure)
+{
+	enum kx_step_state state = s->done ? KX_STEP_DONE : KX_STEP_HANDSHAKING;
+	struct timeval *deadline = s->deadline;
+	if (s->config.dtls && deadline != NULL && (deadline->tv_sec != 0 || deadline->tv_usec != 0)) {
+		deadline->tv_sec = 1;
+		deadline->tv_usec = 0;
+		s->out = out;
+		if (DTLSv1_handle_timeout(s->ssl) < 0) {
+			state = KX_STEP_FAILED;
+			describe_failure(s, SSL_ERROR_SSL, failure);
+		}
+		s->out = NULL;
+	}
+	failure->alert_sent = s->alert_sent;
+	failure->alert_received = s->alert_received;
+	return state;
+}
+#endif
+
 static const struct kx_backend openssl_backend = {
 	.name = "openssl",
 	.library_version = openssl_version,
@@ -618,6 +663,9 @@ static const struct kx_backend openssl_backend = {
 	.session_send = openssl_session_send,
 	.session_receive = openssl_session_receive,
 	.session_free = openssl_session_free,
+#if OPENSSL_VERSION_NUMBER < 0x30200000L
+	.session_timeout = openssl_session_timeout,
+#endif
 };
 
 const struct kx_backend *kx_backend(void)

@@ -804,6 +804,35 @@ static int wolfssl_session_receive(struct kx_session *s, const struct kx_chunks 
 	return 0;
 }
 
+/* wolfSSL leaves DTLS retransmission to a caller that does non-blocking I/O (io_recv never
+ * blocks, so no time passes inside the library): wolfSSL_dtls_got_timeout resends the flight it
+ * keeps, or nothing when it keeps none (a server that has only answered HelloVerifyRequest, an
+ * end whose handshake is done). */
+static enum kx_step_state wolfssl_session_timeout(struct kx_session *s, struct kx_chunks *out,
+						  struct kx_failure *failure)
+{
+	if (s->failed) {
+		*failure = s->failure;
+		return KX_STEP_FAILED;
+	}
+	enum kx_step_state state = s->done ? KX_STEP_DONE : KX_STEP_HANDSHAKING;
+	failure->text[0] = '\0';
+	if (begin_output(s, out) != 0) {
+		snprintf(failure->text, sizeof failure->text, "out of memory");
+		state = KX_STEP_FAILED;
+	} else if (s->config.dtls && wolfSSL_dtls_got_timeout(s->ssl) != WOLFSSL_SUCCESS) {
+		state = KX_STEP_FAILED;
+		describe_failure(s, wolfSSL_get_error(s->ssl, WOLFSSL_FATAL_ERROR), failure);
+	}
+	alerts(s, failure);
+	s->out = NULL;
+	if (state == KX_STEP_FAILED) {
+		s->failed = 1;
+		s->failure = *failure;
+	}
+	return state;
+}
+
 static const struct kx_backend wolfssl_backend = {
 	.name = "wolfssl",
 	.library_version = wolfssl_version,
@@ -819,6 +848,7 @@ static const struct kx_backend wolfssl_backend = {
 	.session_send = wolfssl_session_send,
 	.session_receive = wolfssl_session_receive,
 	.session_free = wolfssl_session_free,
+	.session_timeout = wolfssl_session_timeout,
 };
 
 const struct kx_backend *kx_backend(void)

@@ -53,15 +53,16 @@ json_t *kx_driver_capabilities(const struct kx_backend *backend)
 	static const char *const roles[] = {"client", "server"};
 	static const char *const transports[] = {"tls", "dtls"};
 
-	/* notify-endpoint: its ESCertKE sessions carry their messages in NOTIFY primitives themselves. */
-	static const char *const features[] = {"notify-endpoint"};
+	/* notify-endpoint: its ESCertKE sessions carry their messages in NOTIFY primitives themselves;
+	 * dtls-timeout: the runner can fire its DTLS retransmission timer (op "timeout"). */
+	static const char *const features[] = {"notify-endpoint", "dtls-timeout"};
 	size_t n_config = 0;
 	while (kx_session_config_members[n_config] != NULL)
 		n_config++;
 	/* No list of scenario names: the runner works out what a scenario needs (roles, transports,
 	 * suites, configuration members), so a scenario added to a suite needs no driver change. */
 	return json_pack("{s:o, s:o, s:{s:o, s:o, s:o, s:o}, s:{s:o, s:o}, s:o, s:o, s:o}", "features",
-			 string_array(features, 1), "operations",
+			 string_array(features, backend->session_timeout != NULL ? 2 : 1), "operations",
 			 operation_names(), "variants", "exporter", string_array(reference, 1), "e2e",
 			 string_array(reference, 1), "enrolment", string_array(reference, 1), "keyid",
 			 string_array(readings, KX_READING_COUNT),

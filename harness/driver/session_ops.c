@@ -217,12 +217,35 @@ static json_t *alert_value(int description)
 	return description >= 0 ? json_string(kx_alert_name(description)) : json_null();
 }
 
+static const char *const state_names[] = {"handshaking", "done", "failed"};
+
+/* The answer of a step (or a fired timer): the state, what the end-point sends now (in a NOTIFY
+ * primitive too for an ESCertKE end-point that carries them), and the failure and alerts. */
+static int answer_step(struct kx_request *req, struct open_session *open, enum kx_step_state state,
+		       const struct kx_chunks *out, const struct kx_failure *failure)
+{
+	json_object_set_new(req->response, "state", json_string(state_names[state]));
+	int ret = kx_req_set_flight(req, "flight", out);
+	if (ret == 0 && open->notify.on && out->n > 0) {
+		char *text = kx_notify_endpoint_send(&open->notify, out);
+		ret = text != NULL ? kx_req_set_string(req, "primitive", text) : kx_req_fail(req, "out of memory");
+		free(text);
+	}
+	if (state == KX_STEP_FAILED) {
+		open->failed = 1;
+		json_t *text = json_string(failure->text);
+		json_object_set_new(req->response, "error", text != NULL ? text : json_string("(unprintable library text)"));
+	}
+	json_object_set_new(req->response, "alert_sent", alert_value(failure->alert_sent));
+	json_object_set_new(req->response, "alert_received", alert_value(failure->alert_received));
+	return ret;
+}
+
 static int op_step(const struct kx_backend *backend, struct kx_request *req)
 {
 	struct open_session *open = lookup(req);
 	struct kx_chunks in = {0}, out = {0};
 	const char *primitive = open != NULL && open->notify.on ? kx_req_optional_string(req, "primitive") : NULL;
-	static const char *const names[] = {"handshaking", "done", "failed"};
 	if (open == NULL || (primitive == NULL && kx_req_flight(req, "flight", &in) != 0)) {
 		kx_chunks_clear(&in);
 		return -1;
@@ -231,7 +254,7 @@ static int op_step(const struct kx_backend *backend, struct kx_request *req)
 	    kx_notify_endpoint_receive(&open->notify, primitive, &in, req->err, sizeof req->err) != 0) {
 		/* The oneM2M layer refuses it: the TLS session never sees the message. */
 		open->failed = 1;
-		json_object_set_new(req->response, "state", json_string(names[KX_STEP_FAILED]));
+		json_object_set_new(req->response, "state", json_string(state_names[KX_STEP_FAILED]));
 		json_object_set_new(req->response, "error", json_string(req->err));
 		json_object_set_new(req->response, "alert_sent", json_null());
 		json_object_set_new(req->response, "alert_received", json_null());
@@ -240,21 +263,25 @@ static int op_step(const struct kx_backend *backend, struct kx_request *req)
 	}
 	struct kx_failure failure = {.text = "", .alert_sent = -1, .alert_received = -1};
 	enum kx_step_state state = backend->session_step(open->session, &in, &out, &failure);
-	json_object_set_new(req->response, "state", json_string(names[state]));
-	int ret = kx_req_set_flight(req, "flight", &out);
-	if (ret == 0 && open->notify.on && out.n > 0) {
-		char *text = kx_notify_endpoint_send(&open->notify, &out);
-		ret = text != NULL ? kx_req_set_string(req, "primitive", text) : kx_req_fail(req, "out of memory");
-		free(text);
-	}
-	if (state == KX_STEP_FAILED) {
-		open->failed = 1;
-		json_t *text = json_string(failure.text);
-		json_object_set_new(req->response, "error", text != NULL ? text : json_string("(unprintable library text)"));
-	}
-	json_object_set_new(req->response, "alert_sent", alert_value(failure.alert_sent));
-	json_object_set_new(req->response, "alert_received", alert_value(failure.alert_received));
+	int ret = answer_step(req, open, state, &out, &failure);
 	kx_chunks_clear(&in);
+	kx_chunks_clear(&out);
+	return ret;
+}
+
+/* DTLS loss recovery (RFC 6347 4.2.4): the runner fires the end-point's retransmission timer when
+ * the handshake stalls; the answer is a step's, its flight what the end-point retransmits. */
+static int op_timeout(const struct kx_backend *backend, struct kx_request *req)
+{
+	struct open_session *open = lookup(req);
+	if (open == NULL)
+		return -1;
+	if (backend->session_timeout == NULL)
+		return kx_req_fail(req, "this driver's library cannot have its retransmission timer fired");
+	struct kx_chunks out = {0};
+	struct kx_failure failure = {.text = "", .alert_sent = -1, .alert_received = -1};
+	enum kx_step_state state = backend->session_timeout(open->session, &out, &failure);
+	int ret = answer_step(req, open, state, &out, &failure);
 	kx_chunks_clear(&out);
 	return ret;
 }
@@ -446,6 +473,6 @@ void kx_sessions_close_all(const struct kx_backend *backend)
 
 const struct kx_operation kx_session_operations[] = {
 	{"open", op_open}, {"step", op_step},       {"info", op_info},
-	{"send", op_send}, {"receive", op_receive}, {"close", op_close},
+	{"send", op_send}, {"receive", op_receive}, {"close", op_close}, {"timeout", op_timeout},
 };
 const size_t kx_n_session_operations = sizeof kx_session_operations / sizeof kx_session_operations[0];
