@@ -36,6 +36,8 @@ void kx_case_json_flights(json_t *result, const struct kx_relay *relay)
 		              "datagrams", (int)f->chunks.n, "items", f->summary);
 		if (f->fault[0] != '\0')
 			json_object_set_new(flight, "fault", json_string(f->fault));
+		if (f->relayed[0] != '\0')
+			json_object_set_new(flight, "relay", json_string(f->relayed));
 		if (f->application_data)
 			json_object_set_new(flight, "application_data", json_string(f->text));
 		if (f->escertke_message > 0) {

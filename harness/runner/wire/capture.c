@@ -223,7 +223,7 @@ static void primitive_rqi(const char *primitive, char *out, size_t len)
 	json_decref(root);
 }
 
-/* What every packet of a flight says: sender, flight, items, ESCertKE, fault. */
+/* What every packet of a flight says: sender, flight, items, ESCertKE, fault, what the relay did. */
 static char *flight_comment(const struct capture *cap, const struct kx_flight_record *f)
 {
 	char escertke[400] = "", rqi[160];
@@ -237,9 +237,9 @@ static char *flight_comment(const struct capture *cap, const struct kx_flight_re
 		return strf("%s -> %s: flight %d, application data: %s%s%s", cap->ends[f->from_initiator],
 		            cap->ends[!f->from_initiator], f->number, f->text, f->fault[0] ? "; fault: " : "",
 		            f->fault);
-	return strf("%s -> %s: flight %d: %s%s%s%s", cap->ends[f->from_initiator],
+	return strf("%s -> %s: flight %d: %s%s%s%s%s%s", cap->ends[f->from_initiator],
 	            cap->ends[!f->from_initiator], f->number, f->summary, escertke,
-	            f->fault[0] ? "; fault: " : "", f->fault);
+	            f->fault[0] ? "; fault: " : "", f->fault, f->relayed[0] ? "; " : "", f->relayed);
 }
 
 /* Counts "part i of n" only when a flight needs several packets. */

@@ -43,6 +43,23 @@ int kx_fault_from_name(const char *name, enum kx_fault_kind *kind)
 	return -1;
 }
 
+static const struct {
+	enum kx_records_layout layout;
+	const char *name;
+} layout_names[] = {
+	{KX_RECORDS_LIBRARY, "library"}, {KX_RECORDS_COALESCED, "coalesced"}, {KX_RECORDS_SPLIT, "split"},
+};
+
+int kx_records_from_name(const char *name, enum kx_records_layout *layout)
+{
+	for (size_t i = 0; i < sizeof layout_names / sizeof layout_names[0]; i++)
+		if (strcmp(layout_names[i].name, name) == 0) {
+			*layout = layout_names[i].layout;
+			return 0;
+		}
+	return -1;
+}
+
 /* Monotonic milliseconds, for the case's time limit. */
 static long long monotonic_ms(void)
 {
@@ -86,6 +103,14 @@ int kx_relay_step_notify(struct kx_driver_pool *pool, size_t driver, const char 
 		const char *text = kx_json_get_string(response, "primitive");
 		*primitive_out = text != NULL ? strdup(text) : NULL;
 	}
+	int ret = kx_relay_read_step(response, out, end, why, whylen);
+	json_decref(response);
+	return ret;
+}
+
+int kx_relay_read_step(json_t *response, struct kx_chunks *out, struct kx_end_result *end, char *why,
+                       size_t whylen)
+{
 	char err[256] = "";
 	const char *state = kx_json_get_string(response, "state");
 	int ok = json_is_true(json_object_get(response, "ok")) && state != NULL &&
@@ -93,7 +118,6 @@ int kx_relay_step_notify(struct kx_driver_pool *pool, size_t driver, const char 
 	if (!ok) {
 		const char *error = kx_json_get_string(response, "error");
 		snprintf(why, whylen, "%s", err[0] ? err : error != NULL ? error : "no state in its answer");
-		json_decref(response);
 		return -1;
 	}
 	end->state = strcmp(state, "done") == 0     ? KX_END_DONE
@@ -108,7 +132,6 @@ int kx_relay_step_notify(struct kx_driver_pool *pool, size_t driver, const char 
 		snprintf(end->alert_sent, sizeof end->alert_sent, "%s", sent);
 	if (received != NULL)
 		snprintf(end->alert_received, sizeof end->alert_received, "%s", received);
-	json_decref(response);
 	return 0;
 }
 
@@ -454,6 +477,10 @@ static int carry_in_notify(struct kx_relay *relay, struct kx_flight_record *reco
 		text = relay_primitive(relay, record, chunks);
 	}
 	text = damage_primitive(relay, record, chunks, message1_request->rqi, text);
+	/* The records axis re-frames the message the primitive carries, as a middlebox on the NOTIFY
+	 * path would: after the sender's primitive was judged, before the receiver reads it. */
+	if (text != NULL && relay->records != KX_RECORDS_LIBRARY && kx_relay_reframe(relay, record, chunks))
+		refresh_eckm(&text, chunks);
 	record->primitive = text;
 	if (text == NULL)
 		return 0;
@@ -529,8 +556,7 @@ static struct kx_flight_record *record_flight(struct kx_relay *relay, int from_i
 	return record;
 }
 
-/* " after flight N was <what the runner did>" for the last damaged flight, or "". */
-static void fault_context(const struct kx_relay *relay, char *out, size_t len)
+void kx_relay_fault_context(const struct kx_relay *relay, char *out, size_t len)
 {
 	out[0] = '\0';
 	for (size_t i = 0; i < relay->n_flights; i++)
@@ -542,7 +568,7 @@ static void describe_failure(struct kx_relay *relay, int initiator)
 {
 	const struct kx_end_result *end = initiator ? &relay->initiator_result : &relay->terminator_result;
 	char cause[300];
-	fault_context(relay, cause, sizeof cause);
+	kx_relay_fault_context(relay, cause, sizeof cause);
 	snprintf(relay->rejected_by, sizeof relay->rejected_by, "%s", kx_relay_end_name(initiator));
 	snprintf(relay->diagnosis, sizeof relay->diagnosis, "the %s (%s) failed the handshake%s: %s%s%s%s%s",
 	         kx_relay_end_name(initiator),
@@ -555,7 +581,7 @@ static void describe_failure(struct kx_relay *relay, int initiator)
 static void describe_stall(struct kx_relay *relay, int waiting_initiator)
 {
 	char cause[300];
-	fault_context(relay, cause, sizeof cause);
+	kx_relay_fault_context(relay, cause, sizeof cause);
 	snprintf(relay->diagnosis, sizeof relay->diagnosis,
 	         "the handshake stalled%s: the %s has nothing to send and the %s has not finished%s", cause,
 	         kx_relay_end_name(!waiting_initiator), kx_relay_end_name(waiting_initiator),
@@ -571,7 +597,7 @@ void kx_relay_run(struct kx_relay *relay)
 	struct kx_tls_direction escertke_directions[2] = {{0}, {0}};
 	struct kx_notify message1_request = {0}, last_request = {0};
 	struct kx_chunks pending = {0}, replay = {0};
-	int replay_to_initiator = -1;
+	int replay_to_initiator = -1, retransmitted_by = -1;
 	relay->outcome = KX_RELAY_DONE;
 	relay->initiator_result.state = relay->terminator_result.state = KX_END_HANDSHAKING;
 
@@ -596,7 +622,12 @@ void kx_relay_run(struct kx_relay *relay)
 				relay->outcome = KX_RELAY_FAILED;
 			} else if (!(relay->initiator_result.state == KX_END_DONE &&
 				     relay->terminator_result.state == KX_END_DONE)) {
-				describe_stall(relay, sender_is_initiator);
+				if (!(relay->dtls && relay->recover)) {
+					describe_stall(relay, sender_is_initiator);
+				} else if (kx_relay_recover(relay, !sender_is_initiator, &pending, &sender_is_initiator) > 0) {
+					retransmitted_by = sender_is_initiator;
+					continue;
+				}
 			}
 			break;
 		}
@@ -604,6 +635,11 @@ void kx_relay_run(struct kx_relay *relay)
 			record_flight(relay, sender_is_initiator, &pending, &directions[sender_is_initiator]);
 		if (record == NULL)
 			break;
+		if (retransmitted_by >= 0)
+			snprintf(record->relayed, sizeof record->relayed,
+			         "sent by the %s when the runner fired its retransmission timer (RFC 6347 4.2.4)",
+			         kx_relay_end_name(retransmitted_by));
+		retransmitted_by = -1;
 		/* A flight whose bytes the runner changed: an end-point reading primitives gets them too. */
 		int damaged_bytes = relay->fault.kind != KX_FAULT_NONE && relay->fault.flight == record->number;
 		if (damaged_bytes) {
@@ -613,6 +649,9 @@ void kx_relay_run(struct kx_relay *relay)
 			}
 			apply_fault(relay, record, &pending);
 		}
+		/* The records axis; an ESCertKE message is re-framed inside its NOTIFY primitive. */
+		if (!relay->dtls && !relay->escertke && relay->records != KX_RECORDS_LIBRARY)
+			kx_relay_reframe(relay, record, &pending);
 		if (relay->escertke && record->number > 4)
 			kx_appendf(relay->deviations, sizeof relay->deviations,
 			           "%sflight %d: ESCertKE has four messages, this handshake needed more",

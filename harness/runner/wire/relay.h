@@ -34,6 +34,19 @@ struct kx_fault {
 /* Parses a fault name ("drop", "flip-bit", ...); 0, or -1 if unknown. */
 int kx_fault_from_name(const char *name, enum kx_fault_kind *kind);
 
+/* TLS: how the relay lays out the plaintext handshake records of a flight (the records axis). */
+enum kx_records_layout {
+	KX_RECORDS_LIBRARY,   /* as the sending library wrote them */
+	KX_RECORDS_COALESCED, /* consecutive handshake records of a flight merged, up to 2^14 bytes each */
+	KX_RECORDS_SPLIT,     /* re-framed into records of at most KX_SPLIT_FRAGMENT bytes */
+};
+
+/* The largest fragment of a handshake record the split layout writes. */
+#define KX_SPLIT_FRAGMENT 100
+
+/* Parses a layout name ("library", "coalesced", "split"); 0, or -1 if unknown. */
+int kx_records_from_name(const char *name, enum kx_records_layout *layout);
+
 struct kx_flight_record {
 	int number;         /* 1-based, in relay order */
 	int from_initiator; /* 1: initiator -> terminator */
@@ -42,6 +55,9 @@ struct kx_flight_record {
 	size_t written;     /* bytes the sender wrote */
 	char summary[256];  /* its TLS items: "ServerHello, Certificate, ..." */
 	char fault[200];    /* what the runner did to it; empty if nothing */
+	/* What the relay did that is no damage: re-framed its records (the records axis), or fired the
+	 * retransmission timer of its sender, which then sent it (DTLS loss recovery); empty if nothing. */
+	char relayed[200];
 	int escertke_message; /* 1..4 for ESCertKE, else 0 */
 	int application_data; /* 1: records of application data after the handshake */
 	char text[128];       /* application data: the text that was sent */
@@ -82,6 +98,10 @@ struct kx_relay {
 	char notify_damage[32];
 	int notify_damage_message;
 	int timeout_ms;                        /* the whole handshake's limit; 0: none */
+	enum kx_records_layout records;        /* TLS: the plaintext handshake records' layout */
+	/* DTLS loss recovery (RFC 6347 4.2.4): a stall is met by firing the retransmission timers of the
+	 * ends (driver op "timeout") rather than ending the handshake. */
+	int recover;
 
 	/* Outputs. */
 	struct kx_flight_record flights[KX_MAX_FLIGHTS];
@@ -93,6 +113,8 @@ struct kx_relay {
 	char deviations[1024];    /* Table 8.7.2.2-1 or NOTIFY deviations, "; "-separated */
 	/* Internal: the primitive the last step answered with, and the one to give the next step. */
 	char *sent_primitive, *next_primitive;
+	int ccs_passed[2];   /* [1]: the initiator's ChangeCipherSpec has been relayed (records after it are encrypted) */
+	int timer_firings;   /* retransmission timers fired so far */
 };
 
 /* Wall-clock microseconds since the epoch, as flights are timed. */
@@ -100,6 +122,12 @@ uint64_t kx_relay_now_us(void);
 
 /* "initiator" (initiator not 0) or "terminator". */
 const char *kx_relay_end_name(int initiator);
+
+/* Reads the answer to a `step` or `timeout` request: with a state, fills out and end (its state;
+ * its error and alerts where the answer names them) and returns 0; else -1 with why (what was
+ * wrong with the answer, or the driver's error). The answer stays the caller's. */
+int kx_relay_read_step(json_t *response, struct kx_chunks *out, struct kx_end_result *end, char *why,
+                       size_t whylen);
 
 /* Steps session on driver `driver` with in (a `step` request): on an answer with a state, fills
  * out and end (its state; its error and alerts where the answer names them) and returns 0; else
@@ -138,6 +166,9 @@ struct kx_flight_record *kx_relay_new_flight(struct kx_relay *relay, int from_in
 void kx_relay_summarise(const struct kx_relay *relay, struct kx_flight_record *record,
                         const struct kx_chunks *sent, struct kx_tls_direction *direction, int why_max);
 
+/* " after flight N was <what the runner did>" for the last damaged flight, or "" (out, capacity len). */
+void kx_relay_fault_context(const struct kx_relay *relay, char *out, size_t len);
+
 /* Records a flight of application data carrying text (the chunks are copied); NULL when the log is full. */
 struct kx_flight_record *kx_relay_record_text(struct kx_relay *relay, int from_initiator, const char *text,
                                               const struct kx_chunks *records);
@@ -157,5 +188,19 @@ int kx_relay_exchange_application_data(struct kx_relay *relay);
 
 /* Frees the recorded flights. */
 void kx_relay_free(struct kx_relay *relay);
+
+/* TLS (relay_records.c): re-frames the plaintext handshake records of a flight from
+ * record->from_initiator's end as relay->records says, until that end's ChangeCipherSpec (what
+ * follows is encrypted and stays as it is); says what it did in record->relayed. Returns 1 when
+ * chunks changed (then one chunk), 0 when not. */
+int kx_relay_reframe(struct kx_relay *relay, struct kx_flight_record *record, struct kx_chunks *chunks);
+
+/* DTLS (relay_recovery.c): after a stall, fires the retransmission timer of the end that sent the
+ * last flight, then of the other, until one sends something: 1 with it in *flight and its end in
+ * *from_initiator (an end that failed instead is returned too, maybe with nothing to send); 0 when
+ * neither sent anything, or too many timers were fired (outcome stalled, the diagnosis naming each
+ * end that did not retransmit); -1 when a driver failed (outcome error). */
+int kx_relay_recover(struct kx_relay *relay, int last_sender_is_initiator, struct kx_chunks *flight,
+                     int *from_initiator);
 
 #endif
