@@ -51,15 +51,17 @@ test: build-deps-test $(BUILD_DIR)/CMakeCache.txt
 # A vendor's inputs to `make conformance` (README.md, "Your inputs to make conformance"), each
 # optional: DRIVERS="NAME=PATH ..." (space-separated; exactly the drivers of both steps, so list
 # openssl and wolfssl beside your own to pair it with them), EXPECT=FILE, OUTPUT=DIR,
-# FILTER="GLOB ..." (space-separated; the run only: the vectors are always all checked) and
-# JOBS=N (the run's --jobs, and the build's parallelism). Each word is passed quoted, so globs
-# reach kxconform unexpanded; a path cannot hold a space.
+# FILTER="GLOB ..." (space-separated; the run only: the vectors are always all checked),
+# PROFILE=fast|pairwise|full (the run's --profile: which combinations of the scenarios' axes run,
+# docs/suite.md) and JOBS=N (the run's --jobs, and the build's parallelism). Each word is passed
+# quoted, so globs reach kxconform unexpanded; a path cannot hold a space.
 quote = '$(subst ','\'',$(1))'
 DRIVER_ARGS = $(foreach d,$(DRIVERS),--driver $(call quote,$(d)))
 OUTPUT_ARGS = $(if $(OUTPUT),--output $(call quote,$(OUTPUT)))
 VECTORS_ARGS = $(DRIVER_ARGS) $(OUTPUT_ARGS)
 RUN_ARGS = $(DRIVER_ARGS) $(OUTPUT_ARGS) $(if $(EXPECT),--expect $(call quote,$(EXPECT))) \
 	$(foreach f,$(FILTER),--filter $(call quote,$(f))) \
+	$(if $(PROFILE),--profile $(call quote,$(PROFILE))) \
 	$(if $(filter command line,$(origin JOBS)),--jobs $(call quote,$(JOBS)))
 
 # The conformance run a vendor's CI calls: the vectors, then the scenario

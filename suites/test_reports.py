@@ -422,15 +422,21 @@ def test_driver_stderr_is_kept_with_its_case(crash_run, validator):
     assert said in "".join(Page(text).text)
 
 
-def test_junit_carries_the_capture_paths(full_run):
+def test_junit_carries_the_capture_paths_and_axes(full_run):
     _, report, junit, _ = full_run
     cases = {c["id"]: c for c in report["cases"]}
+    with_axes = 0
     for testcase in case_testcases(junit):
         capture = cases[testcase.get("name")]["capture"]
         properties = {p.get("name"): p.get("value") for p in testcase.findall("properties/property")}
         assert properties["capture.pcapng"] == capture["pcapng"]
         assert properties["capture.keylog"] == capture["keylog"]
         assert "capture: %s" % capture["pcapng"] in testcase.find("system-out").text
+        # The case's axes, each a property (docs/suite.md, "Profiles"); a scenario may take none.
+        axes = {k[len("axis."):]: v for k, v in properties.items() if k.startswith("axis.")}
+        assert axes == cases[testcase.get("name")].get("axes", {})
+        with_axes += bool(axes)
+    assert with_axes > len(report["cases"]) // 2
 
 
 def test_html_facets_by_result_scenario_pairing_and_driver(full_run):
@@ -444,8 +450,15 @@ def test_html_facets_by_result_scenario_pairing_and_driver(full_run):
             options[select] = []
         elif tag == "option" and select is not None:
             options[select].append(attrs["value"])
-    # The cases' facets, and the requirements table's status filter (check_html_requirements).
-    assert set(options) == {"facet-result", "facet-scenario", "facet-pairing", "facet-driver", "req-status"}
+    # The cases' facets, one per axis the cases have (docs/suite.md, "Axes"), and the requirements
+    # table's status filter (check_html_requirements).
+    axes = {a for c in report["cases"] for a in c.get("axes", {})}
+    assert axes == {"mtu", "records", "ems", "recovery"}
+    assert set(options) == {"facet-result", "facet-scenario", "facet-pairing", "facet-driver", "req-status",
+                            *("facet-axis-" + a for a in axes)}
+    for axis in axes:
+        assert set(options["facet-axis-" + axis]) == {"", *(c["axes"][axis] for c in report["cases"]
+                                                            if axis in c.get("axes", {}))}
     assert set(options["req-status"]) == {"", *(k for k, v in report["requirements"]["totals"].items()
                                                if v and k != "requirements")}
     assert set(options["facet-scenario"]) == {"", *(c["scenario"] for c in report["cases"])}
@@ -458,6 +471,7 @@ def test_html_facets_by_result_scenario_pairing_and_driver(full_run):
         assert attrs["data-result"] == case["result"] and attrs["data-scenario"] == case["scenario"]
         assert attrs["data-pairing"] == "%s-%s" % (case["initiator"], case["terminator"])
         assert " %s " % case["initiator"] in attrs["data-drivers"]
+        assert {k[len("data-axis-"):]: v for k, v in attrs.items() if k.startswith("data-axis-")} == case.get("axes", {})
 
 
 def test_merged_report_links_the_shards_captures(kxconform, tmp_path):

@@ -55,6 +55,21 @@ static const char *unlisted_member(const struct kx_driver_proc *proc, json_t *co
 	return NULL;
 }
 
+/* The first name the case's axis values need that driver proc lists neither among its features
+ * nor (a hello of scenario names) among its scenarios, or NULL. */
+static const char *missing_need(const struct kx_driver_proc *proc, const struct kx_case *c)
+{
+	size_t i;
+	json_t *name;
+	json_array_foreach(c->needs, i, name)
+	{
+		const char *need = json_string_value(name);
+		if (!capable(proc, "features", NULL, need) && !capable(proc, "scenarios", NULL, need))
+			return need;
+	}
+	return NULL;
+}
+
 /* The scenario a driver that lists scenarios by name (a hello without capabilities.config) does
  * not list, or NULL: a chain of handshakes needs the scenarios it is made of. */
 static const char *unlisted_scenario(const struct kx_driver_proc *proc, const struct kx_case *c)
@@ -107,6 +122,9 @@ static const char *incapable(struct kx_driver_pool *pool, size_t i, const struct
 	else if (c->first_scenario != NULL && !capable(proc, "suites", c->transport, c->first_suite))
 		snprintf(why, len, "driver %s cannot negotiate suite %s over %s (the chain's first handshake)",
 		         pool->names[i], c->first_suite, c->transport);
+	else if ((member = missing_need(proc, c)) != NULL)
+		snprintf(why, len, "driver %s lists %s neither among its features nor among its scenarios, and the case's "
+		         "axis values need it", pool->names[i], member);
 	else
 		return NULL;
 	return why;
@@ -285,6 +303,8 @@ json_t *kx_case_result_new(const struct kx_driver_pool *pool, const struct kx_ca
 								       : kx_json_get_string(c->variant, "name"),
 					      "why", why != NULL ? why : ""));
 	}
+	if (c->axes != NULL)
+		json_object_set_new(result, "axes", json_deep_copy(c->axes));
 	/* The inputs: each end's configuration exactly as its driver receives it. */
 	json_object_set_new(result, "inputs",
 			    json_pack("{s:o, s:o}", "initiator", json_deep_copy(c->initiator_config), "terminator",
@@ -317,6 +337,8 @@ json_t *kx_case_run(struct kx_driver_pool *pool, const struct kx_case *c, const 
 	relay->terminator = c->terminator;
 	relay->dtls = strcmp(c->transport, "dtls") == 0;
 	relay->fault = c->fault;
+	relay->recover = c->recover;
+	relay->records = c->records;
 	relay->timeout_ms = c->timeout_ms;
 	relay->escertke = strcmp(c->run, "escertke") == 0;
 	snprintf(relay->initiator_session, sizeof relay->initiator_session, "%s/initiator", c->id);
@@ -344,14 +366,17 @@ json_t *kx_case_run(struct kx_driver_pool *pool, const struct kx_case *c, const 
 			goto done;
 		}
 		/* An end-point that carries NOTIFY itself learns its originator, its peer's and the
-		 * request identifiers' prefix in its configuration. */
+		 * request identifiers' prefix in its configuration. The prefix only tells this case's
+		 * exchanges apart ("-notify1", "-notify2" follow it), so a long case id (axes) is cut to
+		 * what the reference drivers keep. */
+		char rqi[64];
+		snprintf(rqi, sizeof rqi, "%.63s", relay->initiator_session);
 		for (int e = 0; e < 2; e++)
 			if (relay->notify_ends[e]) {
 				owned[e] = json_deep_copy(configs[e]);
 				json_object_set_new(owned[e], "notify",
 				                    json_pack("{s:s, s:s, s:s}", "from", e ? relay->initiator_id : relay->terminator_id,
-				                              "to", e ? relay->terminator_id : relay->initiator_id, "rqi",
-				                              relay->initiator_session));
+				                              "to", e ? relay->terminator_id : relay->initiator_id, "rqi", rqi));
 				configs[e] = owned[e];
 			}
 	}

@@ -77,9 +77,10 @@ static void resolve_pki(json_t *config, const char *pki_dir)
 	}
 }
 
-/* The complete driver configuration of one end of one case. */
-static json_t *end_config(json_t *root, json_t *scenario, const char *end, json_t *variant, const char *transport,
-			  const char *suite, const char *pki_dir)
+/* The complete driver configuration of one end of one case: the suite's defaults, the scenario's
+ * end, its axes' values (combo; NULL for none), then the variant's changes. */
+static json_t *end_config(json_t *root, json_t *scenario, const char *end, const struct kx_axes_combo *combo,
+			  json_t *variant, const char *transport, const char *suite, const char *pki_dir)
 {
 	json_t *config = json_object();
 	json_t *defaults = json_object_get(root, "defaults");
@@ -90,6 +91,8 @@ static json_t *end_config(json_t *root, json_t *scenario, const char *end, json_
 	}
 	json_object_set_new(config, "suites", json_pack("[s]", suite));
 	overlay(config, json_object_get(scenario, end));
+	if (combo != NULL)
+		kx_axes_overlay(combo, end, config);
 	if (variant != NULL)
 		overlay(config, json_object_get(variant, end));
 	json_object_set_new(config, "role", json_string(strcmp(end, "initiator") == 0 ? "client" : "server"));
@@ -106,9 +109,23 @@ static int applies_to(json_t *entry, const char *transport)
 	return list == NULL || kx_json_array_has_string(list, transport);
 }
 
+/* What the combination's values ask of the relay: a record layout, a DTLS loss to recover from. */
+static void relay_options(struct kx_case *c, const struct kx_axes_combo *combo)
+{
+	json_t *relay = kx_axes_relay(combo);
+	const char *records = kx_json_get_string(relay, "records"), *fault = kx_json_get_string(relay, "fault");
+	if (records != NULL)
+		kx_records_from_name(records, &c->records);
+	if (fault != NULL && kx_fault_from_name(fault, &c->fault.kind) == 0) {
+		c->fault.flight = (int)json_integer_value(json_object_get(relay, "flight"));
+		c->recover = 1;
+	}
+	json_decref(relay);
+}
+
 static int add_case(struct kx_suite *suite, json_t *scenario, const char *transport, size_t initiator,
-		    size_t terminator, const struct kx_driver_pool *pool, const char *pki_dir, enum kx_case_kind kind,
-		    json_t *variant, char *err, size_t errlen)
+		    size_t terminator, const struct kx_driver_pool *pool, const char *pki_dir,
+		    const struct kx_axes_combo *combo, enum kx_case_kind kind, json_t *variant, char *err, size_t errlen)
 {
 	struct kx_case *more = realloc(suite->cases, (suite->n_cases + 1) * sizeof *more);
 	if (more == NULL)
@@ -127,8 +144,16 @@ static int add_case(struct kx_suite *suite, json_t *scenario, const char *transp
 		json_object_get(json_object_get(scenario, "suites"), transport), 0));
 	snprintf(c->suite, sizeof c->suite, "%s", suite_id);
 	const char *name = kx_json_get_string(scenario, "name");
-	int n = snprintf(c->id, sizeof c->id, "%s.%s.%s-%s", name, transport, pool->names[initiator],
-			 pool->names[terminator]);
+	char suffix[sizeof c->id];
+	kx_axes_suffix(combo, suffix, sizeof suffix);
+	int n = snprintf(c->id, sizeof c->id, "%s.%s.%s-%s%s", name, transport, pool->names[initiator],
+			 pool->names[terminator], suffix);
+	if ((size_t)n >= sizeof c->id - 1)
+		return kx_errorf(err, errlen, "scenario %s: the case id %s... is longer than %zu bytes", name, c->id,
+		                 sizeof c->id - 2);
+	c->axes = kx_axes_json(combo);
+	c->needs = kx_axes_needs(combo);
+	relay_options(c, combo);
 	if (kind == KX_CASE_NEGATIVE) {
 		snprintf(c->id + n, sizeof c->id - (size_t)n, ".%s", kx_json_get_string(variant, "name"));
 	} else if (kind == KX_CASE_FAULT) {
@@ -140,18 +165,18 @@ static int add_case(struct kx_suite *suite, json_t *scenario, const char *transp
 	json_t *timeout = json_object_get(json_object_get(suite->root, "defaults"), "timeout_ms");
 	c->timeout_ms = json_is_integer(timeout) && json_integer_value(timeout) > 0 ? (int)json_integer_value(timeout)
 										      : 5000;
-	c->initiator_config = end_config(suite->root, scenario, "initiator", variant, transport, c->suite, pki_dir);
-	c->terminator_config = end_config(suite->root, scenario, "terminator", variant, transport, c->suite, pki_dir);
+	c->initiator_config = end_config(suite->root, scenario, "initiator", combo, variant, transport, c->suite, pki_dir);
+	c->terminator_config = end_config(suite->root, scenario, "terminator", combo, variant, transport, c->suite, pki_dir);
 	c->first_scenario = scenario_named(suite->root, kx_json_get_string(json_object_get(scenario, "first"),
 	                                                                   "scenario"));
 	if (c->first_scenario != NULL) {
 		snprintf(c->first_suite, sizeof c->first_suite, "%s",
 		         json_string_value(json_array_get(
 		             json_object_get(json_object_get(c->first_scenario, "suites"), transport), 0)));
-		c->first_initiator_config = end_config(suite->root, c->first_scenario, "initiator", NULL, transport,
-		                                       c->first_suite, pki_dir);
-		c->first_terminator_config = end_config(suite->root, c->first_scenario, "terminator", NULL, transport,
-		                                        c->first_suite, pki_dir);
+		c->first_initiator_config = end_config(suite->root, c->first_scenario, "initiator", NULL, NULL,
+		                                       transport, c->first_suite, pki_dir);
+		c->first_terminator_config = end_config(suite->root, c->first_scenario, "terminator", NULL, NULL,
+		                                        transport, c->first_suite, pki_dir);
 	}
 	suite->n_cases++;
 	return 0;
@@ -248,40 +273,53 @@ static int check_first(json_t *root, json_t *scenario, char *err, size_t errlen)
 	return 0;
 }
 
-/* Adds the cases of one scenario on one transport, every ordered pair of drivers. */
+/* Adds the cases of one scenario on one transport, every ordered pair of drivers: the positive
+ * case of each combination of its axes the profile chooses (the defaults' first), then the
+ * negative and fault variants, which run with every axis at its default. */
 static int expand(struct kx_suite *suite, json_t *scenario, const char *transport, const struct kx_driver_pool *pool,
 		  const char *pki_dir, char *err, size_t errlen)
 {
-	for (size_t i = 0; i < pool->n; i++)
-		for (size_t t = 0; t < pool->n; t++) {
-			if (add_case(suite, scenario, transport, i, t, pool, pki_dir, KX_CASE_POSITIVE, NULL, err,
-				     errlen) != 0)
-				return -1;
+	struct kx_axes_combo *combos = NULL;
+	size_t n_combos = 0;
+	if (kx_axes_combinations(suite->root, scenario, transport, suite->profile, &combos, &n_combos) != 0)
+		return kx_errorf(err, errlen, "out of memory");
+	int ret = 0;
+	for (size_t i = 0; i < pool->n && ret == 0; i++)
+		for (size_t t = 0; t < pool->n && ret == 0; t++) {
+			for (size_t k = 0; k < n_combos && ret == 0; k++)
+				ret = add_case(suite, scenario, transport, i, t, pool, pki_dir, &combos[k], KX_CASE_POSITIVE,
+				               NULL, err, errlen);
 			size_t k;
 			json_t *entry;
 			json_array_foreach(json_object_get(scenario, "negative"), k, entry)
 			{
-				if (applies_to(entry, transport) &&
-				    add_case(suite, scenario, transport, i, t, pool, pki_dir, KX_CASE_NEGATIVE, entry, err,
-					     errlen) != 0)
-					return -1;
+				if (ret == 0 && applies_to(entry, transport))
+					ret = add_case(suite, scenario, transport, i, t, pool, pki_dir, &combos[0],
+					               KX_CASE_NEGATIVE, entry, err, errlen);
 			}
 			json_array_foreach(json_object_get(scenario, "faults"), k, entry)
 			{
-				if (applies_to(entry, transport) &&
-				    add_case(suite, scenario, transport, i, t, pool, pki_dir, KX_CASE_FAULT, entry, err,
-					     errlen) != 0)
-					return -1;
+				if (ret == 0 && applies_to(entry, transport))
+					ret = add_case(suite, scenario, transport, i, t, pool, pki_dir, &combos[0],
+					               KX_CASE_FAULT, entry, err, errlen);
 			}
 		}
-	return 0;
+	free(combos);
+	return ret;
 }
 
 int kx_suite_load(const char *path, const char *pki_dir, const struct kx_driver_pool *pool, struct kx_suite *suite,
 		  char *err, size_t errlen)
 {
+	return kx_suite_load_profile(path, pki_dir, pool, KX_PROFILE_FAST, suite, err, errlen);
+}
+
+int kx_suite_load_profile(const char *path, const char *pki_dir, const struct kx_driver_pool *pool,
+                          enum kx_profile profile, struct kx_suite *suite, char *err, size_t errlen)
+{
 	memset(suite, 0, sizeof *suite);
 	snprintf(suite->path, sizeof suite->path, "%s", path);
+	suite->profile = profile;
 	json_error_t error;
 	suite->root = json_load_file(path, JSON_REJECT_DUPLICATES, &error);
 	if (suite->root == NULL)
@@ -293,6 +331,8 @@ int kx_suite_load(const char *path, const char *pki_dir, const struct kx_driver_
 	size_t i;
 	json_t *scenario;
 	char why[400];
+	if (kx_axes_check(suite->root, why, sizeof why) != 0)
+		return kx_errorf(err, errlen, "%s: %s", path, why);
 	json_array_foreach(scenarios, i, scenario)
 	{
 		if (check_scenario(scenario, i, why, sizeof why) != 0)
@@ -328,6 +368,8 @@ void kx_suite_free(struct kx_suite *suite)
 		json_decref(suite->cases[i].terminator_config);
 		json_decref(suite->cases[i].first_initiator_config);
 		json_decref(suite->cases[i].first_terminator_config);
+		json_decref(suite->cases[i].axes);
+		json_decref(suite->cases[i].needs);
 	}
 	free(suite->cases);
 	json_decref(suite->root);

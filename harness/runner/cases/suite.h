@@ -7,13 +7,14 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "runner/cases/axes.h"
 #include "runner/drivers/driver_pool.h"
 #include "runner/wire/relay.h"
 
 enum kx_case_kind { KX_CASE_POSITIVE, KX_CASE_NEGATIVE, KX_CASE_FAULT };
 
 struct kx_case {
-	char id[192];          /* scenario.transport.initiator-terminator[.variant]: a file name too */
+	char id[192];          /* scenario.transport.initiator-terminator[+axis=value...][.variant]: a file name too */
 	json_t *scenario;      /* borrowed from the suite */
 	const char *run;       /* the runner function that plays it: "handshake", "escertke", "e2e" */
 	char transport[8];     /* "tls" or "dtls" */
@@ -29,10 +30,18 @@ struct kx_case {
 	char first_suite[8];
 	json_t *first_initiator_config, *first_terminator_config; /* owned */
 	int timeout_ms;        /* the handshake's time limit (suite "defaults"."timeout_ms", else 5000) */
+	/* Axes: {"AXIS": "VALUE"} for every axis the scenario takes over this transport (owned; NULL
+	 * when it takes none); what its values need a driver to list (owned; NULL when nothing); and
+	 * what they ask of the relay: the TLS record layout, and a DTLS loss the ends must recover from
+	 * (fault set, recover 1) in a positive case. */
+	json_t *axes, *needs;
+	enum kx_records_layout records;
+	int recover;
 };
 
 struct kx_suite {
 	char path[4096];
+	enum kx_profile profile;
 	json_t *root;
 	struct kx_case *cases;
 	size_t n_cases;
@@ -40,10 +49,14 @@ struct kx_suite {
 
 /* Loads the suite at path and expands its cases for the pool's drivers (each
  * driver's hello says which scenarios, roles and transports it plays), with
- * certificate names resolved in pki_dir. Returns 0, or -1 with err naming the
- * file and the scenario at fault. */
+ * certificate names resolved in pki_dir, every axis at its default (the fast
+ * profile). Returns 0, or -1 with err naming the file and the scenario at fault. */
 int kx_suite_load(const char *path, const char *pki_dir, const struct kx_driver_pool *pool, struct kx_suite *suite,
 		  char *err, size_t errlen);
+
+/* The same with the combinations of the scenarios' axes that profile chooses. */
+int kx_suite_load_profile(const char *path, const char *pki_dir, const struct kx_driver_pool *pool,
+                          enum kx_profile profile, struct kx_suite *suite, char *err, size_t errlen);
 
 /* The case of scenario over transport between two sessions of driver (the id
  * SCENARIO.TRANSPORT.DRIVER-DRIVER), whose configurations `live` and `http`

@@ -55,12 +55,14 @@ struct options {
 	int jobs;
 	unsigned shard, shards; /* run slice `shard` (1-based) of `shards`; 0/0: all */
 	const char *shard_weights; /* an earlier report whose case durations cut the shards; NULL: by id */
+	enum kx_profile profile; /* which combinations of the scenarios' axes run */
 };
 
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: kxconform run [--suite FILE] [--filter GLOB]... [--list] [--jobs N]\n"
+		"usage: kxconform run [--suite FILE] [--profile fast|pairwise|full] [--filter GLOB]...\n"
+		"                     [--list] [--jobs N]\n"
 		"                     [--shard K/N [--shard-weights REPORT]] [--expect FILE]\n"
 		"                     [--output DIR]\n"
 		"                     [--driver NAME=PATH]... [--pki DIR] [--timeout MS]\n"
@@ -71,9 +73,13 @@ static void usage(FILE *out)
 		"cases must be refused as the suite says.\n"
 		"\n"
 		"  --suite FILE        the scenario matrix (default: %s)\n"
+		"  --profile NAME      which combinations of the scenarios' axes run (docs/suite.md):\n"
+		"                      fast (default: every axis at its default), pairwise (every\n"
+		"                      pair of values of every two axes), full (every combination)\n"
 		"  --filter GLOB       only cases whose id matches (fnmatch; up to 16), e.g.\n"
 		"                      'psk.*' or '*.openssl-wolfssl*'; matching no case is an error\n"
-		"  --list              print the ids of the cases a run would execute, and stop\n"
+		"  --list              print the ids of the cases a run would execute, and stop; on\n"
+		"                      standard error, how many each profile would select\n"
 		"  --jobs N            cases run in parallel, 1 to 1024 (default: the number of\n"
 		"                      cores); never more than there are cases\n"
 		"  --shard K/N         run only the K-th of N stable slices of the cases (for\n"
@@ -95,7 +101,8 @@ static void usage(FILE *out)
 		"  --requirements FILE the requirements catalogue of the report's coverage table\n"
 		"                      (default: requirements/catalogue.json of the repository)\n"
 		"\n"
-		"Case ids read SCENARIO.TRANSPORT.INITIATOR-TERMINATOR[.VARIANT].\n"
+		"Case ids read SCENARIO.TRANSPORT.INITIATOR-TERMINATOR[+AXIS=VALUE...][.VARIANT]:\n"
+		"an axis at its default is not named.\n"
 		"Exit status: 0 every case met its expectation; 1 a case did not; 2 usage or\n"
 		"set-up error (unreadable suite or expectations, a driver that cannot start,\n"
 		"an output directory in use or reports that cannot be written); 130 interrupted\n"
@@ -121,7 +128,7 @@ static int takes_value(const char *arg)
 {
 	static const char *const names[] = {"--suite",  "--pki",     "--output", "--expect", "--filter",
 	                                    "--driver", "--timeout", "--jobs",   "--shard",
-	                                    "--shard-weights", "--requirements"};
+	                                    "--shard-weights", "--requirements", "--profile"};
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
 		if (strcmp(arg, names[i]) == 0)
 			return 1;
@@ -155,6 +162,8 @@ static int set_option(struct options *opt, const char *arg, const char *value)
 		                    INT_MAX, value);
 	if (strcmp(arg, "--jobs") == 0 && !kx_cli_int(value, 1, MAX_JOBS, &opt->jobs))
 		return kx_cli_error("run", "--jobs takes a whole number from 1 to %d, not \"%s\"", MAX_JOBS, value);
+	if (strcmp(arg, "--profile") == 0 && kx_profile_from_name(value, &opt->profile) != 0)
+		return kx_cli_error("run", "--profile is fast, pairwise or full, not \"%s\"", value);
 	if (strcmp(arg, "--shard") == 0 && parse_shard(value, opt) != 0)
 		return kx_cli_error("run", "--shard takes K/N, whole numbers with 1 <= K <= N (e.g. 2/4), not \"%s\"",
 		                    value);
@@ -335,6 +344,36 @@ out:
 	free(load);
 	free(mine);
 	return rc;
+}
+
+/* --list: how many cases the filters select in each profile, on standard error (standard output
+ * stays the ids alone), so that a CI can see what --profile would cost before it runs it. */
+static void print_profile_counts(const struct options *opt, const struct kx_suite *suite,
+                                 const struct kx_driver_pool *pool, const char *pki, size_t listed)
+{
+	char line[512], err[1024];
+	snprintf(line, sizeof line, "kxconform run: %zu case%s listed", listed, listed == 1 ? "" : "s");
+	if (opt->shards > 0)
+		kx_appendf(line, sizeof line, " (shard %u/%u)", opt->shard, opt->shards);
+	kx_appendf(line, sizeof line, "; %s, --profile", opt->n_filters > 0 ? "with these filters" : "in all");
+	for (int p = 0; p < KX_PROFILE_COUNT; p++) {
+		struct kx_suite other;
+		const struct kx_suite *counted = suite;
+		if ((enum kx_profile)p != opt->profile) {
+			if (kx_suite_load_profile(opt->suite, pki, pool, (enum kx_profile)p, &other, err, sizeof err) != 0) {
+				kx_suite_free(&other);
+				continue;
+			}
+			counted = &other;
+		}
+		size_t n = 0;
+		for (size_t i = 0; i < counted->n_cases; i++)
+			n += matches_filters(opt, counted->cases[i].id);
+		kx_appendf(line, sizeof line, "%s %s %zu", p > 0 ? "," : "", kx_profile_name((enum kx_profile)p), n);
+		if (counted != suite)
+			kx_suite_free(&other);
+	}
+	fprintf(stderr, "%s cases\n", line);
 }
 
 /* A --filter that matches no case of the suite is a typo or a stale CI setting: a run of
@@ -764,6 +803,7 @@ static void run_workers(struct run *run, int jobs)
 static json_t *run_header(const struct kx_driver_pool *pool, const struct options *opt, time_t started, int jobs)
 {
 	json_t *header = kx_cli_report_header(pool, opt->suite, started, jobs);
+	json_object_set_new(header, "profile", json_string(kx_profile_name(opt->profile)));
 	if (opt->shards > 0)
 		json_object_set_new(header, "shard", json_sprintf("%u/%u", opt->shard, opt->shards));
 	if (opt->expect != NULL)
@@ -994,7 +1034,7 @@ int kx_cmd_run(int argc, char **argv)
 		return setup_failed(&opt, &pool, 0, err);
 	kx_cli_pki_dir(opt.pki, pki, sizeof pki);
 	struct kx_suite suite;
-	if (kx_suite_load(opt.suite, pki, &pool, &suite, err, sizeof err) != 0 ||
+	if (kx_suite_load_profile(opt.suite, pki, &pool, opt.profile, &suite, err, sizeof err) != 0 ||
 	    kx_requirements_check(opt.requirements, &suite, err, sizeof err) != 0) {
 		kx_suite_free(&suite);
 		kx_expectations_free(&expect);
@@ -1017,6 +1057,8 @@ int kx_cmd_run(int argc, char **argv)
 	} else if (opt.list) {
 		for (size_t i = 0; i < n; i++)
 			printf("%s\n", suite.cases[cases[i]].id);
+		fflush(stdout);
+		print_profile_counts(&opt, &suite, &pool, pki, n);
 	} else if ((lock = kx_output_lock(opt.output, "run", err, sizeof err)) < 0 ||
 	           kx_output_clear(opt.output, 1, err, sizeof err) != 0) {
 		/* Another run's files, or ones that cannot be removed, must not end up beside ours. */

@@ -1207,6 +1207,17 @@ static void write_verdicts(FILE *out, json_t *c)
 	emit(out, "</table>\n");
 }
 
+/* data-axis-NAME="VALUE" for each axis of the case: what the axis facets select on. */
+static void write_axis_attributes(FILE *out, json_t *c)
+{
+	const char *axis;
+	json_t *value;
+	json_object_foreach(json_object_get(c, "axes"), axis, value)
+	{
+		emit(out, " data-axis-%s=\"%j\"", axis, value);
+	}
+}
+
 static void write_case(FILE *out, json_t *c)
 {
 	int ok = met(c);
@@ -1214,11 +1225,13 @@ static void write_case(FILE *out, json_t *c)
 	/* The facets the filters below select on. */
 	emit(out,
 	     "<details class=\"case %S\" id=\"%s\" data-result=\"%s\" data-scenario=\"%s\" data-pairing=\"%s-%s\" "
-	     "data-drivers=\" %s %s \"%S>\n<summary><span class=\"badge %S\">%S</span>"
-	     "<code>%s</code> &mdash; %s (expected %s)",
+	     "data-drivers=\" %s %s \"",
 	     ok ? "met" : "unmet", str(c, "id"), str(c, "result"), str(c, "scenario"), str(c, "initiator"),
-	     str(c, "terminator"), str(c, "initiator"), str(c, "terminator"), ok ? "" : " open", ok ? "ok" : "bad",
-	     ok ? "met" : "NOT MET", str(c, "id"), str(c, "result"), str(c, "expected"));
+	     str(c, "terminator"), str(c, "initiator"), str(c, "terminator"));
+	write_axis_attributes(out, c);
+	emit(out, "%S>\n<summary><span class=\"badge %S\">%S</span><code>%s</code> &mdash; %s (expected %s)",
+	     ok ? "" : " open", ok ? "ok" : "bad", ok ? "met" : "NOT MET", str(c, "id"), str(c, "result"),
+	     str(c, "expected"));
 	if (json_object_get(c, "expectation") != NULL)
 		emit(out, " [%s]", str(c, "expectation"));
 	if (!ok && str(c, "diagnosis")[0] != '\0')
@@ -1245,8 +1258,8 @@ static const char SCRIPT[] =
     "  var cases = Array.prototype.slice.call(document.querySelectorAll('details.case'));\n"
     "  var filter = document.getElementById('filter'), unmet = document.getElementById('unmet-only');\n"
     "  var shown = document.getElementById('shown');\n"
-    "  var facets = ['result', 'scenario', 'pairing', 'driver'].map(function (name) {\n"
-    "    return {name: name, select: document.getElementById('facet-' + name)};\n"
+    "  var facets = Array.prototype.slice.call(document.querySelectorAll('#controls select')).map(function (s) {\n"
+    "    return {name: s.id.slice('facet-'.length), select: s};\n"
     "  });\n"
     "  document.getElementById('controls').hidden = false;\n"
     "  function facetOk(d, f) {\n"
@@ -1331,6 +1344,38 @@ static void facet_count(json_t *values, json_t *counts, const char *value)
 	json_object_set_new(counts, value, json_integer(json_integer_value(n) + 1));
 }
 
+/* A facet per axis the cases have (facet-axis-NAME), its values in the order they first appear: a
+ * case without the axis (another transport) matches only "all". */
+static void write_axis_facets(FILE *out, json_t *cases)
+{
+	json_t *axes = json_object(); /* name: [values, counts] */
+	size_t i;
+	json_t *c;
+	json_array_foreach(cases, i, c)
+	{
+		const char *axis;
+		json_t *value;
+		json_object_foreach(json_object_get(c, "axes"), axis, value)
+		{
+			json_t *facet = json_object_get(axes, axis);
+			if (facet == NULL) {
+				facet = json_pack("[[], {}]");
+				json_object_set_new(axes, axis, facet);
+			}
+			facet_count(json_array_get(facet, 0), json_array_get(facet, 1), json_string_value(value));
+		}
+	}
+	const char *axis;
+	json_t *facet;
+	json_object_foreach(axes, axis, facet)
+	{
+		char name[200];
+		snprintf(name, sizeof name, "axis-%s", axis);
+		write_facet(out, name, axis, json_array_get(facet, 0), json_array_get(facet, 1));
+	}
+	json_decref(axes);
+}
+
 static void write_cases(FILE *out, json_t *report)
 {
 	json_t *cases = json_object_get(report, "cases");
@@ -1376,6 +1421,7 @@ static void write_cases(FILE *out, json_t *report)
 	    "the id, result or diagnosis\" aria-label=\"filter cases\">");
 	for (int f = 0; f < 4; f++)
 		write_facet(out, names[f], labels[f], values[f], counts[f]);
+	write_axis_facets(out, cases);
 	emit(out,
 	     "<label><input type=\"checkbox\" id=\"unmet-only\"> unmet only</label><button type=\"button\" "
 	     "id=\"expand\">expand all</button><button type=\"button\" id=\"collapse\">collapse all</button><span "

@@ -216,20 +216,30 @@ static void write_case_text(FILE *out, json_t *c)
 	fputs("\n", out);
 }
 
-/* The capture's paths as properties of the test case (as pytest's record_property writes them):
- * where to open the packets of a red case. */
-static void write_capture_properties(FILE *out, json_t *c)
+/* The case's properties (as pytest's record_property writes them): the capture's paths, where to
+ * open the packets of a red case, and the value of each axis, by which a CI's view can group. */
+static void write_case_properties(FILE *out, json_t *c)
 {
 	static const char *const members[] = {"pcapng", "keylog"};
-	json_t *capture = json_object_get(c, "capture");
-	if (!json_is_string(json_object_get(capture, "pcapng")))
+	json_t *capture = json_object_get(c, "capture"), *axes = json_object_get(c, "axes");
+	if (!json_is_string(json_object_get(capture, "pcapng")) && json_object_size(axes) == 0)
 		return;
 	fputs("      <properties>\n", out);
-	for (size_t i = 0; i < 2; i++) {
+	for (size_t i = 0; i < 2 && json_is_string(json_object_get(capture, "pcapng")); i++) {
 		if (!json_is_string(json_object_get(capture, members[i])))
 			continue;
 		fprintf(out, "        <property name=\"capture.%s\" value=\"", members[i]);
 		esc_member(out, capture, members[i], 1);
+		fputs("\"/>\n", out);
+	}
+	const char *axis;
+	json_t *value;
+	json_object_foreach(axes, axis, value)
+	{
+		fputs("        <property name=\"axis.", out);
+		esc(out, axis, 1);
+		fputs("\" value=\"", out);
+		esc_member(out, axes, axis, 1);
 		fputs("\"/>\n", out);
 	}
 	fputs("      </properties>\n", out);
@@ -244,7 +254,7 @@ static void write_case(FILE *out, json_t *c)
 	fputs("\" name=\"", out);
 	esc_member(out, c, "id", 1);
 	fprintf(out, "\" time=\"%.3f\">\n", seconds(c));
-	write_capture_properties(out, c);
+	write_case_properties(out, c);
 
 	enum verdict v = verdict_of(c);
 	const char *diagnosis = str(c, "diagnosis");
