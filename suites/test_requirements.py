@@ -311,6 +311,20 @@ def test_a_merge_of_shards_recounts_the_table(kxconform, suite, catalogue, all_i
     assert counts(joined) == counts(whole)
 
 
+def test_axis_cases_check_their_scenarios_requirements(kxconform, suite, catalogue, tmp_path):
+    """A case with axes (docs/suite.md, "Axes") is a positive case of its scenario and checks what the
+    scenario lists, DTLS loss recovery included: the pairwise profile adds coverage, never new ties."""
+    listed = run(kxconform, "--list", "--profile", "pairwise")
+    assert listed.returncode == 0, listed.stderr
+    result = run(kxconform, "--profile", "pairwise", "--filter", "psk.dtls.openssl-wolfssl*", "--output", tmp_path)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr
+    report = json.loads((tmp_path / "reports" / "report.json").read_text(encoding="utf-8"))
+    check_table(report, suite, catalogue, listed.stdout.split())
+    recovered = [c for c in report["cases"] if c.get("axes", {}).get("recovery", "none") != "none"]
+    psk = next(s for s in suite["scenarios"] if s["name"] == "psk")
+    assert recovered and all(c["requirements"] == psk["requirements"] and c["met"] for c in recovered)
+
+
 def test_a_catalogue_that_cannot_be_read_is_a_set_up_error(kxconform, tmp_path):
     missing = tmp_path / "nowhere.json"
     result = run(kxconform, "--requirements", missing, "--filter", "psk.*", "--output", tmp_path)
