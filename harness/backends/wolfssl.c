@@ -675,6 +675,19 @@ static void alerts(struct kx_session *s, struct kx_failure *failure)
 	}
 }
 
+/* How a call that drives the handshake ends: the alerts seen so far, no output any more, and a
+ * failure kept for the steps after it. */
+static enum kx_step_state end_call(struct kx_session *s, enum kx_step_state state, struct kx_failure *failure)
+{
+	alerts(s, failure);
+	s->out = NULL;
+	if (state == KX_STEP_FAILED) {
+		s->failed = 1;
+		s->failure = *failure;
+	}
+	return state;
+}
+
 static enum kx_step_state wolfssl_session_step(struct kx_session *s, const struct kx_chunks *in,
 					       struct kx_chunks *out, struct kx_failure *failure)
 {
@@ -713,13 +726,7 @@ static enum kx_step_state wolfssl_session_step(struct kx_session *s, const struc
 			describe_failure(s, error, failure);
 		}
 	}
-	alerts(s, failure);
-	s->out = NULL;
-	if (state == KX_STEP_FAILED) {
-		s->failed = 1;
-		s->failure = *failure;
-	}
-	return state;
+	return end_call(s, state, failure);
 }
 
 static int wolfssl_session_info(struct kx_session *s, struct kx_session_info *info, char *err, size_t errlen)
@@ -824,13 +831,7 @@ static enum kx_step_state wolfssl_session_timeout(struct kx_session *s, struct k
 		state = KX_STEP_FAILED;
 		describe_failure(s, wolfSSL_get_error(s->ssl, WOLFSSL_FATAL_ERROR), failure);
 	}
-	alerts(s, failure);
-	s->out = NULL;
-	if (state == KX_STEP_FAILED) {
-		s->failed = 1;
-		s->failure = *failure;
-	}
-	return state;
+	return end_call(s, state, failure);
 }
 
 static const struct kx_backend wolfssl_backend = {

@@ -72,6 +72,19 @@ int kx_json_array_has_string(json_t *array, const char *value)
 	return 0;
 }
 
+json_t *kx_json_array_named(json_t *array, const char *name)
+{
+	size_t i;
+	json_t *item;
+	json_array_foreach(array, i, item)
+	{
+		const char *text = kx_json_get_string(item, "name");
+		if (name != NULL && text != NULL && strcmp(text, name) == 0)
+			return item;
+	}
+	return NULL;
+}
+
 int kx_json_set_hex(json_t *obj, const char *key, const uint8_t *buf, size_t len)
 {
 	/* Hex digits are ASCII, so jansson's UTF-8 check can be skipped; most

@@ -20,6 +20,10 @@ const char *kx_json_get_string(json_t *obj, const char *key);
 /* 1 if array (any JSON value; not an array: none) holds the string value, else 0. */
 int kx_json_array_has_string(json_t *array, const char *value);
 
+/* The first object of array whose string member "name" is name (borrowed), or NULL (also when
+ * name is NULL): a suite's scenarios and axes are found by name. */
+json_t *kx_json_array_named(json_t *array, const char *name);
+
 /* Sets member `key` of obj to the lower-case hex of len bytes; returns 0, or -1 on failure. */
 int kx_json_set_hex(json_t *obj, const char *key, const uint8_t *buf, size_t len);
 

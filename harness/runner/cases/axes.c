@@ -188,14 +188,7 @@ static int check_axis(json_t *axes, size_t index, char *err, size_t errlen)
 /* The suite's axis named name, or NULL. */
 static json_t *axis_named(json_t *root, const char *name)
 {
-	size_t i;
-	json_t *axis;
-	json_array_foreach(json_object_get(root, "axes"), i, axis)
-	{
-		if (name != NULL && strcmp(kx_json_get_string(axis, "name"), name) == 0)
-			return axis;
-	}
-	return NULL;
+	return kx_json_array_named(json_object_get(root, "axes"), name);
 }
 
 int kx_axes_check(json_t *root, char *err, size_t errlen)

@@ -15,14 +15,7 @@ static const char *const run_functions[] = {"handshake", "escertke", "e2e", "maf
 /* The scenario of the suite named name, or NULL. */
 static json_t *scenario_named(json_t *root, const char *name)
 {
-	size_t i;
-	json_t *scenario;
-	json_array_foreach(json_object_get(root, "scenarios"), i, scenario)
-	{
-		if (name != NULL && strcmp(kx_json_get_string(scenario, "name"), name) == 0)
-			return scenario;
-	}
-	return NULL;
+	return kx_json_array_named(json_object_get(root, "scenarios"), name);
 }
 
 /* Keys of an end-point description that describe it but are not driver configuration. */

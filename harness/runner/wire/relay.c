@@ -43,21 +43,17 @@ int kx_fault_from_name(const char *name, enum kx_fault_kind *kind)
 	return -1;
 }
 
-static const struct {
-	enum kx_records_layout layout;
-	const char *name;
-} layout_names[] = {
-	{KX_RECORDS_LIBRARY, "library"}, {KX_RECORDS_COALESCED, "coalesced"}, {KX_RECORDS_SPLIT, "split"},
-};
-
 int kx_records_from_name(const char *name, enum kx_records_layout *layout)
 {
-	for (size_t i = 0; i < sizeof layout_names / sizeof layout_names[0]; i++)
-		if (strcmp(layout_names[i].name, name) == 0) {
-			*layout = layout_names[i].layout;
-			return 0;
-		}
-	return -1;
+	static const char *const names[] = {[KX_RECORDS_LIBRARY] = "library", [KX_RECORDS_COALESCED] = "coalesced",
+	                                    [KX_RECORDS_SPLIT] = "split"};
+	size_t i = 0;
+	while (i < sizeof names / sizeof names[0] && strcmp(names[i], name) != 0)
+		i++;
+	if (i == sizeof names / sizeof names[0])
+		return -1;
+	*layout = (enum kx_records_layout)i;
+	return 0;
 }
 
 /* Monotonic milliseconds, for the case's time limit. */

@@ -7,6 +7,8 @@
  * handshake completes with the same keys and its capture still decrypts. */
 #include "runner/wire/relay.h"
 
+#include "core/text_buffer.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,42 +19,30 @@
 /* A run of consecutive plaintext handshake records of one record version, their fragments joined
  * (coalesced), or one such record (split). */
 struct run {
-	uint8_t *bytes;
-	size_t len, cap, records;
+	struct kx_text bytes;
+	size_t records;
 	uint8_t version[2];
 };
 
 static int run_add(struct run *r, const uint8_t *fragment, size_t len)
 {
-	if (r->len + len > r->cap) {
-		size_t cap = r->cap ? 2 * r->cap : 4096;
-		while (cap < r->len + len)
-			cap *= 2;
-		uint8_t *grown = realloc(r->bytes, cap);
-		if (grown == NULL)
-			return -1;
-		r->bytes = grown;
-		r->cap = cap;
-	}
-	memcpy(r->bytes + r->len, fragment, len);
-	r->len += len;
 	r->records++;
-	return 0;
+	return kx_text_put(&r->bytes, (const char *)fragment, len);
 }
 
 /* Writes the run as records of at most `most` bytes of fragment; adds how many to *written. */
 static int run_flush(struct run *r, size_t most, struct kx_chunks *out, size_t *written)
 {
-	for (size_t at = 0; at < r->len;) {
-		size_t n = r->len - at < most ? r->len - at : most;
+	for (size_t at = 0; at < r->bytes.len;) {
+		size_t n = r->bytes.len - at < most ? r->bytes.len - at : most;
 		uint8_t header[RECORD_HEADER] = {22, r->version[0], r->version[1], (uint8_t)(n >> 8), (uint8_t)n};
 		if (kx_chunks_extend_last(out, header, sizeof header) != 0 ||
-		    kx_chunks_extend_last(out, r->bytes + at, n) != 0)
+		    kx_chunks_extend_last(out, (const uint8_t *)r->bytes.data + at, n) != 0)
 			return -1;
 		at += n;
 		(*written)++;
 	}
-	r->len = r->records = 0;
+	r->bytes.len = r->records = 0;
 	return 0;
 }
 
@@ -110,7 +100,7 @@ int kx_relay_reframe(struct kx_relay *relay, struct kx_flight_record *record, st
 		kx_chunks_clear(&out);
 	}
 	free(result);
-	free(run.bytes);
+	free(run.bytes.data);
 	free(in);
 	return changed;
 }
