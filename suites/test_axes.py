@@ -163,6 +163,29 @@ def test_a_suite_with_a_wrong_axis_is_a_set_up_error(tmp_path, change, words):
     assert str(path) in result.stderr and all(w in result.stderr for w in words), result.stderr
 
 
+def test_the_credential_axes_load_beside_the_wire_axes(tmp_path):
+    """suites/axes-credentials.json holds axes in the same shape (docs/suite.md, "Credentials"):
+    merged into the suite, kxconform takes them as they are, and the pairwise profile keeps the
+    product of six or seven axes small."""
+    merged = suite()
+    credentials = json.loads((ROOT / "suites" / "axes-credentials.json").read_text(encoding="utf-8"))["axes"]
+    merged["axes"] += credentials
+    names = [a["name"] for a in credentials]
+    for scenario in merged["scenarios"]:
+        if scenario["name"] == "psk":
+            scenario["axes"] += [n for n in names if n != "chain"]
+        elif scenario["name"] in ("connection", "bootstrap"):
+            scenario["axes"].append("chain")
+    path = tmp_path / "merged.json"
+    path.write_text(json.dumps(merged), encoding="utf-8")
+    _, said = listed("--suite", path)
+    counts = dict(re.findall(r"(fast|pairwise|full) (\d+)", said))
+    fast, pairwise, full = int(counts["fast"]), int(counts["pairwise"]), int(counts["full"])
+    assert fast == len(listed()[0]) and pairwise * 5 < full
+    ids = listed("--suite", path, "--profile", "pairwise", "--filter", "psk.dtls.openssl-wolfssl+*")[0]
+    assert any("+psk-length=64" in i and "+recovery=" in i for i in ids)
+
+
 def test_an_unknown_profile_is_a_usage_error():
     result = kx("run", "--profile", "exhaustive", "--list")
     assert result.returncode == 2 and "--profile is fast, pairwise or full" in result.stderr
