@@ -1,14 +1,7 @@
 /* test_pairwise.c - unit tests of harness/runner/pairwise.c: the rows the pairwise profile runs must
  * cover every pair of levels of every two factors, start with the defaults, repeat no row, stay in
  * range, come out the same every time, and be far fewer than the full product. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <cmocka.h>
+#include "unit.h"
 
 #include "runner/cases/pairwise.h"
 
@@ -117,16 +110,8 @@ static void test_mixed_sizes_with_a_single_level_factor(void **state)
 	assert_true(n * 10 < product(sizes, 6));
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_no_factor_is_one_empty_row),
-		cmocka_unit_test(test_one_factor_is_its_levels),
-		cmocka_unit_test(test_two_factors_are_their_product),
-		cmocka_unit_test(test_three_factors_of_the_dtls_wire_axes),
-		cmocka_unit_test(test_four_factors_of_three),
-		cmocka_unit_test(test_ten_binary_factors),
-		cmocka_unit_test(test_mixed_sizes_with_a_single_level_factor),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+KX_UNIT_MAIN(cmocka_unit_test(test_no_factor_is_one_empty_row), cmocka_unit_test(test_one_factor_is_its_levels),
+             cmocka_unit_test(test_two_factors_are_their_product),
+             cmocka_unit_test(test_three_factors_of_the_dtls_wire_axes), cmocka_unit_test(test_four_factors_of_three),
+             cmocka_unit_test(test_ten_binary_factors),
+             cmocka_unit_test(test_mixed_sizes_with_a_single_level_factor))

@@ -8,27 +8,23 @@
  * fixed order, so a suite expands to the same cases on every run and every shard. */
 #include "runner/cases/pairwise.h"
 
+#include "core/growable.h"
+
 #include <stdlib.h>
 #include <string.h>
 
 #define DONT_CARE (-1L)
 
 struct table {
-	long *cells; /* n rows of k cells */
+	long *cells; /* n rows of k cells, room for cap cells */
 	size_t n, cap, k;
 };
 
 /* A new row of don't-cares at the end of t; its cells, or NULL when out of memory. */
 static long *add_row(struct table *t)
 {
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? 2 * t->cap : 16;
-		long *grown = realloc(t->cells, cap * t->k * sizeof *grown);
-		if (grown == NULL)
-			return NULL;
-		t->cells = grown;
-		t->cap = cap;
-	}
+	if (KX_GROW(t->cells, t->cap, (t->n + 1) * t->k) != 0)
+		return NULL;
 	long *row = t->cells + t->n++ * t->k;
 	for (size_t i = 0; i < t->k; i++)
 		row[i] = DONT_CARE;
