@@ -163,27 +163,17 @@ def test_a_suite_with_a_wrong_axis_is_a_set_up_error(tmp_path, change, words):
     assert str(path) in result.stderr and all(w in result.stderr for w in words), result.stderr
 
 
-def test_the_credential_axes_load_beside_the_wire_axes(tmp_path):
-    """suites/axes-credentials.json holds axes in the same shape (docs/suite.md, "Credentials"):
-    merged into the suite, kxconform takes them as they are, and the pairwise profile keeps the
-    product of six or seven axes small."""
-    merged = suite()
-    credentials = json.loads((ROOT / "suites" / "axes-credentials.json").read_text(encoding="utf-8"))["axes"]
-    merged["axes"] += credentials
-    names = [a["name"] for a in credentials]
-    for scenario in merged["scenarios"]:
-        if scenario["name"] == "psk":
-            scenario["axes"] += [n for n in names if n != "chain"]
-        elif scenario["name"] in ("connection", "bootstrap"):
-            scenario["axes"].append("chain")
-    path = tmp_path / "merged.json"
-    path.write_text(json.dumps(merged), encoding="utf-8")
-    _, said = listed("--suite", path)
+def test_the_credential_axes_run_beside_the_wire_axes():
+    """The suite's credential axes (docs/suite.md, "Credentials") combine with the wire axes in the
+    scenarios that take both, and the pairwise profile keeps the product of six axes small."""
+    _, said = listed()
     counts = dict(re.findall(r"(fast|pairwise|full) (\d+)", said))
     fast, pairwise, full = int(counts["fast"]), int(counts["pairwise"]), int(counts["full"])
-    assert fast == len(listed()[0]) and pairwise * 5 < full
-    ids = listed("--suite", path, "--profile", "pairwise", "--filter", "psk.dtls.openssl-wolfssl+*")[0]
-    assert any("+psk-length=64" in i and "+recovery=" in i for i in ids)
+    assert fast == len(listed()[0]) and pairwise * 3 < full
+    ids = listed("--profile", "pairwise", "--filter", "psk.dtls.openssl-wolfssl+*")[0]
+    assert any("+psk-identity=long" in i and "+recovery=" in i for i in ids)
+    ids = listed("--profile", "pairwise", "--filter", "connection.dtls.wolfssl-openssl+*")[0]
+    assert any("+chain=p384-intermediate" in i and "+mtu=256" in i for i in ids)
 
 
 def test_an_unknown_profile_is_a_usage_error():
@@ -193,7 +183,7 @@ def test_an_unknown_profile_is_a_usage_error():
 
 def test_a_case_reports_every_axis_its_scenario_takes(wire):
     _, got = wire
-    assert got["psk.tls.openssl-wolfssl"]["axes"] == {"records": "library", "ems": "on"}
+    assert got["psk.tls.openssl-wolfssl"]["axes"] == {"records": "library", "ems": "on", "psk-identity": "typical"}
     assert got["bootstrap.dtls.openssl-wolfssl+mtu=256+recovery=reorder-flight4"]["axes"] == {
         "mtu": "256", "ems": "on", "recovery": "reorder-flight4"}
     assert all(c["met"] and c["result"] == "pass" and c["capture"]["verified"] for c in got.values())

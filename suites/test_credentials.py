@@ -16,7 +16,7 @@ import pytest
 from conftest import BUILD, ROOT, built, proxy_driver
 
 SUITE = ROOT / "suites" / "onem2m.json"
-AXES = ROOT / "suites" / "axes-credentials.json"
+CREDENTIAL_AXES = ("chain", "psk-length", "psk-identity", "sni")
 PKI = BUILD / "pki"
 TSHARK = shutil.which("tshark")
 needs_tshark = pytest.mark.skipif(TSHARK is None, reason="tshark is not installed (Debian: apt-get install tshark)")
@@ -295,8 +295,8 @@ AS_SCENARIO = {("chain", "intermediate"): ["connection-intermediate-ca", "escert
 def test_each_axis_value_is_the_explicit_scenario_that_runs_it_today():
     """A value overlaid on the scenario its explicit scenario stands beside (the one it needs)
     gives that scenario's ends, and the PSK identity the runner then expects the terminator to
-    have looked up is the explicit scenario's: the axes file says what the suite already runs."""
-    axes = json.loads(AXES.read_text(encoding="utf-8"))["axes"]
+    have looked up is the explicit scenario's: the suite's axes say what its explicit scenarios already run."""
+    axes = [a for a in json.loads(SUITE.read_text(encoding="utf-8"))["axes"] if a["name"] in CREDENTIAL_AXES]
     scenarios = {s["name"]: s for s in json.loads(SUITE.read_text(encoding="utf-8"))["scenarios"]}
     assert [a["name"] for a in axes] == ["chain", "psk-length", "psk-identity", "sni"]
     covered = set()
@@ -330,7 +330,7 @@ def test_each_axis_value_is_the_explicit_scenario_that_runs_it_today():
 def test_the_psk_axes_combine_in_any_order():
     """Every (key length, identity) pair, overlaid in either order on the psk scenario, leaves the
     MN-CSE a row for the AE's identity holding the AE's key."""
-    axes = {a["name"]: a for a in json.loads(AXES.read_text(encoding="utf-8"))["axes"]}
+    axes = {a["name"]: a for a in json.loads(SUITE.read_text(encoding="utf-8"))["axes"]}
     psk = next(s for s in json.loads(SUITE.read_text(encoding="utf-8"))["scenarios"] if s["name"] == "psk")
     for length in axes["psk-length"]["values"]:
         for identity in axes["psk-identity"]["values"]:
