@@ -12,13 +12,17 @@ What is measured (issue 7, "Benchmarks"; bench/README.md says why each way):
   2. harness cases/s per pairing, --jobs 1 and the default, positive cases of
      the suite's "psk" and "connection" scenarios repeated in a generated suite
      file so that each measurement lasts at least --min-seconds, and the ratio
-     to the raw rate of the slower library for the same suite (target >= 0.5);
+     to the raw rate of the slower library for the same suite (targets at
+     --jobs 1: >= 0.5 for PSK, >= 0.7 for ECDHE-ECDSA);
   3. vector checks/s per driver over a generated set of about --vector-tests
      tests (the e2e and PRF files' tests repeated; target >= 100,000/s), the
      best of --vector-runs runs (section 3 alone: --only-vectors);
   4. wall time and the runner's own peak RSS of the commands of `make
      conformance`, with the cases run and the tshark processes started
-     (targets <= 15 s on 2 cores, <= 64 MB).
+     (targets <= 15 s on 2 cores, <= 64 MB);
+  5. the full profile, `kxconform run --profile full`: cases, wall time and
+     the runner's peak RSS (targets >= 5,000 cases, <= 60 s on 2 cores,
+     <= 64 MB).
 
 Everything is written in a temporary directory that is removed afterwards;
 nothing in the repository changes except RESULTS.md, where only the part
@@ -51,7 +55,12 @@ SUITES = {
     "PSK": ("psk", "psk", "0x00AE"),
     "ECDHE-ECDSA": ("connection", "ecdsa", "0xC023"),
 }
-TARGET_RATIO = 0.5
+# The case rate over the slower library's raw rate at --jobs 1 (issue 13): the harness's share of
+# a certificate handshake is smaller, so its target is higher.
+TARGET_RATIOS = {"PSK": 0.5, "ECDHE-ECDSA": 0.7}
+# The full profile (kxconform run --profile full): at least this many cases, in at most this long.
+TARGET_FULL_CASES = 5000
+TARGET_FULL_WALL_S = 60.0
 TARGET_VECTORS_PER_S = 100_000
 TARGET_WALL_S = 15.0
 TARGET_RSS_MB = 64.0
@@ -415,13 +424,37 @@ def conformance(build, tmp):
     return result
 
 
+def full_profile(build, tmp):
+    """`kxconform run --profile full` with captures and the tshark check, as a vendor's CI would."""
+    kxconform = os.path.join(build, "kxconform")
+    peak = os.path.join(build, "bench", "kx-bench-peak-rss")
+    work = os.path.join(tmp, "full")
+    os.makedirs(work)
+    rss_file = os.path.join(tmp, "rss-full.txt")
+    status, wall, out, err = run([peak, rss_file, kxconform, "run", "--profile", "full", "--output", work],
+                                 cwd=work, stdout_path=os.path.join(tmp, "full.txt"), timeout=1800)
+    try:
+        with open(rss_file) as f:
+            rss = dict(kv.split("=") for kv in f.read().split())
+    except (OSError, ValueError):
+        raise BenchError(f"kx-bench-peak-rss could not measure the full profile: {err.strip()}")
+    m = re.search(r"kxconform run: (\d+) cases, (\d+) met their expectation", out)
+    if m is None:
+        raise BenchError("kxconform run --profile full did not print its summary: " + err.strip()[-300:])
+    result = {"wall": wall, "cases": int(m.group(1)), "met": int(m.group(2)), "status": status,
+              "rss_mb": int(rss["self_hwm_kb"]) / 1024, "rss_tree_mb": int(rss["tree_maxrss_kb"]) / 1024}
+    say(f"  full profile: {result['cases']} cases ({result['met']} met) in {wall:.1f} s, runner peak RSS "
+        f"{result['rss_mb']:.1f} MB (largest process of the tree {result['rss_tree_mb']:.1f} MB)")
+    return result
+
+
 # ------------------------------------------------------------------ report
 
 def verdict(ok):
     return "met" if ok else "**MISSED**"
 
 
-def render(info, raw, cases, capture_note, capture_labels, check, vectors, conf, min_seconds):
+def render(info, raw, cases, capture_note, capture_labels, check, vectors, conf, full, min_seconds):
     lines = []
     add = lines.append
     add(MEASURED_BEGIN)
@@ -478,7 +511,8 @@ def render(info, raw, cases, capture_note, capture_labels, check, vectors, conf,
         slower = raw[(slower_name, raw_suite)]["rate"]
         slower_cpu_ms = 1000 / min(raw[(d, raw_suite)]["cpu_rate"] for d in DRIVERS)
         add(f"**{label} ({iana}, scenario `{scenario}`)**: raw rate of the slower library ({slower_name}) "
-            f"{slower:.0f}/s ({slower_cpu_ms:.2f} ms CPU per handshake); target ratio >= {TARGET_RATIO}.")
+            f"{slower:.0f}/s ({slower_cpu_ms:.2f} ms CPU per handshake); target ratio >= {TARGET_RATIOS[label]} "
+            "at --jobs 1.")
         add("")
         head = "| pairing | jobs |"
         rule = "|---|---|"
@@ -494,7 +528,8 @@ def render(info, raw, cases, capture_note, capture_labels, check, vectors, conf,
                 for c in capture_labels:
                     r = cases[(label, pairing, jobs_label, c)]
                     ratio = r["rate"] / slower
-                    row += (f" {r['rate']:.0f} | {ratio:.2f}{'' if ratio >= TARGET_RATIO else ' (missed)'} |"
+                    missed = jobs_label == "1" and ratio < TARGET_RATIOS[label]
+                    row += (f" {r['rate']:.0f} | {ratio:.2f}{' (missed)' if missed else ''} |"
                             f" {r['cpu_ms']:.2f} | {slower_cpu_ms / r['cpu_ms']:.2f} |")
                 add(row)
         add("")
@@ -552,6 +587,20 @@ def render(info, raw, cases, capture_note, capture_labels, check, vectors, conf,
     add(f"| tshark processes started | {conf['tshark']} | |")
     add(f"| exit status | {conf['status']} | |")
     add("")
+    add("### 5. The full profile (`kxconform run --profile full`)")
+    add("")
+    add("Every combination of every scenario's axes (README.md, \"Axes and profiles\"), captures written and")
+    add("checked by tshark, in a scratch directory at the default --jobs.")
+    add("")
+    add("| | value | target |")
+    add("|---|---:|---|")
+    add(f"| cases (met) | {full['cases']} ({full['met']}) | >= {TARGET_FULL_CASES:,}: "
+        f"{verdict(full['cases'] >= TARGET_FULL_CASES)} |")
+    add(f"| wall time | {full['wall']:.1f} s | <= {TARGET_FULL_WALL_S:g} s: {verdict(full['wall'] <= TARGET_FULL_WALL_S)} |")
+    add(f"| runner peak RSS | {full['rss_mb']:.1f} MB | <= {TARGET_RSS_MB:g} MB: {verdict(full['rss_mb'] <= TARGET_RSS_MB)} |")
+    add(f"| largest single process (drivers, tshark included) | {full['rss_tree_mb']:.1f} MB | |")
+    add(f"| exit status | {full['status']} | |")
+    add("")
     add(MEASURED_END)
     return "\n".join(lines)
 
@@ -565,7 +614,7 @@ def ratio_range(raw, cases, label, jobs_label):
     return [v["rate"] / slower for v in chosen], [slower_cpu_ms / v["cpu_ms"] for v in chosen]
 
 
-def history_row(info, raw, cases, vectors, conf):
+def history_row(info, raw, cases, vectors, conf, full):
     cells = [info["date"], info["commit"].split()[0], info["load_before"].split()[0]]
     dflt = next(k[2] for k in cases if k[2] != "1")
     for label, (_, raw_suite, _) in SUITES.items():
@@ -575,12 +624,13 @@ def history_row(info, raw, cases, vectors, conf):
             cells.append(f"{min(wall):.2f}-{max(wall):.2f} (CPU {min(cpu):.2f}-{max(cpu):.2f})")
     cells.append(" / ".join(f"{vectors[d]['rate']:,.0f}" for d in DRIVERS))
     cells.append(f"{conf['wall']:.2f} s, {conf['rss_run_mb']:.1f} MB, {conf['tshark']} tshark")
+    cells.append(f"{full['cases']} cases, {full['wall']:.1f} s, {full['rss_mb']:.1f} MB")
     return "| " + " | ".join(cells) + " |"
 
 
 HISTORY_HEAD = ("| date | commit | load | raw PSK (slower) | PSK ratio jobs 1 | PSK ratio default | "
                 "raw ECDSA (slower) | ECDSA ratio jobs 1 | ECDSA ratio default | vectors/s openssl / wolfssl | "
-                "conformance |\n|---|---|---:|---:|---|---|---:|---|---|---|---|")
+                "conformance | full profile |\n|---|---|---:|---:|---|---|---:|---|---|---|---|---|")
 
 
 def update_results(path, measured, row):
@@ -652,7 +702,9 @@ def main():
         vectors = vector_rates(build, tmp, args.vector_tests, args.vector_runs)
         say("4. make conformance on a built tree")
         conf = conformance(build, tmp)
-        say("5. raw in-process handshakes again (the better of the two passes counts)")
+        say("5. the full profile")
+        full = full_profile(build, tmp)
+        say("6. raw in-process handshakes again (the better of the two passes counts)")
         raw = raw_rates(build, args.raw_seconds, raw)
     except (BenchError, subprocess.SubprocessError, OSError) as e:
         say(f"make bench: a benchmark could not run: {e}")
@@ -661,17 +713,20 @@ def main():
         shutil.rmtree(tmp, ignore_errors=True)
     info["load_after"] = "%.2f %.2f %.2f" % os.getloadavg()
 
-    measured = render(info, raw, cases, capture_note, capture_labels, check, vectors, conf, args.min_seconds)
-    update_results(args.results, measured, history_row(info, raw, cases, vectors, conf))
+    measured = render(info, raw, cases, capture_note, capture_labels, check, vectors, conf, full, args.min_seconds)
+    update_results(args.results, measured, history_row(info, raw, cases, vectors, conf, full))
 
     say("")
-    say("Summary (targets: ratio >= 0.5, vectors >= 100,000/s, conformance <= 15 s and <= 64 MB):")
+    say("Summary (targets: ratio at --jobs 1 >= 0.5 PSK, >= 0.7 ECDHE-ECDSA; vectors >= 100,000/s; conformance "
+        "<= 15 s and <= 64 MB; full profile >= 5,000 cases in <= 60 s and <= 64 MB):")
     for label, (_, raw_suite, _) in SUITES.items():
         slower = min(raw[(d, raw_suite)]["rate"] for d in DRIVERS)
         for jobs_label in sorted({k[2] for k in cases}, key=lambda j: (j != "1", j)):
             wall, cpu = ratio_range(raw, cases, label, jobs_label)
             say(f"  {label:11s} jobs {jobs_label:11s} ratio to the slower library's raw rate ({slower:.0f}/s): "
-                f"{min(wall):.2f}..{max(wall):.2f} {verdict(min(wall) >= TARGET_RATIO).replace('*', '')} "
+                f"{min(wall):.2f}..{max(wall):.2f} "
+                + (f"{verdict(min(wall) >= TARGET_RATIOS[label]).replace('*', '')} " if jobs_label == "1" else "")
+                + 
                 f"(CPU ratio {min(cpu):.2f}..{max(cpu):.2f})")
     for driver in DRIVERS:
         say(f"  vectors {driver:8s} {vectors[driver]['rate']:,.0f} tests/s "
@@ -679,6 +734,10 @@ def main():
     say(f"  conformance {conf['wall']:.2f} s {verdict(conf['wall'] <= TARGET_WALL_S).replace('*', '')}, "
         f"runner {conf['rss_run_mb']:.1f} MB {verdict(conf['rss_run_mb'] <= TARGET_RSS_MB).replace('*', '')}, "
         f"{conf['cases']} cases, {conf['tshark']} tshark processes")
+    say(f"  full profile {full['cases']} cases "
+        f"{verdict(full['cases'] >= TARGET_FULL_CASES).replace('*', '')} in {full['wall']:.1f} s "
+        f"{verdict(full['wall'] <= TARGET_FULL_WALL_S).replace('*', '')}, runner {full['rss_mb']:.1f} MB "
+        f"{verdict(full['rss_mb'] <= TARGET_RSS_MB).replace('*', '')}")
     say(f"make bench: {time.monotonic() - started:.0f} s; recorded in {os.path.relpath(args.results, ROOT)}")
     return 0
 
