@@ -8,6 +8,9 @@
 #include "runner/cases/case_run.h"
 #include "runner/commands/cli.h"
 #include "runner/commands/commands.h"
+#include "runner/commands/run_console.h"
+#include "runner/commands/run_options.h"
+#include "runner/commands/run_selection.h"
 #include "runner/drivers/driver_pool.h"
 #include "runner/cases/expectations.h"
 #include "runner/reports/output_dir.h"
@@ -35,367 +38,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_FILTERS 16
-/* The upper end of --jobs. Workers are threads, allocated for the run, each with its own driver
- * processes; the run uses no more of them than it has cases, or than the open-file limit allows. */
-#define MAX_JOBS 1024
-
-struct options {
-	const char *suite;
-	const char *pki;
-	const char *output;
-	const char *expect;
-	const char *requirements;
-	const char *filters[MAX_FILTERS];
-	size_t n_filters;
-	const char *driver_specs[KX_MAX_DRIVERS];
-	size_t n_drivers;
-	int list;
-	int timeout_ms;
-	int jobs;
-	unsigned shard, shards; /* run slice `shard` (1-based) of `shards`; 0/0: all */
-	const char *shard_weights; /* an earlier report whose case durations cut the shards; NULL: by id */
-	enum kx_profile profile; /* which combinations of the scenarios' axes run */
-};
-
-static void usage(FILE *out)
-{
-	fprintf(out,
-		"usage: kxconform run [--suite FILE] [--profile fast|pairwise|full] [--filter GLOB]...\n"
-		"                     [--list] [--jobs N]\n"
-		"                     [--shard K/N [--shard-weights REPORT]] [--expect FILE]\n"
-		"                     [--output DIR]\n"
-		"                     [--driver NAME=PATH]... [--pki DIR] [--timeout MS]\n"
-		"                     [--requirements FILE]\n"
-		"\n"
-		"Runs every case of a scenario suite between every ordered pair of drivers:\n"
-		"positive cases must complete and pass the cross-checks, negative and fault\n"
-		"cases must be refused as the suite says.\n"
-		"\n"
-		"  --suite FILE        the scenario matrix (default: %s)\n"
-		"  --profile NAME      which combinations of the scenarios' axes run (docs/suite.md):\n"
-		"                      fast (default: every axis at its default), pairwise (every\n"
-		"                      pair of values of every two axes), full (every combination)\n"
-		"  --filter GLOB       only cases whose id matches (fnmatch; up to 16), e.g.\n"
-		"                      'psk.*' or '*.openssl-wolfssl*'; matching no case is an error\n"
-		"  --list              print the ids of the cases a run would execute, and stop; on\n"
-		"                      standard error, how many each profile would select\n"
-		"  --jobs N            cases run in parallel, 1 to 1024 (default: the number of\n"
-		"                      cores); never more than there are cases\n"
-		"  --shard K/N         run only the K-th of N stable slices of the cases (for\n"
-		"                      spreading a matrix over CI jobs; join them with `kxconform merge`)\n"
-		"  --shard-weights REPORT\n"
-		"                      cut the --shard slices by cost: the cases' duration_ms in an\n"
-		"                      earlier report.json (a case it lacks counts as its median),\n"
-		"                      so the shards take about as long; every shard needs the same\n"
-		"                      REPORT and filters\n"
-		"  --expect FILE       expectations: disabled cases, expected failures, the key\n"
-		"                      identifier reading your deployment claims (docs/reports.md)\n"
-		"  --output DIR        where reports/ and captures/ are written (default: .); one\n"
-		"                      run at a time, and an earlier run's files there are removed\n"
-		"  --driver NAME=PATH  a driver executable (repeatable); default: the openssl and\n"
-		"                      wolfssl drivers beside kxconform\n"
-		"  --pki DIR           the test PKI (default: pki/ beside kxconform)\n"
-		"  --timeout MS        how long a silent driver is waited for (default 5000); one\n"
-		"                      that times out 3 times in a row is given up\n"
-		"  --requirements FILE the requirements catalogue of the report's coverage table\n"
-		"                      (default: requirements/catalogue.json of the repository)\n"
-		"\n"
-		"Case ids read SCENARIO.TRANSPORT.INITIATOR-TERMINATOR[+AXIS=VALUE...][.VARIANT]:\n"
-		"an axis at its default is not named.\n"
-		"Exit status: 0 every case met its expectation; 1 a case did not; 2 usage or\n"
-		"set-up error (unreadable suite or expectations, a driver that cannot start,\n"
-		"an output directory in use or reports that cannot be written); 130 interrupted\n"
-		"(SIGINT or SIGTERM: no case starts after it, the drivers are stopped, and the\n"
-		"report holds the cases that finished before it, marked \"interrupted\"; a second\n"
-		"signal ends the process at once).\n",
-		KX_DEFAULT_SUITE);
-}
-
-static int parse_shard(const char *text, struct options *opt)
-{
-	unsigned k = 0, n = 0;
-	char tail;
-	if (sscanf(text, "%u/%u%c", &k, &n, &tail) != 2 || n == 0 || k == 0 || k > n)
-		return -1;
-	opt->shard = k;
-	opt->shards = n;
-	return 0;
-}
-
-/* The options that take a value; anything else but --list and --help is refused by name. */
-static int takes_value(const char *arg)
-{
-	static const char *const names[] = {"--suite",  "--pki",     "--output", "--expect", "--filter",
-	                                    "--driver", "--timeout", "--jobs",   "--shard",
-	                                    "--shard-weights", "--requirements", "--profile"};
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (strcmp(arg, names[i]) == 0)
-			return 1;
-	return 0;
-}
-
-/* One option and its value into opt; 0, or -1 after saying what is wrong and the limit it broke. */
-static int set_option(struct options *opt, const char *arg, const char *value)
-{
-	const struct kx_cli_string strings[] = {{"--suite", &opt->suite},
-	                                        {"--pki", &opt->pki},
-	                                        {"--output", &opt->output},
-	                                        {"--expect", &opt->expect},
-	                                        {"--requirements", &opt->requirements},
-	                                        {"--shard-weights", &opt->shard_weights}};
-	if (kx_cli_string_option(strings, sizeof strings / sizeof strings[0], arg, value))
-		return 0;
-	if (strcmp(arg, "--filter") == 0) {
-		if (!kx_cli_list_option(arg, "--filter", value, opt->filters, &opt->n_filters, MAX_FILTERS))
-			return kx_cli_error("run", "at most %d --filter options (one glob matches many cases: 'psk.*')",
-			                    MAX_FILTERS);
-		return 0;
-	}
-	if (strcmp(arg, "--driver") == 0) {
-		if (!kx_cli_list_option(arg, "--driver", value, opt->driver_specs, &opt->n_drivers, KX_MAX_DRIVERS))
-			return kx_cli_error("run", "at most %d --driver options", KX_MAX_DRIVERS);
-		return 0;
-	}
-	if (strcmp(arg, "--timeout") == 0 && !kx_cli_int(value, 1, INT_MAX, &opt->timeout_ms))
-		return kx_cli_error("run", "--timeout takes milliseconds, a whole number from 1 to %d, not \"%s\"",
-		                    INT_MAX, value);
-	if (strcmp(arg, "--jobs") == 0 && !kx_cli_int(value, 1, MAX_JOBS, &opt->jobs))
-		return kx_cli_error("run", "--jobs takes a whole number from 1 to %d, not \"%s\"", MAX_JOBS, value);
-	if (strcmp(arg, "--profile") == 0 && kx_profile_from_name(value, &opt->profile) != 0)
-		return kx_cli_error("run", "--profile is fast, pairwise or full, not \"%s\"", value);
-	if (strcmp(arg, "--shard") == 0 && parse_shard(value, opt) != 0)
-		return kx_cli_error("run", "--shard takes K/N, whole numbers with 1 <= K <= N (e.g. 2/4), not \"%s\"",
-		                    value);
-	return 0;
-}
-
-static int parse_options(int argc, char **argv, struct options *opt)
-{
-	memset(opt, 0, sizeof *opt);
-	opt->suite = KX_DEFAULT_SUITE;
-	opt->requirements = KX_DEFAULT_REQUIREMENTS;
-	opt->output = ".";
-	opt->timeout_ms = 5000;
-	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	/* A machine may have more cores than --jobs accepts: the default is clamped, not refused. */
-	opt->jobs = cores > MAX_JOBS ? MAX_JOBS : cores > 0 ? (int)cores : 1;
-	for (int i = 1; i < argc; i++) {
-		const char *arg = argv[i];
-		if (kx_cli_help(arg, usage))
-			exit(KX_EXIT_OK);
-		if (strcmp(arg, "--list") == 0) {
-			opt->list = 1;
-			continue;
-		}
-		if (!takes_value(arg))
-			return kx_cli_unknown("run", arg);
-		if (i + 1 >= argc)
-			return kx_cli_error("run", "%s needs a value", arg);
-		if (set_option(opt, arg, argv[++i]) != 0)
-			return -1;
-	}
-	/* Weights without a shard would cut nothing: most likely a CI line that lost its --shard. */
-	if (opt->shard_weights != NULL && opt->shards == 0)
-		return kx_cli_error("run", "--shard-weights needs --shard K/N");
-	return 0;
-}
-
-/* FNV-1a: a shard depends on the case id alone, so slices stay stable when
- * other cases are added. */
-static uint32_t id_hash(const char *id)
-{
-	uint32_t h = 2166136261u;
-	for (; *id; id++)
-		h = (h ^ (uint8_t)*id) * 16777619u;
-	return h;
-}
-
-/* The stable slice by id, for a run without --shard-weights (or without --shard: every case). */
-static int in_hashed_shard(const struct options *opt, const char *id)
-{
-	return opt->shards == 0 || id_hash(id) % opt->shards == opt->shard - 1;
-}
-
-static int matches_filters(const struct options *opt, const char *id)
-{
-	if (opt->n_filters == 0)
-		return 1;
-	for (size_t i = 0; i < opt->n_filters; i++)
-		if (fnmatch(opt->filters[i], id, 0) == 0)
-			return 1;
-	return 0;
-}
-
-/* A case of the weighted cut and what an earlier run says it costs. */
-struct weighted {
-	size_t index; /* into suite->cases */
-	const char *id;
-	double ms;
-};
-
-/* Longest first; equal costs by id, so every shard of a CI job computes the same order. */
-static int by_cost(const void *a, const void *b)
-{
-	const struct weighted *x = a, *y = b;
-	if (x->ms != y->ms)
-		return x->ms > y->ms ? -1 : 1;
-	return strcmp(x->id, y->id);
-}
-
-static int ascending(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
-/* Each of the n cases' duration_ms in the report at path, into w[].ms; a case the report lacks
- * (added to the suite since, or filtered out then) costs the median of the report's cases, so a
- * new case neither piles onto one shard nor counts as free. 0, or -1 with err. */
-static int read_weights(const char *path, struct weighted *w, size_t n, char *err, size_t errlen)
-{
-	json_error_t jerr;
-	json_t *report = json_load_file(path, 0, &jerr);
-	if (report == NULL && jerr.line > 0)
-		return kx_errorf(err, errlen, "--shard-weights %s: line %d: %s", path, jerr.line, jerr.text);
-	if (report == NULL)
-		return kx_errorf(err, errlen, "--shard-weights %s: %s", path, jerr.text);
-	json_t *list = json_object_get(report, "cases");
-	if (!json_is_array(list)) {
-		json_decref(report);
-		return kx_errorf(err, errlen, "--shard-weights %s: not a kxconform report (no \"cases\" array)", path);
-	}
-	/* By id, for one look-up per case rather than a scan of the report. */
-	json_t *by_id = json_object();
-	double *known = calloc(json_array_size(list) + 1, sizeof *known);
-	size_t n_known = 0, i;
-	json_t *c;
-	json_array_foreach(list, i, c)
-	{
-		const char *id = kx_json_get_string(c, "id");
-		json_t *ms = json_object_get(c, "duration_ms");
-		if (id == NULL || !json_is_number(ms) || json_number_value(ms) < 0)
-			continue;
-		json_object_set_new(by_id, id, json_real(json_number_value(ms)));
-		if (known != NULL)
-			known[n_known++] = json_number_value(ms);
-	}
-	if (known == NULL || by_id == NULL) {
-		free(known);
-		json_decref(by_id);
-		json_decref(report);
-		return kx_errorf(err, errlen, "--shard-weights %s: out of memory", path);
-	}
-	/* A report with no durations (a run that could not start) cuts as evenly by count. */
-	double median = 1.0;
-	if (n_known > 0) {
-		qsort(known, n_known, sizeof *known, ascending);
-		median = n_known % 2 ? known[n_known / 2] : (known[n_known / 2 - 1] + known[n_known / 2]) / 2;
-	} else {
-		fprintf(stderr, "kxconform run: warning: --shard-weights %s holds no case durations: every case "
-		        "counts the same\n", path);
-	}
-	for (size_t k = 0; k < n; k++) {
-		json_t *ms = json_object_get(by_id, w[k].id);
-		w[k].ms = ms != NULL ? json_real_value(ms) : median;
-	}
-	free(known);
-	json_decref(by_id);
-	json_decref(report);
-	return 0;
-}
-
-/* Narrows cases (*n of them, filtered, in suite order) to this run's shard of a cut by cost: longest
- * case first onto the shard with the least so far (the lowest-numbered on a tie), so the shards'
- * totals come out close. Every shard computes the whole cut and keeps its own part: the union is the
- * filtered cases, no case twice, the same on every run with the same report. 0, or -1 with err. */
-static int weighted_shard(const struct options *opt, const struct kx_suite *suite, size_t *cases, size_t *n,
-                          char *err, size_t errlen)
-{
-	struct weighted *w = calloc(*n + 1, sizeof *w);
-	double *load = calloc(opt->shards, sizeof *load);
-	unsigned char *mine = calloc(suite->n_cases + 1, 1);
-	int rc = 0;
-	if (w == NULL || load == NULL || mine == NULL) {
-		rc = kx_errorf(err, errlen, "--shard-weights: out of memory");
-		goto out;
-	}
-	for (size_t i = 0; i < *n; i++)
-		w[i] = (struct weighted){cases[i], suite->cases[cases[i]].id, 0};
-	if ((rc = read_weights(opt->shard_weights, w, *n, err, errlen)) != 0)
-		goto out;
-	qsort(w, *n, sizeof *w, by_cost);
-	for (size_t i = 0; i < *n; i++) {
-		unsigned lightest = 0;
-		for (unsigned s = 1; s < opt->shards; s++)
-			if (load[s] < load[lightest])
-				lightest = s;
-		load[lightest] += w[i].ms;
-		if (lightest == opt->shard - 1)
-			mine[w[i].index] = 1;
-	}
-	size_t kept = 0;
-	for (size_t i = 0; i < *n; i++)
-		if (mine[cases[i]])
-			cases[kept++] = cases[i];
-	*n = kept;
-out:
-	free(w);
-	free(load);
-	free(mine);
-	return rc;
-}
-
-/* --list: how many cases the filters select in each profile, on standard error (standard output
- * stays the ids alone), so that a CI can see what --profile would cost before it runs it. */
-static void print_profile_counts(const struct options *opt, const struct kx_suite *suite,
-                                 const struct kx_driver_pool *pool, const char *pki, size_t listed)
-{
-	char line[512], err[1024];
-	snprintf(line, sizeof line, "kxconform run: %zu case%s listed", listed, listed == 1 ? "" : "s");
-	if (opt->shards > 0)
-		kx_appendf(line, sizeof line, " (shard %u/%u)", opt->shard, opt->shards);
-	kx_appendf(line, sizeof line, "; %s, --profile", opt->n_filters > 0 ? "with these filters" : "in all");
-	for (int p = 0; p < KX_PROFILE_COUNT; p++) {
-		struct kx_suite other;
-		const struct kx_suite *counted = suite;
-		if ((enum kx_profile)p != opt->profile) {
-			if (kx_suite_load_profile(opt->suite, pki, pool, (enum kx_profile)p, &other, err, sizeof err) != 0) {
-				kx_suite_free(&other);
-				continue;
-			}
-			counted = &other;
-		}
-		size_t n = 0;
-		for (size_t i = 0; i < counted->n_cases; i++)
-			n += matches_filters(opt, counted->cases[i].id);
-		kx_appendf(line, sizeof line, "%s %s %zu", p > 0 ? "," : "", kx_profile_name((enum kx_profile)p), n);
-		if (counted != suite)
-			kx_suite_free(&other);
-	}
-	fprintf(stderr, "%s cases\n", line);
-}
-
-/* A --filter that matches no case of the suite is a typo or a stale CI setting: a run of
- * nothing would pass. Shards are not counted: a small filter may leave one slice empty. 0, or -1
- * with err. */
-static int check_filters(const struct options *opt, const struct kx_suite *suite, char *err, size_t errlen)
-{
-	if (opt->n_filters == 0)
-		return 0;
-	for (size_t i = 0; i < suite->n_cases; i++)
-		for (size_t f = 0; f < opt->n_filters; f++)
-			if (fnmatch(opt->filters[f], suite->cases[i].id, 0) == 0)
-				return 0;
-	char globs[1024] = "";
-	for (size_t f = 0; f < opt->n_filters; f++)
-		kx_appendf(globs, sizeof globs, "%s'%s'", f > 0 ? ", " : "", opt->filters[f]);
-	return kx_errorf(err, errlen,
-	                 "no case matches --filter %s among the %zu cases of %s (the drivers' names are part of the "
-	                 "ids; `kxconform run --list` lists them)",
-	                 globs, suite->n_cases, opt->suite);
-}
-
 struct unmatched_ctx {
 	const char *path;
 };
@@ -408,7 +50,7 @@ static void warn_unmatched(void *ctx, const char *member, const char *glob)
 
 /* An expectations entry that matches nothing does nothing: most likely a misspelt id, or a
  * case the suite renamed, so the vendor's statement silently stopped applying. */
-static void warn_unmatched_expectations(const struct options *opt, const struct kx_expectations *expect,
+static void warn_unmatched_expectations(const struct kx_run_options *opt, const struct kx_expectations *expect,
                                         const struct kx_suite *suite)
 {
 	const char **ids = calloc(suite->n_cases + 1, sizeof *ids);
@@ -467,7 +109,7 @@ static int interrupted_for_good(void)
 
 /* Shared by the worker threads; everything below `lock` is guarded by it. */
 struct run {
-	const struct options *opt;
+	const struct kx_run_options *opt;
 	const struct kx_suite *suite;
 	const struct kx_expectations *expect;
 	const size_t *cases; /* indexes into suite->cases, in suite order */
@@ -532,74 +174,6 @@ static void count_timeouts(struct run *run, const struct kx_driver_pool *pool, c
 	}
 }
 
-/* The terminal's width in columns when out is one, else 0 (a log, a pipe: nothing is cut or wrapped). */
-static int terminal_width(FILE *out)
-{
-	struct winsize size;
-	if (!isatty(fileno(out)) || ioctl(fileno(out), TIOCGWINSZ, &size) != 0 || size.ws_col == 0)
-		return 0;
-	return size.ws_col;
-}
-
-/* Bytes of text that fill at most columns (one per character; a UTF-8 sequence is never split). */
-static size_t fit(const char *text, size_t columns)
-{
-	size_t bytes = 0, used = 0;
-	while (text[bytes] != '\0' && used < columns) {
-		bytes++;
-		while (((unsigned char)text[bytes] & 0xC0) == 0x80)
-			bytes++;
-		used++;
-	}
-	return bytes;
-}
-
-/* Characters (not bytes) of text. */
-static size_t columns_of(const char *text)
-{
-	size_t n = 0;
-	for (; *text != '\0'; text++)
-		n += ((unsigned char)*text & 0xC0) != 0x80;
-	return n;
-}
-
-/* Writes text to out broken at spaces into lines of at most width columns, the first after
- * `first` columns already used, the next indented by indent spaces; width 0 writes it whole. Ends
- * with a newline. */
-static void print_wrapped(FILE *out, const char *text, int width, size_t first, size_t indent)
-{
-	size_t used = first;
-	const char *p = text;
-	if (width <= 0 || (size_t)width <= indent + 10) {
-		fprintf(out, "%s\n", text);
-		return;
-	}
-	while (*p != '\0') {
-		size_t room = (size_t)width - 1 > used ? (size_t)width - 1 - used : 0;
-		if (columns_of(p) <= room) {
-			fputs(p, out);
-			break;
-		}
-		/* The last space that keeps the line within the width; a word longer than a line is cut. */
-		size_t cut = fit(p, room), at = cut;
-		while (at > 0 && p[at] != ' ')
-			at--;
-		if (at == 0 && used > indent) {
-			fprintf(out, "\n%*s", (int)indent, "");
-			used = indent;
-			continue;
-		}
-		size_t take = at > 0 ? at : (cut > 0 ? cut : 1);
-		fwrite(p, 1, take, out);
-		p += take;
-		while (*p == ' ')
-			p++;
-		fprintf(out, "\n%*s", (int)indent, "");
-		used = indent;
-	}
-	fputc('\n', out);
-}
-
 static void progress(struct run *run, const char *id, json_t *result)
 {
 	int met = json_is_true(json_object_get(result, "met"));
@@ -608,21 +182,21 @@ static void progress(struct run *run, const char *id, json_t *result)
 	if (run->tty) {
 		/* One line that never wraps: a wrapped line cannot be rewritten with \r, and every update
 		 * would leave a stale one behind. The id is what gives way. */
-		int width = terminal_width(stdout);
+		int width = kx_console_width(stdout);
 		char head[96];
 		snprintf(head, sizeof head, "[%zu/%zu] %zu unmet  ", run->done, run->n, run->unmet);
 		size_t room = width > 0 && (size_t)width > strlen(head) + 1 ? (size_t)width - 1 - strlen(head) : 0;
-		if (width <= 0 || columns_of(id) <= room)
+		if (width <= 0 || kx_console_columns(id) <= room)
 			printf("\r\033[K%s%s", head, id);
 		else if (room > 3)
-			printf("\r\033[K%s%.*s...", head, (int)fit(id, room - 3), id);
+			printf("\r\033[K%s%.*s...", head, (int)kx_console_fit(id, room - 3), id);
 		else
-			printf("\r\033[K%.*s", (int)fit(head, width > 1 ? (size_t)width - 1 : 0), head);
+			printf("\r\033[K%.*s", (int)kx_console_fit(head, width > 1 ? (size_t)width - 1 : 0), head);
 		if (!met) {
 			char line[2200];
 			snprintf(line, sizeof line, "FAIL %s: %s", id, kx_json_get_string(result, "diagnosis"));
 			printf("\r\033[K");
-			print_wrapped(stdout, line, width, 0, 4);
+			kx_console_print_wrapped(stdout, line, width, 0, 4);
 		}
 	} else {
 		printf("[%zu/%zu] %-4s %-15s %s%s%s\n", run->done, run->n, met ? "ok" : "FAIL",
@@ -756,7 +330,7 @@ static void *worker(void *arg)
 /* How many workers the run uses: the jobs asked for, no more than there are cases, and no more
  * than the open-file limit holds (each worker keeps two pipes per driver process, and opens a
  * capture's files). The soft limit is raised to the hard one first, as far as it goes. */
-static int worker_count(const struct options *opt, size_t n_cases, size_t n_drivers)
+static int worker_count(const struct kx_run_options *opt, size_t n_cases, size_t n_drivers)
 {
 	long jobs = opt->jobs;
 	if ((size_t)jobs > n_cases)
@@ -800,7 +374,7 @@ static void run_workers(struct run *run, int jobs)
 	free(threads);
 }
 
-static json_t *run_header(const struct kx_driver_pool *pool, const struct options *opt, time_t started, int jobs)
+static json_t *run_header(const struct kx_driver_pool *pool, const struct kx_run_options *opt, time_t started, int jobs)
 {
 	json_t *header = kx_cli_report_header(pool, opt->suite, started, jobs);
 	json_object_set_new(header, "profile", json_string(kx_profile_name(opt->profile)));
@@ -811,80 +385,9 @@ static json_t *run_header(const struct kx_driver_pool *pool, const struct option
 	return header;
 }
 
-/* The ids of a group of unmet cases listed in the summary; the rest are counted. */
-#define SUMMARY_IDS 8
-
-/* The closing summary: counts, the unmet cases grouped by diagnosis (one line per cause, with the
- * count and the ids), and where the files are (written: whether the reports were). On a terminal
- * every line wraps at its width. */
-static void print_summary(json_t *report, const struct kx_report_counts *n, const char *output, int written)
-{
-	int width = terminal_width(stdout);
-	char line[4096];
-	printf("\n");
-	snprintf(line, sizeof line,
-	         "kxconform run: %zu cases, %zu met their expectation, %zu did not "
-	         "(results: %zu pass, %zu fail, %zu error, %zu not-implemented, %zu skip)",
-	         n->cases, n->cases - n->unmet, n->unmet, n->pass, n->fail, n->error, n->not_implemented, n->skip);
-	print_wrapped(stdout, line, width, 0, 2);
-	json_t *groups = kx_report_unmet_groups(report);
-	if (json_array_size(groups) > 1 || (json_array_size(groups) == 1 && n->unmet > 1))
-		printf("unmet, by diagnosis (%zu diagnos%s):\n", json_array_size(groups),
-		       json_array_size(groups) == 1 ? "is" : "es");
-	size_t i;
-	json_t *group;
-	json_array_foreach(groups, i, group)
-	{
-		json_t *ids = json_object_get(group, "ids");
-		const char *result = kx_json_get_string(group, "result"), *diagnosis = kx_json_get_string(group, "diagnosis");
-		if (json_array_size(ids) == 1) {
-			snprintf(line, sizeof line, "  unmet: %s [%s]: %s", json_string_value(json_array_get(ids, 0)), result,
-			         diagnosis);
-			print_wrapped(stdout, line, width, 0, 4);
-			continue;
-		}
-		snprintf(line, sizeof line, "  unmet, %zu cases [%s]: %s", json_array_size(ids), result, diagnosis);
-		print_wrapped(stdout, line, width, 0, 4);
-		snprintf(line, sizeof line, "     ");
-		size_t k;
-		json_t *id;
-		json_array_foreach(ids, k, id)
-		{
-			if (k == SUMMARY_IDS) {
-				kx_appendf(line, sizeof line, " and %zu more (reports/index.html lists them)",
-				           json_array_size(ids) - SUMMARY_IDS);
-				break;
-			}
-			kx_appendf(line, sizeof line, "%s%s", k > 0 ? ", " : " ", json_string_value(id));
-		}
-		print_wrapped(stdout, line, width, 0, 6);
-	}
-	json_decref(groups);
-	json_t *vectors = json_object_get(report, "vectors");
-	json_t *totals = json_object_get(vectors, "summary");
-	if (vectors != NULL && json_object_get(vectors, "error") == NULL) {
-		snprintf(line, sizeof line,
-		         "vectors: %s/reports/vectors.json (kxconform vectors, started %s): %lld tests, %lld failed, "
-		         "%lld malformed; shown in index.html",
-		         output, kx_json_get_string(vectors, "started") ? kx_json_get_string(vectors, "started") : "?",
-		         (long long)json_integer_value(json_object_get(totals, "tests")),
-		         (long long)json_integer_value(json_object_get(totals, "failed")),
-		         (long long)json_integer_value(json_object_get(totals, "malformed")));
-		print_wrapped(stdout, line, width, 0, 2);
-	}
-	if (written)
-		snprintf(line, sizeof line, "reports: %s/reports/ (report.json, junit.xml, index.html)", output);
-	else
-		snprintf(line, sizeof line, "reports: none written (the error is on standard error)");
-	print_wrapped(stdout, line, width, 0, 2);
-	snprintf(line, sizeof line,
-	         "captures: %s/captures/ (<case-id>.pcapng and .keylog; open a .pcapng in Wireshark as it is)", output);
-	print_wrapped(stdout, line, width, 0, 2);
-}
-
 /* One tshark process per batch file checks every capture, and may fail cases. It works on a
  * copy: a Ctrl-C during the check kills tshark too, and its verdicts would then be noise. */
-static void check_captures(const struct options *opt, json_t **results)
+static void check_captures(const struct kx_run_options *opt, json_t **results)
 {
 	char err[1024];
 	json_t *checked = json_deep_copy(*results);
@@ -909,7 +412,7 @@ static void check_captures(const struct options *opt, json_t **results)
  * a driver that does not start) says why, and leaves reports that say it too: a CI's test view
  * then shows a red test rather than an earlier run's reports, or none. locked: the caller holds
  * and has cleared the output directory. Returns KX_EXIT_USAGE. */
-static int setup_failed(const struct options *opt, const struct kx_driver_pool *pool, int locked, const char *why)
+static int setup_failed(const struct kx_run_options *opt, const struct kx_driver_pool *pool, int locked, const char *why)
 {
 	char err[1024];
 	int lock = -1;
@@ -952,7 +455,7 @@ static int setup_failed(const struct options *opt, const struct kx_driver_pool *
 
 /* Runs the selected cases into opt->output (locked and cleared by the caller) and writes the
  * reports; the exit status. */
-static int run_cases(const struct options *opt, const struct kx_suite *suite, const struct kx_expectations *expect,
+static int run_cases(const struct kx_run_options *opt, const struct kx_suite *suite, const struct kx_expectations *expect,
                      const size_t *cases, size_t n, struct kx_driver_pool *pool)
 {
 	char err[1024];
@@ -1013,15 +516,15 @@ static int run_cases(const struct options *opt, const struct kx_suite *suite, co
 		fprintf(stderr, "kxconform run: no report was written: %s\n", err);
 		status = KX_EXIT_USAGE;
 	}
-	print_summary(report, &counts, opt->output, written);
+	kx_run_print_summary(report, &counts, opt->output, written);
 	json_decref(report);
 	return status;
 }
 
 int kx_cmd_run(int argc, char **argv)
 {
-	struct options opt;
-	if (parse_options(argc, argv, &opt) != 0)
+	struct kx_run_options opt;
+	if (kx_run_parse_options(argc, argv, &opt) != 0)
 		return KX_EXIT_USAGE;
 	/* Each driver's words go to the case it said them in (report.json, junit.xml), not the terminal. */
 	kx_driver_keep_stderr(1);
@@ -1043,22 +546,22 @@ int kx_cmd_run(int argc, char **argv)
 	warn_unmatched_expectations(&opt, &expect, &suite);
 	size_t *cases = calloc(suite.n_cases + 1, sizeof *cases), n = 0;
 	for (size_t i = 0; cases != NULL && i < suite.n_cases; i++)
-		if (matches_filters(&opt, suite.cases[i].id) &&
-		    (opt.shard_weights != NULL || in_hashed_shard(&opt, suite.cases[i].id)))
+		if (kx_run_matches_filters(&opt, suite.cases[i].id) &&
+		    (opt.shard_weights != NULL || kx_run_in_hashed_shard(&opt, suite.cases[i].id)))
 			cases[n++] = i;
 	int status = KX_EXIT_OK, lock = -1;
 	if (cases == NULL) {
 		fprintf(stderr, "kxconform run: out of memory\n");
 		status = KX_EXIT_USAGE;
-	} else if (check_filters(&opt, &suite, err, sizeof err) != 0) {
+	} else if (kx_run_check_filters(&opt, &suite, err, sizeof err) != 0) {
 		status = setup_failed(&opt, &pool, 0, err);
-	} else if (opt.shard_weights != NULL && weighted_shard(&opt, &suite, cases, &n, err, sizeof err) != 0) {
+	} else if (opt.shard_weights != NULL && kx_run_weighted_shard(&opt, &suite, cases, &n, err, sizeof err) != 0) {
 		status = setup_failed(&opt, &pool, 0, err);
 	} else if (opt.list) {
 		for (size_t i = 0; i < n; i++)
 			printf("%s\n", suite.cases[cases[i]].id);
 		fflush(stdout);
-		print_profile_counts(&opt, &suite, &pool, pki, n);
+		kx_run_print_profile_counts(&opt, &suite, &pool, pki, n);
 	} else if ((lock = kx_output_lock(opt.output, "run", err, sizeof err)) < 0 ||
 	           kx_output_clear(opt.output, 1, err, sizeof err) != 0) {
 		/* Another run's files, or ones that cannot be removed, must not end up beside ours. */
