@@ -1,7 +1,8 @@
 """Checks on the committed test vectors (docs/vectors.md):
 
 (a) every vectors/*.json validates against the JSON Schema its `schema` field
-    names, and that schema exists;
+    names, and that schema exists; the schemas share definitions through
+    vectors/schemas/common.json ("$ref": "common.json#/definitions/...");
 (b) numberOfTests, tcIds, flags and notes are consistent;
 (c) the committed files are exactly what vectors/gen/generate.py produces;
 (d) corrupted copies are caught by (a), (b) and (c).
@@ -10,6 +11,7 @@ Run with: /usr/bin/python3 -m pytest suites
 """
 import copy
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -24,13 +26,14 @@ SCHEMAS = VECTORS / "schemas"
 GENERATOR = VECTORS / "gen" / "generate.py"
 
 EXPECTED_FILES = {
-    "tls12_prf_test.json": "tls12_prf_test_schema.json",
-    "onem2m_exporter_test.json": "onem2m_exporter_test_schema.json",
-    "keyid_test.json": "keyid_test_schema.json",
-    "e2e_derivation_test.json": "e2e_derivation_test_schema.json",
-    "enrolment_derivation_test.json": "enrolment_derivation_test_schema.json",
-    "hkdf_test.json": "hkdf_test_schema.json",
+    "tls12_prf_test.json": "tls12_prf_test_schema_v1.json",
+    "onem2m_exporter_test.json": "onem2m_exporter_test_schema_v1.json",
+    "keyid_test.json": "keyid_test_schema_v1.json",
+    "e2e_derivation_test.json": "e2e_derivation_test_schema_v1.json",
+    "enrolment_derivation_test.json": "enrolment_derivation_test_schema_v1.json",
+    "hkdf_test.json": "hkdf_test_schema_v1.json",
 }
+COMMON = "common.json"
 
 VECTOR_FILES = sorted(VECTORS.glob("*.json"))
 
@@ -40,14 +43,25 @@ def load(path):
         return json.load(f)
 
 
+def validator_for(name, schema_dir=SCHEMAS):
+    """A validator of the schema file name whose references to common.json (and any other file of
+    schema_dir) resolve to schema_dir's files. Debian 12's jsonschema (4.10) resolves them with a
+    RefResolver: every schema of the folder is put in its store under its file URI, and the base URI
+    is the schema's own, so "common.json#/definitions/Source" never leaves the folder."""
+    store = {path.resolve().as_uri(): load(path) for path in schema_dir.glob("*.json")}
+    base = (schema_dir / name).resolve().as_uri()
+    schema = store[base]
+    jsonschema.Draft202012Validator.check_schema(schema)
+    resolver = jsonschema.RefResolver(base_uri=base, referrer=schema, store=store)
+    return jsonschema.Draft202012Validator(schema, resolver=resolver)
+
+
 def schema_errors(data, schema_dir=SCHEMAS):
     """Messages of every schema violation; a missing schema is one violation."""
     name = data.get("schema") if isinstance(data, dict) else None
-    if not isinstance(name, str) or "/" in name or not (schema_dir / name).is_file():
+    if not isinstance(name, str) or "/" in name or name == COMMON or not (schema_dir / name).is_file():
         return ["schema %r does not exist in %s" % (name, schema_dir)]
-    schema = load(schema_dir / name)
-    jsonschema.Draft202012Validator.check_schema(schema)
-    validator = jsonschema.Draft202012Validator(schema)
+    validator = validator_for(name, schema_dir)
     return ["%s: %s" % ("/".join(map(str, e.absolute_path)), e.message) for e in validator.iter_errors(data)]
 
 
@@ -98,6 +112,51 @@ def test_named_schema_exists(path):
 def test_validates_against_schema(path):
     errors = schema_errors(load(path))
     assert not errors, "\n".join(errors[:20])
+
+
+def refs(node):
+    """Every "$ref" value in a schema, in document order."""
+    if isinstance(node, dict):
+        found = [node["$ref"]] if isinstance(node.get("$ref"), str) else []
+        return found + [r for value in node.values() for r in refs(value)]
+    if isinstance(node, list):
+        return [r for value in node for r in refs(value)]
+    return []
+
+
+def test_schema_files_are_v1_and_common():
+    """Wycheproof v1's naming: one *_test_schema_v1.json per vector file, and common.json."""
+    names = sorted(p.name for p in SCHEMAS.glob("*.json"))
+    assert names == sorted(set(EXPECTED_FILES.values()) | {COMMON})
+
+
+@pytest.mark.parametrize("name", sorted(set(EXPECTED_FILES.values())))
+def test_schema_takes_source_and_notes_from_common(name):
+    """Each schema references the shared definitions, and every reference resolves."""
+    schema = load(SCHEMAS / name)
+    found = refs(schema)
+    assert "common.json#/definitions/Source" in found and "common.json#/definitions/Notes" in found, found
+    assert schema["properties"]["notes"] == {"$ref": "common.json#/definitions/Notes"}
+    group = schema["properties"]["testGroups"]["items"]
+    assert "source" in group["required"] and "generatorVersion" not in schema["properties"]
+    for file_name in (name, COMMON):  # common.json's own references are relative to it
+        resolver = validator_for(file_name).resolver
+        for ref in refs(load(SCHEMAS / file_name)):
+            resolver.resolve(ref)  # raises RefResolutionError when the target is missing
+
+
+def generator_version():
+    text = (GENERATOR.parent / "common.py").read_text(encoding="utf-8")
+    return re.search(r'^GENERATOR_VERSION = "([^"]+)"$', text, re.M).group(1)
+
+
+@pytest.mark.parametrize("path", VECTOR_FILES, ids=lambda p: p.name)
+def test_every_group_names_its_source(path):
+    """v1 puts the generator in each group's "source" and deprecates the file-level generatorVersion."""
+    data = load(path)
+    assert "generatorVersion" not in data
+    for group in data["testGroups"]:
+        assert group["source"] == {"name": "kxconform vectors/gen", "version": generator_version()}, group["type"]
 
 
 @pytest.mark.parametrize("path", sorted(SCHEMAS.glob("*.json")), ids=lambda p: p.name)
@@ -191,6 +250,26 @@ def _truncated_in_sha256_group(data):
     test["variant"], test["flags"] = "truncated", ["Truncated"]
 
 
+def _drop_source(data):
+    del data["testGroups"][-1]["source"]
+
+
+def _source_without_version(data):
+    del data["testGroups"][0]["source"]["version"]
+
+
+def _generator_version_back(data):
+    data["generatorVersion"] = "1.1.0"
+
+
+def _note_without_description(data):
+    del next(iter(data["notes"].values()))["description"]
+
+
+def _earlier_schema_name(data):
+    data["schema"] = data["schema"].replace("_v1.json", ".json")
+
+
 def _enrolee_variant_without_enrolee(data):
     test = _first_test(data, lambda t: t.get("variant") == "nfc-not-nfkc")
     del test["enroleeBId"]
@@ -211,6 +290,11 @@ CORRUPTIONS = [
     ("enrolment_derivation_test.json", _variant_without_flag),
     ("tls12_prf_test.json", _drop_variant),
     ("hkdf_test.json", _variant_without_flag),
+    ("hkdf_test.json", _drop_source),
+    ("keyid_test.json", _source_without_version),
+    ("tls12_prf_test.json", _generator_version_back),
+    ("onem2m_exporter_test.json", _note_without_description),
+    ("e2e_derivation_test.json", _earlier_schema_name),
 ]
 
 

@@ -6,7 +6,10 @@ Nothing here computes a derivation; each derivation has its own module.
 import hashlib
 import json
 
-GENERATOR_VERSION = "1.1.0"
+# Written into every test group's "source" (Wycheproof v1 puts the generator there and deprecates the
+# file-level generatorVersion). 2.0.0: the v1 layout; the tests themselves are those of 1.1.0.
+GENERATOR_VERSION = "2.0.0"
+SOURCE_NAME = "kxconform vectors/gen"
 
 HASHES = {
     "SHA-256": hashlib.sha256,
@@ -67,7 +70,7 @@ class VectorFile:
         self.groups = []
 
     def group(self, group_type, **params):
-        group = {"type": group_type}
+        group = {"type": group_type, "source": {"name": SOURCE_NAME, "version": GENERATOR_VERSION}}
         group.update(params)
         group["tests"] = []
         self.groups.append(group)
@@ -109,7 +112,6 @@ class VectorFile:
         return {
             "algorithm": self.algorithm,
             "schema": self.schema,
-            "generatorVersion": GENERATOR_VERSION,
             "numberOfTests": tc_id,
             "header": self.header,
             "notes": self.notes,

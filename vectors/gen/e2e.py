@@ -216,7 +216,7 @@ def _fields(kpsa, salt, enrolee, m, blocks):
 
 def build():
     vf = VectorFile(
-        "e2e_derivation_test.json", "ONEM2M-E2E-DERIVATION", "e2e_derivation_test_schema.json",
+        "e2e_derivation_test.json", "ONEM2M-E2E-DERIVATION", "e2e_derivation_test_schema_v1.json",
         ["TS-0003 clause 10.3.6: Ke2e_master = HMAC-Hash(Salt, Kpsa); clause 10.3.6.1 as written: "
          "T(i) = HMAC-Hash(Ke2e_master, T(i-1) | label_i | i), i one byte, T(0) empty.",
          "Labels in order: 'E2E Message Authentication Key', 'E2E Message Confidentiality Key', "

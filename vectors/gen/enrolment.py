@@ -145,7 +145,7 @@ NFKC_CHANGING = ("FullWidth", "Ligature", "DecomposedAccent", "CompatibilityChar
 
 def build():
     vf = VectorFile(
-        "enrolment_derivation_test.json", "ONEM2M-ENROLMENT-DERIVATION", "enrolment_derivation_test_schema.json",
+        "enrolment_derivation_test.json", "ONEM2M-ENROLMENT-DERIVATION", "enrolment_derivation_test_schema_v1.json",
         ["TS-0003 enrolment derivations, HMAC-SHA-256 keyed with the enrolment key Ke:",
          "Km = HMAC-SHA-256(Ke, 'oneM2M Enrolment Key to Master Credential derivation' | MAF-ID),",
          "Kpsa = HMAC-SHA-256(Ke, 'oneM2M Enrolment Key to Provisioned Secure Connection Key derivation' | "

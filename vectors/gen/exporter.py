@@ -117,7 +117,7 @@ def _fields(ms, cr, sr, output, key_id, key):
 
 def build():
     vf = VectorFile(
-        "onem2m_exporter_test.json", "ONEM2M-EXPORTER", "onem2m_exporter_test_schema.json",
+        "onem2m_exporter_test.json", "ONEM2M-EXPORTER", "onem2m_exporter_test_schema_v1.json",
         ["RFC 5705 exporter without context as TS-0003 clause 10.3.1 uses it: "
          "PRF(master_secret, label, client_random | server_random), 48 bytes.",
          "keyId = the 16 most significant (first) bytes, key = the 32 least significant (last) bytes.",

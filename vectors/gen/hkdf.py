@@ -109,7 +109,7 @@ def _add(vf, group, comment, flags, ikm, salt, info, size):
 def build():
     self_test()
     vf = VectorFile(
-        "hkdf_test.json", "HKDF", "hkdf_test_schema.json",
+        "hkdf_test.json", "HKDF", "hkdf_test_schema_v1.json",
         ["RFC 5869 HKDF: PRK = HMAC-Hash(salt, IKM), OKM = T(1) | T(2) | ... with "
          "T(i) = HMAC-Hash(PRK, T(i-1) | info | i).",
          "Anchors (flag Rfc5869): RFC 5869 appendix A test cases 1 to 3, reproduced by the generator.",

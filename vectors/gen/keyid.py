@@ -205,7 +205,7 @@ def _find(tag, predicate):
 def build():
     self_test()
     vf = VectorFile(
-        "keyid_test.json", "ONEM2M-KEYID", "keyid_test_schema.json",
+        "keyid_test.json", "ONEM2M-KEYID", "keyid_test_schema_v1.json",
         ["Key identifiers RelativeKeyID@FQDN (TS-0003 10.3.5 as cited by TR-0038 A.4; spec point 1).",
          "valid: the reference reading; acceptable: another reading named by 'reading'; invalid: the "
          "error named by 'error', by the precedence order of docs/vectors.md.",

@@ -90,7 +90,7 @@ def _add(vf, group, comment, flags, secret, label, seed, length):
 def build():
     self_test()
     vf = VectorFile(
-        "tls12_prf_test.json", "TLS12-PRF", "tls12_prf_test_schema.json",
+        "tls12_prf_test.json", "TLS12-PRF", "tls12_prf_test_schema_v1.json",
         ["TLS 1.2 PRF (RFC 5246 section 5): PRF(secret, label, seed) = P_hash(secret, label | seed).",
          "The length of output is the requested length.",
          "Anchors (flag IetfPrfVector): the IETF TLS working group's PRF test vectors for SHA-256 and "
