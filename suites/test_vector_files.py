@@ -21,6 +21,7 @@ import jsonschema
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+SPEC = ROOT / "requirements" / "spec"  # the copy of ../shared/spec that test_requirements keeps equal
 VECTORS = ROOT / "vectors"
 SCHEMAS = VECTORS / "schemas"
 GENERATOR = VECTORS / "gen" / "generate.py"
@@ -159,6 +160,61 @@ def test_every_group_names_its_source(path):
         assert group["source"] == {"name": "kxconform vectors/gen", "version": generator_version()}, group["type"]
 
 
+# Which files of the specification hold each oneM2M document's clauses (../shared/spec/README.md).
+SPEC_FILES = {"TS-0003": ("000_", "001_", "002_"), "TS-0001": ("004_",), "TR-0038": ("003_",)}
+
+
+def spec_text(document):
+    return "\n".join(p.read_text(encoding="utf-8") for p in sorted(SPEC.glob("*.txt"))
+                     if p.name.startswith(SPEC_FILES[document]))
+
+
+def link_problem(link):
+    """Why a note's link names nothing the specification holds, or None. A oneM2M clause must head a
+    clause of that document's text (a line that starts with it) or, for TS-0003 clauses outside the
+    CRs, be cited as "clause X of TS-0003" by another text; a spec point must be a numbered point of
+    the index and "facts" its section of facts. RFC and Unicode links are checked by their form only
+    (common.json's pattern): their texts are not here."""
+    match = re.fullmatch(r"oneM2M (TS-0001|TS-0003|TR-0038) (\S+)", link)
+    if match:
+        document, clause = match.groups()
+        heading = re.compile(r"^(\[bookmark:[^\]]*\])*%s(\s|$)" % re.escape(clause), re.M)
+        cited = "clause %s of %s" % (clause, document)
+        all_text = "\n".join(p.read_text(encoding="utf-8") for p in SPEC.glob("*.txt"))
+        if heading.search(spec_text(document)) or cited in all_text:
+            return None
+        return "%s: no clause %s in the %s texts of %s" % (link, clause, document, SPEC)
+    index = (SPEC / "README.md").read_text(encoding="utf-8")
+    match = re.fullmatch(r"kxconform spec point ([0-9]+)", link)
+    if match:
+        return None if re.search(r"^%s\. \*\*" % match.group(1), index, re.M) else "%s: no such point" % link
+    if link == "kxconform spec facts":
+        return None if "\n## Facts from other oneM2M texts" in index else "%s: no facts section" % link
+    return None if re.fullmatch(r"RFC [0-9]+ \S+|Unicode UAX #15", link) else "%s: unknown form" % link
+
+
+@pytest.mark.parametrize("path", VECTOR_FILES, ids=lambda p: p.name)
+def test_every_note_says_its_effect_and_links_clauses_that_exist(path):
+    problems = []
+    for flag, note in load(path)["notes"].items():
+        if not note.get("effect") or not note.get("links"):
+            problems.append("%s: no effect or no links" % flag)
+        problems += ["%s: %s" % (flag, p) for p in map(link_problem, note.get("links", [])) if p]
+    assert not problems, "\n".join(problems)
+
+
+def test_link_check_finds_clauses_that_do_not_exist():
+    assert link_problem("oneM2M TS-0003 10.3.6.1") is None
+    assert link_problem("oneM2M TS-0003 10.3.5") is None  # cited by TR-0038 A.4
+    assert link_problem("oneM2M TR-0038 A.4") is None
+    assert link_problem("kxconform spec point 13") is None
+    assert link_problem("oneM2M TS-0003 10.3.7")  # TS-0003 clause no text holds or cites
+    assert link_problem("oneM2M TR-0038 10.3.1")  # a TS-0003 clause given to TR-0038
+    assert link_problem("oneM2M TS-0001 10.3.1")
+    assert link_problem("kxconform spec point 99")
+    assert link_problem("TS-0003 10.3.1")
+
+
 @pytest.mark.parametrize("path", sorted(SCHEMAS.glob("*.json")), ids=lambda p: p.name)
 def test_schema_is_draft_2020_12(path):
     schema = load(path)
@@ -266,6 +322,14 @@ def _note_without_description(data):
     del next(iter(data["notes"].values()))["description"]
 
 
+def _note_without_effect(data):
+    del next(iter(data["notes"].values()))["effect"]
+
+
+def _link_in_free_form(data):
+    data["notes"]["Pseudorandom"]["links"] = ["see TS-0003"]
+
+
 def _earlier_schema_name(data):
     data["schema"] = data["schema"].replace("_v1.json", ".json")
 
@@ -295,6 +359,8 @@ CORRUPTIONS = [
     ("tls12_prf_test.json", _generator_version_back),
     ("onem2m_exporter_test.json", _note_without_description),
     ("e2e_derivation_test.json", _earlier_schema_name),
+    ("enrolment_derivation_test.json", _note_without_effect),
+    ("hkdf_test.json", _link_in_free_form),
 ]
 
 
@@ -338,6 +404,19 @@ ANCHOR_EDITS = [
     ("hkdf.py", '"8da4e775a563c18f', '"8da4e775a563c180'),
     ("keyid.py", '"RkYxNUQ4NEUzRTM4', '"RkYxNUQ4NEUzRTM5'),
 ]
+
+
+def test_generator_stops_on_a_link_of_no_known_form(tmp_path):
+    gen = tmp_path / "gen"
+    shutil.copytree(GENERATOR.parent, gen, ignore=shutil.ignore_patterns("__pycache__"))
+    source = (gen / "hkdf.py").read_text(encoding="utf-8")
+    old = 'EXTRACT, EXPAND = "RFC 5869 2.2", "RFC 5869 2.3"'
+    assert source.count(old) == 1
+    (gen / "hkdf.py").write_text(source.replace(old, 'EXTRACT, EXPAND = "RFC 5869 2.2", "section 2.3"'),
+                                 encoding="utf-8")
+    proc = subprocess.run([sys.executable, str(gen / "generate.py"), "--check", str(VECTORS)],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode != 0 and "section 2.3" in proc.stderr and "note links" in proc.stderr, proc.stderr
 
 
 @pytest.mark.parametrize("module,old,new", ANCHOR_EDITS, ids=lambda x: x if x.endswith(".py") else None)
