@@ -87,8 +87,9 @@ static void put_integer(struct sink *sink, const char *key, long long value)
 struct kx_vector_kind {
 	/* The Wycheproof v1 schema name the generator writes, and the name the
 	 * same layout had before v1: files a vendor wrote for the earlier schemas
-	 * hold the same members the checks read (v1 only added group "source" and
-	 * note "effect"/"links", which no check reads), so they keep working. */
+	 * hold every member the checks read (v1 added group "source" and note
+	 * "effect"/"links" and dropped "generatorVersion", none of which a check
+	 * reads), so they keep working. */
 	const char *schema, *earlier_schema;
 	const char *op;
 	/* The request's inputs: string members of the group, then of the test, as pairs (the vector's
