@@ -5,8 +5,12 @@ Nothing here computes a derivation; each derivation has its own module.
 """
 import hashlib
 import json
+import re
 
-GENERATOR_VERSION = "1.1.0"
+# Written into every test group's "source" (Wycheproof v1 puts the generator there and deprecates the
+# file-level generatorVersion). 2.0.0: the v1 layout; the tests themselves are those of 1.1.0.
+GENERATOR_VERSION = "2.0.0"
+SOURCE_NAME = "kxconform vectors/gen"
 
 HASHES = {
     "SHA-256": hashlib.sha256,
@@ -67,7 +71,7 @@ class VectorFile:
         self.groups = []
 
     def group(self, group_type, **params):
-        group = {"type": group_type}
+        group = {"type": group_type, "source": {"name": SOURCE_NAME, "version": GENERATOR_VERSION}}
         group.update(params)
         group["tests"] = []
         self.groups.append(group)
@@ -109,7 +113,6 @@ class VectorFile:
         return {
             "algorithm": self.algorithm,
             "schema": self.schema,
-            "generatorVersion": GENERATOR_VERSION,
             "numberOfTests": tc_id,
             "header": self.header,
             "notes": self.notes,
@@ -117,8 +120,24 @@ class VectorFile:
         }
 
 
-def note(bug_type, description):
-    return {"bugType": bug_type, "description": description}
+# What a note's "links" may name (docs/vectors.md, "Notes"): a clause of a oneM2M document, a section
+# of an RFC, Unicode's normalisation annex, or where the harness's spec index (../shared/spec/README.md)
+# states a reading (its numbered ambiguous points) or a fact taken from other oneM2M texts.
+LINK = re.compile(r"(oneM2M (TS-0001|TS-0003|TR-0038) [0-9A-Z]+(\.[0-9]+)*"
+                  r"|RFC [1-9][0-9]* [0-9A-Z]+(\.[0-9]+)*"
+                  r"|Unicode UAX #15"
+                  r"|kxconform spec (point [1-9][0-9]*|facts))")
+
+
+def note(bug_type, description, effect, links):
+    """A flag's note in Wycheproof v1's form: what the flagged tests hold (description), what an
+    implementation that fails them gets wrong in a deployment (effect), and the clauses the flag is
+    about (links). No published vulnerability is one of these mistakes, so no note has v1's cves."""
+    if not effect or not effect.endswith("."):
+        raise ValueError("note effect %r: one or more sentences" % effect)
+    if not links or len(set(links)) != len(links) or not all(LINK.fullmatch(link) for link in links):
+        raise ValueError("note links %r: each one of the forms of common.LINK, none twice" % (links,))
+    return {"bugType": bug_type, "description": description, "effect": effect, "links": list(links)}
 
 
 def render(obj):

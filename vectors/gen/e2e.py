@@ -9,7 +9,7 @@ from common import HASHES, VectorFile, block_len, det_source, hash_len, note
 LABELS = [b"E2E Message Authentication Key", b"E2E Message Confidentiality Key",
           b"E2E Attribute Authenticity Key", b"E2E Attribute Confidentiality Key"]
 
-TR0038_KPSA = bytes.fromhex("1a2b3c4d5e6f7a8b")  # TR-0038 A.3 example PSK
+TR0038_KPSA = bytes.fromhex("1a2b3c4d5e6f7a8b")  # TR-0038 Table 7.1.2-1 and A.2 example PSK
 
 
 def _hmac(hash_name, key, msg):
@@ -162,45 +162,97 @@ ENROLEE_NFC_DIFFERS = [
     ("\ufb01eld-capteur-e\u0301te\u0301", ["Pseudorandom"]),   # the ligature U+FB01, decomposed accents
 ]
 
+# Links: Ke2e_master and its salt (the Enrolee-B-ID, UTF-8 and NFKC) are TS-0003 10.3.6, T(1)..T(4)
+# 10.3.6.1; the harness's readings are spec points 2 (the expansion as written), 3 (the salt is the
+# HMAC key), 5 (the Enrolee-B-ID as the salt) and 13 (both hashes, keys never cut); HMAC's key
+# handling is RFC 2104 section 2; RFC 5869 is what the mistaken HKDF forms do.
+MASTER, EXPANSION = "oneM2M TS-0003 10.3.6", "oneM2M TS-0003 10.3.6.1"
+ALL_KEYS_DIFFER = ("Every end-to-end key differs from a conforming peer's: no primitive or attribute protected "
+                   "end to end between them verifies or decrypts.")
+LATER_KEYS_DIFFER = ("T(1) agrees with a conforming peer's but T(2)..T(4) do not: message authentication works "
+                     "while message confidentiality and the attribute keys fail, which hides the mistake until "
+                     "those are used.")
+NORMALISED_SALT = ("Whenever the Enrolee-B-ID is not already in NFKC the two ends use different salts, so every "
+                   "end-to-end key differs for those entities only, which ASCII identifiers never show.")
+
 NOTES = {
-    "Pseudorandom": note("BASIC", "Ordinary inputs derived deterministically from SHA-256 of the test name."),
-    "Tr0038Psk": note("BASIC", "Kpsa is the TR-0038 A.3 example pre-shared key 1a2b3c4d5e6f7a8b."),
-    "EmptySalt": note("EDGE_CASE", "Empty salt: HMAC with an empty key."),
+    "Pseudorandom": note("BASIC", "Ordinary inputs derived deterministically from SHA-256 of the test name.",
+                         "An implementation that fails ordinary inputs does not derive the keys as TS-0003 says. "
+                         + ALL_KEYS_DIFFER, [MASTER, EXPANSION]),
+    "Tr0038Psk": note("BASIC", "Kpsa is the pre-shared key 1a2b3c4d5e6f7a8b of TR-0038's PSK example "
+                               "(Table 7.1.2-1, A.2).",
+                      "An implementation that fails with a provisioned Kpsa of 8 bytes derives other keys than "
+                      "its peer from it. " + ALL_KEYS_DIFFER, [MASTER, EXPANSION, "oneM2M TR-0038 7.1.2"]),
+    "EmptySalt": note("EDGE_CASE", "Empty salt: HMAC with an empty key.",
+                      "An HMAC that refuses or mishandles an empty key derives no Ke2e_master, or another one "
+                      "than its peer, from an empty salt.", [MASTER, "RFC 2104 2"]),
     "LongSalt": note("EDGE_CASE", "Salt longer than the hash block (64 bytes for SHA-256, 128 for SHA-512): "
-                                  "HMAC hashes the key first."),
-    "LongKpsa": note("EDGE_CASE", "Kpsa longer than the hash block."),
+                                  "HMAC hashes the key first.",
+                     "An HMAC that does not hash a key longer than the block first derives another Ke2e_master "
+                     "than its peer for such salts (long Enrolee-B-IDs). " + ALL_KEYS_DIFFER,
+                     [MASTER, "RFC 2104 2"]),
+    "LongKpsa": note("EDGE_CASE", "Kpsa longer than the hash block.",
+                     "An implementation that cuts or mishandles a long Kpsa derives another Ke2e_master than its "
+                     "peer from it. " + ALL_KEYS_DIFFER, [MASTER]),
     "EnroleeBIdSalt": note("BASIC", "The salt is the UTF-8 NFKC form of the Enrolee-B-ID given in enroleeBId "
-                                    "(spec point 5)."),
+                                    "(spec point 5).",
+                           "An implementation that does not take the salt from the Enrolee-B-ID, or takes other "
+                           "bytes of it, derives another Ke2e_master than its peer. " + ALL_KEYS_DIFFER,
+                           [MASTER, "kxconform spec point 5"]),
     "EnroleeBIdNfkc": note("EDGE_CASE", "NFKC changes the Enrolee-B-ID's bytes; the salt is the normalised "
-                                        "form."),
+                                        "form.", NORMALISED_SALT,
+                           [MASTER, "Unicode UAX #15", "kxconform spec point 5"]),
     "HkdfSingleInfo": note("WRONG_PRIMITIVE", "One RFC 5869 HKDF-Expand of Ke2e_master with info 'E2E Message "
-                                              "Authentication Key' and length 4 * HashLen, cut into four."),
+                                              "Authentication Key' and length 4 * HashLen, cut into four.",
+                           LATER_KEYS_DIFFER, [EXPANSION, "RFC 5869 2.3", "kxconform spec point 2"]),
     "HkdfExpandPerKey": note("WRONG_PRIMITIVE", "An independent one-block HKDF-Expand per key: "
-                                                "T(i) = HMAC-Hash(Ke2e_master, label_i | 0x01)."),
-    "LabelTrailingNul": note("MODIFIED_PARAMETER", "Each label followed by one 0x00 byte."),
+                                                "T(i) = HMAC-Hash(Ke2e_master, label_i | 0x01).",
+                             LATER_KEYS_DIFFER, [EXPANSION, "RFC 5869 2.3", "kxconform spec point 2"]),
+    "LabelTrailingNul": note("MODIFIED_PARAMETER", "Each label followed by one 0x00 byte.", ALL_KEYS_DIFFER,
+                             [EXPANSION, "kxconform spec point 2"]),
     "ExtractArgsSwapped": note("MODIFIED_PARAMETER", "Ke2e_master = HMAC-Hash(Kpsa, Salt) (spec point 3); "
-                                                     "expansion as the reference."),
+                                                     "expansion as the reference.",
+                               "Ke2e_master differs from a conforming peer's, and with it every end-to-end "
+                               "key: no primitive or attribute protected end to end between them verifies or "
+                               "decrypts.", [MASTER, "RFC 5869 2.2", "kxconform spec point 3"]),
     "CounterFromZero": note("MODIFIED_PARAMETER", "The counter byte of T(i) is i - 1 (0x00 to 0x03) instead of "
-                                                  "i; Ke2e_master as the reference."),
+                                                  "i; Ke2e_master as the reference.", ALL_KEYS_DIFFER,
+                            [EXPANSION]),
     "CounterConstant": note("MODIFIED_PARAMETER", "The counter byte is always 0x01, the chain T(i-1) kept; "
-                                                  "t1 equals the reference T(1)."),
+                                                  "t1 equals the reference T(1).", LATER_KEYS_DIFFER, [EXPANSION]),
     "Unchained": note("MISSING_STEP", "T(i) = HMAC-Hash(Ke2e_master, label_i | i): T(i-1) left out; t1 equals "
-                                      "the reference T(1)."),
+                                      "the reference T(1).", LATER_KEYS_DIFFER, [EXPANSION]),
     "KeysReordered": note("MODIFIED_PARAMETER", "The reference keys in another order: t1..t4 are the reference "
-                                                "T(2), T(1), T(4), T(3)."),
+                                                "T(2), T(1), T(4), T(3).",
+                          "Each key is one a conforming peer uses for another purpose (its confidentiality key "
+                          "authenticates here): protection fails between them, and across the pair one key "
+                          "serves two purposes.", [EXPANSION]),
     "WrongHash": note("WRONG_PRIMITIVE", "Ke2e_master and every key computed with the other hash: HMAC-SHA-512 "
                                          "(64 bytes) in the SHA-256 group, HMAC-SHA-256 (32 bytes) in the "
-                                         "SHA-512 group."),
+                                         "SHA-512 group.",
+                      "Every key has the other hash's value and length, so none matches a conforming peer's "
+                      "and no primitive or attribute protected end to end between them verifies or decrypts.",
+                      [MASTER, "oneM2M TS-0003 9.2.3.3", "kxconform spec point 13"]),
     "Truncated": note("MODIFIED_PARAMETER", "The HMAC-SHA-512 keys t1..t4 cut to their first 32 bytes (spec "
-                                            "point 13: never cut); ke2eMaster is the reference 64 bytes."),
+                                            "point 13: never cut); ke2eMaster is the reference 64 bytes.",
+                      "Each key is the first half of a conforming peer's, so the MACs and ciphers keyed with "
+                      "them disagree, and the keys hold 256 bits where HMAC-SHA-512 was provisioned for 512.",
+                      [EXPANSION, "kxconform spec point 13"]),
     "SaltMissing": note("MISSING_STEP", "The salt left out: Ke2e_master = HMAC-Hash(empty key, Kpsa), the same "
                                         "as HashLen zero bytes (RFC 5869's default). The test's salt is the one "
-                                        "that should have been used; the outputs are from the empty salt."),
+                                        "that should have been used; the outputs are from the empty salt.",
+                        "The keys no longer depend on the salt TS-0003 binds them to: they differ from a "
+                        "conforming peer's, so protection between them fails.",
+                        [MASTER, "RFC 5869 2.2", "kxconform spec point 5"]),
     "MissingNfkc": note("MISSING_STEP", "The salt is the Enrolee-B-ID's UTF-8 bytes without NFKC. The test's "
-                                        "salt is the correct NFKC salt; the outputs are from the mistaken one."),
+                                        "salt is the correct NFKC salt; the outputs are from the mistaken one.",
+                        NORMALISED_SALT, [MASTER, "Unicode UAX #15", "kxconform spec point 5"]),
     "NfcNotNfkc": note("MODIFIED_PARAMETER", "The salt is the UTF-8 of the Enrolee-B-ID's NFC form instead of "
                                              "its NFKC form. The test's salt is the correct NFKC salt; the "
-                                             "outputs are from the mistaken one."),
+                                             "outputs are from the mistaken one.",
+                       "Wherever NFC and NFKC differ (full-width letters, ligatures, other compatibility "
+                       "characters) the two ends use different salts, so every end-to-end key differs for those "
+                       "entities only.", [MASTER, "Unicode UAX #15"]),
 }
 
 
@@ -216,7 +268,7 @@ def _fields(kpsa, salt, enrolee, m, blocks):
 
 def build():
     vf = VectorFile(
-        "e2e_derivation_test.json", "ONEM2M-E2E-DERIVATION", "e2e_derivation_test_schema.json",
+        "e2e_derivation_test.json", "ONEM2M-E2E-DERIVATION", "e2e_derivation_test_schema_v1.json",
         ["TS-0003 clause 10.3.6: Ke2e_master = HMAC-Hash(Salt, Kpsa); clause 10.3.6.1 as written: "
          "T(i) = HMAC-Hash(Ke2e_master, T(i-1) | label_i | i), i one byte, T(0) empty.",
          "Labels in order: 'E2E Message Authentication Key', 'E2E Message Confidentiality Key', "

@@ -114,30 +114,64 @@ NFC_DIFFERS = {
     ],
 }
 
+# Links: Km and Kpsa come from Ke in TS-0003's key derivation clause 10.3; their formulas, labels and
+# identifier rules (UTF-8, NFKC, nothing between label and identifier) are not in the specification
+# texts the harness holds, so the spec index states them (its facts); NFKC is Unicode's UAX #15;
+# HMAC's key handling is RFC 2104 section 2.
+DERIVATION = ["oneM2M TS-0003 10.3", "kxconform spec facts"]
+NFKC = ["kxconform spec facts", "Unicode UAX #15"]
+DIFFERENT_KEY = ("The end derives another Km or Kpsa than the M2M Enrolment Function, so the security "
+                 "association that uses the key (with the MAF, or with Enrolee B) fails.")
+NOT_NORMALISED = ("For identifiers that NFKC changes the end derives another Km or Kpsa than its peer, so the "
+                  "association that uses it fails for those entities only, which ASCII identifiers never show.")
+
 NOTES = {
-    "AsciiIdentifier": note("BASIC", "ASCII identifier: NFKC leaves it unchanged."),
+    "AsciiIdentifier": note("BASIC", "ASCII identifier: NFKC leaves it unchanged.",
+                            "An implementation that fails even ASCII identifiers does not derive as TS-0003 says. "
+                            + DIFFERENT_KEY, DERIVATION),
     "NonAsciiIdentifier": note("BASIC", "Non-ASCII identifier already in NFKC (precomposed letters): NFKC "
-                                        "leaves it unchanged, so it must not be folded to ASCII."),
-    "FullWidth": note("EDGE_CASE", "Full-width letters, digits and punctuation: NFKC maps them to ASCII."),
-    "Ligature": note("EDGE_CASE", "The ligature U+FB01: NFKC maps it to 'fi'."),
+                                        "leaves it unchanged, so it must not be folded to ASCII.",
+                               "An implementation that folds, strips or re-encodes non-ASCII characters derives "
+                               "another key than its peer for identifiers that have them. " + DIFFERENT_KEY,
+                               NFKC),
+    "FullWidth": note("EDGE_CASE", "Full-width letters, digits and punctuation: NFKC maps them to ASCII.",
+                      NOT_NORMALISED, NFKC),
+    "Ligature": note("EDGE_CASE", "The ligature U+FB01: NFKC maps it to 'fi'.", NOT_NORMALISED, NFKC),
     "DecomposedAccent": note("EDGE_CASE", "'e' followed by U+0301 COMBINING ACUTE ACCENT: NFKC composes it to "
-                                          "U+00E9."),
+                                          "U+00E9.", NOT_NORMALISED, NFKC),
     "CompatibilityCharacter": note("EDGE_CASE", "A compatibility character (circled digit, superscript): "
-                                                "NFKC maps it to a plain digit."),
-    "LongKey": note("EDGE_CASE", "Ke longer than the SHA-256 block (64 bytes): HMAC hashes the key first."),
-    "ShortKey": note("EDGE_CASE", "A 16-byte Ke."),
-    "MissingNfkc": note("MISSING_STEP", "The identifier's UTF-8 bytes used without NFKC normalisation."),
+                                                "NFKC maps it to a plain digit.", NOT_NORMALISED, NFKC),
+    "LongKey": note("EDGE_CASE", "Ke longer than the SHA-256 block (64 bytes): HMAC hashes the key first.",
+                    "An HMAC that does not hash a key longer than the block first derives another key than its "
+                    "peer from such a Ke (one provisioned rather than exported).",
+                    DERIVATION + ["RFC 2104 2"]),
+    "ShortKey": note("EDGE_CASE", "A 16-byte Ke.",
+                     "An implementation that insists on a 32-byte Ke refuses or pads a shorter one and derives "
+                     "nothing, or another key than its peer.", DERIVATION + ["RFC 2104 2"]),
+    "MissingNfkc": note("MISSING_STEP", "The identifier's UTF-8 bytes used without NFKC normalisation.",
+                        NOT_NORMALISED, NFKC),
     "NfcNotNfkc": note("MODIFIED_PARAMETER", "The identifier normalised to NFC instead of NFKC (identifiers "
-                                             "whose raw, NFC and NFKC forms all differ)."),
+                                             "whose raw, NFC and NFKC forms all differ).",
+                       "Wherever NFC and NFKC differ (compatibility characters) the end derives another Km or "
+                       "Kpsa than its peer, so the association that uses it fails for those entities only.",
+                       NFKC),
     "LabelsExchanged": note("MODIFIED_PARAMETER", "The label of the other derivation: Kpsa's label for Km, "
-                                                  "Km's for Kpsa."),
+                                                  "Km's for Kpsa.",
+                            DIFFERENT_KEY + " The two derivations also lose their separation: from the same "
+                            "Ke, the end's Km for a MAF-ID is the Kpsa a conforming peer derives for an "
+                            "Enrolee-B-ID of the same text.",
+                            DERIVATION),
     "Separator": note("MODIFIED_PARAMETER", "One byte between label and identifier: NUL, space, ':' or '|' "
-                                            "(the comment names it)."),
+                                            "(the comment names it).", DIFFERENT_KEY, DERIVATION),
     "IdentifierFirst": note("MODIFIED_PARAMETER", "HMAC-SHA-256(Ke, NFKC(identifier) | label): identifier "
-                                                  "before the label."),
+                                                  "before the label.", DIFFERENT_KEY, DERIVATION),
     "HmacArgsSwapped": note("MODIFIED_PARAMETER", "HMAC-SHA-256(label | NFKC(identifier), Ke): key and message "
-                                                  "swapped."),
-    "NoIdentifier": note("MISSING_STEP", "HMAC-SHA-256(Ke, label): the identifier left out."),
+                                                  "swapped.",
+                            DIFFERENT_KEY + " The secret Ke is no longer the HMAC key, and the public label and "
+                            "identifier are.", DERIVATION + ["RFC 2104 2"]),
+    "NoIdentifier": note("MISSING_STEP", "HMAC-SHA-256(Ke, label): the identifier left out.",
+                         DIFFERENT_KEY + " The key no longer depends on the identifier either: every MAF (Km) or "
+                         "every Enrolee B (Kpsa) served from the same Ke gets the same key.", DERIVATION),
 }
 
 NFKC_CHANGING = ("FullWidth", "Ligature", "DecomposedAccent", "CompatibilityCharacter")
@@ -145,7 +179,7 @@ NFKC_CHANGING = ("FullWidth", "Ligature", "DecomposedAccent", "CompatibilityChar
 
 def build():
     vf = VectorFile(
-        "enrolment_derivation_test.json", "ONEM2M-ENROLMENT-DERIVATION", "enrolment_derivation_test_schema.json",
+        "enrolment_derivation_test.json", "ONEM2M-ENROLMENT-DERIVATION", "enrolment_derivation_test_schema_v1.json",
         ["TS-0003 enrolment derivations, HMAC-SHA-256 keyed with the enrolment key Ke:",
          "Km = HMAC-SHA-256(Ke, 'oneM2M Enrolment Key to Master Credential derivation' | MAF-ID),",
          "Kpsa = HMAC-SHA-256(Ke, 'oneM2M Enrolment Key to Provisioned Secure Connection Key derivation' | "

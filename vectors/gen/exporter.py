@@ -78,26 +78,53 @@ def export_master_secret(hash_name, master_secret, label, client_random, server_
     return bytes(master_secret)
 
 
+# Links: the export is TS-0003 clause 10.3.1 over RFC 5705 section 4 (the seed and the absent context);
+# the key block is RFC 5246 section 6.3; the SHA-384 PRF of the _SHA384 suites is RFC 5289 section 3.
+EXPORT = ["oneM2M TS-0003 10.3.1", "RFC 5705 4"]
+DIFFERENT_KEYS = "both ends derive different keys and key identifiers, and the association fails."
+
 NOTES = {
-    "Pseudorandom": note("BASIC", "Ordinary inputs derived deterministically from SHA-256 of the test name."),
-    "ZeroInputs": note("EDGE_CASE", "Master secret and both randoms all zero bytes."),
-    "EqualRandoms": note("EDGE_CASE", "client_random equals server_random, so their order cannot matter."),
+    "Pseudorandom": note("BASIC", "Ordinary inputs derived deterministically from SHA-256 of the test name.",
+                         "An implementation that fails ordinary inputs does not export as TS-0003 says: "
+                         + DIFFERENT_KEYS, EXPORT),
+    "ZeroInputs": note("EDGE_CASE", "Master secret and both randoms all zero bytes.",
+                       "An implementation that treats all-zero inputs as unset exports other bytes than its "
+                       "peer for them: " + DIFFERENT_KEYS, EXPORT),
+    "EqualRandoms": note("EDGE_CASE", "client_random equals server_random, so their order cannot matter.",
+                         "An implementation that fails here gets the seed wrong in more than its order: "
+                         + DIFFERENT_KEYS, EXPORT),
     "SplitSwapped": note("MODIFIED_PARAMETER", "Identifier taken from the last 16 bytes and key from the "
                                                "first 32 (spec point 4); output is the correct exporter "
-                                               "output."),
+                                               "output.",
+                         "Both ends hold different keys and the association fails; worse, the identifier it "
+                         "sends in clear (TR-0038 A.4's psk_identity) is 16 bytes of the key a conforming peer "
+                         "derived.", ["oneM2M TS-0003 10.3.1", "oneM2M TR-0038 A.4", "kxconform spec point 4"]),
     "RandomsSwapped": note("MODIFIED_PARAMETER", "Seed server_random | client_random (the key-expansion "
-                                                 "order) instead of client_random | server_random."),
+                                                 "order) instead of client_random | server_random.",
+                           "The seed differs from the peer's: " + DIFFERENT_KEYS, EXPORT),
     "EmptyContext": note("MODIFIED_PARAMETER", "RFC 5705 with a zero-length context: seed client_random | "
-                                               "server_random | 0x00 0x00; TS-0003 exports with no context."),
+                                               "server_random | 0x00 0x00; TS-0003 exports with no context.",
+                         "RFC 5705 tells a zero-length context from none, so the seed differs from the peer's: "
+                         + DIFFERENT_KEYS, EXPORT),
     "WrongPrfHash": note("WRONG_PRIMITIVE", "The PRF with the other hash: SHA-384 in a SHA-256 group, SHA-256 "
-                                            "in a SHA-384 group."),
+                                            "in a SHA-384 group.",
+                         "The export does not follow the negotiated suite's PRF: " + DIFFERENT_KEYS,
+                         EXPORT + ["RFC 5289 3"]),
     "WrongLabel": note("MODIFIED_PARAMETER", "Another label than the group's: another oneM2M label, the label "
                                              "in lower or upper case, followed by one NUL byte, or without its "
-                                             "'EXPORTER-' prefix (the comment names it)."),
+                                             "'EXPORTER-' prefix (the comment names it).",
+                       "Both ends derive different keys and the association fails; with another oneM2M label "
+                       "the key is the one another procedure (bootstrap, MAF connection, ESCertKE) would "
+                       "derive from the session, so the procedures' keys are no longer separate.", EXPORT),
     "KeyExpansion": note("WRONG_PRIMITIVE", "The first 48 bytes of the TLS key block, PRF(master_secret, 'key "
-                                            "expansion', server_random | client_random), instead of an export."),
+                                            "expansion', server_random | client_random), instead of an export.",
+                         "The 'exported' key is the session's own MAC and encryption keys: whoever learns it "
+                         "can read and forge the TLS session's records; and the peer derives a different key.",
+                         EXPORT + ["RFC 5246 6.3"]),
     "MasterSecretExported": note("MISSING_STEP", "The 48 bytes of the master secret itself instead of the "
-                                                 "exporter output."),
+                                                 "exporter output.",
+                                 "The 'exported' key is the master secret: whoever learns it can decrypt and "
+                                 "forge the whole TLS session; and the peer derives a different key.", EXPORT),
 }
 
 # Mistakes other than split-swapped and wrong-label: (variant, flag, function, comment).
@@ -117,7 +144,7 @@ def _fields(ms, cr, sr, output, key_id, key):
 
 def build():
     vf = VectorFile(
-        "onem2m_exporter_test.json", "ONEM2M-EXPORTER", "onem2m_exporter_test_schema.json",
+        "onem2m_exporter_test.json", "ONEM2M-EXPORTER", "onem2m_exporter_test_schema_v1.json",
         ["RFC 5705 exporter without context as TS-0003 clause 10.3.1 uses it: "
          "PRF(master_secret, label, client_random | server_random), 48 bytes.",
          "keyId = the 16 most significant (first) bytes, key = the 32 least significant (last) bytes.",

@@ -67,19 +67,44 @@ RFC5869 = [
     },
 ]
 
+# Links: RFC 5869 section 2.2 (extract), 2.3 (expand), appendix A (its test cases); HMAC's treatment of
+# long keys is RFC 2104 section 2.
+EXTRACT, EXPAND = "RFC 5869 2.2", "RFC 5869 2.3"
+DIFFERENT_KEYS = "every key derived with it differs from a conforming peer's, and what they protect fails."
+
 NOTES = {
-    "Rfc5869": note("BASIC", "RFC 5869 appendix A test case (SHA-256), a known answer computed by others."),
-    "Pseudorandom": note("BASIC", "Ordinary inputs derived deterministically from SHA-256 of the test name."),
-    "EmptySalt": note("EDGE_CASE", "Empty salt: RFC 5869 replaces it with HashLen zero bytes."),
-    "EmptyInfo": note("EDGE_CASE", "Empty info string."),
+    "Rfc5869": note("BASIC", "RFC 5869 appendix A test case (SHA-256), a known answer computed by others.",
+                    "An implementation that fails RFC 5869's own test cases does not compute HKDF: "
+                    + DIFFERENT_KEYS, [EXTRACT, EXPAND, "RFC 5869 A"]),
+    "Pseudorandom": note("BASIC", "Ordinary inputs derived deterministically from SHA-256 of the test name.",
+                         "An implementation that fails ordinary inputs does not compute HKDF: " + DIFFERENT_KEYS,
+                         [EXTRACT, EXPAND]),
+    "EmptySalt": note("EDGE_CASE", "Empty salt: RFC 5869 replaces it with HashLen zero bytes.",
+                      "An implementation that refuses an empty salt, or does not replace it with HashLen zero "
+                      "bytes, derives nothing or other keys than its peer when no salt is given.", [EXTRACT]),
+    "EmptyInfo": note("EDGE_CASE", "Empty info string.",
+                      "An implementation that refuses or mishandles an empty info string derives nothing or other "
+                      "keys than its peer from it.", [EXPAND]),
     "LongSalt": note("EDGE_CASE", "Salt longer than the hash block (64 bytes for SHA-256, 128 for SHA-512): "
-                                  "HMAC hashes the key first."),
-    "LongIkm": note("EDGE_CASE", "Input keying material longer than the hash block."),
-    "LongInfo": note("EDGE_CASE", "Info string longer than the hash block."),
-    "ShortOutput": note("EDGE_CASE", "One byte of output."),
-    "MaxOutputSize": note("EDGE_CASE", "The largest output RFC 5869 allows: 255 * HashLen bytes."),
+                                  "HMAC hashes the key first.",
+                     "An HMAC that does not hash a key longer than the block first derives another PRK than its "
+                     "peer for such salts.", [EXTRACT, "RFC 2104 2"]),
+    "LongIkm": note("EDGE_CASE", "Input keying material longer than the hash block.",
+                    "An implementation that cuts or mishandles long input keying material derives another PRK "
+                    "than its peer for it.", [EXTRACT]),
+    "LongInfo": note("EDGE_CASE", "Info string longer than the hash block.",
+                     "An implementation that cuts or mishandles a long info string derives other keys than its "
+                     "peer for it.", [EXPAND]),
+    "ShortOutput": note("EDGE_CASE", "One byte of output.",
+                        "An implementation that cannot cut the output below one hash length gives other bytes, "
+                        "or another length, than its peer for such requests.", [EXPAND]),
+    "MaxOutputSize": note("EDGE_CASE", "The largest output RFC 5869 allows: 255 * HashLen bytes.",
+                          "An implementation that refuses the largest output RFC 5869 allows, or whose one-byte "
+                          "counter wraps, fails or derives other keys than its peer at that length.", [EXPAND]),
     "ExtractArgsSwapped": note("MODIFIED_PARAMETER", "PRK = HMAC-Hash(IKM, salt): key and message swapped; OKM "
-                                                     "expanded from that PRK as the reference."),
+                                                     "expanded from that PRK as the reference.",
+                               "The PRK, and every key expanded from it, differs from a conforming peer's, so "
+                               "what they protect fails.", [EXTRACT]),
 }
 
 
@@ -109,7 +134,7 @@ def _add(vf, group, comment, flags, ikm, salt, info, size):
 def build():
     self_test()
     vf = VectorFile(
-        "hkdf_test.json", "HKDF", "hkdf_test_schema.json",
+        "hkdf_test.json", "HKDF", "hkdf_test_schema_v1.json",
         ["RFC 5869 HKDF: PRK = HMAC-Hash(salt, IKM), OKM = T(1) | T(2) | ... with "
          "T(i) = HMAC-Hash(PRK, T(i-1) | info | i).",
          "Anchors (flag Rfc5869): RFC 5869 appendix A test cases 1 to 3, reproduced by the generator.",

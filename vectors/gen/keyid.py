@@ -147,33 +147,79 @@ def classify(key_id, id_bytes):
     return ("error", "bad-encoding")
 
 
+# Links: the identifier RelativeKeyID@FQDN is TS-0003 10.3.5 as TR-0038 A.4 cites and works it; which
+# reading of the relative part the harness takes is spec point 1, that a key identifier is compared
+# byte for byte (as a PSK identity) spec point 11; the encodings are RFC 4648; a domain name's syntax
+# and limits are RFC 1035 2.3.1 and 2.3.4, with RFC 1123 2.1's leading digits.
+KEYID = ["oneM2M TS-0003 10.3.5", "oneM2M TR-0038 A.4"]
+OTHER_READING = ("An identifier in this reading is another PSK identity than the reference one (spec point 11): "
+                 "a peer that uses another reading does not find the key and refuses the association.")
+REFUSED = ("A peer that refuses it, as it must, cannot find a key by it; an implementation that accepts it looks "
+           "a key up by a malformed identifier.")
+
 NOTES = {
     "Tr0038Example": note("BASIC", "The TR-0038 A.4 worked example: base64 of the upper-case hex string of "
-                                   "the identifier, a known answer published by others."),
+                                   "the identifier, a known answer published by others.",
+                          "An implementation that claims the TR-0038 example's reading but fails its own example "
+                          "forms identifiers that no peer in that reading recognises: the IN-CSE does not find "
+                          "Kc and refuses the MAF-based association.", KEYID + ["kxconform spec point 1"]),
     "Tr0038KeyingMaterial": note("BASIC", "TR-0038 A.4 as a whole: the 48 bytes of keying material it prints "
                                           "(keyingMaterial) give KcID, its first 16 bytes (keyIdBytes), and "
-                                          "Kc, its last 32 (key), as TS-0003 10.3.1 splits them."),
+                                          "Kc, its last 32 (key), as TS-0003 10.3.1 splits them.",
+                                 "An implementation that splits TR-0038's keying material otherwise derives "
+                                 "another KcID and Kc than its peer: the identifier names no registered key and "
+                                 "the association fails.", ["oneM2M TS-0003 10.3.1", "oneM2M TR-0038 A.4",
+                                                            "kxconform spec point 4"]),
     "ReferenceReading": note("BASIC", "RFC 4648 section 4 base64 of the 16 identifier bytes, padded: the "
-                                      "reference reading."),
+                                      "reference reading.",
+                             "An implementation that fails it forms identifiers a conforming peer does not "
+                             "recognise: the IN-CSE does not find Kc and refuses the TLS-PSK handshake "
+                             "(unknown_psk_identity).", KEYID + ["RFC 4648 4", "kxconform spec point 1"]),
     "Tr0038Reading": note("MODIFIED_PARAMETER", "base64 of the 32-character hex string of the identifier "
-                                                "(the TR-0038 example's reading)."),
-    "HexBinaryReading": note("MODIFIED_PARAMETER", "hexBinary of the identifier (later TS-0003 releases)."),
-    "Base64UrlReading": note("MODIFIED_PARAMETER", "RFC 4648 section 5 URL-safe alphabet, padded or not."),
-    "UnpaddedReading": note("MISSING_STEP", "Standard alphabet with the '=' padding left out."),
+                                                "(the TR-0038 example's reading).", OTHER_READING,
+                          ["oneM2M TR-0038 A.4", "kxconform spec point 1", "kxconform spec point 11"]),
+    "HexBinaryReading": note("MODIFIED_PARAMETER", "hexBinary of the identifier (later TS-0003 releases).",
+                             OTHER_READING, ["oneM2M TS-0003 10.3.5", "kxconform spec point 1",
+                                             "kxconform spec point 11"]),
+    "Base64UrlReading": note("MODIFIED_PARAMETER", "RFC 4648 section 5 URL-safe alphabet, padded or not.",
+                             OTHER_READING, ["RFC 4648 5", "kxconform spec point 1", "kxconform spec point 11"]),
+    "UnpaddedReading": note("MISSING_STEP", "Standard alphabet with the '=' padding left out.", OTHER_READING,
+                            ["RFC 4648 3.2", "kxconform spec point 1", "kxconform spec point 11"]),
     "ReadingPrecedence": note("EDGE_CASE", "The string is also another reading's encoding; the earlier "
-                                           "reading in the table's order is expected."),
+                                           "reading in the table's order is expected.",
+                              "Nothing changes on the wire, where the string is the same in both readings; a "
+                              "checker that classifies in another order names a reading the implementation "
+                              "does not claim.", ["kxconform spec point 1"]),
     "FqdnLengthLimit": note("EDGE_CASE", "FQDN at or just over a length limit (63-character label, 253 "
-                                         "characters in all)."),
-    "MissingAt": note("MISSING_STEP", "No '@' separates the relative part from the FQDN."),
-    "AtInRelative": note("MODIFIED_PARAMETER", "More than one '@': the relative part contains '@'."),
-    "EmptyRelative": note("MISSING_STEP", "Nothing before '@'."),
-    "BadFqdn": note("MODIFIED_PARAMETER", "The part after '@' is not a valid domain name."),
+                                         "characters in all).",
+                            "An implementation that refuses a name within the DNS limits cannot use a key "
+                            "registered under it; one that accepts a longer name looks keys up by a name no MAF "
+                            "can have.", KEYID + ["RFC 1035 2.3.4"]),
+    "MissingAt": note("MISSING_STEP", "No '@' separates the relative part from the FQDN.",
+                      "Without '@' the identifier names no MAF, so the IN-CSE cannot ask for the key. " + REFUSED,
+                      KEYID),
+    "AtInRelative": note("MODIFIED_PARAMETER", "More than one '@': the relative part contains '@'.",
+                         "Which '@' ends the relative part is ambiguous, so two ends can read different MAFs "
+                         "and keys from it. " + REFUSED, KEYID + ["kxconform spec point 1"]),
+    "EmptyRelative": note("MISSING_STEP", "Nothing before '@'.",
+                          "The identifier names a MAF but no key. " + REFUSED, KEYID),
+    "BadFqdn": note("MODIFIED_PARAMETER", "The part after '@' is not a valid domain name.",
+                    "The identifier names no MAF that can be reached. " + REFUSED,
+                    KEYID + ["RFC 1035 2.3.1", "RFC 1123 2.1", "kxconform spec point 1"]),
     "BadEncoding": note("MODIFIED_PARAMETER", "The relative part is none of the readings: bad characters, "
-                                              "bad padding or wrong length."),
+                                              "bad padding or wrong length.",
+                        "The relative part is not what any exporter produced. " + REFUSED,
+                        KEYID + ["RFC 4648 4", "kxconform spec point 1"]),
     "WrongIdentifier": note("MODIFIED_PARAMETER", "The relative part decodes in some reading to other bytes "
-                                                  "than the identifier."),
+                                                  "than the identifier.",
+                            "The identifier names another key than the one both ends exported: the peer finds "
+                            "no key, or another entity's, and the association fails.",
+                            KEYID + ["oneM2M TS-0003 10.3.1"]),
     "ErrorPrecedence": note("EDGE_CASE", "More than one thing is wrong; the error that comes first in the "
-                                         "precedence order is expected."),
+                                         "precedence order is expected.",
+                            "Nothing changes on the wire, where the identifier is refused either way; a checker "
+                            "that reports another error than the first names the wrong fault.",
+                            ["kxconform spec point 1"]),
 }
 
 FLAG_OF_READING = {"reference": "ReferenceReading", "tr0038-example": "Tr0038Reading",
@@ -205,7 +251,7 @@ def _find(tag, predicate):
 def build():
     self_test()
     vf = VectorFile(
-        "keyid_test.json", "ONEM2M-KEYID", "keyid_test_schema.json",
+        "keyid_test.json", "ONEM2M-KEYID", "keyid_test_schema_v1.json",
         ["Key identifiers RelativeKeyID@FQDN (TS-0003 10.3.5 as cited by TR-0038 A.4; spec point 1).",
          "valid: the reference reading; acceptable: another reading named by 'reading'; invalid: the "
          "error named by 'error', by the precedence order of docs/vectors.md.",

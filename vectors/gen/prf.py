@@ -50,19 +50,44 @@ IETF = [
 LABELS = ["master secret", "key expansion", "extended master secret", "client finished",
           "server finished", "EXPORTER-oneM2M-Connection"]
 
+# Links: the PRF is RFC 5246 section 5; HMAC's treatment of long and empty keys is RFC 2104 section 2;
+# the SHA-384 PRF of the _SHA384 suites is RFC 5289 section 3.
+PRF = ["RFC 5246 5"]
+DIFFERENT_KEYS = ("Every key and export computed with the PRF then differs from a conforming peer's: the handshake "
+                  "fails at Finished, or both ends derive different oneM2M keys and the association fails.")
+
 NOTES = {
     "IetfPrfVector": note("BASIC", "The IETF TLS working group's TLS 1.2 PRF test vector for this hash, "
-                                   "a known answer computed by others."),
-    "Pseudorandom": note("BASIC", "Ordinary inputs derived deterministically from SHA-256 of the test name."),
-    "ShortOutput": note("EDGE_CASE", "One byte of output."),
-    "EmptySecret": note("EDGE_CASE", "Empty secret (HMAC key of length 0)."),
-    "EmptySeed": note("EDGE_CASE", "Empty seed: P_hash runs on the label alone."),
-    "EmptyLabel": note("EDGE_CASE", "Empty label: P_hash runs on the seed alone."),
+                                   "a known answer computed by others.",
+                          "An implementation that fails it does not compute the TLS 1.2 PRF. " + DIFFERENT_KEYS,
+                          PRF),
+    "Pseudorandom": note("BASIC", "Ordinary inputs derived deterministically from SHA-256 of the test name.",
+                         "An implementation that fails ordinary inputs does not compute the TLS 1.2 PRF. "
+                         + DIFFERENT_KEYS, PRF),
+    "ShortOutput": note("EDGE_CASE", "One byte of output.",
+                        "An implementation that cannot cut P_hash to a length shorter than one hash output "
+                        "gives other bytes, or another length, than its peer for such requests.", PRF),
+    "EmptySecret": note("EDGE_CASE", "Empty secret (HMAC key of length 0).",
+                        "An implementation that refuses or mishandles an empty HMAC key derives nothing, or "
+                        "other bytes than its peer, from an empty secret.", PRF + ["RFC 2104 2"]),
+    "EmptySeed": note("EDGE_CASE", "Empty seed: P_hash runs on the label alone.",
+                      "An implementation that refuses or mishandles an empty seed derives other bytes than its "
+                      "peer from it.", PRF),
+    "EmptyLabel": note("EDGE_CASE", "Empty label: P_hash runs on the seed alone.",
+                       "An implementation that refuses or mishandles an empty label derives other bytes than its "
+                       "peer from it.", PRF),
     "LongSecret": note("EDGE_CASE", "Secret longer than the hash block (64 bytes for SHA-256, 128 for "
-                                    "SHA-384): HMAC hashes the key first."),
-    "LongSeed": note("EDGE_CASE", "Label and seed together longer than two hash blocks."),
+                                    "SHA-384): HMAC hashes the key first.",
+                       "An HMAC that does not hash a key longer than the block first derives other bytes than "
+                       "its peer whenever the secret is that long.", PRF + ["RFC 2104 2"]),
+    "LongSeed": note("EDGE_CASE", "Label and seed together longer than two hash blocks.",
+                     "An implementation that cuts or mishandles a long label and seed derives other bytes than "
+                     "its peer for them.", PRF),
     "WrongPrfHash": note("WRONG_PRIMITIVE", "The PRF with the other hash: SHA-384 in the SHA-256 group, SHA-256 "
-                                            "in the SHA-384 group; output of the requested length."),
+                                            "in the SHA-384 group; output of the requested length.",
+                         "Under a suite whose PRF hash is the other one, the handshake fails at Finished, or, "
+                         "where only the export uses the wrong PRF, both ends derive different keys and the "
+                         "association fails.", PRF + ["RFC 5289 3"]),
 }
 
 
@@ -90,7 +115,7 @@ def _add(vf, group, comment, flags, secret, label, seed, length):
 def build():
     self_test()
     vf = VectorFile(
-        "tls12_prf_test.json", "TLS12-PRF", "tls12_prf_test_schema.json",
+        "tls12_prf_test.json", "TLS12-PRF", "tls12_prf_test_schema_v1.json",
         ["TLS 1.2 PRF (RFC 5246 section 5): PRF(secret, label, seed) = P_hash(secret, label | seed).",
          "The length of output is the requested length.",
          "Anchors (flag IetfPrfVector): the IETF TLS working group's PRF test vectors for SHA-256 and "

@@ -14,7 +14,8 @@
 
 struct kx_vector_kind;
 
-/* The checker for a schema name, or NULL if the harness does not know it. */
+/* The checker for a schema name, the Wycheproof v1 one (hkdf_test_schema_v1.json) or
+ * the earlier one (hkdf_test_schema.json), or NULL if the harness does not know it. */
 const struct kx_vector_kind *kx_vector_kind_for(const char *schema);
 
 /* The driver operation the kind's requests ask for ("prf", "e2e", ...). */
