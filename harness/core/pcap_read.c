@@ -8,6 +8,7 @@
  * it. */
 #include "core/pcap_read.h"
 
+#include "core/byte_order.h"
 #include "core/errors.h"
 #include "core/file_read.h"
 #include "core/tls_records.h"
@@ -33,27 +34,6 @@
 #define PCAPNG_SECRETS_TLS 0x544c534bu
 
 /* ---- the file ------------------------------------------------------------ */
-
-static uint16_t rd16(const uint8_t *p, int big)
-{
-	return big ? (uint16_t)(p[0] << 8 | p[1]) : (uint16_t)(p[1] << 8 | p[0]);
-}
-
-static uint32_t rd32(const uint8_t *p, int big)
-{
-	return big ? (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]
-	           : (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
-}
-
-static uint16_t be16(const uint8_t *p)
-{
-	return rd16(p, 1);
-}
-
-static uint32_t be32(const uint8_t *p)
-{
-	return rd32(p, 1);
-}
 
 static int add_packet(struct kx_pcap *cap, uint32_t linktype, const uint8_t *data, size_t len,
                       size_t orig_len)
@@ -83,7 +63,7 @@ static int parse_pcap(struct kx_pcap *cap, int big, char *err, size_t errlen)
 		return kx_errorf(err, errlen,
 		                 "a pcap file header is 24 bytes, the file has %zu: it is cut short", len);
 	/* The upper bits of the link type field may carry FCS information. */
-	uint32_t linktype = rd32(b + 20, big) & 0xFFFFu;
+	uint32_t linktype = kx_rd32(b + 20, big) & 0xFFFFu;
 	size_t pos = 24;
 	while (pos < len) {
 		size_t number = cap->n_packets + 1;
@@ -93,7 +73,7 @@ static int parse_pcap(struct kx_pcap *cap, int big, char *err, size_t errlen)
 			    "packet %zu at offset %zu: its record header has %zu of 16 bytes: the "
 			    "file is cut short",
 			    number, pos, len - pos);
-		uint32_t incl = rd32(b + pos + 8, big), orig = rd32(b + pos + 12, big);
+		uint32_t incl = kx_rd32(b + pos + 8, big), orig = kx_rd32(b + pos + 12, big);
 		if (incl > len - pos - 16)
 			return kx_errorf(
 			    err, errlen,
@@ -144,15 +124,15 @@ static int pcapng_block(struct kx_pcap *cap, struct section *s, uint32_t type, c
 		if (s->n_interfaces == sizeof s->linktypes / sizeof s->linktypes[0])
 			return kx_errorf(err, errlen, "section %zu describes more than %zu interfaces",
 			                 s->index, sizeof s->linktypes / sizeof s->linktypes[0]);
-		s->linktypes[s->n_interfaces++] = rd16(body, big);
+		s->linktypes[s->n_interfaces++] = kx_rd16(body, big);
 		return 0;
 	case PCAPNG_EPB:
 	case PCAPNG_PB: {
 		if (body_len < 20)
 			return kx_errorf(err, errlen, "packet block at offset %zu is %zu bytes, too short",
 			                 pos, body_len + 12);
-		uint32_t interface = type == PCAPNG_EPB ? rd32(body, big) : rd16(body, big);
-		uint32_t caplen = rd32(body + 12, big), orig = rd32(body + 16, big);
+		uint32_t interface = type == PCAPNG_EPB ? kx_rd32(body, big) : kx_rd16(body, big);
+		uint32_t caplen = kx_rd32(body + 12, big), orig = kx_rd32(body + 16, big);
 		if (interface >= s->n_interfaces)
 			return kx_errorf(
 			    err, errlen,
@@ -175,7 +155,7 @@ static int pcapng_block(struct kx_pcap *cap, struct section *s, uint32_t type, c
 			return kx_errorf(
 			    err, errlen,
 			    "Simple Packet Block at offset %zu before any interface is described", pos);
-		uint32_t orig = rd32(body, big);
+		uint32_t orig = kx_rd32(body, big);
 		size_t caplen = orig < body_len - 4 ? orig : body_len - 4;
 		return add_packet(cap, s->linktypes[0], body + 4, caplen, orig) == 0
 		           ? 0
@@ -185,7 +165,7 @@ static int pcapng_block(struct kx_pcap *cap, struct section *s, uint32_t type, c
 		if (body_len < 8)
 			return kx_errorf(err, errlen, "Decryption Secrets Block at offset %zu is too short",
 			                 pos);
-		uint32_t secrets_type = rd32(body, big), secrets_len = rd32(body + 4, big);
+		uint32_t secrets_type = kx_rd32(body, big), secrets_len = kx_rd32(body + 4, big);
 		if (secrets_len > body_len - 8)
 			return kx_errorf(
 			    err, errlen,
@@ -213,9 +193,9 @@ static int parse_pcapng(struct kx_pcap *cap, char *err, size_t errlen)
 			    err, errlen,
 			    "block at offset %zu has %zu of at least 12 bytes: the file is cut short", pos,
 			    len - pos);
-		int shb = be32(b + pos) == PCAPNG_SHB; /* the same bytes in both orders */
+		int shb = kx_be32(b + pos) == PCAPNG_SHB; /* the same bytes in both orders */
 		if (shb) {
-			uint32_t magic = be32(b + pos + 8);
+			uint32_t magic = kx_be32(b + pos + 8);
 			if (magic != 0x1A2B3C4Du && magic != 0x4D3C2B1Au)
 				return kx_errorf(err, errlen,
 				                 "Section Header Block at offset %zu has no byte-order magic",
@@ -224,7 +204,7 @@ static int parse_pcapng(struct kx_pcap *cap, char *err, size_t errlen)
 			s.big = magic == 0x1A2B3C4Du;
 			s.index = ++sections;
 		}
-		uint32_t type = rd32(b + pos, s.big), blen = rd32(b + pos + 4, s.big);
+		uint32_t type = kx_rd32(b + pos, s.big), blen = kx_rd32(b + pos + 4, s.big);
 		if (blen < 12 || blen % 4 != 0)
 			return kx_errorf(
 			    err, errlen,
@@ -236,22 +216,22 @@ static int parse_pcapng(struct kx_pcap *cap, char *err, size_t errlen)
 			    "block at offset %zu (type 0x%08x) declares %u bytes, %zu remain: the "
 			    "file is cut short",
 			    pos, (unsigned)type, (unsigned)blen, len - pos);
-		if (rd32(b + pos + blen - 4, s.big) != blen)
+		if (kx_rd32(b + pos + blen - 4, s.big) != blen)
 			return kx_errorf(
 			    err, errlen,
 			    "block at offset %zu (type 0x%08x): its trailing length %u differs from "
 			    "its leading "
 			    "length %u: the file is corrupted",
-			    pos, (unsigned)type, (unsigned)rd32(b + pos + blen - 4, s.big), (unsigned)blen);
+			    pos, (unsigned)type, (unsigned)kx_rd32(b + pos + blen - 4, s.big), (unsigned)blen);
 		if (shb) {
 			if (blen < 28)
 				return kx_errorf(err, errlen,
 				                 "Section Header Block at offset %zu is too short", pos);
-			if (rd16(b + pos + 12, s.big) != 1)
+			if (kx_rd16(b + pos + 12, s.big) != 1)
 				return kx_errorf(
 				    err, errlen,
 				    "section %zu at offset %zu has pcapng major version %u, not 1", s.index,
-				    pos, (unsigned)rd16(b + pos + 12, s.big));
+				    pos, (unsigned)kx_rd16(b + pos + 12, s.big));
 		} else if (pcapng_block(cap, &s, type, b + pos + 8, blen - 12, pos, err, errlen) != 0) {
 			return -1;
 		}
@@ -271,7 +251,7 @@ int kx_pcap_parse(const uint8_t *data, size_t len, struct kx_pcap *cap, char *er
 	cap->buf_len = len;
 	if (len < 4)
 		return kx_errorf(err, errlen, "%zu bytes: too short for a pcap or pcapng file", len);
-	uint32_t le = rd32(data, 0);
+	uint32_t le = kx_rd32(data, 0);
 	if (le == 0xA1B2C3D4u || le == 0xA1B23C4Du)
 		return parse_pcap(cap, 0, err, errlen);
 	if (le == 0xD4C3B2A1u || le == 0x4D3CB2A1u)
@@ -281,7 +261,7 @@ int kx_pcap_parse(const uint8_t *data, size_t len, struct kx_pcap *cap, char *er
 		return parse_pcapng(cap, err, errlen);
 	}
 	return kx_errorf(err, errlen, "starts with 0x%08x: neither a pcap nor a pcapng file",
-	                 (unsigned)be32(data));
+	                 (unsigned)kx_be32(data));
 }
 
 int kx_pcap_load(const char *path, struct kx_pcap *cap, char *err, size_t errlen)
@@ -322,9 +302,9 @@ static int link_layer(const struct kx_pcap_packet *p, size_t *ip, char *err, siz
 		if (len < 4)
 			return kx_errorf(err, errlen, "loopback header truncated");
 		/* NULL is in the capturing host's order; LOOP is big-endian. Try both. */
-		family = rd32(d, p->linktype == KX_LINKTYPE_LOOP);
+		family = kx_rd32(d, p->linktype == KX_LINKTYPE_LOOP);
 		if (family > 0xFFFF)
-			family = rd32(d, p->linktype != KX_LINKTYPE_LOOP);
+			family = kx_rd32(d, p->linktype != KX_LINKTYPE_LOOP);
 		if (family != 2 && family != 24 && family != 28 && family != 30)
 			return kx_errorf(err, errlen, "loopback address family %u is not IP",
 			                 (unsigned)family);
@@ -334,7 +314,7 @@ static int link_layer(const struct kx_pcap_packet *p, size_t *ip, char *err, siz
 		size_t at = 12;
 		if (len < 14)
 			return kx_errorf(err, errlen, "Ethernet header truncated");
-		ethertype = be16(d + at);
+		ethertype = kx_be16(d + at);
 		/* Up to two VLAN tags (802.1Q, 802.1ad, the old QinQ value). */
 		for (int tags = 0;
 		     tags < 2 && (ethertype == 0x8100 || ethertype == 0x88A8 || ethertype == 0x9100);
@@ -342,7 +322,7 @@ static int link_layer(const struct kx_pcap_packet *p, size_t *ip, char *err, siz
 			at += 4;
 			if (len < at + 2)
 				return kx_errorf(err, errlen, "VLAN tag truncated");
-			ethertype = be16(d + at);
+			ethertype = kx_be16(d + at);
 		}
 		*ip = at + 2;
 		break;
@@ -350,13 +330,13 @@ static int link_layer(const struct kx_pcap_packet *p, size_t *ip, char *err, siz
 	case KX_LINKTYPE_LINUX_SLL:
 		if (len < 16)
 			return kx_errorf(err, errlen, "Linux cooked header truncated");
-		ethertype = be16(d + 14);
+		ethertype = kx_be16(d + 14);
 		*ip = 16;
 		break;
 	case KX_LINKTYPE_LINUX_SLL2:
 		if (len < 20)
 			return kx_errorf(err, errlen, "Linux cooked v2 header truncated");
-		ethertype = be16(d);
+		ethertype = kx_be16(d);
 		*ip = 20;
 		break;
 	case KX_LINKTYPE_RAW_IP:
@@ -388,7 +368,7 @@ static int ipv6_transport(const uint8_t *d, size_t end, uint8_t *next, size_t *a
 		if (h == 44) {
 			/* A fragment; only an atomic one (offset 0, no more fragments) holds a whole
 			 * datagram. */
-			if ((be16(d + *at + 2) & 0xFFF9u) != 0)
+			if ((kx_be16(d + *at + 2) & 0xFFF9u) != 0)
 				return kx_errorf(err, errlen, "IPv6 fragment");
 			hlen = 8;
 		} else if (h == 51) {
@@ -417,13 +397,13 @@ int kx_pcap_decode(const struct kx_pcap_packet *packet, struct kx_pcap_l4 *out, 
 	if (d[at] >> 4 == 4) {
 		if (len - at < 20)
 			return kx_errorf(err, errlen, "IPv4 header truncated");
-		size_t ihl = (size_t)(d[at] & 0x0F) * 4, total = be16(d + at + 2);
+		size_t ihl = (size_t)(d[at] & 0x0F) * 4, total = kx_be16(d + at + 2);
 		if (ihl < 20 || total < ihl)
 			return kx_errorf(err, errlen, "malformed IPv4 header");
 		if (total > len - at)
 			return kx_errorf(err, errlen, "IPv4 packet captured short (%zu of %zu bytes)",
 			                 len - at, total);
-		if ((be16(d + at + 6) & 0x3FFFu) != 0)
+		if ((kx_be16(d + at + 6) & 0x3FFFu) != 0)
 			return kx_errorf(err, errlen, "IPv4 fragment");
 		out->ip_version = 4;
 		out->proto = d[at + 9];
@@ -434,7 +414,7 @@ int kx_pcap_decode(const struct kx_pcap_packet *packet, struct kx_pcap_l4 *out, 
 	} else if (d[at] >> 4 == 6) {
 		if (len - at < 40)
 			return kx_errorf(err, errlen, "IPv6 header truncated");
-		size_t payload = be16(d + at + 4);
+		size_t payload = kx_be16(d + at + 4);
 		if (payload == 0)
 			payload = len - at - 40; /* a jumbogram; take what was captured */
 		if (payload > len - at - 40)
@@ -454,9 +434,9 @@ int kx_pcap_decode(const struct kx_pcap_packet *packet, struct kx_pcap_l4 *out, 
 		if (end - at < 20 || (size_t)(d[at + 12] >> 4) * 4 < 20 ||
 		    (size_t)(d[at + 12] >> 4) * 4 > end - at)
 			return kx_errorf(err, errlen, "TCP header truncated or malformed");
-		out->sport = be16(d + at);
-		out->dport = be16(d + at + 2);
-		out->seq = be32(d + at + 4);
+		out->sport = kx_be16(d + at);
+		out->dport = kx_be16(d + at + 2);
+		out->seq = kx_be32(d + at + 4);
 		out->tcp_flags = d[at + 13];
 		size_t off = (size_t)(d[at + 12] >> 4) * 4;
 		out->payload = d + at + off;
@@ -466,9 +446,9 @@ int kx_pcap_decode(const struct kx_pcap_packet *packet, struct kx_pcap_l4 *out, 
 	if (out->proto == 17) {
 		if (end - at < 8)
 			return kx_errorf(err, errlen, "UDP header truncated");
-		size_t ulen = be16(d + at + 4);
-		out->sport = be16(d + at);
-		out->dport = be16(d + at + 2);
+		size_t ulen = kx_be16(d + at + 4);
+		out->sport = kx_be16(d + at);
+		out->dport = kx_be16(d + at + 2);
 		out->payload = d + at + 8;
 		out->len = ulen >= 8 && ulen <= end - at ? ulen - 8 : end - at - 8;
 		return 0;
@@ -814,27 +794,27 @@ static int read_server_hello(const uint8_t *b, size_t len, struct kx_pcap_handsh
 {
 	if (len < 38)
 		return -1;
-	h->version = be16(b);
+	h->version = kx_be16(b);
 	memcpy(h->server_random, b + 2, 32);
 	size_t at = 35 + (size_t)b[34];
 	if (at + 3 > len)
 		return -1;
-	h->suite = be16(b + at);
+	h->suite = kx_be16(b + at);
 	at += 3; /* suite and compression method */
 	if (at + 2 > len)
 		return 0; /* no extensions */
-	size_t end = at + 2 + be16(b + at);
+	size_t end = at + 2 + kx_be16(b + at);
 	at += 2;
 	if (end > len)
 		end = len;
 	while (at + 4 <= end) {
-		uint16_t type = be16(b + at), elen = be16(b + at + 2);
+		uint16_t type = kx_be16(b + at), elen = kx_be16(b + at + 2);
 		if (at + 4 + elen > end)
 			break;
 		if (type == 0x0017)
 			h->extended_master_secret = 1;
 		if (type == 0x002B && elen == 2)
-			h->version = be16(b + at + 4); /* TLS 1.3 supported_versions */
+			h->version = kx_be16(b + at + 4); /* TLS 1.3 supported_versions */
 		at += 4 + (size_t)elen;
 	}
 	return 0;
@@ -995,11 +975,11 @@ static int datagram_hellos(const struct segment *seg, size_t flow, struct dtls_h
 	const uint8_t *d = seg->data;
 	size_t at = 0;
 	while (seg->len - at >= 13) {
-		size_t rlen = be16(d + at + 11);
+		size_t rlen = kx_be16(d + at + 11);
 		if (d[at + 1] != 0xFE || rlen > seg->len - at - 13)
 			break;
 		const uint8_t *payload = d + at + 13;
-		if (d[at] == 22 && be16(d + at + 3) == 0) {
+		if (d[at] == 22 && kx_be16(d + at + 3) == 0) {
 			for (size_t p = 0; rlen - p >= 12;) {
 				uint8_t type = payload[p];
 				size_t length = (size_t)payload[p + 1] << 16 | (size_t)payload[p + 2] << 8 |

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "byte_order.h"
 #include "errors.h"
 #include "tls_names.h"
 #include "tls_records.h"
@@ -23,16 +24,6 @@
 #define DTLS_HANDSHAKE_HEADER 12
 /* TLSCiphertext.length may exceed 2^14 by the cipher's expansion (RFC 5246 6.2.3). */
 #define RECORD_MAX (16384 + 2048)
-
-static uint32_t be16(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 8 | p[1];
-}
-
-static uint32_t be24(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
-}
 
 /* ---- names ------------------------------------------------------------- */
 
@@ -323,7 +314,7 @@ static void describe_pending(const struct pending *pd, char *buf, size_t cap)
 		snprintf(what, sizeof what, "the %s handshake message",
 		         kx_tls_msg_name(handshake_msg(pd->buf[0])));
 	snprintf(buf, cap, "%s at offset %zu (it declares %u bytes, %zu received)", what, pd->offset,
-	         (unsigned)be24(pd->buf + 1), pd->len - TLS_HANDSHAKE_HEADER);
+	         (unsigned)kx_be24(pd->buf + 1), pd->len - TLS_HANDSHAKE_HEADER);
 }
 
 /* Adds a handshake record's payload to the pending bytes and turns every
@@ -354,7 +345,7 @@ static int tls_handshake(struct kx_tls_flight *f, struct pending *pd, size_t pay
 
 	while (pd->len - p >= TLS_HANDSHAKE_HEADER) {
 		uint8_t type = pd->buf[p];
-		size_t body_len = be24(pd->buf + p + 1);
+		size_t body_len = kx_be24(pd->buf + p + 1);
 		struct kx_tls_item *item;
 
 		if (body_len > pd->len - p - TLS_HANDSHAKE_HEADER)
@@ -400,8 +391,8 @@ static int tls_record(const uint8_t *buf, size_t len, size_t *pos, struct kx_tls
 		return kx_errorf(err, errlen, "record header at offset %zu is truncated: %zu of 5 bytes",
 		                 offset, avail);
 	type = h[0];
-	version = be16(h + 1);
-	rlen = be16(h + 3);
+	version = kx_be16(h + 1);
+	rlen = kx_be16(h + 3);
 	/* SSL 3.0 to TLS 1.2 all write major 3; ClientHello records often say 0x0301. */
 	if (h[1] != 3 || h[2] > 3)
 		return kx_errorf(
@@ -534,8 +525,8 @@ static struct dtls_message *new_message(struct reassembly *r, struct kx_tls_flig
 	}
 	m = &r->msgs[r->n];
 	m->type = h[0];
-	m->length = be24(h + 1);
-	m->message_seq = (uint16_t)be16(h + 4);
+	m->length = kx_be24(h + 1);
+	m->message_seq = (uint16_t)kx_be16(h + 4);
 	m->received = 0;
 	m->have = calloc(m->length + 1, 1);
 	if (m->have == NULL)
@@ -577,10 +568,10 @@ static int dtls_fragment(struct kx_tls_flight *f, struct reassembly *r, const st
 	if (avail < DTLS_HANDSHAKE_HEADER)
 		return kx_errorf(err, errlen, "handshake fragment header at %s is truncated: %zu of 12 bytes",
 		                 at(pl, offset, w, sizeof w), avail);
-	length = be24(h + 1);
-	message_seq = (uint16_t)be16(h + 4);
-	frag_offset = be24(h + 6);
-	frag_len = be24(h + 9);
+	length = kx_be24(h + 1);
+	message_seq = (uint16_t)kx_be16(h + 4);
+	frag_offset = kx_be24(h + 6);
+	frag_len = kx_be24(h + 9);
 	if (frag_len > avail - DTLS_HANDSHAKE_HEADER)
 		return kx_errorf(
 		    err, errlen, "handshake fragment at %s declares %u bytes, its record holds %zu more",
@@ -649,9 +640,9 @@ static int dtls_record(const struct kx_chunk *dgram, struct place *pl, size_t *p
 		return kx_errorf(err, errlen, "record header at %s is truncated: %zu of 13 bytes",
 		                 at(pl, offset, w, sizeof w), avail);
 	type = h[0];
-	version = be16(h + 1);
-	epoch = be16(h + 3);
-	rlen = be16(h + 11);
+	version = kx_be16(h + 1);
+	epoch = kx_be16(h + 3);
+	rlen = kx_be16(h + 11);
 	/* DTLS 1.2 peers may write 0xFEFF (DTLS 1.0) before the version is agreed. */
 	if (version != 0xFEFD && version != 0xFEFF)
 		return kx_errorf(
@@ -676,7 +667,7 @@ static int dtls_record(const struct kx_chunk *dgram, struct place *pl, size_t *p
 	rec->content_type = type;
 	rec->version = (uint16_t)version;
 	rec->epoch = (uint16_t)epoch;
-	rec->sequence = (uint64_t)be16(h + 5) << 32 | (uint64_t)be16(h + 7) << 16 | be16(h + 9);
+	rec->sequence = (uint64_t)kx_be16(h + 5) << 32 | (uint64_t)kx_be16(h + 7) << 16 | kx_be16(h + 9);
 	rec->length = (uint16_t)rlen;
 	rec->datagram = pl->datagram;
 	rec->offset = offset;
@@ -770,7 +761,7 @@ int kx_tls_parse_bare(const uint8_t *buf, size_t len, struct kx_tls_flight *out,
 			                 avail);
 		}
 		type = buf[pos];
-		body_len = be24(buf + pos + 1);
+		body_len = kx_be24(buf + pos + 1);
 		/* Without a record layer to frame them, an unknown type means these are not handshake
 		 * messages. */
 		if (handshake_msg(type) == KX_MSG_UNKNOWN_HANDSHAKE) {
@@ -884,7 +875,7 @@ static void deviation(struct deviations *d, const char *fmt, ...)
 /* A Certificate whose certificate_list is empty: a client without a certificate. */
 static int empty_certificate(const struct kx_tls_item *item)
 {
-	return !item->encrypted && item->length == 3 && be24(item->body) == 0;
+	return !item->encrypted && item->length == 3 && kx_be24(item->body) == 0;
 }
 
 int kx_escertke_check(int message, const struct kx_tls_flight *flight, char *err, size_t errlen)
