@@ -26,7 +26,8 @@
 #include "core/file_read.h"
 #include "core/json_io.h"
 #include "core/keylog.h"
-#include "core/pcap_read.h"
+#include "core/pcap_file.h"
+#include "core/pcap_handshakes.h"
 #include "core/tls_names.h"
 #include "core/tls_suites.h"
 
