@@ -7,7 +7,7 @@
  * place, the stream cut at the first gap: pcap_flows.h); a TLS stream is one
  * that opens with a handshake record holding a ClientHello, and its reverse
  * direction gives the ServerHello. DTLS is recognised per UDP datagram. The
- * records are read with core/tls_records.c. */
+ * records are read with the readers of core/tls_records.h. */
 #ifndef KX_PCAP_HANDSHAKES_H
 #define KX_PCAP_HANDSHAKES_H
 
