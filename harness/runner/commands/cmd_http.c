@@ -10,7 +10,7 @@
  * vendor driver), configured from the escertke scenario of the suite, as in
  * the matrix; this command only carries its flights in HTTP. Every message
  * is checked against Table 8.7.2.2-1 and every NOTIFY as the matrix checks
- * it (kx_notify_parse), plus what HTTP adds (http_binding.c). A vendor's
+ * it (kx_notify_parse), plus what HTTP adds (http_receive.c). A vendor's
  * request the harness refuses gets the Response Status Code TS-0004 defines
  * and ends the case, named in the report. When the handshake completes, the
  * harness's export is checked as a matrix case checks it: recomputed by
@@ -41,6 +41,7 @@
 #include "core/exporter_split.h"
 #include "core/hex.h"
 #include "core/http_binding.h"
+#include "core/http_receive.h"
 #include "core/json_io.h"
 #include "core/keyid.h"
 #include "core/notify.h"
