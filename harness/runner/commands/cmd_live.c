@@ -29,6 +29,7 @@
 #include "runner/commands/commands.h"
 #include "runner/drivers/driver_pool.h"
 #include "runner/wire/net_peer.h"
+#include "runner/wire/vendor_program.h"
 #include "runner/wire/relay.h"
 #include "runner/reports/report.h"
 #include "runner/reports/report_view.h"
@@ -224,38 +225,6 @@ static int check_options(const struct options *opt)
 		return -1;
 	}
 	return 0;
-}
-
-/* Replaces {port}, {host} and {pki} in the vendor's command; a malloc'd string. An IPv6 {host}
- * followed by ':' (a HOST:PORT, as in `-connect {host}:{port}`) is written in brackets, [::1], as
- * every tool reads an address with a port; alone (`gnutls-cli {host}`) it is bare. */
-static char *expand_command(const char *command, const char *host, unsigned port, const char *pki)
-{
-	char port_text[16], bracketed[128];
-	snprintf(port_text, sizeof port_text, "%u", port);
-	snprintf(bracketed, sizeof bracketed, strchr(host, ':') != NULL ? "[%.120s]" : "%.120s", host);
-	size_t cap = strlen(command) + 1;
-	for (const char *p = command; (p = strchr(p, '{')) != NULL; p++)
-		cap += strlen(pki) + strlen(bracketed) + sizeof port_text;
-	char *out = malloc(cap);
-	if (out == NULL)
-		return NULL;
-	size_t n = 0;
-	for (const char *p = command; *p;) {
-		const char *with = strncmp(p, "{port}", 6) == 0   ? port_text
-		                   : strncmp(p, "{host}", 6) == 0 ? (p[6] == ':' ? bracketed : host)
-		                   : strncmp(p, "{pki}", 5) == 0  ? pki
-		                                                  : NULL;
-		if (with != NULL) {
-			memcpy(out + n, with, strlen(with));
-			n += strlen(with);
-			p += strncmp(p, "{pki}", 5) == 0 ? 5 : 6;
-		} else {
-			out[n++] = *p++;
-		}
-	}
-	out[n] = '\0';
-	return out;
 }
 
 /* Everything about one live run. */
@@ -1022,7 +991,7 @@ int kx_cmd_live(int argc, char **argv)
 			host[strlen(host) - 1] = '\0';
 		}
 		unsigned port = (unsigned)strtoul(strrchr(where->text, ':') + 1, NULL, 10);
-		command = expand_command(opt.launch, host, port, pki);
+		command = kx_vendor_expand_command(opt.launch, host, port, pki);
 		if (command == NULL || kx_vendor_launch(&l->vendor, command, err, sizeof err) != 0)
 			goto setup_error;
 		l->launched = 1;
