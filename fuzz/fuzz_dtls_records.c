@@ -1,6 +1,6 @@
 /* fuzz_dtls_records.c - DTLS 1.2 flights read from their datagrams, with
  * handshake messages reassembled from fragments
- * (harness/core/tls_records.c: kx_dtls_parse_datagrams).
+ * (harness/core/dtls_datagrams.c: kx_dtls_parse_datagrams).
  *
  * Input format: datagrams one after another, each behind its length as two
  * big-endian bytes (a length past the end takes what is left), at most 64;

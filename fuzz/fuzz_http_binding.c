@@ -1,6 +1,6 @@
 /* fuzz_http_binding.c - NOTIFY primitives over the oneM2M HTTP binding
- * (harness/core/http_binding.c): a vendor's HTTP request or response read as
- * the NOTIFY carrying an ESCertKE message.
+ * (harness/core/http_binding.c, http_receive.c): a vendor's HTTP request or
+ * response read as the NOTIFY carrying an ESCertKE message.
  *
  * The HTTP syntax itself is libmicrohttpd's and libcurl's; what reaches the
  * binding is a method, a Request-Target path or a status, header fields and
@@ -26,6 +26,7 @@
 #include "fuzz.h"
 
 #include "core/http_binding.h"
+#include "core/http_receive.h"
 #include "core/notify.h"
 
 #include <string.h>

@@ -1,8 +1,9 @@
 /* fuzz_pcap_read.c - capture files as `kxconform verify` reads a vendor's
- * (harness/core/pcap_read.c): pcap and pcapng parsing, the link, IP and
- * transport layers of every packet, TCP reassembly and the search for TLS
- * and DTLS handshakes; the key logs found in Decryption Secrets Blocks go
- * through the key log parser (harness/core/keylog.c), as verify would.
+ * (harness/core/pcap_file.c, pcap_packet.c, pcap_flows.c, pcap_handshakes.c):
+ * pcap and pcapng parsing, the link, IP and transport layers of every
+ * packet, TCP reassembly and the search for TLS and DTLS handshakes; the key
+ * logs found in Decryption Secrets Blocks go through the key log parser
+ * (harness/core/keylog.c), as verify would.
  *
  * Invariants:
  * - a refused file says why (and frees cleanly);
@@ -15,7 +16,9 @@
 #include "fuzz.h"
 
 #include "core/keylog.h"
-#include "core/pcap_read.h"
+#include "core/pcap_file.h"
+#include "core/pcap_handshakes.h"
+#include "core/pcap_packet.h"
 
 #include <string.h>
 

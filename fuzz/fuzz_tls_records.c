@@ -1,7 +1,8 @@
 /* fuzz_tls_records.c - TLS 1.2 flights read from their record-layer bytes,
  * and ESCertKE messages checked against TS-0003 Table 8.7.2.2-1
- * (harness/core/tls_records.c: kx_tls_parse_stream, kx_tls_parse_bare,
- * kx_escertke_parse, kx_escertke_check, the names and the summary).
+ * (harness/core/tls_stream.c: kx_tls_parse_stream, kx_tls_parse_bare;
+ * escertke_check.c: kx_escertke_parse, kx_escertke_check; tls_msg_names.c:
+ * the names and the summary).
  *
  * The input is one direction's bytes, as a vendor's library wrote them or as
  * an ESCertKE message carried them. It is read before and after that

@@ -4,25 +4,13 @@
  * end's next sequence number and the IPv4 identification of its packets. */
 #include "core/netpkt.h"
 
+#include "core/byte_order.h"
+
 #include <string.h>
 
 #define IP_TTL 64
 #define IP_DONT_FRAGMENT 0x4000
 #define TCP_WINDOW 65535
-
-static void be16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void be32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
 
 uint32_t kx_inet_sum(uint32_t sum, const uint8_t *data, size_t len)
 {
@@ -49,26 +37,26 @@ static void ipv4_header(uint8_t *h, const struct kx_flow *flow, uint8_t protocol
 {
 	h[0] = 0x45; /* version 4, five 32-bit words */
 	h[1] = 0;    /* DSCP/ECN */
-	be16(h + 2, (uint16_t)(KX_IPV4_HEADER + len));
-	be16(h + 4, flow->ip_id);
-	be16(h + 6, IP_DONT_FRAGMENT);
+	kx_put_be16(h + 2, (uint16_t)(KX_IPV4_HEADER + len));
+	kx_put_be16(h + 4, flow->ip_id);
+	kx_put_be16(h + 6, IP_DONT_FRAGMENT);
 	h[8] = IP_TTL;
 	h[9] = protocol;
-	be16(h + 10, 0);
-	be32(h + 12, flow->src);
-	be32(h + 16, flow->dst);
-	be16(h + 10, kx_inet_checksum(kx_inet_sum(0, h, KX_IPV4_HEADER)));
+	kx_put_be16(h + 10, 0);
+	kx_put_be32(h + 12, flow->src);
+	kx_put_be32(h + 16, flow->dst);
+	kx_put_be16(h + 10, kx_inet_checksum(kx_inet_sum(0, h, KX_IPV4_HEADER)));
 }
 
 /* The sum of the TCP/UDP pseudo-header: addresses, protocol, transport length. */
 static uint32_t pseudo_sum(const struct kx_flow *flow, uint8_t protocol, size_t len)
 {
 	uint8_t p[12];
-	be32(p, flow->src);
-	be32(p + 4, flow->dst);
+	kx_put_be32(p, flow->src);
+	kx_put_be32(p + 4, flow->dst);
 	p[8] = 0;
 	p[9] = protocol;
-	be16(p + 10, (uint16_t)len);
+	kx_put_be16(p + 10, (uint16_t)len);
 	return kx_inet_sum(0, p, sizeof p);
 }
 
@@ -82,8 +70,8 @@ static uint8_t *begin_segment(const struct kx_flow *flow, size_t header, const u
 	if (total > KX_NETPKT_MAX || total > cap)
 		return NULL;
 	uint8_t *t = out + KX_IPV4_HEADER;
-	be16(t, flow->sport);
-	be16(t + 2, flow->dport);
+	kx_put_be16(t, flow->sport);
+	kx_put_be16(t + 2, flow->dport);
 	if (len > 0)
 		memcpy(t + header, payload, len);
 	return t;
@@ -102,11 +90,11 @@ size_t kx_udp_packet(const struct kx_flow *flow, const uint8_t *payload, size_t 
 	uint8_t *u = begin_segment(flow, KX_UDP_HEADER, payload, len, out, cap);
 	if (u == NULL)
 		return 0;
-	be16(u + 4, (uint16_t)(KX_UDP_HEADER + len));
-	be16(u + 6, 0);
+	kx_put_be16(u + 4, (uint16_t)(KX_UDP_HEADER + len));
+	kx_put_be16(u + 6, 0);
 	uint16_t sum = end_segment(flow, KX_IP_PROTO_UDP, out, KX_UDP_HEADER + len);
 	/* 0 means "no checksum" in UDP over IPv4, so a computed 0 is sent as its equivalent 0xFFFF. */
-	be16(u + 6, sum == 0 ? 0xFFFF : sum);
+	kx_put_be16(u + 6, sum == 0 ? 0xFFFF : sum);
 	return KX_IPV4_HEADER + KX_UDP_HEADER + len;
 }
 
@@ -117,19 +105,19 @@ size_t kx_tcp_packet(const struct kx_flow *flow, const struct kx_tcp_fields *tcp
 	uint8_t *t = begin_segment(flow, header, payload, len, out, cap);
 	if (t == NULL)
 		return 0;
-	be32(t + 4, tcp->seq);
-	be32(t + 8, tcp->flags & KX_TCP_ACK ? tcp->ack : 0);
+	kx_put_be32(t + 4, tcp->seq);
+	kx_put_be32(t + 8, tcp->flags & KX_TCP_ACK ? tcp->ack : 0);
 	t[12] = (uint8_t)(header / 4 << 4);
 	t[13] = tcp->flags;
-	be16(t + 14, tcp->window);
-	be16(t + 16, 0); /* checksum, below */
-	be16(t + 18, 0); /* urgent pointer */
+	kx_put_be16(t + 14, tcp->window);
+	kx_put_be16(t + 16, 0); /* checksum, below */
+	kx_put_be16(t + 18, 0); /* urgent pointer */
 	if (tcp->mss != 0) {
 		t[20] = 2; /* kind: maximum segment size */
 		t[21] = 4;
-		be16(t + 22, tcp->mss);
+		kx_put_be16(t + 22, tcp->mss);
 	}
-	be16(t + 16, end_segment(flow, KX_IP_PROTO_TCP, out, header + len));
+	kx_put_be16(t + 16, end_segment(flow, KX_IP_PROTO_TCP, out, header + len));
 	return KX_IPV4_HEADER + header + len;
 }
 

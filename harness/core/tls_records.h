@@ -4,7 +4,13 @@
  *
  * A flight becomes a list of records and an ordered list of items: the
  * handshake messages reassembled across records (TLS) or fragments (DTLS),
- * and the ChangeCipherSpec, Alert, ApplicationData and unknown records. */
+ * and the ChangeCipherSpec, Alert, ApplicationData and unknown records.
+ *
+ * One header for one type and its readers; the code is in one file per idea:
+ * tls_stream.c (TLS streams, bare handshake messages), dtls_datagrams.c (DTLS
+ * datagrams), tls_flight.c (the flight they build, kx_tls_flight_free),
+ * tls_msg_names.c (names and summaries) and escertke_check.c (ESCertKE
+ * messages and Table 8.7.2.2-1). */
 #ifndef KX_TLS_RECORDS_H
 #define KX_TLS_RECORDS_H
 

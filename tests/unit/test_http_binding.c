@@ -1,11 +1,12 @@
-/* test_http_binding.c - unit tests of harness/core/http_binding.c: the
- * status code table, To and the Request-Target, the exact HTTP text of a
- * NOTIFY request and response, round trips, and every refusal a receiving
- * end names (with the Response Status Code it answers), so that a vendor is
- * told precisely what was wrong with its HTTP message. */
+/* test_http_binding.c - unit tests of harness/core/http_binding.c and
+ * http_receive.c: the status code table, To and the Request-Target, the
+ * exact HTTP text of a NOTIFY request and response, round trips, and every
+ * refusal a receiving end names (with the Response Status Code it answers),
+ * so that a vendor is told precisely what was wrong with its HTTP message. */
 #include "unit.h"
 
 #include "core/http_binding.h"
+#include "core/http_receive.h"
 
 static const uint8_t message[] = {0x16, 0x03, 0x03, 0x00, 0x01, 0x01}; /* eckm "FgMDAAEB" */
 

@@ -1,4 +1,5 @@
-/* test_pcap_read.c - unit tests of harness/core/pcap_read.c on captures built
+/* test_pcap_read.c - unit tests of reading captures (harness/core/pcap_file.c,
+ * pcap_packet.c and pcap_handshakes.c, over pcap_flows.c) on captures built
  * by hand (no network, no tshark): the same TLS handshake in classic pcap
  * (both byte orders, micro- and nanosecond magic) and pcapng (both byte
  * orders, with a Decryption Secrets Block) over every link type the reader
@@ -10,7 +11,9 @@
  * exact-size heap copy, so ASan sees any overrun). */
 #include "unit.h"
 
-#include "core/pcap_read.h"
+#include "core/pcap_file.h"
+#include "core/pcap_handshakes.h"
+#include "core/pcap_packet.h"
 
 static char err[512];
 

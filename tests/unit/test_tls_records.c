@@ -1,6 +1,8 @@
-/* test_tls_records.c - unit tests of harness/core/tls_records.c on TLS 1.2
- * and DTLS 1.2 flights built by hand (no TLS library, no network): the items
- * each flight yields, every truncation of each flight (an error, never an
+/* test_tls_records.c - unit tests of the record readers (tls_stream.c,
+ * dtls_datagrams.c, tls_flight.c, tls_msg_names.c and escertke_check.c in
+ * harness/core/, all declared in tls_records.h) on TLS 1.2 and DTLS 1.2
+ * flights built by hand (no TLS library, no network): the items each flight
+ * yields, every truncation of each flight (an error, never an
  * out-of-bounds read: each parse reads an exact-size heap copy, so ASan sees
  * any overrun), hostile lengths and garbage, and the Table 8.7.2.2-1 check. */
 #include "unit.h"

@@ -8,9 +8,11 @@
  *
  * The harness's end is a driver session (kx-driver-openssl or -wolfssl, or a
  * vendor driver), configured from the escertke scenario of the suite, as in
- * the matrix; this command only carries its flights in HTTP. Every message
+ * the matrix; the exchange that carries its flights in HTTP is
+ * cases/http_exchange.c, and this file is the command: options, set-up, the
+ * judging of a completed handshake and the report. Every message
  * is checked against Table 8.7.2.2-1 and every NOTIFY as the matrix checks
- * it (kx_notify_parse), plus what HTTP adds (http_binding.c). A vendor's
+ * it (kx_notify_parse), plus what HTTP adds (http_receive.c). A vendor's
  * request the harness refuses gets the Response Status Code TS-0004 defines
  * and ends the case, named in the report. When the handshake completes, the
  * harness's export is checked as a matrix case checks it: recomputed by
@@ -30,6 +32,7 @@
 #include "runner/commands/cli.h"
 #include "runner/commands/commands.h"
 #include "runner/drivers/driver_pool.h"
+#include "runner/cases/http_exchange.h"
 #include "runner/wire/http_peer.h"
 #include "runner/wire/relay.h"
 #include "runner/reports/report.h"
@@ -41,6 +44,7 @@
 #include "core/exporter_split.h"
 #include "core/hex.h"
 #include "core/http_binding.h"
+#include "core/http_receive.h"
 #include "core/json_io.h"
 #include "core/keyid.h"
 #include "core/notify.h"
@@ -48,7 +52,6 @@
 #include "core/tls_suites.h"
 
 #include <limits.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -60,7 +63,6 @@
 #include <unistd.h>
 
 #define SCENARIO "escertke"
-#define VENDOR "vendor"
 
 struct options {
 	int listen;          /* 1: `listen` (Terminating End-Point), 0: `initiate` */
@@ -212,153 +214,6 @@ static int parse_options(int argc, char **argv, struct options *opt)
 	return 0;
 }
 
-/* ---- the case ----------------------------------------------------------- */
-
-struct flight {
-	int number; /* the ESCertKE message, 1..4 */
-	uint64_t at_us;
-	uint8_t *bytes; /* the message */
-	size_t length;
-	char summary[256];
-	char *http;      /* the request (1, 3) or response (2, 4) that carried it */
-	char *primitive; /* the NOTIFY primitive it stands for, for the capture's comments */
-};
-
-struct http_case {
-	const struct options *opt;
-	struct kx_driver_pool *pool;
-	const struct kx_case *matrix_case; /* the suite's escertke case for the harness's driver */
-	size_t end;                        /* the harness's driver */
-	int initiator;                     /* 1: the harness is the Initiating End-Point */
-	char id[192];
-	char session[224];
-	char origin[KX_NOTIFY_ID_MAX]; /* From of the initiator's requests */
-	char to[KX_NOTIFY_ID_MAX];     /* the terminator's identity */
-
-	struct flight flights[4];
-	size_t n_flights;
-	struct kx_tls_direction directions[2]; /* [1]: from the initiator */
-	char deviations[1024];                 /* Table 8.7.2.2-1, "; "-separated */
-
-	struct kx_end_result own; /* the harness's end, as its last step left it */
-	uint8_t *pending; /* what the harness's end sends next */
-	size_t pending_len;
-
-	json_t *exchanges; /* every HTTP request and response */
-	json_t *refused;   /* every named problem, with its status codes */
-
-	/* The listener's progress. */
-	int notify_count;          /* valid NOTIFY requests answered */
-	struct kx_notify message1; /* fr and rqi of the first, for correlating the second */
-	int over;                  /* the case ended; serve until the last answer is out */
-
-	struct kx_outcome out; /* the case's result and diagnosis */
-	char rejected_by[16];
-};
-
-/* The name the report gives an end: its driver, or "vendor". */
-static const char *end_label(const struct http_case *hc, int initiator)
-{
-	return initiator == hc->initiator ? hc->pool->names[hc->end] : VENDOR;
-}
-
-/* Records ESCertKE message `number` and checks it against Table 8.7.2.2-1,
- * as the matrix does for every message, the harness's own included. */
-static void record_flight(struct http_case *hc, int number, const struct kx_notify *carrier, const char *http)
-{
-	struct kx_tls_flight parsed = {0};
-	char deviation[400] = "";
-	int from_initiator = number % 2 == 1;
-	struct flight *f;
-
-	if (hc->n_flights == sizeof hc->flights / sizeof hc->flights[0])
-		return; /* ESCertKE has four messages; nothing calls for a fifth */
-	f = &hc->flights[hc->n_flights++];
-	f->number = number;
-	f->at_us = kx_relay_now_us();
-	f->length = carrier->message_len;
-	f->bytes = malloc(f->length > 0 ? f->length : 1);
-	if (f->bytes != NULL && f->length > 0)
-		memcpy(f->bytes, carrier->message, f->length);
-	f->http = strdup(http != NULL ? http : "");
-	f->primitive = kx_notify_build(carrier);
-	if (kx_escertke_parse(carrier->message, carrier->message_len, &hc->directions[from_initiator],
-	                      &parsed, deviation, sizeof deviation) != 0) {
-		snprintf(f->summary, sizeof f->summary, "not parseable as TLS records: %.200s", deviation);
-	} else {
-		kx_tls_flight_summary(&parsed, f->summary, sizeof f->summary);
-		kx_escertke_check(number, &parsed, deviation, sizeof deviation);
-	}
-	if (deviation[0] != '\0')
-		kx_appendf(hc->deviations, sizeof hc->deviations,
-		           "%sESCertKE message %d (from the %s, %s): %s", hc->deviations[0] ? "; " : "",
-		           number, kx_relay_end_name(from_initiator), end_label(hc, from_initiator),
-		           deviation);
-	kx_tls_flight_free(&parsed);
-}
-
-/* Records an HTTP exchange: the texts, the codes, and the problem if there was one. */
-static void record_exchange(struct http_case *hc, int notify, const char *request, const char *response,
-                            int status, int rsc, const struct kx_http_verdict *v)
-{
-	json_t *x = json_pack("{s:s, s:s, s:i}", "request", request != NULL ? request : "", "response",
-	                      response != NULL ? response : "", "status", status);
-
-	if (notify > 0)
-		json_object_set_new(x, "notify", json_integer(notify));
-	if (rsc > 0)
-		json_object_set_new(x, "rsc", json_integer(rsc));
-	json_object_set_new(x, "at_us", json_integer((json_int_t)kx_relay_now_us()));
-	/* Only the vendor's messages are judged: its requests when the harness
-	 * listens, its responses when the harness initiates. */
-	if (v != NULL && v->problem != KX_HTTP_OK) {
-		json_object_set_new(x, "problem", json_string(kx_http_problem_name(v->problem)));
-		json_object_set_new(x, "detail", json_string(v->detail));
-		json_array_append_new(hc->refused, json_pack("{s:s, s:s, s:i, s:i, s:s}", "problem",
-		                                             kx_http_problem_name(v->problem), "message",
-		                                             hc->initiator ? "response" : "request", "rsc",
-		                                             rsc, "status", status, "detail", v->detail));
-	}
-	json_array_append_new(hc->exchanges, x);
-}
-
-/* Steps the harness's end with the peer's message (none for the first step);
- * leaves what it sends in hc->pending. Returns 0, or -1 when the driver failed. */
-static int step(struct http_case *hc, const uint8_t *in, size_t in_len)
-{
-	struct kx_chunks chunks = {0}, out = {0};
-	struct kx_end_result now = {.state = KX_END_HANDSHAKING}; /* error and alerts of this step only */
-	char why[1200];
-	int rc;
-
-	if (in_len > 0)
-		kx_chunks_append(&chunks, in, in_len);
-	rc = kx_relay_step_end(hc->pool, hc->end, hc->session, &chunks, &out, &now, why, sizeof why);
-	kx_chunks_clear(&chunks);
-	if (rc != 0) {
-		kx_outcome_add(&hc->out, KX_RESULT_ERROR, "the %s's driver (%s) failed: %s", kx_relay_end_name(hc->initiator),
-		      hc->pool->names[hc->end], why);
-		kx_chunks_clear(&out);
-		return -1;
-	}
-	hc->own = now;
-	free(hc->pending);
-	hc->pending = kx_chunks_flatten(&out, &hc->pending_len);
-	kx_chunks_clear(&out);
-	return 0;
-}
-
-/* The harness's end refused the handshake: says so as the matrix does. */
-static void describe_failure(struct http_case *hc)
-{
-	kx_outcome_add(&hc->out, KX_RESULT_FAIL, "the %s (%s, the harness) failed the handshake: %s%s%s%s%s",
-	      kx_relay_end_name(hc->initiator), hc->pool->names[hc->end],
-	      hc->own.error[0] ? hc->own.error : "no error text",
-	      hc->own.alert_sent[0] ? "; alert sent: " : "", hc->own.alert_sent,
-	      hc->own.alert_received[0] ? "; alert received: " : "", hc->own.alert_received);
-	snprintf(hc->rejected_by, sizeof hc->rejected_by, "%s", kx_relay_end_name(hc->initiator));
-}
-
 /* ---- the checks of a completed handshake -------------------------------- */
 
 static int ok_answer(json_t *response)
@@ -374,7 +229,7 @@ static const char *error_of(json_t *response)
 }
 
 /* What TLS 1.2 and the case ask of the session the harness's end reports. */
-static void check_session(struct http_case *hc, json_t *info)
+static void check_session(struct kx_http_case *hc, json_t *info)
 {
 	json_t *config =
 	    hc->initiator ? hc->matrix_case->initiator_config : hc->matrix_case->terminator_config;
@@ -392,7 +247,7 @@ static void check_session(struct http_case *hc, json_t *info)
  * must agree with each other and with the harness's end), the key identifier
  * readings when an FQDN is known, and every value the vendor claims, with the
  * known mistake named when a claim matches one. */
-static void check_export(struct http_case *hc, json_t *info, json_t *result)
+static void check_export(struct kx_http_case *hc, const struct options *opt, json_t *info, json_t *result)
 {
 	json_t *spec = json_object_get(hc->matrix_case->scenario, "export");
 	const char *label = kx_json_get_string(spec, "label");
@@ -414,10 +269,10 @@ static void check_export(struct http_case *hc, json_t *info, json_t *result)
 	}
 	json_object_set_new(exported, kx_relay_end_name(hc->initiator), json_string(own));
 	/* The vendor's end speaks only through its claims; a well-formed export claim stands for it. */
-	if (kx_claim_form(&hc->opt->claims, KX_CLAIM_EXPORT, err, sizeof err) == 0 &&
-	    hc->opt->claims.values[KX_CLAIM_EXPORT] != NULL)
+	if (kx_claim_form(&opt->claims, KX_CLAIM_EXPORT, err, sizeof err) == 0 &&
+	    opt->claims.values[KX_CLAIM_EXPORT] != NULL)
 		json_object_set_new(exported, kx_relay_end_name(!hc->initiator),
-		                    json_string(hc->opt->claims.values[KX_CLAIM_EXPORT]));
+		                    json_string(opt->claims.values[KX_CLAIM_EXPORT]));
 	kx_split_exporter(out, id, key);
 	kx_hex_encode(id, sizeof id, id_hex, 0);
 	kx_hex_encode(key, sizeof key, key_hex, 0);
@@ -433,10 +288,10 @@ static void check_export(struct http_case *hc, json_t *info, json_t *result)
 	ctx.master_secret = kx_json_get_string(info, "master_secret");
 	ctx.client_random = kx_json_get_string(info, "client_random");
 	ctx.server_random = kx_json_get_string(info, "server_random");
-	ctx.fqdn = hc->opt->fqdn != NULL ? hc->opt->fqdn : kx_json_get_string(spec, "fqdn");
+	ctx.fqdn = opt->fqdn != NULL ? opt->fqdn : kx_json_get_string(spec, "fqdn");
 	snprintf(own_name, sizeof own_name, "the %s's driver %s", kx_relay_end_name(hc->initiator),
 	         hc->pool->names[hc->end]);
-	checked = kx_claims_check(&ctx, &hc->opt->claims, &disagreed, err, sizeof err);
+	checked = kx_claims_check(&ctx, &opt->claims, &disagreed, err, sizeof err);
 	if (checked == NULL) {
 		kx_outcome_add(&hc->out, KX_RESULT_FAIL, "the export cannot be checked: %s", err);
 		return;
@@ -456,7 +311,7 @@ static void check_export(struct http_case *hc, json_t *info, json_t *result)
 }
 
 /* Judges a completed handshake. */
-static void check_completed(struct http_case *hc, json_t *result)
+static void check_completed(struct kx_http_case *hc, const struct options *opt, json_t *result)
 {
 	const char *label = kx_json_get_string(json_object_get(hc->matrix_case->scenario, "export"), "label");
 	json_t *info = kx_pool_call(hc->pool, hc->end, kx_relay_info_request(hc->session, label));
@@ -466,314 +321,15 @@ static void check_completed(struct http_case *hc, json_t *result)
 		kx_outcome_add(&hc->out, KX_RESULT_FAIL, "the harness's end could not report its session: %s", error_of(info));
 	} else {
 		check_session(hc, info);
-		check_export(hc, info, result);
+		check_export(hc, opt, info, result);
 	}
 	json_decref(info);
-}
-
-/* ---- the Initiating End-Point ------------------------------------------- */
-
-/* One NOTIFY exchange: POSTs message `number` (1 or 3), records both flights
- * and leaves the answer (message number + 1) in *answer. Returns 0, or -1
- * when the exchange failed (the case's diagnosis says how). With last_words
- * the message is the harness's alert after it failed: it is delivered, as the
- * matrix's relay delivers it, and the answer is recorded but not judged. */
-static int notify_exchange(struct http_case *hc, struct kx_http_client *client, int number, int last_words,
-                           struct kx_notify *answer)
-{
-	struct kx_notify request = {
-	    .op = KX_NOTIFY_OP, .message = hc->pending, .message_len = hc->pending_len};
-	struct kx_http_message http = {0}, response = {0};
-	struct kx_http_verdict v = {KX_HTTP_OK, ""};
-	char *sent = NULL, *received = NULL, err[600];
-	const char *rsc = NULL;
-	int rc = -1;
-
-	snprintf(request.from, sizeof request.from, "%s", hc->origin);
-	snprintf(request.to, sizeof request.to, "%s", hc->to);
-	/* A new Request Identifier per request (TS-0001 8.1.2), unique per run. */
-	snprintf(request.rqi, sizeof request.rqi, "kxconform-%ld-%llu-notify%d", (long)getpid(),
-	         (unsigned long long)(kx_relay_now_us() / 1000), (number + 1) / 2);
-	if (kx_http_from_notify(&request, &http, err, sizeof err) != 0) {
-		kx_outcome_add(&hc->out, KX_RESULT_ERROR, "the NOTIFY carrying message %d cannot be written: %s", number, err);
-		return -1;
-	}
-	if (kx_http_client_send(client, &http, &response, &sent, &received, err, sizeof err) != 0) {
-		record_flight(hc, number, &request, sent);
-		record_exchange(hc, (number + 1) / 2, sent, received, 0, 0, NULL);
-		kx_outcome_add(&hc->out, KX_RESULT_ERROR,
-		      "the Terminating End-Point did not answer the NOTIFY carrying message %d: %s", number,
-		      err);
-		goto done;
-	}
-	record_flight(hc, number, &request, sent);
-	rsc = kx_http_header_get(&response, "X-M2M-RSC");
-	if (last_words) {
-		record_exchange(hc, (number + 1) / 2, sent, received, response.status, rsc ? atoi(rsc) : 0,
-		                NULL);
-		rc = 0;
-		goto done;
-	}
-	if (kx_http_response_to_notify(&response, &request, answer, &v) != 0) {
-		record_exchange(hc, (number + 1) / 2, sent, received, response.status, rsc ? atoi(rsc) : 0,
-		                &v);
-		kx_outcome_add(&hc->out, KX_RESULT_FAIL, "the response to the NOTIFY carrying message %d: %s: %s", number,
-		      kx_http_problem_name(v.problem), v.detail);
-		snprintf(hc->rejected_by, sizeof hc->rejected_by, "%s",
-		         v.problem == KX_HTTP_NOT_OK ? "terminator" : "initiator");
-		goto done;
-	}
-	record_exchange(hc, (number + 1) / 2, sent, received, response.status, rsc ? atoi(rsc) : 0, NULL);
-	record_flight(hc, number + 1, answer, received);
-	rc = 0;
-done:
-	free(sent);
-	free(received);
-	kx_http_message_free(&http);
-	kx_http_message_free(&response);
-	return rc;
-}
-
-static void run_initiator(struct http_case *hc, struct kx_http_client *client, json_t *result)
-{
-	struct kx_notify answer = {0};
-
-	if (step(hc, NULL, 0) != 0)
-		return;
-	for (int number = 1; number <= 3; number += 2) {
-		if (hc->pending_len == 0) {
-			if (hc->own.state == KX_END_FAILED)
-				describe_failure(hc);
-			else
-				kx_outcome_add(&hc->out, KX_RESULT_FAIL,
-				      "the initiator (%s, the harness) has nothing to send as message %d",
-				      hc->pool->names[hc->end], number);
-			return;
-		}
-		if (hc->own.state == KX_END_FAILED) {
-			/* The harness's end refused message 2; its alert goes as message 3. */
-			describe_failure(hc);
-			notify_exchange(hc, client, number, 1, &answer);
-			return;
-		}
-		if (notify_exchange(hc, client, number, 0, &answer) != 0)
-			return;
-		if (step(hc, answer.message, answer.message_len) != 0) {
-			kx_notify_free(&answer);
-			return;
-		}
-		kx_notify_free(&answer);
-	}
-	if (hc->own.state == KX_END_FAILED) {
-		describe_failure(hc);
-	} else if (hc->own.state != KX_END_DONE) {
-		kx_outcome_add(&hc->out, KX_RESULT_FAIL, "the initiator (%s) did not finish the handshake after message 4%s",
-		      hc->pool->names[hc->end], hc->pending_len > 0 ? " and has more to send" : "");
-	} else {
-		if (hc->pending_len > 0)
-			kx_appendf(
-			    hc->deviations, sizeof hc->deviations,
-			    "%sthe initiator has more to send after message 4: ESCertKE has four messages",
-			    hc->deviations[0] ? "; " : "");
-		check_completed(hc, result);
-	}
-}
-
-/* ---- the Terminating End-Point ------------------------------------------ */
-
-static volatile sig_atomic_t interrupted;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	interrupted = 1;
-}
-
-static int listener_finished(void *ctx)
-{
-	struct http_case *hc = ctx;
-
-	return hc->over || interrupted;
-}
-
-/* Refuses a vendor's request by name with its status code, and ends the case. */
-static void refuse(struct http_case *hc, const struct kx_http_verdict *v, const char *rqi,
-                   const char *request_text, struct kx_http_message *response)
-{
-	int rsc = kx_http_problem_rsc(v->problem);
-	char *text;
-
-	kx_http_error_response(rsc, rqi, v->detail, response);
-	text = kx_http_message_text(response);
-	record_exchange(hc, hc->notify_count + 1, request_text, text, response->status, rsc, v);
-	free(text);
-	kx_outcome_add(&hc->out, KX_RESULT_FAIL,
-	      "the Terminating End-Point (the harness) refused the vendor's request: %s (%d %s, HTTP %d): %s",
-	      kx_http_problem_name(v->problem), rsc, kx_rsc_name(rsc) ? kx_rsc_name(rsc) : "",
-	      response->status, v->detail);
-	snprintf(hc->rejected_by, sizeof hc->rejected_by, "terminator");
-	hc->over = 1;
-}
-
-/* The harness's end could not act: 5000, and the case is an error. */
-static void internal_error(struct http_case *hc, const char *rqi, const char *request_text,
-                           struct kx_http_message *response)
-{
-	char *text;
-
-	kx_http_error_response(KX_RSC_INTERNAL_SERVER_ERROR, rqi,
-	                       "the harness's TLS end-point failed; see its report", response);
-	text = kx_http_message_text(response);
-	record_exchange(hc, hc->notify_count + 1, request_text, text, response->status,
-	                KX_RSC_INTERNAL_SERVER_ERROR, NULL);
-	free(text);
-	hc->over = 1;
-}
-
-/* 1 if To names this end-point or a resource under it (the <e2EKeyCSE>
- * resource, for example, TS-0003 8.7.2.2). */
-static int addressed_here(const char *to, const char *id)
-{
-	size_t n = strlen(id);
-
-	return strncmp(to, id, n) == 0 && (to[n] == '\0' || to[n] == '/');
-}
-
-static void on_notify(void *ctx, const struct kx_http_message *request, const char *request_text,
-                      struct kx_http_message *response)
-{
-	struct http_case *hc = ctx;
-	struct kx_notify notify;
-	struct kx_notify reply = {.is_response = 1, .rsc = KX_RSC_OK};
-	struct kx_http_verdict v = {KX_HTTP_OK, ""};
-	const char *rqi = kx_http_header_get(request, "X-M2M-RI");
-	int number = 2 * hc->notify_count + 1; /* the ESCertKE message this request should carry */
-	char err[300], *text;
-
-	if (hc->over) {
-		v.problem = KX_HTTP_BAD_PARAMETER;
-		snprintf(v.detail, sizeof v.detail,
-		         "the ESCertKE procedure is over; no more NOTIFY is expected");
-		kx_http_error_response(KX_RSC_BAD_REQUEST, rqi, v.detail, response);
-		return;
-	}
-	if (kx_http_request_to_notify(request, &notify, &v) != 0) {
-		refuse(hc, &v, rqi, request_text, response);
-		return;
-	}
-	if (!addressed_here(notify.to, hc->to)) {
-		v.problem = KX_HTTP_WRONG_TARGET;
-		snprintf(v.detail, sizeof v.detail,
-		         "To is \"%.180s\" (from the Request-Target %.180s); this Terminating End-Point is "
-		         "\"%.180s\"",
-		         notify.to, request->target, hc->to);
-	} else if (number == 1 && hc->opt->expect_origin != NULL &&
-	           strcmp(notify.from, hc->opt->expect_origin) != 0) {
-		v.problem = KX_HTTP_ORIGINATOR_NOT_AUTHORISED;
-		snprintf(
-		    v.detail, sizeof v.detail,
-		    "X-M2M-Origin is \"%.200s\"; this Terminating End-Point is configured for the Initiating "
-		    "End-Point \"%.200s\" only (TS-0003 8.7.2.2 B)",
-		    notify.from, hc->opt->expect_origin);
-	} else if (number == 3 && strcmp(notify.from, hc->message1.from) != 0) {
-		v.problem = KX_HTTP_ORIGINATOR_DIFFERS;
-		kx_notify_correlates(&hc->message1, &notify, v.detail, sizeof v.detail);
-	} else if (number == 3 &&
-	           kx_notify_correlates(&hc->message1, &notify, v.detail, sizeof v.detail) != 0) {
-		v.problem = KX_HTTP_REQUEST_IDENTIFIER_REUSED;
-	}
-	if (v.problem != KX_HTTP_OK) {
-		refuse(hc, &v, rqi, request_text, response);
-		kx_notify_free(&notify);
-		return;
-	}
-	if (number == 1) {
-		/* Recorded for correlating message 3 (TS-0001 11.4.3 C.1.a). */
-		snprintf(hc->message1.from, sizeof hc->message1.from, "%s", notify.from);
-		snprintf(hc->message1.rqi, sizeof hc->message1.rqi, "%s", notify.rqi);
-		snprintf(hc->origin, sizeof hc->origin, "%s", notify.from);
-	}
-	record_flight(hc, number, &notify, request_text);
-	if (step(hc, notify.message, notify.message_len) != 0) {
-		internal_error(hc, rqi, request_text, response);
-		kx_notify_free(&notify);
-		return;
-	}
-	hc->notify_count++;
-	if (hc->pending_len == 0) {
-		/* Nothing to answer with: the TLS refused without an alert. The content was not acceptable.
-		 */
-		if (hc->own.state == KX_END_FAILED)
-			describe_failure(hc);
-		else
-			kx_outcome_add(&hc->out, KX_RESULT_FAIL, "the terminator (%s) has nothing to send as message %d",
-			      hc->pool->names[hc->end], number + 1);
-		kx_http_error_response(KX_RSC_CONTENTS_UNACCEPTABLE, rqi,
-		                       "the ESCertKE message was refused by the Terminating End-Point's TLS",
-		                       response);
-		text = kx_http_message_text(response);
-		record_exchange(hc, hc->notify_count, request_text, text, response->status,
-		                KX_RSC_CONTENTS_UNACCEPTABLE, NULL);
-		free(text);
-		hc->over = 1;
-		kx_notify_free(&notify);
-		return;
-	}
-	/* Message 2 or 4 (or the TLS's alert) in the NOTIFY response. */
-	snprintf(reply.rqi, sizeof reply.rqi, "%s", notify.rqi);
-	reply.message = hc->pending;
-	reply.message_len = hc->pending_len;
-	if (kx_http_from_notify(&reply, response, err, sizeof err) != 0) {
-		kx_outcome_add(&hc->out, KX_RESULT_ERROR, "the NOTIFY response cannot be written: %s", err);
-		internal_error(hc, rqi, request_text, response);
-		kx_notify_free(&notify);
-		return;
-	}
-	text = kx_http_message_text(response);
-	record_exchange(hc, hc->notify_count, request_text, text, response->status, KX_RSC_OK, NULL);
-	snprintf(reply.to, sizeof reply.to, "%s", notify.from);
-	record_flight(hc, number + 1, &reply, text);
-	free(text);
-	if (hc->own.state == KX_END_FAILED) {
-		describe_failure(hc);
-		hc->over = 1;
-	} else if (number == 3) {
-		hc->over = 1;
-	}
-	kx_notify_free(&notify);
-}
-
-static void run_terminator(struct http_case *hc, struct kx_http_server *server, json_t *result)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	if (kx_http_server_serve(server, listener_finished, hc->opt->wait_ms) != 0) {
-		if (hc->notify_count == 0)
-			kx_outcome_add(&hc->out, KX_RESULT_ERROR, "no NOTIFY request arrived within %d ms", hc->opt->wait_ms);
-		else
-			kx_outcome_add(&hc->out, KX_RESULT_FAIL,
-			      "the Initiating End-Point sent no message 3 within %d ms (it may have refused "
-			      "message 2; "
-			      "the harness's end is waiting for it)",
-			      hc->opt->wait_ms);
-	} else if (interrupted && !hc->over) {
-		kx_outcome_add(&hc->out, KX_RESULT_ERROR, "interrupted after %d NOTIFY request%s", hc->notify_count,
-		      hc->notify_count == 1 ? "" : "s");
-	}
-	if (strcmp(hc->out.result, KX_RESULT_PASS) == 0 && hc->own.state == KX_END_DONE)
-		check_completed(hc, result);
-	else if (strcmp(hc->out.result, KX_RESULT_PASS) == 0)
-		kx_outcome_add(&hc->out, KX_RESULT_FAIL, "the handshake did not complete");
 }
 
 /* ---- set-up and report -------------------------------------------------- */
 
 /* How the exchange ended, in the words of a matrix case's "outcome". */
-static const char *outcome(const struct http_case *hc)
+static const char *outcome(const struct kx_http_case *hc)
 {
 	if (hc->own.state == KX_END_DONE)
 		return "completed";
@@ -782,12 +338,12 @@ static const char *outcome(const struct http_case *hc)
 	return strcmp(hc->out.result, KX_RESULT_ERROR) == 0 ? "error" : "stalled";
 }
 
-static json_t *flights_json(const struct http_case *hc)
+static json_t *flights_json(const struct kx_http_case *hc)
 {
 	json_t *flights = json_array();
 
 	for (size_t i = 0; i < hc->n_flights; i++) {
-		const struct flight *f = &hc->flights[i];
+		const struct kx_http_flight *f = &hc->flights[i];
 		int from_initiator = f->number % 2 == 1;
 
 		json_t *flight = json_pack(
@@ -806,11 +362,11 @@ static json_t *flights_json(const struct http_case *hc)
 }
 
 /* The case's result, with the members of a matrix case. */
-static json_t *case_result(const struct http_case *hc, const char *url)
+static json_t *case_result(const struct kx_http_case *hc, const char *url)
 {
 	json_t *result =
-	    kx_case_json_new(hc->id, SCENARIO, hc->matrix_case->scenario, end_label(hc, 1), end_label(hc, 0),
-	                     "tls", hc->matrix_case->suite, "positive", "pass");
+	    kx_case_json_new(hc->id, SCENARIO, hc->matrix_case->scenario, kx_http_end_label(hc, 1),
+	                     kx_http_end_label(hc, 0), "tls", hc->matrix_case->suite, "positive", "pass");
 
 	json_object_set_new(result, "http",
 	                    json_pack("{s:s, s:s, s:s, s:s}", "role",
@@ -822,14 +378,14 @@ static json_t *case_result(const struct http_case *hc, const char *url)
 /* The capture of the case (capture.h), from the flights as the matrix's relay
  * records them: the ESCertKE messages as one TLS conversation, which
  * Wireshark decrypts with the key log of the harness's end. */
-static void capture(const struct http_case *hc, json_t *result)
+static void capture(const struct kx_http_case *hc, const struct options *opt, json_t *result)
 {
 	struct kx_relay relay;
 	char err[600];
 
 	memset(&relay, 0, sizeof relay);
 	for (size_t i = 0; i < hc->n_flights; i++) {
-		const struct flight *f = &hc->flights[i];
+		const struct kx_http_flight *f = &hc->flights[i];
 		struct kx_flight_record *r = &relay.flights[relay.n_flights++];
 
 		r->number = f->number;
@@ -842,17 +398,17 @@ static void capture(const struct http_case *hc, json_t *result)
 		if (f->bytes != NULL)
 			kx_chunks_append(&r->chunks, f->bytes, f->length);
 	}
-	if (kx_capture_begin(hc->opt->output, err, sizeof err) != 0 ||
-	    kx_capture_case(hc->opt->output, 0, hc->id, &relay, result, err, sizeof err) != 0)
+	if (kx_capture_begin(opt->output, err, sizeof err) != 0 ||
+	    kx_capture_case(opt->output, 0, hc->id, &relay, result, err, sizeof err) != 0)
 		fprintf(stderr, "kxconform http: capture: %s\n", err);
 	for (size_t i = 0; i < relay.n_flights; i++)
 		kx_chunks_clear(&relay.flights[i].chunks);
 }
 
 /* Loads the pool and the suite and opens the harness's session; 0, or -1 with err. */
-static int set_up(struct http_case *hc, struct kx_suite *suite, char *err, size_t errlen)
+static int set_up(struct kx_http_case *hc, const struct options *opt, struct kx_suite *suite, char *err,
+                  size_t errlen)
 {
-	const struct options *opt = hc->opt;
 	char pki[4096];
 	const char *id;
 	json_t *response;
@@ -889,7 +445,8 @@ static int set_up(struct http_case *hc, struct kx_suite *suite, char *err, size_
 	else if (!opt->listen && opt->to != NULL)
 		id = opt->to;
 	snprintf(hc->to, sizeof hc->to, "%s", id != NULL ? id : "terminator");
-	snprintf(hc->id, sizeof hc->id, "http." SCENARIO ".tls.%s-%s", end_label(hc, 1), end_label(hc, 0));
+	snprintf(hc->id, sizeof hc->id, "http." SCENARIO ".tls.%s-%s", kx_http_end_label(hc, 1),
+	         kx_http_end_label(hc, 0));
 	snprintf(hc->session, sizeof hc->session, "%s/%s", hc->id, kx_relay_end_name(hc->initiator));
 	response = kx_pool_call(hc->pool, hc->end,
 	                        kx_relay_open_request(hc->session, hc->initiator
@@ -906,10 +463,11 @@ static int set_up(struct http_case *hc, struct kx_suite *suite, char *err, size_
 }
 
 /* initiate: the To is the URL's path as TS-0009 maps it back, unless --to says otherwise. */
-static int initiator_target(struct http_case *hc, const struct kx_http_client *client, char *err,
+static int initiator_target(struct kx_http_case *hc, const struct options *opt,
+                            const struct kx_http_client *client, char *err,
                             size_t errlen)
 {
-	if (hc->opt->to == NULL && client->path[0] != '\0' &&
+	if (opt->to == NULL && client->path[0] != '\0' &&
 	    kx_http_to_from_target(client->path, hc->to, sizeof hc->to) != 0) {
 		snprintf(err, errlen,
 		         "the URL's path %s names no To (TS-0009: /~/CSE-ID for an SP-relative To)",
@@ -919,6 +477,102 @@ static int initiator_target(struct http_case *hc, const struct kx_http_client *c
 	return 0;
 }
 
+/* Opens the harness's end: the HTTP client (initiate) or server (listen), the drivers, the suite's
+ * case and the session; writes the URL of the exchange into url and says where it goes. 0, or -1
+ * with err. */
+static int open_ends(struct kx_http_case *hc, const struct options *opt, struct kx_suite *suite,
+                     struct kx_http_client *client, struct kx_http_server *server, char *url, size_t url_len,
+                     char *err, size_t errlen)
+{
+	if (!opt->listen &&
+	    kx_http_client_open(client, opt->url, opt->allow_remote, opt->timeout_ms, err, errlen) != 0)
+		return -1;
+	if (set_up(hc, opt, suite, err, errlen) != 0 ||
+	    (!opt->listen && initiator_target(hc, opt, client, err, errlen) != 0))
+		return -1;
+	if (opt->listen) {
+		char target[KX_HTTP_TARGET_MAX];
+
+		if (kx_http_target_from_to(hc->to, target, sizeof target) != 0) {
+			snprintf(err, errlen, "--id %s cannot be written as a Request-Target", hc->to);
+			return -1;
+		}
+		if (kx_http_listen(hc, server, opt->bind, opt->allow_remote, opt->timeout_ms, err,
+		                   errlen) != 0)
+			return -1;
+		snprintf(url, url_len, "http://%s%s%s:%u%s", strchr(server->host, ':') ? "[" : "",
+		         server->host, strchr(server->host, ':') ? "]" : "", server->port, target);
+		printf("kxconform http listen: listening on %s (Terminating End-Point %s on %s); waiting up "
+		       "to %d ms\n",
+		       url, hc->to, hc->pool->names[hc->end], opt->wait_ms);
+	} else {
+		char target[KX_HTTP_TARGET_MAX] = "";
+
+		kx_http_target_from_to(hc->to, target, sizeof target);
+		snprintf(url, url_len, "%s%s", client->origin, target);
+		printf("kxconform http initiate: NOTIFY from %s to %s (Initiating End-Point on %s)\n",
+		       hc->origin, url, hc->pool->names[hc->end]);
+	}
+	fflush(stdout);
+	return 0;
+}
+
+/* The case's members once the exchange is over: how it ended, the HTTP exchanges and refusals, the
+ * flights, the verdict (after duration_ms) and the capture. */
+static void complete_result(struct kx_http_case *hc, const struct options *opt, json_t *result,
+                            double duration_ms)
+{
+	json_object_set_new(result, "outcome", json_string(outcome(hc)));
+	json_object_set_new(json_object_get(result, "http"), "from", json_string(hc->origin));
+	if (hc->rejected_by[0] != '\0')
+		json_object_set_new(result, "rejected_by", json_string(hc->rejected_by));
+	json_object_set_new(json_object_get(result, "http"), "exchanges", hc->exchanges);
+	json_object_set_new(json_object_get(result, "http"), "refused", hc->refused);
+	hc->exchanges = hc->refused = NULL;
+	json_object_set_new(result, "flights", flights_json(hc));
+	kx_case_json_verdict(result, hc->out.result, strcmp(hc->out.result, KX_RESULT_PASS) == 0,
+	                     hc->out.diagnosis, duration_ms);
+	capture(hc, opt, result);
+}
+
+/* The report of the one case (result, taken) and the closing lines; returns the exit status. */
+static int write_report(struct kx_http_case *hc, const struct options *opt, json_t *result, time_t started,
+                        double duration_ms)
+{
+	json_t *report = kx_cli_report_header(hc->pool, opt->suite, started, 1), *cases = json_array();
+	struct kx_report_counts counts;
+	char err[1200];
+	int status;
+
+	json_array_append_new(cases, result);
+	/* tshark checks that a completed handshake's capture decrypts (a capture that does
+	 * not fails the case); an exchange that ended early has nothing to decrypt, and
+	 * tshark's second of start-up is not spent on it. */
+	if (hc->own.state == KX_END_DONE &&
+	    json_object_get(json_object_get(result, "capture"), "error") == NULL &&
+	    kx_capture_check(opt->output, cases, err, sizeof err) < 0)
+		fprintf(stderr, "kxconform http: capture not checked: %s\n", err);
+	if (strcmp(kx_json_get_string(result, "result"), KX_RESULT_PASS) != 0)
+		hc->out.result = strcmp(kx_json_get_string(result, "result"), KX_RESULT_ERROR) == 0
+		                     ? KX_RESULT_ERROR
+		                     : KX_RESULT_FAIL;
+	json_object_set_new(report, "duration_ms", json_real(duration_ms));
+	json_object_set_new(report, "cases", cases);
+	kx_report_summarize(report, &counts);
+	status = strcmp(hc->out.result, KX_RESULT_PASS) == 0 ? KX_EXIT_OK : KX_EXIT_FAILED;
+	printf("kxconform http: %s: %s%s%s\n", hc->id, hc->out.result,
+	       kx_json_get_string(result, "diagnosis")[0] ? ": " : "",
+	       kx_json_get_string(result, "diagnosis"));
+	if (kx_report_write_all(report, opt->output, err, sizeof err) != 0) {
+		fprintf(stderr, "kxconform http: %s\n", err);
+		status = KX_EXIT_USAGE;
+	} else {
+		printf("report: %s/reports/report.json\n", opt->output);
+	}
+	json_decref(report);
+	return status;
+}
+
 int kx_cmd_http(int argc, char **argv)
 {
 	struct options opt;
@@ -926,13 +580,10 @@ int kx_cmd_http(int argc, char **argv)
 	struct kx_suite suite = {0};
 	struct kx_http_client client = {0};
 	struct kx_http_server server = {0};
-	struct http_case hc = {.opt = &opt, .pool = &pool, .out = {.result = KX_RESULT_PASS}};
+	struct kx_http_case hc = {.pool = &pool, .out = {.result = KX_RESULT_PASS}};
 	char err[1200], url[sizeof client.origin + KX_HTTP_TARGET_MAX + 96];
 	int parsed = parse_options(argc, argv, &opt), status = KX_EXIT_USAGE;
 	struct timeval t0;
-	json_t *report = NULL, *result, *cases;
-	struct kx_report_counts counts;
-	double duration_ms;
 
 	if (parsed != 0) {
 		kx_claims_free(&opt.claims);
@@ -940,98 +591,30 @@ int kx_cmd_http(int argc, char **argv)
 	}
 	memset(&pool, 0, sizeof pool);
 	hc.initiator = !opt.listen;
+	hc.expect_origin = opt.expect_origin;
+	hc.wait_ms = opt.wait_ms;
 	hc.exchanges = json_array();
 	hc.refused = json_array();
 	gettimeofday(&t0, NULL);
-	if (!opt.listen &&
-	    kx_http_client_open(&client, opt.url, opt.allow_remote, opt.timeout_ms, err, sizeof err) != 0)
-		goto setup_failed;
-	if (set_up(&hc, &suite, err, sizeof err) != 0 ||
-	    (!opt.listen && initiator_target(&hc, &client, err, sizeof err) != 0))
-		goto setup_failed;
-	if (opt.listen) {
-		char target[KX_HTTP_TARGET_MAX];
-
-		if (kx_http_target_from_to(hc.to, target, sizeof target) != 0) {
-			snprintf(err, sizeof err, "--id %s cannot be written as a Request-Target", hc.to);
-			goto setup_failed;
-		}
-		if (kx_http_server_start(&server, opt.bind, opt.allow_remote, opt.timeout_ms, on_notify, &hc,
-		                         err, sizeof err) != 0)
-			goto setup_failed;
-		snprintf(url, sizeof url, "http://%s%s%s:%u%s", strchr(server.host, ':') ? "[" : "",
-		         server.host, strchr(server.host, ':') ? "]" : "", server.port, target);
-		printf("kxconform http listen: listening on %s (Terminating End-Point %s on %s); waiting up "
-		       "to %d ms\n",
-		       url, hc.to, pool.names[hc.end], opt.wait_ms);
-	} else {
-		char target[KX_HTTP_TARGET_MAX] = "";
-
-		kx_http_target_from_to(hc.to, target, sizeof target);
-		snprintf(url, sizeof url, "%s%s", client.origin, target);
-		printf("kxconform http initiate: NOTIFY from %s to %s (Initiating End-Point on %s)\n",
-		       hc.origin, url, pool.names[hc.end]);
-	}
-	fflush(stdout);
-
-	result = case_result(&hc, url);
-	if (opt.listen)
-		run_terminator(&hc, &server, result);
-	else
-		run_initiator(&hc, &client, result);
-	if (hc.deviations[0] != '\0')
-		kx_outcome_add(&hc.out, KX_RESULT_FAIL, "%s", hc.deviations);
-	json_decref(kx_pool_call(&pool, hc.end, kx_relay_close_request(hc.session)));
-
-	json_object_set_new(result, "outcome", json_string(outcome(&hc)));
-	json_object_set_new(json_object_get(result, "http"), "from", json_string(hc.origin));
-	if (hc.rejected_by[0] != '\0')
-		json_object_set_new(result, "rejected_by", json_string(hc.rejected_by));
-	json_object_set_new(json_object_get(result, "http"), "exchanges", hc.exchanges);
-	json_object_set_new(json_object_get(result, "http"), "refused", hc.refused);
-	hc.exchanges = hc.refused = NULL;
-	json_object_set_new(result, "flights", flights_json(&hc));
-	duration_ms = kx_case_json_ms_since(&t0);
-	kx_case_json_verdict(result, hc.out.result, strcmp(hc.out.result, KX_RESULT_PASS) == 0, hc.out.diagnosis, duration_ms);
-	capture(&hc, result);
-
-	report = kx_cli_report_header(&pool, opt.suite, t0.tv_sec, 1);
-	cases = json_array();
-	json_array_append_new(cases, result);
-	/* tshark checks that a completed handshake's capture decrypts (a capture that does
-	 * not fails the case); an exchange that ended early has nothing to decrypt, and
-	 * tshark's second of start-up is not spent on it. */
-	if (hc.own.state == KX_END_DONE &&
-	    json_object_get(json_object_get(result, "capture"), "error") == NULL &&
-	    kx_capture_check(opt.output, cases, err, sizeof err) < 0)
-		fprintf(stderr, "kxconform http: capture not checked: %s\n", err);
-	if (strcmp(kx_json_get_string(result, "result"), KX_RESULT_PASS) != 0)
-		hc.out.result = strcmp(kx_json_get_string(result, "result"), KX_RESULT_ERROR) == 0 ? KX_RESULT_ERROR
-		                                                                            : KX_RESULT_FAIL;
-	json_object_set_new(report, "duration_ms", json_real(duration_ms));
-	json_object_set_new(report, "cases", cases);
-	kx_report_summarize(report, &counts);
-	status = strcmp(hc.out.result, KX_RESULT_PASS) == 0 ? KX_EXIT_OK : KX_EXIT_FAILED;
-	printf("kxconform http: %s: %s%s%s\n", hc.id, hc.out.result,
-	       kx_json_get_string(result, "diagnosis")[0] ? ": " : "",
-	       kx_json_get_string(result, "diagnosis"));
-	if (kx_report_write_all(report, opt.output, err, sizeof err) != 0) {
+	if (open_ends(&hc, &opt, &suite, &client, &server, url, sizeof url, err, sizeof err) != 0) {
 		fprintf(stderr, "kxconform http: %s\n", err);
-		status = KX_EXIT_USAGE;
 	} else {
-		printf("report: %s/reports/report.json\n", opt.output);
+		json_t *result = case_result(&hc, url);
+		/* The exchange, then a completed handshake judged, then Table 8.7.2.2-1's deviations. */
+		if (opt.listen ? kx_http_run_terminator(&hc, &server) : kx_http_run_initiator(&hc, &client))
+			check_completed(&hc, &opt, result);
+		if (hc.deviations[0] != '\0')
+			kx_outcome_add(&hc.out, KX_RESULT_FAIL, "%s", hc.deviations);
+		json_decref(kx_pool_call(&pool, hc.end, kx_relay_close_request(hc.session)));
+		double duration_ms = kx_case_json_ms_since(&t0);
+		complete_result(&hc, &opt, result, duration_ms);
+		status = write_report(&hc, &opt, result, t0.tv_sec, duration_ms);
 	}
-	goto done;
-
-setup_failed:
-	fprintf(stderr, "kxconform http: %s\n", err);
-done:
 	fflush(stdout);
 	kx_http_server_stop(&server);
 	kx_http_client_close(&client);
 	kx_pool_stop(&pool);
 	kx_suite_free(&suite);
-	json_decref(report);
 	json_decref(hc.exchanges);
 	json_decref(hc.refused);
 	for (size_t i = 0; i < hc.n_flights; i++) {

@@ -5,6 +5,7 @@
 #include "runner/reports/report_view.h"
 #include "runner/reports/report_html.h"
 #include "runner/reports/report_junit.h"
+#include "runner/reports/report_junit_vectors.h"
 
 #include "core/errors.h"
 #include "core/json_io.h"

@@ -1,8 +1,7 @@
 /* net_peer.h - the network side of `kxconform live`: where the vendor's
- * end-point is (loopback only unless the user allows otherwise), the socket
- * through which the harness's end of the session talks to it, and the vendor
- * program when the harness launches it (its standard input kept open, its
- * output read for claims, its process group ended at the end).
+ * end-point is (loopback only unless the user allows otherwise), and the
+ * socket through which the harness's end of the session talks to it. The
+ * vendor program the harness may launch is vendor_program.h's.
  *
  * Everything here is non-blocking and bounded: each wait takes a limit in
  * milliseconds, so that a peer that never answers costs a known time. */
@@ -62,48 +61,11 @@ int kx_net_send(struct kx_net_conn *conn, const struct kx_chunks *flight, char *
  * nothing listens (UDP: ICMP port unreachable). */
 int kx_net_recv(struct kx_net_conn *conn, struct kx_chunks *in, char *err, size_t errlen);
 
+/* Waits up to wait_ms (a negative wait: none) for events on fd, through EINTR; returns poll()'s
+ * count: 1 ready, 0 not within the wait, -1 error. */
+int kx_net_wait(int fd, short events, int wait_ms);
+
 /* Closes the socket. */
 void kx_net_close(struct kx_net_conn *conn);
-
-/* The most output of a vendor program kept: the claims are near its start. */
-#define KX_VENDOR_OUTPUT_MAX (1024 * 1024)
-
-struct kx_vendor {
-	pid_t pid;  /* -1: none launched */
-	int input;  /* write end of its standard input, kept open; -1 when closed */
-	int output; /* read end of its standard output and error (one pipe); -1 at EOF */
-	char *text; /* everything it wrote, NUL-terminated (NUL bytes it wrote become '.') */
-	size_t len, cap;
-	int truncated; /* it wrote more than KX_VENDOR_OUTPUT_MAX */
-	int exited;    /* it has ended (not yet reaped, so its process group id stays ours) */
-	int exit_code; /* exit status, or -1 */
-	int signal;    /* the signal that ended it, or 0 */
-};
-
-/* No vendor program. */
-void kx_vendor_init(struct kx_vendor *v);
-
-/* Starts `/bin/sh -c command` in a new process group with its standard input a pipe kept open
- * and its standard output and error one pipe read by kx_vendor_read; 0, or -1 with err. */
-int kx_vendor_launch(struct kx_vendor *v, const char *command, char *err, size_t errlen);
-
-/* The descriptor to poll for its output, or -1. */
-int kx_vendor_fd(const struct kx_vendor *v);
-
-/* Reads what it wrote without waiting and notices whether it ended; returns 1 if there was new output. */
-int kx_vendor_read(struct kx_vendor *v);
-
-/* "exited with status 1", "was killed by signal 9", "is running". */
-void kx_vendor_status(const struct kx_vendor *v, char *out, size_t len);
-
-/* The last `lines` lines of its output, one line with " | " between them, into out. */
-void kx_vendor_tail(const struct kx_vendor *v, int lines, char *out, size_t len);
-
-/* Ends it: closes its input, waits briefly, then SIGTERM and SIGKILL to its process group (each
- * after a bounded wait), reaps it and reads the rest of its output. */
-void kx_vendor_stop(struct kx_vendor *v);
-
-/* Stops it if needed and frees the output. */
-void kx_vendor_free(struct kx_vendor *v);
 
 #endif
