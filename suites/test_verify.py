@@ -343,3 +343,21 @@ def test_an_odd_length_hex_claim_is_named_as_such(kxconform, matrix, tmp_path):
                      "--claim", "export=abc")
     assert proc.returncode == 2
     assert "claim export has an odd number of hex digits (3)" in proc.stderr
+
+
+def test_a_capture_without_scenario_is_named_by_the_suite_scenario_that_exports_its_label(kxconform, tmp_path,
+                                                                                          matrix):
+    """Names come from the suite: renamed there, the scenario that exports with the label names the
+    case; a label no scenario exports is a custom label."""
+    out, _ = matrix
+    batch = out / "captures" / "all-cases.pcapng"
+    suite = json.loads((ROOT / "suites" / "onem2m.json").read_text(encoding="utf-8"))
+    for scenario in suite["scenarios"]:
+        scenario["name"] = "renamed-" + scenario["name"]
+    renamed = tmp_path / "renamed.json"
+    renamed.write_text(json.dumps(suite), encoding="utf-8")
+    proc, cases = verify(kxconform, tmp_path / "a", "--capture", batch, "--label", CONNECTION, "--suite", renamed)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert cases and all(c["id"].startswith("verify.renamed-connection.") for c in cases)
+    proc, cases = verify(kxconform, tmp_path / "b", "--capture", batch, "--label", "EXPERIMENTAL-vendor-label")
+    assert cases and all(c["id"].startswith("verify.custom-label.") for c in cases)

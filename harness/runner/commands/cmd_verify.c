@@ -186,16 +186,19 @@ static json_t *find_scenario(json_t *suite, const char *name, char *err, size_t 
 	return NULL;
 }
 
-/* A scenario name for the case id, from the label when no scenario was named. */
-static const char *scenario_of_label(const char *label)
+/* The suite's first scenario that exports with label, or NULL: what names a capture verified
+ * without --scenario, so that names and labels come from the suite alone. */
+static json_t *scenario_of_label(json_t *suite, const char *label)
 {
-	if (strcmp(label, "EXPORTER-oneM2M-Bootstrap") == 0)
-		return "bootstrap";
-	if (strcmp(label, "EXPORTER-oneM2M-Connection") == 0)
-		return "connection";
-	if (strcmp(label, "EXPORTER-oneM2M-ESCertKE") == 0)
-		return "escertke";
-	return "custom-label";
+	size_t i;
+	json_t *scenario;
+	json_array_foreach(json_object_get(suite, "scenarios"), i, scenario)
+	{
+		const char *exported = kx_json_get_string(json_object_get(scenario, "export"), "label");
+		if (label != NULL && exported != NULL && strcmp(exported, label) == 0)
+			return scenario;
+	}
+	return NULL;
 }
 
 static void hex_text(const uint8_t *bytes, size_t len, char *out)
@@ -259,6 +262,7 @@ struct verify {
 	char *vendor_text; /* --vendor-output, read */
 	json_t *suite, *scenario;
 	const char *label, *fqdn, *enrolee_b_id, *scenario_name;
+	const char *run; /* the scenario's run kind (named, or found by label); NULL when none */
 	uint8_t wanted[32]; /* --client-random, decoded */
 	struct kx_pcap cap;
 	struct secrets sec;
@@ -350,7 +354,7 @@ static void escertke_authentication(const struct verify *v, const struct kx_pcap
                                     size_t len)
 {
 	out[0] = '\0';
-	if (strcmp(v->scenario_name, "escertke") != 0 || !h->auth_read || h->server_hello_packet == 0)
+	if (v->run == NULL || strcmp(v->run, "escertke") != 0 || !h->auth_read || h->server_hello_packet == 0)
 		return;
 	if (!h->certificate_request)
 		kx_appendf(
@@ -508,24 +512,27 @@ static int read_claims(struct verify *v, char *err, size_t errlen)
 static int read_names(struct verify *v, char *err, size_t errlen)
 {
 	const struct options *opt = v->opt;
-	if (opt->scenario != NULL) {
-		json_error_t error;
-		v->suite = json_load_file(opt->suite, JSON_REJECT_DUPLICATES, &error);
-		if (v->suite == NULL) {
-			kx_errorf(err, errlen, "%s: not readable as JSON: %s", opt->suite, error.text);
-			return -1;
-		}
-		if ((v->scenario = find_scenario(v->suite, opt->scenario, err, errlen)) == NULL)
-			return -1;
+	json_error_t error;
+	v->suite = json_load_file(opt->suite, JSON_REJECT_DUPLICATES, &error);
+	if (v->suite == NULL) {
+		kx_errorf(err, errlen, "%s: not readable as JSON: %s", opt->suite, error.text);
+		return -1;
 	}
+	if (opt->scenario != NULL && (v->scenario = find_scenario(v->suite, opt->scenario, err, errlen)) == NULL)
+		return -1;
 	json_t *export_spec = json_object_get(v->scenario, "export");
 	v->label = opt->label != NULL ? opt->label : kx_json_get_string(export_spec, "label");
 	v->fqdn = opt->fqdn != NULL ? opt->fqdn : kx_json_get_string(export_spec, "fqdn");
 	v->enrolee_b_id = opt->enrolee_b_id != NULL
 	                      ? opt->enrolee_b_id
 	                      : kx_json_get_string(json_object_get(v->scenario, "e2e"), "enrolee_b_id");
-	v->scenario_name =
-	    opt->scenario != NULL ? opt->scenario : scenario_of_label(v->label != NULL ? v->label : "");
+	/* Without --scenario, the values judged stay the options' own; only the name and the kind of
+	 * exchange come from the scenario that exports with the label ("custom-label" when none does). */
+	json_t *named = v->scenario != NULL ? v->scenario : scenario_of_label(v->suite, v->label);
+	v->scenario_name = opt->scenario != NULL ? opt->scenario
+	                   : named != NULL      ? kx_json_get_string(named, "name")
+	                                        : "custom-label";
+	v->run = kx_json_get_string(named, "run");
 	if (v->label == NULL) {
 		kx_errorf(err, errlen, "scenario %s exports nothing; name the exporter label with --label",
 		          opt->scenario);
