@@ -71,3 +71,10 @@ def test_an_include_cycle_inside_a_layer_is_named(tmp_path):
     result = check(scratch(tmp_path, files))
     assert result.returncode == 1
     assert "include cycle among modules: runner/judge/judge -> runner/judge/naming -> runner/judge/judge" in result.stderr
+
+
+def test_architecture_names_every_file_of_the_harness():
+    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    files = [p for p in (ROOT / "harness").rglob("*") if p.suffix in (".c", ".h")]
+    missing = sorted(str(p.relative_to(ROOT)) for p in files if "`%s`" % p.name not in text)
+    assert not missing, "docs/architecture.md does not name: " + ", ".join(missing)

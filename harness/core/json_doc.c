@@ -1,4 +1,4 @@
-/* json_doc.c - the document reader (json_doc.h). */
+/* json_doc.c - JSON text read into one array of nodes, strings decoded in place, for large vector files and the driver's requests (json_doc.h). */
 #include <stdlib.h>
 #include <string.h>
 
