@@ -362,10 +362,24 @@ def vector_rates(build, tmp, total, runs):
 
 # ---------------------------------------------------- 4. make conformance
 
+def measured_run(build, tmp, name, args, cwd, env=None, timeout=600):
+    """kxconform ARGS under kx-bench-peak-rss: status, wall time, output, and the runner's own peak
+    RSS (self_kb) beside the largest process of its tree (tree_kb)."""
+    peak = os.path.join(build, "bench", "kx-bench-peak-rss")
+    rss_file = os.path.join(tmp, f"rss-{name}.txt")
+    status, wall, out, err = run([peak, rss_file, os.path.join(build, "kxconform")] + args, cwd=cwd, env=env,
+                                 stdout_path=os.path.join(tmp, f"{name}.txt"), timeout=timeout)
+    try:
+        with open(rss_file) as f:
+            rss = dict(kv.split("=") for kv in f.read().split())
+    except (OSError, ValueError):
+        raise BenchError(f"kx-bench-peak-rss could not measure kxconform {name}: {err.strip()}")
+    return {"status": status, "wall": wall, "self_kb": int(rss["self_hwm_kb"]),
+            "tree_kb": int(rss["tree_maxrss_kb"]), "out": out, "err": err}
+
+
 def conformance(build, tmp):
     """The commands of `make conformance` on a built tree, in a scratch directory."""
-    kxconform = os.path.join(build, "kxconform")
-    peak = os.path.join(build, "bench", "kx-bench-peak-rss")
     work = os.path.join(tmp, "conformance")
     wrap = os.path.join(tmp, "wrap")
     os.makedirs(work)
@@ -386,18 +400,8 @@ def conformance(build, tmp):
     status_b, nobuild, _, err_b = run(["cmake", "--build", build, "-j", str(os.cpu_count() or 2)])
     make_steps = deps + nobuild if status_d == 0 and status_b == 0 else None
 
-    steps = {}
-    for name, args in (("vectors", ["vectors"]), ("run", ["run"])):
-        rss_file = os.path.join(tmp, f"rss-{name}.txt")
-        status, wall, out, err = run([peak, rss_file, kxconform] + args, cwd=work, env=env,
-                                     stdout_path=os.path.join(tmp, f"conformance-{name}.txt"))
-        try:
-            with open(rss_file) as f:
-                rss = dict(kv.split("=") for kv in f.read().split())
-        except (OSError, ValueError):
-            raise BenchError(f"kx-bench-peak-rss could not measure kxconform {name}: {err.strip()}")
-        steps[name] = {"status": status, "wall": wall, "self_kb": int(rss["self_hwm_kb"]),
-                       "tree_kb": int(rss["tree_maxrss_kb"]), "out": out}
+    steps = {name: measured_run(build, tmp, name, args, work, env)
+             for name, args in (("vectors", ["vectors"]), ("run", ["run"]))}
     m = re.search(r"kxconform run: (\d+) cases, (\d+) met their expectation", steps["run"]["out"])
     v = re.search(r"kxconform vectors: (\d+) tests;", steps["vectors"]["out"])
     if m is None or v is None:
@@ -426,24 +430,15 @@ def conformance(build, tmp):
 
 def full_profile(build, tmp):
     """`kxconform run --profile full` with captures and the tshark check, as a vendor's CI would."""
-    kxconform = os.path.join(build, "kxconform")
-    peak = os.path.join(build, "bench", "kx-bench-peak-rss")
     work = os.path.join(tmp, "full")
     os.makedirs(work)
-    rss_file = os.path.join(tmp, "rss-full.txt")
-    status, wall, out, err = run([peak, rss_file, kxconform, "run", "--profile", "full", "--output", work],
-                                 cwd=work, stdout_path=os.path.join(tmp, "full.txt"), timeout=1800)
-    try:
-        with open(rss_file) as f:
-            rss = dict(kv.split("=") for kv in f.read().split())
-    except (OSError, ValueError):
-        raise BenchError(f"kx-bench-peak-rss could not measure the full profile: {err.strip()}")
-    m = re.search(r"kxconform run: (\d+) cases, (\d+) met their expectation", out)
+    step = measured_run(build, tmp, "full", ["run", "--profile", "full", "--output", work], work, timeout=1800)
+    m = re.search(r"kxconform run: (\d+) cases, (\d+) met their expectation", step["out"])
     if m is None:
-        raise BenchError("kxconform run --profile full did not print its summary: " + err.strip()[-300:])
-    result = {"wall": wall, "cases": int(m.group(1)), "met": int(m.group(2)), "status": status,
-              "rss_mb": int(rss["self_hwm_kb"]) / 1024, "rss_tree_mb": int(rss["tree_maxrss_kb"]) / 1024}
-    say(f"  full profile: {result['cases']} cases ({result['met']} met) in {wall:.1f} s, runner peak RSS "
+        raise BenchError("kxconform run --profile full did not print its summary: " + step["err"].strip()[-300:])
+    result = {"wall": step["wall"], "cases": int(m.group(1)), "met": int(m.group(2)), "status": step["status"],
+              "rss_mb": step["self_kb"] / 1024, "rss_tree_mb": step["tree_kb"] / 1024}
+    say(f"  full profile: {result['cases']} cases ({result['met']} met) in {result['wall']:.1f} s, runner peak RSS "
         f"{result['rss_mb']:.1f} MB (largest process of the tree {result['rss_tree_mb']:.1f} MB)")
     return result
 

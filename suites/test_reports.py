@@ -453,7 +453,8 @@ def test_html_facets_by_result_scenario_pairing_and_driver(full_run):
     # The cases' facets, one per axis the cases have (docs/suite.md, "Axes"), and the requirements
     # table's status filter (check_html_requirements).
     axes = {a for c in report["cases"] for a in c.get("axes", {})}
-    assert axes == {"mtu", "records", "ems", "recovery"}
+    taken = {a for s in json.loads(SUITE.read_text(encoding="utf-8"))["scenarios"] for a in s.get("axes", [])}
+    assert axes == taken and {"mtu", "records", "ems", "recovery", "chain"} <= axes
     assert set(options) == {"facet-result", "facet-scenario", "facet-pairing", "facet-driver", "req-status",
                             *("facet-axis-" + a for a in axes)}
     for axis in axes:

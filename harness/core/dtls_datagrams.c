@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "byte_order.h"
+#include "growable.h"
 #include "errors.h"
 #include "tls_flight.h"
 #include "tls_records.h"
@@ -57,15 +58,8 @@ static struct dtls_message *new_message(struct reassembly *r, struct kx_tls_flig
 	struct dtls_message *m;
 	struct kx_tls_item *item;
 
-	if (r->n == r->cap) {
-		size_t cap = r->cap ? 2 * r->cap : 8;
-		struct dtls_message *more = realloc(r->msgs, cap * sizeof *more);
-
-		if (more == NULL)
-			return NULL;
-		r->msgs = more;
-		r->cap = cap;
-	}
+	if (KX_GROW(r->msgs, r->cap, r->n + 1) != 0)
+		return NULL;
 	m = &r->msgs[r->n];
 	m->type = h[0];
 	m->length = kx_be24(h + 1);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "errors.h"
+#include "growable.h"
 #include "tls_flight.h"
 #include "tls_records.h"
 
@@ -25,15 +26,8 @@ void kx_tls_flight_free(struct kx_tls_flight *flight)
 
 struct kx_tls_record *kx_flight_add_record(struct kx_tls_flight *f)
 {
-	if (f->n_records == f->cap_records) {
-		size_t cap = f->cap_records ? 2 * f->cap_records : 8;
-		struct kx_tls_record *more = realloc(f->records, cap * sizeof *more);
-
-		if (more == NULL)
-			return NULL;
-		f->records = more;
-		f->cap_records = cap;
-	}
+	if (KX_GROW(f->records, f->cap_records, f->n_records + 1) != 0)
+		return NULL;
 	memset(&f->records[f->n_records], 0, sizeof f->records[0]);
 	return &f->records[f->n_records++];
 }
@@ -45,15 +39,8 @@ struct kx_tls_item *kx_flight_add_item(struct kx_tls_flight *f, enum kx_tls_msg 
 {
 	struct kx_tls_item *item;
 
-	if (f->n_items == f->cap_items) {
-		size_t cap = f->cap_items ? 2 * f->cap_items : 8;
-		struct kx_tls_item *more = realloc(f->items, cap * sizeof *more);
-
-		if (more == NULL)
-			return NULL;
-		f->items = more;
-		f->cap_items = cap;
-	}
+	if (KX_GROW(f->items, f->cap_items, f->n_items + 1) != 0)
+		return NULL;
 	item = &f->items[f->n_items];
 	memset(item, 0, sizeof *item);
 	/* malloc(0) may return NULL; one spare byte keeps "no memory" unambiguous. */
