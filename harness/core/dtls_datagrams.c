@@ -217,17 +217,9 @@ static int dtls_record(const struct kx_chunk *dgram, struct kx_flight_place *pl,
 	 * the earlier flight is still epoch 0 and readable. */
 	switch (type) {
 	case KX_CT_HANDSHAKE:
-		if (epoch > 0) {
-			struct kx_tls_item *item =
-			    kx_flight_add_item(f, KX_MSG_FINISHED, type, payload, rlen);
-
-			if (item == NULL)
-				return kx_flight_out_of_memory(err, errlen);
-			item->encrypted = 1;
-			item->datagram = pl->datagram;
-			item->offset = offset;
-			return 0;
-		}
+		if (epoch > 0)
+			return kx_flight_add_encrypted(f, KX_MSG_FINISHED, type, payload, rlen, pl->datagram, offset, err,
+			                               errlen);
 		for (size_t p = 0, used = 0; p < rlen; p += used)
 			if (dtls_fragment(f, r, pl, offset + DTLS_RECORD_HEADER + p, payload + p, rlen - p,
 			                  &used, err, errlen) != 0)

@@ -32,6 +32,19 @@ struct kx_tls_record *kx_flight_add_record(struct kx_tls_flight *f)
 	return &f->records[f->n_records++];
 }
 
+int kx_flight_add_encrypted(struct kx_tls_flight *f, enum kx_tls_msg msg, uint8_t content_type,
+                            const uint8_t *payload, size_t len, size_t datagram, size_t offset, char *err,
+                            size_t errlen)
+{
+	struct kx_tls_item *item = kx_flight_add_item(f, msg, content_type, payload, len);
+	if (item == NULL)
+		return kx_flight_out_of_memory(err, errlen);
+	item->encrypted = 1;
+	item->datagram = datagram;
+	item->offset = offset;
+	return 0;
+}
+
 /* Appends an item with a copy of its body, attributed to the latest record;
  * callers adjust the position fields. The pointer is valid until the next add. */
 struct kx_tls_item *kx_flight_add_item(struct kx_tls_flight *f, enum kx_tls_msg msg, uint8_t content_type,
@@ -106,15 +119,9 @@ int kx_flight_alerts(struct kx_tls_flight *f, const struct kx_flight_place *pl, 
 	struct kx_tls_item *item;
 	char w[64];
 
-	if (encrypted) {
-		item = kx_flight_add_item(f, KX_MSG_ALERT, KX_CT_ALERT, payload, len);
-		if (item == NULL)
-			return kx_flight_out_of_memory(err, errlen);
-		item->encrypted = 1;
-		item->datagram = pl->datagram;
-		item->offset = offset;
-		return 0;
-	}
+	if (encrypted)
+		return kx_flight_add_encrypted(f, KX_MSG_ALERT, KX_CT_ALERT, payload, len, pl->datagram, offset, err,
+		                               errlen);
 	/* A record may carry several 2-byte alerts, never half of one. */
 	if (len % 2 != 0)
 		return kx_errorf(err, errlen,

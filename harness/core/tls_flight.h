@@ -36,6 +36,12 @@ struct kx_flight_place {
 	size_t datagram;
 };
 
+/* Appends an encrypted item (a copy of its record's payload, which cannot be read) at datagram and
+ * offset; 0, or -1 with err when memory runs out. */
+int kx_flight_add_encrypted(struct kx_tls_flight *f, enum kx_tls_msg msg, uint8_t content_type,
+                            const uint8_t *payload, size_t len, size_t datagram, size_t offset, char *err,
+                            size_t errlen);
+
 /* Writes "offset N" (TLS) or "datagram D offset N" (DTLS) into buf and returns buf. */
 const char *kx_flight_at(const struct kx_flight_place *pl, size_t offset, char *buf, size_t cap);
 

@@ -158,16 +158,8 @@ static int tls_record(const uint8_t *buf, size_t len, size_t *pos, struct kx_tls
 
 	switch (type) {
 	case KX_CT_HANDSHAKE:
-		if (st->ccs_sent) {
-			struct kx_tls_item *item =
-			    kx_flight_add_item(f, KX_MSG_FINISHED, type, payload, rlen);
-
-			if (item == NULL)
-				return kx_flight_out_of_memory(err, errlen);
-			item->encrypted = 1;
-			item->offset = offset;
-			return 0;
-		}
+		if (st->ccs_sent)
+			return kx_flight_add_encrypted(f, KX_MSG_FINISHED, type, payload, rlen, 0, offset, err, errlen);
 		return tls_handshake(f, pd, offset + TLS_RECORD_HEADER, payload, rlen, err, errlen);
 	case KX_CT_CHANGE_CIPHER_SPEC:
 		return kx_flight_change_cipher_spec(f, &pl, offset, payload, rlen, st->ccs_sent, st, err,
