@@ -1,7 +1,8 @@
 /* report_html.c - reports/index.html from the report object.
  *
- * One file with its CSS inline and a Content-Security-Policy that forbids
- * loading anything, so that it reads the same from a CI artifact, a mail
+ * One file with its style sheet and script inline (report.css and report.js,
+ * embedded at build time: report_assets.h) and a Content-Security-Policy that
+ * forbids loading anything, so that it reads the same from a CI artifact, a mail
  * attachment or a disconnected laptop, and so that a stray external
  * reference shows up as a console error in the headless-browser test. The
  * little script only filters and opens cases and requirements: without it
@@ -14,6 +15,7 @@
  * which members a case has beyond those docs/report.schema.json requires;
  * a section whose data is missing is left out. */
 #include "runner/reports/report_html.h"
+#include "runner/reports/report_assets.h"
 #include "runner/reports/report_view.h"
 #include "runner/reports/report_junit.h"
 
@@ -163,52 +165,6 @@ static void put_duration(FILE *out, double ms)
 		        (ms - 60000.0 * (int)(ms / 60000.0)) / 1000.0);
 }
 
-static const char STYLE[] =
-    ":root{--ok:#116329;--ok-bg:#dafbe1;--bad:#a40e26;--bad-bg:#ffebe9;--mute:#57606a;--line:#d0d7de;"
-    "--soft:#f6f8fa}\n"
-    "*{box-sizing:border-box}[hidden]{display:none!important}\n"
-    "body{font:14px/1.45 system-ui,-apple-system,\"Segoe UI\",Roboto,\"Liberation Sans\",sans-serif;"
-    "color:#1f2328;margin:0 auto;max-width:1280px;padding:0 20px 60px}\n"
-    "h1{font-size:22px;margin:20px 0 6px}h2{font-size:18px;border-bottom:1px solid var(--line);"
-    "padding-bottom:4px;margin-top:28px}h3{font-size:15px;margin:18px 0 6px}h4{font-size:13px;margin:14px 0 "
-    "4px;"
-    "text-transform:uppercase;letter-spacing:.04em;color:var(--mute)}\n"
-    "code,.hex,pre{font-family:ui-monospace,\"DejaVu Sans Mono\",\"Liberation "
-    "Mono\",monospace;font-size:12.5px}\n"
-    ".hex{word-break:break-all}\n"
-    "pre{background:var(--soft);border:1px solid var(--line);padding:8px;white-space:pre-wrap;"
-    "word-break:break-all;margin:4px 0}\n"
-    "table{border-collapse:collapse;margin:6px 0}th,td{border:1px solid var(--line);padding:3px 8px;"
-    "text-align:left;vertical-align:top}th{background:var(--soft);font-weight:600}\n"
-    "td.num,th.num{text-align:right}\n"
-    ".verdict{font-size:16px;font-weight:600;padding:8px 12px;border-radius:6px;display:inline-block}\n"
-    ".ok{color:var(--ok);background:var(--ok-bg)}.bad{color:var(--bad);background:var(--bad-bg)}"
-    ".none{color:var(--mute)}\n"
-    "dl.run{display:grid;grid-template-columns:max-content auto;gap:2px 16px;margin:10px 0}"
-    "dl.run dt{font-weight:600}dl.run dd{margin:0}\n"
-    ".matrices{display:flex;flex-wrap:wrap;gap:18px}.matrix td{min-width:110px}"
-    ".matrix caption{text-align:left;font-weight:600}.matrix a{margin-right:6px}\n"
-    "#controls{position:sticky;top:0;background:#fff;padding:8px 0;border-bottom:1px solid var(--line);"
-    "z-index:1}#controls input[type=search]{width:22em;padding:3px 6px}#controls>*{margin-right:12px}\n"
-    "#controls label{white-space:nowrap}#controls select{max-width:16em}\n"
-    "details.case{border:1px solid var(--line);border-radius:6px;margin:6px 0;scroll-margin-top:56px}\n"
-    "details.case>summary{cursor:pointer;padding:5px 10px;list-style-position:outside;margin-left:14px}\n"
-    "details.case.unmet{border-color:var(--bad)}details.case.unmet>summary{background:var(--bad-bg)}\n"
-    "details.case>div{padding:4px 14px 12px}\n"
-    ".badge{display:inline-block;min-width:5.5em;text-align:center;font-weight:600;border-radius:4px;"
-    "padding:0 6px;margin-right:6px}\n"
-    ".why{color:var(--mute)}.plain{font-size:14.5px}\n"
-    ".diagnosis{border-left:4px solid var(--line);padding:4px 10px;margin:6px 0;white-space:pre-wrap}\n"
-    ".unmet .diagnosis{border-color:var(--bad)}\n"
-    "tr.chosen td{background:#fff8c5;font-weight:600}.same{color:var(--ok)}.differs{color:var(--bad)}\n"
-    "table.flights td:nth-child(4){max-width:420px}\n"
-    "tr.verdict-disagree td,tr.verdict-malformed td{background:var(--bad-bg)}"
-    "tr.verdict-accepted td{background:#fff8c5}tr.expected td{color:var(--mute);border-top:0}\n"
-    "table.verdicts td.hex{max-width:34em}pre.stderr{max-height:24em;overflow:auto}\n"
-    "tr.req.unmet td{background:var(--bad-bg)}tr.req:target td{outline:2px solid #bf8700}"
-    "table.requirements td:nth-child(6){max-width:36em}table.requirements td:nth-child(7){max-width:24em}\n"
-    "#req-controls{margin:6px 0}#req-controls>*{margin-right:12px}\n";
-
 static void write_head(FILE *out, json_t *report)
 {
 	json_t *summary = json_object_get(report, "summary");
@@ -221,7 +177,7 @@ static void write_head(FILE *out, json_t *report)
 	     "<link rel=\"icon\" href=\"data:,\">\n"
 	     "<title>%s: %j cases, %j unmet</title>\n<style>\n%S</style>\n</head>\n<body>\n",
 	     str(report, "harness"), json_object_get(summary, "cases"), json_object_get(summary, "unmet"),
-	     STYLE);
+	     kx_report_css);
 }
 
 /* The vectors' verdict beside the run's: `make conformance` fails when either does. */
@@ -1252,75 +1208,6 @@ static void write_case(FILE *out, json_t *c)
 	emit(out, "</div>\n</details>\n");
 }
 
-/* Filtering and expanding; the page is complete without it. */
-static const char SCRIPT[] =
-    "(function () {\n"
-    "  var cases = Array.prototype.slice.call(document.querySelectorAll('details.case'));\n"
-    "  var filter = document.getElementById('filter'), unmet = document.getElementById('unmet-only');\n"
-    "  var shown = document.getElementById('shown');\n"
-    "  var facets = Array.prototype.slice.call(document.querySelectorAll('#controls select')).map(function (s) {\n"
-    "    return {name: s.id.slice('facet-'.length), select: s};\n"
-    "  });\n"
-    "  document.getElementById('controls').hidden = false;\n"
-    "  function facetOk(d, f) {\n"
-    "    var want = f.select.value;\n"
-    "    if (!want) return true;\n"
-    "    if (f.name === 'driver') return d.getAttribute('data-drivers').indexOf(' ' + want + ' ') >= 0;\n"
-    "    return d.getAttribute('data-' + f.name) === want;\n"
-    "  }\n"
-    "  function apply() {\n"
-    "    var words = filter.value.toLowerCase().split(/\\s+/).filter(Boolean), n = 0;\n"
-    "    cases.forEach(function (d) {\n"
-    "      var text = d.querySelector('summary').textContent.toLowerCase();\n"
-    "      var keep = (!unmet.checked || d.classList.contains('unmet')) &&\n"
-    "        facets.every(function (f) { return facetOk(d, f); }) &&\n"
-    "        words.every(function (w) { return text.indexOf(w) >= 0; });\n"
-    "      d.hidden = !keep;\n"
-    "      if (keep) n++;\n"
-    "    });\n"
-    "    shown.textContent = n + ' of ' + cases.length + ' cases shown';\n"
-    "  }\n"
-    "  function openAll(open) {\n"
-    "    cases.forEach(function (d) { if (!d.hidden) d.open = open; });\n"
-    "  }\n"
-    "  function reveal() {\n"
-    "    var id = decodeURIComponent(location.hash.slice(1));\n"
-    "    var d = id ? document.getElementById(id) : null;\n"
-    "    if (d && d.classList.contains('case')) { d.hidden = false; d.open = true; d.scrollIntoView(); }\n"
-    "  }\n"
-    "  filter.addEventListener('input', apply);\n"
-    "  unmet.addEventListener('change', apply);\n"
-    "  facets.forEach(function (f) { f.select.addEventListener('change', apply); });\n"
-    "  document.getElementById('expand').addEventListener('click', function () { openAll(true); });\n"
-    "  document.getElementById('collapse').addEventListener('click', function () { openAll(false); });\n"
-    "  window.addEventListener('hashchange', reveal);\n"
-    "  apply();\n"
-    "  reveal();\n"
-    "})();\n"
-    "(function () {\n"
-    "  var select = document.getElementById('req-status');\n"
-    "  if (!select) return;\n"
-    "  var rows = Array.prototype.slice.call(document.querySelectorAll('tr.req'));\n"
-    "  var shown = document.getElementById('req-shown');\n"
-    "  document.getElementById('req-controls').hidden = false;\n"
-    "  function apply() {\n"
-    "    var n = 0;\n"
-    "    rows.forEach(function (r) {\n"
-    "      r.hidden = !!select.value && r.getAttribute('data-status') !== select.value;\n"
-    "      if (!r.hidden) n++;\n"
-    "    });\n"
-    "    shown.textContent = n + ' of ' + rows.length + ' requirements shown';\n"
-    "  }\n"
-    "  function reveal() {\n"
-    "    var r = document.getElementById(decodeURIComponent(location.hash.slice(1)));\n"
-    "    if (r && r.classList.contains('req') && r.hidden) { select.value = ''; apply(); r.scrollIntoView(); }\n"
-    "  }\n"
-    "  select.addEventListener('change', apply);\n"
-    "  window.addEventListener('hashchange', reveal);\n"
-    "  apply();\n"
-    "  reveal();\n"
-    "})();\n";
-
 /* A facet's select: every value the cases have, with how many have it. */
 static void write_facet(FILE *out, const char *name, const char *label, json_t *values, json_t *counts)
 {
@@ -1434,7 +1321,7 @@ static void write_cases(FILE *out, json_t *report)
 	{
 		write_case(out, c);
 	}
-	emit(out, "</section>\n<script>\n%S</script>\n</body>\n</html>\n", SCRIPT);
+	emit(out, "</section>\n<script>\n%S</script>\n</body>\n</html>\n", kx_report_js);
 }
 
 int kx_report_write_html(json_t *report, const char *path, char *err, size_t errlen)
