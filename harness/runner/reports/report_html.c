@@ -17,6 +17,7 @@
 #include "runner/reports/report_html.h"
 #include "runner/reports/report_assets.h"
 #include "runner/reports/report_html_emit.h"
+#include "runner/reports/report_html_vectors.h"
 #include "runner/reports/report_view.h"
 
 #include <stdlib.h>
@@ -56,151 +57,6 @@ static void write_head(FILE *out, json_t *report)
 	     kx_report_css);
 }
 
-/* The vectors' verdict beside the run's: `make conformance` fails when either does. */
-static void write_vectors_verdict(FILE *out, json_t *vectors)
-{
-	json_t *summary = json_object_get(vectors, "summary");
-	if (vectors == NULL)
-		return;
-	if (json_object_get(vectors, "error") != NULL)
-		kx_html_emit(out, "<p class=\"verdict bad\">The <a href=\"#vectors\">vectors</a> could not be checked: %s</p>\n",
-		     kx_html_str(vectors, "error"));
-	else if (json_is_true(json_object_get(summary, "passed")))
-		kx_html_emit(out, "<p class=\"verdict ok\">All %j <a href=\"#vectors\">vector tests</a> passed on every driver.</p>\n",
-		     json_object_get(summary, "tests"));
-	else
-		kx_html_emit(out,
-		     "<p class=\"verdict bad\">The <a href=\"#vectors\">vectors</a> did not all pass: %j failed, %j "
-		     "malformed.</p>\n",
-		     json_object_get(summary, "failed"), json_object_get(summary, "malformed"));
-}
-
-/* One count cell of the vectors table: "passed/checked", with what else there is to say. */
-static void write_vectors_cell(FILE *out, json_t *d)
-{
-	json_int_t failed = json_integer_value(json_object_get(d, "failed"));
-	json_int_t accepted = json_integer_value(json_object_get(d, "accepted"));
-	json_int_t missing = json_integer_value(json_object_get(d, "not_implemented"));
-	kx_html_emit(out, "<td class=\"num %S\"><strong>%j/%j</strong> passed", failed ? "bad" : "ok",
-	     json_object_get(d, "passed"), json_object_get(d, "checked"));
-	if (accepted > 0)
-		kx_html_emit(out, "<br>%j accepted in the declared reading", json_object_get(d, "accepted"));
-	if (failed > 0)
-		kx_html_emit(out, "<br>%j failed", json_object_get(d, "failed"));
-	if (missing > 0)
-		kx_html_emit(out, "<br><span class=\"why\">%j not implemented</span>", json_object_get(d, "not_implemented"));
-	kx_html_emit(out, "</td>");
-}
-
-/* The vectors `kxconform vectors` checked into the same directory: per file and driver, and every
- * failure with its named mistake. */
-static void write_vectors(FILE *out, json_t *report)
-{
-	json_t *vectors = json_object_get(report, "vectors");
-	if (vectors == NULL)
-		return;
-	json_t *summary = json_object_get(vectors, "summary");
-	kx_html_emit(out,
-	     "<section id=\"vectors\">\n<h2>Vectors</h2>\n<p>What <code>kxconform vectors</code> found in "
-	     "<a href=\"%s\">%s</a> (started %s; its JUnit view is <a href=\"junit-vectors.xml\">junit-vectors.xml</a>): "
-	     "every test of every vector file on every driver.</p>\n",
-	     kx_html_str(vectors, "report"), kx_html_str(vectors, "report"), kx_html_str(vectors, "started"));
-	if (json_object_get(vectors, "error") != NULL) {
-		kx_html_emit(out, "<p class=\"diagnosis\">%s</p>\n</section>\n", kx_html_str(vectors, "error"));
-		return;
-	}
-	json_t *drivers = json_object_get(vectors, "drivers");
-	kx_html_emit(out, "<table id=\"vectors-table\">\n<thead><tr><th>File</th><th class=\"num\">Tests</th>"
-	          "<th>Harness checks</th>");
-	size_t i, d;
-	json_t *file, *driver;
-	json_array_foreach(drivers, d, driver)
-	{
-		kx_html_emit(out, "<th>%s <span class=\"why\">(%s)</span></th>", kx_html_str(driver, "name"), kx_html_str(driver, "implementation"));
-	}
-	kx_html_emit(out, "</tr></thead>\n<tbody>\n");
-	json_array_foreach(json_object_get(vectors, "files"), i, file)
-	{
-		json_t *core = json_object_get(file, "core"), *models = json_object_get(file, "models");
-		size_t problems = json_array_size(json_object_get(file, "problems"));
-		kx_html_emit(out, "<tr><td><code>%s</code></td><td class=\"num\">%j</td><td>", kx_html_str(file, "name"),
-		     json_object_get(file, "tests"));
-		if (problems > 0)
-			kx_html_emit(out, "<span class=\"differs\">%z malformed</span><br>", problems);
-		if (core != NULL && json_integer_value(json_object_get(core, "checked")) > 0)
-			kx_html_emit(out, "core %j failed of %j<br>", json_object_get(core, "failed"), json_object_get(core, "checked"));
-		if (models != NULL)
-			kx_html_emit(out, "models %j failed of %j", json_object_get(models, "failed"),
-			     json_object_get(models, "checked"));
-		kx_html_emit(out, "</td>");
-		json_array_foreach(json_object_get(file, "drivers"), d, driver)
-		{
-			write_vectors_cell(out, driver);
-		}
-		kx_html_emit(out, "</tr>\n");
-	}
-	kx_html_emit(out, "</tbody>\n<tfoot><tr><th>All</th><th class=\"num\">%j</th><th>%j failed, %j malformed</th>",
-	     json_object_get(summary, "tests"), json_object_get(summary, "failed"), json_object_get(summary, "malformed"));
-	json_array_foreach(json_object_get(summary, "drivers"), d, driver)
-	{
-		write_vectors_cell(out, driver);
-	}
-	kx_html_emit(out, "</tr></tfoot>\n</table>\n");
-
-	/* Every failure and problem, as the FAIL and ERROR lines say them; a long list folded. */
-	size_t total = 0;
-	json_array_foreach(json_object_get(vectors, "files"), i, file)
-	{
-		total += json_array_size(json_object_get(file, "problems")) +
-		         json_array_size(json_object_get(json_object_get(file, "core"), "failures")) +
-		         json_array_size(json_object_get(json_object_get(file, "models"), "failures"));
-		json_array_foreach(json_object_get(file, "drivers"), d, driver)
-		{
-			total += json_array_size(json_object_get(driver, "failures"));
-		}
-	}
-	if (total > 0)
-		kx_html_emit(out, "<details%S><summary><strong>%z failures</strong> (FAIL and ERROR lines)</summary>\n"
-		          "<ul id=\"vector-failures\">\n",
-		     total <= 20 ? " open" : "", total);
-	json_array_foreach(json_object_get(vectors, "files"), i, file)
-	{
-		size_t k;
-		json_t *entry;
-		json_array_foreach(json_object_get(file, "problems"), k, entry)
-		{
-			kx_html_emit(out, "<li><strong>ERROR</strong> <code>%s</code>", kx_html_str(file, "name"));
-			if (json_object_get(entry, "tcId") != NULL)
-				kx_html_emit(out, " tcId %j", json_object_get(entry, "tcId"));
-			kx_html_emit(out, ": %s</li>\n", kx_html_str(entry, "text"));
-		}
-		static const char *const checks[] = {"core", "models"};
-		for (size_t c = 0; c < 2; c++)
-			json_array_foreach(json_object_get(json_object_get(file, checks[c]), "failures"), k, entry)
-			{
-				kx_html_emit(out, "<li><strong>FAIL</strong> <code>%s</code> tcId %j [%S]: %s</li>\n", kx_html_str(file, "name"),
-				     json_object_get(entry, "tcId"), checks[c], kx_html_str(entry, "reason"));
-			}
-		json_array_foreach(json_object_get(file, "drivers"), d, driver)
-		{
-			json_array_foreach(json_object_get(driver, "failures"), k, entry)
-			{
-				kx_html_emit(out, "<li><strong>FAIL</strong> <code>%s</code> tcId %j [%s]: %s", kx_html_str(file, "name"),
-				     json_object_get(entry, "tcId"), kx_html_str(driver, "driver"), kx_html_str(entry, "reason"));
-				if (json_is_string(json_object_get(entry, "mistake")))
-					kx_html_emit(out, "; mistake <strong>%s</strong>: %s", kx_html_str(entry, "mistake"),
-					     kx_html_str(entry, "explanation"));
-				else if (json_object_get(entry, "explanation") != NULL)
-					kx_html_emit(out, "; %s", kx_html_str(entry, "explanation"));
-				kx_html_emit(out, "</li>\n");
-			}
-		}
-	}
-	if (total > 0)
-		kx_html_emit(out, "</ul>\n</details>\n");
-	kx_html_emit(out, "</section>\n");
-}
-
 static void write_header(FILE *out, json_t *report)
 {
 	json_t *summary = json_object_get(report, "summary");
@@ -218,7 +74,7 @@ static void write_header(FILE *out, json_t *report)
 		kx_html_emit(out, "<p class=\"verdict bad\">The run was interrupted: only the %j cases that finished before "
 		          "it are here.</p>\n",
 		     json_object_get(summary, "cases"));
-	write_vectors_verdict(out, json_object_get(report, "vectors"));
+	kx_html_write_vectors_verdict(out, json_object_get(report, "vectors"));
 
 	/* "2026-11-23T03:04:38Z" reads better as a date, a time and a zone. */
 	char started[40];
@@ -1223,7 +1079,7 @@ int kx_report_write_html(json_t *report, const char *path, char *err, size_t err
 	write_head(out, report);
 	write_header(out, report);
 	write_summary(out, report, scenarios);
-	write_vectors(out, report);
+	kx_html_write_vectors(out, report);
 	write_matrices(out, report, scenarios, names);
 	write_requirements(out, report);
 	write_cases(out, report);
