@@ -17,6 +17,7 @@
 #include "runner/reports/report_html.h"
 #include "runner/reports/report_assets.h"
 #include "runner/reports/report_html_emit.h"
+#include "runner/reports/report_html_requirements.h"
 #include "runner/reports/report_html_vectors.h"
 #include "runner/reports/report_view.h"
 
@@ -403,109 +404,6 @@ static void write_facts(FILE *out, json_t *c)
 	kx_html_emit(out, "<tr><th>Duration</th><td>");
 	kx_html_duration(out, json_number_value(json_object_get(c, "duration_ms")));
 	kx_html_emit(out, "</td></tr>\n</table>\n");
-}
-
-/* The statuses of docs/reports.md, "Requirements", in the order the status is chosen: the order a
- * reader wants them in too, what failed first. */
-static const char *const req_statuses[] = {"unmet",      "xfail", "met",     "not-run",
-                                           "untestable", "gap",   "vectors", "unchecked"};
-#define N_REQ_STATUSES (sizeof req_statuses / sizeof req_statuses[0])
-
-static const char *req_badge(const char *status)
-{
-	if (strcmp(status, "unmet") == 0)
-		return "bad";
-	if (strcmp(status, "met") == 0 || strcmp(status, "xfail") == 0 || strcmp(status, "vectors") == 0)
-		return "ok";
-	return "none";
-}
-
-static void write_requirement_row(FILE *out, json_t *entry)
-{
-	const char *status = kx_html_str(entry, "status");
-	/* The anchor is "req-" and the id: a case's links and junit.xml's details line point here. */
-	kx_html_emit(out,
-	     "<tr class=\"req %s\" id=\"req-%s\" data-status=\"%s\"><td><code>%s</code></td><td>%s<br><span "
-	     "class=\"why\">%s</span></td><td>%s</td><td><span class=\"badge %S\">%s</span></td>"
-	     "<td class=\"num\"><strong>%j/%j</strong>",
-	     status, kx_html_str(entry, "id"), status, kx_html_str(entry, "id"), kx_html_str(entry, "clause"), kx_html_str(entry, "document"),
-	     kx_html_str(entry, "kind"), req_badge(status), status, json_object_get(entry, "met"),
-	     json_object_get(entry, "cases"));
-	if (json_integer_value(json_object_get(entry, "skipped")) > 0)
-		kx_html_emit(out, "<br><span class=\"why\">%j skipped</span>", json_object_get(entry, "skipped"));
-	if (json_integer_value(json_object_get(entry, "xfail")) > 0)
-		kx_html_emit(out, "<br>%j xfail", json_object_get(entry, "xfail"));
-	kx_html_emit(out, "</td><td><q>%s</q>", kx_html_str(entry, "text"));
-	if (json_object_get(entry, "note") != NULL)
-		kx_html_emit(out, "<br><span class=\"why\">%s</span>", kx_html_str(entry, "note"));
-	kx_html_emit(out, "</td><td>");
-	size_t i;
-	json_t *item;
-	if (json_array_size(json_object_get(entry, "unmet_cases")) > 0) {
-		kx_html_emit(out, "not met by ");
-		json_array_foreach(json_object_get(entry, "unmet_cases"), i, item)
-		{
-			kx_html_emit(out, "%S<a href=\"#%U\">%j</a>", i ? ", " : "", json_string_value(item), item);
-		}
-	} else if (strcmp(status, "untestable") == 0 || strcmp(status, "gap") == 0) {
-		kx_html_emit(out, "%s", kx_html_str(entry, status));
-	} else if (strcmp(status, "not-run") == 0) {
-		kx_html_emit(out, "%j cases of the suite check it; none ran here", json_object_get(entry, "suite_cases"));
-	} else if (strcmp(status, "unchecked") == 0) {
-		kx_html_emit(out, "no case, vector file or reason checks it");
-	}
-	if (json_array_size(json_object_get(entry, "vectors")) > 0) {
-		kx_html_emit(out, "%Svectors: ", strcmp(status, "vectors") == 0 ? "" : "<br>");
-		json_array_foreach(json_object_get(entry, "vectors"), i, item)
-		{
-			kx_html_emit(out, "%S<code>%j</code>", i ? ", " : "", item);
-		}
-	}
-	kx_html_emit(out, "</td></tr>\n");
-}
-
-/* The requirements table of run and merge: the totals in a line, then every entry, unmet first. */
-static void write_requirements(FILE *out, json_t *report)
-{
-	json_t *table = json_object_get(report, "requirements");
-	json_t *entries = json_object_get(table, "entries"), *totals = json_object_get(table, "totals");
-	if (!json_is_array(entries))
-		return;
-	kx_html_emit(out,
-	     "<section id=\"requirements\">\n<h2>Requirements</h2>\n<p>Which statements of the catalogue "
-	     "<code>%s</code> this report's cases checked, and whether they met them. Met/checked counts the "
-	     "cases that list the requirement (a skipped or xfail case checked nothing).</p>\n"
-	     "<p id=\"requirements-totals\"><strong>%j requirements</strong>:",
-	     kx_html_str(table, "catalogue"), json_object_get(totals, "requirements"));
-	for (size_t k = 0; k < N_REQ_STATUSES; k++) {
-		json_int_t n = json_integer_value(json_object_get(totals, req_statuses[k]));
-		kx_html_emit(out, "%S <span class=\"%S\" data-status=\"%s\">%j %s</span>", k ? "," : "",
-		     n > 0 && k == 0 ? "bad" : n > 0 ? "" : "none", req_statuses[k],
-		     json_object_get(totals, req_statuses[k]), req_statuses[k]);
-	}
-	kx_html_emit(out, ".</p>\n<div id=\"req-controls\" hidden><label>status <select id=\"req-status\">"
-	          "<option value=\"\">all</option>");
-	for (size_t k = 0; k < N_REQ_STATUSES; k++) {
-		json_int_t n = json_integer_value(json_object_get(totals, req_statuses[k]));
-		if (n > 0)
-			kx_html_emit(out, "<option value=\"%s\">%s (%j)</option>", req_statuses[k], req_statuses[k],
-			     json_object_get(totals, req_statuses[k]));
-	}
-	kx_html_emit(out, "</select></label><span id=\"req-shown\"></span></div>\n"
-	          "<table class=\"requirements\" id=\"requirements-table\">\n<thead><tr><th>Id</th><th>Clause</th>"
-	          "<th>Kind</th><th>Status</th><th class=\"num\">Cases met/checked</th><th>Text</th>"
-	          "<th>Why</th></tr></thead>\n<tbody>\n");
-	/* What failed is what the reader came for: unmet rows first, the rest in the catalogue's order. */
-	for (int unmet_pass = 1; unmet_pass >= 0; unmet_pass--) {
-		size_t i;
-		json_t *entry;
-		json_array_foreach(entries, i, entry)
-		{
-			if (kx_html_is(entry, "status", "unmet") == unmet_pass)
-				write_requirement_row(out, entry);
-		}
-	}
-	kx_html_emit(out, "</tbody>\n</table>\n</section>\n");
 }
 
 /* A hex value and whether it equals the one it is compared with. */
@@ -1081,7 +979,7 @@ int kx_report_write_html(json_t *report, const char *path, char *err, size_t err
 	write_summary(out, report, scenarios);
 	kx_html_write_vectors(out, report);
 	write_matrices(out, report, scenarios, names);
-	write_requirements(out, report);
+	kx_html_write_requirements(out, report);
 	write_cases(out, report);
 	json_decref(scenarios);
 	json_decref(names);
