@@ -18,30 +18,13 @@
 #include "runner/reports/report_assets.h"
 #include "runner/reports/report_html_emit.h"
 #include "runner/reports/report_html_requirements.h"
+#include "runner/reports/report_html_summary.h"
 #include "runner/reports/report_html_vectors.h"
 #include "runner/reports/report_view.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-static const char *const results[] = {"pass", "fail", "error", "not-implemented", "skip"};
-#define N_RESULTS (sizeof results / sizeof results[0])
-
-struct tally {
-	size_t cases, met, unmet, results[N_RESULTS];
-};
-
-static void count(struct tally *t, json_t *c)
-{
-	t->cases++;
-	if (kx_html_met(c))
-		t->met++;
-	else
-		t->unmet++;
-	for (size_t r = 0; r < N_RESULTS; r++)
-		t->results[r] += kx_html_is(c, "result", results[r]);
-}
 
 static void write_head(FILE *out, json_t *report)
 {
@@ -122,185 +105,6 @@ static void write_header(FILE *out, json_t *report)
 		     kx_html_str(driver, "name"), kx_html_str(driver, "implementation"), kx_html_str(driver, "path"));
 	}
 	kx_html_emit(out, "</table>\n</header>\n");
-}
-
-/* Every id attribute and fragment is the case id itself: links from CI logs can be built by hand. */
-static void write_case_link(FILE *out, json_t *c, const char *text)
-{
-	kx_html_emit(out, "<a href=\"#%U\">%s</a>", kx_html_str(c, "id"), text != NULL ? text : kx_html_str(c, "id"));
-}
-
-static void write_summary(FILE *out, json_t *report, json_t *scenarios)
-{
-	json_t *cases = json_object_get(report, "cases");
-	kx_html_emit(out,
-	     "<section id=\"summary\">\n<h2>Summary</h2>\n"
-	     "<p>A case <em>meets its expectation</em> when its result is the one the suite expects: a "
-	     "positive "
-	     "case must pass; a negative or fault case must fail (the handshake is refused, by the end the "
-	     "suite "
-	     "names), so its result is <code>fail</code> and it counts as met. "
-	     "<code>not-implemented</code> means a driver cannot play the case; <code>skip</code>, that the "
-	     "misbehaving end cannot be set up on that library.</p>\n"
-	     "<table id=\"summary-table\" class=\"summary\">\n<thead><tr><th>Scenario</th><th>Clauses</th>"
-	     "<th class=\"num\">Cases</th><th class=\"num\">Met</th><th class=\"num\">Unmet</th>");
-	for (size_t r = 0; r < N_RESULTS; r++)
-		kx_html_emit(out, "<th class=\"num\">%s</th>", results[r]);
-	kx_html_emit(out, "</tr></thead>\n<tbody>\n");
-	struct tally all = {0};
-	size_t s;
-	json_t *name;
-	json_array_foreach(scenarios, s, name)
-	{
-		struct tally t = {0};
-		const char *clauses = "";
-		size_t i;
-		json_t *c;
-		json_array_foreach(cases, i, c)
-		{
-			if (!kx_html_is(c, "scenario", json_string_value(name)))
-				continue;
-			count(&t, c);
-			count(&all, c);
-			clauses = kx_html_str(c, "clauses");
-		}
-		kx_html_emit(out,
-		     "<tr class=\"%S\"><td><a href=\"#matrix-%U\"><strong>%j</strong></a></td><td>%s</td>"
-		     "<td class=\"num\">%z</td><td class=\"num\">%z</td><td class=\"num\">%z</td>",
-		     t.unmet ? "bad" : "ok", json_string_value(name), name, clauses, t.cases, t.met, t.unmet);
-		for (size_t r = 0; r < N_RESULTS; r++)
-			kx_html_emit(out, "<td class=\"num\">%z</td>", t.results[r]);
-		kx_html_emit(out, "</tr>\n");
-	}
-	kx_html_emit(out,
-	     "</tbody>\n<tfoot><tr class=\"%S\"><th>All</th><th></th><th class=\"num\">%z</th>"
-	     "<th class=\"num\">%z</th><th class=\"num\">%z</th>",
-	     all.unmet ? "bad" : "ok", all.cases, all.met, all.unmet);
-	for (size_t r = 0; r < N_RESULTS; r++)
-		kx_html_emit(out, "<th class=\"num\">%z</th>", all.results[r]);
-	kx_html_emit(out, "</tr></tfoot>\n</table>\n");
-
-	if (all.unmet > 0) {
-		/* Grouped by diagnosis: a driver that crashes fails every case it plays with the same words. */
-		json_t *groups = kx_report_unmet_groups(report);
-		kx_html_emit(out,
-		     "<h3 id=\"unmet\">Cases that did not meet their expectation</h3>\n<p>%z cases, by diagnosis "
-		     "(%z):</p>\n<ul id=\"unmet-groups\">\n",
-		     all.unmet, json_array_size(groups));
-		size_t g;
-		json_t *group;
-		json_array_foreach(groups, g, group)
-		{
-			json_t *ids = json_object_get(group, "ids");
-			kx_html_emit(out, "<li><strong>%z case%S</strong>, result <strong>%s</strong>: %s<br>", json_array_size(ids),
-			     json_array_size(ids) == 1 ? "" : "s", kx_html_str(group, "result"), kx_html_str(group, "diagnosis"));
-			size_t k;
-			json_t *id;
-			json_array_foreach(ids, k, id)
-			{
-				kx_html_emit(out, "%S<a href=\"#%U\">%s</a>", k > 0 ? ", " : "", json_string_value(id),
-				     json_string_value(id));
-			}
-			kx_html_emit(out, "</li>\n");
-		}
-		kx_html_emit(out, "</ul>\n");
-		json_decref(groups);
-	}
-	kx_html_emit(out, "</section>\n");
-}
-
-/* What distinguishes a case within its pairing: the variant, or "positive". */
-static const char *short_name(json_t *c)
-{
-	const char *variant = kx_html_str(json_object_get(c, "variant"), "name");
-	return variant[0] != '\0' ? variant : kx_html_str(c, "kind");
-}
-
-static void write_matrix_cell(FILE *out, json_t *cases, const char *scenario, const char *transport,
-                              const char *initiator, const char *terminator)
-{
-	struct tally t = {0};
-	size_t i;
-	json_t *c;
-	json_array_foreach(cases, i, c)
-	{
-		if (kx_html_is(c, "scenario", scenario) && kx_html_is(c, "transport", transport) &&
-		    kx_html_is(c, "initiator", initiator) && kx_html_is(c, "terminator", terminator))
-			count(&t, c);
-	}
-	if (t.cases == 0) {
-		kx_html_emit(out, "<td class=\"none\">no cases</td>");
-		return;
-	}
-	kx_html_emit(out, "<td class=\"%S\"><strong>%z/%z</strong> met", t.unmet ? "bad" : "ok", t.met, t.cases);
-	size_t skipped = t.results[3] + t.results[4];
-	if (skipped > 0)
-		kx_html_emit(out, " (%z not run)", skipped);
-	if (t.unmet > 0) {
-		kx_html_emit(out, "<br>unmet: ");
-		json_array_foreach(cases, i, c)
-		{
-			if (!kx_html_met(c) && kx_html_is(c, "scenario", scenario) && kx_html_is(c, "transport", transport) &&
-			    kx_html_is(c, "initiator", initiator) && kx_html_is(c, "terminator", terminator))
-				write_case_link(out, c, short_name(c));
-		}
-	}
-	kx_html_emit(out, "</td>");
-}
-
-static void write_matrices(FILE *out, json_t *report, json_t *scenarios, json_t *names)
-{
-	json_t *cases = json_object_get(report, "cases");
-	kx_html_emit(out,
-	     "<section id=\"matrix\">\n<h2>Pairings</h2>\n<p>Per scenario and transport: rows are the "
-	     "initiating end's driver, columns the terminating end's; each cell counts the cases of that "
-	     "pairing that met their expectation.</p>\n");
-	size_t s;
-	json_t *scenario;
-	json_array_foreach(scenarios, s, scenario)
-	{
-		const char *name = json_string_value(scenario);
-		json_t *transports = json_array();
-		size_t i;
-		json_t *c;
-		json_array_foreach(cases, i, c)
-		{
-			if (kx_html_is(c, "scenario", name))
-				kx_html_add_unique(transports, kx_html_str(c, "transport"));
-		}
-		kx_html_emit(out, "<h3 id=\"matrix-%s\">%s</h3>\n<div class=\"matrices\">\n", name, name);
-		size_t t;
-		json_t *transport;
-		json_array_foreach(transports, t, transport)
-		{
-			kx_html_emit(out,
-			     "<table class=\"matrix\"><caption>over %j</caption>\n<tr><th>initiator "
-			     "\xE2\x86\x93 / "
-			     "terminator \xE2\x86\x92</th>",
-			     transport);
-			size_t a, b;
-			json_t *ini, *ter;
-			json_array_foreach(names, b, ter)
-			{
-				kx_html_emit(out, "<th>%j</th>", ter);
-			}
-			kx_html_emit(out, "</tr>\n");
-			json_array_foreach(names, a, ini)
-			{
-				kx_html_emit(out, "<tr><th>%j</th>", ini);
-				json_array_foreach(names, b, ter)
-				{
-					write_matrix_cell(out, cases, name, json_string_value(transport),
-					                  json_string_value(ini), json_string_value(ter));
-				}
-				kx_html_emit(out, "</tr>\n");
-			}
-			kx_html_emit(out, "</table>\n");
-		}
-		kx_html_emit(out, "</div>\n");
-		json_decref(transports);
-	}
-	kx_html_emit(out, "</section>\n");
 }
 
 /* The expectation and what happened, in a sentence each. */
@@ -904,8 +708,8 @@ static void write_cases(FILE *out, json_t *report)
 		values[f] = json_array();
 		counts[f] = json_object();
 	}
-	for (size_t r = 0; r < N_RESULTS; r++)
-		json_array_append_new(values[0], json_string(results[r]));
+	for (size_t r = 0; r < KX_HTML_RESULTS; r++)
+		json_array_append_new(values[0], json_string(kx_html_results[r]));
 	size_t i;
 	json_t *c;
 	json_array_foreach(cases, i, c)
@@ -976,9 +780,9 @@ int kx_report_write_html(json_t *report, const char *path, char *err, size_t err
 	}
 	write_head(out, report);
 	write_header(out, report);
-	write_summary(out, report, scenarios);
+	kx_html_write_summary(out, report, scenarios);
 	kx_html_write_vectors(out, report);
-	write_matrices(out, report, scenarios, names);
+	kx_html_write_matrices(out, report, scenarios, names);
 	kx_html_write_requirements(out, report);
 	write_cases(out, report);
 	json_decref(scenarios);

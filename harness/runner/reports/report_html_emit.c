@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+const char *const kx_html_results[KX_HTML_RESULTS] = {"pass", "fail", "error", "not-implemented", "skip"};
+
 /* A JSON value as escaped text: a string as it is, anything else as compact JSON, NULL as nothing. */
 static void put_json(FILE *out, json_t *value)
 {

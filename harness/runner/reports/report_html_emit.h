@@ -8,6 +8,10 @@
 #include <jansson.h>
 #include <stdio.h>
 
+/* The results a case can have, in the order the page lists them. */
+#define KX_HTML_RESULTS 5
+extern const char *const kx_html_results[KX_HTML_RESULTS];
+
 /* Writes fmt to out with each %s replaced by its (const char *) argument escaped, %S by its
  * argument as is (markup), %j by a json_t value escaped (strings as text, others as compact
  * JSON, NULL as nothing), %U by a string percent-encoded for a URL, %P by a relative path
