@@ -18,14 +18,13 @@
 #include "runner/reports/report_assets.h"
 #include "runner/reports/report_html_case.h"
 #include "runner/reports/report_html_emit.h"
+#include "runner/reports/report_html_facets.h"
 #include "runner/reports/report_html_requirements.h"
 #include "runner/reports/report_html_summary.h"
 #include "runner/reports/report_html_vectors.h"
 #include "runner/reports/report_view.h"
 
-#include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 static void write_head(FILE *out, json_t *report)
 {
@@ -108,120 +107,20 @@ static void write_header(FILE *out, json_t *report)
 	kx_html_emit(out, "</table>\n</header>\n");
 }
 
-/* A facet's select: every value the cases have, with how many have it. */
-static void write_facet(FILE *out, const char *name, const char *label, json_t *values, json_t *counts)
+/* The cases section: how to link a case, the filters, then every case. */
+static void write_cases(FILE *out, json_t *cases)
 {
-	kx_html_emit(out, "<label>%s <select id=\"facet-%s\"><option value=\"\">all</option>", label, name);
-	size_t i;
-	json_t *value;
-	json_array_foreach(values, i, value)
-	{
-		kx_html_emit(out, "<option value=\"%j\">%j (%j)</option>", value, value,
-		     json_object_get(counts, json_string_value(value)));
-	}
-	kx_html_emit(out, "</select></label>");
-}
-
-/* Counts a case's value of a facet, adding the value to values the first time. */
-static void facet_count(json_t *values, json_t *counts, const char *value)
-{
-	json_t *n = json_object_get(counts, value);
-	if (n == NULL)
-		json_array_append_new(values, json_string(value));
-	json_object_set_new(counts, value, json_integer(json_integer_value(n) + 1));
-}
-
-/* A facet per axis the cases have (facet-axis-NAME), its values in the order they first appear: a
- * case without the axis (another transport) matches only "all". */
-static void write_axis_facets(FILE *out, json_t *cases)
-{
-	json_t *axes = json_object(); /* name: [values, counts] */
+	kx_html_emit(out, "<section id=\"cases\">\n<h2>Cases</h2>\n<p>Each case's anchor is its id "
+	                  "(<code>index.html#SCENARIO.TRANSPORT.INITIATOR-TERMINATOR[.VARIANT]</code>). Cases that met "
+	                  "their expectation are folded; open one to see its keys and flights.</p>\n");
+	kx_html_write_case_filters(out, cases);
 	size_t i;
 	json_t *c;
-	json_array_foreach(cases, i, c)
-	{
-		const char *axis;
-		json_t *value;
-		json_object_foreach(json_object_get(c, "axes"), axis, value)
-		{
-			json_t *facet = json_object_get(axes, axis);
-			if (facet == NULL) {
-				facet = json_pack("[[], {}]");
-				json_object_set_new(axes, axis, facet);
-			}
-			facet_count(json_array_get(facet, 0), json_array_get(facet, 1), json_string_value(value));
-		}
-	}
-	const char *axis;
-	json_t *facet;
-	json_object_foreach(axes, axis, facet)
-	{
-		char name[200];
-		snprintf(name, sizeof name, "axis-%s", axis);
-		write_facet(out, name, axis, json_array_get(facet, 0), json_array_get(facet, 1));
-	}
-	json_decref(axes);
-}
-
-static void write_cases(FILE *out, json_t *report)
-{
-	json_t *cases = json_object_get(report, "cases");
-	/* Each facet's values in the order they first appear (results in their usual order). */
-	json_t *values[4], *counts[4];
-	static const char *const names[4] = {"result", "scenario", "pairing", "driver"};
-	static const char *const labels[4] = {"result", "scenario", "pairing", "driver"};
-	for (int f = 0; f < 4; f++) {
-		values[f] = json_array();
-		counts[f] = json_object();
-	}
-	for (size_t r = 0; r < KX_HTML_RESULTS; r++)
-		json_array_append_new(values[0], json_string(kx_html_results[r]));
-	size_t i;
-	json_t *c;
-	json_array_foreach(cases, i, c)
-	{
-		char pairing[300];
-		snprintf(pairing, sizeof pairing, "%s-%s", kx_html_str(c, "initiator"), kx_html_str(c, "terminator"));
-		json_object_set_new(counts[0], kx_html_str(c, "result"),
-		                    json_integer(json_integer_value(json_object_get(counts[0], kx_html_str(c, "result"))) + 1));
-		facet_count(values[1], counts[1], kx_html_str(c, "scenario"));
-		facet_count(values[2], counts[2], pairing);
-		facet_count(values[3], counts[3], kx_html_str(c, "initiator"));
-		if (strcmp(kx_html_str(c, "initiator"), kx_html_str(c, "terminator")) != 0)
-			facet_count(values[3], counts[3], kx_html_str(c, "terminator"));
-	}
-	/* Results no case has are not offered. */
-	json_t *present = json_array();
-	json_array_foreach(values[0], i, c)
-	{
-		if (json_object_get(counts[0], json_string_value(c)) != NULL)
-			json_array_append(present, c);
-	}
-	json_decref(values[0]);
-	values[0] = present;
-	kx_html_emit(
-	    out,
-	    "<section id=\"cases\">\n<h2>Cases</h2>\n<p>Each case's anchor is its id "
-	    "(<code>index.html#SCENARIO.TRANSPORT.INITIATOR-TERMINATOR[.VARIANT]</code>). Cases that met "
-	    "their expectation are folded; open one to see its keys and flights.</p>\n"
-	    "<div id=\"controls\" hidden><input type=\"search\" id=\"filter\" placeholder=\"filter: words in "
-	    "the id, result or diagnosis\" aria-label=\"filter cases\">");
-	for (int f = 0; f < 4; f++)
-		write_facet(out, names[f], labels[f], values[f], counts[f]);
-	write_axis_facets(out, cases);
-	kx_html_emit(out,
-	     "<label><input type=\"checkbox\" id=\"unmet-only\"> unmet only</label><button type=\"button\" "
-	     "id=\"expand\">expand all</button><button type=\"button\" id=\"collapse\">collapse all</button><span "
-	     "id=\"shown\"></span></div>\n");
-	for (int f = 0; f < 4; f++) {
-		json_decref(values[f]);
-		json_decref(counts[f]);
-	}
 	json_array_foreach(cases, i, c)
 	{
 		kx_html_write_case(out, c);
 	}
-	kx_html_emit(out, "</section>\n<script>\n%S</script>\n</body>\n</html>\n", kx_report_js);
+	kx_html_emit(out, "</section>\n");
 }
 
 int kx_report_write_html(json_t *report, const char *path, char *err, size_t errlen)
@@ -250,7 +149,8 @@ int kx_report_write_html(json_t *report, const char *path, char *err, size_t err
 	kx_html_write_vectors(out, report);
 	kx_html_write_matrices(out, report, scenarios, names);
 	kx_html_write_requirements(out, report);
-	write_cases(out, report);
+	write_cases(out, cases);
+	kx_html_emit(out, "<script>\n%S</script>\n</body>\n</html>\n", kx_report_js);
 	json_decref(scenarios);
 	json_decref(names);
 	return kx_report_view_close(out, path, err, errlen);
