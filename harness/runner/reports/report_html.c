@@ -1,19 +1,21 @@
-/* report_html.c - reports/index.html from the report object.
+/* report_html.c - reports/index.html from the report object: the page in
+ * its order (head, header, summary, vectors, pairings, requirements, cases),
+ * its sections written by the report_html_*.c beside it.
  *
  * One file with its style sheet and script inline (report.css and report.js,
  * embedded at build time: report_assets.h) and a Content-Security-Policy that
- * forbids loading anything, so that it reads the same from a CI artifact, a mail
- * attachment or a disconnected laptop, and so that a stray external
+ * forbids loading anything, so that it reads the same from a CI artifact, a
+ * mail attachment or a disconnected laptop, and so that a stray external
  * reference shows up as a console error in the headless-browser test. The
  * little script only filters and opens cases and requirements: without it
  * every case is still there, unmet ones open, met ones one click away, and
  * every requirement is in its table, unmet ones first.
  *
  * Every text that came from the report (a driver's error message, a vendor's
- * driver name, a NOTIFY primitive) is escaped by kx_xml_escape, which also
- * replaces the characters HTML cannot carry. The writer assumes nothing about
- * which members a case has beyond those docs/report.schema.json requires;
- * a section whose data is missing is left out. */
+ * driver name, a NOTIFY primitive) is escaped by the one writer of every part
+ * (report_html_emit.h). The parts assume nothing about which members a case
+ * has beyond those docs/report.schema.json requires; a section whose data is
+ * missing is left out. */
 #include "runner/reports/report_html.h"
 #include "runner/reports/report_assets.h"
 #include "runner/reports/report_html_case.h"
@@ -26,40 +28,51 @@
 
 #include <string.h>
 
+/* The head: the title with the counts, the policy that nothing is fetched (inline style and
+ * script only, images as data: URLs), and the style sheet. */
 static void write_head(FILE *out, json_t *report)
 {
 	json_t *summary = json_object_get(report, "summary");
-	/* Nothing may be fetched: inline style and script only, images as data: URLs. */
 	kx_html_emit(out,
-	     "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-	     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-	     "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-	     "style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">\n"
-	     "<link rel=\"icon\" href=\"data:,\">\n"
-	     "<title>%s: %j cases, %j unmet</title>\n<style>\n%S</style>\n</head>\n<body>\n",
-	     kx_html_str(report, "harness"), json_object_get(summary, "cases"), json_object_get(summary, "unmet"),
-	     kx_report_css);
+	             "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+	             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+	             "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+	             "style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">\n"
+	             "<link rel=\"icon\" href=\"data:,\">\n"
+	             "<title>%s: %j cases, %j unmet</title>\n<style>\n%S</style>\n</head>\n<body>\n",
+	             kx_html_str(report, "harness"), json_object_get(summary, "cases"),
+	             json_object_get(summary, "unmet"), kx_report_css);
 }
 
-static void write_header(FILE *out, json_t *report)
+/* The verdicts at the top: the cases', the run's when it could not start or was interrupted, the
+ * vectors'. */
+static void write_verdicts(FILE *out, json_t *report)
 {
 	json_t *summary = json_object_get(report, "summary");
 	json_int_t unmet = json_integer_value(json_object_get(summary, "unmet"));
-	kx_html_emit(out, "<header>\n<h1>oneM2M key establishment conformance report</h1>\n");
 	if (unmet == 0)
 		kx_html_emit(out, "<p class=\"verdict ok\">All %j cases met their expectation.</p>\n",
-		     json_object_get(summary, "cases"));
+		             json_object_get(summary, "cases"));
 	else
-		kx_html_emit(out, "<p class=\"verdict bad\">%j of %j cases did not meet their expectation.</p>\n",
-		     json_object_get(summary, "unmet"), json_object_get(summary, "cases"));
+		kx_html_emit(out,
+		             "<p class=\"verdict bad\">%j of %j cases did not meet their expectation.</p>\n",
+		             json_object_get(summary, "unmet"), json_object_get(summary, "cases"));
 	if (json_object_get(report, "error") != NULL)
-		kx_html_emit(out, "<p class=\"verdict bad\">The run could not start: %s</p>\n", kx_html_str(report, "error"));
+		kx_html_emit(out, "<p class=\"verdict bad\">The run could not start: %s</p>\n",
+		             kx_html_str(report, "error"));
 	if (json_is_true(json_object_get(report, "interrupted")))
-		kx_html_emit(out, "<p class=\"verdict bad\">The run was interrupted: only the %j cases that finished before "
-		          "it are here.</p>\n",
-		     json_object_get(summary, "cases"));
+		kx_html_emit(
+		    out,
+		    "<p class=\"verdict bad\">The run was interrupted: only the %j cases that finished "
+		    "before it are here.</p>\n",
+		    json_object_get(summary, "cases"));
 	kx_html_write_vectors_verdict(out, json_object_get(report, "vectors"));
+}
 
+/* What the run was: harness, suite, host, when and how long, and what else the report records of
+ * it (jobs, shard, expectations file, the reports merged). */
+static void write_run(FILE *out, json_t *report)
+{
 	/* "2026-11-23T03:04:38Z" reads better as a date, a time and a zone. */
 	char started[40];
 	snprintf(started, sizeof started, "%s", kx_html_str(report, "started"));
@@ -67,18 +80,22 @@ static void write_header(FILE *out, json_t *report)
 		started[10] = ' ';
 		snprintf(started + 19, sizeof started - 19, " UTC");
 	}
-	kx_html_emit(out,
-	     "<dl class=\"run\">\n<dt>Harness</dt><dd>%s</dd>\n<dt>Suite</dt><dd><code>%s</code></dd>\n"
-	     "<dt>Host</dt><dd>%s</dd>\n<dt>Started</dt><dd>%s</dd>\n<dt>Duration</dt><dd>",
-	     kx_html_str(report, "harness"), kx_html_str(report, "suite"), kx_html_str(report, "host"), started);
+	kx_html_emit(
+	    out,
+	    "<dl class=\"run\">\n<dt>Harness</dt><dd>%s</dd>\n<dt>Suite</dt><dd><code>%s</code></dd>\n"
+	    "<dt>Host</dt><dd>%s</dd>\n<dt>Started</dt><dd>%s</dd>\n<dt>Duration</dt><dd>",
+	    kx_html_str(report, "harness"), kx_html_str(report, "suite"), kx_html_str(report, "host"),
+	    started);
 	kx_html_duration(out, json_number_value(json_object_get(report, "duration_ms")));
 	kx_html_emit(out, "</dd>\n");
 	if (json_object_get(report, "jobs") != NULL)
 		kx_html_emit(out, "<dt>Jobs</dt><dd>%j</dd>\n", json_object_get(report, "jobs"));
 	if (json_object_get(report, "shard") != NULL)
-		kx_html_emit(out, "<dt>Shard</dt><dd>%s of the suite's cases</dd>\n", kx_html_str(report, "shard"));
+		kx_html_emit(out, "<dt>Shard</dt><dd>%s of the suite's cases</dd>\n",
+		             kx_html_str(report, "shard"));
 	if (json_object_get(report, "expectations") != NULL)
-		kx_html_emit(out, "<dt>Expectations</dt><dd><code>%s</code></dd>\n", kx_html_str(report, "expectations"));
+		kx_html_emit(out, "<dt>Expectations</dt><dd><code>%s</code></dd>\n",
+		             kx_html_str(report, "expectations"));
 	if (json_object_get(report, "merged_from") != NULL) {
 		kx_html_emit(out, "<dt>Merged from</dt><dd>");
 		size_t i;
@@ -89,20 +106,29 @@ static void write_header(FILE *out, json_t *report)
 		}
 		kx_html_emit(out, "</dd>\n");
 	}
-	kx_html_emit(out,
-	     "<dt>Report</dt><dd>version %j; the same run as <a href=\"report.json\">report.json</a> and "
-	     "<a href=\"junit.xml\">junit.xml</a></dd>\n</dl>\n",
-	     json_object_get(report, "report_version"));
+	kx_html_emit(
+	    out,
+	    "<dt>Report</dt><dd>version %j; the same run as <a href=\"report.json\">report.json</a> and "
+	    "<a href=\"junit.xml\">junit.xml</a></dd>\n</dl>\n",
+	    json_object_get(report, "report_version"));
+}
 
-	kx_html_emit(out,
-	     "<table class=\"drivers\">\n<tr><th>Driver</th><th>Implementation (library and version)</th>"
-	     "<th>Executable</th></tr>\n");
+/* The page's header: its title, the verdicts, the run, and the drivers that played. */
+static void write_header(FILE *out, json_t *report)
+{
+	kx_html_emit(out, "<header>\n<h1>oneM2M key establishment conformance report</h1>\n");
+	write_verdicts(out, report);
+	write_run(out, report);
+	kx_html_emit(out, "<table class=\"drivers\">\n<tr><th>Driver</th><th>Implementation (library and "
+	                  "version)</th><th>Executable</th></tr>\n");
 	size_t i;
 	json_t *driver;
 	json_array_foreach(json_object_get(report, "drivers"), i, driver)
 	{
-		kx_html_emit(out, "<tr><td><strong>%s</strong></td><td>%s</td><td><code>%s</code></td></tr>\n",
-		     kx_html_str(driver, "name"), kx_html_str(driver, "implementation"), kx_html_str(driver, "path"));
+		kx_html_emit(out,
+		             "<tr><td><strong>%s</strong></td><td>%s</td><td><code>%s</code></td></tr>\n",
+		             kx_html_str(driver, "name"), kx_html_str(driver, "implementation"),
+		             kx_html_str(driver, "path"));
 	}
 	kx_html_emit(out, "</table>\n</header>\n");
 }
@@ -110,9 +136,11 @@ static void write_header(FILE *out, json_t *report)
 /* The cases section: how to link a case, the filters, then every case. */
 static void write_cases(FILE *out, json_t *cases)
 {
-	kx_html_emit(out, "<section id=\"cases\">\n<h2>Cases</h2>\n<p>Each case's anchor is its id "
-	                  "(<code>index.html#SCENARIO.TRANSPORT.INITIATOR-TERMINATOR[.VARIANT]</code>). Cases that met "
-	                  "their expectation are folded; open one to see its keys and flights.</p>\n");
+	kx_html_emit(
+	    out,
+	    "<section id=\"cases\">\n<h2>Cases</h2>\n<p>Each case's anchor is its id "
+	    "(<code>index.html#SCENARIO.TRANSPORT.INITIATOR-TERMINATOR[.VARIANT]</code>). Cases that met "
+	    "their expectation are folded; open one to see its keys and flights.</p>\n");
 	kx_html_write_case_filters(out, cases);
 	size_t i;
 	json_t *c;

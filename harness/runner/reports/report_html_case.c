@@ -17,9 +17,10 @@ static void write_expected(FILE *out, json_t *c)
 	if (kx_html_is(c, "kind", "positive"))
 		kx_html_emit(out, "Expected: the handshake completes and every cross-check passes. ");
 	else if (kx_html_is(c, "kind", "fault"))
-		kx_html_emit(out,
-		             "Expected: the handshake does not complete, because the runner damages a flight (%s). ",
-		             kx_html_str(variant, "name"));
+		kx_html_emit(
+		    out,
+		    "Expected: the handshake does not complete, because the runner damages a flight (%s). ",
+		    kx_html_str(variant, "name"));
 	else
 		kx_html_emit(out, "Expected: the handshake is refused, because %s. ",
 		             why[0] ? why : kx_html_str(variant, "name"));
@@ -38,21 +39,24 @@ static void write_happened(FILE *out, json_t *c)
 	else if (failed && strcmp(outcome, "completed") == 0)
 		kx_html_emit(out, "the handshake completed, but a check failed (below).");
 	else if (failed && strcmp(outcome, "refused") == 0)
-		kx_html_emit(out, "the handshake was refused%S%s.", json_object_get(c, "rejected_by") ? " by the " : "",
+		kx_html_emit(out, "the handshake was refused%S%s.",
+		             json_object_get(c, "rejected_by") ? " by the " : "",
 		             kx_html_str(c, "rejected_by"));
 	else if (failed && strcmp(outcome, "stalled") == 0)
 		kx_html_emit(out, "the handshake stalled: neither end had anything more to send.");
 	else if (failed)
 		kx_html_emit(out, "the handshake did not complete.");
 	else if (kx_html_is(c, "result", "error"))
-		kx_html_emit(out, "a driver failed (crashed, hung or answered something unusable), so the case "
-		                  "could not be judged.");
+		kx_html_emit(out,
+		             "a driver failed (crashed, hung or answered something unusable), so the case "
+		             "could not be judged.");
 	else if (kx_html_is(c, "result", "not-implemented"))
 		kx_html_emit(out, "the case was not run: a driver cannot play it.");
 	else if (kx_html_is(c, "result", "skip") && kx_html_is(c, "expectation", "disabled"))
 		kx_html_emit(out, "the case was not run: %s.", kx_html_str(c, "diagnosis"));
 	else if (kx_html_is(c, "result", "skip"))
-		kx_html_emit(out, "the case was skipped: the misbehaving end cannot be set up on this library.");
+		kx_html_emit(out,
+		             "the case was skipped: the misbehaving end cannot be set up on this library.");
 	else
 		kx_html_emit(out, "result %s.", kx_html_str(c, "result"));
 }
@@ -65,16 +69,19 @@ static void write_plain(FILE *out, json_t *c)
 	write_expected(out, c);
 	write_happened(out, c);
 	if (kx_html_is(c, "expectation", "xfail"))
-		kx_html_emit(out, " The expectations file lists it as an expected failure (%s), so it counts as met.",
-		             kx_html_str(c, "expectation_reason"));
+		kx_html_emit(
+		    out, " The expectations file lists it as an expected failure (%s), so it counts as met.",
+		    kx_html_str(c, "expectation_reason"));
 	else if (kx_html_is(c, "expectation", "xpass"))
-		kx_html_emit(out,
-		             " The expectations file lists it as an expected failure (%s), but it met the suite's "
-		             "expectation, so it counts as not met: update the expectations file.",
-		             kx_html_str(c, "expectation_reason"));
+		kx_html_emit(
+		    out,
+		    " The expectations file lists it as an expected failure (%s), but it met the suite's "
+		    "expectation, so it counts as not met: update the expectations file.",
+		    kx_html_str(c, "expectation_reason"));
 	else if (!kx_html_met(c) && strcmp(kx_html_str(c, "result"), kx_html_str(c, "expected")) == 0)
-		kx_html_emit(out, " That is the expected result, but not the expected way to reach it: see the "
-		                  "diagnosis.");
+		kx_html_emit(out,
+		             " That is the expected result, but not the expected way to reach it: see the "
+		             "diagnosis.");
 	kx_html_emit(out, "</p>\n");
 }
 
@@ -86,7 +93,8 @@ static void write_requirement_links(FILE *out, json_t *c)
 	json_t *id;
 	json_array_foreach(json_object_get(c, "requirements"), i, id)
 	{
-		kx_html_emit(out, "%S<a href=\"#req-%U\"><code>%j</code></a>", i ? " " : "", json_string_value(id), id);
+		kx_html_emit(out, "%S<a href=\"#req-%U\"><code>%j</code></a>", i ? " " : "",
+		             json_string_value(id), id);
 	}
 	kx_html_emit(out, "</td></tr>\n");
 }
@@ -97,13 +105,14 @@ static void write_facts(FILE *out, json_t *c)
 {
 	json_t *variant = json_object_get(c, "variant");
 	const char *suite_name = kx_html_str(json_object_get(c, "initiator_report"), "suite_name");
-	kx_html_emit(out,
-	             "<table class=\"facts\">\n<tr><th>Scenario</th><td>%s <span class=\"why\">(%s)</span></td>"
-	             "</tr>\n<tr><th>Pairing</th><td>%s initiates, %s terminates</td></tr>\n"
-	             "<tr><th>Transport, suite</th><td>%s, <code>%s</code> %s</td></tr>\n<tr><th>Kind</th><td>%s",
-	             kx_html_str(c, "scenario"), kx_html_str(c, "clauses"), kx_html_str(c, "initiator"),
-	             kx_html_str(c, "terminator"), kx_html_str(c, "transport"), kx_html_str(c, "suite"), suite_name,
-	             kx_html_str(c, "kind"));
+	kx_html_emit(
+	    out,
+	    "<table class=\"facts\">\n<tr><th>Scenario</th><td>%s <span class=\"why\">(%s)</span></td>"
+	    "</tr>\n<tr><th>Pairing</th><td>%s initiates, %s terminates</td></tr>\n"
+	    "<tr><th>Transport, suite</th><td>%s, <code>%s</code> %s</td></tr>\n<tr><th>Kind</th><td>%s",
+	    kx_html_str(c, "scenario"), kx_html_str(c, "clauses"), kx_html_str(c, "initiator"),
+	    kx_html_str(c, "terminator"), kx_html_str(c, "transport"), kx_html_str(c, "suite"), suite_name,
+	    kx_html_str(c, "kind"));
 	if (variant != NULL)
 		kx_html_emit(out, ": <strong>%s</strong>%S%s", kx_html_str(variant, "name"),
 		             kx_html_str(variant, "why")[0] ? " &mdash; " : "", kx_html_str(variant, "why"));
@@ -114,7 +123,8 @@ static void write_facts(FILE *out, json_t *c)
 	             kx_html_met(c) ? "<span class=\"ok\">met</span>" : "<span class=\"bad\">not met</span>");
 	if (json_object_get(c, "expectation") != NULL)
 		kx_html_emit(out, "<tr><th>Expectations file</th><td><strong>%s</strong>%S%s</td></tr>\n",
-		             kx_html_str(c, "expectation"), json_object_get(c, "expectation_reason") ? ": " : "",
+		             kx_html_str(c, "expectation"),
+		             json_object_get(c, "expectation_reason") ? ": " : "",
 		             kx_html_str(c, "expectation_reason"));
 	if (json_object_get(c, "outcome") != NULL) {
 		kx_html_emit(out, "<tr><th>Handshake</th><td>%s", kx_html_str(c, "outcome"));
@@ -137,8 +147,9 @@ static void write_primitive(FILE *out, json_t *flight)
 	json_t *rqp = json_object_get(parsed, "m2m:rqp"), *rsp = json_object_get(parsed, "m2m:rsp");
 	kx_html_emit(out, "<details><summary>");
 	if (rqp != NULL)
-		kx_html_emit(out, "m2m:rqp op %j from <code>%j</code> to <code>%j</code>", json_object_get(rqp, "op"),
-		             json_object_get(rqp, "fr"), json_object_get(rqp, "to"));
+		kx_html_emit(out, "m2m:rqp op %j from <code>%j</code> to <code>%j</code>",
+		             json_object_get(rqp, "op"), json_object_get(rqp, "fr"),
+		             json_object_get(rqp, "to"));
 	else if (rsp != NULL)
 		kx_html_emit(out, "m2m:rsp rsc %j to <code>%j</code>", json_object_get(rsp, "rsc"),
 		             json_object_get(rsp, "to"));
@@ -184,8 +195,9 @@ static void write_flights(FILE *out, json_t *c)
 	if (json_array_size(flights) == 0)
 		return;
 	json_int_t t0 = json_integer_value(json_object_get(json_array_get(flights, 0), "at_us"));
-	kx_html_emit(out, "<h4>Flights</h4>\n<table class=\"flights\">\n<tr><th>#</th><th>At</th><th>Direction</th>"
-	                  "<th>Items</th><th class=\"num\">Bytes</th><th>Fault</th><th>ESCertKE / NOTIFY</th></tr>\n");
+	kx_html_emit(
+	    out, "<h4>Flights</h4>\n<table class=\"flights\">\n<tr><th>#</th><th>At</th><th>Direction</th>"
+	         "<th>Items</th><th class=\"num\">Bytes</th><th>Fault</th><th>ESCertKE / NOTIFY</th></tr>\n");
 	size_t i;
 	json_t *f;
 	json_array_foreach(flights, i, f)
@@ -210,18 +222,19 @@ static void write_sessions(FILE *out, json_t *c)
 			kx_html_add_unique(keys, key);
 		}
 	}
-	kx_html_emit(out,
-	             "<details class=\"sessions\"><summary>The session as each end reported it (version, suite, "
-	             "randoms, master secret, key log, names)</summary>\n<table>\n<tr><th></th>"
-	             "<th>initiator (%s)</th><th>terminator (%s)</th></tr>\n",
-	             kx_html_str(c, "initiator"), kx_html_str(c, "terminator"));
+	kx_html_emit(
+	    out,
+	    "<details class=\"sessions\"><summary>The session as each end reported it (version, suite, "
+	    "randoms, master secret, key log, names)</summary>\n<table>\n<tr><th></th>"
+	    "<th>initiator (%s)</th><th>terminator (%s)</th></tr>\n",
+	    kx_html_str(c, "initiator"), kx_html_str(c, "terminator"));
 	size_t i;
 	json_t *key;
 	json_array_foreach(keys, i, key)
 	{
 		const char *name = json_string_value(key);
-		kx_html_emit(out, "<tr><th>%s</th><td class=\"hex\">%j</td><td class=\"hex\">%j</td></tr>\n", name,
-		             json_object_get(ends[0], name), json_object_get(ends[1], name));
+		kx_html_emit(out, "<tr><th>%s</th><td class=\"hex\">%j</td><td class=\"hex\">%j</td></tr>\n",
+		             name, json_object_get(ends[0], name), json_object_get(ends[1], name));
 	}
 	kx_html_emit(out, "</table></details>\n");
 	json_decref(keys);
@@ -238,8 +251,9 @@ static void write_stderr(FILE *out, json_t *c)
 	json_t *text;
 	json_object_foreach(said, driver, text)
 	{
-		kx_html_emit(out, "<p>driver <strong>%s</strong> wrote:</p>\n<pre class=\"stderr\">%j</pre>\n", driver,
-		             text);
+		kx_html_emit(out,
+		             "<p>driver <strong>%s</strong> wrote:</p>\n<pre class=\"stderr\">%j</pre>\n",
+		             driver, text);
 	}
 }
 
@@ -263,9 +277,11 @@ static void write_capture(FILE *out, json_t *c)
 	kx_html_emit(out, " &middot; key log: ");
 	write_capture_link(out, capture, "keylog_link", id, "keylog");
 	if (capture == NULL) {
-		kx_html_emit(out, " <span class=\"why\">(this report records no capture for the case)</span>");
+		kx_html_emit(out,
+		             " <span class=\"why\">(this report records no capture for the case)</span>");
 	} else if (json_object_get(capture, "error") != NULL) {
-		kx_html_emit(out, " <span class=\"differs\">(not written: %s)</span>", kx_html_str(capture, "error"));
+		kx_html_emit(out, " <span class=\"differs\">(not written: %s)</span>",
+		             kx_html_str(capture, "error"));
 	} else {
 		if (json_object_get(capture, "packets") != NULL)
 			kx_html_emit(out, " &middot; %j packets", json_object_get(capture, "packets"));
@@ -287,9 +303,9 @@ static void write_case_element(FILE *out, json_t *c, int ok)
 	kx_html_emit(out,
 	             "<details class=\"case %S\" id=\"%s\" data-result=\"%s\" data-scenario=\"%s\" "
 	             "data-pairing=\"%s-%s\" data-drivers=\" %s %s \"",
-	             ok ? "met" : "unmet", kx_html_str(c, "id"), kx_html_str(c, "result"), kx_html_str(c, "scenario"),
-	             kx_html_str(c, "initiator"), kx_html_str(c, "terminator"), kx_html_str(c, "initiator"),
-	             kx_html_str(c, "terminator"));
+	             ok ? "met" : "unmet", kx_html_str(c, "id"), kx_html_str(c, "result"),
+	             kx_html_str(c, "scenario"), kx_html_str(c, "initiator"), kx_html_str(c, "terminator"),
+	             kx_html_str(c, "initiator"), kx_html_str(c, "terminator"));
 	const char *axis;
 	json_t *value;
 	json_object_foreach(json_object_get(c, "axes"), axis, value)
@@ -303,9 +319,10 @@ void kx_html_write_case(FILE *out, json_t *c)
 {
 	int ok = kx_html_met(c);
 	write_case_element(out, c, ok);
-	kx_html_emit(out, "<summary><span class=\"badge %S\">%S</span><code>%s</code> &mdash; %s (expected %s)",
-	             ok ? "ok" : "bad", ok ? "met" : "NOT MET", kx_html_str(c, "id"), kx_html_str(c, "result"),
-	             kx_html_str(c, "expected"));
+	kx_html_emit(out,
+	             "<summary><span class=\"badge %S\">%S</span><code>%s</code> &mdash; %s (expected %s)",
+	             ok ? "ok" : "bad", ok ? "met" : "NOT MET", kx_html_str(c, "id"),
+	             kx_html_str(c, "result"), kx_html_str(c, "expected"));
 	if (json_object_get(c, "expectation") != NULL)
 		kx_html_emit(out, " [%s]", kx_html_str(c, "expectation"));
 	if (!ok && kx_html_str(c, "diagnosis")[0] != '\0')
@@ -313,7 +330,8 @@ void kx_html_write_case(FILE *out, json_t *c)
 	kx_html_emit(out, "</summary>\n<div>\n");
 	write_plain(out, c);
 	if (kx_html_str(c, "diagnosis")[0] != '\0')
-		kx_html_emit(out, "<h4>Diagnosis</h4>\n<p class=\"diagnosis\">%s</p>\n", kx_html_str(c, "diagnosis"));
+		kx_html_emit(out, "<h4>Diagnosis</h4>\n<p class=\"diagnosis\">%s</p>\n",
+		             kx_html_str(c, "diagnosis"));
 	write_facts(out, c);
 	kx_html_write_verdicts(out, c);
 	kx_html_write_exported(out, c);

@@ -83,7 +83,8 @@ static void count_facets(json_t *cases, struct facet facets[FACETS])
 	json_array_foreach(cases, i, c)
 	{
 		char pairing[300];
-		snprintf(pairing, sizeof pairing, "%s-%s", kx_html_str(c, "initiator"), kx_html_str(c, "terminator"));
+		snprintf(pairing, sizeof pairing, "%s-%s", kx_html_str(c, "initiator"),
+		         kx_html_str(c, "terminator"));
 		facet_count(&facets[RESULT], kx_html_str(c, "result"));
 		facet_count(&facets[SCENARIO], kx_html_str(c, "scenario"));
 		facet_count(&facets[PAIRING], pairing);
@@ -101,8 +102,9 @@ void kx_html_write_case_filters(FILE *out, json_t *cases)
 {
 	struct facet facets[FACETS];
 	count_facets(cases, facets);
-	kx_html_emit(out, "<div id=\"controls\" hidden><input type=\"search\" id=\"filter\" placeholder=\"filter: "
-	                  "words in the id, result or diagnosis\" aria-label=\"filter cases\">");
+	kx_html_emit(out,
+	             "<div id=\"controls\" hidden><input type=\"search\" id=\"filter\" placeholder=\"filter: "
+	             "words in the id, result or diagnosis\" aria-label=\"filter cases\">");
 	for (int f = 0; f < FACETS; f++)
 		write_facet(out, names[f], names[f], &facets[f]);
 	write_axis_facets(out, cases);

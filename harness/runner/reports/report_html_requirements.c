@@ -32,7 +32,8 @@ static void write_why(FILE *out, json_t *entry, const char *status)
 		kx_html_emit(out, "not met by ");
 		json_array_foreach(json_object_get(entry, "unmet_cases"), i, item)
 		{
-			kx_html_emit(out, "%S<a href=\"#%U\">%j</a>", i ? ", " : "", json_string_value(item), item);
+			kx_html_emit(out, "%S<a href=\"#%U\">%j</a>", i ? ", " : "", json_string_value(item),
+			             item);
 		}
 	} else if (strcmp(status, "untestable") == 0 || strcmp(status, "gap") == 0) {
 		kx_html_emit(out, "%s", kx_html_str(entry, status));
@@ -55,15 +56,17 @@ static void write_row(FILE *out, json_t *entry)
 {
 	const char *status = kx_html_str(entry, "status");
 	/* The anchor is "req-" and the id: a case's links and junit.xml's details line point here. */
-	kx_html_emit(out,
-	             "<tr class=\"req %s\" id=\"req-%s\" data-status=\"%s\"><td><code>%s</code></td><td>%s<br><span "
-	             "class=\"why\">%s</span></td><td>%s</td><td><span class=\"badge %S\">%s</span></td>"
-	             "<td class=\"num\"><strong>%j/%j</strong>",
-	             status, kx_html_str(entry, "id"), status, kx_html_str(entry, "id"),
-	             kx_html_str(entry, "clause"), kx_html_str(entry, "document"), kx_html_str(entry, "kind"),
-	             req_badge(status), status, json_object_get(entry, "met"), json_object_get(entry, "cases"));
+	kx_html_emit(
+	    out,
+	    "<tr class=\"req %s\" id=\"req-%s\" data-status=\"%s\"><td><code>%s</code></td><td>%s<br><span "
+	    "class=\"why\">%s</span></td><td>%s</td><td><span class=\"badge %S\">%s</span></td>"
+	    "<td class=\"num\"><strong>%j/%j</strong>",
+	    status, kx_html_str(entry, "id"), status, kx_html_str(entry, "id"), kx_html_str(entry, "clause"),
+	    kx_html_str(entry, "document"), kx_html_str(entry, "kind"), req_badge(status), status,
+	    json_object_get(entry, "met"), json_object_get(entry, "cases"));
 	if (json_integer_value(json_object_get(entry, "skipped")) > 0)
-		kx_html_emit(out, "<br><span class=\"why\">%j skipped</span>", json_object_get(entry, "skipped"));
+		kx_html_emit(out, "<br><span class=\"why\">%j skipped</span>",
+		             json_object_get(entry, "skipped"));
 	if (json_integer_value(json_object_get(entry, "xfail")) > 0)
 		kx_html_emit(out, "<br>%j xfail", json_object_get(entry, "xfail"));
 	kx_html_emit(out, "</td><td><q>%s</q>", kx_html_str(entry, "text"));
@@ -81,16 +84,18 @@ static void write_totals(FILE *out, json_t *totals)
 	for (size_t k = 0; k < N_REQ_STATUSES; k++) {
 		json_int_t n = json_integer_value(json_object_get(totals, req_statuses[k]));
 		kx_html_emit(out, "%S <span class=\"%S\" data-status=\"%s\">%j %s</span>", k ? "," : "",
-		             n > 0 && k == 0 ? "bad" : n > 0 ? "" : "none", req_statuses[k],
-		             json_object_get(totals, req_statuses[k]), req_statuses[k]);
+		             n > 0 && k == 0 ? "bad"
+		             : n > 0         ? ""
+		                             : "none",
+		             req_statuses[k], json_object_get(totals, req_statuses[k]), req_statuses[k]);
 	}
 	kx_html_emit(out, ".</p>\n<div id=\"req-controls\" hidden><label>status <select id=\"req-status\">"
 	                  "<option value=\"\">all</option>");
 	for (size_t k = 0; k < N_REQ_STATUSES; k++) {
 		json_int_t n = json_integer_value(json_object_get(totals, req_statuses[k]));
 		if (n > 0)
-			kx_html_emit(out, "<option value=\"%s\">%s (%j)</option>", req_statuses[k], req_statuses[k],
-			             json_object_get(totals, req_statuses[k]));
+			kx_html_emit(out, "<option value=\"%s\">%s (%j)</option>", req_statuses[k],
+			             req_statuses[k], json_object_get(totals, req_statuses[k]));
 	}
 	kx_html_emit(out, "</select></label><span id=\"req-shown\"></span></div>\n");
 }
@@ -101,16 +106,18 @@ void kx_html_write_requirements(FILE *out, json_t *report)
 	json_t *entries = json_object_get(table, "entries"), *totals = json_object_get(table, "totals");
 	if (!json_is_array(entries))
 		return;
-	kx_html_emit(out,
-	             "<section id=\"requirements\">\n<h2>Requirements</h2>\n<p>Which statements of the catalogue "
-	             "<code>%s</code> this report's cases checked, and whether they met them. Met/checked counts "
-	             "the cases that list the requirement (a skipped or xfail case checked nothing).</p>\n"
-	             "<p id=\"requirements-totals\"><strong>%j requirements</strong>:",
-	             kx_html_str(table, "catalogue"), json_object_get(totals, "requirements"));
+	kx_html_emit(
+	    out,
+	    "<section id=\"requirements\">\n<h2>Requirements</h2>\n<p>Which statements of the catalogue "
+	    "<code>%s</code> this report's cases checked, and whether they met them. Met/checked counts "
+	    "the cases that list the requirement (a skipped or xfail case checked nothing).</p>\n"
+	    "<p id=\"requirements-totals\"><strong>%j requirements</strong>:",
+	    kx_html_str(table, "catalogue"), json_object_get(totals, "requirements"));
 	write_totals(out, totals);
-	kx_html_emit(out, "<table class=\"requirements\" id=\"requirements-table\">\n<thead><tr><th>Id</th>"
-	                  "<th>Clause</th><th>Kind</th><th>Status</th><th class=\"num\">Cases met/checked</th>"
-	                  "<th>Text</th><th>Why</th></tr></thead>\n<tbody>\n");
+	kx_html_emit(out,
+	             "<table class=\"requirements\" id=\"requirements-table\">\n<thead><tr><th>Id</th>"
+	             "<th>Clause</th><th>Kind</th><th>Status</th><th class=\"num\">Cases met/checked</th>"
+	             "<th>Text</th><th>Why</th></tr></thead>\n<tbody>\n");
 	/* What failed is what the reader came for: unmet rows first, the rest in the catalogue's order. */
 	for (int unmet_pass = 1; unmet_pass >= 0; unmet_pass--) {
 		size_t i;

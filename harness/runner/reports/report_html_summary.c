@@ -77,24 +77,25 @@ static struct tally write_summary_table(FILE *out, json_t *cases, json_t *scenar
 static void write_unmet_groups(FILE *out, json_t *report, size_t unmet)
 {
 	json_t *groups = kx_report_unmet_groups(report);
-	kx_html_emit(out,
-	             "<h3 id=\"unmet\">Cases that did not meet their expectation</h3>\n<p>%z cases, by diagnosis "
-	             "(%z):</p>\n<ul id=\"unmet-groups\">\n",
-	             unmet, json_array_size(groups));
+	kx_html_emit(
+	    out,
+	    "<h3 id=\"unmet\">Cases that did not meet their expectation</h3>\n<p>%z cases, by diagnosis "
+	    "(%z):</p>\n<ul id=\"unmet-groups\">\n",
+	    unmet, json_array_size(groups));
 	size_t g;
 	json_t *group;
 	json_array_foreach(groups, g, group)
 	{
 		json_t *ids = json_object_get(group, "ids");
 		kx_html_emit(out, "<li><strong>%z case%S</strong>, result <strong>%s</strong>: %s<br>",
-		             json_array_size(ids), json_array_size(ids) == 1 ? "" : "s", kx_html_str(group, "result"),
-		             kx_html_str(group, "diagnosis"));
+		             json_array_size(ids), json_array_size(ids) == 1 ? "" : "s",
+		             kx_html_str(group, "result"), kx_html_str(group, "diagnosis"));
 		size_t k;
 		json_t *id;
 		json_array_foreach(ids, k, id)
 		{
-			kx_html_emit(out, "%S<a href=\"#%U\">%s</a>", k > 0 ? ", " : "", json_string_value(id),
-			             json_string_value(id));
+			kx_html_emit(out, "%S<a href=\"#%U\">%s</a>", k > 0 ? ", " : "",
+			             json_string_value(id), json_string_value(id));
 		}
 		kx_html_emit(out, "</li>\n");
 	}
@@ -104,13 +105,13 @@ static void write_unmet_groups(FILE *out, json_t *report, size_t unmet)
 
 void kx_html_write_summary(FILE *out, json_t *report, json_t *scenarios)
 {
-	kx_html_emit(out,
-	             "<section id=\"summary\">\n<h2>Summary</h2>\n"
-	             "<p>A case <em>meets its expectation</em> when its result is the one the suite expects: a "
-	             "positive case must pass; a negative or fault case must fail (the handshake is refused, by "
-	             "the end the suite names), so its result is <code>fail</code> and it counts as met. "
-	             "<code>not-implemented</code> means a driver cannot play the case; <code>skip</code>, that "
-	             "the misbehaving end cannot be set up on that library.</p>\n");
+	kx_html_emit(
+	    out, "<section id=\"summary\">\n<h2>Summary</h2>\n"
+	         "<p>A case <em>meets its expectation</em> when its result is the one the suite expects: a "
+	         "positive case must pass; a negative or fault case must fail (the handshake is refused, by "
+	         "the end the suite names), so its result is <code>fail</code> and it counts as met. "
+	         "<code>not-implemented</code> means a driver cannot play the case; <code>skip</code>, that "
+	         "the misbehaving end cannot be set up on that library.</p>\n");
 	struct tally all = write_summary_table(out, json_object_get(report, "cases"), scenarios);
 	if (all.unmet > 0)
 		write_unmet_groups(out, report, all.unmet);
@@ -151,7 +152,8 @@ static void write_matrix_cell(FILE *out, json_t *cases, const struct cell *cell)
 		kx_html_emit(out, "<td class=\"none\">no cases</td>");
 		return;
 	}
-	kx_html_emit(out, "<td class=\"%S\"><strong>%z/%z</strong> met", t.unmet ? "bad" : "ok", t.met, t.cases);
+	kx_html_emit(out, "<td class=\"%S\"><strong>%z/%z</strong> met", t.unmet ? "bad" : "ok", t.met,
+	             t.cases);
 	size_t skipped = t.results[3] + t.results[4]; /* not-implemented and skip */
 	if (skipped > 0)
 		kx_html_emit(out, " (%z not run)", skipped);
@@ -160,7 +162,8 @@ static void write_matrix_cell(FILE *out, json_t *cases, const struct cell *cell)
 		json_array_foreach(cases, i, c)
 		{
 			if (!kx_html_met(c) && in_cell(c, cell))
-				kx_html_emit(out, "<a href=\"#%U\">%s</a>", kx_html_str(c, "id"), short_name(c));
+				kx_html_emit(out, "<a href=\"#%U\">%s</a>", kx_html_str(c, "id"),
+				             short_name(c));
 		}
 	}
 	kx_html_emit(out, "</td>");
@@ -197,10 +200,10 @@ static void write_matrix(FILE *out, json_t *cases, const char *scenario, json_t 
 void kx_html_write_matrices(FILE *out, json_t *report, json_t *scenarios, json_t *names)
 {
 	json_t *cases = json_object_get(report, "cases");
-	kx_html_emit(out,
-	             "<section id=\"matrix\">\n<h2>Pairings</h2>\n<p>Per scenario and transport: rows are the "
-	             "initiating end's driver, columns the terminating end's; each cell counts the cases of that "
-	             "pairing that met their expectation.</p>\n");
+	kx_html_emit(
+	    out, "<section id=\"matrix\">\n<h2>Pairings</h2>\n<p>Per scenario and transport: rows are the "
+	         "initiating end's driver, columns the terminating end's; each cell counts the cases of that "
+	         "pairing that met their expectation.</p>\n");
 	size_t s;
 	json_t *scenario;
 	json_array_foreach(scenarios, s, scenario)

@@ -44,10 +44,11 @@ void kx_html_write_exported(FILE *out, json_t *c)
 		return;
 	json_t *initiator = json_object_get(x, "initiator");
 	char label[160];
-	kx_html_emit(out,
-	             "<h4>Exported keying material</h4>\n<p><code>%s</code>, %j bytes (TLS 1.2 PRF of the master "
-	             "secret over the label and both randoms, RFC 5705).</p>\n<table class=\"keys\">\n",
-	             kx_html_str(x, "label"), json_object_get(x, "length"));
+	kx_html_emit(
+	    out,
+	    "<h4>Exported keying material</h4>\n<p><code>%s</code>, %j bytes (TLS 1.2 PRF of the master "
+	    "secret over the label and both randoms, RFC 5705).</p>\n<table class=\"keys\">\n",
+	    kx_html_str(x, "label"), json_object_get(x, "length"));
 	/* recomputed is the reference (the reference drivers' PRF over the session's secrets). */
 	json_t *reference = json_object_get(x, "recomputed");
 	int has_reference = json_is_string(reference) && json_object_get(x, "recomputed_by") != NULL;
@@ -57,7 +58,8 @@ void kx_html_write_exported(FILE *out, json_t *c)
 	write_compared(out, label, json_object_get(x, "terminator"), has_reference ? reference : initiator,
 	               has_reference ? "same as the reference" : "same as the initiator");
 	if (json_object_get(x, "recomputed_by") != NULL) {
-		snprintf(label, sizeof label, "reference (recomputed by %s)", kx_html_str(x, "recomputed_by"));
+		snprintf(label, sizeof label, "reference (recomputed by %s)",
+		         kx_html_str(x, "recomputed_by"));
 		write_compared(out, label, reference, NULL, "");
 	}
 	kx_html_emit(out, "</table>\n");
@@ -71,29 +73,33 @@ void kx_html_write_key_identifier(FILE *out, json_t *c)
 	if (k == NULL)
 		return;
 	const char *chosen = kx_html_str(k, "initiator_reading");
-	kx_html_emit(out,
-	             "<h4>Key identifier</h4>\n<p>RelativeKeyID@FQDN with FQDN <code>%s</code>, in every reading "
-	             "of the specification; the reference is the base64 of the 16 key-id bytes.</p>\n"
-	             "<table class=\"keyid\">\n<tr><th>Reading</th><th>Key identifier</th><th></th></tr>\n",
-	             kx_html_str(k, "fqdn"));
+	kx_html_emit(
+	    out,
+	    "<h4>Key identifier</h4>\n<p>RelativeKeyID@FQDN with FQDN <code>%s</code>, in every reading "
+	    "of the specification; the reference is the base64 of the 16 key-id bytes.</p>\n"
+	    "<table class=\"keyid\">\n<tr><th>Reading</th><th>Key identifier</th><th></th></tr>\n",
+	    kx_html_str(k, "fqdn"));
 	const char *key;
 	json_t *text;
 	json_object_foreach(json_object_get(k, "readings"), key, text)
 	{
 		int mine = strcmp(key, chosen) == 0;
 		kx_html_emit(out, "<tr%S><td>%s</td><td class=\"hex\">%j</td><td>%S</td></tr>\n",
-		             mine ? " class=\"chosen\"" : "", key, text, mine ? "\xE2\x86\x90 the initiator's" : "");
+		             mine ? " class=\"chosen\"" : "", key, text,
+		             mine ? "\xE2\x86\x90 the initiator's" : "");
 	}
 	kx_html_emit(out, "</table>\n");
 	if (json_object_get(k, "initiator") != NULL) {
 		int reference = strcmp(chosen, "reference") == 0;
 		int reading = json_object_get(json_object_get(k, "readings"), chosen) != NULL;
-		const char *verdict = !reading   ? "."
-		                      : reference ? " reading, which is the reference. "
-		                                    "<span class=\"same\">\xE2\x9C\x93</span>"
-		                                  : " reading, <span class=\"differs\">not the reference.</span>";
-		kx_html_emit(out, "<p>The initiator's driver built <code>%s</code>: %S <strong>%s</strong>%S</p>\n",
-		             kx_html_str(k, "initiator"), reading ? "the" : "malformed,", chosen, verdict);
+		const char *verdict = !reading ? "."
+		                      : reference
+		                          ? " reading, which is the reference. "
+		                            "<span class=\"same\">\xE2\x9C\x93</span>"
+		                          : " reading, <span class=\"differs\">not the reference.</span>";
+		kx_html_emit(
+		    out, "<p>The initiator's driver built <code>%s</code>: %S <strong>%s</strong>%S</p>\n",
+		    kx_html_str(k, "initiator"), reading ? "the" : "malformed,", chosen, verdict);
 	}
 	if (json_object_get(k, "note") != NULL)
 		kx_html_emit(out, "<p>Accepted: %s.</p>\n", kx_html_str(k, "note"));
@@ -155,12 +161,13 @@ void kx_html_write_e2e(FILE *out, json_t *c)
 	             kx_html_str(e, "ke"), kx_html_str(e, "enrolee_b_id"));
 	for (int s = 0; s < 3; s++)
 		if (json_object_get(sides[s], "error") != NULL)
-			kx_html_emit(out, "<p class=\"differs\">The %s's driver could not derive: %s</p>\n", names[s],
-			             kx_html_str(sides[s], "error"));
+			kx_html_emit(out, "<p class=\"differs\">The %s's driver could not derive: %s</p>\n",
+			             names[s], kx_html_str(sides[s], "error"));
 	kx_html_emit(out,
 	             "<table class=\"keys\">\n<tr><th></th><th>initiator (%s)</th><th>terminator (%s)</th>"
 	             "<th>reference (recomputed by %s)</th></tr>\n",
-	             kx_html_str(c, "initiator"), kx_html_str(c, "terminator"), kx_html_str(e, "recomputed_by"));
+	             kx_html_str(c, "initiator"), kx_html_str(c, "terminator"),
+	             kx_html_str(e, "recomputed_by"));
 	for (int s = 0; s < 3; s++)
 		values[s] = json_object_get(sides[s], "kpsa");
 	write_e2e_row(out, "Kpsa", values);
@@ -205,13 +212,14 @@ static void write_verdicts_head(FILE *out, json_t *verdicts)
 		for (size_t k = 0; k < 4; k++)
 			counts[k] += kx_html_is(v, "verdict", kinds[k]);
 	}
-	kx_html_emit(out,
-	             "<h4>Verdicts</h4>\n<p>Every value each end produced, judged against the reference of the "
-	             "two reference libraries: %z agree, %z accepted, %z disagree, %z malformed. A wrong value "
-	             "shows the reference in the row below it; hover over a value for both.</p>\n"
-	             "<table class=\"verdicts\">\n<tr><th>Value</th><th>End</th><th>Claimed</th><th>Source</th>"
-	             "<th>Verdict</th><th>Mistake</th><th>Explanation</th></tr>\n",
-	             counts[0], counts[1], counts[2], counts[3]);
+	kx_html_emit(
+	    out,
+	    "<h4>Verdicts</h4>\n<p>Every value each end produced, judged against the reference of the "
+	    "two reference libraries: %z agree, %z accepted, %z disagree, %z malformed. A wrong value "
+	    "shows the reference in the row below it; hover over a value for both.</p>\n"
+	    "<table class=\"verdicts\">\n<tr><th>Value</th><th>End</th><th>Claimed</th><th>Source</th>"
+	    "<th>Verdict</th><th>Mistake</th><th>Explanation</th></tr>\n",
+	    counts[0], counts[1], counts[2], counts[3]);
 }
 
 /* A verdict's row (value is its name as verdict_value gives it); a wrong or accepted value has the
@@ -221,15 +229,18 @@ static void write_verdict_row(FILE *out, json_t *v, const char *value)
 	int wrong = kx_html_is(v, "verdict", "disagree") || kx_html_is(v, "verdict", "malformed");
 	int accepted = kx_html_is(v, "verdict", "accepted");
 	int reading = json_is_string(json_object_get(v, "reading"));
-	kx_html_emit(out,
-	             "<tr class=\"verdict-%s\"><td>%s%S%s%S</td><td>%s</td><td class=\"hex\" title=\"claimed: "
-	             "%s&#10;expected: %s\">%s</td><td>%s</td><td class=\"%S\"><strong>%s</strong></td><td>%s</td>"
-	             "<td>%s</td></tr>\n",
-	             kx_html_str(v, "verdict"), value, reading ? " (" : "", kx_html_str(v, "reading"),
-	             reading ? " reading)" : "", kx_html_str(v, "end"), kx_html_str(v, "claimed"),
-	             kx_html_str(v, "expected"), kx_html_str(v, "claimed"), kx_html_str(v, "source"),
-	             wrong ? "differs" : accepted ? "" : "same", kx_html_str(v, "verdict"),
-	             kx_html_str(v, "mistake"), kx_html_str(v, "explanation"));
+	kx_html_emit(
+	    out,
+	    "<tr class=\"verdict-%s\"><td>%s%S%s%S</td><td>%s</td><td class=\"hex\" title=\"claimed: "
+	    "%s&#10;expected: %s\">%s</td><td>%s</td><td class=\"%S\"><strong>%s</strong></td><td>%s</td>"
+	    "<td>%s</td></tr>\n",
+	    kx_html_str(v, "verdict"), value, reading ? " (" : "", kx_html_str(v, "reading"),
+	    reading ? " reading)" : "", kx_html_str(v, "end"), kx_html_str(v, "claimed"),
+	    kx_html_str(v, "expected"), kx_html_str(v, "claimed"), kx_html_str(v, "source"),
+	    wrong      ? "differs"
+	    : accepted ? ""
+	               : "same",
+	    kx_html_str(v, "verdict"), kx_html_str(v, "mistake"), kx_html_str(v, "explanation"));
 	if ((wrong || accepted) && json_is_string(json_object_get(v, "expected")))
 		kx_html_emit(out,
 		             "<tr class=\"expected\"><td></td><td>the reference</td><td class=\"hex\">%s</td>"

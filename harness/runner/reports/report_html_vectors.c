@@ -11,20 +11,23 @@ void kx_html_write_vectors_verdict(FILE *out, json_t *vectors)
 	if (vectors == NULL)
 		return;
 	if (json_object_get(vectors, "error") != NULL)
-		kx_html_emit(out,
-		             "<p class=\"verdict bad\">The <a href=\"#vectors\">vectors</a> could not be checked: "
-		             "%s</p>\n",
-		             kx_html_str(vectors, "error"));
+		kx_html_emit(
+		    out,
+		    "<p class=\"verdict bad\">The <a href=\"#vectors\">vectors</a> could not be checked: "
+		    "%s</p>\n",
+		    kx_html_str(vectors, "error"));
 	else if (json_is_true(json_object_get(summary, "passed")))
-		kx_html_emit(out,
-		             "<p class=\"verdict ok\">All %j <a href=\"#vectors\">vector tests</a> passed on every "
-		             "driver.</p>\n",
-		             json_object_get(summary, "tests"));
+		kx_html_emit(
+		    out,
+		    "<p class=\"verdict ok\">All %j <a href=\"#vectors\">vector tests</a> passed on every "
+		    "driver.</p>\n",
+		    json_object_get(summary, "tests"));
 	else
-		kx_html_emit(out,
-		             "<p class=\"verdict bad\">The <a href=\"#vectors\">vectors</a> did not all pass: "
-		             "%j failed, %j malformed.</p>\n",
-		             json_object_get(summary, "failed"), json_object_get(summary, "malformed"));
+		kx_html_emit(
+		    out,
+		    "<p class=\"verdict bad\">The <a href=\"#vectors\">vectors</a> did not all pass: "
+		    "%j failed, %j malformed.</p>\n",
+		    json_object_get(summary, "failed"), json_object_get(summary, "malformed"));
 }
 
 /* One count cell of the vectors table: "passed/checked", with what else there is to say. */
@@ -50,8 +53,8 @@ static void write_file_row(FILE *out, json_t *file)
 {
 	json_t *core = json_object_get(file, "core"), *models = json_object_get(file, "models");
 	size_t problems = json_array_size(json_object_get(file, "problems"));
-	kx_html_emit(out, "<tr><td><code>%s</code></td><td class=\"num\">%j</td><td>", kx_html_str(file, "name"),
-	             json_object_get(file, "tests"));
+	kx_html_emit(out, "<tr><td><code>%s</code></td><td class=\"num\">%j</td><td>",
+	             kx_html_str(file, "name"), json_object_get(file, "tests"));
 	if (problems > 0)
 		kx_html_emit(out, "<span class=\"differs\">%z malformed</span><br>", problems);
 	if (core != NULL && json_integer_value(json_object_get(core, "checked")) > 0)
@@ -88,9 +91,10 @@ static void write_table(FILE *out, json_t *vectors)
 	{
 		write_file_row(out, item);
 	}
-	kx_html_emit(out, "</tbody>\n<tfoot><tr><th>All</th><th class=\"num\">%j</th><th>%j failed, %j malformed</th>",
-	             json_object_get(summary, "tests"), json_object_get(summary, "failed"),
-	             json_object_get(summary, "malformed"));
+	kx_html_emit(
+	    out, "</tbody>\n<tfoot><tr><th>All</th><th class=\"num\">%j</th><th>%j failed, %j malformed</th>",
+	    json_object_get(summary, "tests"), json_object_get(summary, "failed"),
+	    json_object_get(summary, "malformed"));
 	json_array_foreach(json_object_get(summary, "drivers"), i, item)
 	{
 		write_cell(out, item);
@@ -146,7 +150,8 @@ static void write_file_failures(FILE *out, json_t *file)
 			             kx_html_str(file, "name"), json_object_get(entry, "tcId"),
 			             kx_html_str(driver, "driver"), kx_html_str(entry, "reason"));
 			if (json_is_string(json_object_get(entry, "mistake")))
-				kx_html_emit(out, "; mistake <strong>%s</strong>: %s", kx_html_str(entry, "mistake"),
+				kx_html_emit(out, "; mistake <strong>%s</strong>: %s",
+				             kx_html_str(entry, "mistake"),
 				             kx_html_str(entry, "explanation"));
 			else if (json_object_get(entry, "explanation") != NULL)
 				kx_html_emit(out, "; %s", kx_html_str(entry, "explanation"));
@@ -160,14 +165,16 @@ void kx_html_write_vectors(FILE *out, json_t *report)
 	json_t *vectors = json_object_get(report, "vectors");
 	if (vectors == NULL)
 		return;
-	kx_html_emit(out,
-	             "<section id=\"vectors\">\n<h2>Vectors</h2>\n<p>What <code>kxconform vectors</code> found in "
-	             "<a href=\"%s\">%s</a> (started %s; its JUnit view is "
-	             "<a href=\"junit-vectors.xml\">junit-vectors.xml</a>): "
-	             "every test of every vector file on every driver.</p>\n",
-	             kx_html_str(vectors, "report"), kx_html_str(vectors, "report"), kx_html_str(vectors, "started"));
+	kx_html_emit(
+	    out,
+	    "<section id=\"vectors\">\n<h2>Vectors</h2>\n<p>What <code>kxconform vectors</code> found in "
+	    "<a href=\"%s\">%s</a> (started %s; its JUnit view is "
+	    "<a href=\"junit-vectors.xml\">junit-vectors.xml</a>): "
+	    "every test of every vector file on every driver.</p>\n",
+	    kx_html_str(vectors, "report"), kx_html_str(vectors, "report"), kx_html_str(vectors, "started"));
 	if (json_object_get(vectors, "error") != NULL) {
-		kx_html_emit(out, "<p class=\"diagnosis\">%s</p>\n</section>\n", kx_html_str(vectors, "error"));
+		kx_html_emit(out, "<p class=\"diagnosis\">%s</p>\n</section>\n",
+		             kx_html_str(vectors, "error"));
 		return;
 	}
 	write_table(out, vectors);
@@ -175,10 +182,11 @@ void kx_html_write_vectors(FILE *out, json_t *report)
 	size_t total = count_failures(vectors), i;
 	json_t *file;
 	if (total > 0)
-		kx_html_emit(out,
-		             "<details%S><summary><strong>%z failures</strong> (FAIL and ERROR lines)</summary>\n"
-		             "<ul id=\"vector-failures\">\n",
-		             total <= 20 ? " open" : "", total);
+		kx_html_emit(
+		    out,
+		    "<details%S><summary><strong>%z failures</strong> (FAIL and ERROR lines)</summary>\n"
+		    "<ul id=\"vector-failures\">\n",
+		    total <= 20 ? " open" : "", total);
 	json_array_foreach(json_object_get(vectors, "files"), i, file)
 	{
 		write_file_failures(out, file);
