@@ -145,6 +145,22 @@ static void write_e2e_hash(FILE *out, json_t *sides[3], const char *hash)
 	}
 }
 
+/* The hashes any side derived (its "SHA-..." members), in the order they first appear: a new array. */
+static json_t *derived_hashes(json_t *sides[3])
+{
+	json_t *hashes = json_array();
+	for (int s = 0; s < 3; s++) {
+		const char *key;
+		json_t *value;
+		json_object_foreach(sides[s], key, value)
+		{
+			if (strncmp(key, "SHA-", 4) == 0)
+				kx_html_add_unique(hashes, key);
+		}
+	}
+	return hashes;
+}
+
 void kx_html_write_e2e(FILE *out, json_t *c)
 {
 	json_t *e = json_object_get(c, "e2e");
@@ -171,17 +187,7 @@ void kx_html_write_e2e(FILE *out, json_t *c)
 	for (int s = 0; s < 3; s++)
 		values[s] = json_object_get(sides[s], "kpsa");
 	write_e2e_row(out, "Kpsa", values);
-	/* The hashes any side derived, in the order they first appear. */
-	json_t *hashes = json_array();
-	for (int s = 0; s < 3; s++) {
-		const char *key;
-		json_t *value;
-		json_object_foreach(sides[s], key, value)
-		{
-			if (strncmp(key, "SHA-", 4) == 0)
-				kx_html_add_unique(hashes, key);
-		}
-	}
+	json_t *hashes = derived_hashes(sides);
 	size_t h;
 	json_t *hash;
 	json_array_foreach(hashes, h, hash)
