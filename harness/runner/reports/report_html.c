@@ -1,1440 +1,154 @@
-/* report_html.c - reports/index.html from the report object.
+/* report_html.c - reports/index.html from the report object: the page in
+ * its order (head, header, summary, vectors, pairings, requirements, cases),
+ * its sections written by the report_html_*.c beside it.
  *
- * One file with its CSS inline and a Content-Security-Policy that forbids
- * loading anything, so that it reads the same from a CI artifact, a mail
- * attachment or a disconnected laptop, and so that a stray external
+ * One file with its style sheet and script inline (report.css and report.js,
+ * embedded at build time: report_assets.h) and a Content-Security-Policy that
+ * forbids loading anything, so that it reads the same from a CI artifact, a
+ * mail attachment or a disconnected laptop, and so that a stray external
  * reference shows up as a console error in the headless-browser test. The
  * little script only filters and opens cases and requirements: without it
  * every case is still there, unmet ones open, met ones one click away, and
  * every requirement is in its table, unmet ones first.
  *
  * Every text that came from the report (a driver's error message, a vendor's
- * driver name, a NOTIFY primitive) is escaped by kx_xml_escape, which also
- * replaces the characters HTML cannot carry. The writer assumes nothing about
- * which members a case has beyond those docs/report.schema.json requires;
- * a section whose data is missing is left out. */
+ * driver name, a NOTIFY primitive) is escaped by the one writer of every part
+ * (report_html_emit.h). The parts assume nothing about which members a case
+ * has beyond those docs/report.schema.json requires; a section whose data is
+ * missing is left out. */
 #include "runner/reports/report_html.h"
+#include "runner/reports/report_assets.h"
+#include "runner/reports/report_html_case.h"
+#include "runner/reports/report_html_emit.h"
+#include "runner/reports/report_html_facets.h"
+#include "runner/reports/report_html_requirements.h"
+#include "runner/reports/report_html_summary.h"
+#include "runner/reports/report_html_vectors.h"
 #include "runner/reports/report_view.h"
-#include "runner/reports/report_junit.h"
 
-#include <stdarg.h>
-#include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
-/* Writes fmt to out with each %s replaced by its (const char *) argument escaped, %S by its
- * argument as is (markup), %j by a json_t value escaped (strings as text, others as compact
- * JSON, NULL as nothing), %U by a string percent-encoded for a URL, %P by a relative path
- * percent-encoded for a URL ('/' kept), %z by a size_t, %d by an int. */
-static void emit(FILE *out, const char *fmt, ...);
-
-static void put_json(FILE *out, json_t *value)
-{
-	if (value == NULL)
-		return;
-	if (json_is_string(value)) {
-		kx_xml_escape(out, json_string_value(value), json_string_length(value), 1);
-		return;
-	}
-	char *text = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY);
-	if (text != NULL)
-		kx_xml_escape(out, text, strlen(text), 1);
-	free(text);
-}
-
-/* RFC 3986 unreserved bytes stay (and '/' in a path), the rest is %XX: a vendor's driver names its
- * own cases. */
-static void put_url(FILE *out, const char *text, int path)
-{
-	for (const unsigned char *p = (const unsigned char *)text; p != NULL && *p != '\0'; p++) {
-		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-		    strchr("-._~", *p) != NULL || (path && *p == '/'))
-			fputc(*p, out);
-		else
-			fprintf(out, "%%%02X", *p);
-	}
-}
-
-static void emit(FILE *out, const char *fmt, ...)
-{
-	va_list args;
-	va_start(args, fmt);
-	for (const char *p = fmt; *p != '\0'; p++) {
-		if (*p != '%') {
-			fputc(*p, out);
-			continue;
-		}
-		const char *text;
-		switch (*++p) {
-		case 's':
-			text = va_arg(args, const char *);
-			if (text != NULL)
-				kx_xml_escape(out, text, strlen(text), 1);
-			break;
-		case 'S':
-			text = va_arg(args, const char *);
-			if (text != NULL)
-				fputs(text, out);
-			break;
-		case 'j':
-			put_json(out, va_arg(args, json_t *));
-			break;
-		case 'U':
-			put_url(out, va_arg(args, const char *), 0);
-			break;
-		case 'P':
-			put_url(out, va_arg(args, const char *), 1);
-			break;
-		case 'z':
-			fprintf(out, "%zu", va_arg(args, size_t));
-			break;
-		case 'd':
-			fprintf(out, "%d", va_arg(args, int));
-			break;
-		default:
-			/* "%%", or a mistake in a format of this file: shown, not skipped. */
-			fputc('%', out);
-			if (*p != '%' && *p != '\0')
-				fputc(*p, out);
-			if (*p == '\0')
-				p--;
-		}
-	}
-	va_end(args);
-}
-
-/* A string member of obj, or "" when it is missing. */
-static const char *str(json_t *obj, const char *key)
-{
-	const char *text = json_string_value(json_object_get(obj, key));
-	return text != NULL ? text : "";
-}
-
-static int is(json_t *obj, const char *key, const char *value)
-{
-	return strcmp(str(obj, key), value) == 0;
-}
-
-static int met(json_t *c)
-{
-	return json_is_true(json_object_get(c, "met"));
-}
-
-/* Appends text to the array of strings set unless it is there already. */
-static void add_unique(json_t *set, const char *text)
-{
-	size_t i;
-	json_t *item;
-	json_array_foreach(set, i, item)
-	{
-		if (strcmp(json_string_value(item), text) == 0)
-			return;
-	}
-	json_array_append_new(set, json_string(text));
-}
-
-static const char *const results[] = {"pass", "fail", "error", "not-implemented", "skip"};
-#define N_RESULTS (sizeof results / sizeof results[0])
-
-struct tally {
-	size_t cases, met, unmet, results[N_RESULTS];
-};
-
-static void count(struct tally *t, json_t *c)
-{
-	t->cases++;
-	if (met(c))
-		t->met++;
-	else
-		t->unmet++;
-	for (size_t r = 0; r < N_RESULTS; r++)
-		t->results[r] += is(c, "result", results[r]);
-}
-
-/* Milliseconds as a person reads them. */
-static void put_duration(FILE *out, double ms)
-{
-	if (ms < 1000.0)
-		fprintf(out, "%.2f ms", ms);
-	else if (ms < 60000.0)
-		fprintf(out, "%.2f s", ms / 1000.0);
-	else
-		fprintf(out, "%d min %.0f s", (int)(ms / 60000.0),
-		        (ms - 60000.0 * (int)(ms / 60000.0)) / 1000.0);
-}
-
-static const char STYLE[] =
-    ":root{--ok:#116329;--ok-bg:#dafbe1;--bad:#a40e26;--bad-bg:#ffebe9;--mute:#57606a;--line:#d0d7de;"
-    "--soft:#f6f8fa}\n"
-    "*{box-sizing:border-box}[hidden]{display:none!important}\n"
-    "body{font:14px/1.45 system-ui,-apple-system,\"Segoe UI\",Roboto,\"Liberation Sans\",sans-serif;"
-    "color:#1f2328;margin:0 auto;max-width:1280px;padding:0 20px 60px}\n"
-    "h1{font-size:22px;margin:20px 0 6px}h2{font-size:18px;border-bottom:1px solid var(--line);"
-    "padding-bottom:4px;margin-top:28px}h3{font-size:15px;margin:18px 0 6px}h4{font-size:13px;margin:14px 0 "
-    "4px;"
-    "text-transform:uppercase;letter-spacing:.04em;color:var(--mute)}\n"
-    "code,.hex,pre{font-family:ui-monospace,\"DejaVu Sans Mono\",\"Liberation "
-    "Mono\",monospace;font-size:12.5px}\n"
-    ".hex{word-break:break-all}\n"
-    "pre{background:var(--soft);border:1px solid var(--line);padding:8px;white-space:pre-wrap;"
-    "word-break:break-all;margin:4px 0}\n"
-    "table{border-collapse:collapse;margin:6px 0}th,td{border:1px solid var(--line);padding:3px 8px;"
-    "text-align:left;vertical-align:top}th{background:var(--soft);font-weight:600}\n"
-    "td.num,th.num{text-align:right}\n"
-    ".verdict{font-size:16px;font-weight:600;padding:8px 12px;border-radius:6px;display:inline-block}\n"
-    ".ok{color:var(--ok);background:var(--ok-bg)}.bad{color:var(--bad);background:var(--bad-bg)}"
-    ".none{color:var(--mute)}\n"
-    "dl.run{display:grid;grid-template-columns:max-content auto;gap:2px 16px;margin:10px 0}"
-    "dl.run dt{font-weight:600}dl.run dd{margin:0}\n"
-    ".matrices{display:flex;flex-wrap:wrap;gap:18px}.matrix td{min-width:110px}"
-    ".matrix caption{text-align:left;font-weight:600}.matrix a{margin-right:6px}\n"
-    "#controls{position:sticky;top:0;background:#fff;padding:8px 0;border-bottom:1px solid var(--line);"
-    "z-index:1}#controls input[type=search]{width:22em;padding:3px 6px}#controls>*{margin-right:12px}\n"
-    "#controls label{white-space:nowrap}#controls select{max-width:16em}\n"
-    "details.case{border:1px solid var(--line);border-radius:6px;margin:6px 0;scroll-margin-top:56px}\n"
-    "details.case>summary{cursor:pointer;padding:5px 10px;list-style-position:outside;margin-left:14px}\n"
-    "details.case.unmet{border-color:var(--bad)}details.case.unmet>summary{background:var(--bad-bg)}\n"
-    "details.case>div{padding:4px 14px 12px}\n"
-    ".badge{display:inline-block;min-width:5.5em;text-align:center;font-weight:600;border-radius:4px;"
-    "padding:0 6px;margin-right:6px}\n"
-    ".why{color:var(--mute)}.plain{font-size:14.5px}\n"
-    ".diagnosis{border-left:4px solid var(--line);padding:4px 10px;margin:6px 0;white-space:pre-wrap}\n"
-    ".unmet .diagnosis{border-color:var(--bad)}\n"
-    "tr.chosen td{background:#fff8c5;font-weight:600}.same{color:var(--ok)}.differs{color:var(--bad)}\n"
-    "table.flights td:nth-child(4){max-width:420px}\n"
-    "tr.verdict-disagree td,tr.verdict-malformed td{background:var(--bad-bg)}"
-    "tr.verdict-accepted td{background:#fff8c5}tr.expected td{color:var(--mute);border-top:0}\n"
-    "table.verdicts td.hex{max-width:34em}pre.stderr{max-height:24em;overflow:auto}\n"
-    "tr.req.unmet td{background:var(--bad-bg)}tr.req:target td{outline:2px solid #bf8700}"
-    "table.requirements td:nth-child(6){max-width:36em}table.requirements td:nth-child(7){max-width:24em}\n"
-    "#req-controls{margin:6px 0}#req-controls>*{margin-right:12px}\n";
-
+/* The head: the title with the counts, the policy that nothing is fetched (inline style and
+ * script only, images as data: URLs), and the style sheet. */
 static void write_head(FILE *out, json_t *report)
 {
 	json_t *summary = json_object_get(report, "summary");
-	/* Nothing may be fetched: inline style and script only, images as data: URLs. */
-	emit(out,
-	     "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-	     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-	     "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-	     "style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">\n"
-	     "<link rel=\"icon\" href=\"data:,\">\n"
-	     "<title>%s: %j cases, %j unmet</title>\n<style>\n%S</style>\n</head>\n<body>\n",
-	     str(report, "harness"), json_object_get(summary, "cases"), json_object_get(summary, "unmet"),
-	     STYLE);
+	kx_html_emit(out,
+	             "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+	             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+	             "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+	             "style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">\n"
+	             "<link rel=\"icon\" href=\"data:,\">\n"
+	             "<title>%s: %j cases, %j unmet</title>\n<style>\n%S</style>\n</head>\n<body>\n",
+	             kx_html_str(report, "harness"), json_object_get(summary, "cases"),
+	             json_object_get(summary, "unmet"), kx_report_css);
 }
 
-/* The vectors' verdict beside the run's: `make conformance` fails when either does. */
-static void write_vectors_verdict(FILE *out, json_t *vectors)
-{
-	json_t *summary = json_object_get(vectors, "summary");
-	if (vectors == NULL)
-		return;
-	if (json_object_get(vectors, "error") != NULL)
-		emit(out, "<p class=\"verdict bad\">The <a href=\"#vectors\">vectors</a> could not be checked: %s</p>\n",
-		     str(vectors, "error"));
-	else if (json_is_true(json_object_get(summary, "passed")))
-		emit(out, "<p class=\"verdict ok\">All %j <a href=\"#vectors\">vector tests</a> passed on every driver.</p>\n",
-		     json_object_get(summary, "tests"));
-	else
-		emit(out,
-		     "<p class=\"verdict bad\">The <a href=\"#vectors\">vectors</a> did not all pass: %j failed, %j "
-		     "malformed.</p>\n",
-		     json_object_get(summary, "failed"), json_object_get(summary, "malformed"));
-}
-
-/* One count cell of the vectors table: "passed/checked", with what else there is to say. */
-static void write_vectors_cell(FILE *out, json_t *d)
-{
-	json_int_t failed = json_integer_value(json_object_get(d, "failed"));
-	json_int_t accepted = json_integer_value(json_object_get(d, "accepted"));
-	json_int_t missing = json_integer_value(json_object_get(d, "not_implemented"));
-	emit(out, "<td class=\"num %S\"><strong>%j/%j</strong> passed", failed ? "bad" : "ok",
-	     json_object_get(d, "passed"), json_object_get(d, "checked"));
-	if (accepted > 0)
-		emit(out, "<br>%j accepted in the declared reading", json_object_get(d, "accepted"));
-	if (failed > 0)
-		emit(out, "<br>%j failed", json_object_get(d, "failed"));
-	if (missing > 0)
-		emit(out, "<br><span class=\"why\">%j not implemented</span>", json_object_get(d, "not_implemented"));
-	emit(out, "</td>");
-}
-
-/* The vectors `kxconform vectors` checked into the same directory: per file and driver, and every
- * failure with its named mistake. */
-static void write_vectors(FILE *out, json_t *report)
-{
-	json_t *vectors = json_object_get(report, "vectors");
-	if (vectors == NULL)
-		return;
-	json_t *summary = json_object_get(vectors, "summary");
-	emit(out,
-	     "<section id=\"vectors\">\n<h2>Vectors</h2>\n<p>What <code>kxconform vectors</code> found in "
-	     "<a href=\"%s\">%s</a> (started %s; its JUnit view is <a href=\"junit-vectors.xml\">junit-vectors.xml</a>): "
-	     "every test of every vector file on every driver.</p>\n",
-	     str(vectors, "report"), str(vectors, "report"), str(vectors, "started"));
-	if (json_object_get(vectors, "error") != NULL) {
-		emit(out, "<p class=\"diagnosis\">%s</p>\n</section>\n", str(vectors, "error"));
-		return;
-	}
-	json_t *drivers = json_object_get(vectors, "drivers");
-	emit(out, "<table id=\"vectors-table\">\n<thead><tr><th>File</th><th class=\"num\">Tests</th>"
-	          "<th>Harness checks</th>");
-	size_t i, d;
-	json_t *file, *driver;
-	json_array_foreach(drivers, d, driver)
-	{
-		emit(out, "<th>%s <span class=\"why\">(%s)</span></th>", str(driver, "name"), str(driver, "implementation"));
-	}
-	emit(out, "</tr></thead>\n<tbody>\n");
-	json_array_foreach(json_object_get(vectors, "files"), i, file)
-	{
-		json_t *core = json_object_get(file, "core"), *models = json_object_get(file, "models");
-		size_t problems = json_array_size(json_object_get(file, "problems"));
-		emit(out, "<tr><td><code>%s</code></td><td class=\"num\">%j</td><td>", str(file, "name"),
-		     json_object_get(file, "tests"));
-		if (problems > 0)
-			emit(out, "<span class=\"differs\">%z malformed</span><br>", problems);
-		if (core != NULL && json_integer_value(json_object_get(core, "checked")) > 0)
-			emit(out, "core %j failed of %j<br>", json_object_get(core, "failed"), json_object_get(core, "checked"));
-		if (models != NULL)
-			emit(out, "models %j failed of %j", json_object_get(models, "failed"),
-			     json_object_get(models, "checked"));
-		emit(out, "</td>");
-		json_array_foreach(json_object_get(file, "drivers"), d, driver)
-		{
-			write_vectors_cell(out, driver);
-		}
-		emit(out, "</tr>\n");
-	}
-	emit(out, "</tbody>\n<tfoot><tr><th>All</th><th class=\"num\">%j</th><th>%j failed, %j malformed</th>",
-	     json_object_get(summary, "tests"), json_object_get(summary, "failed"), json_object_get(summary, "malformed"));
-	json_array_foreach(json_object_get(summary, "drivers"), d, driver)
-	{
-		write_vectors_cell(out, driver);
-	}
-	emit(out, "</tr></tfoot>\n</table>\n");
-
-	/* Every failure and problem, as the FAIL and ERROR lines say them; a long list folded. */
-	size_t total = 0;
-	json_array_foreach(json_object_get(vectors, "files"), i, file)
-	{
-		total += json_array_size(json_object_get(file, "problems")) +
-		         json_array_size(json_object_get(json_object_get(file, "core"), "failures")) +
-		         json_array_size(json_object_get(json_object_get(file, "models"), "failures"));
-		json_array_foreach(json_object_get(file, "drivers"), d, driver)
-		{
-			total += json_array_size(json_object_get(driver, "failures"));
-		}
-	}
-	if (total > 0)
-		emit(out, "<details%S><summary><strong>%z failures</strong> (FAIL and ERROR lines)</summary>\n"
-		          "<ul id=\"vector-failures\">\n",
-		     total <= 20 ? " open" : "", total);
-	json_array_foreach(json_object_get(vectors, "files"), i, file)
-	{
-		size_t k;
-		json_t *entry;
-		json_array_foreach(json_object_get(file, "problems"), k, entry)
-		{
-			emit(out, "<li><strong>ERROR</strong> <code>%s</code>", str(file, "name"));
-			if (json_object_get(entry, "tcId") != NULL)
-				emit(out, " tcId %j", json_object_get(entry, "tcId"));
-			emit(out, ": %s</li>\n", str(entry, "text"));
-		}
-		static const char *const checks[] = {"core", "models"};
-		for (size_t c = 0; c < 2; c++)
-			json_array_foreach(json_object_get(json_object_get(file, checks[c]), "failures"), k, entry)
-			{
-				emit(out, "<li><strong>FAIL</strong> <code>%s</code> tcId %j [%S]: %s</li>\n", str(file, "name"),
-				     json_object_get(entry, "tcId"), checks[c], str(entry, "reason"));
-			}
-		json_array_foreach(json_object_get(file, "drivers"), d, driver)
-		{
-			json_array_foreach(json_object_get(driver, "failures"), k, entry)
-			{
-				emit(out, "<li><strong>FAIL</strong> <code>%s</code> tcId %j [%s]: %s", str(file, "name"),
-				     json_object_get(entry, "tcId"), str(driver, "driver"), str(entry, "reason"));
-				if (json_is_string(json_object_get(entry, "mistake")))
-					emit(out, "; mistake <strong>%s</strong>: %s", str(entry, "mistake"),
-					     str(entry, "explanation"));
-				else if (json_object_get(entry, "explanation") != NULL)
-					emit(out, "; %s", str(entry, "explanation"));
-				emit(out, "</li>\n");
-			}
-		}
-	}
-	if (total > 0)
-		emit(out, "</ul>\n</details>\n");
-	emit(out, "</section>\n");
-}
-
-static void write_header(FILE *out, json_t *report)
+/* The verdicts at the top: the cases', the run's when it could not start or was interrupted, the
+ * vectors'. */
+static void write_verdicts(FILE *out, json_t *report)
 {
 	json_t *summary = json_object_get(report, "summary");
 	json_int_t unmet = json_integer_value(json_object_get(summary, "unmet"));
-	emit(out, "<header>\n<h1>oneM2M key establishment conformance report</h1>\n");
 	if (unmet == 0)
-		emit(out, "<p class=\"verdict ok\">All %j cases met their expectation.</p>\n",
-		     json_object_get(summary, "cases"));
+		kx_html_emit(out, "<p class=\"verdict ok\">All %j cases met their expectation.</p>\n",
+		             json_object_get(summary, "cases"));
 	else
-		emit(out, "<p class=\"verdict bad\">%j of %j cases did not meet their expectation.</p>\n",
-		     json_object_get(summary, "unmet"), json_object_get(summary, "cases"));
+		kx_html_emit(out,
+		             "<p class=\"verdict bad\">%j of %j cases did not meet their expectation.</p>\n",
+		             json_object_get(summary, "unmet"), json_object_get(summary, "cases"));
 	if (json_object_get(report, "error") != NULL)
-		emit(out, "<p class=\"verdict bad\">The run could not start: %s</p>\n", str(report, "error"));
+		kx_html_emit(out, "<p class=\"verdict bad\">The run could not start: %s</p>\n",
+		             kx_html_str(report, "error"));
 	if (json_is_true(json_object_get(report, "interrupted")))
-		emit(out, "<p class=\"verdict bad\">The run was interrupted: only the %j cases that finished before "
-		          "it are here.</p>\n",
-		     json_object_get(summary, "cases"));
-	write_vectors_verdict(out, json_object_get(report, "vectors"));
+		kx_html_emit(
+		    out,
+		    "<p class=\"verdict bad\">The run was interrupted: only the %j cases that finished "
+		    "before it are here.</p>\n",
+		    json_object_get(summary, "cases"));
+	kx_html_write_vectors_verdict(out, json_object_get(report, "vectors"));
+}
 
+/* What the run was: harness, suite, host, when and how long, and what else the report records of
+ * it (jobs, shard, expectations file, the reports merged). */
+static void write_run(FILE *out, json_t *report)
+{
 	/* "2026-11-23T03:04:38Z" reads better as a date, a time and a zone. */
 	char started[40];
-	snprintf(started, sizeof started, "%s", str(report, "started"));
+	snprintf(started, sizeof started, "%s", kx_html_str(report, "started"));
 	if (strlen(started) == 20 && started[10] == 'T' && started[19] == 'Z') {
 		started[10] = ' ';
 		snprintf(started + 19, sizeof started - 19, " UTC");
 	}
-	emit(out,
-	     "<dl class=\"run\">\n<dt>Harness</dt><dd>%s</dd>\n<dt>Suite</dt><dd><code>%s</code></dd>\n"
-	     "<dt>Host</dt><dd>%s</dd>\n<dt>Started</dt><dd>%s</dd>\n<dt>Duration</dt><dd>",
-	     str(report, "harness"), str(report, "suite"), str(report, "host"), started);
-	put_duration(out, json_number_value(json_object_get(report, "duration_ms")));
-	emit(out, "</dd>\n");
+	kx_html_emit(
+	    out,
+	    "<dl class=\"run\">\n<dt>Harness</dt><dd>%s</dd>\n<dt>Suite</dt><dd><code>%s</code></dd>\n"
+	    "<dt>Host</dt><dd>%s</dd>\n<dt>Started</dt><dd>%s</dd>\n<dt>Duration</dt><dd>",
+	    kx_html_str(report, "harness"), kx_html_str(report, "suite"), kx_html_str(report, "host"),
+	    started);
+	kx_html_duration(out, json_number_value(json_object_get(report, "duration_ms")));
+	kx_html_emit(out, "</dd>\n");
 	if (json_object_get(report, "jobs") != NULL)
-		emit(out, "<dt>Jobs</dt><dd>%j</dd>\n", json_object_get(report, "jobs"));
+		kx_html_emit(out, "<dt>Jobs</dt><dd>%j</dd>\n", json_object_get(report, "jobs"));
 	if (json_object_get(report, "shard") != NULL)
-		emit(out, "<dt>Shard</dt><dd>%s of the suite's cases</dd>\n", str(report, "shard"));
+		kx_html_emit(out, "<dt>Shard</dt><dd>%s of the suite's cases</dd>\n",
+		             kx_html_str(report, "shard"));
 	if (json_object_get(report, "expectations") != NULL)
-		emit(out, "<dt>Expectations</dt><dd><code>%s</code></dd>\n", str(report, "expectations"));
+		kx_html_emit(out, "<dt>Expectations</dt><dd><code>%s</code></dd>\n",
+		             kx_html_str(report, "expectations"));
 	if (json_object_get(report, "merged_from") != NULL) {
-		emit(out, "<dt>Merged from</dt><dd>");
+		kx_html_emit(out, "<dt>Merged from</dt><dd>");
 		size_t i;
 		json_t *path;
 		json_array_foreach(json_object_get(report, "merged_from"), i, path)
 		{
-			emit(out, "%S<code>%j</code>", i ? ", " : "", path);
+			kx_html_emit(out, "%S<code>%j</code>", i ? ", " : "", path);
 		}
-		emit(out, "</dd>\n");
+		kx_html_emit(out, "</dd>\n");
 	}
-	emit(out,
-	     "<dt>Report</dt><dd>version %j; the same run as <a href=\"report.json\">report.json</a> and "
-	     "<a href=\"junit.xml\">junit.xml</a></dd>\n</dl>\n",
-	     json_object_get(report, "report_version"));
+	kx_html_emit(
+	    out,
+	    "<dt>Report</dt><dd>version %j; the same run as <a href=\"report.json\">report.json</a> and "
+	    "<a href=\"junit.xml\">junit.xml</a></dd>\n</dl>\n",
+	    json_object_get(report, "report_version"));
+}
 
-	emit(out,
-	     "<table class=\"drivers\">\n<tr><th>Driver</th><th>Implementation (library and version)</th>"
-	     "<th>Executable</th></tr>\n");
+/* The page's header: its title, the verdicts, the run, and the drivers that played. */
+static void write_header(FILE *out, json_t *report)
+{
+	kx_html_emit(out, "<header>\n<h1>oneM2M key establishment conformance report</h1>\n");
+	write_verdicts(out, report);
+	write_run(out, report);
+	kx_html_emit(out, "<table class=\"drivers\">\n<tr><th>Driver</th><th>Implementation (library and "
+	                  "version)</th><th>Executable</th></tr>\n");
 	size_t i;
 	json_t *driver;
 	json_array_foreach(json_object_get(report, "drivers"), i, driver)
 	{
-		emit(out, "<tr><td><strong>%s</strong></td><td>%s</td><td><code>%s</code></td></tr>\n",
-		     str(driver, "name"), str(driver, "implementation"), str(driver, "path"));
+		kx_html_emit(out,
+		             "<tr><td><strong>%s</strong></td><td>%s</td><td><code>%s</code></td></tr>\n",
+		             kx_html_str(driver, "name"), kx_html_str(driver, "implementation"),
+		             kx_html_str(driver, "path"));
 	}
-	emit(out, "</table>\n</header>\n");
+	kx_html_emit(out, "</table>\n</header>\n");
 }
 
-/* Every id attribute and fragment is the case id itself: links from CI logs can be built by hand. */
-static void write_case_link(FILE *out, json_t *c, const char *text)
+/* The cases section: how to link a case, the filters, then every case. */
+static void write_cases(FILE *out, json_t *cases)
 {
-	emit(out, "<a href=\"#%U\">%s</a>", str(c, "id"), text != NULL ? text : str(c, "id"));
-}
-
-static void write_summary(FILE *out, json_t *report, json_t *scenarios)
-{
-	json_t *cases = json_object_get(report, "cases");
-	emit(out,
-	     "<section id=\"summary\">\n<h2>Summary</h2>\n"
-	     "<p>A case <em>meets its expectation</em> when its result is the one the suite expects: a "
-	     "positive "
-	     "case must pass; a negative or fault case must fail (the handshake is refused, by the end the "
-	     "suite "
-	     "names), so its result is <code>fail</code> and it counts as met. "
-	     "<code>not-implemented</code> means a driver cannot play the case; <code>skip</code>, that the "
-	     "misbehaving end cannot be set up on that library.</p>\n"
-	     "<table id=\"summary-table\" class=\"summary\">\n<thead><tr><th>Scenario</th><th>Clauses</th>"
-	     "<th class=\"num\">Cases</th><th class=\"num\">Met</th><th class=\"num\">Unmet</th>");
-	for (size_t r = 0; r < N_RESULTS; r++)
-		emit(out, "<th class=\"num\">%s</th>", results[r]);
-	emit(out, "</tr></thead>\n<tbody>\n");
-	struct tally all = {0};
-	size_t s;
-	json_t *name;
-	json_array_foreach(scenarios, s, name)
-	{
-		struct tally t = {0};
-		const char *clauses = "";
-		size_t i;
-		json_t *c;
-		json_array_foreach(cases, i, c)
-		{
-			if (!is(c, "scenario", json_string_value(name)))
-				continue;
-			count(&t, c);
-			count(&all, c);
-			clauses = str(c, "clauses");
-		}
-		emit(out,
-		     "<tr class=\"%S\"><td><a href=\"#matrix-%U\"><strong>%j</strong></a></td><td>%s</td>"
-		     "<td class=\"num\">%z</td><td class=\"num\">%z</td><td class=\"num\">%z</td>",
-		     t.unmet ? "bad" : "ok", json_string_value(name), name, clauses, t.cases, t.met, t.unmet);
-		for (size_t r = 0; r < N_RESULTS; r++)
-			emit(out, "<td class=\"num\">%z</td>", t.results[r]);
-		emit(out, "</tr>\n");
-	}
-	emit(out,
-	     "</tbody>\n<tfoot><tr class=\"%S\"><th>All</th><th></th><th class=\"num\">%z</th>"
-	     "<th class=\"num\">%z</th><th class=\"num\">%z</th>",
-	     all.unmet ? "bad" : "ok", all.cases, all.met, all.unmet);
-	for (size_t r = 0; r < N_RESULTS; r++)
-		emit(out, "<th class=\"num\">%z</th>", all.results[r]);
-	emit(out, "</tr></tfoot>\n</table>\n");
-
-	if (all.unmet > 0) {
-		/* Grouped by diagnosis: a driver that crashes fails every case it plays with the same words. */
-		json_t *groups = kx_report_unmet_groups(report);
-		emit(out,
-		     "<h3 id=\"unmet\">Cases that did not meet their expectation</h3>\n<p>%z cases, by diagnosis "
-		     "(%z):</p>\n<ul id=\"unmet-groups\">\n",
-		     all.unmet, json_array_size(groups));
-		size_t g;
-		json_t *group;
-		json_array_foreach(groups, g, group)
-		{
-			json_t *ids = json_object_get(group, "ids");
-			emit(out, "<li><strong>%z case%S</strong>, result <strong>%s</strong>: %s<br>", json_array_size(ids),
-			     json_array_size(ids) == 1 ? "" : "s", str(group, "result"), str(group, "diagnosis"));
-			size_t k;
-			json_t *id;
-			json_array_foreach(ids, k, id)
-			{
-				emit(out, "%S<a href=\"#%U\">%s</a>", k > 0 ? ", " : "", json_string_value(id),
-				     json_string_value(id));
-			}
-			emit(out, "</li>\n");
-		}
-		emit(out, "</ul>\n");
-		json_decref(groups);
-	}
-	emit(out, "</section>\n");
-}
-
-/* What distinguishes a case within its pairing: the variant, or "positive". */
-static const char *short_name(json_t *c)
-{
-	const char *variant = str(json_object_get(c, "variant"), "name");
-	return variant[0] != '\0' ? variant : str(c, "kind");
-}
-
-static void write_matrix_cell(FILE *out, json_t *cases, const char *scenario, const char *transport,
-                              const char *initiator, const char *terminator)
-{
-	struct tally t = {0};
-	size_t i;
-	json_t *c;
-	json_array_foreach(cases, i, c)
-	{
-		if (is(c, "scenario", scenario) && is(c, "transport", transport) &&
-		    is(c, "initiator", initiator) && is(c, "terminator", terminator))
-			count(&t, c);
-	}
-	if (t.cases == 0) {
-		emit(out, "<td class=\"none\">no cases</td>");
-		return;
-	}
-	emit(out, "<td class=\"%S\"><strong>%z/%z</strong> met", t.unmet ? "bad" : "ok", t.met, t.cases);
-	size_t skipped = t.results[3] + t.results[4];
-	if (skipped > 0)
-		emit(out, " (%z not run)", skipped);
-	if (t.unmet > 0) {
-		emit(out, "<br>unmet: ");
-		json_array_foreach(cases, i, c)
-		{
-			if (!met(c) && is(c, "scenario", scenario) && is(c, "transport", transport) &&
-			    is(c, "initiator", initiator) && is(c, "terminator", terminator))
-				write_case_link(out, c, short_name(c));
-		}
-	}
-	emit(out, "</td>");
-}
-
-static void write_matrices(FILE *out, json_t *report, json_t *scenarios, json_t *names)
-{
-	json_t *cases = json_object_get(report, "cases");
-	emit(out,
-	     "<section id=\"matrix\">\n<h2>Pairings</h2>\n<p>Per scenario and transport: rows are the "
-	     "initiating end's driver, columns the terminating end's; each cell counts the cases of that "
-	     "pairing that met their expectation.</p>\n");
-	size_t s;
-	json_t *scenario;
-	json_array_foreach(scenarios, s, scenario)
-	{
-		const char *name = json_string_value(scenario);
-		json_t *transports = json_array();
-		size_t i;
-		json_t *c;
-		json_array_foreach(cases, i, c)
-		{
-			if (is(c, "scenario", name))
-				add_unique(transports, str(c, "transport"));
-		}
-		emit(out, "<h3 id=\"matrix-%s\">%s</h3>\n<div class=\"matrices\">\n", name, name);
-		size_t t;
-		json_t *transport;
-		json_array_foreach(transports, t, transport)
-		{
-			emit(out,
-			     "<table class=\"matrix\"><caption>over %j</caption>\n<tr><th>initiator "
-			     "\xE2\x86\x93 / "
-			     "terminator \xE2\x86\x92</th>",
-			     transport);
-			size_t a, b;
-			json_t *ini, *ter;
-			json_array_foreach(names, b, ter)
-			{
-				emit(out, "<th>%j</th>", ter);
-			}
-			emit(out, "</tr>\n");
-			json_array_foreach(names, a, ini)
-			{
-				emit(out, "<tr><th>%j</th>", ini);
-				json_array_foreach(names, b, ter)
-				{
-					write_matrix_cell(out, cases, name, json_string_value(transport),
-					                  json_string_value(ini), json_string_value(ter));
-				}
-				emit(out, "</tr>\n");
-			}
-			emit(out, "</table>\n");
-		}
-		emit(out, "</div>\n");
-		json_decref(transports);
-	}
-	emit(out, "</section>\n");
-}
-
-/* The expectation and what happened, in a sentence each. */
-static void write_plain(FILE *out, json_t *c)
-{
-	json_t *variant = json_object_get(c, "variant");
-	const char *why = str(variant, "why");
-	emit(out, "<p class=\"plain\"><strong>%S.</strong> ", met(c) ? "Met" : "Not met");
-	if (is(c, "kind", "positive"))
-		emit(out, "Expected: the handshake completes and every cross-check passes. ");
-	else if (is(c, "kind", "fault"))
-		emit(out,
-		     "Expected: the handshake does not complete, because the runner damages a flight (%s). ",
-		     str(variant, "name"));
-	else
-		emit(out, "Expected: the handshake is refused, because %s. ",
-		     why[0] ? why : str(variant, "name"));
-
-	const char *outcome = str(c, "outcome");
-	emit(out, "What happened: ");
-	if (is(c, "result", "pass"))
-		emit(out, is(c, "kind", "positive") ? "the handshake completed and every cross-check passed."
-		                                    : "the handshake completed anyway.");
-	else if (is(c, "result", "fail") && strcmp(outcome, "completed") == 0)
-		emit(out, "the handshake completed, but a check failed (below).");
-	else if (is(c, "result", "fail") && strcmp(outcome, "refused") == 0)
-		emit(out, "the handshake was refused%S%s.",
-		     json_object_get(c, "rejected_by") ? " by the " : "", str(c, "rejected_by"));
-	else if (is(c, "result", "fail") && strcmp(outcome, "stalled") == 0)
-		emit(out, "the handshake stalled: neither end had anything more to send.");
-	else if (is(c, "result", "fail"))
-		emit(out, "the handshake did not complete.");
-	else if (is(c, "result", "error"))
-		emit(out, "a driver failed (crashed, hung or answered something unusable), so the case could "
-		          "not be "
-		          "judged.");
-	else if (is(c, "result", "not-implemented"))
-		emit(out, "the case was not run: a driver cannot play it.");
-	else if (is(c, "result", "skip") && is(c, "expectation", "disabled"))
-		emit(out, "the case was not run: %s.", str(c, "diagnosis"));
-	else if (is(c, "result", "skip"))
-		emit(out, "the case was skipped: the misbehaving end cannot be set up on this library.");
-	else
-		emit(out, "result %s.", str(c, "result"));
-	/* An expectations file turns the suite's verdict around for the cases it lists. */
-	if (is(c, "expectation", "xfail"))
-		emit(out, " The expectations file lists it as an expected failure (%s), so it counts as met.",
-		     str(c, "expectation_reason"));
-	else if (is(c, "expectation", "xpass"))
-		emit(out,
-		     " The expectations file lists it as an expected failure (%s), but it met the suite's "
-		     "expectation, so it counts as not met: update the expectations file.",
-		     str(c, "expectation_reason"));
-	else if (!met(c) && strcmp(str(c, "result"), str(c, "expected")) == 0)
-		emit(
-		    out,
-		    " That is the expected result, but not the expected way to reach it: see the diagnosis.");
-	emit(out, "</p>\n");
-}
-
-static void write_facts(FILE *out, json_t *c)
-{
-	json_t *variant = json_object_get(c, "variant");
-	const char *suite_name = str(json_object_get(c, "initiator_report"), "suite_name");
-	emit(
-	    out,
-	    "<table class=\"facts\">\n<tr><th>Scenario</th><td>%s <span class=\"why\">(%s)</span></td></tr>\n"
-	    "<tr><th>Pairing</th><td>%s initiates, %s terminates</td></tr>\n"
-	    "<tr><th>Transport, suite</th><td>%s, <code>%s</code> %s</td></tr>\n"
-	    "<tr><th>Kind</th><td>%s",
-	    str(c, "scenario"), str(c, "clauses"), str(c, "initiator"), str(c, "terminator"),
-	    str(c, "transport"), str(c, "suite"), suite_name, str(c, "kind"));
-	if (variant != NULL)
-		emit(out, ": <strong>%s</strong>%S%s", str(variant, "name"),
-		     str(variant, "why")[0] ? " &mdash; " : "", str(variant, "why"));
-	emit(out,
-	     "</td></tr>\n<tr><th>Expected, result</th><td>expected <strong>%s</strong>, result "
-	     "<strong>%s</strong>: %S</td></tr>\n",
-	     str(c, "expected"), str(c, "result"),
-	     met(c) ? "<span class=\"ok\">met</span>" : "<span class=\"bad\">not met</span>");
-	if (json_object_get(c, "expectation") != NULL)
-		emit(out, "<tr><th>Expectations file</th><td><strong>%s</strong>%S%s</td></tr>\n",
-		     str(c, "expectation"), json_object_get(c, "expectation_reason") ? ": " : "",
-		     str(c, "expectation_reason"));
-	if (json_object_get(c, "outcome") != NULL) {
-		emit(out, "<tr><th>Handshake</th><td>%s", str(c, "outcome"));
-		if (json_object_get(c, "rejected_by") != NULL)
-			emit(out, " by the %s", str(c, "rejected_by"));
-		emit(out, "</td></tr>\n");
-	}
-	if (json_array_size(json_object_get(c, "requirements")) > 0) {
-		emit(out, "<tr><th>Requirements</th><td class=\"requirement-ids\">");
-		size_t i;
-		json_t *id;
-		json_array_foreach(json_object_get(c, "requirements"), i, id)
-		{
-			emit(out, "%S<a href=\"#req-%U\"><code>%j</code></a>", i ? " " : "", json_string_value(id), id);
-		}
-		emit(out, "</td></tr>\n");
-	}
-	emit(out, "<tr><th>Duration</th><td>");
-	put_duration(out, json_number_value(json_object_get(c, "duration_ms")));
-	emit(out, "</td></tr>\n</table>\n");
-}
-
-/* The statuses of docs/reports.md, "Requirements", in the order the status is chosen: the order a
- * reader wants them in too, what failed first. */
-static const char *const req_statuses[] = {"unmet",      "xfail", "met",     "not-run",
-                                           "untestable", "gap",   "vectors", "unchecked"};
-#define N_REQ_STATUSES (sizeof req_statuses / sizeof req_statuses[0])
-
-static const char *req_badge(const char *status)
-{
-	if (strcmp(status, "unmet") == 0)
-		return "bad";
-	if (strcmp(status, "met") == 0 || strcmp(status, "xfail") == 0 || strcmp(status, "vectors") == 0)
-		return "ok";
-	return "none";
-}
-
-static void write_requirement_row(FILE *out, json_t *entry)
-{
-	const char *status = str(entry, "status");
-	/* The anchor is "req-" and the id: a case's links and junit.xml's details line point here. */
-	emit(out,
-	     "<tr class=\"req %s\" id=\"req-%s\" data-status=\"%s\"><td><code>%s</code></td><td>%s<br><span "
-	     "class=\"why\">%s</span></td><td>%s</td><td><span class=\"badge %S\">%s</span></td>"
-	     "<td class=\"num\"><strong>%j/%j</strong>",
-	     status, str(entry, "id"), status, str(entry, "id"), str(entry, "clause"), str(entry, "document"),
-	     str(entry, "kind"), req_badge(status), status, json_object_get(entry, "met"),
-	     json_object_get(entry, "cases"));
-	if (json_integer_value(json_object_get(entry, "skipped")) > 0)
-		emit(out, "<br><span class=\"why\">%j skipped</span>", json_object_get(entry, "skipped"));
-	if (json_integer_value(json_object_get(entry, "xfail")) > 0)
-		emit(out, "<br>%j xfail", json_object_get(entry, "xfail"));
-	emit(out, "</td><td><q>%s</q>", str(entry, "text"));
-	if (json_object_get(entry, "note") != NULL)
-		emit(out, "<br><span class=\"why\">%s</span>", str(entry, "note"));
-	emit(out, "</td><td>");
-	size_t i;
-	json_t *item;
-	if (json_array_size(json_object_get(entry, "unmet_cases")) > 0) {
-		emit(out, "not met by ");
-		json_array_foreach(json_object_get(entry, "unmet_cases"), i, item)
-		{
-			emit(out, "%S<a href=\"#%U\">%j</a>", i ? ", " : "", json_string_value(item), item);
-		}
-	} else if (strcmp(status, "untestable") == 0 || strcmp(status, "gap") == 0) {
-		emit(out, "%s", str(entry, status));
-	} else if (strcmp(status, "not-run") == 0) {
-		emit(out, "%j cases of the suite check it; none ran here", json_object_get(entry, "suite_cases"));
-	} else if (strcmp(status, "unchecked") == 0) {
-		emit(out, "no case, vector file or reason checks it");
-	}
-	if (json_array_size(json_object_get(entry, "vectors")) > 0) {
-		emit(out, "%Svectors: ", strcmp(status, "vectors") == 0 ? "" : "<br>");
-		json_array_foreach(json_object_get(entry, "vectors"), i, item)
-		{
-			emit(out, "%S<code>%j</code>", i ? ", " : "", item);
-		}
-	}
-	emit(out, "</td></tr>\n");
-}
-
-/* The requirements table of run and merge: the totals in a line, then every entry, unmet first. */
-static void write_requirements(FILE *out, json_t *report)
-{
-	json_t *table = json_object_get(report, "requirements");
-	json_t *entries = json_object_get(table, "entries"), *totals = json_object_get(table, "totals");
-	if (!json_is_array(entries))
-		return;
-	emit(out,
-	     "<section id=\"requirements\">\n<h2>Requirements</h2>\n<p>Which statements of the catalogue "
-	     "<code>%s</code> this report's cases checked, and whether they met them. Met/checked counts the "
-	     "cases that list the requirement (a skipped or xfail case checked nothing).</p>\n"
-	     "<p id=\"requirements-totals\"><strong>%j requirements</strong>:",
-	     str(table, "catalogue"), json_object_get(totals, "requirements"));
-	for (size_t k = 0; k < N_REQ_STATUSES; k++) {
-		json_int_t n = json_integer_value(json_object_get(totals, req_statuses[k]));
-		emit(out, "%S <span class=\"%S\" data-status=\"%s\">%j %s</span>", k ? "," : "",
-		     n > 0 && k == 0 ? "bad" : n > 0 ? "" : "none", req_statuses[k],
-		     json_object_get(totals, req_statuses[k]), req_statuses[k]);
-	}
-	emit(out, ".</p>\n<div id=\"req-controls\" hidden><label>status <select id=\"req-status\">"
-	          "<option value=\"\">all</option>");
-	for (size_t k = 0; k < N_REQ_STATUSES; k++) {
-		json_int_t n = json_integer_value(json_object_get(totals, req_statuses[k]));
-		if (n > 0)
-			emit(out, "<option value=\"%s\">%s (%j)</option>", req_statuses[k], req_statuses[k],
-			     json_object_get(totals, req_statuses[k]));
-	}
-	emit(out, "</select></label><span id=\"req-shown\"></span></div>\n"
-	          "<table class=\"requirements\" id=\"requirements-table\">\n<thead><tr><th>Id</th><th>Clause</th>"
-	          "<th>Kind</th><th>Status</th><th class=\"num\">Cases met/checked</th><th>Text</th>"
-	          "<th>Why</th></tr></thead>\n<tbody>\n");
-	/* What failed is what the reader came for: unmet rows first, the rest in the catalogue's order. */
-	for (int unmet_pass = 1; unmet_pass >= 0; unmet_pass--) {
-		size_t i;
-		json_t *entry;
-		json_array_foreach(entries, i, entry)
-		{
-			if (is(entry, "status", "unmet") == unmet_pass)
-				write_requirement_row(out, entry);
-		}
-	}
-	emit(out, "</tbody>\n</table>\n</section>\n");
-}
-
-/* A hex value and whether it equals the one it is compared with. */
-static void write_compared(FILE *out, const char *label, json_t *value, json_t *reference, const char *same)
-{
-	emit(out, "<tr><th>%s</th><td class=\"hex\">%j</td>", label, value);
-	if (value == NULL)
-		emit(out, "<td class=\"differs\">missing</td>");
-	else if (reference == NULL)
-		emit(out, "<td></td>");
-	else if (json_is_string(value) && json_is_string(reference) &&
-	         strcasecmp(json_string_value(value), json_string_value(reference)) == 0)
-		emit(out, "<td class=\"same\">\xE2\x9C\x93 %s</td>", same);
-	else
-		emit(out, "<td class=\"differs\">\xE2\x9C\x97 differs</td>");
-	emit(out, "</tr>\n");
-}
-
-static void write_exported(FILE *out, json_t *c)
-{
-	json_t *x = json_object_get(c, "exported");
-	if (x == NULL)
-		return;
-	json_t *initiator = json_object_get(x, "initiator");
-	char label[160];
-	emit(out,
-	     "<h4>Exported keying material</h4>\n<p><code>%s</code>, %j bytes (TLS 1.2 PRF of the master "
-	     "secret "
-	     "over the label and both randoms, RFC 5705).</p>\n<table class=\"keys\">\n",
-	     str(x, "label"), json_object_get(x, "length"));
-	/* recomputed is the reference (the reference drivers' PRF over the session's secrets): each end
-	 * is judged against it, so that a wrong end is the one marked, whichever end it is. Without it,
-	 * the ends can only be compared with each other. */
-	json_t *reference = json_object_get(x, "recomputed");
-	int has_reference = json_is_string(reference) && json_object_get(x, "recomputed_by") != NULL;
-	snprintf(label, sizeof label, "initiator (%s)", str(c, "initiator"));
-	write_compared(out, label, initiator, has_reference ? reference : NULL, "same as the reference");
-	snprintf(label, sizeof label, "terminator (%s)", str(c, "terminator"));
-	write_compared(out, label, json_object_get(x, "terminator"), has_reference ? reference : initiator,
-	               has_reference ? "same as the reference" : "same as the initiator");
-	if (json_object_get(x, "recomputed_by") != NULL) {
-		snprintf(label, sizeof label, "reference (recomputed by %s)", str(x, "recomputed_by"));
-		write_compared(out, label, reference, NULL, "");
-	}
-	emit(out, "</table>\n");
-	if (json_object_get(x, "key_id") != NULL) {
-		emit(out,
-		     "<p>Split (TS-0003 10.3.1): the first 16 bytes are <strong>%s</strong>, the next 32 "
-		     "<strong>%s</strong>.</p>\n<table class=\"keys\">\n"
-		     "<tr><th>%s</th><td class=\"hex\">%s</td><td>bytes 0..15</td></tr>\n"
-		     "<tr><th>%s</th><td class=\"hex\">%s</td><td>bytes 16..47</td></tr>\n</table>\n",
-		     str(x, "key_id_name"), str(x, "key_name"), str(x, "key_id_name"), str(x, "key_id"),
-		     str(x, "key_name"), str(x, "key"));
-	}
-}
-
-static void write_key_identifier(FILE *out, json_t *c)
-{
-	json_t *k = json_object_get(c, "key_identifier");
-	if (k == NULL)
-		return;
-	const char *chosen = str(k, "initiator_reading");
-	emit(out,
-	     "<h4>Key identifier</h4>\n<p>RelativeKeyID@FQDN with FQDN <code>%s</code>, in every reading of "
-	     "the "
-	     "specification; the reference is the base64 of the 16 key-id bytes.</p>\n"
-	     "<table class=\"keyid\">\n<tr><th>Reading</th><th>Key identifier</th><th></th></tr>\n",
-	     str(k, "fqdn"));
-	const char *key;
-	json_t *text;
-	json_object_foreach(json_object_get(k, "readings"), key, text)
-	{
-		int mine = strcmp(key, chosen) == 0;
-		emit(out, "<tr%S><td>%s</td><td class=\"hex\">%j</td><td>%S</td></tr>\n",
-		     mine ? " class=\"chosen\"" : "", key, text, mine ? "\xE2\x86\x90 the initiator's" : "");
-	}
-	emit(out, "</table>\n");
-	if (json_object_get(k, "initiator") != NULL) {
-		int reference = strcmp(chosen, "reference") == 0;
-		int reading = json_object_get(json_object_get(k, "readings"), chosen) != NULL;
-		emit(out, "<p>The initiator's driver built <code>%s</code>: %S <strong>%s</strong>%S</p>\n",
-		     str(k, "initiator"), reading ? "the" : "malformed,", chosen,
-		     reading
-		         ? (reference
-		                ? " reading, which is the reference. <span class=\"same\">\xE2\x9C\x93</span>"
-		                : " reading, <span class=\"differs\">not the reference.</span>")
-		         : ".");
-	}
-	if (json_object_get(k, "note") != NULL)
-		emit(out, "<p>Accepted: %s.</p>\n", str(k, "note"));
-}
-
-/* One derived value on the three sides: the initiator's, then whether the others agree. */
-/* One derived value on the three sides: each end against the reference (recomputed by the
- * reference drivers; the initiator's when there is none), which is shown in full. */
-static void write_e2e_row(FILE *out, const char *label, json_t *sides[3])
-{
-	json_t *reference = sides[2] != NULL ? sides[2] : sides[0];
-	emit(out, "<tr><th>%s</th>", label);
-	for (int s = 0; s < 2; s++) {
-		if (sides[s] == NULL)
-			emit(out, "<td class=\"differs\">missing</td>");
-		else if (sides[s] == reference)
-			emit(out, "<td class=\"hex\">%j</td>", sides[s]);
-		else if (reference != NULL && json_equal(reference, sides[s]))
-			emit(out, "<td class=\"same\">\xE2\x9C\x93 same</td>");
-		else
-			emit(out, "<td class=\"hex differs\">%j</td>", sides[s]);
-	}
-	if (sides[2] != NULL)
-		emit(out, "<td class=\"hex\">%j</td>", sides[2]);
-	else
-		emit(out, "<td class=\"differs\">missing</td>");
-	emit(out, "</tr>\n");
-}
-
-static void write_e2e(FILE *out, json_t *c)
-{
-	json_t *e = json_object_get(c, "e2e");
-	if (e == NULL)
-		return;
-	static const char *const names[3] = {"initiator", "terminator", "recomputed"};
-	json_t *sides[3], *values[3];
-	for (int s = 0; s < 3; s++)
-		sides[s] = json_object_get(e, names[s]);
-	emit(
-	    out,
-	    "<h4>End-to-end keys (TS-0003 10.3.6)</h4>\n<p>From Ke (the export's last 32 bytes) "
-	    "<code class=\"hex\">%s</code> and Enrolee-B-ID <code>%s</code>: Kpsa, then per hash Ke2e_master "
-	    "and T(1)..T(4).</p>\n",
-	    str(e, "ke"), str(e, "enrolee_b_id"));
-	for (int s = 0; s < 3; s++)
-		if (json_object_get(sides[s], "error") != NULL)
-			emit(out, "<p class=\"differs\">The %s's driver could not derive: %s</p>\n", names[s],
-			     str(sides[s], "error"));
-	emit(out,
-	     "<table class=\"keys\">\n<tr><th></th><th>initiator (%s)</th><th>terminator (%s)</th>"
-	     "<th>reference (recomputed by %s)</th></tr>\n",
-	     str(c, "initiator"), str(c, "terminator"), str(e, "recomputed_by"));
-	for (int s = 0; s < 3; s++)
-		values[s] = json_object_get(sides[s], "kpsa");
-	write_e2e_row(out, "Kpsa", values);
-
-	/* The hashes any side derived, in the order they first appear. */
-	json_t *hashes = json_array();
-	for (int s = 0; s < 3; s++) {
-		const char *key;
-		json_t *value;
-		json_object_foreach(sides[s], key, value)
-		{
-			if (strncmp(key, "SHA-", 4) == 0)
-				add_unique(hashes, key);
-		}
-	}
-	size_t h;
-	json_t *hash;
-	json_array_foreach(hashes, h, hash)
-	{
-		char label[64];
-		for (int s = 0; s < 3; s++)
-			values[s] = json_object_get(json_object_get(sides[s], json_string_value(hash)),
-			                            "ke2e_master");
-		snprintf(label, sizeof label, "%s Ke2e_master", json_string_value(hash));
-		write_e2e_row(out, label, values);
-		for (size_t t = 0; t < 4; t++) {
-			for (int s = 0; s < 3; s++)
-				values[s] = json_array_get(
-				    json_object_get(json_object_get(sides[s], json_string_value(hash)), "t"),
-				    t);
-			snprintf(label, sizeof label, "%s T(%zu)", json_string_value(hash), t + 1);
-			write_e2e_row(out, label, values);
-		}
-	}
-	json_decref(hashes);
-	emit(out, "</table>\n");
-}
-
-/* The NOTIFY primitive of an ESCertKE flight: who sent it to whom, then the whole JSON. */
-static void write_primitive(FILE *out, json_t *flight)
-{
-	const char *text = str(flight, "primitive");
-	json_t *parsed = json_loads(text, 0, NULL);
-	json_t *rqp = json_object_get(parsed, "m2m:rqp"), *rsp = json_object_get(parsed, "m2m:rsp");
-	emit(out, "<details><summary>");
-	if (rqp != NULL)
-		emit(out, "m2m:rqp op %j from <code>%j</code> to <code>%j</code>", json_object_get(rqp, "op"),
-		     json_object_get(rqp, "fr"), json_object_get(rqp, "to"));
-	else if (rsp != NULL)
-		emit(out, "m2m:rsp rsc %j to <code>%j</code>", json_object_get(rsp, "rsc"),
-		     json_object_get(rsp, "to"));
-	else
-		emit(out, "primitive");
-	char *pretty = parsed != NULL ? json_dumps(parsed, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
-	emit(out, "</summary><pre>%s</pre></details>", pretty != NULL ? pretty : text);
-	free(pretty);
-	json_decref(parsed);
-}
-
-static void write_flights(FILE *out, json_t *c)
-{
-	json_t *flights = json_object_get(c, "flights");
-	if (json_array_size(flights) == 0)
-		return;
-	json_int_t t0 = json_integer_value(json_object_get(json_array_get(flights, 0), "at_us"));
-	emit(out,
-	     "<h4>Flights</h4>\n<table class=\"flights\">\n<tr><th>#</th><th>At</th><th>Direction</th>"
-	     "<th>Items</th><th class=\"num\">Bytes</th><th>Fault</th><th>ESCertKE / NOTIFY</th></tr>\n");
-	size_t i;
-	json_t *f;
-	json_array_foreach(flights, i, f)
-	{
-		double at = (double)(json_integer_value(json_object_get(f, "at_us")) - t0) / 1000.0;
-		char when[32];
-		snprintf(when, sizeof when, "+%.2f ms", at);
-		emit(out, "<tr><td class=\"num\">%j</td><td>%s</td><td>%s \xE2\x86\x92 %s</td><td>%s",
-		     json_object_get(f, "number"), when, str(f, "from"), str(f, "to"), str(f, "items"));
-		if (json_object_get(f, "application_data") != NULL)
-			emit(out, "<br><span class=\"why\">decrypted: &ldquo;%s&rdquo;</span>",
-			     str(f, "application_data"));
-		emit(out, "</td><td class=\"num\">%j", json_object_get(f, "written"));
-		if (!json_equal(json_object_get(f, "written"), json_object_get(f, "delivered")))
-			emit(out, " written,<br>%j delivered", json_object_get(f, "delivered"));
-		emit(out, "<br><span class=\"why\">%j datagram(s)</span></td><td%S>%s</td><td>",
-		     json_object_get(f, "datagrams"), json_object_get(f, "fault") ? " class=\"differs\"" : "",
-		     str(f, "fault"));
-		if (json_object_get(f, "escertke_message") != NULL) {
-			emit(out, "message %j, NOTIFY %s", json_object_get(f, "escertke_message"),
-			     str(f, "notify"));
-			if (json_object_get(f, "primitive") != NULL)
-				write_primitive(out, f);
-		}
-		emit(out, "</td></tr>\n");
-	}
-	emit(out, "</table>\n");
-}
-
-/* What each end's driver said about its session, member by member, as it said it. */
-static void write_sessions(FILE *out, json_t *c)
-{
-	json_t *ends[2] = {json_object_get(c, "initiator_report"), json_object_get(c, "terminator_report")};
-	if (ends[0] == NULL && ends[1] == NULL)
-		return;
-	json_t *keys = json_array();
-	for (int e = 0; e < 2; e++) {
-		const char *key;
-		json_t *value;
-		json_object_foreach(ends[e], key, value)
-		{
-			add_unique(keys, key);
-		}
-	}
-	emit(
-	    out,
-	    "<details class=\"sessions\"><summary>The session as each end reported it (version, suite, "
-	    "randoms, master secret, key log, names)</summary>\n<table>\n<tr><th></th><th>initiator (%s)</th>"
-	    "<th>terminator (%s)</th></tr>\n",
-	    str(c, "initiator"), str(c, "terminator"));
-	size_t i;
-	json_t *key;
-	json_array_foreach(keys, i, key)
-	{
-		const char *name = json_string_value(key);
-		emit(out, "<tr><th>%s</th><td class=\"hex\">%j</td><td class=\"hex\">%j</td></tr>\n", name,
-		     json_object_get(ends[0], name), json_object_get(ends[1], name));
-	}
-	emit(out, "</table></details>\n");
-	json_decref(keys);
-}
-
-/* The link to a capture file from reports/: where `kxconform merge` found a shard's (member
- * link), else beside the reports as a run writes it. */
-static void write_capture_link(FILE *out, json_t *capture, const char *link, const char *id, const char *ext)
-{
-	if (json_is_string(json_object_get(capture, link)))
-		emit(out, "<a href=\"%P\">%s.%S</a>", str(capture, link), id, ext);
-	else
-		emit(out, "<a href=\"../captures/%U.%S\">%s.%S</a>", id, ext, id, ext);
-}
-
-static void write_capture(FILE *out, json_t *c)
-{
-	const char *id = str(c, "id");
-	json_t *capture = json_object_get(c, "capture");
-	emit(out, "<p class=\"capture\">Capture: ");
-	write_capture_link(out, capture, "pcapng_link", id, "pcapng");
-	emit(out, " &middot; key log: ");
-	write_capture_link(out, capture, "keylog_link", id, "keylog");
-	if (capture == NULL) {
-		emit(out, " <span class=\"why\">(this report records no capture for the case)</span>");
-	} else if (json_object_get(capture, "error") != NULL) {
-		emit(out, " <span class=\"differs\">(not written: %s)</span>", str(capture, "error"));
-	} else {
-		if (json_object_get(capture, "packets") != NULL)
-			emit(out, " &middot; %j packets", json_object_get(capture, "packets"));
-		json_t *verified = json_object_get(capture, "verified");
-		if (json_is_boolean(verified))
-			emit(out, " &middot; %S",
-			     json_is_true(verified) ? "<span class=\"same\">verified</span>"
-			                            : "<span class=\"differs\">not verified</span>");
-		if (json_is_string(json_object_get(capture, "check")))
-			emit(out, ": %s", str(capture, "check"));
-	}
-	emit(out, "</p>\n");
-}
-
-/* What each driver wrote to its standard error while the case ran. */
-static void write_stderr(FILE *out, json_t *c)
-{
-	json_t *said = json_object_get(c, "stderr");
-	if (json_object_size(said) == 0)
-		return;
-	emit(out, "<h4>Standard error</h4>\n");
-	const char *driver;
-	json_t *text;
-	json_object_foreach(said, driver, text)
-	{
-		emit(out, "<p>driver <strong>%s</strong> wrote:</p>\n<pre class=\"stderr\">%j</pre>\n", driver, text);
-	}
-}
-
-/* The value a verdict is about, as a reader names it: "t2 (SHA-256)", "keyid (hexbinary)". */
-static void verdict_value(char *buf, size_t len, json_t *v)
-{
-	snprintf(buf, len, "%s", str(v, "name"));
-	if (json_is_string(json_object_get(v, "hash")))
-		snprintf(buf + strlen(buf), len - strlen(buf), " (%s)", str(v, "hash"));
-}
-
-/* Every value both ends produced and its verdict (docs/mistakes.md), the ends' rows of one value
- * side by side, so that the odd end out shows; a wrong value is red with the reference below it. */
-static void write_verdicts(FILE *out, json_t *c)
-{
-	json_t *verdicts = json_object_get(c, "verdicts");
-	if (json_array_size(verdicts) == 0)
-		return;
-	size_t counts[4] = {0};
-	static const char *const kinds[4] = {"agree", "accepted", "disagree", "malformed"};
-	size_t i;
-	json_t *v;
-	json_array_foreach(verdicts, i, v)
-	{
-		for (size_t k = 0; k < 4; k++)
-			counts[k] += is(v, "verdict", kinds[k]);
-	}
-	emit(out,
-	     "<h4>Verdicts</h4>\n<p>Every value each end produced, judged against the reference of the two "
-	     "reference libraries: %z agree, %z accepted, %z disagree, %z malformed. A wrong value shows the "
-	     "reference in the row below it; hover over a value for both.</p>\n<table class=\"verdicts\">\n"
-	     "<tr><th>Value</th><th>End</th><th>Claimed</th><th>Source</th><th>Verdict</th><th>Mistake</th>"
-	     "<th>Explanation</th></tr>\n",
-	     counts[0], counts[1], counts[2], counts[3]);
-	/* The values in the order they first appear, each with all its rows. */
-	json_t *order = json_array();
-	char value[96];
-	json_array_foreach(verdicts, i, v)
-	{
-		verdict_value(value, sizeof value, v);
-		add_unique(order, value);
-	}
-	size_t o;
-	json_t *name;
-	json_array_foreach(order, o, name)
-	{
-		json_array_foreach(verdicts, i, v)
-		{
-			verdict_value(value, sizeof value, v);
-			if (strcmp(value, json_string_value(name)) != 0)
-				continue;
-			int wrong = is(v, "verdict", "disagree") || is(v, "verdict", "malformed");
-			int accepted = is(v, "verdict", "accepted");
-			emit(out,
-			     "<tr class=\"verdict-%s\"><td>%s%S%s%S</td><td>%s</td><td class=\"hex\" title=\"claimed: %s&#10;"
-			     "expected: %s\">%s</td><td>%s</td><td class=\"%S\"><strong>%s</strong></td><td>%s</td><td>%s</td>"
-			     "</tr>\n",
-			     str(v, "verdict"), value, json_is_string(json_object_get(v, "reading")) ? " (" : "",
-			     str(v, "reading"), json_is_string(json_object_get(v, "reading")) ? " reading)" : "", str(v, "end"), str(v, "claimed"), str(v, "expected"), str(v, "claimed"),
-			     str(v, "source"), wrong ? "differs" : accepted ? "" : "same", str(v, "verdict"),
-			     str(v, "mistake"), str(v, "explanation"));
-			if ((wrong || accepted) && json_is_string(json_object_get(v, "expected")))
-				emit(out,
-				     "<tr class=\"expected\"><td></td><td>the reference</td><td class=\"hex\">%s</td>"
-				     "<td colspan=\"4\"></td></tr>\n",
-				     str(v, "expected"));
-		}
-	}
-	json_decref(order);
-	emit(out, "</table>\n");
-}
-
-/* data-axis-NAME="VALUE" for each axis of the case: what the axis facets select on. */
-static void write_axis_attributes(FILE *out, json_t *c)
-{
-	const char *axis;
-	json_t *value;
-	json_object_foreach(json_object_get(c, "axes"), axis, value)
-	{
-		emit(out, " data-axis-%s=\"%j\"", axis, value);
-	}
-}
-
-static void write_case(FILE *out, json_t *c)
-{
-	int ok = met(c);
-	/* Unmet cases are open: they are what the reader came for. */
-	/* The facets the filters below select on. */
-	emit(out,
-	     "<details class=\"case %S\" id=\"%s\" data-result=\"%s\" data-scenario=\"%s\" data-pairing=\"%s-%s\" "
-	     "data-drivers=\" %s %s \"",
-	     ok ? "met" : "unmet", str(c, "id"), str(c, "result"), str(c, "scenario"), str(c, "initiator"),
-	     str(c, "terminator"), str(c, "initiator"), str(c, "terminator"));
-	write_axis_attributes(out, c);
-	emit(out, "%S>\n<summary><span class=\"badge %S\">%S</span><code>%s</code> &mdash; %s (expected %s)",
-	     ok ? "" : " open", ok ? "ok" : "bad", ok ? "met" : "NOT MET", str(c, "id"), str(c, "result"),
-	     str(c, "expected"));
-	if (json_object_get(c, "expectation") != NULL)
-		emit(out, " [%s]", str(c, "expectation"));
-	if (!ok && str(c, "diagnosis")[0] != '\0')
-		emit(out, ": %s", str(c, "diagnosis"));
-	emit(out, "</summary>\n<div>\n");
-	write_plain(out, c);
-	if (str(c, "diagnosis")[0] != '\0')
-		emit(out, "<h4>Diagnosis</h4>\n<p class=\"diagnosis\">%s</p>\n", str(c, "diagnosis"));
-	write_facts(out, c);
-	write_verdicts(out, c);
-	write_exported(out, c);
-	write_key_identifier(out, c);
-	write_e2e(out, c);
-	write_flights(out, c);
-	write_sessions(out, c);
-	write_stderr(out, c);
-	write_capture(out, c);
-	emit(out, "</div>\n</details>\n");
-}
-
-/* Filtering and expanding; the page is complete without it. */
-static const char SCRIPT[] =
-    "(function () {\n"
-    "  var cases = Array.prototype.slice.call(document.querySelectorAll('details.case'));\n"
-    "  var filter = document.getElementById('filter'), unmet = document.getElementById('unmet-only');\n"
-    "  var shown = document.getElementById('shown');\n"
-    "  var facets = Array.prototype.slice.call(document.querySelectorAll('#controls select')).map(function (s) {\n"
-    "    return {name: s.id.slice('facet-'.length), select: s};\n"
-    "  });\n"
-    "  document.getElementById('controls').hidden = false;\n"
-    "  function facetOk(d, f) {\n"
-    "    var want = f.select.value;\n"
-    "    if (!want) return true;\n"
-    "    if (f.name === 'driver') return d.getAttribute('data-drivers').indexOf(' ' + want + ' ') >= 0;\n"
-    "    return d.getAttribute('data-' + f.name) === want;\n"
-    "  }\n"
-    "  function apply() {\n"
-    "    var words = filter.value.toLowerCase().split(/\\s+/).filter(Boolean), n = 0;\n"
-    "    cases.forEach(function (d) {\n"
-    "      var text = d.querySelector('summary').textContent.toLowerCase();\n"
-    "      var keep = (!unmet.checked || d.classList.contains('unmet')) &&\n"
-    "        facets.every(function (f) { return facetOk(d, f); }) &&\n"
-    "        words.every(function (w) { return text.indexOf(w) >= 0; });\n"
-    "      d.hidden = !keep;\n"
-    "      if (keep) n++;\n"
-    "    });\n"
-    "    shown.textContent = n + ' of ' + cases.length + ' cases shown';\n"
-    "  }\n"
-    "  function openAll(open) {\n"
-    "    cases.forEach(function (d) { if (!d.hidden) d.open = open; });\n"
-    "  }\n"
-    "  function reveal() {\n"
-    "    var id = decodeURIComponent(location.hash.slice(1));\n"
-    "    var d = id ? document.getElementById(id) : null;\n"
-    "    if (d && d.classList.contains('case')) { d.hidden = false; d.open = true; d.scrollIntoView(); }\n"
-    "  }\n"
-    "  filter.addEventListener('input', apply);\n"
-    "  unmet.addEventListener('change', apply);\n"
-    "  facets.forEach(function (f) { f.select.addEventListener('change', apply); });\n"
-    "  document.getElementById('expand').addEventListener('click', function () { openAll(true); });\n"
-    "  document.getElementById('collapse').addEventListener('click', function () { openAll(false); });\n"
-    "  window.addEventListener('hashchange', reveal);\n"
-    "  apply();\n"
-    "  reveal();\n"
-    "})();\n"
-    "(function () {\n"
-    "  var select = document.getElementById('req-status');\n"
-    "  if (!select) return;\n"
-    "  var rows = Array.prototype.slice.call(document.querySelectorAll('tr.req'));\n"
-    "  var shown = document.getElementById('req-shown');\n"
-    "  document.getElementById('req-controls').hidden = false;\n"
-    "  function apply() {\n"
-    "    var n = 0;\n"
-    "    rows.forEach(function (r) {\n"
-    "      r.hidden = !!select.value && r.getAttribute('data-status') !== select.value;\n"
-    "      if (!r.hidden) n++;\n"
-    "    });\n"
-    "    shown.textContent = n + ' of ' + rows.length + ' requirements shown';\n"
-    "  }\n"
-    "  function reveal() {\n"
-    "    var r = document.getElementById(decodeURIComponent(location.hash.slice(1)));\n"
-    "    if (r && r.classList.contains('req') && r.hidden) { select.value = ''; apply(); r.scrollIntoView(); }\n"
-    "  }\n"
-    "  select.addEventListener('change', apply);\n"
-    "  window.addEventListener('hashchange', reveal);\n"
-    "  apply();\n"
-    "  reveal();\n"
-    "})();\n";
-
-/* A facet's select: every value the cases have, with how many have it. */
-static void write_facet(FILE *out, const char *name, const char *label, json_t *values, json_t *counts)
-{
-	emit(out, "<label>%s <select id=\"facet-%s\"><option value=\"\">all</option>", label, name);
-	size_t i;
-	json_t *value;
-	json_array_foreach(values, i, value)
-	{
-		emit(out, "<option value=\"%j\">%j (%j)</option>", value, value,
-		     json_object_get(counts, json_string_value(value)));
-	}
-	emit(out, "</select></label>");
-}
-
-/* Counts a case's value of a facet, adding the value to values the first time. */
-static void facet_count(json_t *values, json_t *counts, const char *value)
-{
-	json_t *n = json_object_get(counts, value);
-	if (n == NULL)
-		json_array_append_new(values, json_string(value));
-	json_object_set_new(counts, value, json_integer(json_integer_value(n) + 1));
-}
-
-/* A facet per axis the cases have (facet-axis-NAME), its values in the order they first appear: a
- * case without the axis (another transport) matches only "all". */
-static void write_axis_facets(FILE *out, json_t *cases)
-{
-	json_t *axes = json_object(); /* name: [values, counts] */
-	size_t i;
-	json_t *c;
-	json_array_foreach(cases, i, c)
-	{
-		const char *axis;
-		json_t *value;
-		json_object_foreach(json_object_get(c, "axes"), axis, value)
-		{
-			json_t *facet = json_object_get(axes, axis);
-			if (facet == NULL) {
-				facet = json_pack("[[], {}]");
-				json_object_set_new(axes, axis, facet);
-			}
-			facet_count(json_array_get(facet, 0), json_array_get(facet, 1), json_string_value(value));
-		}
-	}
-	const char *axis;
-	json_t *facet;
-	json_object_foreach(axes, axis, facet)
-	{
-		char name[200];
-		snprintf(name, sizeof name, "axis-%s", axis);
-		write_facet(out, name, axis, json_array_get(facet, 0), json_array_get(facet, 1));
-	}
-	json_decref(axes);
-}
-
-static void write_cases(FILE *out, json_t *report)
-{
-	json_t *cases = json_object_get(report, "cases");
-	/* Each facet's values in the order they first appear (results in their usual order). */
-	json_t *values[4], *counts[4];
-	static const char *const names[4] = {"result", "scenario", "pairing", "driver"};
-	static const char *const labels[4] = {"result", "scenario", "pairing", "driver"};
-	for (int f = 0; f < 4; f++) {
-		values[f] = json_array();
-		counts[f] = json_object();
-	}
-	for (size_t r = 0; r < N_RESULTS; r++)
-		json_array_append_new(values[0], json_string(results[r]));
-	size_t i;
-	json_t *c;
-	json_array_foreach(cases, i, c)
-	{
-		char pairing[300];
-		snprintf(pairing, sizeof pairing, "%s-%s", str(c, "initiator"), str(c, "terminator"));
-		json_object_set_new(counts[0], str(c, "result"),
-		                    json_integer(json_integer_value(json_object_get(counts[0], str(c, "result"))) + 1));
-		facet_count(values[1], counts[1], str(c, "scenario"));
-		facet_count(values[2], counts[2], pairing);
-		facet_count(values[3], counts[3], str(c, "initiator"));
-		if (strcmp(str(c, "initiator"), str(c, "terminator")) != 0)
-			facet_count(values[3], counts[3], str(c, "terminator"));
-	}
-	/* Results no case has are not offered. */
-	json_t *present = json_array();
-	json_array_foreach(values[0], i, c)
-	{
-		if (json_object_get(counts[0], json_string_value(c)) != NULL)
-			json_array_append(present, c);
-	}
-	json_decref(values[0]);
-	values[0] = present;
-	emit(
+	kx_html_emit(
 	    out,
 	    "<section id=\"cases\">\n<h2>Cases</h2>\n<p>Each case's anchor is its id "
 	    "(<code>index.html#SCENARIO.TRANSPORT.INITIATOR-TERMINATOR[.VARIANT]</code>). Cases that met "
-	    "their expectation are folded; open one to see its keys and flights.</p>\n"
-	    "<div id=\"controls\" hidden><input type=\"search\" id=\"filter\" placeholder=\"filter: words in "
-	    "the id, result or diagnosis\" aria-label=\"filter cases\">");
-	for (int f = 0; f < 4; f++)
-		write_facet(out, names[f], labels[f], values[f], counts[f]);
-	write_axis_facets(out, cases);
-	emit(out,
-	     "<label><input type=\"checkbox\" id=\"unmet-only\"> unmet only</label><button type=\"button\" "
-	     "id=\"expand\">expand all</button><button type=\"button\" id=\"collapse\">collapse all</button><span "
-	     "id=\"shown\"></span></div>\n");
-	for (int f = 0; f < 4; f++) {
-		json_decref(values[f]);
-		json_decref(counts[f]);
-	}
+	    "their expectation are folded; open one to see its keys and flights.</p>\n");
+	kx_html_write_case_filters(out, cases);
+	size_t i;
+	json_t *c;
 	json_array_foreach(cases, i, c)
 	{
-		write_case(out, c);
+		kx_html_write_case(out, c);
 	}
-	emit(out, "</section>\n<script>\n%S</script>\n</body>\n</html>\n", SCRIPT);
+	kx_html_emit(out, "</section>\n");
 }
 
 int kx_report_write_html(json_t *report, const char *path, char *err, size_t errlen)
@@ -1449,21 +163,22 @@ int kx_report_write_html(json_t *report, const char *path, char *err, size_t err
 	json_t *item;
 	json_array_foreach(json_object_get(report, "drivers"), i, item)
 	{
-		add_unique(names, str(item, "name"));
+		kx_html_add_unique(names, kx_html_str(item, "name"));
 	}
 	json_array_foreach(cases, i, item)
 	{
-		add_unique(scenarios, str(item, "scenario"));
-		add_unique(names, str(item, "initiator"));
-		add_unique(names, str(item, "terminator"));
+		kx_html_add_unique(scenarios, kx_html_str(item, "scenario"));
+		kx_html_add_unique(names, kx_html_str(item, "initiator"));
+		kx_html_add_unique(names, kx_html_str(item, "terminator"));
 	}
 	write_head(out, report);
 	write_header(out, report);
-	write_summary(out, report, scenarios);
-	write_vectors(out, report);
-	write_matrices(out, report, scenarios, names);
-	write_requirements(out, report);
-	write_cases(out, report);
+	kx_html_write_summary(out, report, scenarios);
+	kx_html_write_vectors(out, report);
+	kx_html_write_matrices(out, report, scenarios, names);
+	kx_html_write_requirements(out, report);
+	write_cases(out, cases);
+	kx_html_emit(out, "<script>\n%S</script>\n</body>\n</html>\n", kx_report_js);
 	json_decref(scenarios);
 	json_decref(names);
 	return kx_report_view_close(out, path, err, errlen);
