@@ -44,7 +44,7 @@ struct kx_suite {
 	enum kx_profile profile;
 	json_t *root;
 	struct kx_case *cases;
-	size_t n_cases;
+	size_t n_cases, cap_cases;
 };
 
 /* Loads the suite at path and expands its cases for the pool's drivers (each
