@@ -174,16 +174,10 @@ static char *read_text(const char *path, char *err, size_t errlen)
 /* The scenario entry of the suite named name, or NULL with err. */
 static json_t *find_scenario(json_t *suite, const char *name, char *err, size_t errlen)
 {
-	size_t i;
-	json_t *scenario;
-	json_array_foreach(json_object_get(suite, "scenarios"), i, scenario)
-	{
-		const char *n = kx_json_get_string(scenario, "name");
-		if (n != NULL && strcmp(n, name) == 0)
-			return scenario;
-	}
-	kx_errorf(err, errlen, "no scenario \"%s\" in the suite", name);
-	return NULL;
+	json_t *scenario = kx_json_array_named(json_object_get(suite, "scenarios"), name);
+	if (scenario == NULL)
+		kx_errorf(err, errlen, "no scenario \"%s\" in the suite", name);
+	return scenario;
 }
 
 /* The suite's first scenario that exports with label, or NULL: what names a capture verified
