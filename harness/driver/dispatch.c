@@ -71,6 +71,13 @@ json_t *kx_driver_capabilities(const struct kx_backend *backend)
 			 string_array(transports, 2));
 }
 
+json_t *kx_driver_hello(const struct kx_backend *backend)
+{
+	return json_pack("{s:s, s:i, s:s, s:s, s:o}", "type", "hello", "protocol", KX_PROTOCOL_VERSION, "driver",
+			 backend->name, "implementation", backend->library_version(), "capabilities",
+			 kx_driver_capabilities(backend));
+}
+
 static const struct kx_operation *find(const char *op)
 {
 	for (size_t i = 0; i < kx_n_derive_operations; i++)

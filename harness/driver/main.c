@@ -18,8 +18,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define KX_PROTOCOL_VERSION 2
-
 static int write_line(json_t *message)
 {
 	/* One reused buffer and kx_json_write, not a string allocated per line. */
@@ -28,13 +26,6 @@ static int write_line(json_t *message)
 	if (kx_json_write(&line, message) != 0 || kx_text_put_literal(&line, "\n") != 0)
 		return -1;
 	return fwrite(line.data, 1, line.len, stdout) == line.len ? 0 : -1;
-}
-
-static json_t *hello(const struct kx_backend *backend)
-{
-	return json_pack("{s:s, s:i, s:s, s:s, s:o}", "type", "hello", "protocol", KX_PROTOCOL_VERSION, "driver",
-			 backend->name, "implementation", backend->library_version(), "capabilities",
-			 kx_driver_capabilities(backend));
 }
 
 /* A request that is not a JSON object still gets an answer, so the runner
@@ -55,7 +46,7 @@ int main(int argc, char **argv)
 	}
 	static char out_buf[65536]; /* before any output, as setvbuf requires */
 	setvbuf(stdout, out_buf, _IOFBF, sizeof out_buf);
-	json_t *greeting = hello(backend);
+	json_t *greeting = kx_driver_hello(backend);
 	int status = write_line(greeting);
 	json_decref(greeting);
 

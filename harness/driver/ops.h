@@ -22,8 +22,14 @@ extern const size_t kx_n_session_operations;
  * plays without a list of scenario names. */
 extern const char *const kx_session_config_members[];
 
+/* The protocol version of docs/driver-protocol.md this driver speaks. */
+#define KX_PROTOCOL_VERSION 2
+
 /* Returns the driver's capabilities object for its hello message (new reference). */
 json_t *kx_driver_capabilities(const struct kx_backend *backend);
+
+/* Returns the driver's hello message, the first line it writes (new reference). */
+json_t *kx_driver_hello(const struct kx_backend *backend);
 
 /* Answers one request object with a new response object carrying the same "id":
  * {"ok": true, ...results} or {"ok": false, "error": text}. Never returns NULL. */
@@ -35,7 +41,8 @@ json_t *kx_driver_answer(const struct kx_backend *backend, json_t *request);
  * appending nothing, for any other request: kx_driver_answer answers those. */
 int kx_driver_answer_doc(const struct kx_backend *backend, const struct kx_json_doc *request, struct kx_text *out);
 
-/* Frees every session still open (at exit). */
+/* Frees every session the calling thread still has open (at exit, or when an in-process end is
+ * stopped). Sessions are per thread: each worker of an in-process run has its own. */
 void kx_sessions_close_all(const struct kx_backend *backend);
 
 #endif

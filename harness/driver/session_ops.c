@@ -25,7 +25,9 @@
 #define MAX_SESSIONS 64
 #define MAX_EXPORT_LEN 1024
 
-static struct open_session {
+/* Per thread: a driver process has one, and each worker thread of kxconform that loaded the driver
+ * in-process (core/driver_module.h) has its own, so that two workers never share a name space. */
+static _Thread_local struct open_session {
 	char name[256];
 	struct kx_session *session;
 	int failed; /* its last step failed: only info about the failure is left */
@@ -468,6 +470,7 @@ void kx_sessions_close_all(const struct kx_backend *backend)
 		if (sessions[i].session != NULL) {
 			backend->session_free(sessions[i].session);
 			sessions[i].session = NULL;
+			kx_notify_endpoint_close(&sessions[i].notify);
 		}
 }
 

@@ -127,10 +127,13 @@ json_t *kx_cli_report_header(const struct kx_driver_pool *pool, const char *suit
 	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&started));
 	gethostname(host, sizeof host - 1);
 	json_t *drivers = json_array();
-	for (size_t i = 0; i < pool->n; i++)
-		json_array_append_new(drivers, json_pack("{s:s, s:s, s:s}", "name", pool->names[i], "path",
-		                                         pool->paths[i], "implementation",
-		                                         kx_driver_implementation(&pool->procs[i])));
+	for (size_t i = 0; i < pool->n; i++) {
+		json_t *driver = json_pack("{s:s, s:s, s:s}", "name", pool->names[i], "path", pool->paths[i],
+		                           "implementation", kx_driver_implementation(&pool->procs[i]));
+		if (pool->procs[i].module != NULL)
+			json_object_set_new(driver, "in_process", json_true());
+		json_array_append_new(drivers, driver);
+	}
 	return json_pack("{s:s, s:s, s:s, s:s, s:i, s:o}", "harness", "kxconform " KX_VERSION, "suite", suite,
 	                 "started", when, "host", host, "jobs", jobs, "drivers", drivers);
 }

@@ -262,12 +262,20 @@ static void interrupted_drivers(struct kx_driver_pool *pool)
 			snprintf(pool->procs[d].failure, sizeof pool->procs[d].failure, "the run was interrupted");
 }
 
+/* The run's drivers, the reference ends in-process unless --reference-ends process; 0 or -1 with err. */
+static int init_pool(const struct kx_run_options *opt, struct kx_driver_pool *pool, char *err, size_t errlen)
+{
+	int ret = kx_pool_init(pool, opt->driver_specs, opt->n_drivers, opt->timeout_ms, err, errlen);
+	pool->in_process = opt->references_in_process;
+	return ret;
+}
+
 static void *worker(void *arg)
 {
 	struct run *run = arg;
 	struct kx_driver_pool pool;
 	char err[600];
-	if (kx_pool_init(&pool, run->opt->driver_specs, run->opt->n_drivers, run->opt->timeout_ms, err, sizeof err) != 0 ||
+	if (init_pool(run->opt, &pool, err, sizeof err) != 0 ||
 	    kx_pool_start_all(&pool, err, sizeof err) != 0) {
 		pthread_mutex_lock(&run->lock);
 		snprintf(run->setup_error, sizeof run->setup_error, "%s", err);
@@ -531,7 +539,7 @@ int kx_cmd_run(int argc, char **argv)
 	char err[1024], pki[4096];
 	struct kx_driver_pool pool;
 	struct kx_expectations expect;
-	if (kx_pool_init(&pool, opt.driver_specs, opt.n_drivers, opt.timeout_ms, err, sizeof err) != 0)
+	if (init_pool(&opt, &pool, err, sizeof err) != 0)
 		return setup_failed(&opt, NULL, 0, err);
 	if (kx_expectations_load(opt.expect, &expect, err, sizeof err) != 0)
 		return setup_failed(&opt, &pool, 0, err);

@@ -22,7 +22,7 @@ static void usage(FILE *out)
 		"                     [--shard K/N [--shard-weights REPORT]] [--expect FILE]\n"
 		"                     [--output DIR]\n"
 		"                     [--driver NAME=PATH]... [--pki DIR] [--timeout MS]\n"
-		"                     [--requirements FILE]\n"
+		"                     [--reference-ends in-process|process] [--requirements FILE]\n"
 		"\n"
 		"Runs every case of a scenario suite between every ordered pair of drivers:\n"
 		"positive cases must complete and pass the cross-checks, negative and fault\n"
@@ -54,6 +54,11 @@ static void usage(FILE *out)
 		"  --pki DIR           the test PKI (default: pki/ beside kxconform)\n"
 		"  --timeout MS        how long a silent driver is waited for (default 5000); one\n"
 		"                      that times out 3 times in a row is given up\n"
+		"  --reference-ends WHERE\n"
+		"                      where the harness's own OpenSSL and wolfSSL ends run:\n"
+		"                      in-process (default: loaded into kxconform, several times\n"
+		"                      faster) or process (one driver process each, like a vendor's\n"
+		"                      driver: a crash in a library then fails only its case)\n"
 		"  --requirements FILE the requirements catalogue of the report's coverage table\n"
 		"                      (default: requirements/catalogue.json of the repository)\n"
 		"\n"
@@ -84,7 +89,7 @@ static int takes_value(const char *arg)
 {
 	static const char *const names[] = {"--suite",  "--pki",     "--output", "--expect", "--filter",
 	                                    "--driver", "--timeout", "--jobs",   "--shard",
-	                                    "--shard-weights", "--requirements", "--profile"};
+	                                    "--shard-weights", "--requirements", "--profile", "--reference-ends"};
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
 		if (strcmp(arg, names[i]) == 0)
 			return 1;
@@ -120,6 +125,11 @@ static int set_option(struct kx_run_options *opt, const char *arg, const char *v
 		return kx_cli_error("run", "--jobs takes a whole number from 1 to %d, not \"%s\"", MAX_JOBS, value);
 	if (strcmp(arg, "--profile") == 0 && kx_profile_from_name(value, &opt->profile) != 0)
 		return kx_cli_error("run", "--profile is fast, pairwise or full, not \"%s\"", value);
+	if (strcmp(arg, "--reference-ends") == 0) {
+		if (strcmp(value, "in-process") != 0 && strcmp(value, "process") != 0)
+			return kx_cli_error("run", "--reference-ends is in-process or process, not \"%s\"", value);
+		opt->references_in_process = strcmp(value, "in-process") == 0;
+	}
 	if (strcmp(arg, "--shard") == 0 && parse_shard(value, opt) != 0)
 		return kx_cli_error("run", "--shard takes K/N, whole numbers with 1 <= K <= N (e.g. 2/4), not \"%s\"",
 		                    value);
@@ -133,6 +143,7 @@ int kx_run_parse_options(int argc, char **argv, struct kx_run_options *opt)
 	opt->requirements = KX_DEFAULT_REQUIREMENTS;
 	opt->output = ".";
 	opt->timeout_ms = 5000;
+	opt->references_in_process = 1;
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	/* A machine may have more cores than --jobs accepts: the default is clamped, not refused. */
 	opt->jobs = cores > MAX_JOBS ? MAX_JOBS : cores > 0 ? (int)cores : 1;

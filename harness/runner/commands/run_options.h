@@ -28,6 +28,7 @@ struct kx_run_options {
 	unsigned shard, shards; /* run slice `shard` (1-based) of `shards`; 0/0: all */
 	const char *shard_weights; /* an earlier report whose case durations cut the shards; NULL: by id */
 	enum kx_profile profile; /* which combinations of the scenarios' axes run */
+	int references_in_process; /* --reference-ends: 1 in-process (the default), 0 process */
 };
 
 /* Reads argv into opt over the defaults; 0, or -1 after saying on standard error what is wrong.

@@ -154,7 +154,11 @@ struct kx_driver_proc *kx_pool_proc(struct kx_driver_pool *pool, size_t i, char 
 	if (!pool->running[i]) {
 		if (kx_pool_gave_up(pool, i, err, errlen))
 			return NULL;
-		if (kx_driver_start(&pool->procs[i], pool->names[i], pool->paths[i], pool->timeout_ms, err, errlen) != 0) {
+		int started = pool->in_process && pool->reference[i]
+		                      ? kx_driver_start_in_process(&pool->procs[i], pool->names[i], pool->paths[i], err, errlen)
+		                      : kx_driver_start(&pool->procs[i], pool->names[i], pool->paths[i], pool->timeout_ms,
+		                                        err, errlen);
+		if (started != 0) {
 			count_timeout(pool, i, &pool->procs[i]); /* a hello that never came */
 			return NULL;
 		}

@@ -26,6 +26,9 @@ struct kx_driver_pool {
 	 * name it was given): only these compute references. */
 	int reference[KX_POOL_SLOTS];
 	int timeout_ms;
+	/* 1: the reference drivers run in-process (driver_module.h), loaded instead of started; set
+	 * by the command after kx_pool_init, before any driver starts. A vendor's is always a process. */
+	int in_process;
 	/* Per driver: its timeouts (requests or hellos left unanswered past timeout_ms) since the
 	 * caller last set this to 0 when the driver proved healthy (the run: a case without one). */
 	int timeouts[KX_POOL_SLOTS];

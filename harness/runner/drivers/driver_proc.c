@@ -8,11 +8,13 @@
 
 #include "runner/drivers/driver_proc.h"
 
+#include "core/driver_module.h"
 #include "core/errors.h"
 #include "core/growable.h"
 #include "core/json_io.h"
 #include "core/json_write.h"
 #include "core/json_parse.h"
+#include "runner/drivers/driver_module.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -291,6 +293,49 @@ fail_errno:
 	return -1;
 }
 
+static json_t *synthetic_error(size_t id, const char *why)
+{
+	json_t *answer = json_pack("{s:I, s:b, s:s}", "id", (json_int_t)id, "ok", 0, "error", why);
+	/* A cause that is not UTF-8 must still produce an answer. */
+	return answer != NULL ? answer
+			      : json_pack("{s:I, s:b, s:s}", "id", (json_int_t)id, "ok", 0, "error",
+					  "the driver failed (its words are not UTF-8)");
+}
+
+int kx_driver_start_in_process(struct kx_driver_proc *proc, const char *name, const char *path, char *err,
+			       size_t errlen)
+{
+	memset(proc, 0, sizeof *proc);
+	proc->pid = -1;
+	proc->to_driver = proc->from_driver = proc->stderr_fd = -1;
+	snprintf(proc->name, sizeof proc->name, "%s", name);
+	snprintf(proc->path, sizeof proc->path, "%s", path);
+	proc->module = kx_driver_module_load(name, path, err, errlen);
+	if (proc->module == NULL)
+		return -1;
+	proc->hello = proc->module->hello();
+	return 0;
+}
+
+/* An in-process end's answers to the request lines of text, numbered 0..n-1, handed to `to` as
+ * driver d's: what kx_driver_stream does for a process, by function call. */
+static size_t answer_in_process(struct kx_driver_proc *proc, size_t d, const char *text, size_t text_len, size_t n,
+				const struct kx_driver_answers *to)
+{
+	const char *line = text, *end = text + text_len;
+	for (size_t i = 0; i < n; i++) {
+		const char *newline = line < end ? memchr(line, '\n', (size_t)(end - line)) : NULL;
+		size_t len = newline != NULL ? (size_t)(newline - line) : (size_t)(end - line);
+		json_error_t error;
+		json_t *request = kx_json_parse(line, len, 0, &error);
+		to->answer(to->ctx, d, i,
+			   request != NULL ? proc->module->answer(request) : synthetic_error(i, "malformed request"));
+		json_decref(request);
+		line = newline != NULL ? newline + 1 : end;
+	}
+	return n;
+}
+
 char *kx_driver_take_stderr(struct kx_driver_proc *proc, size_t max, size_t *len)
 {
 	struct stat st;
@@ -327,15 +372,6 @@ char *kx_driver_take_stderr(struct kx_driver_proc *proc, size_t max, size_t *len
 		proc->stderr_taken = 0;
 	*len = n;
 	return text;
-}
-
-static json_t *synthetic_error(size_t id, const char *why)
-{
-	json_t *answer = json_pack("{s:I, s:b, s:s}", "id", (json_int_t)id, "ok", 0, "error", why);
-	/* A cause that is not UTF-8 must still produce an answer. */
-	return answer != NULL ? answer
-			      : json_pack("{s:I, s:b, s:s}", "id", (json_int_t)id, "ok", 0, "error",
-					  "the driver failed (its words are not UTF-8)");
 }
 
 /* Serialises the requests, numbered by index, as one block of lines. */
@@ -393,8 +429,13 @@ size_t kx_driver_stream(struct kx_driver_proc *const *procs, size_t n_procs, con
 	size_t real = 0;
 	if (n_procs > KX_STREAM_MAX_DRIVERS)
 		n_procs = KX_STREAM_MAX_DRIVERS;
-	for (size_t d = 0; d < n_procs; d++)
+	for (size_t d = 0; d < n_procs; d++) {
 		ends[d] = (struct stream_end){procs[d], 0, 0, now_ms()};
+		if (procs[d]->module != NULL) {
+			ends[d].answered = answer_in_process(procs[d], d, text, text_len, n, to);
+			real += n;
+		}
+	}
 
 	for (;;) {
 		/* Answers already read first; then wait for any driver that still owes some. */
@@ -470,6 +511,13 @@ static void store_answer(void *ctx, size_t d, size_t i, json_t *response)
 size_t kx_driver_call(struct kx_driver_proc *proc, json_t **requests, size_t n, json_t **responses,
 		      int idle_timeout_ms)
 {
+	if (proc->module != NULL) {
+		for (size_t i = 0; i < n; i++) {
+			json_object_set_new(requests[i], "id", json_integer((json_int_t)i));
+			responses[i] = proc->module->answer(requests[i]);
+		}
+		return n;
+	}
 	size_t block_len = 0;
 	char *block = proc->failure[0] == '\0' ? serialise(requests, n, &block_len) : NULL;
 	if (block == NULL)
@@ -482,6 +530,12 @@ size_t kx_driver_call(struct kx_driver_proc *proc, json_t **requests, size_t n, 
 
 int kx_driver_send_one(struct kx_driver_proc *proc, json_t *request, int timeout_ms)
 {
+	if (proc->module != NULL) {
+		json_object_set_new(request, "id", json_integer(0));
+		json_decref(proc->pending);
+		proc->pending = proc->module->answer(request);
+		return 0;
+	}
 	size_t len = 0, sent = 0;
 	char *block = proc->failure[0] == '\0' ? serialise(&request, 1, &len) : NULL;
 	while (block != NULL && sent < len) {
@@ -507,6 +561,11 @@ int kx_driver_send_one(struct kx_driver_proc *proc, json_t *request, int timeout
 
 json_t *kx_driver_receive_one(struct kx_driver_proc *proc, int timeout_ms)
 {
+	if (proc->module != NULL) {
+		json_t *pending = proc->pending;
+		proc->pending = NULL;
+		return pending != NULL ? pending : synthetic_error(0, "no request was sent");
+	}
 	json_t *value = proc->failure[0] == '\0' ? read_message(proc, timeout_ms) : NULL;
 	json_t *id = json_object_get(value, "id");
 	if (value != NULL && (!json_is_integer(id) || json_integer_value(id) != 0 ||
@@ -542,6 +601,15 @@ int kx_driver_supports_variant(const struct kx_driver_proc *proc, const char *op
 
 void kx_driver_stop(struct kx_driver_proc *proc)
 {
+	if (proc->module != NULL) {
+		proc->module->close_sessions();
+		json_decref(proc->pending);
+		proc->pending = NULL;
+		json_decref(proc->hello);
+		proc->hello = NULL;
+		proc->module = NULL;
+		return;
+	}
 	if (proc->to_driver >= 0) {
 		static const char bye[] = "{\"op\":\"bye\"}\n";
 		ssize_t ignored = write(proc->to_driver, bye, sizeof bye - 1);

@@ -12,6 +12,8 @@
 /* The least time a driver is given to send its hello, whatever the time per answer. */
 #define KX_HELLO_TIMEOUT_MS 10000
 
+struct kx_driver_module;
+
 struct kx_driver_proc {
 	char name[64];      /* "openssl", "wolfssl" or the vendor's name */
 	char path[4096];
@@ -27,6 +29,9 @@ struct kx_driver_proc {
 	int stderr_kept;
 	int stderr_fd;
 	long long stderr_taken;
+	/* An in-process end (driver_module.h) instead of a process: pid stays -1, no pipes. */
+	const struct kx_driver_module *module;
+	json_t *pending; /* its answer to the request kx_driver_send_one gave it, until received */
 };
 
 /* Whether drivers started from now on keep their standard error in a memory file of their own
@@ -45,6 +50,12 @@ char *kx_driver_take_stderr(struct kx_driver_proc *proc, size_t max, size_t *len
  * or -1 with the reason in err (the process is then already reaped). */
 int kx_driver_start(struct kx_driver_proc *proc, const char *name, const char *path, int timeout_ms, char *err,
 		    size_t errlen);
+
+/* Loads the in-process module of the reference driver executable at path (driver_module.h) as
+ * proc, greeted like a process; 0, or -1 with err. Such a proc never fails or times out, and keeps
+ * no standard error; a crash in its library is the runner's. */
+int kx_driver_start_in_process(struct kx_driver_proc *proc, const char *name, const char *path, char *err,
+			       size_t errlen);
 
 /* Sends n requests (each gets "id" = its index) and collects one response per
  * request into responses[i] (new references). A request the driver did not

@@ -45,7 +45,9 @@ void kx_html_emit(FILE *out, const char *fmt, ...)
 	va_start(args, fmt);
 	for (const char *p = fmt; *p != '\0'; p++) {
 		if (*p != '%') {
-			fputc(*p, out);
+			size_t literal = strcspn(p, "%");
+			fwrite(p, 1, literal, out);
+			p += literal - 1;
 			continue;
 		}
 		const char *text;

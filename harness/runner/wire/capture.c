@@ -17,6 +17,7 @@
 #include "core/pcapng.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -353,7 +354,7 @@ static void build_packets(struct capture *cap, size_t case_index, const struct k
 }
 
 /* Writes the case's section (header, interface, secrets, packets) to f; 0, or -1 with err. */
-static int write_section(FILE *f, const struct capture *cap, const char *path, char *err, size_t errlen)
+static int write_section(FILE *f, const struct capture *cap, char *err, size_t errlen)
 {
 	struct kx_pcapng w;
 	kx_pcapng_init(&w, f);
@@ -370,42 +371,59 @@ static int write_section(FILE *f, const struct capture *cap, const char *path, c
 		kx_pcapng_packet(&w, 0, p->ts_us, p->data, p->len, p->comment);
 	}
 	if (kx_pcapng_flush(&w) != 0)
-		return kx_errorf(err, errlen, "%s: %s", path, w.err);
+		return kx_errorf(err, errlen, "%s", w.err);
 	return 0;
 }
 
-/* Writes the case's section to path, opened with mode ("wb" or "ab"); 0, or -1 with err. */
-static int write_capture(const char *path, const char *mode, const struct capture *cap, char *err,
-                         size_t errlen)
+/* The case's section as bytes (malloc'd, into *data and *len), built once for both files that hold
+ * it; 0, or -1 with err. */
+static int build_section(const struct capture *cap, char **data, size_t *len, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, mode);
+	*data = NULL;
+	*len = 0;
+	FILE *f = open_memstream(data, len);
 	if (f == NULL)
+		return kx_errorf(err, errlen, "out of memory");
+	int ret = write_section(f, cap, err, errlen);
+	if (fclose(f) != 0 && ret == 0)
+		ret = kx_errorf(err, errlen, "out of memory");
+	return ret;
+}
+
+/* Writes len bytes to path, opened with flags (O_TRUNC: a file of its own; O_APPEND: after what is
+ * there), with one system call where the kernel takes it all: a case writes three files, and stdio's
+ * buffers and locks cost more than the writes. 0, or -1 with err. */
+static int write_file(const char *path, int flags, const void *data, size_t len, char *err, size_t errlen)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | flags, 0644);
+	if (fd < 0)
 		return kx_errorf(err, errlen, "cannot open %s: %s", path, strerror(errno));
-	int ret = write_section(f, cap, path, err, errlen);
-	if (fclose(f) != 0 && ret == 0) {
-		kx_errorf(err, errlen, "cannot write %s: %s", path, strerror(errno));
-		ret = -1;
+	const char *p = data;
+	size_t left = len;
+	while (left > 0) {
+		ssize_t n = write(fd, p, left);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			int saved = n < 0 ? errno : ENOSPC;
+			close(fd);
+			return kx_errorf(err, errlen, "cannot write %s: %s", path, strerror(saved));
+		}
+		p += n;
+		left -= (size_t)n;
 	}
-	return ret;
-}
-
-static int write_capture_locked(const char *path, const struct capture *cap, char *err, size_t errlen)
-{
-	pthread_mutex_lock(&batch_lock);
-	int ret = write_capture(path, "ab", cap, err, errlen);
-	pthread_mutex_unlock(&batch_lock);
-	return ret;
-}
-
-static int write_text(const char *path, const char *text, char *err, size_t errlen)
-{
-	FILE *f = fopen(path, "w");
-	if (f == NULL)
-		return kx_errorf(err, errlen, "cannot open %s: %s", path, strerror(errno));
-	int ok = fputs(text, f) >= 0;
-	if (fclose(f) != 0 || !ok)
+	if (close(fd) != 0)
 		return kx_errorf(err, errlen, "cannot write %s: %s", path, strerror(errno));
 	return 0;
+}
+
+/* Appends the section to the batch file whole, whichever thread finishes its case at the same time. */
+static int append_to_batch(const char *path, const char *data, size_t len, char *err, size_t errlen)
+{
+	pthread_mutex_lock(&batch_lock);
+	int ret = write_file(path, O_APPEND, data, len, err, errlen);
+	pthread_mutex_unlock(&batch_lock);
+	return ret;
 }
 
 static void describe_case(struct capture *cap, const char *case_id, json_t *result)
@@ -439,6 +457,8 @@ int kx_capture_case(const char *dir, size_t case_index, const char *case_id, con
 	struct capture cap;
 	memset(&cap, 0, sizeof cap);
 	char name[1024], pcapng[4400], keylog[4400], batch[4400];
+	char *section = NULL;
+	size_t section_len = 0;
 	int ret = -1;
 	const char *transport = kx_json_get_string(result, "transport");
 	cap.dtls = transport != NULL ? strcmp(transport, "dtls") == 0 : relay != NULL && relay->dtls;
@@ -472,12 +492,19 @@ int kx_capture_case(const char *dir, size_t case_index, const char *case_id, con
 	        ? "# no session secrets: the handshake completed but neither end reported "
 	          "a key log line\n"
 	        : NO_SECRETS_LINE;
-	if (write_capture(pcapng, "wb", &cap, err, errlen) != 0 ||
-	    write_text(keylog, cap.keylog ? cap.keylog : no_secrets, err, errlen) != 0 ||
-	    write_capture_locked(batch, &cap, err, errlen) != 0)
+	const char *keylog_text = cap.keylog ? cap.keylog : no_secrets;
+	char why[300];
+	if (build_section(&cap, &section, &section_len, why, sizeof why) != 0) {
+		kx_errorf(err, errlen, "%s: %s", pcapng, why);
+		goto out;
+	}
+	if (write_file(pcapng, O_TRUNC, section, section_len, err, errlen) != 0 ||
+	    write_file(keylog, O_TRUNC, keylog_text, strlen(keylog_text), err, errlen) != 0 ||
+	    append_to_batch(batch, section, section_len, err, errlen) != 0)
 		goto out;
 	ret = 0;
 out:
+	free(section);
 	if (result != NULL) {
 		json_t *info = ret == 0 ? json_pack("{s:s, s:s, s:s, s:i, s:I}", "pcapng", pcapng, "keylog",
 		                                    keylog, "batch", batch, "port", (int)cap.port, "packets",
