@@ -390,12 +390,21 @@ static int build_section(const struct capture *cap, char **data, size_t *len, ch
 	return ret;
 }
 
-/* Writes len bytes to path, opened with flags (O_TRUNC: a file of its own; O_APPEND: after what is
- * there), with one system call where the kernel takes it all: a case writes three files, and stdio's
+/* Writes len bytes to path, opened with flags (O_TRUNC: a file of its own, replacing any; O_APPEND:
+ * after what is there), with one system call where the kernel takes it all: a case writes three files, and stdio's
  * buffers and locks cost more than the writes. 0, or -1 with err. */
 static int write_file(const char *path, int flags, const void *data, size_t len, char *err, size_t errlen)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | flags, 0644);
+	int fd;
+	/* A file of its own is made new, never truncated: ext4 writes a truncated file back to the disk
+	 * as soon as it is closed (auto_da_alloc), which a run whose cases share an id paid on every case. */
+	if (flags == O_TRUNC) {
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		if (fd < 0 && errno == EEXIST && unlink(path) == 0)
+			fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	} else {
+		fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | flags, 0644);
+	}
 	if (fd < 0)
 		return kx_errorf(err, errlen, "cannot open %s: %s", path, strerror(errno));
 	const char *p = data;
