@@ -492,8 +492,11 @@ static int run_cases(const struct kx_run_options *opt, const struct kx_suite *su
 	json_object_set_new(report, "cases", results);
 	if (interrupted)
 		json_object_set_new(report, "interrupted", json_true());
+	struct kx_report_cases rows;
+	if (kx_report_cases_of(&rows, report) != 0)
+		memset(&rows, 0, sizeof rows);
 	struct kx_report_counts counts;
-	kx_report_summarize(report, &counts);
+	kx_report_summarize_cases(report, &rows, &counts);
 	int status = counts.unmet == 0 && counts.cases == n ? KX_EXIT_OK : KX_EXIT_FAILED;
 	if (interrupted) {
 		fprintf(stderr, "kxconform run: interrupted by %s: %zu of %zu cases ran; the report holds them and says "
@@ -507,16 +510,20 @@ static int run_cases(const struct kx_run_options *opt, const struct kx_suite *su
 	 * shows them, so that one page says whether the whole conformance run passed. */
 	if (kx_report_attach_vectors(report, opt->output, err, sizeof err) < 0)
 		fprintf(stderr, "kxconform run: warning: %s\n", err);
-	if (kx_requirements_report(report, opt->requirements, suite, err, sizeof err) != 0) {
+	if (kx_requirements_report(report, &rows, opt->requirements, suite, err, sizeof err) != 0) {
 		fprintf(stderr, "kxconform run: %s\n", err);
 		status = KX_EXIT_USAGE;
 	}
-	int written = kx_report_write_all(report, opt->output, err, sizeof err) == 0;
+	for (size_t k = 0; k < rows.n; k++)
+		if (rows.rows[k].requirements != NULL)
+			json_object_set(json_array_get(results, k), "requirements", rows.rows[k].requirements);
+	int written = kx_report_write_cases(report, &rows, opt->output, err, sizeof err) == 0;
 	if (!written) {
 		fprintf(stderr, "kxconform run: no report was written: %s\n", err);
 		status = KX_EXIT_USAGE;
 	}
-	kx_run_print_summary(report, &counts, opt->output, written);
+	kx_run_print_summary(report, &rows, &counts, opt->output, written);
+	kx_report_cases_free(&rows);
 	json_decref(report);
 	return status;
 }
