@@ -96,6 +96,28 @@ static json_t *end_config(json_t *root, json_t *scenario, const char *end, const
 	return config;
 }
 
+/* value, or an equal value met before (then value is released): configurations and axes repeat
+ * across the cases of a suite (every ordered pair of drivers plays the same ones, and the variants
+ * run at the axes' defaults), and a full profile's thousands of cases kept each its own copies,
+ * some 4 KB a case. seen maps each value's compact JSON text to the value; equal text, equal
+ * value, members in the same order. The shared values are read-only, like the suite's own, which
+ * the configurations already share members with. */
+static json_t *shared(json_t *seen, json_t *value)
+{
+	char *text = value != NULL ? json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+	if (text == NULL)
+		return value;
+	json_t *same = json_object_get(seen, text);
+	if (same != NULL) {
+		json_decref(value);
+		value = json_incref(same);
+	} else {
+		json_object_set(seen, text, value);
+	}
+	free(text);
+	return value;
+}
+
 /* 1 if the entry has no "transports" filter or lists transport. */
 static int applies_to(json_t *entry, const char *transport)
 {
@@ -117,15 +139,29 @@ static void relay_options(struct kx_case *c, const struct kx_axes_combo *combo)
 	json_decref(relay);
 }
 
-static int add_case(struct kx_suite *suite, json_t *scenario, const char *transport, size_t initiator,
-		    size_t terminator, const struct kx_driver_pool *pool, const char *pki_dir,
-		    const struct kx_axes_combo *combo, enum kx_case_kind kind, json_t *variant, char *err, size_t errlen)
+/* Where a case of the suite is being added: its scenario, transport and pairing, and the values
+ * met so far (shared). */
+struct adding {
+	json_t *scenario;
+	const char *transport;
+	size_t initiator, terminator;
+	const struct kx_driver_pool *pool;
+	const char *pki_dir;
+	json_t *seen;
+};
+
+static int add_case(struct kx_suite *suite, const struct adding *a, const struct kx_axes_combo *combo,
+		    enum kx_case_kind kind, json_t *variant, char *err, size_t errlen)
 {
 	/* Doubling: one case at a time made the full profile's thousands of cases a quadratic copy
 	 * (over a minute for --list under AddressSanitizer, whose realloc always moves). */
 	if (KX_GROW(suite->cases, suite->cap_cases, suite->n_cases + 1) != 0)
 		return kx_errorf(err, errlen, "out of memory");
 	struct kx_case *c = &suite->cases[suite->n_cases];
+	json_t *scenario = a->scenario;
+	const char *transport = a->transport, *pki_dir = a->pki_dir;
+	size_t initiator = a->initiator, terminator = a->terminator;
+	const struct kx_driver_pool *pool = a->pool;
 	memset(c, 0, sizeof *c);
 	c->scenario = scenario;
 	c->run = kx_json_get_string(scenario, "run");
@@ -145,8 +181,8 @@ static int add_case(struct kx_suite *suite, json_t *scenario, const char *transp
 	if ((size_t)n >= sizeof c->id - 1)
 		return kx_errorf(err, errlen, "scenario %s: the case id %s... is longer than %zu bytes", name, c->id,
 		                 sizeof c->id - 2);
-	c->axes = kx_axes_json(combo);
-	c->needs = kx_axes_needs(combo);
+	c->axes = shared(a->seen, kx_axes_json(combo));
+	c->needs = shared(a->seen, kx_axes_needs(combo));
 	relay_options(c, combo);
 	if (kind == KX_CASE_NEGATIVE) {
 		snprintf(c->id + n, sizeof c->id - (size_t)n, ".%s", kx_json_get_string(variant, "name"));
@@ -159,18 +195,20 @@ static int add_case(struct kx_suite *suite, json_t *scenario, const char *transp
 	json_t *timeout = json_object_get(json_object_get(suite->root, "defaults"), "timeout_ms");
 	c->timeout_ms = json_is_integer(timeout) && json_integer_value(timeout) > 0 ? (int)json_integer_value(timeout)
 										      : 5000;
-	c->initiator_config = end_config(suite->root, scenario, "initiator", combo, variant, transport, c->suite, pki_dir);
-	c->terminator_config = end_config(suite->root, scenario, "terminator", combo, variant, transport, c->suite, pki_dir);
+	c->initiator_config = shared(a->seen, end_config(suite->root, scenario, "initiator", combo, variant, transport,
+	                                                 c->suite, pki_dir));
+	c->terminator_config = shared(a->seen, end_config(suite->root, scenario, "terminator", combo, variant,
+	                                                  transport, c->suite, pki_dir));
 	c->first_scenario = scenario_named(suite->root, kx_json_get_string(json_object_get(scenario, "first"),
 	                                                                   "scenario"));
 	if (c->first_scenario != NULL) {
 		snprintf(c->first_suite, sizeof c->first_suite, "%s",
 		         json_string_value(json_array_get(
 		             json_object_get(json_object_get(c->first_scenario, "suites"), transport), 0)));
-		c->first_initiator_config = end_config(suite->root, c->first_scenario, "initiator", NULL, NULL,
-		                                       transport, c->first_suite, pki_dir);
-		c->first_terminator_config = end_config(suite->root, c->first_scenario, "terminator", NULL, NULL,
-		                                        transport, c->first_suite, pki_dir);
+		c->first_initiator_config = shared(a->seen, end_config(suite->root, c->first_scenario, "initiator",
+		                                                       NULL, NULL, transport, c->first_suite, pki_dir));
+		c->first_terminator_config = shared(a->seen, end_config(suite->root, c->first_scenario, "terminator",
+		                                                        NULL, NULL, transport, c->first_suite, pki_dir));
 	}
 	suite->n_cases++;
 	return 0;
@@ -271,7 +309,7 @@ static int check_first(json_t *root, json_t *scenario, char *err, size_t errlen)
  * case of each combination of its axes the profile chooses (the defaults' first), then the
  * negative and fault variants, which run with every axis at its default. */
 static int expand(struct kx_suite *suite, json_t *scenario, const char *transport, const struct kx_driver_pool *pool,
-		  const char *pki_dir, char *err, size_t errlen)
+		  const char *pki_dir, json_t *seen, char *err, size_t errlen)
 {
 	struct kx_axes_combo *combos = NULL;
 	size_t n_combos = 0;
@@ -280,22 +318,20 @@ static int expand(struct kx_suite *suite, json_t *scenario, const char *transpor
 	int ret = 0;
 	for (size_t i = 0; i < pool->n && ret == 0; i++)
 		for (size_t t = 0; t < pool->n && ret == 0; t++) {
+			struct adding a = {scenario, transport, i, t, pool, pki_dir, seen};
 			for (size_t k = 0; k < n_combos && ret == 0; k++)
-				ret = add_case(suite, scenario, transport, i, t, pool, pki_dir, &combos[k], KX_CASE_POSITIVE,
-				               NULL, err, errlen);
+				ret = add_case(suite, &a, &combos[k], KX_CASE_POSITIVE, NULL, err, errlen);
 			size_t k;
 			json_t *entry;
 			json_array_foreach(json_object_get(scenario, "negative"), k, entry)
 			{
 				if (ret == 0 && applies_to(entry, transport))
-					ret = add_case(suite, scenario, transport, i, t, pool, pki_dir, &combos[0],
-					               KX_CASE_NEGATIVE, entry, err, errlen);
+					ret = add_case(suite, &a, &combos[0], KX_CASE_NEGATIVE, entry, err, errlen);
 			}
 			json_array_foreach(json_object_get(scenario, "faults"), k, entry)
 			{
 				if (ret == 0 && applies_to(entry, transport))
-					ret = add_case(suite, scenario, transport, i, t, pool, pki_dir, &combos[0],
-					               KX_CASE_FAULT, entry, err, errlen);
+					ret = add_case(suite, &a, &combos[0], KX_CASE_FAULT, entry, err, errlen);
 			}
 		}
 	free(combos);
@@ -327,21 +363,27 @@ int kx_suite_load_profile(const char *path, const char *pki_dir, const struct kx
 	char why[400];
 	if (kx_axes_check(suite->root, why, sizeof why) != 0)
 		return kx_errorf(err, errlen, "%s: %s", path, why);
+	/* The values the cases share, by their text: needed only while they are added. */
+	json_t *seen = json_object();
+	int ret = 0;
 	json_array_foreach(scenarios, i, scenario)
 	{
-		if (check_scenario(scenario, i, why, sizeof why) != 0)
-			return kx_errorf(err, errlen, "%s: %s", path, why);
-		if (check_first(suite->root, scenario, why, sizeof why) != 0)
-			return kx_errorf(err, errlen, "%s: %s", path, why);
 		size_t k;
 		json_t *transport;
+		if (check_scenario(scenario, i, why, sizeof why) != 0 ||
+		    check_first(suite->root, scenario, why, sizeof why) != 0)
+			ret = -1;
 		json_array_foreach(json_object_get(scenario, "transports"), k, transport)
 		{
-			if (expand(suite, scenario, json_string_value(transport), pool, pki_dir, why, sizeof why) != 0)
-				return kx_errorf(err, errlen, "%s: %s", path, why);
+			if (ret == 0 && expand(suite, scenario, json_string_value(transport), pool, pki_dir, seen, why,
+			                       sizeof why) != 0)
+				ret = -1;
 		}
+		if (ret != 0)
+			break;
 	}
-	return 0;
+	json_decref(seen);
+	return ret == 0 ? 0 : kx_errorf(err, errlen, "%s: %s", path, why);
 }
 
 const struct kx_case *kx_suite_self_case(const struct kx_suite *suite, const char *scenario,

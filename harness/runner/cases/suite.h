@@ -13,6 +13,8 @@
 
 enum kx_case_kind { KX_CASE_POSITIVE, KX_CASE_NEGATIVE, KX_CASE_FAULT };
 
+/* A case's JSON values are read-only and shared: cases with equal configurations or axes (the
+ * pairs of drivers of one combination, the variants at the defaults) hold one value each. */
 struct kx_case {
 	char id[192];          /* scenario.transport.initiator-terminator[+axis=value...][.variant]: a file name too */
 	json_t *scenario;      /* borrowed from the suite */
@@ -23,17 +25,17 @@ struct kx_case {
 	enum kx_case_kind kind;
 	json_t *variant;       /* the negative or fault entry (borrowed), NULL for a positive case */
 	struct kx_fault fault;
-	json_t *initiator_config, *terminator_config; /* complete driver "config" objects (owned) */
+	json_t *initiator_config, *terminator_config; /* complete driver "config" objects (a reference) */
 	/* run "maf": the first handshake of the chain (the scenario named by "first"), whose export
 	 * gives the second handshake's PSK and identity; NULL otherwise. */
 	json_t *first_scenario;                                   /* borrowed from the suite */
 	char first_suite[8];
-	json_t *first_initiator_config, *first_terminator_config; /* owned */
+	json_t *first_initiator_config, *first_terminator_config; /* references */
 	int timeout_ms;        /* the handshake's time limit (suite "defaults"."timeout_ms", else 5000) */
-	/* Axes: {"AXIS": "VALUE"} for every axis the scenario takes over this transport (owned; NULL
-	 * when it takes none); what its values need a driver to list (owned; NULL when nothing); and
-	 * what they ask of the relay: the TLS record layout, and a DTLS loss the ends must recover from
-	 * (fault set, recover 1) in a positive case. */
+	/* Axes: {"AXIS": "VALUE"} for every axis the scenario takes over this transport (a reference;
+	 * NULL when it takes none); what its values need a driver to list (a reference; NULL when
+	 * nothing); and what they ask of the relay: the TLS record layout, and a DTLS loss the ends
+	 * must recover from (fault set, recover 1) in a positive case. */
 	json_t *axes, *needs;
 	enum kx_records_layout records;
 	int recover;

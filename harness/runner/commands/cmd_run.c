@@ -15,6 +15,8 @@
 #include "runner/cases/expectations.h"
 #include "runner/reports/output_dir.h"
 #include "runner/reports/report.h"
+#include "runner/reports/report_cases.h"
+#include "runner/reports/report_spool.h"
 #include "runner/reports/report_view.h"
 #include "runner/reports/requirements.h"
 #include "runner/cases/suite.h"
@@ -107,19 +109,26 @@ static int interrupted_for_good(void)
 	return atomic_load(&interrupted_by);
 }
 
-/* Shared by the worker threads; everything below `lock` is guarded by it. */
+/* Shared by the worker threads; everything below `lock` is guarded by it. A finished case i is
+ * written to the spool at places[i] and leaves rows[i] (what the counts need) and what the capture
+ * check reads of it; its result is then freed, so that memory does not grow with the cases. */
 struct run {
 	const struct kx_run_options *opt;
 	const struct kx_suite *suite;
 	const struct kx_expectations *expect;
 	const size_t *cases; /* indexes into suite->cases, in suite order */
 	size_t n;
-	json_t **results;
+	struct kx_spool *spool;
+	struct kx_spool_place *places;  /* each finished case's place in the spool */
+	struct kx_case_row *rows;       /* each finished case's row (written by its worker only) */
+	unsigned char *finished;        /* 1 for a case that finished (and is reported) */
+	struct kx_capture_check *check; /* what the capture check reads of each case */
 	int tty;
 	pthread_mutex_t lock;
 	size_t next, done, unmet;
 	int timeouts[KX_MAX_DRIVERS]; /* each driver's timeouts since a case it played without one */
 	char setup_error[600];
+	char spool_error[600]; /* the first case that could not be kept: no report can be written */
 };
 
 /* Applies the expectations file to a finished case: an expected failure that
@@ -323,11 +332,19 @@ static void *worker(void *arg)
 		const char *xfail = disabled == NULL ? kx_expectations_failure(run->expect, c->id) : NULL;
 		if (xfail != NULL)
 			apply_expected_failure(result, xfail);
+		int counted = kx_case_row_set(&run->rows[i], result) == 0;
+		int kept = kx_spool_put(run->spool, result, &run->places[i], err, sizeof err) == 0;
+		if (!counted)
+			snprintf(err, sizeof err, "out of memory keeping case %s", c->id);
 		pthread_mutex_lock(&run->lock);
 		count_timeouts(run, &pool, before, ran ? c : NULL);
-		run->results[i] = result;
+		kx_capture_check_add(run->check, i, result);
+		run->finished[i] = (unsigned char)counted;
+		if ((!kept || !counted) && run->spool_error[0] == '\0')
+			snprintf(run->spool_error, sizeof run->spool_error, "%s", err);
 		progress(run, c->id, result);
 		pthread_mutex_unlock(&run->lock);
+		json_decref(result);
 	}
 	if (atomic_load(&interrupted_by))
 		interrupted_drivers(&pool);
@@ -393,27 +410,81 @@ static json_t *run_header(const struct kx_driver_pool *pool, const struct kx_run
 	return header;
 }
 
-/* One tshark process per batch file checks every capture, and may fail cases. It works on a
- * copy: a Ctrl-C during the check kills tshark too, and its verdicts would then be noise. */
-static void check_captures(const struct kx_run_options *opt, json_t **results)
+/* One tshark process per batch file checks every capture, and may fail cases: their verdicts are
+ * written into each case as it is read back (load_case). A Ctrl-C during the check kills tshark
+ * too, and its verdicts would then be noise: an interrupted check annotates nothing. Returns
+ * whether it is to annotate the cases. */
+static int check_captures(struct kx_capture_check *check)
 {
 	char err[1024];
-	json_t *checked = json_deep_copy(*results);
-	if (atomic_load(&interrupted_by) || checked == NULL) {
-		json_decref(checked);
-		return;
-	}
-	int undecrypted = kx_capture_check(opt->output, checked, err, sizeof err);
-	if (atomic_load(&interrupted_by)) {
-		json_decref(checked);
-		return;
-	}
+	if (atomic_load(&interrupted_by))
+		return 0;
+	int undecrypted = kx_capture_check_run(check, err, sizeof err);
+	if (atomic_load(&interrupted_by))
+		return 0;
 	if (undecrypted < 0)
 		printf("capture check not run: %s\n", err);
 	else
 		printf("%s%s\n", err, undecrypted > 0 ? " (failed captures are listed below)" : "");
-	json_decref(*results);
-	*results = checked;
+	return 1;
+}
+
+/* The cases of the report, read back from the spool in case order. */
+struct reported {
+	struct kx_spool *spool;
+	const struct kx_spool_place *places; /* by case index */
+	const size_t *index;                 /* the case index of each reported case */
+	const struct kx_case_row *rows;      /* by reported case: their requirements */
+	const struct kx_capture_check *check; /* NULL when the check is not to annotate */
+};
+
+/* Reported case k as report.json holds it: its result, the capture check's verdict, and the
+ * requirements its row was given. */
+static json_t *load_case(void *ctx, size_t k, char *err, size_t errlen)
+{
+	const struct reported *r = ctx;
+	json_t *c = kx_spool_get(r->spool, &r->places[r->index[k]], err, errlen);
+	if (c == NULL)
+		return NULL;
+	if (r->check != NULL)
+		kx_capture_check_annotate(r->check, r->index[k], c);
+	if (r->rows[k].requirements != NULL)
+		json_object_set(c, "requirements", r->rows[k].requirements);
+	return c;
+}
+
+/* The finished cases of the run, in case order, as the reports read them: their rows (taken from
+ * run->rows) and load_case over r, which index (capacity run->n) fills. */
+static void reported_cases(struct run *run, struct reported *r, size_t *index, struct kx_report_cases *cases)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < run->n; i++)
+		if (run->finished[i]) {
+			index[k] = i;
+			/* A row only moves down (k <= i), so none is overwritten before it moved. */
+			run->rows[k++] = run->rows[i];
+		}
+	for (size_t j = k; j < run->n; j++)
+		memset(&run->rows[j], 0, sizeof run->rows[j]);
+	*r = (struct reported){run->spool, run->places, index, run->rows, NULL};
+	*cases = (struct kx_report_cases){run->rows, k, load_case, r};
+}
+
+/* The rows of the cases the capture check failed, counted again from the annotated case: the
+ * check's own words decide what changes (result, met, diagnosis). 0, or -1 with err. */
+static int recount_failed_captures(struct kx_report_cases *cases, const struct reported *r, char *err,
+                                   size_t errlen)
+{
+	for (size_t k = 0; k < cases->n; k++) {
+		if (!kx_capture_check_fails(r->check, r->index[k]))
+			continue;
+		json_t *c = load_case(cases->ctx, k, err, errlen);
+		int failed = c == NULL || kx_case_row_set(&cases->rows[k], c) != 0;
+		json_decref(c);
+		if (failed)
+			return c == NULL ? -1 : kx_errorf(err, errlen, "out of memory");
+	}
+	return 0;
 }
 
 /* A run that could not start (an unreadable suite or expectations file, a filter matching no case,
@@ -479,7 +550,24 @@ static int run_cases(const struct kx_run_options *opt, const struct kx_suite *su
 	kx_pool_stop(pool);
 
 	struct run run = {.opt = opt, .suite = suite, .expect = expect, .cases = cases, .n = n,
-			  .results = calloc(n + 1, sizeof(json_t *)), .tty = isatty(STDOUT_FILENO)};
+			  .spool = kx_spool_open(opt->output, err, sizeof err),
+			  .places = calloc(n + 1, sizeof *run.places), .rows = calloc(n + 1, sizeof *run.rows),
+			  .finished = calloc(n + 1, 1), .check = kx_capture_check_new(opt->output, n),
+			  .tty = isatty(STDOUT_FILENO)};
+	size_t *index = calloc(n + 1, sizeof *index);
+	if (run.spool == NULL || run.places == NULL || run.rows == NULL || run.finished == NULL || run.check == NULL ||
+	    index == NULL) {
+		if (run.spool != NULL)
+			snprintf(err, sizeof err, "out of memory");
+		kx_spool_close(run.spool);
+		free(run.places);
+		free(run.rows);
+		free(run.finished);
+		kx_capture_check_free(run.check);
+		free(index);
+		json_decref(report);
+		return setup_failed(opt, NULL, 1, err);
+	}
 	pthread_mutex_init(&run.lock, NULL);
 	printf("kxconform run: %zu cases on %d job%s\n", n, jobs, jobs == 1 ? "" : "s");
 	fflush(stdout);
@@ -489,19 +577,26 @@ static int run_cases(const struct kx_run_options *opt, const struct kx_suite *su
 	if (run.tty)
 		printf("\r\033[K");
 
-	json_t *results = json_array();
-	for (size_t i = 0; i < n; i++)
-		if (run.results[i] != NULL)
-			json_array_append_new(results, run.results[i]);
-	free(run.results);
-	check_captures(opt, &results);
+	struct reported reported;
+	struct kx_report_cases rows;
+	reported_cases(&run, &reported, index, &rows);
+	if (check_captures(run.check))
+		reported.check = run.check;
 	int interrupted = interrupted_for_good();
 	json_object_set_new(report, "duration_ms", json_real(now_ms() - t0));
-	json_object_set_new(report, "cases", results);
+	/* Where report.json has the cases; they are read back from the spool as it is written. */
+	json_object_set_new(report, "cases", json_array());
 	if (interrupted)
 		json_object_set_new(report, "interrupted", json_true());
+	int kept = run.spool_error[0] == '\0';
+	if (!kept)
+		snprintf(err, sizeof err, "%s", run.spool_error);
+	else if (reported.check != NULL)
+		kept = recount_failed_captures(&rows, &reported, err, sizeof err) == 0;
+	if (!kept)
+		fprintf(stderr, "kxconform run: %s\n", err);
 	struct kx_report_counts counts;
-	kx_report_summarize(report, &counts);
+	kx_report_summarize_cases(report, &rows, &counts);
 	int status = counts.unmet == 0 && counts.cases == n ? KX_EXIT_OK : KX_EXIT_FAILED;
 	if (interrupted) {
 		fprintf(stderr, "kxconform run: interrupted by %s: %zu of %zu cases ran; the report holds them and says "
@@ -515,16 +610,25 @@ static int run_cases(const struct kx_run_options *opt, const struct kx_suite *su
 	 * shows them, so that one page says whether the whole conformance run passed. */
 	if (kx_report_attach_vectors(report, opt->output, err, sizeof err) < 0)
 		fprintf(stderr, "kxconform run: warning: %s\n", err);
-	if (kx_requirements_report(report, opt->requirements, suite, err, sizeof err) != 0) {
+	if (kx_requirements_report(report, &rows, opt->requirements, suite, err, sizeof err) != 0) {
 		fprintf(stderr, "kxconform run: %s\n", err);
 		status = KX_EXIT_USAGE;
 	}
-	int written = kx_report_write_all(report, opt->output, err, sizeof err) == 0;
+	int written = kept && kx_report_write_cases(report, &rows, opt->output, err, sizeof err) == 0;
 	if (!written) {
-		fprintf(stderr, "kxconform run: no report was written: %s\n", err);
+		if (kept)
+			fprintf(stderr, "kxconform run: no report was written: %s\n", err);
+		else
+			fprintf(stderr, "kxconform run: no report was written: a case could not be kept\n");
 		status = KX_EXIT_USAGE;
 	}
-	kx_run_print_summary(report, &counts, opt->output, written);
+	kx_run_print_summary(report, &rows, &counts, opt->output, written);
+	kx_report_cases_free(&rows);
+	kx_spool_close(run.spool);
+	kx_capture_check_free(run.check);
+	free(run.places);
+	free(run.finished);
+	free(index);
 	json_decref(report);
 	return status;
 }

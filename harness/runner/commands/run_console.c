@@ -84,7 +84,8 @@ void kx_console_print_wrapped(FILE *out, const char *text, int width, size_t fir
 /* The closing summary: counts, the unmet cases grouped by diagnosis (one line per cause, with the
  * count and the ids), and where the files are (written: whether the reports were). On a terminal
  * every line wraps at its width. */
-void kx_run_print_summary(json_t *report, const struct kx_report_counts *n, const char *output, int written)
+void kx_run_print_summary(json_t *report, const struct kx_report_cases *cases, const struct kx_report_counts *n,
+                          const char *output, int written)
 {
 	int width = kx_console_width(stdout);
 	char line[4096];
@@ -94,7 +95,7 @@ void kx_run_print_summary(json_t *report, const struct kx_report_counts *n, cons
 	         "(results: %zu pass, %zu fail, %zu error, %zu not-implemented, %zu skip)",
 	         n->cases, n->cases - n->unmet, n->unmet, n->pass, n->fail, n->error, n->not_implemented, n->skip);
 	kx_console_print_wrapped(stdout, line, width, 0, 2);
-	json_t *groups = kx_report_unmet_groups(report);
+	json_t *groups = kx_report_unmet_groups(cases);
 	if (json_array_size(groups) > 1 || (json_array_size(groups) == 1 && n->unmet > 1))
 		printf("unmet, by diagnosis (%zu diagnos%s):\n", json_array_size(groups),
 		       json_array_size(groups) == 1 ? "is" : "es");

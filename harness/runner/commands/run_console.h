@@ -24,9 +24,10 @@ size_t kx_console_columns(const char *text);
  * with a newline. */
 void kx_console_print_wrapped(FILE *out, const char *text, int width, size_t first, size_t indent);
 
-/* The closing summary: counts, the unmet cases grouped by diagnosis (one line per cause, with the
- * count and the ids), and where the files are (written: whether the reports were). On a terminal
- * every line wraps at its width. */
-void kx_run_print_summary(json_t *report, const struct kx_report_counts *n, const char *output, int written);
+/* The closing summary: counts, the unmet cases of cases grouped by diagnosis (one line per cause,
+ * with the count and the ids), the vectors report attached to report, and where the files are
+ * (written: whether the reports were). On a terminal every line wraps at its width. */
+void kx_run_print_summary(json_t *report, const struct kx_report_cases *cases, const struct kx_report_counts *n,
+                          const char *output, int written);
 
 #endif

@@ -3,6 +3,7 @@
 
 #include "core/errors.h"
 #include "runner/reports/report.h"
+#include "runner/reports/report_spool.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -113,6 +114,10 @@ int kx_output_clear(const char *dir, int captures, char *err, size_t errlen)
 {
 	char path[4600];
 	if (kx_output_clear_files(dir, kx_report_files, KX_REPORT_FILES, err, errlen) != 0)
+		return -1;
+	/* A run's spool is gone once it is open; one a file system kept must not outlive its run. */
+	snprintf(path, sizeof path, "%.4000s/reports/%s", dir, KX_REPORT_SPOOL);
+	if (remove_file(path, err, errlen) != 0)
 		return -1;
 	if (!captures)
 		return 0;

@@ -20,8 +20,8 @@ int kx_output_lock(const char *dir, const char *command, char *err, size_t errle
 /* Releases a lock kx_output_lock took. The file stays: removing it would race the next locker. */
 void kx_output_unlock(int fd);
 
-/* Removes an earlier run's reports (DIR/reports/report.json, junit.xml, index.html and the
- * temporary files they are written through) and, when captures is set, its captures (every
+/* Removes an earlier run's reports (DIR/reports/report.json, junit.xml, index.html, the
+ * temporary files they are written through, and a spool of cases, report_spool.h) and, when captures is set, its captures (every
  * *.pcapng and *.keylog in DIR/captures); 0, or -1 with err naming the file that stayed. */
 int kx_output_clear(const char *dir, int captures, char *err, size_t errlen);
 

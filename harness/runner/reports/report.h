@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "runner/reports/report_cases.h"
+
 #define KX_REPORT_VERSION 1
 
 /* The files a report is written as, in DIR/reports: report.json, junit.xml, index.html. */
@@ -18,11 +20,17 @@ extern const char *const kx_report_files[KX_REPORT_FILES];
  * into out (capacity len). */
 void kx_report_temp_path(const char *dir, const char *name, char *out, size_t len);
 
-/* Creates DIR/reports and writes report.json, junit.xml and index.html there, each through its
- * temporary file, renamed into place only once all three are written and synced: a full disk
- * leaves no half-written report. 0, or -1 with err naming the file that could not be written
+/* Creates DIR/reports and writes report (its cases in report["cases"]) there as report.json,
+ * junit.xml and index.html, each through its temporary file, renamed into place only once all
+ * three are written and synced: a full disk leaves no half-written report. 0, or -1 with err naming the file that could not be written
  * (the temporary files are then removed). */
 int kx_report_write_all(json_t *report, const char *dir, char *err, size_t errlen);
+
+/* kx_report_write_all for a report whose cases come from cases (report_cases.h), each loaded
+ * once per file as it is written: report holds the rest, with an empty "cases" array where
+ * report.json has them. */
+int kx_report_write_cases(json_t *report, struct kx_report_cases *cases, const char *dir, char *err,
+                          size_t errlen);
 
 /* The layout of reports/vectors.json (docs/vectors-report.schema.json), raised as report_version is. */
 #define KX_VECTORS_REPORT_VERSION 1

@@ -133,8 +133,9 @@ static void write_header(FILE *out, json_t *report)
 	kx_html_emit(out, "</table>\n</header>\n");
 }
 
-/* The cases section: how to link a case, the filters, then every case. */
-static void write_cases(FILE *out, json_t *cases)
+/* The cases section: how to link a case, the filters, then every case, loaded one at a time. 0,
+ * or -1 with err when a case cannot be loaded. */
+static int write_cases(FILE *out, struct kx_report_cases *cases, char *err, size_t errlen)
 {
 	kx_html_emit(
 	    out,
@@ -142,19 +143,21 @@ static void write_cases(FILE *out, json_t *cases)
 	    "(<code>index.html#SCENARIO.TRANSPORT.INITIATOR-TERMINATOR[.VARIANT]</code>). Cases that met "
 	    "their expectation are folded; open one to see its keys and flights.</p>\n");
 	kx_html_write_case_filters(out, cases);
-	size_t i;
-	json_t *c;
-	json_array_foreach(cases, i, c)
-	{
+	for (size_t k = 0; k < cases->n; k++) {
+		json_t *c = cases->load(cases->ctx, k, err, errlen);
+		if (c == NULL)
+			return -1;
 		kx_html_write_case(out, c);
+		json_decref(c);
 	}
 	kx_html_emit(out, "</section>\n");
+	return 0;
 }
 
-int kx_report_write_html(json_t *report, const char *path, char *err, size_t errlen)
+int kx_report_write_html(json_t *report, struct kx_report_cases *cases, const char *path, char *err,
+                         size_t errlen)
 {
-	json_t *cases;
-	FILE *out = kx_report_view_open(report, path, &cases, err, errlen);
+	FILE *out = kx_report_view_open(report, path, err, errlen);
 	if (out == NULL)
 		return -1;
 	/* Scenarios in the order they ran; drivers as the run listed them, then any other a case names. */
@@ -165,21 +168,25 @@ int kx_report_write_html(json_t *report, const char *path, char *err, size_t err
 	{
 		kx_html_add_unique(names, kx_html_str(item, "name"));
 	}
-	json_array_foreach(cases, i, item)
-	{
-		kx_html_add_unique(scenarios, kx_html_str(item, "scenario"));
-		kx_html_add_unique(names, kx_html_str(item, "initiator"));
-		kx_html_add_unique(names, kx_html_str(item, "terminator"));
+	for (size_t k = 0; k < cases->n; k++) {
+		kx_html_add_unique(scenarios, cases->rows[k].scenario);
+		kx_html_add_unique(names, cases->rows[k].initiator);
+		kx_html_add_unique(names, cases->rows[k].terminator);
 	}
 	write_head(out, report);
 	write_header(out, report);
-	kx_html_write_summary(out, report, scenarios);
+	kx_html_write_summary(out, report, cases, scenarios);
 	kx_html_write_vectors(out, report);
-	kx_html_write_matrices(out, report, scenarios, names);
+	kx_html_write_matrices(out, cases, scenarios, names);
 	kx_html_write_requirements(out, report);
-	write_cases(out, cases);
-	kx_html_emit(out, "<script>\n%S</script>\n</body>\n</html>\n", kx_report_js);
+	int failed = write_cases(out, cases, err, errlen) != 0;
+	if (!failed)
+		kx_html_emit(out, "<script>\n%S</script>\n</body>\n</html>\n", kx_report_js);
 	json_decref(scenarios);
 	json_decref(names);
+	if (failed) {
+		fclose(out);
+		return -1;
+	}
 	return kx_report_view_close(out, path, err, errlen);
 }

@@ -9,7 +9,11 @@
 
 #include <jansson.h>
 
-/* Writes report (the object written to report.json) to path as one HTML page; 0, or -1 with err. */
-int kx_report_write_html(json_t *report, const char *path, char *err, size_t errlen);
+#include "runner/reports/report_cases.h"
+
+/* Writes report (the object written to report.json) with its cases to path as one HTML page; 0,
+ * or -1 with err. */
+int kx_report_write_html(json_t *report, struct kx_report_cases *cases, const char *path, char *err,
+                         size_t errlen);
 
 #endif

@@ -37,16 +37,13 @@ static void write_facet(FILE *out, const char *name, const char *label, const st
 
 /* A facet per axis the cases have (facet-axis-NAME), its values in the order they first appear: a
  * case without the axis (another transport) matches only "all". */
-static void write_axis_facets(FILE *out, json_t *cases)
+static void write_axis_facets(FILE *out, const struct kx_report_cases *cases)
 {
 	json_t *axes = json_object(); /* name: [values, counts] */
-	size_t i;
-	json_t *c;
-	json_array_foreach(cases, i, c)
-	{
+	for (size_t i = 0; i < cases->n; i++) {
 		const char *axis;
 		json_t *value;
-		json_object_foreach(json_object_get(c, "axes"), axis, value)
+		json_object_foreach(cases->rows[i].axes, axis, value)
 		{
 			json_t *pair = json_object_get(axes, axis);
 			if (pair == NULL) {
@@ -74,23 +71,20 @@ static void write_axis_facets(FILE *out, json_t *cases)
 enum { RESULT, SCENARIO, PAIRING, DRIVER, FACETS };
 static const char *const names[FACETS] = {"result", "scenario", "pairing", "driver"};
 
-static void count_facets(json_t *cases, struct facet facets[FACETS])
+static void count_facets(const struct kx_report_cases *cases, struct facet facets[FACETS])
 {
 	for (int f = 0; f < FACETS; f++)
 		facets[f] = (struct facet){json_array(), json_object()};
-	size_t i;
-	json_t *c;
-	json_array_foreach(cases, i, c)
-	{
+	for (size_t i = 0; i < cases->n; i++) {
+		const struct kx_case_row *c = &cases->rows[i];
 		char pairing[300];
-		snprintf(pairing, sizeof pairing, "%s-%s", kx_html_str(c, "initiator"),
-		         kx_html_str(c, "terminator"));
-		facet_count(&facets[RESULT], kx_html_str(c, "result"));
-		facet_count(&facets[SCENARIO], kx_html_str(c, "scenario"));
+		snprintf(pairing, sizeof pairing, "%s-%s", c->initiator, c->terminator);
+		facet_count(&facets[RESULT], c->result);
+		facet_count(&facets[SCENARIO], c->scenario);
 		facet_count(&facets[PAIRING], pairing);
-		facet_count(&facets[DRIVER], kx_html_str(c, "initiator"));
-		if (strcmp(kx_html_str(c, "initiator"), kx_html_str(c, "terminator")) != 0)
-			facet_count(&facets[DRIVER], kx_html_str(c, "terminator"));
+		facet_count(&facets[DRIVER], c->initiator);
+		if (strcmp(c->initiator, c->terminator) != 0)
+			facet_count(&facets[DRIVER], c->terminator);
 	}
 	json_array_clear(facets[RESULT].values);
 	for (size_t r = 0; r < KX_HTML_RESULTS; r++)
@@ -98,7 +92,7 @@ static void count_facets(json_t *cases, struct facet facets[FACETS])
 			json_array_append_new(facets[RESULT].values, json_string(kx_html_results[r]));
 }
 
-void kx_html_write_case_filters(FILE *out, json_t *cases)
+void kx_html_write_case_filters(FILE *out, const struct kx_report_cases *cases)
 {
 	struct facet facets[FACETS];
 	count_facets(cases, facets);

@@ -9,8 +9,9 @@
 #include <jansson.h>
 #include <stdio.h>
 
-/* Writes the filters of the cases (report["cases"]) as a hidden div#controls that the page's
- * script shows. */
-void kx_html_write_case_filters(FILE *out, json_t *cases);
+#include "runner/reports/report_cases.h"
+
+/* Writes the filters of the cases as a hidden div#controls that the page's script shows. */
+void kx_html_write_case_filters(FILE *out, const struct kx_report_cases *cases);
 
 #endif

@@ -6,36 +6,36 @@
 #include "runner/reports/report_html_emit.h"
 #include "runner/reports/report_view.h"
 
+#include <string.h>
+
 /* Cases counted: met or not, and by result in the order of kx_html_results. */
 struct tally {
 	size_t cases, met, unmet, results[KX_HTML_RESULTS];
 };
 
-static void count(struct tally *t, json_t *c)
+static void count(struct tally *t, const struct kx_case_row *c)
 {
 	t->cases++;
-	if (kx_html_met(c))
+	if (c->met)
 		t->met++;
 	else
 		t->unmet++;
 	for (size_t r = 0; r < KX_HTML_RESULTS; r++)
-		t->results[r] += kx_html_is(c, "result", kx_html_results[r]);
+		t->results[r] += strcmp(c->result, kx_html_results[r]) == 0;
 }
 
 /* A scenario's row of the summary table, its cases counted into all too. */
-static void write_scenario_row(FILE *out, json_t *cases, json_t *name, struct tally *all)
+static void write_scenario_row(FILE *out, const struct kx_report_cases *cases, json_t *name, struct tally *all)
 {
 	struct tally t = {0};
 	const char *clauses = "";
-	size_t i;
-	json_t *c;
-	json_array_foreach(cases, i, c)
-	{
-		if (!kx_html_is(c, "scenario", json_string_value(name)))
+	for (size_t i = 0; i < cases->n; i++) {
+		const struct kx_case_row *c = &cases->rows[i];
+		if (strcmp(c->scenario, json_string_value(name)) != 0)
 			continue;
 		count(&t, c);
 		count(all, c);
-		clauses = kx_html_str(c, "clauses");
+		clauses = c->clauses;
 	}
 	kx_html_emit(out,
 	             "<tr class=\"%S\"><td><a href=\"#matrix-%U\"><strong>%j</strong></a></td><td>%s</td>"
@@ -47,7 +47,7 @@ static void write_scenario_row(FILE *out, json_t *cases, json_t *name, struct ta
 }
 
 /* The summary table: a row per scenario, all of them in its foot, whose counts it returns. */
-static struct tally write_summary_table(FILE *out, json_t *cases, json_t *scenarios)
+static struct tally write_summary_table(FILE *out, const struct kx_report_cases *cases, json_t *scenarios)
 {
 	kx_html_emit(out, "<table id=\"summary-table\" class=\"summary\">\n<thead><tr><th>Scenario</th>"
 	                  "<th>Clauses</th><th class=\"num\">Cases</th><th class=\"num\">Met</th>"
@@ -74,9 +74,9 @@ static struct tally write_summary_table(FILE *out, json_t *cases, json_t *scenar
 
 /* The unmet cases grouped by diagnosis: a driver that crashes fails every case it plays with the
  * same words. */
-static void write_unmet_groups(FILE *out, json_t *report, size_t unmet)
+static void write_unmet_groups(FILE *out, const struct kx_report_cases *cases, size_t unmet)
 {
-	json_t *groups = kx_report_unmet_groups(report);
+	json_t *groups = kx_report_unmet_groups(cases);
 	kx_html_emit(
 	    out,
 	    "<h3 id=\"unmet\">Cases that did not meet their expectation</h3>\n<p>%z cases, by diagnosis "
@@ -103,7 +103,7 @@ static void write_unmet_groups(FILE *out, json_t *report, size_t unmet)
 	json_decref(groups);
 }
 
-void kx_html_write_summary(FILE *out, json_t *report, json_t *scenarios)
+void kx_html_write_summary(FILE *out, json_t *report, const struct kx_report_cases *cases, json_t *scenarios)
 {
 	kx_html_emit(
 	    out, "<section id=\"summary\">\n<h2>Summary</h2>\n"
@@ -112,9 +112,10 @@ void kx_html_write_summary(FILE *out, json_t *report, json_t *scenarios)
 	         "the end the suite names), so its result is <code>fail</code> and it counts as met. "
 	         "<code>not-implemented</code> means a driver cannot play the case; <code>skip</code>, that "
 	         "the misbehaving end cannot be set up on that library.</p>\n");
-	struct tally all = write_summary_table(out, json_object_get(report, "cases"), scenarios);
+	(void)report;
+	struct tally all = write_summary_table(out, cases, scenarios);
 	if (all.unmet > 0)
-		write_unmet_groups(out, report, all.unmet);
+		write_unmet_groups(out, cases, all.unmet);
 	kx_html_emit(out, "</section>\n");
 }
 
@@ -123,31 +124,26 @@ struct cell {
 	const char *scenario, *transport, *initiator, *terminator;
 };
 
-static int in_cell(json_t *c, const struct cell *cell)
+static int in_cell(const struct kx_case_row *c, const struct cell *cell)
 {
-	return kx_html_is(c, "scenario", cell->scenario) && kx_html_is(c, "transport", cell->transport) &&
-	       kx_html_is(c, "initiator", cell->initiator) && kx_html_is(c, "terminator", cell->terminator);
+	return strcmp(c->scenario, cell->scenario) == 0 && strcmp(c->transport, cell->transport) == 0 &&
+	       strcmp(c->initiator, cell->initiator) == 0 && strcmp(c->terminator, cell->terminator) == 0;
 }
 
 /* What distinguishes a case within its pairing: the variant, or "positive". */
-static const char *short_name(json_t *c)
+static const char *short_name(const struct kx_case_row *c)
 {
-	const char *variant = kx_html_str(json_object_get(c, "variant"), "name");
-	return variant[0] != '\0' ? variant : kx_html_str(c, "kind");
+	return c->variant[0] != '\0' ? c->variant : c->kind;
 }
 
 /* A cell: its cases met of all, those not run, and a link to each unmet one. Every id attribute
  * and fragment is the case id itself: links from CI logs can be built by hand. */
-static void write_matrix_cell(FILE *out, json_t *cases, const struct cell *cell)
+static void write_matrix_cell(FILE *out, const struct kx_report_cases *cases, const struct cell *cell)
 {
 	struct tally t = {0};
-	size_t i;
-	json_t *c;
-	json_array_foreach(cases, i, c)
-	{
-		if (in_cell(c, cell))
-			count(&t, c);
-	}
+	for (size_t i = 0; i < cases->n; i++)
+		if (in_cell(&cases->rows[i], cell))
+			count(&t, &cases->rows[i]);
 	if (t.cases == 0) {
 		kx_html_emit(out, "<td class=\"none\">no cases</td>");
 		return;
@@ -159,18 +155,18 @@ static void write_matrix_cell(FILE *out, json_t *cases, const struct cell *cell)
 		kx_html_emit(out, " (%z not run)", skipped);
 	if (t.unmet > 0) {
 		kx_html_emit(out, "<br>unmet: ");
-		json_array_foreach(cases, i, c)
-		{
-			if (!kx_html_met(c) && in_cell(c, cell))
-				kx_html_emit(out, "<a href=\"#%U\">%s</a>", kx_html_str(c, "id"),
-				             short_name(c));
+		for (size_t i = 0; i < cases->n; i++) {
+			const struct kx_case_row *c = &cases->rows[i];
+			if (!c->met && in_cell(c, cell))
+				kx_html_emit(out, "<a href=\"#%U\">%s</a>", c->id != NULL ? c->id : "", short_name(c));
 		}
 	}
 	kx_html_emit(out, "</td>");
 }
 
 /* The matrix of one scenario over one transport: initiators down, terminators across. */
-static void write_matrix(FILE *out, json_t *cases, const char *scenario, json_t *transport, json_t *names)
+static void write_matrix(FILE *out, const struct kx_report_cases *cases, const char *scenario, json_t *transport,
+                         json_t *names)
 {
 	kx_html_emit(out,
 	             "<table class=\"matrix\"><caption>over %j</caption>\n<tr><th>initiator \xE2\x86\x93 / "
@@ -197,9 +193,8 @@ static void write_matrix(FILE *out, json_t *cases, const char *scenario, json_t 
 	kx_html_emit(out, "</table>\n");
 }
 
-void kx_html_write_matrices(FILE *out, json_t *report, json_t *scenarios, json_t *names)
+void kx_html_write_matrices(FILE *out, const struct kx_report_cases *cases, json_t *scenarios, json_t *names)
 {
-	json_t *cases = json_object_get(report, "cases");
 	kx_html_emit(
 	    out, "<section id=\"matrix\">\n<h2>Pairings</h2>\n<p>Per scenario and transport: rows are the "
 	         "initiating end's driver, columns the terminating end's; each cell counts the cases of that "
@@ -211,13 +206,9 @@ void kx_html_write_matrices(FILE *out, json_t *report, json_t *scenarios, json_t
 		const char *name = json_string_value(scenario);
 		/* The scenario's transports in the order its cases have them. */
 		json_t *transports = json_array();
-		size_t i;
-		json_t *c;
-		json_array_foreach(cases, i, c)
-		{
-			if (kx_html_is(c, "scenario", name))
-				kx_html_add_unique(transports, kx_html_str(c, "transport"));
-		}
+		for (size_t i = 0; i < cases->n; i++)
+			if (strcmp(cases->rows[i].scenario, name) == 0)
+				kx_html_add_unique(transports, cases->rows[i].transport);
 		kx_html_emit(out, "<h3 id=\"matrix-%s\">%s</h3>\n<div class=\"matrices\">\n", name, name);
 		size_t t;
 		json_t *transport;

@@ -7,12 +7,14 @@
 #include <jansson.h>
 #include <stdio.h>
 
+#include "runner/reports/report_cases.h"
+
 /* Writes the summary section of report: a row per name of scenarios (an array of strings, in the
  * order they ran) with its cases counted by result, then the unmet cases grouped by diagnosis. */
-void kx_html_write_summary(FILE *out, json_t *report, json_t *scenarios);
+void kx_html_write_summary(FILE *out, json_t *report, const struct kx_report_cases *cases, json_t *scenarios);
 
-/* Writes the pairings section of report: per scenario of scenarios and per transport its cases
- * have, a table with a row per initiating and a column per terminating driver of names. */
-void kx_html_write_matrices(FILE *out, json_t *report, json_t *scenarios, json_t *names);
+/* Writes the pairings section: per scenario of scenarios and per transport its cases have, a
+ * table with a row per initiating and a column per terminating driver of names. */
+void kx_html_write_matrices(FILE *out, const struct kx_report_cases *cases, json_t *scenarios, json_t *names);
 
 #endif

@@ -27,21 +27,20 @@
 #include <string.h>
 
 /* How a case shows in a CI test view: unmet is red, met but not run is skipped. */
-static enum verdict verdict_of(json_t *c)
+static enum verdict verdict_of(int met, const char *result)
 {
-	const char *result = str(c, "result");
-	if (!json_is_true(json_object_get(c, "met")))
+	if (!met)
 		return strcmp(result, "error") == 0 ? ERRORED : FAILED;
 	if (strcmp(result, "skip") == 0 || strcmp(result, "not-implemented") == 0)
 		return SKIPPED;
 	return PASSED;
 }
 
-static void count(struct tally *t, json_t *c)
+static void count(struct tally *t, const struct kx_case_row *c)
 {
 	t->tests++;
-	t->verdicts[verdict_of(c)]++;
-	t->time += seconds(c);
+	t->verdicts[verdict_of(c->met, c->result)]++;
+	t->time += c->duration_ms > 0 ? c->duration_ms / 1000.0 : 0.0;
 }
 
 /* The facts a reader of the CI view needs next to the diagnosis. */
@@ -137,7 +136,7 @@ static void write_case(FILE *out, json_t *c)
 	fprintf(out, "\" time=\"%.3f\">\n", seconds(c));
 	write_case_properties(out, c);
 
-	enum verdict v = verdict_of(c);
+	enum verdict v = verdict_of(json_is_true(json_object_get(c, "met")), str(c, "result"));
 	const char *diagnosis = str(c, "diagnosis");
 	if (v == FAILED || v == ERRORED) {
 		const char *element = v == ERRORED ? "error" : "failure";
@@ -203,29 +202,34 @@ static void write_case(FILE *out, json_t *c)
 	fputs("    </testcase>\n", out);
 }
 
-static void write_properties(FILE *out, json_t *report, json_t *first)
+static void write_properties(FILE *out, json_t *report, const struct kx_case_row *first)
 {
 	static const char *const top[] = {"harness", "suite", "started", "host"};
 	static const char *const extra[] = {"clauses"};
-	write_suite_properties(out, report, top, 4, first, extra, 1);
+	json_t *facts = json_pack("{s:s}", "clauses", first->clauses);
+	write_suite_properties(out, report, top, 4, facts, extra, 1);
+	json_decref(facts);
 }
 
 /* 1 if an earlier case than index has the same scenario: the suite was written already. */
-static int seen_before(json_t *cases, size_t index, const char *scenario)
+static int seen_before(const struct kx_report_cases *cases, size_t index, const char *scenario)
 {
 	for (size_t i = 0; i < index; i++)
-		if (strcmp(str(json_array_get(cases, i), "scenario"), scenario) == 0)
+		if (strcmp(cases->rows[i].scenario, scenario) == 0)
 			return 1;
 	return 0;
 }
 
-static void write_suite(FILE *out, json_t *report, json_t *cases, size_t first)
+/* The testsuite of the scenario of case first: its counts from the rows, then each of its cases
+ * loaded in turn. 0, or -1 with err when a case cannot be loaded. */
+static int write_suite(FILE *out, json_t *report, struct kx_report_cases *cases, size_t first, char *err,
+                       size_t errlen)
 {
-	const char *scenario = str(json_array_get(cases, first), "scenario");
+	const char *scenario = cases->rows[first].scenario;
 	struct tally t = {0};
-	for (size_t i = first; i < json_array_size(cases); i++)
-		if (strcmp(str(json_array_get(cases, i), "scenario"), scenario) == 0)
-			count(&t, json_array_get(cases, i));
+	for (size_t i = first; i < cases->n; i++)
+		if (strcmp(cases->rows[i].scenario, scenario) == 0)
+			count(&t, &cases->rows[i]);
 	/* JUnit's timestamp is a local date-time without a zone; "started" is UTC. */
 	char timestamp[32];
 	snprintf(timestamp, sizeof timestamp, "%s", str(report, "started"));
@@ -240,11 +244,18 @@ static void write_suite(FILE *out, json_t *report, json_t *cases, size_t first)
 	fputs("\" hostname=\"", out);
 	esc_member(out, report, "host", 1);
 	fputs("\">\n", out);
-	write_properties(out, report, json_array_get(cases, first));
-	for (size_t i = first; i < json_array_size(cases); i++)
-		if (strcmp(str(json_array_get(cases, i), "scenario"), scenario) == 0)
-			write_case(out, json_array_get(cases, i));
+	write_properties(out, report, &cases->rows[first]);
+	for (size_t i = first; i < cases->n; i++) {
+		if (strcmp(cases->rows[i].scenario, scenario) != 0)
+			continue;
+		json_t *c = cases->load(cases->ctx, i, err, errlen);
+		if (c == NULL)
+			return -1;
+		write_case(out, c);
+		json_decref(c);
+	}
 	fputs("  </testsuite>\n", out);
+	return 0;
 }
 
 /* ---- the requirements table ---------------------------------------------------------- */
@@ -402,19 +413,15 @@ static void write_requirements(FILE *out, json_t *report, json_t *table)
 	fputs("  </testsuite>\n", out);
 }
 
-int kx_report_write_junit(json_t *report, const char *path, char *err, size_t errlen)
+int kx_report_write_junit(json_t *report, struct kx_report_cases *cases, const char *path, char *err,
+                          size_t errlen)
 {
-	json_t *cases;
-	FILE *out = kx_report_view_open(report, path, &cases, err, errlen);
+	FILE *out = kx_report_view_open(report, path, err, errlen);
 	if (out == NULL)
 		return -1;
 	struct tally all = {0};
-	size_t i;
-	json_t *c;
-	json_array_foreach(cases, i, c)
-	{
-		count(&all, c);
-	}
+	for (size_t i = 0; i < cases->n; i++)
+		count(&all, &cases->rows[i]);
 	/* The run's wall time, not the sum of the cases', is what the job took. */
 	all.time = seconds(report);
 	/* An interrupted run exits 130 with every case it ran met, and a run that could not start (exit 2)
@@ -435,11 +442,12 @@ int kx_report_write_junit(json_t *report, const char *path, char *err, size_t er
 	fputs("\"", out);
 	write_counts(out, &all);
 	fputs(">\n", out);
-	json_array_foreach(cases, i, c)
-	{
-		if (!seen_before(cases, i, str(c, "scenario")))
-			write_suite(out, report, cases, i);
-	}
+	for (size_t i = 0; i < cases->n; i++)
+		if (!seen_before(cases, i, cases->rows[i].scenario) &&
+		    write_suite(out, report, cases, i, err, errlen) != 0) {
+			fclose(out);
+			return -1;
+		}
 	if (table != NULL)
 		write_requirements(out, report, table);
 	if (interrupted || error != NULL) {

@@ -11,9 +11,12 @@
 
 #include <jansson.h>
 
+#include "runner/reports/report_cases.h"
 #include "runner/reports/xml_escape.h"
 
-/* Writes report (the object written to report.json) to path as JUnit XML; 0, or -1 with err. */
-int kx_report_write_junit(json_t *report, const char *path, char *err, size_t errlen);
+/* Writes report (the object written to report.json) with its cases to path as JUnit XML; 0, or
+ * -1 with err. */
+int kx_report_write_junit(json_t *report, struct kx_report_cases *cases, const char *path, char *err,
+                          size_t errlen);
 
 #endif

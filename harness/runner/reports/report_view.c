@@ -12,28 +12,37 @@
 #include <string.h>
 #include <unistd.h>
 
-void kx_report_summarize(json_t *report, struct kx_report_counts *counts)
+void kx_report_summarize_cases(json_t *report, const struct kx_report_cases *cases,
+                                struct kx_report_counts *counts)
 {
 	memset(counts, 0, sizeof *counts);
-	size_t i;
-	json_t *c;
-	json_array_foreach(json_object_get(report, "cases"), i, c)
-	{
-		const char *result = kx_json_get_string(c, "result");
-		result = result != NULL ? result : "";
+	for (size_t k = 0; k < cases->n; k++) {
+		const struct kx_case_row *c = &cases->rows[k];
 		counts->cases++;
-		counts->unmet += !json_is_true(json_object_get(c, "met"));
-		counts->pass += strcmp(result, "pass") == 0;
-		counts->fail += strcmp(result, "fail") == 0;
-		counts->error += strcmp(result, "error") == 0;
-		counts->not_implemented += strcmp(result, "not-implemented") == 0;
-		counts->skip += strcmp(result, "skip") == 0;
+		counts->unmet += !c->met;
+		counts->pass += strcmp(c->result, "pass") == 0;
+		counts->fail += strcmp(c->result, "fail") == 0;
+		counts->error += strcmp(c->result, "error") == 0;
+		counts->not_implemented += strcmp(c->result, "not-implemented") == 0;
+		counts->skip += strcmp(c->result, "skip") == 0;
 	}
 	json_object_set_new(report, "summary",
 			    json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "cases", (json_int_t)counts->cases, "unmet",
 				      (json_int_t)counts->unmet, "pass", (json_int_t)counts->pass, "fail",
 				      (json_int_t)counts->fail, "error", (json_int_t)counts->error, "not-implemented",
 				      (json_int_t)counts->not_implemented, "skip", (json_int_t)counts->skip));
+}
+
+void kx_report_summarize(json_t *report, struct kx_report_counts *counts)
+{
+	struct kx_report_cases cases;
+	/* A report without cases counts none, as it always has. */
+	int have = kx_report_cases_of(&cases, report) == 0;
+	if (!have)
+		memset(&cases, 0, sizeof cases);
+	kx_report_summarize_cases(report, &cases, counts);
+	if (have)
+		kx_report_cases_free(&cases);
 }
 
 /* 1 for a byte of hex or base64 (and base64url). */
@@ -74,19 +83,15 @@ static char *mask_values(const char *diagnosis)
 	return out;
 }
 
-json_t *kx_report_unmet_groups(json_t *report)
+json_t *kx_report_unmet_groups(const struct kx_report_cases *cases)
 {
 	json_t *groups = json_array(), *index = json_object();
-	size_t i;
-	json_t *c;
-	json_array_foreach(json_object_get(report, "cases"), i, c)
-	{
-		if (json_is_true(json_object_get(c, "met")))
+	for (size_t k = 0; k < cases->n; k++) {
+		const struct kx_case_row *c = &cases->rows[k];
+		if (c->met)
 			continue;
-		const char *result = kx_json_get_string(c, "result"), *diagnosis = kx_json_get_string(c, "diagnosis");
-		const char *id = kx_json_get_string(c, "id");
-		result = result != NULL ? result : "";
-		diagnosis = diagnosis != NULL ? diagnosis : "";
+		const char *result = c->result, *diagnosis = c->diagnosis != NULL ? c->diagnosis : "";
+		const char *id = c->id;
 		char *masked = mask_values(diagnosis);
 		if (masked == NULL || id == NULL) {
 			free(masked);
@@ -112,6 +117,8 @@ json_t *kx_report_unmet_groups(json_t *report)
 		free(key);
 		free(masked);
 	}
+	size_t i;
+	json_t *c;
 	json_array_foreach(groups, i, c)
 	{
 		json_object_del(c, "masked");
@@ -120,10 +127,9 @@ json_t *kx_report_unmet_groups(json_t *report)
 	return groups;
 }
 
-FILE *kx_report_view_open(json_t *report, const char *path, json_t **cases, char *err, size_t errlen)
+FILE *kx_report_view_open(json_t *report, const char *path, char *err, size_t errlen)
 {
-	*cases = json_object_get(report, "cases");
-	if (!json_is_array(*cases)) {
+	if (!json_is_array(json_object_get(report, "cases"))) {
 		kx_errorf(err, errlen, "cannot write %s: the report has no cases array", path);
 		return NULL;
 	}

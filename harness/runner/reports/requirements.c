@@ -167,17 +167,8 @@ static json_t *table_entries(const struct catalogue *cat, const struct kx_suite 
 	return table;
 }
 
-/* The suite's case of a report's case, by id; NULL for a case the suite does not have. */
-static const struct kx_case *suite_case(const struct kx_suite *suite, const char *id)
-{
-	for (size_t i = 0; id != NULL && i < suite->n_cases; i++)
-		if (strcmp(suite->cases[i].id, id) == 0)
-			return &suite->cases[i];
-	return NULL;
-}
-
-int kx_requirements_report(json_t *report, const char *path, const struct kx_suite *suite, char *err,
-                           size_t errlen)
+int kx_requirements_report(json_t *report, struct kx_report_cases *cases, const char *path,
+                           const struct kx_suite *suite, char *err, size_t errlen)
 {
 	struct catalogue cat;
 	if (catalogue_load(path, &cat, err, errlen) != 0 ||
@@ -185,20 +176,25 @@ int kx_requirements_report(json_t *report, const char *path, const struct kx_sui
 		catalogue_free(&cat);
 		return -1;
 	}
-	size_t i;
-	json_t *c;
-	json_array_foreach(json_object_get(report, "cases"), i, c)
-	{
-		const struct kx_case *sc = suite_case(suite, kx_json_get_string(c, "id"));
-		json_t *ids = sc != NULL ? case_ids(sc) : NULL;
-		if (json_array_size(ids) > 0)
-			json_object_set_new(c, "requirements", json_deep_copy(ids));
+	/* The suite's case of each report case, by id (the first, should the suite repeat one). */
+	json_t *by_id = json_object();
+	for (size_t i = suite->n_cases; i-- > 0;)
+		json_object_set_new(by_id, suite->cases[i].id, json_integer((json_int_t)i));
+	for (size_t k = 0; k < cases->n; k++) {
+		struct kx_case_row *c = &cases->rows[k];
+		json_t *pos = c->id != NULL ? json_object_get(by_id, c->id) : NULL;
+		json_t *ids = pos != NULL ? case_ids(&suite->cases[json_integer_value(pos)]) : NULL;
+		if (json_array_size(ids) > 0) {
+			json_decref(c->requirements);
+			c->requirements = json_incref(ids);
+		}
 	}
+	json_decref(by_id);
 	json_object_set_new(report, "requirements",
 	                    json_pack("{s:s, s:{}, s:o}", "catalogue", path, "totals", "entries",
 	                              table_entries(&cat, suite)));
 	catalogue_free(&cat);
-	kx_requirements_recount(report);
+	kx_requirements_recount_cases(report, cases);
 	return 0;
 }
 
@@ -208,14 +204,14 @@ struct tally {
 	json_t *unmet; /* the ids of the cases that did not meet their expectation */
 };
 
-static void count_case(struct tally *t, json_t *c)
+static void count_case(struct tally *t, const struct kx_case_row *c)
 {
-	const char *result = kx_json_get_string(c, "result");
-	const char *expectation = kx_json_get_string(c, "expectation");
+	const char *result = c->result, *expectation = c->expectation;
 	t->cases++;
-	if (!json_is_true(json_object_get(c, "met")))
-		json_array_append(t->unmet, json_object_get(c, "id"));
-	else if (result != NULL && strcmp(result, "skip") == 0)
+	if (!c->met) {
+		if (c->id != NULL)
+			json_array_append_new(t->unmet, json_string(c->id));
+	} else if (strcmp(result, "skip") == 0)
 		t->skipped++; /* met, but it checked nothing */
 	else if (expectation != NULL && strcmp(expectation, "xfail") == 0)
 		t->xfail++; /* met only because the expectations file says the implementation fails it */
@@ -247,7 +243,7 @@ static const char *status_of(const struct tally *t, json_t *row)
 static const char *const statuses[] = {"met",        "unmet", "xfail",   "not-run",
                                        "untestable", "gap",   "vectors", "unchecked"};
 
-void kx_requirements_recount(json_t *report)
+void kx_requirements_recount_cases(json_t *report, const struct kx_report_cases *cases)
 {
 	json_t *table = json_object_get(report, "requirements");
 	json_t *rows = json_object_get(table, "entries");
@@ -262,7 +258,7 @@ void kx_requirements_recount(json_t *report)
 		return;
 	}
 	size_t i, k;
-	json_t *row, *c, *id;
+	json_t *row, *id;
 	json_array_foreach(rows, i, row)
 	{
 		tallies[i].unmet = json_array();
@@ -270,13 +266,12 @@ void kx_requirements_recount(json_t *report)
 			json_object_set_new(index, kx_json_get_string(row, "id"),
 			                    json_integer((json_int_t)i));
 	}
-	json_array_foreach(json_object_get(report, "cases"), i, c)
-	{
-		json_array_foreach(json_object_get(c, "requirements"), k, id)
+	for (size_t c = 0; c < cases->n; c++) {
+		json_array_foreach(cases->rows[c].requirements, k, id)
 		{
 			json_t *pos = json_object_get(index, json_string_value(id));
 			if (pos != NULL)
-				count_case(&tallies[json_integer_value(pos)], c);
+				count_case(&tallies[json_integer_value(pos)], &cases->rows[c]);
 		}
 	}
 	json_t *totals = json_object();
@@ -299,4 +294,13 @@ void kx_requirements_recount(json_t *report)
 	json_object_set_new(table, "totals", totals);
 	free(tallies);
 	json_decref(index);
+}
+
+void kx_requirements_recount(json_t *report)
+{
+	struct kx_report_cases cases;
+	if (kx_report_cases_of(&cases, report) != 0)
+		memset(&cases, 0, sizeof cases);
+	kx_requirements_recount_cases(report, &cases);
+	kx_report_cases_free(&cases);
 }

@@ -10,19 +10,25 @@
 #include <stddef.h>
 
 #include "runner/cases/suite.h"
+#include "runner/reports/report_cases.h"
 
 /* Checks, before a run, that the catalogue at path can be read and that it holds every requirement
  * id the suite lists; 0, or -1 with err naming the file, or the suite entry and the id. */
 int kx_requirements_check(const char *path, const struct kx_suite *suite, char *err, size_t errlen);
 
-/* Gives each case of report["cases"] the ids its suite entry lists (its "requirements") and sets
- * report["requirements"] to the table over the catalogue at path; 0, or -1 with err (the report
- * is then left without the table) as kx_requirements_check. */
-int kx_requirements_report(json_t *report, const char *path, const struct kx_suite *suite, char *err,
-                           size_t errlen);
+/* Gives the row of each case of cases the ids its suite entry lists (its "requirements", which
+ * whoever loads the case then sets on it) and sets report["requirements"] to the table over the
+ * catalogue at path; 0, or -1 with err (the report is then left without the table and the rows
+ * as they were) as kx_requirements_check. */
+int kx_requirements_report(json_t *report, struct kx_report_cases *cases, const char *path,
+                           const struct kx_suite *suite, char *err, size_t errlen);
 
-/* Recounts the table in report["requirements"] from the ids of report["cases"], for a report
- * whose cases changed (a merge of shards); a report without the table is left as it is. */
+/* Recounts the table in report["requirements"] from the ids of the rows of cases; a report
+ * without the table is left as it is. */
+void kx_requirements_recount_cases(json_t *report, const struct kx_report_cases *cases);
+
+/* The same from the ids of report["cases"], for a report whose cases changed (a merge of
+ * shards). */
 void kx_requirements_recount(json_t *report);
 
 #endif

@@ -23,8 +23,8 @@
  *                    hold two conversations on one port.
  *
  * Use: kx_capture_begin once before the cases (it empties the batch files of
- * an earlier run), kx_capture_case after each case, kx_capture_check at the
- * end. Each call opens and closes its files, so there is nothing to end and a
+ * an earlier run), kx_capture_case after each case, then the check
+ * (capture_check.h) over the batch files. Each call opens and closes its files, so there is nothing to end and a
  * run that stops half-way leaves valid files. kx_capture_case may be called
  * from several threads at once: sections reach the batch file whole, in the
  * order the cases finish. */

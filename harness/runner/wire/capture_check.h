@@ -23,11 +23,42 @@
 
 #include <jansson.h>
 
-/* Checks the captures of `cases` (the run's array of case results, each with "id", "outcome",
- * "flights" and the "capture" kx_capture_case set) in dir's batch files, annotating each.
- * Returns how many captures failed the check, with a one-line summary (tshark version, files,
- * packets, seconds) in err; or -1 when the check could not run (no tshark), with the reason
- * in err and every capture marked "not-run". */
+/* The check of a run's captures, built up case by case: kx_capture_check_add keeps what the
+ * check reads of each case's result (a few facts and the application-data texts, never the
+ * result itself), kx_capture_check_run reads the batch files, and kx_capture_check_annotate
+ * writes the verdict into a result later, one at a time, so that no caller needs every result
+ * in memory at once. */
+struct kx_capture_check;
+
+/* A check of up to n cases whose captures are in dir's batch files; NULL when out of memory. */
+struct kx_capture_check *kx_capture_check_new(const char *dir, size_t n);
+
+/* Notes what the check reads of case i's result (i < n, once per case): "capture" as
+ * kx_capture_case set it, "outcome", "run", "kind", whether an end reported a key log line, and
+ * the application-data text of each flight. A result without a "capture" object is not checked.
+ * Not thread-safe: callers serialise. */
+void kx_capture_check_add(struct kx_capture_check *check, size_t i, json_t *result);
+
+/* Runs one tshark process per batch file over the cases added and judges each. Returns how many
+ * captures failed the check, with a one-line summary (tshark version, files, packets, seconds) in
+ * err; or -1 when the check could not run (no tshark), with the reason in err and every capture
+ * to be annotated "not-run". */
+int kx_capture_check_run(struct kx_capture_check *check, char *err, size_t errlen);
+
+/* 1 when the check fails case i (a completed case whose capture failed): its "result", "met" and
+ * "diagnosis" change when it is annotated. */
+int kx_capture_check_fails(const struct kx_capture_check *check, size_t i);
+
+/* Writes case i's verdict into result, which must be the result kx_capture_check_add noted (as
+ * it was then, or read back from its JSON text): result["capture"] gains "verified" and "check",
+ * and a case the check fails is failed. A case the check did not judge is left as it is. */
+void kx_capture_check_annotate(const struct kx_capture_check *check, size_t i, json_t *result);
+
+void kx_capture_check_free(struct kx_capture_check *check);
+
+/* The whole check over `cases` (an array of case results, each with "id", "outcome", "flights" and
+ * the "capture" kx_capture_case set) in dir's batch files, annotating each; returns as
+ * kx_capture_check_run. */
 int kx_capture_check(const char *dir, json_t *cases, char *err, size_t errlen);
 
 #endif
