@@ -298,7 +298,9 @@ def test_run_fails_a_case_whose_capture_does_not_decrypt(kxconform, tmp_path):
         import os, struct, sys, tempfile
         args = sys.argv[1:]
         src = args[args.index("-r") + 1]
-        data, out, at = open(src, "rb").read(), b"", 0
+        # "-": fed the sections on its standard input as the cases finish (kx_capture_feed_tshark).
+        data = sys.stdin.buffer.read() if src == "-" else open(src, "rb").read()
+        out, at = b"", 0
         while at < len(data):
             kind, total = struct.unpack("<II", data[at:at + 8])
             if kind != 0x0000000A:
@@ -329,3 +331,29 @@ def test_run_without_tshark_says_the_check_did_not_run(kxconform, tmp_path):
     assert "not run" in result.stdout + result.stderr
     # The handshake still passed on its own merits; the capture was not declared verified.
     assert case["result"] == "pass"
+
+
+def test_run_feeds_tshark_while_the_cases_run(kxconform, tmp_path):
+    """`run` starts tshark on the first finished case and writes it each case's section as the case
+    finishes (`-r -`), so that the check overlaps the run; what tshark read is byte for byte the batch
+    file, and the verdicts come from it."""
+    log = tmp_path / "tshark-log"
+    wrapper = tmp_path / "tshark-logging"
+    wrapper.write_text(textwrap.dedent("""\
+        #!%s
+        import os, subprocess, sys
+        args = sys.argv[1:]
+        src = args[args.index("-r") + 1]
+        data = sys.stdin.buffer.read() if src == "-" else open(src, "rb").read()
+        with open(%r, "ab") as log:
+            log.write(("%%s %%d\\n" %% (src, len(data))).encode())
+        sys.exit(subprocess.run([%r] + args, input=data).returncode)
+        """ % (sys.executable, str(log), TSHARK)))
+    wrapper.chmod(0o755)
+    env = dict(os.environ, KX_TSHARK=str(wrapper))
+    result = run(kxconform, tmp_path / "out", "psk.*.openssl-wolfssl", env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    batch = tmp_path / "out" / "captures" / "all-cases.pcapng"
+    assert log.read_text().split("\n")[:-1] == ["- %d" % batch.stat().st_size]
+    report = json.loads((tmp_path / "out" / "reports" / "report.json").read_text(encoding="utf-8"))
+    assert report["cases"] and all(c["capture"]["verified"] is True for c in report["cases"])

@@ -543,6 +543,8 @@ static int run_cases(const struct kx_run_options *opt, const struct kx_suite *su
 		kx_pool_stop(pool);
 		return setup_failed(opt, pool, 1, err);
 	}
+	/* tshark dissects each batch as its cases finish, on a core the run leaves idle at --jobs 1. */
+	kx_capture_feed_tshark();
 	int jobs = worker_count(opt, n, pool->n);
 	time_t started = time(NULL);
 	double t0 = now_ms();
@@ -582,6 +584,7 @@ static int run_cases(const struct kx_run_options *opt, const struct kx_suite *su
 	reported_cases(&run, &reported, index, &rows);
 	if (check_captures(run.check))
 		reported.check = run.check;
+	kx_capture_stop_feeding(); /* what an interrupted check did not take */
 	int interrupted = interrupted_for_good();
 	json_object_set_new(report, "duration_ms", json_real(now_ms() - t0));
 	/* Where report.json has the cases; they are read back from the spool as it is written. */

@@ -15,6 +15,7 @@
 #include "core/keylog.h"
 #include "core/netpkt.h"
 #include "core/pcapng.h"
+#include "runner/wire/tshark.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -32,6 +33,18 @@
 
 /* Cases may finish on several threads at once; a section must reach the batch file whole. */
 static pthread_mutex_t batch_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Under batch_lock: the tshark each batch file's sections are also written to as its cases finish
+ * (kx_capture_feed_tshark), by batch number; a batch whose tshark could not start is marked failed
+ * and is checked from its file at the end instead. */
+static struct feed {
+	struct kx_tshark *tshark;
+	int failed;
+	char batch[4400]; /* its batch file's path, which kx_capture_take_feed is given */
+} *feeds;
+static size_t n_feeds, cap_feeds;
+static int feeding;
+static char tshark_program[4096];
 
 #define NO_SECRETS_LINE "# no session secrets: the handshake did not complete\n"
 
@@ -400,8 +413,14 @@ static int write_file(const char *path, int flags, const void *data, size_t len,
 	 * as soon as it is closed (auto_da_alloc), which a run whose cases share an id paid on every case. */
 	if (flags == O_TRUNC) {
 		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-		if (fd < 0 && errno == EEXIST && unlink(path) == 0)
+		/* Two cases of one id finishing at once (a suite that repeats a scenario) race here: the
+		 * last resort truncates. */
+		for (int tries = 0; fd < 0 && errno == EEXIST && tries < 2; tries++) {
+			unlink(path);
 			fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		}
+		if (fd < 0 && errno == EEXIST)
+			fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	} else {
 		fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | flags, 0644);
 	}
@@ -426,13 +445,71 @@ static int write_file(const char *path, int flags, const void *data, size_t len,
 	return 0;
 }
 
-/* Appends the section to the batch file whole, whichever thread finishes its case at the same time. */
-static int append_to_batch(const char *path, const char *data, size_t len, char *err, size_t errlen)
+/* The feed of batch number b, started on its first case; NULL when its tshark cannot run. Under
+ * batch_lock. */
+static struct kx_tshark *feed_of(size_t b, const char *batch)
+{
+	if (b >= n_feeds) {
+		if (KX_GROW(feeds, cap_feeds, b + 1) != 0)
+			return NULL;
+		memset(feeds + n_feeds, 0, (b + 1 - n_feeds) * sizeof *feeds);
+		n_feeds = b + 1;
+	}
+	if (feeds[b].tshark == NULL && !feeds[b].failed) {
+		char why[600];
+		feeds[b].tshark = kx_tshark_start(tshark_program, NULL, why, sizeof why);
+		feeds[b].failed = feeds[b].tshark == NULL;
+		snprintf(feeds[b].batch, sizeof feeds[b].batch, "%s", batch);
+	}
+	return feeds[b].tshark;
+}
+
+/* Appends the section to the batch file whole, whichever thread finishes its case at the same time,
+ * and to the batch's tshark when it is fed. */
+static int append_to_batch(const char *path, size_t case_index, const char *data, size_t len, char *err,
+                           size_t errlen)
 {
 	pthread_mutex_lock(&batch_lock);
 	int ret = write_file(path, O_APPEND, data, len, err, errlen);
+	struct kx_tshark *tshark = ret == 0 && feeding ? feed_of(case_index / KX_CAPTURE_BATCH, path) : NULL;
+	if (tshark != NULL)
+		kx_tshark_write(tshark, data, len); /* a tshark that stopped says why when it is finished */
 	pthread_mutex_unlock(&batch_lock);
 	return ret;
+}
+
+void kx_capture_feed_tshark(void)
+{
+	char err[600];
+	pthread_mutex_lock(&batch_lock);
+	feeding = kx_tshark_find(tshark_program, sizeof tshark_program, err, sizeof err) == 0;
+	pthread_mutex_unlock(&batch_lock);
+}
+
+struct kx_tshark *kx_capture_take_feed(const char *batch)
+{
+	struct kx_tshark *tshark = NULL;
+	pthread_mutex_lock(&batch_lock);
+	for (size_t b = 0; tshark == NULL && b < n_feeds; b++)
+		if (feeds[b].tshark != NULL && strcmp(feeds[b].batch, batch) == 0) {
+			tshark = feeds[b].tshark;
+			feeds[b].tshark = NULL;
+		}
+	pthread_mutex_unlock(&batch_lock);
+	return tshark;
+}
+
+void kx_capture_stop_feeding(void)
+{
+	pthread_mutex_lock(&batch_lock);
+	for (size_t b = 0; b < n_feeds; b++)
+		if (feeds[b].tshark != NULL)
+			kx_tshark_kill(feeds[b].tshark);
+	free(feeds);
+	feeds = NULL;
+	n_feeds = cap_feeds = 0;
+	feeding = 0;
+	pthread_mutex_unlock(&batch_lock);
 }
 
 static void describe_case(struct capture *cap, const char *case_id, json_t *result)
@@ -509,7 +586,7 @@ int kx_capture_case(const char *dir, size_t case_index, const char *case_id, con
 	}
 	if (write_file(pcapng, O_TRUNC, section, section_len, err, errlen) != 0 ||
 	    write_file(keylog, O_TRUNC, keylog_text, strlen(keylog_text), err, errlen) != 0 ||
-	    append_to_batch(batch, section, section_len, err, errlen) != 0)
+	    append_to_batch(batch, case_index, section, section_len, err, errlen) != 0)
 		goto out;
 	ret = 0;
 out:

@@ -54,4 +54,20 @@ int kx_capture_case(const char *dir, size_t case_index, const char *case_id, con
 /* The path of case_index's batch file under dir into out (capacity len); its length as snprintf. */
 int kx_capture_batch_path(const char *dir, size_t case_index, char *out, size_t len);
 
+struct kx_tshark;
+
+/* From now on (after kx_capture_begin), each batch file's sections are also written to a tshark of
+ * its own as its cases finish (runner/wire/tshark.h), so that tshark dissects while the run goes on
+ * instead of after it; kx_capture_check takes each one with kx_capture_take_feed. Without a tshark
+ * (tshark.h, kx_tshark_find) nothing is fed, and the check says it did not run. */
+void kx_capture_feed_tshark(void);
+
+/* The tshark fed with the batch file at path batch (as kx_capture_case named it in "batch"), now
+ * the caller's to finish (tshark.h); NULL when none was fed. */
+struct kx_tshark *kx_capture_take_feed(const char *batch);
+
+/* Kills every fed tshark nobody took (an interrupted run, a check that did not run) and stops
+ * feeding. */
+void kx_capture_stop_feeding(void);
+
 #endif

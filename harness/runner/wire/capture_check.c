@@ -1,7 +1,9 @@
 /* capture_check.c - reads the batch files with tshark and judges each case's
  * section.
  *
- * tshark runs as `tshark -r FILE -T fields -e ...`: the fields are the packet's
+ * tshark runs as `tshark -r FILE -T fields -e ...` (runner/wire/tshark.h), or was
+ * fed the same sections on its standard input as the cases finished
+ * (kx_capture_feed_tshark): the fields are the packet's
  * sender (ip.src), ports, the TLS and DTLS handshake types and data.data.
  * Without decryption a Finished is an "Encrypted Handshake Message" with no
  * handshake type, and application data is only tls.app_data ciphertext; with
@@ -16,6 +18,7 @@
 #include "core/json_io.h"
 #include "core/netpkt.h"
 #include "runner/wire/capture.h"
+#include "runner/wire/tshark.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -25,27 +28,6 @@
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-/* Exit status of the child when exec itself failed (as shells use). */
-#define EXEC_FAILED 127
-
-enum field {
-	F_FRAME,
-	F_SRC,
-	F_TCP_SPORT,
-	F_UDP_SPORT,
-	F_TCP_DPORT,
-	F_UDP_DPORT,
-	F_TLS_HS,
-	F_DTLS_HS,
-	F_DATA,
-	F_COUNT
-};
-
-static const char *const fields[F_COUNT] = {
-    "frame.number", "ip.src",      "tcp.srcport",        "udp.srcport",
-    "tcp.dstport",  "udp.dstport", "tls.handshake.type", "dtls.handshake.type",
-    "data.data"};
 
 struct buffer {
 	char *data;
@@ -114,45 +96,10 @@ static double now_s(void)
 	return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
 }
 
-/* Finds an executable: a name with a '/' as given, otherwise along $PATH. 0, or -1. */
-static int find_program(const char *name, char *out, size_t len)
+/* Splits a tab-separated line into KX_TSHARK_FIELDS fields (missing ones empty), in place. */
+static void split_fields(char *line, char *out[KX_TSHARK_FIELDS])
 {
-	if (strchr(name, '/') != NULL) {
-		snprintf(out, len, "%s", name);
-		return access(out, X_OK) == 0 ? 0 : -1;
-	}
-	const char *path = getenv("PATH");
-	while (path != NULL && *path != '\0') {
-		size_t n = strcspn(path, ":");
-		snprintf(out, len, "%.*s/%s", (int)n, n > 0 ? path : ".", name);
-		if (access(out, X_OK) == 0)
-			return 0;
-		path += n + (path[n] == ':');
-	}
-	return -1;
-}
-
-/* The first line of tshark's complaints that is not its warning about running as root. */
-static void first_complaint(FILE *f, char *out, size_t len)
-{
-	char line[512];
-	out[0] = '\0';
-	rewind(f);
-	while (fgets(line, sizeof line, f) != NULL) {
-		line[strcspn(line, "\r\n")] = '\0';
-		if (line[0] != '\0' && strstr(line, "This could be dangerous") == NULL) {
-			size_t n = strlen(line) < len ? strlen(line) : len - 1;
-			memcpy(out, line, n);
-			out[n] = '\0';
-			return;
-		}
-	}
-}
-
-/* Splits a tab-separated line into F_COUNT fields (missing ones empty), in place. */
-static void split_fields(char *line, char *out[F_COUNT])
-{
-	for (size_t i = 0; i < F_COUNT; i++) {
+	for (size_t i = 0; i < KX_TSHARK_FIELDS; i++) {
 		out[i] = line;
 		char *tab = line != NULL ? strchr(line, '\t') : NULL;
 		if (tab != NULL)
@@ -178,16 +125,17 @@ static int list_has(const char *list, const char *value)
 
 /* Files one row of tshark's output under its case: the initiator's port picks it among the
  * batch's cases. */
-static void read_row(char *line, struct seen **by_port)
+static void read_row(void *ctx, char *line)
 {
+	struct seen **by_port = ctx;
 	char initiator[32];
 	snprintf(initiator, sizeof initiator, "%u.%u.%u.%u", KX_ADDR_INITIATOR >> 24,
 	         KX_ADDR_INITIATOR >> 16 & 0xFF, KX_ADDR_INITIATOR >> 8 & 0xFF, KX_ADDR_INITIATOR & 0xFF);
-	char *f[F_COUNT];
+	char *f[KX_TSHARK_FIELDS];
 	split_fields(line, f);
-	int from_initiator = strcmp(f[F_SRC], initiator) == 0;
-	const char *port_text = from_initiator ? (f[F_TCP_SPORT][0] ? f[F_TCP_SPORT] : f[F_UDP_SPORT])
-	                                       : (f[F_TCP_DPORT][0] ? f[F_TCP_DPORT] : f[F_UDP_DPORT]);
+	int from_initiator = strcmp(f[KX_TSHARK_SRC], initiator) == 0;
+	const char *port_text = from_initiator ? (f[KX_TSHARK_TCP_SPORT][0] ? f[KX_TSHARK_TCP_SPORT] : f[KX_TSHARK_UDP_SPORT])
+	                                       : (f[KX_TSHARK_TCP_DPORT][0] ? f[KX_TSHARK_TCP_DPORT] : f[KX_TSHARK_UDP_DPORT]);
 	long port = atol(port_text);
 	if (port < KX_PORT_INITIATOR_BASE || port >= KX_PORT_INITIATOR_BASE + KX_PORT_SPAN)
 		return;
@@ -195,9 +143,9 @@ static void read_row(char *line, struct seen **by_port)
 	if (s == NULL)
 		return;
 	s->frames++;
-	if (list_has(f[F_TLS_HS], "20") || list_has(f[F_DTLS_HS], "20"))
+	if (list_has(f[KX_TSHARK_TLS_HS], "20") || list_has(f[KX_TSHARK_DTLS_HS], "20"))
 		s->finished[from_initiator] = 1;
-	const char *types = f[F_TLS_HS][0] ? f[F_TLS_HS] : f[F_DTLS_HS];
+	const char *types = f[KX_TSHARK_TLS_HS][0] ? f[KX_TSHARK_TLS_HS] : f[KX_TSHARK_DTLS_HS];
 	if (types[0] != '\0') {
 		if (s->flights == 0 || s->last_from != from_initiator)
 			s->flights++;
@@ -208,98 +156,10 @@ static void read_row(char *line, struct seen **by_port)
 				s->types[from_initiator] |= 1u << type;
 		}
 	}
-	if (f[F_DATA][0] != '\0') {
-		buf_put(&s->data[from_initiator], f[F_DATA], strlen(f[F_DATA]));
+	if (f[KX_TSHARK_DATA][0] != '\0') {
+		buf_put(&s->data[from_initiator], f[KX_TSHARK_DATA], strlen(f[KX_TSHARK_DATA]));
 		buf_put(&s->data[from_initiator], ",", 1);
 	}
-}
-
-/* Runs tshark on file, filing each row of its output under by_port as it comes (read_row), so
- * that the output of a batch of thousands of cases is never held whole. 0; 1 if tshark could not
- * be executed at all; -1 if it ran and failed. why says what went wrong. */
-static int run_tshark(const char *tshark, const char *file, struct seen **by_port, char *why, size_t len)
-{
-	const char *argv[4 + 2 * F_COUNT + 1];
-	size_t argc = 0;
-	argv[argc++] = tshark;
-	argv[argc++] = "-r";
-	argv[argc++] = file;
-	argv[argc++] = "-Tfields";
-	for (size_t i = 0; i < F_COUNT; i++) {
-		argv[argc++] = "-e";
-		argv[argc++] = fields[i];
-	}
-	argv[argc] = NULL;
-
-	int fds[2];
-	FILE *complaints = tmpfile();
-	if (complaints == NULL || pipe(fds) != 0) {
-		kx_errorf(why, len, "cannot start tshark: %s", strerror(errno));
-		if (complaints != NULL)
-			fclose(complaints);
-		return 1;
-	}
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid < 0) {
-		kx_errorf(why, len, "cannot start tshark: %s", strerror(errno));
-		close(fds[0]);
-		close(fds[1]);
-		fclose(complaints);
-		return 1;
-	}
-	if (pid == 0) {
-		dup2(fds[1], STDOUT_FILENO);
-		dup2(fileno(complaints), STDERR_FILENO);
-		close(fds[0]);
-		close(fds[1]);
-		/* execv's argv is char *const[] for historical reasons; it does not write to it. */
-		execv(tshark, (char *const *)(void *)argv);
-		_exit(EXEC_FAILED);
-	}
-	close(fds[1]);
-	FILE *rows = fdopen(fds[0], "r");
-	char *line = NULL;
-	size_t cap = 0;
-	int oom = rows == NULL;
-	while (rows != NULL) {
-		errno = 0;
-		ssize_t got = getline(&line, &cap, rows);
-		if (got < 0 && errno == EINTR) {
-			clearerr(rows);
-			continue;
-		}
-		if (got < 0) {
-			oom = errno == ENOMEM;
-			break;
-		}
-		if (got > 0 && line[got - 1] == '\n')
-			line[got - 1] = '\0';
-		read_row(line, by_port);
-	}
-	free(line);
-	if (rows != NULL)
-		fclose(rows);
-	else
-		close(fds[0]);
-	int status = 0;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	char complaint[400];
-	first_complaint(complaints, complaint, sizeof complaint);
-	fclose(complaints);
-	if (WIFEXITED(status) && WEXITSTATUS(status) == EXEC_FAILED) {
-		kx_errorf(why, len, "cannot execute %s", tshark);
-		return 1;
-	}
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return kx_errorf(why, len, "tshark could not read %s (%s %d)%s%s", file,
-		                 WIFEXITED(status) ? "exit status" : "signal",
-		                 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
-		                 complaint[0] ? ": " : "", complaint);
-	if (oom)
-		return kx_errorf(why, len, "out of memory reading tshark's output");
-	return 0;
 }
 
 /* Fails a completed case whose capture did not show what it must. */
@@ -538,7 +398,11 @@ static int check_batch(struct kx_capture_check *check, const char *tshark, size_
 			by_port[e->port - KX_PORT_INITIATOR_BASE] = s;
 		}
 	}
-	int ran = run_tshark(tshark, batch, by_port, why, sizeof why);
+	/* Fed as its cases finished (capture.h), or reading the file now. */
+	struct kx_tshark *t = kx_capture_take_feed(batch);
+	if (t == NULL)
+		t = kx_tshark_start(tshark, batch, why, sizeof why);
+	int ran = t != NULL ? kx_tshark_finish(t, batch, read_row, by_port, why, sizeof why) : 1;
 	if (ran == 1) {
 		kx_errorf(err, errlen, "%s", why);
 		not_run(check, err);
@@ -566,13 +430,7 @@ int kx_capture_check_run(struct kx_capture_check *check, char *err, size_t errle
 	char tshark[4200];
 	for (size_t i = 0; i < check->n; i++)
 		failures += check->entries[i].state == NO_FILE;
-	const char *configured = getenv("KX_TSHARK");
-	const char *wanted = configured != NULL && configured[0] != '\0' ? configured : "tshark";
-	if (find_program(wanted, tshark, sizeof tshark) != 0) {
-		kx_errorf(
-		    err, errlen,
-		    "%s not found%s; install tshark (Debian: tshark) to check that the captures decrypt",
-		    wanted, configured != NULL && configured[0] != '\0' ? " ($KX_TSHARK)" : " on the PATH");
+	if (kx_tshark_find(tshark, sizeof tshark, err, errlen) != 0) {
 		not_run(check, err);
 		return -1;
 	}
@@ -603,8 +461,10 @@ int kx_capture_check_run(struct kx_capture_check *check, char *err, size_t errle
 	free(by_port);
 	if (ret != 0)
 		return -1;
+	/* A tshark fed during the run has mostly finished by now: the time is what the check added. */
 	kx_errorf(err, errlen,
-	          "capture check: %s read %zu batch file%s (%zu packets) in %.1f s; %zu capture%s failed",
+	          "capture check: %s read %zu batch file%s (%zu packets), %.1f s after the last case; %zu capture%s "
+	          "failed",
 	          tshark, files, files == 1 ? "" : "s", rows, now_s() - started, failures,
 	          failures == 1 ? "" : "s");
 	return (int)failures;
