@@ -544,7 +544,7 @@ static int run_cases(const struct kx_run_options *opt, const struct kx_suite *su
 		return setup_failed(opt, pool, 1, err);
 	}
 	/* tshark dissects each batch as its cases finish, on a core the run leaves idle at --jobs 1. */
-	kx_capture_feed_tshark();
+	kx_capture_feed_tshark(opt->output);
 	int jobs = worker_count(opt, n, pool->n);
 	time_t started = time(NULL);
 	double t0 = now_ms();

@@ -478,11 +478,17 @@ static int append_to_batch(const char *path, size_t case_index, const char *data
 	return ret;
 }
 
-void kx_capture_feed_tshark(void)
+void kx_capture_feed_tshark(const char *capture_dir)
 {
 	char err[600];
 	pthread_mutex_lock(&batch_lock);
 	feeding = kx_tshark_find(tshark_program, sizeof tshark_program, err, sizeof err) == 0;
+	/* The first batch's tshark starts now, so that its half second of start-up overlaps the run's. */
+	if (feeding) {
+		char first[4400];
+		kx_capture_batch_path(capture_dir, 0, first, sizeof first);
+		feed_of(0, first);
+	}
 	pthread_mutex_unlock(&batch_lock);
 }
 

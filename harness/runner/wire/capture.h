@@ -56,11 +56,11 @@ int kx_capture_batch_path(const char *dir, size_t case_index, char *out, size_t 
 
 struct kx_tshark;
 
-/* From now on (after kx_capture_begin), each batch file's sections are also written to a tshark of
+/* From now on (after kx_capture_begin on dir), each batch file's sections are also written to a tshark of
  * its own as its cases finish (runner/wire/tshark.h), so that tshark dissects while the run goes on
  * instead of after it; kx_capture_check takes each one with kx_capture_take_feed. Without a tshark
  * (tshark.h, kx_tshark_find) nothing is fed, and the check says it did not run. */
-void kx_capture_feed_tshark(void);
+void kx_capture_feed_tshark(const char *dir);
 
 /* The tshark fed with the batch file at path batch (as kx_capture_case named it in "batch"), now
  * the caller's to finish (tshark.h); NULL when none was fed. */

@@ -116,6 +116,10 @@ struct kx_tshark *kx_tshark_start(const char *program, const char *file, char *w
 	if (file == NULL) {
 		close(in[0]);
 		t->input = in[1];
+		/* tshark takes about half a second to start reading: a 64 KiB pipe would stop the run
+		 * after a few cases until it does. 1 MiB (the unprivileged maximum by default) holds a few
+		 * hundred; a refusal leaves the default, which works, more slowly. */
+		fcntl(t->input, F_SETPIPE_SZ, 1 << 20);
 	}
 	if (t->pid < 0) {
 		kx_errorf(why, len, "cannot start tshark: %s", strerror(errno));
