@@ -195,14 +195,20 @@ static json_t *read_message(struct kx_driver_proc *proc, int timeout_ms)
 	}
 }
 
-int kx_driver_start(struct kx_driver_proc *proc, const char *name, const char *path, int timeout_ms, char *err,
-		    size_t errlen)
+/* An end not yet started: no process, no pipes, its name and path. */
+static void reset(struct kx_driver_proc *proc, const char *name, const char *path)
 {
 	memset(proc, 0, sizeof *proc);
 	proc->pid = -1;
 	proc->to_driver = proc->from_driver = proc->stderr_fd = -1;
 	snprintf(proc->name, sizeof proc->name, "%s", name);
 	snprintf(proc->path, sizeof proc->path, "%s", path);
+}
+
+int kx_driver_start(struct kx_driver_proc *proc, const char *name, const char *path, int timeout_ms, char *err,
+		    size_t errlen)
+{
+	reset(proc, name, path);
 	if (access(path, X_OK) != 0)
 		return kx_errorf(err, errlen, "driver %s: %s is not an executable file", name, path);
 	if (atomic_load(&keep_stderr)) {
@@ -305,11 +311,7 @@ static json_t *synthetic_error(size_t id, const char *why)
 int kx_driver_start_in_process(struct kx_driver_proc *proc, const char *name, const char *path, char *err,
 			       size_t errlen)
 {
-	memset(proc, 0, sizeof *proc);
-	proc->pid = -1;
-	proc->to_driver = proc->from_driver = proc->stderr_fd = -1;
-	snprintf(proc->name, sizeof proc->name, "%s", name);
-	snprintf(proc->path, sizeof proc->path, "%s", path);
+	reset(proc, name, path);
 	proc->module = kx_driver_module_load(name, path, err, errlen);
 	if (proc->module == NULL)
 		return -1;
