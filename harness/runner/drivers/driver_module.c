@@ -11,15 +11,10 @@
 #include <string.h>
 #include <unistd.h>
 
-void kx_driver_module_path(const char *path, char *out, size_t len)
-{
-	snprintf(out, len, "%s.so", path);
-}
-
 const struct kx_driver_module *kx_driver_module_load(const char *name, const char *path, char *err, size_t errlen)
 {
 	char file[4200];
-	kx_driver_module_path(path, file, sizeof file);
+	snprintf(file, sizeof file, "%s.so", path);
 	if (access(file, R_OK) != 0) {
 		kx_errorf(err, errlen,
 		          "driver %s: its in-process module %s is missing (rebuild, or run the reference ends as "

@@ -9,10 +9,7 @@
 
 struct kx_driver_module;
 
-/* The module of the reference driver executable at path (path with ".so" appended) into out. */
-void kx_driver_module_path(const char *path, char *out, size_t len);
-
-/* Loads the module of the driver executable at path for the driver called name; its table, or
+/* Loads the module of the driver executable at path (path with ".so" appended) for the driver called name; its table, or
  * NULL with err naming the file and why. The module stays loaded until exit (OpenSSL must not be
  * unloaded before then); loading it again returns the same table. */
 const struct kx_driver_module *kx_driver_module_load(const char *name, const char *path, char *err, size_t errlen);
